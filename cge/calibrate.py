@@ -1,0 +1,219 @@
+"""Calibration: SAM + elasticities -> the benchmark in calibrated share form.
+
+Pure functions. :func:`calibrate` returns a :class:`Calibration`, a frozen holder of an
+``xarray.Dataset`` whose arrays are read-only. Benchmark prices are 1, so every benchmark value
+[US$ million] is also a benchmark quantity; shares and tax rates follow from the values.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from cge.dims import (
+    ACTIVITY,
+    AGENT,
+    COMMODITY,
+    EXPORTER,
+    FACTOR,
+    FACTOR_TYPE,
+    IMPORTER,
+    INVESTMENT,
+    LABOUR,
+    REGION,
+)
+from cge.paths import CALIBRATION_DIR
+from cge.sam import (
+    check_sam,
+    ensure_metadata_coords,
+    import_use,
+    output_market,
+    regional_income,
+    sam_hash,
+    tariff_revenue,
+    trade_balance,
+)
+
+log = logging.getLogger(__name__)
+
+SECTOR_ELASTICITIES = ("sigma_d", "sigma_m", "sigma_va", "sigma_t", "sigma_nd")
+"""Per-sector elasticities: Armington domestic/import (σ_D), among import sources (σ_M),
+among factors (σ_VA), value added vs intermediates (σ_T), among intermediates (σ_ND)."""
+
+FINAL_DEMAND_ELASTICITIES = {"sigma_c": 1.0, "sigma_g": 1.0, "sigma_i": 0.0}
+"""Substitution among commodities in private (σ_C), government (σ_G) and investment (σ_I)
+demand. Defaults: Cobb-Douglas for households and government, Leontief for investment."""
+
+
+class CalibrationError(ValueError):
+    """The SAM or the elasticities cannot be calibrated; the message names the item."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibrated benchmark: a read-only dataset of values, shares, rates and elasticities.
+
+    Attributes
+    ----------
+    data : xarray.Dataset
+        Benchmark values [US$ million], tax rates [fraction], shares [fraction] and
+        elasticities [unitless]; see ``docs/model.md`` for every variable.
+    sam_hash : str
+        SHA-256 of the SAM it was calibrated from.
+    """
+
+    data: xr.Dataset
+    sam_hash: str
+
+    def __getitem__(self, name: str) -> xr.DataArray:
+        return self.data[name]
+
+
+def load_elasticities(path: str | Path | None = None) -> pd.DataFrame:
+    """Read an elasticity table (CSV with a ``sector`` column and the σ columns).
+
+    Parameters
+    ----------
+    path : path or None
+        CSV file; None reads the shipped ``calibration/elasticities.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by sector, with the columns of :data:`SECTOR_ELASTICITIES` [unitless].
+    """
+    path = CALIBRATION_DIR / "elasticities.csv" if path is None else Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no elasticity table at {path}")
+    frame = pd.read_csv(path, comment="#")
+    if "sector" not in frame.columns:
+        raise CalibrationError(f"elasticity table {path} has no 'sector' column")
+    return frame.set_index("sector")
+
+
+def _elasticity_arrays(sam: xr.Dataset, elasticities: pd.DataFrame | xr.Dataset) -> xr.Dataset:
+    """Validate the elasticity table against the SAM's sectors and return it as arrays."""
+    if isinstance(elasticities, xr.Dataset):
+        elasticities = elasticities.to_dataframe()
+    sectors = [str(s) for s in sam[COMMODITY].values]
+    missing_cols = [c for c in SECTOR_ELASTICITIES if c not in elasticities.columns]
+    if missing_cols:
+        raise CalibrationError(f"elasticity table lacks columns {missing_cols}")
+    index = [str(s) for s in elasticities.index]
+    missing = [s for s in sectors if s not in index]
+    if missing:
+        raise CalibrationError(f"missing elasticities for sectors {missing} (table has {index})")
+    table = elasticities.copy()
+    table.index = index
+    table = table.loc[sectors, list(SECTOR_ELASTICITIES)].astype(float)
+    bad_mask = (table < 0) | ~np.isfinite(table)
+    if bool(bad_mask.values.any()):
+        bad = [
+            f"{table.columns[c]}[{table.index[k]}] = {table.iat[k, c]}"
+            for k, c in zip(*np.nonzero(bad_mask.values))
+        ]
+        raise CalibrationError("elasticities must be finite and >= 0: " + ", ".join(bad))
+    out = xr.Dataset()
+    for col in ("sigma_d", "sigma_m"):
+        out[col] = xr.DataArray(table[col].values, dims=COMMODITY, coords={COMMODITY: sam[COMMODITY].values})
+    for col in ("sigma_va", "sigma_t", "sigma_nd"):
+        out[col] = xr.DataArray(table[col].values, dims=ACTIVITY, coords={ACTIVITY: sam[ACTIVITY].values})
+    return out
+
+
+def _safe_ratio(num: xr.DataArray, den: xr.DataArray) -> xr.DataArray:
+    """num / den where den > 0, else 0."""
+    return xr.where(den > 0, num / den.where(den > 0, 1.0), 0.0)
+
+
+def calibrate(
+    sam: xr.Dataset,
+    elasticities: pd.DataFrame | xr.Dataset | None = None,
+    final_demand_elasticities: dict[str, float] | None = None,
+) -> Calibration:
+    """Calibrate the model's benchmark from a SAM and elasticities.
+
+    Parameters
+    ----------
+    sam : xarray.Dataset
+        Balanced SAM in the schema of ``docs/sam_schema.md`` [US$ million].
+    elasticities : DataFrame or Dataset or None
+        Per-sector σ_D, σ_M, σ_VA, σ_T, σ_ND [unitless]; None reads the shipped table.
+    final_demand_elasticities : dict or None
+        Overrides of :data:`FINAL_DEMAND_ELASTICITIES`.
+
+    Returns
+    -------
+    Calibration
+        Frozen benchmark (values, rates, shares, elasticities).
+
+    Raises
+    ------
+    CalibrationError
+        For a missing or negative elasticity, or a region without investment demand.
+    """
+    check_sam(sam)
+    sam = ensure_metadata_coords(sam)
+    if elasticities is None:
+        elasticities = load_elasticities()
+    sigmas = _elasticity_arrays(sam, elasticities)
+    fd_sigmas = dict(FINAL_DEMAND_ELASTICITIES)
+    for key, value in (final_demand_elasticities or {}).items():
+        if key not in fd_sigmas:
+            raise CalibrationError(f"unknown final demand elasticity '{key}' (known: {list(fd_sigmas)})")
+        if not np.isfinite(value) or value < 0:
+            raise CalibrationError(f"final demand elasticity {key} = {value} must be finite and >= 0")
+        fd_sigmas[key] = float(value)
+
+    data = xr.Dataset(coords={c: sam.coords[c] for c in sam.coords})
+    for name in ("vdfm", "vifm", "vdfd", "vifd", "vfm", "ptax", "vxmd", "xtax", "vims", "savings"):
+        data[name] = sam[name].astype(float)
+    sales = output_market(sam)
+    data["vom"] = sales - sam["ptax"]  # output at basic prices
+    data["vdm"] = sales  # output at market prices = supply of the domestic good
+    data["to0"] = _safe_ratio(sam["ptax"], data["vom"])
+    data["va0"] = sam["vfm"].sum(FACTOR)
+    data["nd0"] = (sam["vdfm"] + sam["vifm"]).sum(COMMODITY)
+    data["dom0"] = sam["vdfm"].sum(ACTIVITY) + sam["vdfd"].sum(AGENT)
+    data["imp0"] = import_use(sam)
+    data["qa0"] = data["dom0"] + data["imp0"]
+    data["fd0"] = (sam["vdfd"] + sam["vifd"]).sum(COMMODITY)
+    data["endow0"] = sam["vfm"].sum(ACTIVITY)
+    fob = sam["vxmd"] + sam["xtax"]
+    data["cif0"] = fob
+    data["te0"] = _safe_ratio(sam["xtax"], sam["vxmd"])
+    data["tm0"] = _safe_ratio(tariff_revenue(sam), fob)
+    data["y0"] = regional_income(sam)
+    data["tb0"] = trade_balance(sam)
+    if "employment" in sam:
+        labour = sam[FACTOR_TYPE] == LABOUR
+        wages = sam["vfm"].where(labour, 0.0).sum(FACTOR)
+        data["employment0"] = sam["employment"].astype(float)
+        data["jobs_per_wage"] = _safe_ratio(sam["employment"], wages)
+    for name in sigmas:
+        data[name] = sigmas[name]
+    for key, value in fd_sigmas.items():
+        data[key] = value
+
+    no_investment = data["fd0"].sel({AGENT: INVESTMENT}) <= 0
+    if bool(no_investment.any()):
+        regions = [str(r) for r in data[REGION].values[no_investment.values]]
+        raise CalibrationError(f"regions {regions} have no investment demand; the macro closures need it")
+    for dim in (EXPORTER, IMPORTER):
+        data = data.assign_coords({dim: sam[dim].values})
+
+    data.attrs.update(
+        {
+            "sam_hash": sam.attrs.get("sam_hash") or sam_hash(sam),
+            "units": "US$ million at benchmark prices; rates and shares as fractions",
+        }
+    )
+    for var in data.data_vars.values():
+        var.values.flags.writeable = False
+    log.debug("calibrated %d regions x %d sectors", sam.sizes[REGION], sam.sizes[COMMODITY])
+    return Calibration(data=data, sam_hash=data.attrs["sam_hash"])

@@ -1,0 +1,28 @@
+"""Dimension and coordinate names shared by the SAM, the model and the results.
+
+Kept in one place so that every module spells them the same way (see DESIGN.md §7).
+"""
+
+REGION = "region"
+EXPORTER = "exporter"
+IMPORTER = "importer"
+COMMODITY = "commodity"
+ACTIVITY = "activity"
+FACTOR = "factor"
+AGENT = "agent"
+SCENARIO = "scenario"
+
+FACTOR_TYPE = "factor_type"
+GOODS = "goods"
+AGRIFOOD = "agrifood"
+
+HOUSEHOLD = "household"
+GOVERNMENT = "government"
+INVESTMENT = "investment"
+AGENTS = (HOUSEHOLD, GOVERNMENT, INVESTMENT)
+
+LABOUR = "labour"
+CAPITAL = "capital"
+LAND = "land"
+NATURAL_RESOURCE = "natural_resource"
+FACTOR_TYPES = (LABOUR, CAPITAL, LAND, NATURAL_RESOURCE)

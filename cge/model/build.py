@@ -1,0 +1,84 @@
+"""Assemble the Pyomo model: variables, parameters, one builder per economic block, closures,
+numeraire, and the market dropped by Walras' law."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+
+from cge.calibrate import Calibration
+from cge.model.armington import add_armington
+from cge.model.closures import LABOUR_CLOSURES, MACRO_CLOSURES, Closure, add_numeraire
+from cge.model.components import declare_parameters, declare_variables
+from cge.model.final_demand import add_final_demand
+from cge.model.index import ModelIndex, build_index
+from cge.model.lookup import Lookup
+from cge.model.markets import add_market_clearing
+from cge.model.prices import add_factor_prices, add_trade_prices
+from cge.model.production import add_production
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A built model: the Pyomo model, its index sets, lookups and the equation Walras drops.
+
+    Attributes
+    ----------
+    pyomo : ConcreteModel
+        The one statement of the equations.
+    index : ModelIndex
+        Sparse index sets.
+    lookup : Lookup
+        Calibrated values by label.
+    closure : Closure
+        The closure it was built with.
+    walras_equation : tuple
+        (constraint name, index) of the deactivated market-clearing equation; its residual after
+        a solve is the Walras residual.
+    """
+
+    pyomo: pyo.ConcreteModel
+    index: ModelIndex
+    lookup: Lookup
+    closure: Closure
+    walras_equation: tuple[str, tuple]
+
+
+def build_model(cal: Calibration, closure: Closure | None = None) -> Model:
+    """Build the square model for a calibration and a closure.
+
+    Parameters
+    ----------
+    cal : Calibration
+        Calibrated benchmark.
+    closure : Closure or None
+        Closure; None = fixed trade balance, full employment, mobile capital.
+
+    Returns
+    -------
+    Model
+        Built model at the benchmark point (all variables 1).
+    """
+    closure = closure or Closure()
+    ix: ModelIndex = build_index(cal, capital_mobile=closure.capital_mobile)
+    lk = Lookup(cal)
+    m = pyo.ConcreteModel(name="cge")
+    declare_variables(m, ix, closure.endogenous_labour)
+    declare_parameters(m, ix, lk)
+    add_trade_prices(m, ix, lk)
+    add_factor_prices(m, ix)
+    add_production(m, ix, lk)
+    add_armington(m, ix, lk)
+    add_final_demand(m, ix, lk)
+    add_market_clearing(m, ix, lk, closure.endogenous_labour)
+    MACRO_CLOSURES[closure.macro](m, ix, lk)
+    LABOUR_CLOSURES[closure.labour](m, ix, lk)
+    add_numeraire(m, ix, lk)
+    walras_index = ix.activities[0]
+    m.eq_domestic_market[walras_index].deactivate()
+    log.debug("built model: %s; Walras drops eq_domestic_market%s", closure.describe(), walras_index)
+    return Model(m, ix, lk, closure, ("eq_domestic_market", walras_index))

@@ -1,0 +1,73 @@
+"""Production block: CES(σ_T) of value added and intermediates; value added CES(σ_VA) over
+factors; intermediates CES(σ_ND) over Armington composites (GTAP's nesting)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyomo.environ as pyo
+
+from cge.model.ces import ces_demand, ces_price
+from cge.model.index import ModelIndex
+from cge.model.lookup import Lookup
+from cge.model.metadata import doc
+
+
+def add_production(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
+    """Zero profit, nest prices and input demands of every activity (equation block ``production``)."""
+    vom, va0, nd0 = lk("vom"), lk("va0"), lk("nd0")
+    sigma_t, sigma_va, sigma_nd = lk("sigma_t"), lk("sigma_va"), lk("sigma_nd")
+    vfm, vdfm, vifm = lk("vfm"), lk("vdfm"), lk("vifm")
+    has_va, has_nd = set(ix.va_activities), set(ix.nd_activities)
+
+    def zero_profit(_m, j, r):
+        terms = []
+        if (j, r) in has_va:
+            terms.append((va0[j, r] / vom[j, r], m.pva[j, r]))
+        if (j, r) in has_nd:
+            terms.append((nd0[j, r] / vom[j, r], m.pnd[j, r]))
+        return m.py[j, r] - ces_price(terms, sigma_t[j]) == 0
+
+    m.eq_zero_profit = pyo.Constraint(ix.activities, rule=zero_profit, doc=doc("eq_zero_profit"))
+    m.eq_va_demand = pyo.Constraint(
+        ix.va_activities,
+        rule=lambda _m, j, r: m.qva[j, r] - ces_demand(m.qo[j, r], m.py[j, r], m.pva[j, r], sigma_t[j]) == 0,
+        doc=doc("eq_va_demand"),
+    )
+    m.eq_nd_demand = pyo.Constraint(
+        ix.nd_activities,
+        rule=lambda _m, j, r: m.qnd[j, r] - ces_demand(m.qo[j, r], m.py[j, r], m.pnd[j, r], sigma_t[j]) == 0,
+        doc=doc("eq_nd_demand"),
+    )
+
+    factors_of = defaultdict(list)
+    for f, j, r in ix.factor_uses:
+        factors_of[j, r].append(f)
+    inputs_of = defaultdict(list)
+    for i, j, r in ix.intermediate_uses:
+        inputs_of[j, r].append(i)
+
+    def va_price(_m, j, r):
+        terms = [(vfm[f, j, r] / va0[j, r], m.pfe[f, j, r]) for f in factors_of[j, r]]
+        return m.pva[j, r] - ces_price(terms, sigma_va[j]) == 0
+
+    def nd_price(_m, j, r):
+        terms = [((vdfm[i, j, r] + vifm[i, j, r]) / nd0[j, r], m.pa[i, r]) for i in inputs_of[j, r]]
+        return m.pnd[j, r] - ces_price(terms, sigma_nd[j]) == 0
+
+    m.eq_va_price = pyo.Constraint(ix.va_activities, rule=va_price, doc=doc("eq_va_price"))
+    m.eq_nd_price = pyo.Constraint(ix.nd_activities, rule=nd_price, doc=doc("eq_nd_price"))
+    m.eq_factor_demand = pyo.Constraint(
+        ix.factor_uses,
+        rule=lambda _m, f, j, r: m.qfe[f, j, r]
+        - ces_demand(m.qva[j, r], m.pva[j, r], m.pfe[f, j, r], sigma_va[j])
+        == 0,
+        doc=doc("eq_factor_demand"),
+    )
+    m.eq_intermediate_demand = pyo.Constraint(
+        ix.intermediate_uses,
+        rule=lambda _m, i, j, r: m.qf[i, j, r]
+        - ces_demand(m.qnd[j, r], m.pnd[j, r], m.pa[i, r], sigma_nd[j])
+        == 0,
+        doc=doc("eq_intermediate_demand"),
+    )

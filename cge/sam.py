@@ -1,0 +1,414 @@
+"""The multi-region SAM container: schema, loading, saving, hashing and checks.
+
+The SAM is an :class:`xarray.Dataset` in the schema of ``docs/sam_schema.md``. Values are
+US$ million at benchmark prices. This module knows nothing about particular regions or
+sectors: it validates any dataset in the schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from cge.paths import SAM_DIR
+from cge.dims import (
+    ACTIVITY,
+    AGENT,
+    AGENTS,
+    AGRIFOOD,
+    COMMODITY,
+    EXPORTER,
+    FACTOR,
+    FACTOR_TYPE,
+    FACTOR_TYPES,
+    GOODS,
+    GOVERNMENT,
+    HOUSEHOLD,
+    IMPORTER,
+    INVESTMENT,
+    REGION,
+)
+
+log = logging.getLogger(__name__)
+
+
+
+class SamError(ValueError):
+    """A SAM violates the schema or does not balance; the message names every failing account."""
+
+
+@dataclass(frozen=True)
+class SamVariable:
+    """Schema entry of one SAM variable."""
+
+    name: str
+    dims: tuple[str, ...]
+    nonnegative: bool
+    gtap: str
+    long_name: str
+    units: str = "US$ million"
+    required: bool = True
+
+
+SAM_VARIABLES: tuple[SamVariable, ...] = (
+    SamVariable("vdfm", (COMMODITY, ACTIVITY, REGION), True, "VDFM",
+                "domestic intermediate use at market prices"),
+    SamVariable("vifm", (COMMODITY, ACTIVITY, REGION), True, "VIFM",
+                "imported intermediate use at market prices incl. tariffs"),
+    SamVariable("vdfd", (COMMODITY, AGENT, REGION), True, "VDPM/VDGM/VDIM",
+                "domestic final demand by agent at market prices"),
+    SamVariable("vifd", (COMMODITY, AGENT, REGION), True, "VIPM/VIGM/VIIM",
+                "imported final demand by agent at market prices incl. tariffs"),
+    SamVariable("vfm", (FACTOR, ACTIVITY, REGION), True, "VFM", "factor payments"),
+    SamVariable("ptax", (ACTIVITY, REGION), False, "OSEP", "net taxes on production"),
+    SamVariable("vxmd", (COMMODITY, EXPORTER, IMPORTER), True, "VXMD",
+                "exports at the exporter's market prices"),
+    SamVariable("xtax", (COMMODITY, EXPORTER, IMPORTER), False, "XTREV", "export taxes"),
+    SamVariable("vims", (COMMODITY, EXPORTER, IMPORTER), True, "VIMS",
+                "imports at the importer's market prices incl. tariffs"),
+    SamVariable("savings", (REGION,), True, "SAVE", "savings of the regional household"),
+    SamVariable("employment", (ACTIVITY, REGION), True, "-", "persons employed",
+                units="persons", required=False),
+)
+SAM_SCHEMA = {v.name: v for v in SAM_VARIABLES}
+BILATERAL = ("vxmd", "xtax", "vims")
+
+
+# --------------------------------------------------------------------------- derived flows
+def tariff_revenue(sam: xr.Dataset) -> xr.DataArray:
+    """Tariff revenue by commodity, exporter and importer [US$ million]: ``vims - vxmd - xtax``."""
+    return sam["vims"] - sam["vxmd"] - sam["xtax"]
+
+
+def output_market(sam: xr.Dataset) -> xr.DataArray:
+    """Output of each activity at market prices, from its sales [US$ million], dims (activity, region)."""
+    sales = (
+        sam["vdfm"].sum(ACTIVITY)
+        + sam["vdfd"].sum(AGENT)
+        + sam["vxmd"].sum(IMPORTER).rename({EXPORTER: REGION})
+    )
+    return sales.rename({COMMODITY: ACTIVITY})
+
+
+def output_cost(sam: xr.Dataset) -> xr.DataArray:
+    """Cost of each activity incl. production tax [US$ million], dims (activity, region)."""
+    return (sam["vdfm"] + sam["vifm"]).sum(COMMODITY) + sam["vfm"].sum(FACTOR) + sam["ptax"]
+
+
+def import_supply(sam: xr.Dataset) -> xr.DataArray:
+    """Imports by commodity and importing region at importer prices [US$ million]."""
+    return sam["vims"].sum(EXPORTER).rename({IMPORTER: REGION})
+
+
+def import_use(sam: xr.Dataset) -> xr.DataArray:
+    """Use of imports by commodity and region, intermediate + final [US$ million]."""
+    return sam["vifm"].sum(ACTIVITY) + sam["vifd"].sum(AGENT)
+
+
+def regional_income(sam: xr.Dataset) -> xr.DataArray:
+    """Income of each regional household [US$ million]: factors + all taxes it collects."""
+    tariffs = tariff_revenue(sam).sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
+    xtax = sam["xtax"].sum((COMMODITY, IMPORTER)).rename({EXPORTER: REGION})
+    return sam["vfm"].sum((FACTOR, ACTIVITY)) + sam["ptax"].sum(ACTIVITY) + tariffs + xtax
+
+
+def final_demand(sam: xr.Dataset) -> xr.DataArray:
+    """Final demand by agent and region, domestic + imported [US$ million]."""
+    return (sam["vdfd"] + sam["vifd"]).sum(COMMODITY)
+
+
+def regional_expenditure(sam: xr.Dataset) -> xr.DataArray:
+    """Household + government spending + savings of each region [US$ million]."""
+    fd = final_demand(sam)
+    return fd.sel({AGENT: HOUSEHOLD}, drop=True) + fd.sel({AGENT: GOVERNMENT}, drop=True) + sam["savings"]
+
+
+def trade_balance(sam: xr.Dataset) -> xr.DataArray:
+    """Fob exports minus cif imports by region [US$ million]."""
+    fob = sam["vxmd"] + sam["xtax"]
+    exports = fob.sum((COMMODITY, IMPORTER)).rename({EXPORTER: REGION})
+    imports = fob.sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
+    return exports - imports
+
+
+# --------------------------------------------------------------------------- checks
+def _gap_lines(account: str, gap: xr.DataArray, scale: xr.DataArray, rtol: float) -> list[str]:
+    """Lines naming each element whose absolute gap exceeds ``rtol * max(1, scale)``."""
+    tol = rtol * np.maximum(1.0, np.abs(scale))
+    bad = np.abs(gap) > tol
+    if not bool(bad.any()):
+        return []
+    stacked = gap.where(bad).to_series().dropna()
+    stacked = stacked.reindex(stacked.abs().sort_values(ascending=False).index)
+    lines = []
+    for key, value in stacked.items():
+        key = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(f"{d}={k}" for d, k in zip(gap.dims, key))
+        lines.append(f"{account} [{label}]: receipts - payments = {value:+.6g} US$ million")
+    return lines
+
+
+def _check_structure(sam: xr.Dataset) -> list[str]:
+    problems = []
+    for var in SAM_VARIABLES:
+        if var.name not in sam:
+            if var.required:
+                problems.append(f"missing variable '{var.name}' ({var.long_name}, dims {var.dims})")
+            continue
+        dims = tuple(sam[var.name].dims)
+        if set(dims) != set(var.dims):
+            problems.append(f"variable '{var.name}' has dims {dims}, expected {var.dims}")
+    if problems:
+        return problems
+    for dim in (REGION, COMMODITY, ACTIVITY, FACTOR, AGENT, EXPORTER, IMPORTER):
+        if dim not in sam.coords:
+            problems.append(f"missing coordinate '{dim}'")
+    if problems:
+        return problems
+    regions = list(sam[REGION].values)
+    for dim in (EXPORTER, IMPORTER):
+        if list(sam[dim].values) != regions:
+            problems.append(f"coordinate '{dim}' {list(sam[dim].values)} differs from region {regions}")
+    if list(sam[ACTIVITY].values) != list(sam[COMMODITY].values):
+        problems.append(
+            f"coordinate 'activity' {list(sam[ACTIVITY].values)} differs from commodity "
+            f"{list(sam[COMMODITY].values)} (one commodity per activity)"
+        )
+    if sorted(sam[AGENT].values) != sorted(AGENTS):
+        problems.append(f"coordinate 'agent' is {list(sam[AGENT].values)}, expected {list(AGENTS)}")
+    if FACTOR_TYPE not in sam.coords:
+        problems.append("missing coordinate 'factor_type' on 'factor' (labour/capital/land/natural_resource)")
+    else:
+        unknown = sorted(set(map(str, sam[FACTOR_TYPE].values)) - set(FACTOR_TYPES))
+        if unknown:
+            problems.append(f"factor_type values {unknown} not in {list(FACTOR_TYPES)}")
+    for dim in (REGION, COMMODITY, FACTOR):
+        labels = list(map(str, sam[dim].values))
+        if len(set(labels)) != len(labels):
+            problems.append(f"coordinate '{dim}' has duplicate labels")
+        if not labels:
+            problems.append(f"coordinate '{dim}' is empty")
+    return problems
+
+
+def _check_values(sam: xr.Dataset) -> list[str]:
+    problems = []
+    for var in SAM_VARIABLES:
+        if var.name not in sam:
+            continue
+        da = sam[var.name]
+        finite = np.isfinite(da)
+        if not bool(finite.all()):
+            bad = da.where(~finite, drop=True).to_series()
+            where = "; ".join(
+                ", ".join(f"{d}={k}" for d, k in zip(da.dims, key if isinstance(key, tuple) else (key,)))
+                for key in bad.index[:5]
+            )
+            problems.append(f"'{var.name}' has {int((~finite).sum())} NaN/inf values, e.g. at {where}")
+            continue
+        if var.nonnegative:
+            neg = da < 0
+            if bool(neg.any()):
+                series = da.where(neg).to_series().dropna().sort_values()
+                for key, value in series.head(10).items():
+                    key = key if isinstance(key, tuple) else (key,)
+                    label = ", ".join(f"{d}={k}" for d, k in zip(da.dims, key))
+                    problems.append(f"'{var.name}' [{label}] is negative: {value:.6g} {var.units}")
+    for name in BILATERAL:
+        diag = np.diagonal(sam[name].transpose(COMMODITY, EXPORTER, IMPORTER).values, axis1=1, axis2=2)
+        if np.any(diag != 0):
+            problems.append(
+                f"'{name}' has non-zero own-region flows (exporter == importer), largest "
+                f"{np.abs(diag).max():.6g} US$ million; domestic sales belong in vdfm/vdfd"
+            )
+    return problems
+
+
+def check_sam(sam: xr.Dataset, rtol: float = 1e-9) -> xr.Dataset:
+    """Validate a SAM against the schema and its accounting balances.
+
+    Parameters
+    ----------
+    sam : xarray.Dataset
+        A SAM in the schema of ``docs/sam_schema.md`` [US$ million].
+    rtol : float
+        Relative tolerance: a gap counts when ``|gap| > rtol * max(1, account total)``.
+
+    Returns
+    -------
+    xarray.Dataset
+        The same dataset, so calls can be chained.
+
+    Raises
+    ------
+    SamError
+        Naming every failing account (activity, import composite, regional household, world
+        savings-investment) with the size of its gap in US$ million, or every schema violation.
+    """
+    problems = _check_structure(sam)
+    if problems:
+        raise SamError("SAM schema violation:\n  " + "\n  ".join(problems))
+    problems = _check_values(sam)
+    if problems:
+        raise SamError("SAM has invalid values:\n  " + "\n  ".join(problems))
+
+    sales = output_market(sam)
+    cost = output_cost(sam)
+    lines = _gap_lines("activity", sales - cost, sales, rtol)
+    basic = cost - sam["ptax"]
+    no_output = (basic <= 0) & ((sam["vdfm"] + sam["vifm"]).sum(COMMODITY) + sam["vfm"].sum(FACTOR) > 0)
+    for key in no_output.where(no_output, drop=True).to_series().dropna().index:
+        lines.append(f"activity [activity={key[0]}, region={key[1]}]: inputs but output at basic prices <= 0")
+    lines += _gap_lines("import composite", import_use(sam) - import_supply(sam), import_use(sam), rtol)
+    tariff = tariff_revenue(sam)
+    if bool((tariff < -rtol * np.maximum(1.0, sam["vims"])).any()):
+        worst = tariff.where(tariff < 0).to_series().dropna().sort_values().head(5)
+        for key, value in worst.items():
+            lines.append(
+                f"tariff revenue [commodity={key[0]}, exporter={key[1]}, importer={key[2]}] "
+                f"= vims - vxmd - xtax = {value:.6g} US$ million is negative"
+            )
+    income = regional_income(sam)
+    lines += _gap_lines("regional household", income - regional_expenditure(sam), income, rtol)
+    world_s = sam["savings"].sum()
+    world_i = final_demand(sam).sel({AGENT: INVESTMENT}).sum()
+    lines += _gap_lines("world savings-investment", world_s - world_i, world_s, rtol)
+    if lines:
+        raise SamError(f"SAM does not balance ({len(lines)} accounts):\n  " + "\n  ".join(lines))
+    return sam
+
+
+# --------------------------------------------------------------------------- hashing and I/O
+def sam_hash(sam: xr.Dataset) -> str:
+    """SHA-256 of the SAM's labels and values (independent of attrs and file format)."""
+    digest = hashlib.sha256()
+    for var in SAM_VARIABLES:
+        if var.name not in sam:
+            continue
+        da = sam[var.name].transpose(*var.dims)
+        digest.update(var.name.encode())
+        for dim in var.dims:
+            digest.update(json.dumps([str(x) for x in da[dim].values]).encode())
+        digest.update(np.ascontiguousarray(da.values, dtype="<f8").tobytes())
+    for coord in (FACTOR_TYPE, GOODS, AGRIFOOD):
+        if coord in sam.coords:
+            digest.update(json.dumps([str(x) for x in sam[coord].values]).encode())
+    return digest.hexdigest()
+
+
+def _atomic_replace(tmp: Path, final: Path) -> None:
+    os.replace(tmp, final)
+
+
+def save_sam(sam: xr.Dataset, directory: str | Path) -> Path:
+    """Write a SAM as ``sam.nc`` plus one tidy CSV per variable and ``coords.csv``.
+
+    Every file is written to a temporary name first and moved into place, so an interrupted
+    save never leaves a half-written file. The ``sam_hash`` attribute is refreshed.
+
+    Parameters
+    ----------
+    sam : xarray.Dataset
+        SAM in the schema [US$ million]; it is checked before anything is written.
+    directory : path
+        Output directory (created if missing).
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the netCDF file.
+    """
+    check_sam(sam)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    sam = sam.copy()
+    sam.attrs["sam_hash"] = sam_hash(sam)
+    for key, value in list(sam.attrs.items()):
+        if not isinstance(value, (str, int, float)):
+            sam.attrs[key] = json.dumps(value)
+    with tempfile.TemporaryDirectory(dir=directory) as tmpdir:
+        tmp = Path(tmpdir)
+        written = []
+        nc_tmp = tmp / "sam.nc"
+        sam.to_netcdf(nc_tmp, engine="h5netcdf")
+        written.append((nc_tmp, directory / "sam.nc"))
+        for var in SAM_VARIABLES:
+            if var.name not in sam:
+                continue
+            frame = sam[var.name].transpose(*var.dims).to_series().rename("value").reset_index()
+            path = tmp / f"{var.name}.csv"
+            frame.to_csv(path, index=False, float_format="%.17g")
+            written.append((path, directory / f"{var.name}.csv"))
+        coords = _coords_frame(sam)
+        coords.to_csv(tmp / "coords.csv", index=False)
+        written.append((tmp / "coords.csv", directory / "coords.csv"))
+        for src, dst in written:
+            _atomic_replace(src, dst)
+    log.info("saved SAM to %s (hash %s)", directory, sam.attrs["sam_hash"][:12])
+    return directory / "sam.nc"
+
+
+def _coords_frame(sam: xr.Dataset) -> pd.DataFrame:
+    rows = []
+    for dim in (REGION, COMMODITY, FACTOR, AGENT):
+        for label in sam[dim].values:
+            row = {"dim": dim, "label": str(label), "factor_type": "", "goods": "", "agrifood": ""}
+            if dim == FACTOR:
+                row["factor_type"] = str(sam[FACTOR_TYPE].sel({FACTOR: label}).item())
+            if dim == COMMODITY:
+                for coord in (GOODS, AGRIFOOD):
+                    if coord in sam.coords:
+                        row[coord] = str(bool(sam[coord].sel({COMMODITY: label}).item()))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def load_sam(path: str | Path | None = None) -> xr.Dataset:
+    """Load a SAM from a netCDF file or a directory written by :func:`save_sam`.
+
+    Parameters
+    ----------
+    path : path or None
+        ``None`` loads the shipped SAM (``sam/sam.nc``); a directory loads its ``sam.nc``.
+
+    Returns
+    -------
+    xarray.Dataset
+        The checked SAM [US$ million], loaded into memory.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    SamError
+        If the SAM fails :func:`check_sam`.
+    """
+    path = SAM_DIR if path is None else Path(path)
+    if path.is_dir():
+        path = path / "sam.nc"
+    if not path.exists():
+        raise FileNotFoundError(f"no SAM at {path}")
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        sam = ds.load()
+    for coord in (GOODS, AGRIFOOD):
+        if coord in sam.coords:
+            sam = sam.assign_coords({coord: sam[coord].astype(bool)})
+    return check_sam(sam)
+
+
+def ensure_metadata_coords(sam: xr.Dataset) -> xr.Dataset:
+    """Return the SAM with ``goods``/``agrifood`` coordinates, False where missing."""
+    out = sam
+    for coord in (GOODS, AGRIFOOD):
+        if coord not in out.coords:
+            out = out.assign_coords({coord: (COMMODITY, np.zeros(out.sizes[COMMODITY], dtype=bool))})
+    return out

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
 
 from cge.calibrate import Calibration
 from cge.model.armington import add_armington
@@ -39,6 +40,9 @@ class Model:
     walras_equation : tuple
         (constraint name, index) of the deactivated market-clearing equation; its residual after
         a solve is the Walras residual.
+    benchmark : dict
+        Benchmark value of every variable and mutable parameter (component data -> value), so a
+        solver can always restart from the benchmark whatever was stored in the model since.
     """
 
     pyomo: pyo.ConcreteModel
@@ -46,6 +50,7 @@ class Model:
     lookup: Lookup
     closure: Closure
     walras_equation: tuple[str, tuple]
+    benchmark: ComponentMap
 
 
 def build_model(cal: Calibration, closure: Closure | None = None) -> Model:
@@ -81,4 +86,6 @@ def build_model(cal: Calibration, closure: Closure | None = None) -> Model:
     walras_index = ix.activities[0]
     m.eq_domestic_market[walras_index].deactivate()
     log.debug("built model: %s; Walras drops eq_domestic_market%s", closure.describe(), walras_index)
-    return Model(m, ix, lk, closure, ("eq_domestic_market", walras_index))
+    benchmark = ComponentMap((v, v.value) for v in m.component_data_objects(pyo.Var))
+    benchmark.update((q, pyo.value(q)) for q in m.component_data_objects(pyo.Param))
+    return Model(m, ix, lk, closure, ("eq_domestic_market", walras_index), benchmark)

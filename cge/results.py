@@ -1,0 +1,149 @@
+"""Extraction of a solved model into an ``xarray.Dataset`` of indicators.
+
+Quantities in the model are indices (benchmark = 1); here they are multiplied by benchmark
+values so that results are in US$ billion (at benchmark or current prices, as each variable's
+``units`` attr says), persons or percent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+import xarray as xr
+
+from cge.calibrate import Calibration
+from cge.dims import (
+    ACTIVITY,
+    AGENT,
+    COMMODITY,
+    EXPORTER,
+    FACTOR,
+    FACTOR_TYPE,
+    GOVERNMENT,
+    HOUSEHOLD,
+    IMPORTER,
+    INVESTMENT,
+    LABOUR,
+    REGION,
+)
+from cge.model import Model
+from cge.model.final_demand import income_terms
+
+BN = 1e-3  # US$ million -> US$ billion
+
+
+def _dense(component, dims: tuple[str, ...], cal: Calibration, fill: float = 0.0) -> xr.DataArray:
+    """Values of an indexed Pyomo Var/Expression as a dense DataArray (``fill`` where absent)."""
+    coords = {d: [str(x) for x in cal.data[d].values] for d in dims}
+    pos = [{label: k for k, label in enumerate(coords[d])} for d in dims]
+    arr = np.full(tuple(len(coords[d]) for d in dims), fill, dtype=float)
+    for index, data in component.items():
+        key = index if isinstance(index, tuple) else (index,)
+        arr[tuple(p[k] for p, k in zip(pos, key))] = pyo.value(data)
+    return xr.DataArray(arr, dims=dims, coords=coords)
+
+
+def _attrs(da: xr.DataArray, long_name: str, units: str) -> xr.DataArray:
+    da.attrs.update(long_name=long_name, units=units)
+    return da
+
+
+def _pct(new: xr.DataArray, base: xr.DataArray) -> xr.DataArray:
+    return xr.where(base != 0, 100.0 * (new / base.where(base != 0, 1.0) - 1.0), 0.0)
+
+
+def gdp_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
+    """Real and nominal GDP by region, expenditure and income side, and EV."""
+    m, d = model.pyomo, cal.data
+    fd_basket = (d["vdfd"] + d["vifd"]) * _dense(m.qfd, (COMMODITY, AGENT, REGION), cal)
+    qxs = _dense(m.qxs, (COMMODITY, EXPORTER, IMPORTER), cal)
+    tau = _dense(m.tau, (COMMODITY, EXPORTER, IMPORTER), cal, fill=1.0)
+    pfob = _dense(m.pfob, (COMMODITY, EXPORTER, IMPORTER), cal, fill=1.0)
+    shipped = d["cif0"] * tau * qxs  # at benchmark fob prices
+    real_x = shipped.sum((COMMODITY, IMPORTER)).rename({EXPORTER: REGION})
+    real_m = shipped.sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
+    real_gdp = fd_basket.sum((COMMODITY, AGENT)) + real_x - real_m
+    base_gdp = d["fd0"].sum(AGENT) + d["tb0"]
+    nominal_fd = (d["fd0"] * _dense(m.pfd, (AGENT, REGION), cal) * _dense(m.qfdt, (AGENT, REGION), cal)).sum(AGENT)
+    nominal_trade = d["cif0"] * pfob * tau * qxs
+    gdp_exp = (
+        nominal_fd
+        + nominal_trade.sum((COMMODITY, IMPORTER)).rename({EXPORTER: REGION})
+        - nominal_trade.sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
+    )
+    y = _dense(m.y, (REGION,), cal)
+    gdp_inc = d["y0"] * y
+    beta = d["fd0"] / d["y0"]
+    qfdt = _dense(m.qfdt, (AGENT, REGION), cal, fill=1.0)
+    pinv = _dense(m.pfd, (AGENT, REGION), cal, fill=1.0).sel({AGENT: INVESTMENT}, drop=True)
+    beta_s = d["savings"] / d["y0"]
+    utility = (
+        qfdt.sel({AGENT: HOUSEHOLD}, drop=True) ** beta.sel({AGENT: HOUSEHOLD}, drop=True)
+        * qfdt.sel({AGENT: GOVERNMENT}, drop=True) ** beta.sel({AGENT: GOVERNMENT}, drop=True)
+        * (y / pinv) ** beta_s
+    )
+    return {
+        "real_gdp": _attrs(real_gdp * BN, "real GDP (expenditure side, benchmark prices)", "US$ bn"),
+        "real_gdp_pct": _attrs(_pct(real_gdp, base_gdp), "real GDP change", "percent"),
+        "gdp_expenditure": _attrs(gdp_exp * BN, "nominal GDP, expenditure side (C+G+I+X-M)", "US$ bn"),
+        "gdp_income": _attrs(gdp_inc * BN, "nominal GDP, income side (factors + taxes)", "US$ bn"),
+        "ev": _attrs(d["y0"] * (utility - 1.0) * BN, "equivalent variation of the regional household", "US$ bn"),
+        "utility_pct": _attrs(100.0 * (utility - 1.0), "regional household utility change", "percent"),
+    }
+
+
+def trade_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
+    """Bilateral exports (value and volume), terms of trade and tariff revenue."""
+    m, d = model.pyomo, cal.data
+    qxs = _dense(m.qxs, (COMMODITY, EXPORTER, IMPORTER), cal)
+    tau = _dense(m.tau, (COMMODITY, EXPORTER, IMPORTER), cal, fill=1.0)
+    pfob = _dense(m.pfob, (COMMODITY, EXPORTER, IMPORTER), cal, fill=1.0)
+    tm = _dense(m.tm, (COMMODITY, EXPORTER, IMPORTER), cal)
+    fob_value = d["cif0"] * pfob * tau * qxs
+    volume = d["cif0"] * tau * qxs
+    w = d["cif0"]
+    px = (w * pfob).sum((COMMODITY, IMPORTER)) / w.sum((COMMODITY, IMPORTER))
+    pm = (w * pfob * tau).sum((COMMODITY, EXPORTER)) / w.sum((COMMODITY, EXPORTER))
+    tot = 100.0 * (px.rename({EXPORTER: REGION}) / pm.rename({IMPORTER: REGION}) - 1.0)
+    revenue = (tm * fob_value).sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
+    return {
+        "exports": _attrs(fob_value.transpose(EXPORTER, IMPORTER, COMMODITY) * BN,
+                          "bilateral exports at current fob prices", "US$ bn"),
+        "export_volume": _attrs(volume.transpose(EXPORTER, IMPORTER, COMMODITY) * BN,
+                                "bilateral exports at benchmark fob prices", "US$ bn"),
+        "terms_of_trade_pct": _attrs(tot, "terms of trade (fob export / cif import price index)", "percent"),
+        "tariff_revenue": _attrs(revenue * BN, "tariff revenue collected by the importer", "US$ bn"),
+    }
+
+
+def sector_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
+    """Output and price changes by region and commodity; employment when the SAM has it."""
+    m, d = model.pyomo, cal.data
+    qo = _dense(m.qo, (ACTIVITY, REGION), cal, fill=1.0).rename({ACTIVITY: COMMODITY})
+    pd_ = _dense(m.pd, (ACTIVITY, REGION), cal, fill=1.0).rename({ACTIVITY: COMMODITY})
+    out = {
+        "output_pct": _attrs(100.0 * (qo - 1.0), "output volume change", "percent").transpose(REGION, COMMODITY),
+        "price_pct": _attrs(100.0 * (pd_ - 1.0), "domestic market price change", "percent").transpose(REGION, COMMODITY),
+    }
+    if "jobs_per_wage" in d:
+        labour = (d[FACTOR_TYPE] == LABOUR)
+        qfe = _dense(m.qfe, (FACTOR, ACTIVITY, REGION), cal)
+        wage_volume = (d["vfm"] * qfe).where(labour, 0.0).sum(FACTOR)
+        jobs = (d["jobs_per_wage"] * wage_volume).rename({ACTIVITY: COMMODITY}).transpose(REGION, COMMODITY)
+        out["employment"] = _attrs(jobs, "persons employed", "persons")
+        out["employment_total"] = _attrs(jobs.sum(COMMODITY), "persons employed, all sectors", "persons")
+    return out
+
+
+def extract(model: Model, cal: Calibration) -> xr.Dataset:
+    """All indicators of the solved model as one Dataset (no scenario dimension)."""
+    parts = {}
+    parts.update(gdp_indicators(model, cal))
+    parts.update(trade_indicators(model, cal))
+    parts.update(sector_indicators(model, cal))
+    return xr.Dataset(parts)
+
+
+def income_breakdown(model: Model, region: str) -> dict[str, float]:
+    """Income components of a region at the current solution [US$ million]."""
+    return {k: float(pyo.value(v)) for k, v in income_terms(model.pyomo, model.index, model.lookup, region).items()}

@@ -1,0 +1,101 @@
+"""Translate a :class:`~cge.scenario.Scenario` into values of the model's shock parameters.
+
+Order: MFN reversions, then tariff rows, export-tax rows and trade-cost rows in file order; the
+numeraire last. Labels are validated against the model (region, commodity), and a named flow that
+is zero in the SAM is an error, because a rate on it would have no base.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cge.model.index import ModelIndex
+from cge.model.lookup import Lookup
+from cge.paths import CALIBRATION_DIR
+from cge.scenario import ALL, Scenario, ScenarioError
+
+
+def load_mfn(path: str | Path | None = None) -> pd.DataFrame | None:
+    """MFN schedule (columns importer, sector, mfn_pct [percent]); None if the file is absent."""
+    path = CALIBRATION_DIR / "tariffs" / "mfn.csv" if path is None else Path(path)
+    if not path.exists():
+        return None
+    table = pd.read_csv(path, comment="#")
+    missing = {"importer", "sector", "mfn_pct"} - set(table.columns)
+    if missing:
+        raise ScenarioError(f"MFN table {path} lacks columns {sorted(missing)}")
+    return table
+
+
+def _labels(value: str, known: tuple[str, ...], field: str, scenario: str) -> list[str]:
+    if value == ALL:
+        return list(known)
+    if value not in known:
+        raise ScenarioError(f"scenario '{scenario}': {field} '{value}' is not in the SAM (known: {list(known)})")
+    return [value]
+
+
+def _flows_for(row, ix: ModelIndex, flows: set, field: str, scenario: str) -> list[tuple[str, str, str]]:
+    importers = _labels(row.importer, ix.regions, f"{field}.importer", scenario)
+    exporters = _labels(row.exporter, ix.regions, f"{field}.exporter", scenario)
+    commodities = _labels(getattr(row, "commodity", ALL), ix.commodities, f"{field}.commodity", scenario)
+    selected = [(i, s, r) for i in commodities for s in exporters for r in importers if (i, s, r) in flows]
+    explicit = ALL not in (row.importer, row.exporter, getattr(row, "commodity", ALL))
+    if explicit and not selected:
+        raise ScenarioError(
+            f"scenario '{scenario}': {field} on {row.commodity} from {row.exporter} to {row.importer}: "
+            "this flow is zero in the SAM, so a rate on it has no base"
+        )
+    return selected
+
+
+def scenario_parameters(
+    scenario: Scenario, ix: ModelIndex, lk: Lookup, mfn: pd.DataFrame | None = None
+) -> dict[str, dict]:
+    """Parameter values implied by a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    ix : ModelIndex
+        Index sets of the model the scenario runs on.
+    lk : Lookup
+        Calibrated benchmark rates (``tm0``, ``te0``).
+    mfn : DataFrame or None
+        MFN schedule; required only when the scenario reverts to MFN.
+
+    Returns
+    -------
+    dict
+        {"tm": {(i, s, r): rate [fraction]}, "te": {...}, "tau": {...}, "pnum": {None: index}}.
+    """
+    flows = set(ix.flows)
+    tm, te, tau = {}, {}, {}
+    tm0, te0 = lk("tm0"), lk("te0")
+    for k, row in enumerate(scenario.revert_to_mfn):
+        if mfn is None:
+            raise ScenarioError(f"scenario '{scenario.name}': revert_to_mfn[{k}] needs an MFN table (calibration/tariffs/mfn.csv)")
+        rates = mfn[mfn["importer"] == row.importer].set_index("sector")["mfn_pct"]
+        if rates.empty:
+            raise ScenarioError(f"scenario '{scenario.name}': revert_to_mfn[{k}]: no MFN schedule for importer '{row.importer}'")
+        for i, s, r in _flows_for(row, ix, flows, f"revert_to_mfn[{k}]", scenario.name):
+            if s != r and i in rates.index:
+                tm[i, s, r] = float(rates[i]) / 100.0
+    for k, row in enumerate(scenario.tariffs):
+        for key in _flows_for(row, ix, flows, f"tariffs[{k}]", scenario.name):
+            base = tm.get(key, tm0[key])
+            tm[key] = row.rate_pct / 100.0 if row.rate_pct is not None else base + row.change_pct / 100.0
+            if tm[key] < 0:
+                raise ScenarioError(f"scenario '{scenario.name}': tariffs[{k}] makes the tariff on {key} negative ({tm[key]:.4f})")
+    for k, row in enumerate(scenario.export_taxes):
+        for key in _flows_for(row, ix, flows, f"export_taxes[{k}]", scenario.name):
+            base = te.get(key, te0[key])
+            te[key] = row.rate_pct / 100.0 if row.rate_pct is not None else base + row.change_pct / 100.0
+            if te[key] <= -1:
+                raise ScenarioError(f"scenario '{scenario.name}': export_taxes[{k}] gives a subsidy of 100% or more on {key}")
+    for k, row in enumerate(scenario.trade_costs):
+        for key in _flows_for(row, ix, flows, f"trade_costs[{k}]", scenario.name):
+            tau[key] = tau.get(key, 1.0) * (1.0 + row.change_pct / 100.0)
+    return {"tm": tm, "te": te, "tau": tau, "pnum": {None: 1.0 + scenario.numeraire_change_pct / 100.0}}

@@ -1,0 +1,221 @@
+"""Pyomo -> CasADi: convert a square Pyomo model's active equality constraints into compiled
+CasADi functions of (variables x, mutable parameters p).
+
+Mutable parameters become symbolic inputs, so a new scenario changes the numbers passed in,
+never the compiled functions. Shared sub-expressions (Pyomo ``Expression`` components) are
+converted once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import casadi as ca
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.core.expr import numeric_expr as ne
+
+log = logging.getLogger(__name__)
+
+_UNARY = {
+    "log": ca.log,
+    "exp": ca.exp,
+    "sqrt": ca.sqrt,
+    "log10": ca.log10,
+    "sin": ca.sin,
+    "cos": ca.cos,
+    "tan": ca.tan,
+    "abs": ca.fabs,
+}
+
+
+class ConversionError(TypeError):
+    """A Pyomo expression node that the bridge does not know how to convert."""
+
+
+class _Converter:
+    """Recursive Pyomo-expression -> CasADi SX conversion with memoisation by node identity."""
+
+    def __init__(self, var_pos: dict[int, int], par_pos: dict[int, int], x: ca.SX, p: ca.SX):
+        self.var_pos, self.par_pos, self.x, self.p = var_pos, par_pos, x, p
+        self.memo: dict[int, object] = {}
+
+    def __call__(self, node):
+        if isinstance(node, (int, float)):
+            return float(node)
+        key = id(node)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        out = self._convert(node)
+        self.memo[key] = out
+        return out
+
+    def _convert(self, node):
+        if node.is_variable_type():
+            if node.fixed:
+                return float(node.value)
+            return self.x[self.var_pos[id(node)]]
+        if node.is_parameter_type():
+            pos = self.par_pos.get(id(node))
+            return float(pyo.value(node)) if pos is None else self.p[pos]
+        if node.is_named_expression_type():
+            return self(node.expr)
+        if not node.is_expression_type():
+            return float(pyo.value(node))
+        args = node.args
+        if isinstance(node, ne.SumExpression):
+            total = self(args[0])
+            for arg in args[1:]:
+                total = total + self(arg)
+            return total
+        if isinstance(node, ne.ProductExpression):
+            return self(args[0]) * self(args[1])
+        if isinstance(node, ne.DivisionExpression):
+            return self(args[0]) / self(args[1])
+        if isinstance(node, ne.PowExpression):
+            base, exponent = self(args[0]), self(args[1])
+            if isinstance(exponent, float) and exponent == 1.0:
+                return base
+            return ca.power(base, exponent) if not isinstance(base, float) else base**exponent
+        if isinstance(node, ne.NegationExpression):
+            return -self(args[0])
+        if isinstance(node, ne.UnaryFunctionExpression):
+            fn = _UNARY.get(node.getname())
+            if fn is None:
+                raise ConversionError(f"unsupported function '{node.getname()}' in {node}")
+            arg = self(args[0])
+            return fn(arg) if not isinstance(arg, float) else float(fn(arg))
+        raise ConversionError(f"unsupported Pyomo expression node {type(node).__name__}: {node}")
+
+
+@dataclass
+class CompiledModel:
+    """Compiled residual and Jacobian functions of a square Pyomo model.
+
+    Attributes
+    ----------
+    variables : list
+        Pyomo VarData in x order.
+    constraints : list
+        Active Pyomo ConstraintData in residual order (residual = body - rhs).
+    parameters : list
+        Mutable Pyomo ParamData in p order.
+    residual : casadi.Function
+        (x, p) -> g [n_constraints].
+    jacobian : casadi.Function
+        (x, p) -> sparse dg/dx.
+    jac_rows, jac_cols : ndarray
+        Sparsity pattern of the Jacobian (CasADi's column-major nonzero order).
+    lower : ndarray
+        Lower bounds of x.
+    timings : dict
+        Seconds spent converting and compiling.
+    """
+
+    variables: list
+    constraints: list
+    parameters: list
+    residual: ca.Function
+    jacobian: ca.Function
+    jac_rows: np.ndarray
+    jac_cols: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    timings: dict = field(default_factory=dict)
+    _hessian: ca.Function | None = None
+    _x: ca.SX | None = None
+    _p: ca.SX | None = None
+    _g: ca.SX | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.variables)
+
+    @property
+    def m(self) -> int:
+        return len(self.constraints)
+
+    def store(self, x: np.ndarray) -> None:
+        """Write x back into the Pyomo variables."""
+        for var, value in zip(self.variables, x):
+            var.set_value(float(value), skip_validation=True)
+
+    def eval_residual(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return np.asarray(self.residual(x, p)).ravel()
+
+    def eval_jacobian_values(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return np.asarray(self.jacobian(x, p).nonzeros(), dtype=float)
+
+    def hessian(self) -> tuple[ca.Function, np.ndarray, np.ndarray]:
+        """Exact Hessian of the Lagrangian λᵀg (lower triangle), compiled on first use."""
+        if self._hessian is None:
+            lam = ca.SX.sym("lam", self.m)
+            hess = ca.tril(ca.hessian(ca.dot(lam, self._g), self._x)[0])
+            self._hessian = ca.Function("lagrangian_hessian", [self._x, self._p, lam], [hess])
+            rows, cols = hess.sparsity().get_triplet()
+            self._hess_rows, self._hess_cols = np.array(rows, dtype=int), np.array(cols, dtype=int)
+        return self._hessian, self._hess_rows, self._hess_cols
+
+
+def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12) -> CompiledModel:
+    """Convert the active equality constraints of a square Pyomo model to CasADi functions.
+
+    Parameters
+    ----------
+    model : ConcreteModel
+        Model whose active constraints are equalities and whose free variables are as many.
+    lower_bound : float
+        Floor applied to variable lower bounds (positive variables get this instead of 0).
+
+    Returns
+    -------
+    CompiledModel
+    """
+    t0 = time.perf_counter()
+    constraints = list(model.component_data_objects(pyo.Constraint, active=True))
+    for con in constraints:
+        if not con.equality:
+            raise ConversionError(f"constraint {con.name} is not an equality; the model must be square")
+    variables = [v for v in model.component_data_objects(pyo.Var) if not v.fixed]
+    parameters = [q for q in model.component_data_objects(pyo.Param) if q.parent_component().mutable]
+    if len(variables) != len(constraints):
+        raise ConversionError(
+            f"model is not square: {len(variables)} free variables, {len(constraints)} active equations"
+        )
+    x = ca.SX.sym("x", len(variables))
+    p = ca.SX.sym("p", len(parameters))
+    convert = _Converter({id(v): k for k, v in enumerate(variables)}, {id(q): k for k, q in enumerate(parameters)}, x, p)
+    rows = []
+    for con in constraints:
+        body = convert(con.body)
+        rhs = pyo.value(con.upper)
+        rows.append(body - rhs if rhs else body)
+    g = ca.vertcat(*[ca.SX(r) if isinstance(r, float) else r for r in rows])
+    t1 = time.perf_counter()
+    jac = ca.jacobian(g, x)
+    residual = ca.Function("residual", [x, p], [g])
+    jacobian = ca.Function("jacobian", [x, p], [jac])
+    jr, jc = jac.sparsity().get_triplet()
+    t2 = time.perf_counter()
+    lower = np.array([-math.inf if v.lb is None else max(lower_bound, v.lb) for v in variables])
+    upper = np.array([v.ub if v.ub is not None else math.inf for v in variables])
+    log.debug("converted %d equations in %.3fs, derivatives in %.3fs", len(rows), t1 - t0, t2 - t1)
+    return CompiledModel(
+        variables=variables,
+        constraints=constraints,
+        parameters=parameters,
+        residual=residual,
+        jacobian=jacobian,
+        jac_rows=np.array(jr, dtype=int),
+        jac_cols=np.array(jc, dtype=int),
+        lower=lower,
+        upper=upper,
+        timings={"convert_s": t1 - t0, "derivatives_s": t2 - t1},
+        _x=x,
+        _p=p,
+        _g=g,
+    )

@@ -1,0 +1,169 @@
+"""The solver: compile a built model once, then solve shocks by homotopy steps with warm starts.
+
+A point is accepted only if our own checks pass: every active equation's residual and the
+Walras residual (the dropped market) below ``tol``. Otherwise a :class:`SolveError` carries the
+largest residuals by block and index and the structural (Dulmage–Mendelsohn) analysis.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from cge.model import Model
+from cge.solve.casadi_bridge import CompiledModel, compile_model
+from cge.solve.diagnostics import residual_table, structural_report
+from cge.solve.ipopt import ipopt_solve
+from cge.solve.result import SolveError, SolveResult, SolveStatus
+
+log = logging.getLogger(__name__)
+
+ParameterValues = Mapping[str, Mapping[object, float]]
+"""Shock values: parameter component name -> {index: value}; scalar parameters use index None."""
+
+
+class Solver:
+    """Compiled model plus warm-start state.
+
+    Parameters
+    ----------
+    model : Model
+        Built model (benchmark point).
+    tol : float
+        Acceptance tolerance on the max and Walras residuals [relative units].
+    hessian : {"limited-memory", "exact"}
+        Hessian used by Ipopt.
+    ipopt_options : dict or None
+        Extra Ipopt options.
+    min_step : float
+        Smallest homotopy step (fraction of the shock) before giving up.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        tol: float = 1e-9,
+        hessian: str = "limited-memory",
+        ipopt_options: dict | None = None,
+        min_step: float = 1.0 / 64,
+    ):
+        self.model = model
+        self.tol = tol
+        self.hessian = hessian
+        self.ipopt_options = ipopt_options or {}
+        self.min_step = min_step
+        t0 = time.perf_counter()
+        self.compiled: CompiledModel = compile_model(model.pyomo)
+        self.compile_s = time.perf_counter() - t0
+        self._param_pos = {}
+        for k, q in enumerate(self.compiled.parameters):
+            self._param_pos[(q.parent_component().local_name, q.index())] = k
+        self.x_benchmark = np.array([model.benchmark[v] for v in self.compiled.variables], dtype=float)
+        self.p_benchmark = np.array([model.benchmark[q] for q in self.compiled.parameters], dtype=float)
+        self.x_last = self.x_benchmark.copy()
+        self.p_last = self.p_benchmark.copy()
+        name, index = model.walras_equation
+        self._walras = getattr(model.pyomo, name)[index]
+
+    # ------------------------------------------------------------------ parameters
+    def parameter_vector(self, values: ParameterValues, base: np.ndarray | None = None) -> np.ndarray:
+        """Parameter vector with ``values`` applied on top of ``base`` (default: benchmark).
+
+        Raises
+        ------
+        KeyError
+            Naming the parameter and index when the model has no such parameter entry (for
+            example a tariff on a flow that is zero in the SAM).
+        """
+        p = (self.p_benchmark if base is None else base).copy()
+        for name, entries in values.items():
+            for index, value in entries.items():
+                pos = self._param_pos.get((name, index))
+                if pos is None:
+                    raise KeyError(f"model has no parameter {name}[{index}] (zero benchmark flow or unknown label)")
+                if not np.isfinite(value):
+                    raise ValueError(f"parameter {name}[{index}] = {value} is not finite")
+                p[pos] = float(value)
+        return p
+
+    def _store(self, x: np.ndarray, p: np.ndarray) -> None:
+        self.compiled.store(x)
+        for q, value in zip(self.compiled.parameters, p):
+            q.set_value(float(value))
+
+    # ------------------------------------------------------------------ checks
+    def residuals(self, x: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+        """(max |residual| of the active equations, |Walras residual|) at (x, p)."""
+        g = self.compiled.eval_residual(x, p)
+        self._store(x, p)
+        walras = abs(pyo.value(self._walras.body) - pyo.value(self._walras.upper))
+        max_res = float(np.max(np.abs(g))) if g.size else 0.0
+        if not np.isfinite(max_res):
+            max_res = float("inf")
+        return max_res, float(walras)
+
+    def _accepted(self, x: np.ndarray, p: np.ndarray) -> tuple[bool, float, float]:
+        max_res, walras = self.residuals(x, p)
+        return (max_res <= self.tol and walras <= self.tol), max_res, walras
+
+    # ------------------------------------------------------------------ solve
+    def solve(self, p_target: np.ndarray, warm_start: bool = True) -> SolveResult:
+        """Solve the model at parameters ``p_target``; leaves the solution in the Pyomo model.
+
+        Starts from the previous solution (``warm_start``) or the benchmark, and moves the
+        parameters towards the target in homotopy steps, halving a step that fails and doubling
+        after a success.
+
+        Raises
+        ------
+        SolveError
+            With residual and structural diagnostics when no accepted point is reached.
+        """
+        t0 = time.perf_counter()
+        x = self.x_last.copy() if warm_start else self.x_benchmark.copy()
+        p_from = self.p_last.copy() if warm_start else self.p_benchmark.copy()
+        ok, max_res, walras = self._accepted(x, p_target)
+        if ok:
+            self.x_last, self.p_last = x, p_target.copy()
+            return SolveResult(SolveStatus.SOLVED_AT_START, 0, 0, max_res, walras, "not called",
+                               {"solve_s": time.perf_counter() - t0})
+        lam, step, iterations, steps, message = 0.0, 1.0, 0, 0, ""
+        while lam < 1.0:
+            target = min(1.0, lam + step)
+            p_step = p_from + target * (p_target - p_from)
+            outcome = ipopt_solve(self.compiled, x, p_step, self.ipopt_options, self.hessian)
+            iterations += outcome.iterations
+            message = outcome.message
+            ok, max_res, walras = self._accepted(outcome.x, p_step)
+            if ok:
+                lam, x, steps = target, outcome.x, steps + 1
+                step = min(1.0, 2 * step)
+                continue
+            log.info("homotopy step to %.4f failed (%s, residual %.3g); halving", target, message, max_res)
+            step /= 2
+            if step < self.min_step:
+                self._store(outcome.x, p_step)
+                raise SolveError(
+                    f"no solution: homotopy stalled at {lam:.4f} of the shock (step {step:.4g}); "
+                    f"Ipopt: {message}; max residual {max_res:.3g}, Walras residual {walras:.3g}",
+                    residuals=residual_table(self.compiled, outcome.x, p_step),
+                    structural=structural_report(self.model.pyomo),
+                )
+        self.x_last, self.p_last = x, p_target.copy()
+        self._store(x, p_target)
+        return SolveResult(SolveStatus.SOLVED, iterations, steps, max_res, walras, message,
+                           {"solve_s": time.perf_counter() - t0})
+
+    def reset(self) -> None:
+        """Forget the warm start: the next solve starts from the benchmark."""
+        self.x_last, self.p_last = self.x_benchmark.copy(), self.p_benchmark.copy()
+        self._store(self.x_last, self.p_last)
+
+    def residual_frame(self) -> pd.DataFrame:
+        """Residuals at the current point by block and index (for reports)."""
+        return residual_table(self.compiled, self.x_last, self.p_last)

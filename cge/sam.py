@@ -147,6 +147,8 @@ def _gap_lines(account: str, gap: xr.DataArray, scale: xr.DataArray, rtol: float
     bad = np.abs(gap) > tol
     if not bool(bad.any()):
         return []
+    if gap.ndim == 0:
+        return [f"{account}: receipts - payments = {float(gap):+.6g} US$ million"]
     stacked = gap.where(bad).to_series().dropna()
     stacked = stacked.reindex(stacked.abs().sort_values(ascending=False).index)
     lines = []

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cge.model.closures import CapitalClosure, Closure, LabourClosure, MacroClosure
 
 ALL = "all"
+GOODS = "goods"
+"""Commodity selector: every commodity whose ``goods`` coordinate is True (merchandise)."""
 
 
 class ScenarioError(ValueError):
@@ -55,7 +57,7 @@ class TariffShock(_Strict):
 
     importer: str = Field(description="importing region label, or 'all'")
     exporter: str = Field(description="exporting region label, or 'all'")
-    commodity: str = Field(ALL, description="commodity label, or 'all'")
+    commodity: str = Field(ALL, description="commodity label, 'goods' (merchandise) or 'all'")
     rate_pct: float | None = Field(None, ge=0, description="new tariff rate [percent of cif value]")
     change_pct: float | None = Field(
         None, description="change of the tariff rate [percentage points of cif value], added to the benchmark"
@@ -86,7 +88,7 @@ class TradeCostShock(_Strict):
 
     importer: str = Field(description="importing region label, or 'all'")
     exporter: str = Field(description="exporting region label, or 'all'")
-    commodity: str = Field(ALL, description="commodity label, or 'all'")
+    commodity: str = Field(ALL, description="commodity label, 'goods' (merchandise) or 'all'")
     change_pct: float = Field(
         gt=-100, description="change of units shipped per unit delivered [percent]; 2 = a 2% ad-valorem-equivalent cost"
     )

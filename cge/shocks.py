@@ -14,7 +14,7 @@ import pandas as pd
 from cge.model.index import ModelIndex
 from cge.model.lookup import Lookup
 from cge.paths import CALIBRATION_DIR
-from cge.scenario import ALL, Scenario, ScenarioError
+from cge.scenario import ALL, GOODS, Scenario, ScenarioError
 
 
 def load_mfn(path: str | Path | None = None) -> pd.DataFrame | None:
@@ -29,9 +29,11 @@ def load_mfn(path: str | Path | None = None) -> pd.DataFrame | None:
     return table
 
 
-def _labels(value: str, known: tuple[str, ...], field: str, scenario: str) -> list[str]:
+def _labels(value: str, known: tuple[str, ...], field: str, scenario: str, goods: tuple[str, ...] = ()) -> list[str]:
     if value == ALL:
         return list(known)
+    if value == GOODS and field.endswith(".commodity"):
+        return list(goods)
     if value not in known:
         raise ScenarioError(f"scenario '{scenario}': {field} '{value}' is not in the SAM (known: {list(known)})")
     return [value]
@@ -40,9 +42,9 @@ def _labels(value: str, known: tuple[str, ...], field: str, scenario: str) -> li
 def _flows_for(row, ix: ModelIndex, flows: set, field: str, scenario: str) -> list[tuple[str, str, str]]:
     importers = _labels(row.importer, ix.regions, f"{field}.importer", scenario)
     exporters = _labels(row.exporter, ix.regions, f"{field}.exporter", scenario)
-    commodities = _labels(getattr(row, "commodity", ALL), ix.commodities, f"{field}.commodity", scenario)
+    commodities = _labels(getattr(row, "commodity", ALL), ix.commodities, f"{field}.commodity", scenario, ix.goods)
     selected = [(i, s, r) for i in commodities for s in exporters for r in importers if (i, s, r) in flows]
-    explicit = ALL not in (row.importer, row.exporter, getattr(row, "commodity", ALL))
+    explicit = not {ALL, GOODS} & {row.importer, row.exporter, getattr(row, "commodity", ALL)}
     if explicit and not selected:
         raise ScenarioError(
             f"scenario '{scenario}': {field} on {row.commodity} from {row.exporter} to {row.importer}: "

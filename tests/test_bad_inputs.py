@@ -127,3 +127,14 @@ def test_region_without_investment():
     sam["savings"][:] = 0.0
     with pytest.raises(CalibrationError, match=r"regions \['r1'\] have no investment demand"):
         calibrate(sam, elasticity_table(sam.commodity.values))
+
+
+def test_goods_selector_skips_services(hand_sam, hand_elasticities):
+    """commodity = 'goods' selects merchandise only; the hand SAM's 'ser' is not a good."""
+    from cge.shocks import scenario_parameters
+
+    model = build_model(calibrate(hand_sam, hand_elasticities))
+    scen = Scenario(name="g", tariffs=[{"importer": "all", "exporter": "all", "commodity": "goods", "change_pct": 10}])
+    values = scenario_parameters(scen, model.index, model.lookup)
+    assert set(values["tm"]) == {("man", "A", "B"), ("man", "B", "A")}
+    assert values["tm"]["man", "B", "A"] == pytest.approx(0.1 + 0.1)

@@ -19,6 +19,7 @@ from cge.dims import (
     EXPORTER,
     FACTOR,
     FACTOR_TYPE,
+    GOODS,
     IMPORTER,
     LABOUR,
     REGION,
@@ -59,6 +60,7 @@ class ModelIndex:
     specific_uses: list[tuple[str, str, str]]
     labour_factors: list[tuple[str, str]]
     labour_types: dict[str, str]
+    goods: tuple[str, ...]
 
 
 def build_index(cal: Calibration, capital_mobile: bool) -> ModelIndex:
@@ -96,4 +98,5 @@ def build_index(cal: Calibration, capital_mobile: bool) -> ModelIndex:
         specific_uses=[(f, j, r) for f, j, r in factor_uses if ftype[f] not in mobile_types],
         labour_factors=[(f, r) for f, r in endowed if ftype[f] == LABOUR],
         labour_types=ftype,
+        goods=tuple(str(c) for c, g in zip(d[COMMODITY].values, d[GOODS].values) if bool(g)),
     )

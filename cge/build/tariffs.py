@@ -1,0 +1,835 @@
+"""Build the model's tariff tables from the 2005 WITS pattern and recent MFN averages.
+
+Outputs (written by :func:`build_tariff_tables` to ``calibration/tariffs/``):
+
+- ``baseline_applied.csv`` — bilateral applied ad-valorem rates (importer, exporter, sector) for
+  the 2024 baseline: 0 among USMCA members, otherwise the 2005 WITS pattern (Caliendo and Parro
+  2015 compilation) aggregated to model regions and sectors with WIOD 2011 trade weights and
+  rescaled to each importer's recent MFN average where a control exists.
+- ``mfn.csv`` — the MFN schedule each USMCA member would apply to the others if USMCA ended.
+- ``mfn_alternatives.csv`` — alternative MFN numbers that are *not* used by default (Canada's
+  over-quota rates on supply-managed products).
+- ``us_2025_measure_weights.csv`` — trade weights that turn the 2025 US product measures
+  (steel/aluminium/copper, trucks, tomatoes) into model-sector rates.
+
+Every step is a pure function of data frames; file reading and writing happen only in
+:func:`build_tariff_tables`. Region and sector names come from the mapping files, except the
+preference bloc (``USMCA``) and the reference partner for MFN patterns (``ROW``), which are
+parameters with defaults.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cge.build.sources import BuildInputError
+
+log = logging.getLogger(__name__)
+
+USMCA = ("USA", "MEX", "CAN")
+"""Members of the preference bloc whose mutual tariffs are 0 in the baseline."""
+
+REFERENCE_EXPORTER = "ROW"
+"""Partner whose 2005 rates give an importer's MFN sector pattern."""
+
+WITS_FILE = Path("tariffs") / "tariffs2005_applied_cp2015.csv"
+CONTROLS_FILE = Path("macro") / "controls.csv"
+WIOD_INTERMEDIATE_FILE = Path("wiod2013") / "wiot2011_intermediate.csv.gz"
+WIOD_FINAL_FILE = Path("wiod2013") / "wiot2011_final.csv.gz"
+
+SECTORS_WIOD_FILE = "sectors_wiod35.csv"
+REGIONS_WIOD_FILE = "regions_wiod41.csv"
+SECTORS_WITS_FILE = "sectors_wits20.csv"
+WIOD_TO_WITS_FILE = "regions_wiod41_wits31.csv"
+MFN_GROUPS_FILE = "mfn_groups_to_sectors.csv"
+
+SUPPLEMENTARY_TARGETS_FILE = "mfn_supplementary_targets.csv"
+SUPPLY_MANAGEMENT_FILE = "canada_supply_management.csv"
+COVERED_VALUES_FILE = "us_2025_covered_values.csv"
+
+MFN_CONTROL_FIGURE = "mfn_simple_avg_applied"
+IMPORTS_CONTROL_FIGURE = "goods_imports"
+
+_NO_TARIFF = "non-merchandise sector: no tariff"
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and validation
+# --------------------------------------------------------------------------------------------
+
+
+def _require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise BuildInputError(f"{name}: missing column(s) {missing}; found {list(frame.columns)}")
+
+
+def _read(path: Path, columns: list[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise BuildInputError(f"missing input file {path}")
+    frame = pd.read_csv(path)
+    _require_columns(frame, columns, str(path))
+    return frame
+
+
+def validate_wits_tariffs(tariffs: pd.DataFrame, name: str = "WITS tariffs") -> pd.DataFrame:
+    """Check the 2005 WITS table and return it with clean types.
+
+    Parameters
+    ----------
+    tariffs : DataFrame
+        Columns ``importer, exporter, sector, tariff_pct`` (percent ad valorem).
+    name : str
+        Label used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        The same rows with string keys and float rates.
+
+    Raises
+    ------
+    BuildInputError
+        If a column is missing, a rate is missing, negative or non-numeric, or a
+        (importer, exporter, sector) key appears twice.
+    """
+    _require_columns(tariffs, ["importer", "exporter", "sector", "tariff_pct"], name)
+    out = tariffs[["importer", "exporter", "sector", "tariff_pct"]].copy()
+    for col in ("importer", "exporter", "sector"):
+        out[col] = out[col].astype(str).str.strip()
+    rate = pd.to_numeric(out["tariff_pct"], errors="coerce")
+    bad = rate.isna() | (rate < 0)
+    if bad.any():
+        raise BuildInputError(
+            f"{name}: tariff_pct missing, non-numeric or negative in rows "
+            f"{(np.flatnonzero(bad.to_numpy()) + 2).tolist()[:10]}"
+        )
+    out["tariff_pct"] = rate.astype(float)
+    dup = out.duplicated(["importer", "exporter", "sector"])
+    if dup.any():
+        keys = out.loc[dup, ["importer", "exporter", "sector"]].head().values.tolist()
+        raise BuildInputError(f"{name}: duplicated keys {keys}")
+    return out
+
+
+def parse_wits_sector_map(frame: pd.DataFrame, name: str = SECTORS_WITS_FILE) -> pd.DataFrame:
+    """Long form of the WITS-20 → WIOD → model sector concordance.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``wits_sector, wiod_codes, sector``; ``wiod_codes`` lists the WIOD industries
+        a WITS sector covers, separated by ``;``.
+    name : str
+        Label used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per (``wits_sector``, ``wiod_code``) with the model ``sector`` and ``share``,
+        the fraction of that WIOD industry's trade attributed to the WITS sector (1 / number of
+        WITS sectors that share the industry).
+    """
+    _require_columns(frame, ["wits_sector", "wiod_codes", "sector"], name)
+    if frame["wits_sector"].duplicated().any():
+        dup = sorted(set(frame.loc[frame["wits_sector"].duplicated(), "wits_sector"]))
+        raise BuildInputError(f"{name}: wits_sector {dup} appears twice")
+    rows = [
+        {
+            "wits_sector": str(r.wits_sector).strip(),
+            "wiod_code": code.strip(),
+            "sector": str(r.sector).strip(),
+        }
+        for r in frame.itertuples(index=False)
+        for code in str(r.wiod_codes).split(";")
+        if code.strip()
+    ]
+    long = pd.DataFrame(rows)
+    long["share"] = 1.0 / long.groupby("wiod_code")["wits_sector"].transform("size")
+    return long
+
+
+def attach_model_sectors(tariffs: pd.DataFrame, sector_map: pd.DataFrame) -> pd.DataFrame:
+    """Add the model ``sector`` of every WITS sector; fail on sectors the map does not know.
+
+    Parameters
+    ----------
+    tariffs : DataFrame
+        WITS tariffs (``sector`` holds the WITS sector name).
+    sector_map : DataFrame
+        Long concordance from :func:`parse_wits_sector_map`.
+
+    Returns
+    -------
+    DataFrame
+        ``tariffs`` with ``sector`` renamed ``wits_sector`` and the model ``sector`` added.
+
+    Raises
+    ------
+    BuildInputError
+        Naming every WITS sector in ``tariffs`` that has no row in the concordance.
+    """
+    known = set(sector_map["wits_sector"])
+    unknown = sorted(set(tariffs["sector"]) - known)
+    if unknown:
+        raise BuildInputError(
+            f"unknown WITS sector(s) {unknown} in the tariff input: add them to "
+            f"calibration/mappings/{SECTORS_WITS_FILE}"
+        )
+    model = sector_map.drop_duplicates("wits_sector").set_index("wits_sector")["sector"]
+    out = tariffs.rename(columns={"sector": "wits_sector"})
+    out["sector"] = out["wits_sector"].map(model)
+    return out
+
+
+def wiod_bilateral_imports(intermediate: pd.DataFrame, final: pd.DataFrame) -> pd.DataFrame:
+    """Bilateral trade by WIOD industry (intermediate plus final use), domestic flows dropped.
+
+    Parameters
+    ----------
+    intermediate : DataFrame
+        ``from_country, from_industry, to_country, to_industry, value_musd``.
+    final : DataFrame
+        ``from_country, from_industry, to_country, category, value_musd``.
+
+    Returns
+    -------
+    DataFrame
+        ``importer, exporter, wiod_code, value_musd`` [US$ million, 2011, basic prices].
+    """
+    _require_columns(
+        intermediate, ["from_country", "from_industry", "to_country", "value_musd"], "WIOD intermediate"
+    )
+    _require_columns(final, ["from_country", "from_industry", "to_country", "value_musd"], "WIOD final")
+    keys = ["from_country", "from_industry", "to_country"]
+    both = pd.concat([intermediate[keys + ["value_musd"]], final[keys + ["value_musd"]]])
+    both = both[both["from_country"] != both["to_country"]]
+    flows = both.groupby(keys, as_index=False)["value_musd"].sum()
+    return flows.rename(
+        columns={"from_country": "exporter", "from_industry": "wiod_code", "to_country": "importer"}
+    )[["importer", "exporter", "wiod_code", "value_musd"]]
+
+
+# --------------------------------------------------------------------------------------------
+# Aggregation of the 2005 pattern to model regions and sectors
+# --------------------------------------------------------------------------------------------
+
+
+def aggregate_pattern(
+    tariffs: pd.DataFrame,
+    imports: pd.DataFrame,
+    sector_map: pd.DataFrame,
+    wiod_to_wits: pd.Series,
+    wiod_to_region: pd.Series,
+) -> pd.DataFrame:
+    """Trade-weighted 2005 rates by model importer, exporter and sector.
+
+    Each WIOD region takes the WITS rates of the WITS region it is mapped to; the weight of a
+    (WIOD importer, WIOD exporter, WITS sector) cell is the 2011 WIOD trade in the WIOD
+    industries the WITS sector covers (an industry shared by several WITS sectors is split
+    equally among them). Cells with zero total weight fall back to the simple mean.
+
+    Parameters
+    ----------
+    tariffs : DataFrame
+        Output of :func:`attach_model_sectors`.
+    imports : DataFrame
+        Output of :func:`wiod_bilateral_imports`.
+    sector_map : DataFrame
+        Output of :func:`parse_wits_sector_map`.
+    wiod_to_wits : Series
+        WIOD region → WITS region whose rates it takes.
+    wiod_to_region : Series
+        WIOD region → model region.
+
+    Returns
+    -------
+    DataFrame
+        ``importer, exporter, sector, tariff_pct, weighting`` for all model region pairs with
+        importer ≠ exporter and the model sectors the concordance reaches.
+
+    Raises
+    ------
+    BuildInputError
+        If a WIOD region is unmapped, or a WITS rate needed by a mapped pair is missing.
+    """
+    unmapped = sorted(set(wiod_to_region.index) - set(wiod_to_wits.index))
+    if unmapped:
+        raise BuildInputError(f"{WIOD_TO_WITS_FILE}: WIOD region(s) {unmapped} have no WITS region")
+    wiod = list(wiod_to_region.index)
+    grid = pd.MultiIndex.from_product(
+        [wiod, wiod, sector_map["wits_sector"].unique()], names=["imp_wiod", "exp_wiod", "wits_sector"]
+    ).to_frame(index=False)
+    grid = grid[grid["imp_wiod"] != grid["exp_wiod"]]
+    grid["importer"] = grid["imp_wiod"].map(wiod_to_region)
+    grid["exporter"] = grid["exp_wiod"].map(wiod_to_region)
+    grid = grid[grid["importer"] != grid["exporter"]]
+    grid["imp_wits"] = grid["imp_wiod"].map(wiod_to_wits)
+    grid["exp_wits"] = grid["exp_wiod"].map(wiod_to_wits)
+
+    trade = imports.merge(sector_map[["wits_sector", "wiod_code", "share"]], on="wiod_code")
+    trade["weight"] = trade["value_musd"].clip(lower=0.0) * trade["share"]
+    weight = trade.groupby(["importer", "exporter", "wits_sector"])["weight"].sum()
+    weight.index = weight.index.set_names(["imp_wiod", "exp_wiod", "wits_sector"])
+    grid = grid.merge(weight.reset_index(), on=["imp_wiod", "exp_wiod", "wits_sector"], how="left")
+    grid["weight"] = grid["weight"].fillna(0.0)
+
+    rates = tariffs.rename(columns={"importer": "imp_wits", "exporter": "exp_wits"})
+    grid = grid.merge(
+        rates[["imp_wits", "exp_wits", "wits_sector", "sector", "tariff_pct"]],
+        on=["imp_wits", "exp_wits", "wits_sector"],
+        how="left",
+    )
+    missing = grid[grid["tariff_pct"].isna()][["imp_wits", "exp_wits", "wits_sector"]].drop_duplicates()
+    if len(missing):
+        raise BuildInputError(
+            f"WITS tariffs: no rate for (importer, exporter, sector) "
+            f"{missing.head(10).values.tolist()} ({len(missing)} in all)"
+        )
+
+    grid["wt"] = grid["weight"] * grid["tariff_pct"]
+    cols = ["importer", "exporter", "sector"]
+    agg = (
+        grid.groupby(cols)
+        .agg(wt=("wt", "sum"), w=("weight", "sum"), mean=("tariff_pct", "mean"))
+        .reset_index()
+    )
+    weighted = agg["w"] > 0
+    agg["tariff_pct"] = np.where(weighted, agg["wt"] / agg["w"].where(weighted, 1.0), agg["mean"])
+    agg["weighting"] = np.where(weighted, "WIOD-2011 trade-weighted", "simple mean (no WIOD trade)")
+    if (~weighted).any():
+        log.warning(
+            "no WIOD trade weight for %d (importer, exporter, sector) cells; simple means used: %s",
+            int((~weighted).sum()),
+            agg.loc[~weighted, cols].values.tolist()[:5],
+        )
+    return agg[cols + ["tariff_pct", "weighting"]]
+
+
+# --------------------------------------------------------------------------------------------
+# MFN schedules and rescaling
+# --------------------------------------------------------------------------------------------
+
+
+def overall_mfn_targets(controls: pd.DataFrame) -> pd.DataFrame:
+    """Recent simple-average MFN applied rates from ``controls.csv``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``region``: ``value`` [percent], ``year``, ``source``, ``quality``.
+    """
+    _require_columns(controls, ["figure", "region", "value", "year", "source", "quality"], str(CONTROLS_FILE))
+    rows = controls[controls["figure"] == MFN_CONTROL_FIGURE]
+    if rows["region"].duplicated().any():
+        raise BuildInputError(f"{CONTROLS_FILE}: more than one '{MFN_CONTROL_FIGURE}' row for a region")
+    return rows.set_index("region")[["value", "year", "source", "quality"]].astype({"value": float})
+
+
+def _solve_scale(target: float, fixed: pd.Series, free: pd.Series) -> float:
+    """Factor k such that mean(fixed ∪ k·free) = target."""
+    n = len(fixed) + len(free)
+    if free.sum() <= 0:
+        raise BuildInputError(f"cannot rescale to {target}: the free sectors' 2005 rates are all zero")
+    k = (target * n - fixed.sum()) / free.sum()
+    if k <= 0:
+        raise BuildInputError(
+            f"cannot rescale to {target}: fixed sectors {fixed.to_dict()} already exceed it"
+        )
+    return float(k)
+
+
+def mfn_schedules(
+    pattern: pd.DataFrame,
+    goods: list[str],
+    overall: pd.DataFrame,
+    groups: pd.DataFrame,
+    controls: pd.DataFrame,
+    partial: pd.DataFrame,
+    reference: str = REFERENCE_EXPORTER,
+) -> pd.DataFrame:
+    """MFN rate by importer and goods sector, and the factor that links it to the 2005 pattern.
+
+    The 2005 rate of each importer on ``reference`` (a mix of MFN and preferential partners)
+    gives the sector pattern. Levels come, in this order, from (1) WTO group averages mapped to
+    whole sectors (``groups`` rows with ``use == 'sector'``; the sector's MFN is the simple mean
+    of its groups); (2) partial targets (``partial``: a simple average over a list of sectors,
+    met by scaling the pattern of that list's sectors not fixed in step 1); (3) the overall
+    simple average over all goods sectors in ``overall``, met by scaling the sectors still free.
+    Importers with no control keep the 2005 pattern unscaled.
+
+    Parameters
+    ----------
+    pattern : DataFrame
+        Output of :func:`aggregate_pattern`.
+    goods : list of str
+        Model goods sectors.
+    overall : DataFrame
+        Output of :func:`overall_mfn_targets`.
+    groups : DataFrame
+        ``figure, region, sector, use, note`` mapping ``controls.csv`` figures to sectors.
+    controls : DataFrame
+        ``controls.csv`` (values of the ``groups`` figures).
+    partial : DataFrame
+        ``figure, region, value, year, source, quality, sectors`` (``;``-separated).
+    reference : str
+        Reference partner.
+
+    Returns
+    -------
+    DataFrame
+        ``importer, sector, mfn_pct, pattern_pct, factor, method, quality``.
+    """
+    base = pattern[pattern["exporter"] == reference].set_index(["importer", "sector"])["tariff_pct"]
+    out = []
+    for importer in sorted(pattern["importer"].unique()):
+        if importer == reference:
+            continue
+        pat = base.xs(importer, level="importer").reindex(goods)
+        if pat.isna().any():
+            raise BuildInputError(
+                f"no 2005 rate of {importer} on {reference} for sector(s) {pat.index[pat.isna()].tolist()}"
+            )
+        mfn = pd.Series(np.nan, index=goods)
+        method = pd.Series("", index=goods, dtype=object)
+        quality = pd.Series("", index=goods, dtype=object)
+
+        g = groups[(groups["region"] == importer) & (groups["use"] == "sector")]
+        for sector, rows in g.groupby("sector"):
+            vals = controls[(controls["region"] == importer) & controls["figure"].isin(rows["figure"])]
+            if len(vals) != len(rows):
+                raise BuildInputError(
+                    f"{MFN_GROUPS_FILE}: figure(s) {sorted(set(rows['figure']) - set(vals['figure']))} "
+                    f"for {importer} not in {CONTROLS_FILE}"
+                )
+            mfn[sector] = vals["value"].astype(float).mean()
+            listed = ", ".join(f"{f} {v:g}" for f, v in zip(vals["figure"], vals["value"], strict=True))
+            method[sector] = (
+                f"simple mean of WTO group averages {listed}"
+                f" ({'; '.join(vals['source'].unique())}, {', '.join(vals['year'].astype(str).unique())})"
+            )
+            quality[sector] = "weak: WTO product-group simple averages, groups cover only part of the sector"
+
+        for p in partial[partial["region"] == importer].itertuples(index=False):
+            sectors = [s.strip() for s in str(p.sectors).split(";") if s.strip()]
+            unknown = sorted(set(sectors) - set(goods))
+            if unknown:
+                raise BuildInputError(
+                    f"{SUPPLEMENTARY_TARGETS_FILE}: unknown sector(s) {unknown} for {p.figure}"
+                )
+            fixed = mfn[sectors].dropna()
+            free = [s for s in sectors if s not in fixed.index]
+            k = _solve_scale(float(p.value), fixed, pat[free])
+            mfn[free] = k * pat[free]
+            method[free] = (
+                f"2005 pattern on {reference} x{k:.3f} so that the simple mean over {len(sectors)} "
+                f"manufacturing sectors = {float(p.value):g} ({p.figure}, {p.year}, {p.source})"
+            )
+            quality[free] = f"weak: {p.quality} target outside controls.csv; pattern from 2005"
+
+        if importer in overall.index:
+            t = overall.loc[importer]
+            free = [s for s in goods if np.isnan(mfn[s])]
+            fixed = mfn.dropna()
+            k = _solve_scale(float(t["value"]), fixed, pat[free])
+            mfn[free] = k * pat[free]
+            method[free] = (
+                f"2005 pattern on {reference} x{k:.3f} so that the simple mean over the {len(goods)} goods "
+                f"sectors = {float(t['value']):g} ({MFN_CONTROL_FIGURE}, {t['year']}, {t['source']})"
+            )
+            quality[free] = f"control ({t['quality']}); sector pattern from 2005"
+        free = [s for s in goods if np.isnan(mfn[s])]
+        if free:
+            log.info("%s: no MFN control for %s; 2005 pattern kept unscaled", importer, free)
+            mfn[free] = pat[free]
+            method[free] = f"2005 applied rate on {reference}, not rescaled (no MFN control for {importer})"
+            quality[free] = "weak: 2005 level, no recent control"
+        factor = (mfn / pat).where(pat > 0)
+        out.append(
+            pd.DataFrame(
+                {
+                    "importer": importer,
+                    "sector": goods,
+                    "mfn_pct": mfn.to_numpy(),
+                    "pattern_pct": pat.to_numpy(),
+                    "factor": factor.to_numpy(),
+                    "method": method.to_numpy(),
+                    "quality": quality.to_numpy(),
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True)
+
+
+def baseline_applied(
+    pattern: pd.DataFrame,
+    schedules: pd.DataFrame,
+    sectors: list[str],
+    goods: list[str],
+    bloc: tuple[str, ...] = USMCA,
+) -> pd.DataFrame:
+    """Baseline applied rates: 0 inside ``bloc``, rescaled 2005 pattern elsewhere, 0 for services.
+
+    The importer-sector factor of :func:`mfn_schedules` (MFN / 2005 rate on the reference
+    partner) scales the importer's 2005 rate on every partner outside the bloc, so bilateral
+    differences of 2005 (e.g. preferences) are kept in proportion. Importers without a schedule
+    row (the reference region) keep the 2005 rates. Where the 2005 reference rate is 0 but the
+    MFN is not, the MFN rate is used.
+
+    Returns
+    -------
+    DataFrame
+        ``importer, exporter, sector, tariff_pct, method`` for every ordered region pair with
+        importer ≠ exporter and every sector in ``sectors``.
+    """
+    sched = schedules.set_index(["importer", "sector"])
+    rows = []
+    for r in pattern.itertuples(index=False):
+        if r.sector not in goods:
+            continue
+        if r.importer in bloc and r.exporter in bloc:
+            rows.append(
+                (
+                    r.importer,
+                    r.exporter,
+                    r.sector,
+                    0.0,
+                    "USMCA preference: 0 assumed (full utilisation; 2024 claim shares < 1)",
+                )
+            )
+            continue
+        src = f"WITS 2005 AHS (Caliendo-Parro 2015), {r.weighting}"
+        if (r.importer, r.sector) in sched.index:
+            s = sched.loc[(r.importer, r.sector)]
+            if np.isfinite(s["factor"]):
+                rate, how = (
+                    r.tariff_pct * s["factor"],
+                    f"{src}; x{s['factor']:.3f} as in MFN step: {s['method']}",
+                )
+            else:
+                rate, how = s["mfn_pct"], f"MFN rate (2005 reference rate is 0): {s['method']}"
+        else:
+            rate, how = r.tariff_pct, f"{src}; not rescaled (no MFN control for {r.importer})"
+        rows.append((r.importer, r.exporter, r.sector, float(rate), how))
+    out = pd.DataFrame(rows, columns=["importer", "exporter", "sector", "tariff_pct", "method"])
+    pairs = out[["importer", "exporter"]].drop_duplicates()
+    services = [s for s in sectors if s not in goods]
+    extra = pairs.merge(pd.DataFrame({"sector": services}), how="cross")
+    extra["tariff_pct"] = 0.0
+    extra["method"] = _NO_TARIFF
+    out = pd.concat([out, extra], ignore_index=True)
+    order = {s: k for k, s in enumerate(sectors)}
+    return out.sort_values(
+        ["importer", "exporter", "sector"],
+        key=lambda c: c.map(order) if c.name == "sector" else c,
+        ignore_index=True,
+    )
+
+
+def supply_management_alternative(
+    schedules: pd.DataFrame, controls: pd.DataFrame, spec: pd.DataFrame
+) -> pd.DataFrame:
+    """Alternative MFN rates with over-quota tariffs applied to a share of a sector's trade.
+
+    rate_alt = (1 − s) · rate_default + s · mean(over-quota rates), where s is the assumed
+    share of the sector's imports (from the partner) that are supply-managed products.
+
+    Parameters
+    ----------
+    schedules : DataFrame
+        Output of :func:`mfn_schedules`.
+    controls : DataFrame
+        ``controls.csv`` (over-quota rates).
+    spec : DataFrame
+        ``importer, sector, figures (;-separated controls figures), share, source``.
+
+    Returns
+    -------
+    DataFrame
+        ``importer, sector, mfn_pct, default_mfn_pct, method``.
+    """
+    rows = []
+    sched = schedules.set_index(["importer", "sector"])
+    for p in spec.itertuples(index=False):
+        figures = [f.strip() for f in str(p.figures).split(";") if f.strip()]
+        vals = controls[(controls["region"] == p.importer) & controls["figure"].isin(figures)]
+        if len(vals) != len(figures):
+            raise BuildInputError(
+                f"{SUPPLY_MANAGEMENT_FILE}: figure(s) {sorted(set(figures) - set(vals['figure']))} "
+                f"for {p.importer} not in {CONTROLS_FILE}"
+            )
+        over = vals["value"].astype(float).mean()
+        base = float(sched.loc[(p.importer, p.sector), "mfn_pct"])
+        share = float(p.share)
+        rows.append(
+            (
+                p.importer,
+                p.sector,
+                (1 - share) * base + share * over,
+                base,
+                f"(1-{share:g})x{base:.2f} + {share:g}x{over:.1f} "
+                f"(mean over-quota rate of {', '.join(figures)}); "
+                f"share: {p.source}",
+            )
+        )
+    return pd.DataFrame(rows, columns=["importer", "sector", "mfn_pct", "default_mfn_pct", "method"])
+
+
+# --------------------------------------------------------------------------------------------
+# Trade weights of the 2025 US measures
+# --------------------------------------------------------------------------------------------
+
+
+def sector_imports_2024(
+    imports: pd.DataFrame,
+    importer: str,
+    exporters: list[str],
+    wiod_to_sector: pd.Series,
+    goods: list[str],
+    controls: pd.DataFrame,
+) -> pd.DataFrame:
+    """Estimate 2024 imports by goods sector: WIOD 2011 composition × 2024 partner total.
+
+    Parameters
+    ----------
+    imports : DataFrame
+        Output of :func:`wiod_bilateral_imports` (WIOD region codes).
+    importer : str
+        Importing region (WIOD code equal to the model code, e.g. ``USA``).
+    exporters : list of str
+        Partners (WIOD codes equal to model codes, e.g. ``MEX``, ``CAN``).
+    wiod_to_sector : Series
+        WIOD industry → model sector.
+    goods : list of str
+        Goods sectors.
+    controls : DataFrame
+        ``controls.csv``; rows ``goods_imports`` (importer, partner) in US$ bn give the totals.
+
+    Returns
+    -------
+    DataFrame
+        ``exporter, sector, imports_musd, scale, source``.
+    """
+    rows = []
+    for exporter in exporters:
+        flow = imports[(imports["importer"] == importer) & (imports["exporter"] == exporter)].copy()
+        flow["sector"] = flow["wiod_code"].map(wiod_to_sector)
+        by_sector = flow.groupby("sector")["value_musd"].sum().reindex(goods).fillna(0.0)
+        total_2011 = by_sector.sum()
+        ctrl = controls[
+            (controls["figure"] == IMPORTS_CONTROL_FIGURE)
+            & (controls["region"] == importer)
+            & (controls["partner"] == exporter)
+        ]
+        if len(ctrl) != 1 or total_2011 <= 0:
+            raise BuildInputError(
+                f"need one '{IMPORTS_CONTROL_FIGURE}' row {importer}<-{exporter} in {CONTROLS_FILE} "
+                f"and positive WIOD 2011 goods imports (found {len(ctrl)} rows, {total_2011:.0f})"
+            )
+        c = ctrl.iloc[0]
+        scale = float(c["value"]) * 1000.0 / total_2011
+        for sector, value in by_sector.items():
+            rows.append(
+                (
+                    exporter,
+                    sector,
+                    value * scale,
+                    scale,
+                    f"WIOD 2011 {importer}<-{exporter} sector share x {c['year']} total "
+                    f"{c['value']:g} {c['unit']} ({c['source']})",
+                )
+            )
+    return pd.DataFrame(rows, columns=["exporter", "sector", "imports_musd", "scale", "source"])
+
+
+def measure_weights(covered: pd.DataFrame, sector_imports: pd.DataFrame) -> pd.DataFrame:
+    """Share of a model sector's imports covered by each measure and the implied sector rate.
+
+    Parameters
+    ----------
+    covered : DataFrame
+        ``measure, exporter, sector, covered_value_musd, rate_pct, source_or_assumption`` and,
+        optionally, ``low_musd, high_musd`` (a plausible range of the covered value).
+    sector_imports : DataFrame
+        Output of :func:`sector_imports_2024`.
+
+    Returns
+    -------
+    DataFrame
+        ``measure, exporter, sector, share_of_sector_imports, rate_pct, effective_rate_pct,
+        covered_value_musd, sector_imports_musd, [share_low, share_high,] source_or_assumption``;
+        effective_rate_pct = share × rate_pct.
+    """
+    _require_columns(
+        covered,
+        ["measure", "exporter", "sector", "covered_value_musd", "rate_pct", "source_or_assumption"],
+        COVERED_VALUES_FILE,
+    )
+    m = covered.merge(
+        sector_imports[["exporter", "sector", "imports_musd", "source"]],
+        on=["exporter", "sector"],
+        how="left",
+    )
+    if m["imports_musd"].isna().any():
+        raise BuildInputError(
+            f"{COVERED_VALUES_FILE}: no sector imports for "
+            f"{m.loc[m['imports_musd'].isna(), ['exporter', 'sector']].values.tolist()}"
+        )
+    m["share_of_sector_imports"] = m["covered_value_musd"] / m["imports_musd"]
+    over = m["share_of_sector_imports"] > 1
+    if over.any():
+        raise BuildInputError(
+            f"{COVERED_VALUES_FILE}: covered value exceeds sector imports for "
+            f"{m.loc[over, ['measure', 'exporter', 'sector']].values.tolist()}"
+        )
+    m["effective_rate_pct"] = m["share_of_sector_imports"] * m["rate_pct"]
+    m["sector_imports_musd"] = m["imports_musd"]
+    m["source_or_assumption"] = m["source_or_assumption"] + " | denominator: " + m["source"]
+    cols = [
+        "measure",
+        "exporter",
+        "sector",
+        "share_of_sector_imports",
+        "rate_pct",
+        "effective_rate_pct",
+        "covered_value_musd",
+        "sector_imports_musd",
+    ]
+    for bound in ("low", "high"):
+        if f"{bound}_musd" in m.columns:
+            m[f"share_{bound}"] = m[f"{bound}_musd"] / m["imports_musd"]
+            cols.append(f"share_{bound}")
+    return m[cols + ["source_or_assumption"]]
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+
+
+def _default_calibration_dir() -> Path:
+    from cge.paths import CALIBRATION_DIR
+
+    return CALIBRATION_DIR
+
+
+def build_tariff_tables(
+    data_dir: Path, out_dir: Path, calibration_dir: Path | None = None
+) -> dict[str, pd.DataFrame]:
+    """Read the raw tariff, trade and control data and write the tariff tables.
+
+    Parameters
+    ----------
+    data_dir : Path
+        Raw data directory laid out as ``shared/data`` (``tariffs/``, ``macro/``, ``wiod2013/``).
+    out_dir : Path
+        Where the CSV files are written (created if missing).
+    calibration_dir : Path, optional
+        Directory with ``mappings/`` (concordances) and ``tariffs/inputs/`` (cited hand-compiled
+        inputs). Defaults to the package's calibration directory.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        The written tables keyed by file stem.
+
+    Raises
+    ------
+    BuildInputError
+        If an input is missing or malformed (the message names the file, column or key), e.g. a
+        WITS sector that the concordance does not know.
+    """
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    cal = Path(calibration_dir) if calibration_dir is not None else _default_calibration_dir()
+    maps, inputs = cal / "mappings", cal / "tariffs" / "inputs"
+
+    tariffs = validate_wits_tariffs(
+        _read(data_dir / WITS_FILE, ["importer", "exporter", "sector", "tariff_pct"]),
+        str(data_dir / WITS_FILE),
+    )
+    controls = _read(
+        data_dir / CONTROLS_FILE,
+        ["figure", "region", "partner", "value", "unit", "year", "source", "quality"],
+    )
+    sec35 = _read(maps / SECTORS_WIOD_FILE, ["wiod_code", "sector", "goods"])
+    reg41 = _read(maps / REGIONS_WIOD_FILE, ["wiod_region", "region"])
+    wits_map = parse_wits_sector_map(_read(maps / SECTORS_WITS_FILE, ["wits_sector", "wiod_codes", "sector"]))
+    wiod_to_wits = _read(maps / WIOD_TO_WITS_FILE, ["wiod_region", "wits_region"]).set_index("wiod_region")[
+        "wits_region"
+    ]
+    groups = _read(maps / MFN_GROUPS_FILE, ["figure", "region", "sector", "use"])
+    partial = _read(
+        inputs / SUPPLEMENTARY_TARGETS_FILE,
+        ["figure", "region", "value", "year", "source", "quality", "sectors"],
+    )
+    supply = _read(inputs / SUPPLY_MANAGEMENT_FILE, ["importer", "sector", "figures", "share", "source"])
+    covered = _read(
+        inputs / COVERED_VALUES_FILE,
+        ["measure", "exporter", "sector", "covered_value_musd", "rate_pct", "source_or_assumption"],
+    )
+    intermediate = _read(
+        data_dir / WIOD_INTERMEDIATE_FILE, ["from_country", "from_industry", "to_country", "value_musd"]
+    )
+    final = _read(data_dir / WIOD_FINAL_FILE, ["from_country", "from_industry", "to_country", "value_musd"])
+
+    if "order" in sec35.columns:
+        sec35 = sec35.sort_values("order", kind="stable")
+    sectors = list(pd.unique(sec35["sector"]))
+    goods_flag = sec35.groupby("sector")["goods"].first().astype(str).str.lower().isin(["true", "1", "yes"])
+    goods = [s for s in sectors if goods_flag[s]]
+    bad = sorted(set(wits_map["sector"]) - set(goods))
+    if bad:
+        raise BuildInputError(
+            f"{SECTORS_WITS_FILE}: sector(s) {bad} are not goods sectors of {SECTORS_WIOD_FILE}"
+        )
+    unreached = sorted(set(goods) - set(wits_map["sector"]))
+    if unreached:
+        raise BuildInputError(f"{SECTORS_WITS_FILE}: goods sector(s) {unreached} get no WITS sector")
+
+    tariffs = attach_model_sectors(tariffs, wits_map)
+    imports = wiod_bilateral_imports(intermediate, final)
+    wiod_to_region = reg41.set_index("wiod_region")["region"]
+    pattern = aggregate_pattern(tariffs, imports, wits_map, wiod_to_wits, wiod_to_region)
+    log.info("aggregated 2005 pattern: %d (importer, exporter, sector) cells", len(pattern))
+
+    schedules = mfn_schedules(pattern, goods, overall_mfn_targets(controls), groups, controls, partial)
+    applied = baseline_applied(pattern, schedules, sectors, goods)
+
+    mfn = schedules[schedules["importer"].isin(USMCA)][["importer", "sector", "mfn_pct", "method", "quality"]]
+    services = pd.DataFrame(
+        [(i, s, 0.0, _NO_TARIFF, "n/a") for i in USMCA for s in sectors if s not in goods],
+        columns=mfn.columns,
+    )
+    mfn = pd.concat([mfn, services], ignore_index=True)
+    mfn["importer"] = pd.Categorical(mfn["importer"], USMCA, ordered=True)
+    mfn["sector"] = pd.Categorical(mfn["sector"], sectors, ordered=True)
+    mfn = mfn.sort_values(["importer", "sector"], ignore_index=True).astype({"importer": str, "sector": str})
+    alternatives = supply_management_alternative(schedules, controls, supply)
+    for alt in alternatives.itertuples(index=False):
+        row = (mfn["importer"] == alt.importer) & (mfn["sector"] == alt.sector)
+        mfn.loc[row, "method"] += (
+            f"; over-quota rates on supply-managed products NOT applied (within-quota trade dominates; "
+            f"alternative {alt.mfn_pct:.2f} in mfn_alternatives.csv)"
+        )
+
+    wiod_to_sector = sec35.set_index("wiod_code")["sector"]
+    partners = sorted(covered["exporter"].unique())
+    us_imports = sector_imports_2024(imports, "USA", partners, wiod_to_sector, goods, controls)
+    weights = measure_weights(covered, us_imports)
+
+    tables = {
+        "baseline_applied": applied,
+        "mfn": mfn,
+        "mfn_alternatives": alternatives,
+        "us_2025_measure_weights": weights,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stem, frame in tables.items():
+        path = out_dir / f"{stem}.csv"
+        frame.to_csv(path, index=False, float_format="%.4f")
+        log.info("wrote %s (%d rows)", path, len(frame))
+    return tables

@@ -1,0 +1,236 @@
+"""Tests of cge.build.tariffs on a tiny, self-written fixture (no network, no shared data)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cge.build.tariffs import build_tariff_tables
+from cge.paths import CALIBRATION_DIR
+
+WITS_REGIONS = ["USA", "MEX", "CAN", "CHN", "JPN", "ROW"]
+WIOD_REGIONS = {"USA": "USA", "MEX": "MEX", "CAN": "CAN", "CHN": "CHN", "JPN": "ROW", "RoW": "ROW"}
+WIOD_TO_WITS = {"USA": "USA", "MEX": "MEX", "CAN": "CAN", "CHN": "CHN", "JPN": "JPN", "RoW": "ROW"}
+IMPORT_SIZE = {"USA": 5.0, "MEX": 2.0, "CAN": 2.0, "CHN": 4.0, "JPN": 30.0, "RoW": 10.0}
+"""Every WIOD region imports this much of each industry from each partner (so weights differ)."""
+
+SHARED_MAPPINGS = ["sectors_wiod35.csv", "sectors_wits20.csv", "mfn_groups_to_sectors.csv"]
+
+
+def _rate(importer: str, exporter: str, k: int) -> float:
+    """A made-up 2005 rate: distinct per importer, exporter and sector, never zero."""
+    return 1.0 + WITS_REGIONS.index(importer) + 0.5 * WITS_REGIONS.index(exporter) + 0.1 * k
+
+
+def _write_fixture(root: Path, extra_sector: str | None = None) -> tuple[Path, Path]:
+    data, cal = root / "data", root / "calibration"
+    for d in (
+        data / "tariffs",
+        data / "macro",
+        data / "wiod2013",
+        cal / "mappings",
+        cal / "tariffs" / "inputs",
+    ):
+        d.mkdir(parents=True)
+    for name in SHARED_MAPPINGS:
+        shutil.copy(CALIBRATION_DIR / "mappings" / name, cal / "mappings" / name)
+    wits_sectors = pd.read_csv(cal / "mappings" / "sectors_wits20.csv")["wits_sector"].tolist()
+    if extra_sector:
+        wits_sectors.append(extra_sector)
+
+    rows = [
+        (i, e, s, _rate(i, e, k))
+        for i in WITS_REGIONS
+        for e in WITS_REGIONS
+        if i != e
+        for k, s in enumerate(wits_sectors)
+    ]
+    pd.DataFrame(rows, columns=["importer", "exporter", "sector", "tariff_pct"]).to_csv(
+        data / "tariffs" / "tariffs2005_applied_cp2015.csv", index=False
+    )
+
+    pd.DataFrame([(w, r) for w, r in WIOD_REGIONS.items()], columns=["wiod_region", "region"]).to_csv(
+        cal / "mappings" / "regions_wiod41.csv", index=False
+    )
+    pd.DataFrame(
+        [(w, c, "fixture") for w, c in WIOD_TO_WITS.items()], columns=["wiod_region", "wits_region", "note"]
+    ).to_csv(cal / "mappings" / "regions_wiod41_wits31.csv", index=False)
+
+    inter = [
+        (e, f"c{c}", i, "c1", IMPORT_SIZE[i])
+        for i in WIOD_REGIONS
+        for e in WIOD_REGIONS
+        if i != e
+        for c in range(1, 18)
+    ]
+    pd.DataFrame(
+        inter, columns=["from_country", "from_industry", "to_country", "to_industry", "value_musd"]
+    ).to_csv(data / "wiod2013" / "wiot2011_intermediate.csv.gz", index=False)
+    pd.DataFrame(
+        [("USA", "c1", "USA", "household", 1.0)],
+        columns=["from_country", "from_industry", "to_country", "category", "value_musd"],
+    ).to_csv(data / "wiod2013" / "wiot2011_final.csv.gz", index=False)
+
+    def ctrl(figure, region, partner, value, unit="percent"):
+        return (figure, region, partner, value, unit, "2022", "fixture", "official")
+
+    controls = [
+        ctrl("mfn_simple_avg_applied", "USA", "", 3.3),
+        ctrl("mfn_simple_avg_applied", "CAN", "", 3.8),
+        ctrl("mfn_simple_avg_applied", "CHN", "", 7.5),
+        ctrl("mfn_avg_applied_dairy", "MEX", "", 22.1),
+        ctrl("mfn_avg_applied_sugar", "MEX", "", 30.0),
+        ctrl("mfn_avg_applied_animal_products", "MEX", "", 15.5),
+        ctrl("mfn_avg_applied_fish", "MEX", "", 13.8),
+        ctrl("mfn_avg_applied_apparel", "MEX", "", 21.4),
+        ctrl("overquota_tariff_cheese", "CAN", "", 245.0),
+        ctrl("overquota_tariff_butter", "CAN", "", 298.0),
+        ctrl("overquota_tariff_chicken", "CAN", "", 238.0),
+        ctrl("goods_imports", "USA", "CAN", 1.0, "USD bn"),
+        ctrl("goods_imports", "USA", "MEX", 2.2, "USD bn"),
+    ]
+    pd.DataFrame(
+        controls, columns=["figure", "region", "partner", "value", "unit", "year", "source", "quality"]
+    ).to_csv(data / "macro" / "controls.csv", index=False)
+
+    inputs = cal / "tariffs" / "inputs"
+    pd.DataFrame(
+        [
+            (
+                "mfn_simple_avg_manufactures",
+                "MEX",
+                5.67,
+                "percent",
+                2018,
+                "fixture",
+                "secondary",
+                "textiles;chemicals;metals;machinery;electrical;transport_equipment;other_manufacturing",
+            )
+        ],
+        columns=["figure", "region", "value", "unit", "year", "source", "quality", "sectors"],
+    ).to_csv(inputs / "mfn_supplementary_targets.csv", index=False)
+    pd.DataFrame(
+        [
+            (
+                "CAN",
+                "food",
+                "overquota_tariff_cheese;overquota_tariff_butter;overquota_tariff_chicken",
+                0.05,
+                "fixture",
+            )
+        ],
+        columns=["importer", "sector", "figures", "share", "source"],
+    ).to_csv(inputs / "canada_supply_management.csv", index=False)
+    pd.DataFrame(
+        [
+            ("section232_steel_aluminum", "CAN", "metals", 10.0, 50.0, "fixture"),
+            ("antidumping_tomatoes", "MEX", "agri", 5.0, 17.09, "fixture"),
+        ],
+        columns=["measure", "exporter", "sector", "covered_value_musd", "rate_pct", "source_or_assumption"],
+    ).to_csv(inputs / "us_2025_covered_values.csv", index=False)
+    return data, cal
+
+
+@pytest.fixture()
+def tables(tmp_path):
+    data, cal = _write_fixture(tmp_path)
+    out = tmp_path / "out"
+    return build_tariff_tables(data, out, calibration_dir=cal), out
+
+
+def _goods() -> list[str]:
+    sec = pd.read_csv(CALIBRATION_DIR / "mappings" / "sectors_wiod35.csv").sort_values("order", kind="stable")
+    return list(pd.unique(sec.loc[sec["goods"], "sector"]))
+
+
+def test_shapes_and_files(tables):
+    t, out = tables
+    applied, mfn = t["baseline_applied"], t["mfn"]
+    assert list(applied.columns) == ["importer", "exporter", "sector", "tariff_pct", "method"]
+    assert len(applied) == 5 * 4 * 17 and not applied.isna().any().any()
+    assert not (applied["importer"] == applied["exporter"]).any()
+    assert list(mfn.columns) == ["importer", "sector", "mfn_pct", "method", "quality"]
+    assert len(mfn) == 3 * 17 and set(mfn["importer"]) == {"USA", "MEX", "CAN"}
+    for stem in ("baseline_applied", "mfn", "mfn_alternatives", "us_2025_measure_weights"):
+        assert (out / f"{stem}.csv").is_file()
+    services = applied[~applied["sector"].isin(_goods())]
+    assert (services["tariff_pct"] == 0).all()
+
+
+def test_intra_usmca_zero(tables):
+    applied = tables[0]["baseline_applied"]
+    bloc = {"USA", "MEX", "CAN"}
+    inside = applied[applied["importer"].isin(bloc) & applied["exporter"].isin(bloc)]
+    assert len(inside) == 6 * 17
+    assert (inside["tariff_pct"] == 0).all()
+    outside = applied[
+        (applied["importer"] == "USA") & (applied["exporter"] == "CHN") & applied["sector"].isin(_goods())
+    ]
+    assert (outside["tariff_pct"] > 0).all()
+
+
+def test_rescaled_to_mfn_average(tables):
+    t = tables[0]
+    goods = _goods()
+    applied, mfn = t["baseline_applied"], t["mfn"]
+    for importer, target in (("USA", 3.3), ("CAN", 3.8), ("CHN", 7.5)):
+        on_row = applied[
+            (applied["importer"] == importer) & (applied["exporter"] == "ROW") & applied["sector"].isin(goods)
+        ]
+        assert on_row["tariff_pct"].mean() == pytest.approx(target, rel=1e-9)
+    for importer, target in (("USA", 3.3), ("CAN", 3.8)):
+        assert mfn[(mfn["importer"] == importer) & mfn["sector"].isin(goods)][
+            "mfn_pct"
+        ].mean() == pytest.approx(target)
+    mex = mfn[mfn["importer"] == "MEX"].set_index("sector")["mfn_pct"]
+    assert mex["textiles"] == pytest.approx(21.4)
+    assert mex["food"] == pytest.approx((22.1 + 30.0 + 15.5) / 3)
+    manuf = [
+        "textiles",
+        "chemicals",
+        "metals",
+        "machinery",
+        "electrical",
+        "transport_equipment",
+        "other_manufacturing",
+    ]
+    assert mex[manuf].mean() == pytest.approx(5.67)
+
+
+def test_trade_weighting_of_row(tables):
+    """ROW (JPN + WIOD RoW) has no MFN control, so its rate on USA is the plain weighted 2005 rate."""
+    applied = tables[0]["baseline_applied"].set_index(["importer", "exporter", "sector"])["tariff_pct"]
+    w_jpn, w_row = IMPORT_SIZE["JPN"], IMPORT_SIZE["RoW"]
+    expected = (w_jpn * _rate("JPN", "USA", 0) + w_row * _rate("ROW", "USA", 0)) / (
+        w_jpn + w_row
+    )  # Agriculture
+    assert applied[("ROW", "USA", "agri")] == pytest.approx(expected)
+    assert applied[("ROW", "USA", "agri")] != pytest.approx(
+        np.mean([_rate("JPN", "USA", 0), _rate("ROW", "USA", 0)])
+    )
+
+
+def test_measure_weights(tables):
+    w = tables[0]["us_2025_measure_weights"].set_index(["measure", "exporter"])
+    np.testing.assert_allclose(w["effective_rate_pct"], w["share_of_sector_imports"] * w["rate_pct"])
+    # fixture: USA imports the same amount of each industry from CAN, so metals (c12) is 1/16 of the
+    # goods industries c1-c16, scaled to the 2024 control of US$1.0 bn
+    assert w.loc[("section232_steel_aluminum", "CAN"), "sector_imports_musd"] == pytest.approx(1000.0 / 16)
+    assert w.loc[("section232_steel_aluminum", "CAN"), "share_of_sector_imports"] == pytest.approx(
+        10.0 / (1000.0 / 16)
+    )
+
+
+def test_supply_management_alternative(tables):
+    alt = tables[0]["mfn_alternatives"].iloc[0]
+    assert alt["mfn_pct"] == pytest.approx(0.95 * alt["default_mfn_pct"] + 0.05 * (245 + 298 + 238) / 3)
+
+
+def test_unknown_sector_raises(tmp_path):
+    data, cal = _write_fixture(tmp_path, extra_sector="Spaceships")
+    with pytest.raises(ValueError, match="Spaceships"):
+        build_tariff_tables(data, tmp_path / "out", calibration_dir=cal)

@@ -114,8 +114,7 @@ def _elasticity_arrays(sam: xr.Dataset, elasticities: pd.DataFrame | xr.Dataset)
     bad_mask = (table < 0) | ~np.isfinite(table)
     if bool(bad_mask.values.any()):
         bad = [
-            f"{table.columns[c]}[{table.index[k]}] = {table.iat[k, c]}"
-            for k, c in zip(*np.nonzero(bad_mask.values))
+            f"{table.columns[c]}[{table.index[k]}] = {table.iat[k, c]}" for k, c in zip(*np.nonzero(bad_mask.values))
         ]
         raise CalibrationError("elasticities must be finite and >= 0: " + ", ".join(bad))
     out = xr.Dataset()

@@ -107,10 +107,12 @@ def trade_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
     tot = 100.0 * (px.rename({EXPORTER: REGION}) / pm.rename({IMPORTER: REGION}) - 1.0)
     revenue = (tm * fob_value).sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
     return {
-        "exports": _attrs(fob_value.transpose(EXPORTER, IMPORTER, COMMODITY) * BN,
-                          "bilateral exports at current fob prices", "US$ bn"),
-        "export_volume": _attrs(volume.transpose(EXPORTER, IMPORTER, COMMODITY) * BN,
-                                "bilateral exports at benchmark fob prices", "US$ bn"),
+        "exports": _attrs(
+            fob_value.transpose(EXPORTER, IMPORTER, COMMODITY) * BN, "bilateral exports at current fob prices", "US$ bn"
+        ),
+        "export_volume": _attrs(
+            volume.transpose(EXPORTER, IMPORTER, COMMODITY) * BN, "bilateral exports at benchmark fob prices", "US$ bn"
+        ),
         "terms_of_trade_pct": _attrs(tot, "terms of trade (fob export / cif import price index)", "percent"),
         "tariff_revenue": _attrs(revenue * BN, "tariff revenue collected by the importer", "US$ bn"),
     }
@@ -123,10 +125,12 @@ def sector_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]
     pd_ = _dense(m.pd, (ACTIVITY, REGION), cal, fill=1.0).rename({ACTIVITY: COMMODITY})
     out = {
         "output_pct": _attrs(100.0 * (qo - 1.0), "output volume change", "percent").transpose(REGION, COMMODITY),
-        "price_pct": _attrs(100.0 * (pd_ - 1.0), "domestic market price change", "percent").transpose(REGION, COMMODITY),
+        "price_pct": _attrs(100.0 * (pd_ - 1.0), "domestic market price change", "percent").transpose(
+            REGION, COMMODITY
+        ),
     }
     if "jobs_per_wage" in d:
-        labour = (d[FACTOR_TYPE] == LABOUR)
+        labour = d[FACTOR_TYPE] == LABOUR
         qfe = _dense(m.qfe, (FACTOR, ACTIVITY, REGION), cal)
         wage_volume = (d["vfm"] * qfe).where(labour, 0.0).sum(FACTOR)
         jobs = (d["jobs_per_wage"] * wage_volume).rename({ACTIVITY: COMMODITY}).transpose(REGION, COMMODITY)

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cge.paths import SAM_DIR
 from cge.dims import (
     ACTIVITY,
     AGENT,
@@ -37,9 +36,9 @@ from cge.dims import (
     INVESTMENT,
     REGION,
 )
+from cge.paths import SAM_DIR
 
 log = logging.getLogger(__name__)
-
 
 
 class SamError(ValueError):
@@ -60,24 +59,29 @@ class SamVariable:
 
 
 SAM_VARIABLES: tuple[SamVariable, ...] = (
-    SamVariable("vdfm", (COMMODITY, ACTIVITY, REGION), True, "VDFM",
-                "domestic intermediate use at market prices"),
-    SamVariable("vifm", (COMMODITY, ACTIVITY, REGION), True, "VIFM",
-                "imported intermediate use at market prices incl. tariffs"),
-    SamVariable("vdfd", (COMMODITY, AGENT, REGION), True, "VDPM/VDGM/VDIM",
-                "domestic final demand by agent at market prices"),
-    SamVariable("vifd", (COMMODITY, AGENT, REGION), True, "VIPM/VIGM/VIIM",
-                "imported final demand by agent at market prices incl. tariffs"),
+    SamVariable("vdfm", (COMMODITY, ACTIVITY, REGION), True, "VDFM", "domestic intermediate use at market prices"),
+    SamVariable(
+        "vifm", (COMMODITY, ACTIVITY, REGION), True, "VIFM", "imported intermediate use at market prices incl. tariffs"
+    ),
+    SamVariable(
+        "vdfd", (COMMODITY, AGENT, REGION), True, "VDPM/VDGM/VDIM", "domestic final demand by agent at market prices"
+    ),
+    SamVariable(
+        "vifd",
+        (COMMODITY, AGENT, REGION),
+        True,
+        "VIPM/VIGM/VIIM",
+        "imported final demand by agent at market prices incl. tariffs",
+    ),
     SamVariable("vfm", (FACTOR, ACTIVITY, REGION), True, "VFM", "factor payments"),
     SamVariable("ptax", (ACTIVITY, REGION), False, "OSEP", "net taxes on production"),
-    SamVariable("vxmd", (COMMODITY, EXPORTER, IMPORTER), True, "VXMD",
-                "exports at the exporter's market prices"),
+    SamVariable("vxmd", (COMMODITY, EXPORTER, IMPORTER), True, "VXMD", "exports at the exporter's market prices"),
     SamVariable("xtax", (COMMODITY, EXPORTER, IMPORTER), False, "XTREV", "export taxes"),
-    SamVariable("vims", (COMMODITY, EXPORTER, IMPORTER), True, "VIMS",
-                "imports at the importer's market prices incl. tariffs"),
+    SamVariable(
+        "vims", (COMMODITY, EXPORTER, IMPORTER), True, "VIMS", "imports at the importer's market prices incl. tariffs"
+    ),
     SamVariable("savings", (REGION,), True, "SAVE", "savings of the regional household"),
-    SamVariable("employment", (ACTIVITY, REGION), True, "-", "persons employed",
-                units="persons", required=False),
+    SamVariable("employment", (ACTIVITY, REGION), True, "-", "persons employed", units="persons", required=False),
 )
 SAM_SCHEMA = {v.name: v for v in SAM_VARIABLES}
 BILATERAL = ("vxmd", "xtax", "vims")
@@ -91,11 +95,7 @@ def tariff_revenue(sam: xr.Dataset) -> xr.DataArray:
 
 def output_market(sam: xr.Dataset) -> xr.DataArray:
     """Output of each activity at market prices, from its sales [US$ million], dims (activity, region)."""
-    sales = (
-        sam["vdfm"].sum(ACTIVITY)
-        + sam["vdfd"].sum(AGENT)
-        + sam["vxmd"].sum(IMPORTER).rename({EXPORTER: REGION})
-    )
+    sales = sam["vdfm"].sum(ACTIVITY) + sam["vdfd"].sum(AGENT) + sam["vxmd"].sum(IMPORTER).rename({EXPORTER: REGION})
     return sales.rename({COMMODITY: ACTIVITY})
 
 

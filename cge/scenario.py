@@ -67,7 +67,8 @@ class TariffShock(_Strict):
     def _one_of(self):
         if (self.rate_pct is None) == (self.change_pct is None):
             raise ValueError(
-                f"tariff row {self.importer}<-{self.exporter} {self.commodity}: give exactly one of rate_pct or change_pct"
+                f"tariff row {self.importer}<-{self.exporter} {self.commodity}: "
+                "give exactly one of rate_pct or change_pct"
             )
         return self
 

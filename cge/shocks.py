@@ -78,10 +78,14 @@ def scenario_parameters(
     tm0, te0 = lk("tm0"), lk("te0")
     for k, row in enumerate(scenario.revert_to_mfn):
         if mfn is None:
-            raise ScenarioError(f"scenario '{scenario.name}': revert_to_mfn[{k}] needs an MFN table (calibration/tariffs/mfn.csv)")
+            raise ScenarioError(
+                f"scenario '{scenario.name}': revert_to_mfn[{k}] needs an MFN table (calibration/tariffs/mfn.csv)"
+            )
         rates = mfn[mfn["importer"] == row.importer].set_index("sector")["mfn_pct"]
         if rates.empty:
-            raise ScenarioError(f"scenario '{scenario.name}': revert_to_mfn[{k}]: no MFN schedule for importer '{row.importer}'")
+            raise ScenarioError(
+                f"scenario '{scenario.name}': revert_to_mfn[{k}]: no MFN schedule for importer '{row.importer}'"
+            )
         for i, s, r in _flows_for(row, ix, flows, f"revert_to_mfn[{k}]", scenario.name):
             if s != r and i in rates.index:
                 tm[i, s, r] = float(rates[i]) / 100.0
@@ -90,13 +94,17 @@ def scenario_parameters(
             base = tm.get(key, tm0[key])
             tm[key] = row.rate_pct / 100.0 if row.rate_pct is not None else base + row.change_pct / 100.0
             if tm[key] < 0:
-                raise ScenarioError(f"scenario '{scenario.name}': tariffs[{k}] makes the tariff on {key} negative ({tm[key]:.4f})")
+                raise ScenarioError(
+                    f"scenario '{scenario.name}': tariffs[{k}] makes the tariff on {key} negative ({tm[key]:.4f})"
+                )
     for k, row in enumerate(scenario.export_taxes):
         for key in _flows_for(row, ix, flows, f"export_taxes[{k}]", scenario.name):
             base = te.get(key, te0[key])
             te[key] = row.rate_pct / 100.0 if row.rate_pct is not None else base + row.change_pct / 100.0
             if te[key] <= -1:
-                raise ScenarioError(f"scenario '{scenario.name}': export_taxes[{k}] gives a subsidy of 100% or more on {key}")
+                raise ScenarioError(
+                    f"scenario '{scenario.name}': export_taxes[{k}] gives a subsidy of 100% or more on {key}"
+                )
     for k, row in enumerate(scenario.trade_costs):
         for key in _flows_for(row, ix, flows, f"trade_costs[{k}]", scenario.name):
             tau[key] = tau.get(key, 1.0) * (1.0 + row.change_pct / 100.0)

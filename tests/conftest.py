@@ -50,6 +50,12 @@ def hand_sam():
 @pytest.fixture
 def hand_elasticities():
     return pd.DataFrame(
-        {"sigma_d": [2.0, 2.0], "sigma_m": [4.0, 4.0], "sigma_va": [1.0, 0.5], "sigma_t": [0.0, 0.5], "sigma_nd": [0.0, 1.0]},
+        {
+            "sigma_d": [2.0, 2.0],
+            "sigma_m": [4.0, 4.0],
+            "sigma_va": [1.0, 0.5],
+            "sigma_t": [0.0, 0.5],
+            "sigma_nd": [0.0, 1.0],
+        },
         index=pd.Index(["man", "ser"], name="sector"),
     )

@@ -11,7 +11,7 @@ import cge
 from cge.calibrate import CalibrationError, calibrate
 from cge.model import build_model
 from cge.scenario import Scenario, ScenarioError
-from cge.solve import Solver, SolveError
+from cge.solve import SolveError, Solver
 
 
 def test_unknown_region_in_scenario(hand_sam, hand_elasticities):

@@ -6,7 +6,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 from conftest import elasticity_table, mixed_elasticities
-from helpers import all_prices, all_quantities, first_trade_flow, solved, values
+from helpers import all_prices, all_quantities, solved, values
 from sam_factory import random_balanced_sam
 
 import cge
@@ -175,9 +175,11 @@ def test_large_shock_takes_homotopy_steps(hand_sam, hand_elasticities):
 
 def test_fixed_real_wage_changes_employment(hand_sam, hand_elasticities):
     closure = Closure(labour=LabourClosure.FIXED_REAL_WAGE)
-    model, _s, _r = solved(hand_sam, hand_elasticities, closure, {"tm": {("man", "B", "A"): 0.5, ("man", "A", "B"): 0.5}})
+    model, _s, _r = solved(
+        hand_sam, hand_elasticities, closure, {"tm": {("man", "B", "A"): 0.5, ("man", "A", "B"): 0.5}}
+    )
     qendow = values(model.pyomo.qendow)
     assert all(v < 1.0 for v in qendow.values())  # a tariff war costs jobs when wages are rigid
     m = model.pyomo
-    for (f, r), v in qendow.items():
+    for f, r in qendow:
         assert pyo.value(m.pf[f, r]) == pytest.approx(pyo.value(m.pfd["household", r]), rel=1e-10)

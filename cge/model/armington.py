@@ -49,8 +49,6 @@ def add_armington(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
     m.eq_import_price = pyo.Constraint(ix.import_composites, rule=import_price, doc=doc("eq_import_price"))
     m.eq_bilateral_demand = pyo.Constraint(
         ix.flows,
-        rule=lambda _m, i, s, r: m.qxs[i, s, r]
-        - ces_demand(m.qm[i, r], m.pm[i, r], m.pms[i, s, r], sigma_m[i])
-        == 0,
+        rule=lambda _m, i, s, r: m.qxs[i, s, r] - ces_demand(m.qm[i, r], m.pm[i, r], m.pms[i, s, r], sigma_m[i]) == 0,
         doc=doc("eq_bilateral_demand"),
     )

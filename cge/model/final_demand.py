@@ -25,7 +25,9 @@ def income_terms(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup, region: str) 
     vfm, vom, cif0, vxmd = lk("vfm"), lk("vom"), lk("cif0"), lk("vxmd")
     return {
         "factors": sum(vfm[f, j, r] * m.pfe[f, j, r] * m.qfe[f, j, r] for f, j, r in ix.factor_uses if r == region),
-        "production_tax": sum(m.to[j, r] * vom[j, r] * m.py[j, r] * m.qo[j, r] for j, r in ix.activities if r == region),
+        "production_tax": sum(
+            m.to[j, r] * vom[j, r] * m.py[j, r] * m.qo[j, r] for j, r in ix.activities if r == region
+        ),
         "tariffs": sum(
             m.tm[i, s, r] * cif0[i, s, r] * m.pfob[i, s, r] * m.tau[i, s, r] * m.qxs[i, s, r]
             for i, s, r in ix.flows

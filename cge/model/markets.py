@@ -36,7 +36,9 @@ def add_market_clearing(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup, endoge
 
     def armington_market(_m, i, r):
         use = sum(
-            (vdfm[i, k, r] + vifm[i, k, r]) * m.qf[i, k, r] if kind == "int" else (vdfd[i, k, r] + vifd[i, k, r]) * m.qfd[i, k, r]
+            (vdfm[i, k, r] + vifm[i, k, r]) * m.qf[i, k, r]
+            if kind == "int"
+            else (vdfd[i, k, r] + vifd[i, k, r]) * m.qfd[i, k, r]
             for kind, k in users[i, r]
         )
         return m.qa[i, r] - use / qa0[i, r] == 0

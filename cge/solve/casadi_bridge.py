@@ -188,7 +188,9 @@ def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12) -> Compi
         )
     x = ca.SX.sym("x", len(variables))
     p = ca.SX.sym("p", len(parameters))
-    convert = _Converter({id(v): k for k, v in enumerate(variables)}, {id(q): k for k, q in enumerate(parameters)}, x, p)
+    convert = _Converter(
+        {id(v): k for k, v in enumerate(variables)}, {id(q): k for k, q in enumerate(parameters)}, x, p
+    )
     rows = []
     for con in constraints:
         body = convert(con.body)

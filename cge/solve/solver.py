@@ -130,8 +130,9 @@ class Solver:
         ok, max_res, walras = self._accepted(x, p_target)
         if ok:
             self.x_last, self.p_last = x, p_target.copy()
-            return SolveResult(SolveStatus.SOLVED_AT_START, 0, 0, max_res, walras, "not called",
-                               {"solve_s": time.perf_counter() - t0})
+            return SolveResult(
+                SolveStatus.SOLVED_AT_START, 0, 0, max_res, walras, "not called", {"solve_s": time.perf_counter() - t0}
+            )
         lam, step, iterations, steps, message = 0.0, 1.0, 0, 0, ""
         while lam < 1.0:
             target = min(1.0, lam + step)
@@ -156,8 +157,9 @@ class Solver:
                 )
         self.x_last, self.p_last = x, p_target.copy()
         self._store(x, p_target)
-        return SolveResult(SolveStatus.SOLVED, iterations, steps, max_res, walras, message,
-                           {"solve_s": time.perf_counter() - t0})
+        return SolveResult(
+            SolveStatus.SOLVED, iterations, steps, max_res, walras, message, {"solve_s": time.perf_counter() - t0}
+        )
 
     def reset(self) -> None:
         """Forget the warm start: the next solve starts from the benchmark."""

@@ -15,10 +15,12 @@ from cge.calibrate import Calibration
 from cge.dims import (
     ACTIVITY,
     AGENT,
+    AGRIFOOD,
     COMMODITY,
     EXPORTER,
     FACTOR,
     FACTOR_TYPE,
+    GOODS,
     GOVERNMENT,
     HOUSEHOLD,
     IMPORTER,
@@ -106,7 +108,11 @@ def trade_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
     pm = (w * pfob * tau).sum((COMMODITY, EXPORTER)) / w.sum((COMMODITY, EXPORTER))
     tot = 100.0 * (px.rename({EXPORTER: REGION}) / pm.rename({IMPORTER: REGION}) - 1.0)
     revenue = (tm * fob_value).sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
+    agrifood = fob_value.where(d[AGRIFOOD], 0.0).sum(COMMODITY).transpose(EXPORTER, IMPORTER)
     return {
+        "agrifood_exports": _attrs(
+            agrifood * BN, "agri-food exports (agriculture + food) at current fob prices", "US$ bn"
+        ),
         "exports": _attrs(
             fob_value.transpose(EXPORTER, IMPORTER, COMMODITY) * BN, "bilateral exports at current fob prices", "US$ bn"
         ),
@@ -145,7 +151,10 @@ def extract(model: Model, cal: Calibration) -> xr.Dataset:
     parts.update(gdp_indicators(model, cal))
     parts.update(trade_indicators(model, cal))
     parts.update(sector_indicators(model, cal))
-    return xr.Dataset(parts)
+    ds = xr.Dataset(parts)
+    return ds.assign_coords(
+        {GOODS: (COMMODITY, cal.data[GOODS].values), AGRIFOOD: (COMMODITY, cal.data[AGRIFOOD].values)}
+    )
 
 
 def income_breakdown(model: Model, region: str) -> dict[str, float]:

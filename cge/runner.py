@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -19,8 +20,11 @@ from cge.sam import load_sam
 from cge.scenario import Scenario, ScenarioError
 from cge.shocks import load_mfn, scenario_parameters
 from cge.solve import Solver
+from cge.trade_jobs import TradeJobsSpec, trade_jobs_components
 
 log = logging.getLogger(__name__)
+
+BASELINE = "baseline"
 
 
 def _as_scenarios(scenarios: Scenario | str | Path | Iterable) -> list[Scenario]:
@@ -36,6 +40,29 @@ def _as_scenarios(scenarios: Scenario | str | Path | Iterable) -> list[Scenario]
     return out
 
 
+def _scale_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec) -> xr.Dataset:
+    """Model measure and its change applied to the published baseline (see cge.trade_jobs)."""
+    model_jobs = ds["us_na_trade_jobs_total"]
+    base = float(model_jobs.sel({SCENARIO: BASELINE})) if BASELINE in ds[SCENARIO].values else np.nan
+    scale = spec.baseline_persons / base
+    partners = "+".join(spec.partners)
+    ds["us_na_trade_jobs_model"] = model_jobs.assign_attrs(
+        long_name=f"{spec.home} jobs supported by trade with {partners}, model measure "
+        "(export-embodied + import-using jobs)",
+        units="persons",
+    )
+    ds["us_na_trade_jobs"] = (model_jobs * scale).assign_attrs(
+        long_name=f"{spec.home} jobs supported by trade with {partners}, on the published baseline",
+        units="persons",
+        baseline_persons=spec.baseline_persons,
+        baseline_source=spec.source,
+        model_baseline_persons=base,
+        scale_factor=scale,
+        method="published baseline x model(scenario) / model(baseline); see cge/trade_jobs.py",
+    )
+    return ds.drop_vars("us_na_trade_jobs_total")
+
+
 def _scalar(value, long_name: str, units: str) -> xr.DataArray:
     return xr.DataArray(value, attrs={"long_name": long_name, "units": units})
 
@@ -47,6 +74,8 @@ def run(
     tol: float = 1e-9,
     hessian: str = "limited-memory",
     progress: Callable[[Scenario], None] | None = None,
+    include_baseline: bool = True,
+    trade_jobs: TradeJobsSpec | None = TradeJobsSpec(),
 ) -> xr.Dataset:
     """Solve scenarios and return their indicators stacked on a ``scenario`` dimension.
 
@@ -64,6 +93,12 @@ def run(
         Hessian used by Ipopt.
     progress : callable or None
         Called with each scenario after it is solved (for progress bars).
+    include_baseline : bool
+        Prepend an unshocked scenario named ``baseline`` unless one is given.
+    trade_jobs : TradeJobsSpec or None
+        Definition of the trade-supported jobs indicator (default: US jobs supported by trade
+        with Mexico and Canada, on the 13 million baseline); skipped when the SAM lacks the
+        regions or the employment satellite.
 
     Returns
     -------
@@ -80,6 +115,8 @@ def run(
         When a scenario does not solve; never returns unaccepted numbers.
     """
     scenario_list = _as_scenarios(scenarios)
+    if include_baseline and BASELINE not in [s.name for s in scenario_list]:
+        scenario_list.insert(0, Scenario(name=BASELINE, description="no shock: benchmark replication"))
     if sam is None or isinstance(sam, (str, Path)):
         sam = load_sam(sam)
     if isinstance(elasticities, (str, Path)):
@@ -112,13 +149,19 @@ def run(
         ds["walras_residual"] = _scalar(result.walras_residual, "residual of the market dropped by Walras' law", "1")
         ds["solve_seconds"] = _scalar(time.perf_counter() - t0, "wall time for this scenario", "s")
         ds["closure"] = _scalar(closure.describe(), "closure", "")
+        if trade_jobs is not None and trade_jobs.applies_to(solver.model):
+            jobs = trade_jobs_components(solver.model, trade_jobs)
+            for part, value in jobs.items():
+                ds[f"us_na_trade_jobs_{part}"] = _scalar(value, f"model trade-supported jobs: {part}", "persons")
         results[scenario.name] = ds
         log.info("%s: %d iterations, max residual %.2e", scenario.name, result.iterations, result.max_residual)
         if progress is not None:
             progress(scenario)
-    out = xr.concat(list(results.values()), dim=pd.Index(list(results), name=SCENARIO), coords="minimal")
+    out = xr.concat(list(results.values()), dim=pd.Index(list(results), name=SCENARIO, dtype=object), coords="minimal")
     for name, var in next(iter(results.values())).data_vars.items():
         out[name].attrs = dict(var.attrs)
+    if "us_na_trade_jobs_total" in out:
+        out = _scale_trade_jobs(out, trade_jobs)
     out.attrs.update(
         {
             "scenarios": "[" + ",".join(s.to_json() for s in scenario_list) + "]",

@@ -38,7 +38,7 @@ def test_run_writes_results(tmp_path, hand_sam, hand_elasticities):
     assert result.exit_code == 0, result.output
     assert "tariff" in result.output
     with xr.open_dataset(out, engine="h5netcdf") as ds:
-        assert list(ds.scenario.values) == ["tariff"]
+        assert list(ds.scenario.values) == ["baseline", "tariff"]
         assert ds["real_gdp"].attrs["units"] == "US$ bn"
         assert float(ds["max_residual"].max()) < 1e-9
 

@@ -25,6 +25,10 @@ class Lookup:
             self._cache[name] = _as_dict(self._data[name])
         return self._cache[name]
 
+    def has(self, name: str) -> bool:
+        """Whether the calibration has a variable of this name (e.g. the employment satellite)."""
+        return name in self._data
+
     def scalar(self, name: str) -> float:
         """A 0-d calibrated value."""
         return float(self._data[name].values)

@@ -20,15 +20,24 @@ from pyomo.core.expr import numeric_expr as ne
 
 log = logging.getLogger(__name__)
 
-_UNARY = {
-    "log": ca.log,
-    "exp": ca.exp,
-    "sqrt": ca.sqrt,
-    "log10": ca.log10,
-    "sin": ca.sin,
-    "cos": ca.cos,
-    "tan": ca.tan,
-    "abs": ca.fabs,
+_B, _U = ca.SX.binary, ca.SX.unary
+_UNARY_OPS = {
+    "log": ca.OP_LOG,
+    "exp": ca.OP_EXP,
+    "sqrt": ca.OP_SQRT,
+    "sin": ca.OP_SIN,
+    "cos": ca.OP_COS,
+    "tan": ca.OP_TAN,
+    "abs": ca.OP_FABS,
+}
+_UNARY_FLOAT = {
+    "log": math.log,
+    "exp": math.exp,
+    "sqrt": math.sqrt,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "abs": abs,
 }
 
 
@@ -37,11 +46,27 @@ class ConversionError(TypeError):
 
 
 class _Converter:
-    """Recursive Pyomo-expression -> CasADi SX conversion with memoisation by node identity."""
+    """Recursive Pyomo-expression -> CasADi SX conversion with memoisation by node identity.
+
+    Nodes become SX through ``SX.binary``/``SX.unary`` (several times faster than CasADi's Python
+    operators, which check shapes on every call); numeric sub-trees stay Python floats and are
+    folded.
+    """
 
     def __init__(self, var_pos: dict[int, int], par_pos: dict[int, int], x: ca.SX, p: ca.SX):
-        self.var_pos, self.par_pos, self.x, self.p = var_pos, par_pos, x, p
+        self.var_pos, self.par_pos = var_pos, par_pos
+        self.xs, self.ps = ca.vertsplit(x), ca.vertsplit(p)
         self.memo: dict[int, object] = {}
+        self._consts: dict[float, ca.SX] = {}
+
+    def const(self, value: float) -> ca.SX:
+        out = self._consts.get(value)
+        if out is None:
+            out = self._consts[value] = ca.SX(value)
+        return out
+
+    def sx(self, value) -> ca.SX:
+        return self.const(value) if isinstance(value, float) else value
 
     def __call__(self, node):
         if isinstance(node, (int, float)):
@@ -54,14 +79,17 @@ class _Converter:
         self.memo[key] = out
         return out
 
+    def _binary(self, op: int, a, b, fold):
+        if isinstance(a, float) and isinstance(b, float):
+            return float(fold(a, b))
+        return _B(op, self.sx(a), self.sx(b))
+
     def _convert(self, node):
         if node.is_variable_type():
-            if node.fixed:
-                return float(node.value)
-            return self.x[self.var_pos[id(node)]]
+            return float(node.value) if node.fixed else self.xs[self.var_pos[id(node)]]
         if node.is_parameter_type():
             pos = self.par_pos.get(id(node))
-            return float(pyo.value(node)) if pos is None else self.p[pos]
+            return float(pyo.value(node)) if pos is None else self.ps[pos]
         if node.is_named_expression_type():
             return self(node.expr)
         if not node.is_expression_type():
@@ -70,25 +98,30 @@ class _Converter:
         if isinstance(node, ne.SumExpression):
             total = self(args[0])
             for arg in args[1:]:
-                total = total + self(arg)
+                total = self._binary(ca.OP_ADD, total, self(arg), float.__add__)
             return total
         if isinstance(node, ne.ProductExpression):
-            return self(args[0]) * self(args[1])
+            return self._binary(ca.OP_MUL, self(args[0]), self(args[1]), float.__mul__)
         if isinstance(node, ne.DivisionExpression):
-            return self(args[0]) / self(args[1])
+            return self._binary(ca.OP_DIV, self(args[0]), self(args[1]), float.__truediv__)
         if isinstance(node, ne.PowExpression):
             base, exponent = self(args[0]), self(args[1])
-            if isinstance(exponent, float) and exponent == 1.0:
-                return base
-            return ca.power(base, exponent) if not isinstance(base, float) else base**exponent
+            if isinstance(exponent, float):
+                if exponent == 1.0:
+                    return base
+                if isinstance(base, float):
+                    return base**exponent
+                return _B(ca.OP_CONSTPOW, base, self.const(exponent))
+            return _B(ca.OP_POW, self.sx(base), exponent)
         if isinstance(node, ne.NegationExpression):
-            return -self(args[0])
-        if isinstance(node, ne.UnaryFunctionExpression):
-            fn = _UNARY.get(node.getname())
-            if fn is None:
-                raise ConversionError(f"unsupported function '{node.getname()}' in {node}")
             arg = self(args[0])
-            return fn(arg) if not isinstance(arg, float) else float(fn(arg))
+            return -arg if isinstance(arg, float) else _U(ca.OP_NEG, arg)
+        if isinstance(node, ne.UnaryFunctionExpression):
+            name = node.getname()
+            if name not in _UNARY_OPS:
+                raise ConversionError(f"unsupported function '{name}' in {node}")
+            arg = self(args[0])
+            return _UNARY_FLOAT[name](arg) if isinstance(arg, float) else _U(_UNARY_OPS[name], arg)
         raise ConversionError(f"unsupported Pyomo expression node {type(node).__name__}: {node}")
 
 
@@ -148,7 +181,7 @@ class CompiledModel:
         return np.asarray(self.residual(x, p)).ravel()
 
     def eval_jacobian_values(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
-        return np.asarray(self.jacobian(x, p).nonzeros(), dtype=float)
+        return np.asarray(self.jacobian(x, p), dtype=float).ravel()
 
     def hessian(self) -> tuple[ca.Function, np.ndarray, np.ndarray]:
         """Exact Hessian of the Lagrangian λᵀg (lower triangle), compiled on first use."""
@@ -159,6 +192,28 @@ class CompiledModel:
             rows, cols = hess.sparsity().get_triplet()
             self._hess_rows, self._hess_cols = np.array(rows, dtype=int), np.array(cols, dtype=int)
         return self._hessian, self._hess_rows, self._hess_cols
+
+
+def _row_jacobians(rows: list, g: ca.SX, x: ca.SX, xs: list) -> tuple[np.ndarray, np.ndarray, ca.SX]:
+    """Exact sparse Jacobian, differentiated equation by equation.
+
+    The pattern comes from CasADi's cheap sparsity propagation; each row is then differentiated
+    only with respect to its own variables, which is much faster than ``casadi.jacobian`` on the
+    whole system. Returns (row indices, column indices, SX vector of the nonzero values).
+    """
+    pattern = ca.jacobian_sparsity(g, x)
+    r, c = pattern.get_triplet()
+    r, c = np.asarray(r, dtype=int), np.asarray(c, dtype=int)
+    order = np.lexsort((c, r))
+    r, c = r[order], c[order]
+    starts = np.searchsorted(r, np.arange(len(rows) + 1))
+    parts = []
+    for k, row in enumerate(rows):
+        cols = c[starts[k] : starts[k + 1]]
+        if len(cols):
+            parts.append(ca.vec(ca.densify(ca.jacobian(row, ca.vertcat(*[xs[j] for j in cols])))))
+    values = ca.vertcat(*parts) if parts else ca.SX(0, 1)
+    return r, c, values
 
 
 def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12) -> CompiledModel:
@@ -195,13 +250,16 @@ def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12) -> Compi
     for con in constraints:
         body = convert(con.body)
         rhs = pyo.value(con.upper)
-        rows.append(body - rhs if rhs else body)
-    g = ca.vertcat(*[ca.SX(r) if isinstance(r, float) else r for r in rows])
+        rows.append(
+            convert.sx(body - rhs if rhs else body)
+            if isinstance(body, float)
+            else (_B(ca.OP_SUB, body, convert.const(float(rhs))) if rhs else body)
+        )
+    g = ca.vertcat(*rows)
     t1 = time.perf_counter()
-    jac = ca.jacobian(g, x)
+    jac_rows, jac_cols, jac_values = _row_jacobians(rows, g, x, convert.xs)
     residual = ca.Function("residual", [x, p], [g])
-    jacobian = ca.Function("jacobian", [x, p], [jac])
-    jr, jc = jac.sparsity().get_triplet()
+    jacobian = ca.Function("jacobian", [x, p], [jac_values])
     t2 = time.perf_counter()
     lower = np.array([-math.inf if v.lb is None else max(lower_bound, v.lb) for v in variables])
     upper = np.array([v.ub if v.ub is not None else math.inf for v in variables])
@@ -212,8 +270,8 @@ def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12) -> Compi
         parameters=parameters,
         residual=residual,
         jacobian=jacobian,
-        jac_rows=np.array(jr, dtype=int),
-        jac_cols=np.array(jc, dtype=int),
+        jac_rows=jac_rows,
+        jac_cols=jac_cols,
         lower=lower,
         upper=upper,
         timings={"convert_s": t1 - t0, "derivatives_s": t2 - t1},

@@ -1,0 +1,307 @@
+"""Write ``sam/README.md``: sources, steps, controls (target vs achieved), totals, weak points.
+
+The text lives in ``readme_template.md`` next to this module (``{{name}}`` placeholders); the
+numbers come from the :class:`~cge.build.pipeline.BuildResult`, so the README always describes
+the SAM it sits next to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from cge.build.controls import BN, measure_table
+from cge.dims import (
+    ACTIVITY,
+    AGENT,
+    AGRIFOOD,
+    COMMODITY,
+    EXPORTER,
+    FACTOR,
+    FACTOR_TYPE,
+    GOODS,
+    IMPORTER,
+    LABOUR,
+    REGION,
+)
+from cge.sam import final_demand, regional_income, tariff_revenue, trade_balance
+
+if TYPE_CHECKING:
+    from cge.build.pipeline import BuildResult
+
+TEMPLATE = Path(__file__).with_name("readme_template.md")
+
+
+def md_table(frame: pd.DataFrame, floatfmt: str = "{:,.1f}", index: bool = True) -> str:
+    """A GitHub Markdown table of ``frame`` (numbers formatted with ``floatfmt``)."""
+    frame = frame.reset_index() if index else frame
+    cols = [str(c) for c in frame.columns]
+    lines = [
+        "| " + " | ".join(cols) + " |",
+        "|"
+        + "|".join("---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns)
+        + "|",
+    ]
+    for row in frame.itertuples(index=False):
+        cells = []
+        for v in row:
+            if isinstance(v, (float, np.floating)):
+                cells.append("" if np.isnan(v) else floatfmt.format(v))
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _gdp_table(sam: xr.Dataset) -> pd.DataFrame:
+    fd = final_demand(sam).transpose(REGION, AGENT).to_pandas() / BN
+    fob = sam["vxmd"] + sam["xtax"]
+    exports = fob.sum((COMMODITY, IMPORTER)).to_pandas() / BN
+    imports = fob.sum((COMMODITY, EXPORTER)).to_pandas() / BN
+    out = pd.DataFrame(
+        {
+            "GDP (income)": regional_income(sam).to_pandas() / BN,
+            "labour": sam["vfm"].where(sam[FACTOR_TYPE] == LABOUR).sum((FACTOR, ACTIVITY)).to_pandas() / BN,
+            "capital": sam["vfm"].where(sam[FACTOR_TYPE] != LABOUR).sum((FACTOR, ACTIVITY)).to_pandas() / BN,
+            "tariff revenue": tariff_revenue(sam).sum((COMMODITY, EXPORTER)).to_pandas() / BN,
+            "household": fd.iloc[:, 0],
+            "government": fd.iloc[:, 1],
+            "investment": fd.iloc[:, 2],
+            "exports fob": exports.values,
+            "imports fob": imports.values,
+            "trade balance": trade_balance(sam).to_pandas() / BN,
+        }
+    )
+    out.index.name = "region"
+    out.loc["world"] = out.sum()
+    return out
+
+
+def _trade_matrix(sam: xr.Dataset, mask: xr.DataArray | None) -> pd.DataFrame:
+    fob = sam["vxmd"] + sam["xtax"]
+    if mask is not None:
+        fob = fob.where(mask, 0.0)
+    out = fob.sum(COMMODITY).transpose(EXPORTER, IMPORTER).to_pandas() / BN
+    out.index.name = "exporter \\ importer"
+    return out
+
+
+def _tariff_rates(sam: xr.Dataset) -> pd.DataFrame:
+    fob = (sam["vxmd"] + sam["xtax"]).sum(COMMODITY)
+    rate = 100 * tariff_revenue(sam).sum(COMMODITY) / fob.where(fob > 0)
+    out = rate.transpose(EXPORTER, IMPORTER).to_pandas()
+    out.index.name = "exporter \\ importer"
+    return out
+
+
+def _employment(result: BuildResult) -> pd.DataFrame:
+    sam = result.sam
+    labour = sam["vfm"].where(sam[FACTOR_TYPE] == LABOUR).sum(FACTOR)
+    persons = sam["employment"]
+    out = pd.DataFrame(
+        {
+            "persons (million)": persons.sum(ACTIVITY).to_pandas() / 1e6,
+            "labour payments (US$ bn)": labour.sum(ACTIVITY).to_pandas() / BN,
+            "jobs per US$ million of labour": (persons.sum(ACTIVITY) / labour.sum(ACTIVITY)).to_pandas(),
+            "source": pd.Series(result.employment.source),
+        }
+    )
+    out.index.name = "region"
+    return out
+
+
+def _sector_table(result: BuildResult) -> pd.DataFrame:
+    agg = result.agg
+    rows = []
+    for k, sector in enumerate(agg.sectors):
+        codes = [c for c, s in agg.sector_of.items() if s == sector]
+        rows.append(
+            {
+                "sector": sector,
+                "WIOD industries": " ".join(codes),
+                "goods": agg.goods[k],
+                "agrifood": agg.agrifood[k],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _region_table(result: BuildResult) -> pd.DataFrame:
+    agg = result.agg
+    rows = []
+    for region in agg.regions:
+        members = agg.members(region)
+        text = " ".join(members) if len(members) < 8 else f"{len(members)} WIOD regions: {' '.join(members)}"
+        rows.append({"region": region, "WIOD regions": text})
+    frame = pd.DataFrame(rows)
+    sam = result.sam
+    lab = sam["vfm"].where(sam[FACTOR_TYPE] == LABOUR).sum((FACTOR, ACTIVITY))
+    share = (lab / sam["vfm"].sum((FACTOR, ACTIVITY))).to_pandas()
+    frame["labour share of factor income"] = frame["region"].map(share)
+
+    def describe(region: str) -> str:
+        members = agg.members(region)
+        if len(members) == 1:
+            return result.shares.source[members[0]].split(",")[0]
+        kinds = sorted(
+            {"WIOD-SEA" if result.shares.source[m].startswith("WIOD") else "PWT 10.0 labsh" for m in members}
+        )
+        return " + ".join(kinds) + f" of the {len(members)} members, residual-weighted"
+
+    frame["labour share source"] = frame["region"].map(describe)
+    return frame
+
+
+def _controls(result: BuildResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from cge.build.pipeline import BASE_YEAR
+
+    measures = [m for m in result.controls.measures if m.year != str(BASE_YEAR)]
+    base_checks = [m for m in result.controls.measures if m.year == str(BASE_YEAR)]
+    table = measure_table(result.sam, measures)
+    if result.balance is None:
+        table["role"] = "check"
+    return table, measure_table(result.base, base_checks)
+
+
+def _largest_changes(result: BuildResult, n: int = 12) -> pd.DataFrame:
+    if result.balance is None:
+        return pd.DataFrame()
+    adj = result.balance.adjustments
+    adj = adj[(adj["before"].abs() >= 1000.0) & (adj["variable"] != "vims")]
+    adj = adj.reindex(adj["change_pct"].abs().sort_values(ascending=False).index).head(n)
+    coords = [c for c in (COMMODITY, ACTIVITY, AGENT, FACTOR, REGION, EXPORTER, IMPORTER)]
+    adj = adj.assign(
+        cell=adj.apply(
+            lambda r: (
+                r["variable"]
+                + "["
+                + ", ".join(str(r[c]) for c in coords if r[c] is not None and r[c] == r[c])
+                + "]"
+            ),
+            axis=1,
+        )
+    )
+    return adj[["cell", "before", "after", "change_pct"]].rename(
+        columns={"before": "prior (US$ m)", "after": "updated (US$ m)", "change_pct": "change %"}
+    )
+
+
+def render_readme(result: BuildResult) -> str:
+    """The README text for a build result."""
+    sam = result.sam
+    controls, base_checks = _controls(result)
+    ctrl = controls[controls["role"] == "control"]
+    checks = controls[controls["role"] == "check"]
+    fmt = {"target_bn": "target (US$ bn)", "sam_bn": "SAM (US$ bn)", "gap_pct": "gap %"}
+    assembly = result.assembly.to_dict()
+    update = json.loads(sam.attrs["balancing_report"]).get("update") or {}
+    structural = [t for t in update.get("targets", []) if t["name"].startswith("trade_balance[")]
+    n_rate = sum(1 for t in update.get("targets", []) if t["name"].startswith("tariff_rate["))
+    goods_mask = sam[GOODS] if GOODS in sam.coords else None
+    agri_mask = sam[AGRIFOOD] if AGRIFOOD in sam.coords else None
+    zeroed = pd.DataFrame(assembly["negative_final_use_set_to_zero"])
+    values = {
+        "title": sam.attrs["title"],
+        "year": result.year,
+        "sam_hash": sam.attrs["sam_hash"],
+        "seconds": f"{result.seconds:.1f}",
+        "aggregation": sam.attrs["aggregation"],
+        "n_regions": len(result.agg.regions),
+        "n_sectors": len(result.agg.sectors),
+        "region_table": md_table(_region_table(result), "{:.3f}", index=False),
+        "sector_table": md_table(_sector_table(result), index=False),
+        "row_gap": f"{assembly['wiod_row_sum_minus_output_abs_total_musd'] / BN:,.1f}",
+        "row_gap_rel": f"{100 * assembly['wiod_row_sum_minus_output_max_relative']:.2f}",
+        "negative_inventories": f"{-assembly['wiod_negative_inventory_cells_musd'] / BN:,.1f}",
+        "zeroed_table": md_table(
+            zeroed.assign(value_bn=zeroed["value_musd"] / BN).drop(columns="value_musd"),
+            "{:,.3f}",
+            index=False,
+        )
+        if len(zeroed)
+        else "(none)",
+        "zeroed_total": f"{-zeroed['value_musd'].sum() / BN:,.1f}" if len(zeroed) else "0",
+        "negative_factor_income": str(len(assembly["negative_factor_income_moved_to_ptax"])),
+        "tariff_source": result.tariffs.source,
+        "tariff_rates_table": md_table(_tariff_rates(sam), "{:.2f}"),
+        "base_tariff_revenue": ", ".join(
+            f"{r} {v / BN:,.1f}" for r, v in assembly["tariff_revenue_base_year_musd"].items()
+        ),
+        "growth_table": md_table(
+            pd.DataFrame({"prior scale factor": pd.Series(result.growth)}).rename_axis("region"), "{:.4f}"
+        )
+        if result.growth
+        else "(no update)",
+        "derived_gdp": "\n".join(
+            f"- `{m.name}`: {m.source}." for m in result.controls.measures if m.source.startswith("derived")
+        )
+        or "- (none)",
+        "ce_iterations": str(update.get("iterations", "-")),
+        "ce_message": str(update.get("message", "no update")),
+        "ce_cells": str(update.get("n_adjustments", 0)),
+        "ce_total_change": f"{update.get('total_abs_change', 0.0) / BN:,.0f}",
+        "ce_gap_before": f"{update.get('max_gap_before', 0.0) / BN:,.1f}",
+        "ce_gap_after": f"{update.get('max_gap_after', 0.0):.2g}",
+        "n_rate_targets": str(n_rate),
+        "structural_table": md_table(
+            pd.DataFrame(structural).assign(
+                target_bn=lambda d: d["target"] / BN,
+                achieved_bn=lambda d: d["achieved"] / BN,
+                prior_bn=lambda d: d["before"] / BN,
+            )[["name", "prior_bn", "target_bn", "achieved_bn"]],
+            "{:,.1f}",
+            index=False,
+        )
+        if structural
+        else "(none)",
+        "largest_changes": md_table(_largest_changes(result), "{:,.1f}", index=False)
+        if result.balance is not None
+        else "(no update)",
+        "control_table": md_table(
+            ctrl[["measure", "target_bn", "sam_bn", "gap_pct", "source"]].rename(columns=fmt),
+            "{:,.3f}",
+            index=False,
+        ),
+        "check_table": md_table(
+            checks[["measure", "target_bn", "sam_bn", "gap_pct", "source"]].rename(columns=fmt),
+            "{:,.3f}",
+            index=False,
+        ),
+        "base_check_table": md_table(
+            base_checks[["measure", "target_bn", "sam_bn", "gap_pct", "source"]].rename(columns=fmt),
+            "{:,.3f}",
+            index=False,
+        ),
+        "unused": "\n".join(f"- `{u}`" for u in result.controls.unused),
+        "gdp_table": md_table(_gdp_table(sam), "{:,.1f}"),
+        "trade_table": md_table(_trade_matrix(sam, None), "{:,.1f}"),
+        "goods_table": md_table(_trade_matrix(sam, goods_mask), "{:,.1f}"),
+        "agri_table": md_table(_trade_matrix(sam, agri_mask), "{:,.2f}"),
+        "employment_table": md_table(_employment(result), "{:,.2f}"),
+        "source_files": "\n".join(f"- `{k}`: `{v[:16]}…`" for k, v in result.source_digests.items()),
+    }
+    text = TEMPLATE.read_text()
+    missing = sorted(set(re.findall(r"\{\{(\w+)\}\}", text)) - set(values))
+    if missing:
+        raise KeyError(f"{TEMPLATE}: no value for placeholder(s) {missing}")
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: str(values[m.group(1)]), text)
+
+
+def write_readme(result: BuildResult, path: Path) -> Path:
+    """Write the README atomically to ``path``."""
+    path = Path(path)
+    text = render_readme(result)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".README", suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return path

@@ -57,7 +57,7 @@ def _scale_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec) -> xr.Dataset:
         baseline_persons=spec.baseline_persons,
         baseline_source=spec.source,
         model_baseline_persons=base,
-        scale_factor=scale,
+        published_over_model=scale,
         method="published baseline x model(scenario) / model(baseline); see cge/trade_jobs.py",
     )
     return ds.drop_vars("us_na_trade_jobs_total")

@@ -49,6 +49,12 @@ class Closure:
     labour: LabourClosure = LabourClosure.FULL_EMPLOYMENT
     capital: CapitalClosure = CapitalClosure.MOBILE
 
+    def __post_init__(self):
+        # accept plain strings ("global_bank") as well as the enums; unknown names raise ValueError
+        object.__setattr__(self, "macro", MacroClosure(self.macro))
+        object.__setattr__(self, "labour", LabourClosure(self.labour))
+        object.__setattr__(self, "capital", CapitalClosure(self.capital))
+
     @property
     def endogenous_labour(self) -> bool:
         return self.labour == LabourClosure.FIXED_REAL_WAGE

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,8 +23,8 @@ from cge.scenario import ScenarioError
 from cge.solve import SolveError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
-console = Console()
-err_console = Console(stderr=True)
+console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, soft_wrap=True)
 USER_ERRORS = (ScenarioError, SamError, CalibrationError, SolveError, FileNotFoundError, KeyError)
 
 
@@ -41,6 +42,7 @@ def _write_atomic_netcdf(ds, out: Path) -> None:
     os.close(fd)
     try:
         ds.to_netcdf(tmp, engine="h5netcdf")
+        os.chmod(tmp, 0o644)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
@@ -74,11 +76,11 @@ def run(
         _fail(exc)
     _write_atomic_netcdf(ds, out)
     table = Table(title=f"real GDP change [%] — written to {out}")
-    table.add_column("scenario")
+    table.add_column("scenario", no_wrap=True)
     for region in ds.region.values:
         table.add_column(str(region), justify="right")
-    table.add_column("iterations", justify="right")
-    table.add_column("max residual", justify="right")
+    table.add_column("iter", justify="right")
+    table.add_column("max res", justify="right")
     for name in ds.scenario.values:
         row = ds.sel(scenario=name)
         table.add_row(
@@ -122,6 +124,176 @@ def build_sam_cmd(
     except (*USER_ERRORS, ValueError) as exc:
         _fail(exc)
     console.print(f"wrote {out} ({sam.sizes['region']} regions x {sam.sizes['commodity']} sectors)")
+
+
+# ==================================================================================================
+# Reporting commands: compare, table, plot (issue 4). They read saved results; nothing is re-solved.
+
+
+def _open_results(path: Path):
+    """Load a results netCDF file into memory (user errors name the file)."""
+    import xarray as xr
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"results file not found: {path}")
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            return ds.load()
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read {path} as a netCDF results file ({type(exc).__name__})") from exc
+
+
+def _split_regions(regions: str | None) -> list[str] | None:
+    return [r.strip() for r in regions.split(",") if r.strip()] if regions else None
+
+
+@app.command("compare")
+def compare_cmd(
+    files: list[Path] = typer.Argument(..., help="results files (netCDF) written by `cge run`"),
+    out: Path = typer.Option(..., "--out", "-o", help="netCDF file for the stacked results"),
+    allow_different_sam: bool = typer.Option(
+        False, "--allow-different-sam", help="stack runs solved on different SAMs (hashes differ)"
+    ),
+) -> None:
+    """Stack saved runs on the scenario dimension into one results file."""
+    from cge.report import ReportError
+    from cge.report.compare import stack_results
+
+    try:
+        datasets = [_open_results(f) for f in files]
+        ds = stack_results(datasets, [str(f) for f in files], allow_different_sam=allow_different_sam)
+    except (*USER_ERRORS, ReportError, ValueError) as exc:
+        _fail(exc)
+    _write_atomic_netcdf(ds, out)
+    console.print(f"wrote {out}: {ds.sizes['scenario']} scenarios ({', '.join(map(str, ds.scenario.values))})")
+
+
+@app.command("table")
+def table_cmd(
+    results: Path = typer.Argument(..., help="results file (netCDF)"),
+    fmt: str = typer.Option("md", "--format", "-f", help="md, latex, csv or xlsx"),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="output file (required for xlsx; csv with several tables: one file per table)"
+    ),
+    names: list[str] | None = typer.Option(
+        None,
+        "--table",
+        "-t",
+        help="table(s) to write: headline, trade_jobs, jobs_by_sector, agrifood_exports, trade_by_partner "
+        "(default: all available)",
+    ),
+    region: str | None = typer.Option(None, help="region of the jobs-by-sector table (default: USA or the first)"),
+    regions: str | None = typer.Option(None, help="comma-separated regions of the bilateral tables (default: all)"),
+    baseline: str = typer.Option("baseline", help="scenario that changes are measured against"),
+) -> None:
+    """Write report tables (Markdown, LaTeX, CSV or Excel) from a results file."""
+    from cge.report import ReportError, report_tables, write_tables
+
+    try:
+        if fmt == "xlsx" and out is None:
+            raise ReportError("--format xlsx needs --out FILE.xlsx")
+        ds = _open_results(results)
+        tables = report_tables(ds, region=region, regions=_split_regions(regions), baseline=baseline, names=names)
+        written = write_tables(tables, fmt, out)
+    except (*USER_ERRORS, ReportError, ValueError) as exc:
+        _fail(exc)
+    if isinstance(written, str):
+        typer.echo(written, nl=False)
+    else:
+        for path in written:
+            err_console.print(f"wrote {path}")
+
+
+@app.command("plot")
+def plot_cmd(
+    results: Path = typer.Argument(..., help="results file (netCDF)"),
+    out: Path = typer.Option(Path("plots"), "--out", "-o", help="directory for the PNG charts"),
+    regions: str | None = typer.Option(None, help="comma-separated regions of the agri-food chart (default: all)"),
+    baseline: str = typer.Option("baseline", help="scenario that changes are measured against"),
+) -> None:
+    """Write report charts (150 dpi PNG): GDP, EV, jobs, agri-food exports, sector heat-map."""
+    from cge.report import ReportError
+    from cge.report.plots import write_plots
+
+    try:
+        ds = _open_results(results)
+        written = write_plots(ds, out, baseline=baseline, regions=_split_regions(regions))
+    except (*USER_ERRORS, ReportError, ValueError) as exc:
+        _fail(exc)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+# ---------------------------------------------------------------------------- sweep (issue 5)
+@app.command()
+def sweep(
+    files: list[Path] = typer.Argument(..., help="scenario TOML files"),
+    ssa: Path | None = typer.Option(None, "--ssa", help="SSA TOML (uncertain parameters); omit: plain parallel run"),
+    scheduler: str | None = typer.Option(None, help="Dask scheduler address; default: a new LocalCluster"),
+    workers: int = typer.Option(2, "--workers", "-w", help="worker processes of the LocalCluster"),
+    out: Path = typer.Option(Path("sweep.nc"), "--out", "-o", help="netCDF results file"),
+    sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
+    elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
+) -> None:
+    """Run scenarios on Dask, with systematic sensitivity analysis over elasticities (--ssa)."""
+    import json
+
+    import distributed  # noqa: F401  (configures its loggers on import; quieten them after)
+    from rich.markup import escape
+
+    from cge.scenario import Scenario
+    from cge.sweep import SSAError, SSASpec, SweepError, headline_table, run_sweep
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    try:
+        scenarios = [Scenario.from_toml(f) for f in files]
+        spec = SSASpec.from_toml(ssa) if ssa is not None else None
+        with Progress(console=err_console, transient=True) as bar:
+            task = bar.add_task("solving", total=None)
+            ds = run_sweep(
+                scenarios,
+                spec,
+                sam=sam,
+                elasticities=elasticities,
+                scheduler=scheduler,
+                n_workers=workers,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except (*USER_ERRORS, SSAError, SweepError, OSError) as exc:
+        _fail(exc)
+    _write_atomic_netcdf(ds, out)
+    failed = json.loads(ds.attrs.get("failed_draws", ds.attrs.get("failed_scenarios", "[]")))
+    for item in failed:
+        where = f"draw {item['draw']}, " if "draw" in item else ""
+        err_console.print(f"[bold yellow]failed:[/] {where}{item['scenario']}: {item['error']}")
+    if spec is None:
+        table = Table(title=f"real GDP change [%] — written to {out}")
+        table.add_column("scenario")
+        for region in ds.region.values:
+            table.add_column(str(region), justify="right")
+        for name in ds.scenario.values:
+            table.add_row(str(name), *[f"{float(v):+.3f}" for v in ds["real_gdp_pct"].sel(scenario=name).values])
+        console.print(table)
+        return
+    rows = headline_table(ds)
+    table = Table(
+        title=f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}",
+        caption=ds.attrs["interval_method"],
+    )
+    for col in ("scenario", "indicator", "region", "mean", "std", "90% interval"):
+        table.add_column(col, justify="right" if col in ("mean", "std", "90% interval") else "left")
+    for row in rows.itertuples(index=False):
+        fmt = "{:+,.0f}" if row.units == "persons" else "{:+.3f}"
+        units = {"percent": "%"}.get(row.units, row.units)
+        table.add_row(
+            row.scenario,
+            escape(f"{row.indicator} [{units}]"),
+            row.region,
+            fmt.format(row.mean),
+            fmt.format(row.std).lstrip("+"),
+            f"{fmt.format(row.p05)} to {fmt.format(row.p95)}",
+        )
+    console.print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover

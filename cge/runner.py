@@ -54,6 +54,8 @@ def _scale_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec) -> xr.Dataset:
     ds["us_na_trade_jobs"] = (model_jobs * scale).assign_attrs(
         long_name=f"{spec.home} jobs supported by trade with {partners}, on the published baseline",
         units="persons",
+        region=spec.home,
+        partners=partners,
         baseline_persons=spec.baseline_persons,
         baseline_source=spec.source,
         model_baseline_persons=base,

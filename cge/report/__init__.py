@@ -1,0 +1,41 @@
+"""Report tables (Markdown, LaTeX, CSV, Excel) and plots (PNG) from a results Dataset.
+
+Everything here reads the ``xarray.Dataset`` that :func:`cge.run` returns (or a netCDF file written
+by ``cge run`` / ``cge compare``); nothing is re-solved. See ``docs/reporting.md``.
+"""
+
+from cge.report.tables import (
+    TITLES,
+    ReportError,
+    agrifood_exports_table,
+    headline_table,
+    jobs_by_sector_table,
+    report_tables,
+    trade_by_partner_table,
+    trade_jobs_table,
+    write_table,
+    write_tables,
+)
+
+__all__ = [
+    "TITLES",
+    "ReportError",
+    "agrifood_exports_table",
+    "headline_table",
+    "jobs_by_sector_table",
+    "report_tables",
+    "trade_by_partner_table",
+    "trade_jobs_table",
+    "write_table",
+    "write_tables",
+    "write_plots",
+]
+
+
+def __getattr__(name: str):
+    # plots import matplotlib: load them only when asked for
+    if name == "write_plots":
+        from cge.report.plots import write_plots
+
+        return write_plots
+    raise AttributeError(name)

@@ -1,0 +1,103 @@
+"""Stack saved runs on the ``scenario`` dimension (``cge compare``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+
+import pandas as pd
+import xarray as xr
+
+from cge.dims import SCENARIO
+from cge.report.tables import ReportError
+
+log = logging.getLogger(__name__)
+
+
+def _scenario_definitions(ds: xr.Dataset, source: str) -> list:
+    """Scenario definitions (``scenarios`` attr, JSON) of the scenarios the Dataset actually holds."""
+    text = ds.attrs.get("scenarios")
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        log.warning("%s: 'scenarios' attr is not JSON; left out of the stacked attrs", source)
+        return []
+    held = {str(s) for s in ds[SCENARIO].values}
+    value = value if isinstance(value, list) else [value]
+    return [d for d in value if not isinstance(d, dict) or d.get("name") in held]
+
+
+def stack_results(
+    datasets: Sequence[xr.Dataset], sources: Sequence[str] | None = None, allow_different_sam: bool = False
+) -> xr.Dataset:
+    """Concatenate results Datasets along ``scenario``.
+
+    Parameters
+    ----------
+    datasets : sequence of xarray.Dataset
+        Results of ``cge.run`` (each with a ``scenario`` dimension).
+    sources : sequence of str or None
+        Where each Dataset came from (e.g. file paths), for error messages and the ``sources``
+        attr; None = ``"results 1"``, ``"results 2"``, ...
+    allow_different_sam : bool
+        Stack runs whose ``sam_hash`` attrs differ (their levels are then not comparable).
+
+    Returns
+    -------
+    xarray.Dataset
+        Scenarios in the order given; variable attrs from the first Dataset; run attrs: the
+        concatenated ``scenarios`` JSON, ``sam_hash`` (comma-separated if several), ``sources``.
+
+    Raises
+    ------
+    ReportError
+        When fewer than one Dataset is given, a scenario name appears twice, or SAM hashes differ
+        (without ``allow_different_sam``).
+    """
+    parts = list(datasets)
+    if not parts:
+        raise ReportError("no results to compare")
+    sources = [str(s) for s in sources] if sources is not None else [f"results {k + 1}" for k in range(len(parts))]
+    if len(sources) != len(parts):
+        raise ValueError("give one source name per Dataset")
+    seen: dict[str, str] = {}
+    for source, ds in zip(sources, parts):
+        if SCENARIO not in ds.dims:
+            raise ReportError(f"{source} has no 'scenario' dimension (not a cge results file?)")
+        for name in (str(s) for s in ds[SCENARIO].values):
+            if name in seen:
+                where = "twice in " + source if seen[name] == source else f"in both {seen[name]} and {source}"
+                raise ReportError(f"scenario name '{name}' appears {where}; rename one of them")
+            seen[name] = source
+    hashes = [str(ds.attrs.get("sam_hash", "")) for ds in parts]
+    distinct = list(dict.fromkeys(hashes))
+    if len(distinct) > 1:
+        k = next(k for k, h in enumerate(hashes) if h != hashes[0])
+        if not allow_different_sam:
+            raise ReportError(
+                f"{sources[0]} and {sources[k]} were solved on different SAMs "
+                f"(hash {hashes[0][:12] or 'none'} vs {hashes[k][:12] or 'none'}); use --allow-different-sam"
+            )
+        log.warning("stacking runs solved on different SAMs: %s", ", ".join(h[:12] for h in distinct))
+    names = [str(s) for ds in parts for s in ds[SCENARIO].values]
+    parts = [ds.assign_coords({SCENARIO: [str(s) for s in ds[SCENARIO].values]}) for ds in parts]
+    out = xr.concat(parts, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")
+    out = out.assign_coords({SCENARIO: pd.Index(names, name=SCENARIO)})
+    for name in out.data_vars:
+        for ds in parts:
+            if name in ds:
+                out[name].attrs = dict(ds[name].attrs)
+                break
+    definitions = [d for source, ds in zip(sources, parts) for d in _scenario_definitions(ds, source)]
+    versions = list(dict.fromkeys(str(ds.attrs.get("cge_version", "")) for ds in parts))
+    out.attrs = dict(parts[0].attrs)
+    out.attrs.update(
+        scenarios=json.dumps(definitions),
+        sam_hash=",".join(distinct),
+        cge_version=",".join(versions),
+        sources=json.dumps(sources),
+    )
+    return out

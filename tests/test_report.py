@@ -1,0 +1,242 @@
+"""Report tables, writers, plots and the compare/table/plot commands, on results of the hand SAM."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+import cge
+from cge.cli import app
+from cge.examples import two_region_sam
+from cge.report import (
+    ReportError,
+    agrifood_exports_table,
+    headline_table,
+    jobs_by_sector_table,
+    report_tables,
+    trade_by_partner_table,
+    write_table,
+    write_tables,
+)
+from cge.report.compare import stack_results
+
+runner = CliRunner()
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def results() -> xr.Dataset:
+    """Baseline + 30% tariff of A on B, solved on the hand SAM with ``man`` flagged as agri-food."""
+    sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
+    elasticities = pd.DataFrame(
+        {
+            "sigma_d": [2.0, 2.0],
+            "sigma_m": [4.0, 4.0],
+            "sigma_va": [1.0, 0.5],
+            "sigma_t": [0.0, 0.5],
+            "sigma_nd": [0.0, 1.0],
+        },
+        index=pd.Index(["man", "ser"], name="sector"),
+    )
+    scenarios = [
+        cge.Scenario(name="baseline"),
+        cge.Scenario(name="tariff", tariffs=[{"importer": "A", "exporter": "B", "rate_pct": 30}]),
+    ]
+    return cge.run(scenarios, sam=sam, elasticities=elasticities)
+
+
+@pytest.fixture(scope="module")
+def results_file(results, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("results") / "r.nc"
+    results.to_netcdf(path, engine="h5netcdf")
+    return str(path)
+
+
+# ----------------------------------------------------------------------------------------- tables
+
+
+def test_headline_table_matches_the_dataset(results):
+    table = headline_table(results)
+    assert list(table.index.names) == ["region", "scenario"]
+    for region in ("A", "B"):
+        for scen in ("baseline", "tariff"):
+            row = table.loc[(region, scen)]
+            point = results.sel(region=region, scenario=scen)
+            assert row["real GDP [%]"] == pytest.approx(float(point["real_gdp_pct"]))
+            assert row["real GDP [US$ bn]"] == pytest.approx(float(point["real_gdp"]))
+            assert row["EV [US$ bn]"] == pytest.approx(float(point["ev"]))
+        base = table.loc[(region, "baseline")]
+        assert base["real GDP [%]"] == pytest.approx(0.0, abs=1e-9)
+        assert base["EV [US$ bn]"] == pytest.approx(0.0, abs=1e-9)
+        assert base["employment change [persons]"] == 0.0
+    change = table.loc[("A", "tariff"), "employment change [persons]"]
+    emp = results["employment_total"].sel(region="A")
+    assert change == pytest.approx(float(emp.sel(scenario="tariff") - emp.sel(scenario="baseline")))
+    assert table.loc[("B", "tariff"), "real GDP [%]"] < 0  # the tariff lowers the exporter's GDP
+
+
+def test_headline_without_employment_or_baseline(results, caplog):
+    slim = results.drop_vars(["employment", "employment_total"])
+    assert not any("employment" in c for c in headline_table(slim).columns)
+    assert "jobs_by_sector" not in report_tables(slim)
+    only_tariff = results.sel(scenario=["tariff"])
+    table = headline_table(only_tariff)
+    assert table["employment change [persons]"].isna().all()
+    assert "no 'baseline' scenario" in caplog.text
+    with pytest.raises(ReportError, match="need a 'baseline' scenario"):
+        jobs_by_sector_table(only_tariff)
+
+
+def test_jobs_by_sector(results):
+    table = jobs_by_sector_table(results, region="B")
+    emp = results["employment"].sel(region="B")
+    assert list(table.index) == ["man", "ser", "total"]
+    assert table.loc["man", "baseline [persons]"] == pytest.approx(float(emp.sel(scenario="baseline", commodity="man")))
+    expected = float(emp.sel(scenario="tariff", commodity="ser") - emp.sel(scenario="baseline", commodity="ser"))
+    assert table.loc["ser", "tariff change [persons]"] == pytest.approx(expected)
+    assert table.loc["total"].to_numpy() == pytest.approx(table.loc[["man", "ser"]].sum().to_numpy())
+    with pytest.raises(ReportError, match="region 'ZZ' is not in the results"):
+        jobs_by_sector_table(results, region="ZZ")
+
+
+def test_bilateral_tables(results):
+    trade = trade_by_partner_table(results)
+    assert list(trade.index.names) == ["exporter", "importer", "scenario"]
+    assert {(e, i) for e, i, _ in trade.index} == {("A", "B"), ("B", "A")}  # no domestic "exports"
+    level = float(results["exports"].sel(exporter="B", importer="A", commodity="man", scenario="tariff"))
+    base = float(results["exports"].sel(exporter="B", importer="A", commodity="man", scenario="baseline"))
+    row = trade.loc[("B", "A", "tariff")]
+    assert row["level [US$ bn]"] == pytest.approx(level)  # goods only: ``ser`` is not traded as a good
+    assert row["change [%]"] == pytest.approx(100 * (level / base - 1))
+    assert row["change [%]"] < 0
+    assert trade.loc[("B", "A", "baseline"), "change [%]"] == pytest.approx(0.0)
+    agri = agrifood_exports_table(results)
+    assert agri.loc[("A", "B", "tariff"), "level [US$ bn]"] == pytest.approx(
+        trade.loc[("A", "B", "tariff"), "level [US$ bn]"]
+    )
+    no_agri = results.drop_vars("agrifood_exports", errors="ignore").assign_coords(agrifood=("commodity", [0, 0]))
+    with pytest.raises(ReportError, match="no agri-food commodities"):
+        agrifood_exports_table(no_agri.assign_coords(agrifood=no_agri.agrifood.astype(bool)))
+    with pytest.raises(ReportError, match="unknown table"):
+        report_tables(results, names=["nope"])
+
+
+def test_markdown_and_latex_formatting(results):
+    table = headline_table(results)
+    md = write_table(table, "md", name="headline")
+    gdp = float(results["real_gdp_pct"].sel(region="B", scenario="tariff"))
+    assert f"{gdp:+.3f}" in md
+    assert "| region" in md and "### Headline results" in md
+    latex = write_table(table, "latex", name="headline")
+    assert "\\toprule" in latex and "\\bottomrule" in latex and "US\\$ bn" in latex and "[\\%]" in latex
+    persons = pd.DataFrame({"x [persons]": [13_000_000.0, -1234.4]}, index=pd.Index(["a", "b"], name="k"))
+    assert "13,000,000" in write_table(persons, "md") and "-1,234" in write_table(persons, "md")
+
+
+def test_every_format_writes_a_file(results, tmp_path):
+    tables = report_tables(results)
+    assert set(tables) >= {"headline", "jobs_by_sector", "agrifood_exports", "trade_by_partner"}
+    for fmt, name in (("md", "t.md"), ("latex", "t.tex"), ("xlsx", "t.xlsx")):
+        (path,) = write_tables(tables, fmt, tmp_path / name)
+        assert path.stat().st_size > 0
+    book = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    assert book.sheetnames == list(tables)
+    assert book["headline"]["A1"].value == "Headline results by region and scenario"
+    written = write_tables(tables, "csv", tmp_path / "t.csv")
+    assert [p.name for p in written] == [f"t_{name}.csv" for name in tables]
+    headline = pd.read_csv(tmp_path / "t_headline.csv")
+    assert headline["real GDP [%]"].iloc[1] == pytest.approx(float(results["real_gdp_pct"][1, 0]))
+    with pytest.raises(ReportError, match="xlsx"):
+        write_tables(tables, "xlsx")
+    with pytest.raises(ReportError, match="unknown table format"):
+        write_tables(tables, "pdf", tmp_path / "t.pdf")
+    assert not list(tmp_path.glob("*.tmp"))  # atomic writes leave no temporary files
+
+
+# ------------------------------------------------------------------------------------------ plots
+
+
+def test_plots_write_pngs(results, tmp_path):
+    from cge.report.plots import write_plots
+
+    written = write_plots(results, tmp_path / "plots")
+    names = {p.name for p in written}
+    assert {"real_gdp.png", "ev.png", "employment.png", "output_heatmap.png", "agrifood_exports.png"} <= names
+    for path in written:
+        assert path.read_bytes()[:8] == PNG
+
+
+# ------------------------------------------------------------------------------- compare and CLI
+
+
+def test_stack_results(results):
+    tariff = results.sel(scenario=["tariff"]).assign_coords(scenario=["tariff2"])
+    stacked = stack_results([results, tariff], ["a.nc", "b.nc"])
+    assert list(stacked.scenario.values) == ["baseline", "tariff", "tariff2"]
+    assert stacked["real_gdp"].attrs["units"] == "US$ bn"
+    np.testing.assert_allclose(
+        stacked["ev"].sel(scenario="tariff2").values, results["ev"].sel(scenario="tariff").values
+    )
+    # definitions of the scenarios each file holds (the renamed copy's "tariff" definition is dropped)
+    assert [d["name"] for d in json.loads(stacked.attrs["scenarios"])] == ["baseline", "tariff"]
+    with pytest.raises(ReportError, match="scenario name 'tariff' appears in both a.nc and b.nc"):
+        stack_results([results, results.sel(scenario=["tariff"])], ["a.nc", "b.nc"])
+    other = tariff.assign_attrs(sam_hash="0" * 64)
+    with pytest.raises(ReportError, match="different SAMs"):
+        stack_results([results, other], ["a.nc", "b.nc"])
+    assert stack_results([results, other], allow_different_sam=True).sizes["scenario"] == 3
+
+
+def test_cli_compare_table_plot(results, results_file, tmp_path):
+    second = tmp_path / "second.nc"
+    results.sel(scenario=["tariff"]).assign_coords(scenario=["tariff_b"]).to_netcdf(second, engine="h5netcdf")
+    out = tmp_path / "both.nc"
+    result = runner.invoke(app, ["compare", results_file, str(second), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert list(ds.scenario.values) == ["baseline", "tariff", "tariff_b"]
+    result = runner.invoke(app, ["compare", results_file, results_file, "--out", str(tmp_path / "x.nc")])
+    assert result.exit_code == 1 and "appears twice" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x.nc").exists()
+
+    result = runner.invoke(app, ["table", str(out), "--table", "headline"])
+    assert result.exit_code == 0, result.output
+    assert "Headline results" in result.output and "tariff_b" in result.output
+    result = runner.invoke(app, ["table", str(out), "-t", "headline", "--format", "csv"])
+    assert result.exit_code == 0 and result.output.startswith("region,scenario,real GDP [%]")
+    result = runner.invoke(app, ["table", str(out), "--format", "xlsx", "--out", str(tmp_path / "t.xlsx")])
+    assert result.exit_code == 0 and (tmp_path / "t.xlsx").stat().st_size > 0
+
+    result = runner.invoke(app, ["plot", results_file, "--out", str(tmp_path / "plots")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "plots" / "real_gdp.png").read_bytes()[:8] == PNG
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["table", "{missing}"], "results file not found"),
+        (["table", "{junk}"], "cannot read"),
+        (["table", "{results}", "--format", "pdf"], "unknown table format 'pdf'"),
+        (["table", "{results}", "--format", "xlsx"], "needs --out"),
+        (["table", "{results}", "--region", "ZZ"], "region 'ZZ' is not in the results"),
+        (["plot", "{sam}", "--out", "{tmp}/p"], "not a cge results file"),
+    ],
+)
+def test_cli_user_errors(args, message, results_file, tmp_path):
+    junk = tmp_path / "junk.nc"
+    junk.write_text("not netCDF")
+    sam = tmp_path / "sam.nc"
+    two_region_sam().to_netcdf(sam, engine="h5netcdf")
+    names = {"missing": tmp_path / "none.nc", "junk": junk, "results": results_file, "sam": sam, "tmp": tmp_path}
+    result = runner.invoke(app, [a.format(**names) for a in args])
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())  # rich may wrap long lines
+    assert "Traceback" not in result.output
+    assert np.all([not p.name.endswith(".tmp") for p in tmp_path.iterdir()])

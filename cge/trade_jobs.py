@@ -78,18 +78,18 @@ def trade_jobs_components(model: Model, spec: TradeJobsSpec) -> dict[str, float]
     jobs = np.zeros(n)
     for f, j, r in ix.factor_uses:
         if r == home and f in labour:
-            jobs[pos[j]] += jobs_per_wage[j, r] * vfm[f, j, r] * m.qfe[f, j, r].value
+            jobs[pos[j]] += jobs_per_wage[j, r] * vfm[f, j, r] * pyo.value(m.qfe[f, j, r])
 
     dom_share, partner_share = {}, {}
     for i, r in ix.armington:
         if r != home:
             continue
-        dom = dom0[i, r] * m.qdd[i, r].value if (i, r) in m.qdd else 0.0
+        dom = dom0[i, r] * pyo.value(m.qdd[i, r]) if (i, r) in m.qdd else 0.0
         dom_share[i] = dom / (qa0[i, r] * m.qa[i, r].value)
     imports = {}
     for i, s, r in ix.flows:
         if r == home:
-            value = vims[i, s, r] * m.qxs[i, s, r].value
+            value = vims[i, s, r] * pyo.value(m.qxs[i, s, r])
             tot, part = imports.get(i, (0.0, 0.0))
             imports[i] = (tot + value, part + (value if s in partners else 0.0))
     for i, (tot, part) in imports.items():
@@ -100,7 +100,7 @@ def trade_jobs_components(model: Model, spec: TradeJobsSpec) -> dict[str, float]
     for i, j, r in ix.intermediate_uses:
         if r != home:
             continue
-        use = (vdfm[i, j, r] + vifm[i, j, r]) * m.qf[i, j, r].value
+        use = (vdfm[i, j, r] + vifm[i, j, r]) * pyo.value(m.qf[i, j, r])
         if i in pos:
             a_dom[pos[i], pos[j]] += dom_share.get(i, 0.0) * use / output[pos[j]]
         partner_inputs[pos[j]] += (1.0 - dom_share.get(i, 1.0)) * partner_share.get(i, 0.0) * use
@@ -108,7 +108,7 @@ def trade_jobs_components(model: Model, spec: TradeJobsSpec) -> dict[str, float]
     exports = np.zeros(n)
     for i, s, d in ix.flows:
         if s == home and d in partners:
-            exports[pos[i]] += vxmd[i, s, d] * pyo.value(m.tau[i, s, d]) * m.qxs[i, s, d].value
+            exports[pos[i]] += vxmd[i, s, d] * pyo.value(m.tau[i, s, d]) * pyo.value(m.qxs[i, s, d])
     per_output = np.divide(jobs, output, out=np.zeros(n), where=output > 0)
     required = np.linalg.solve(np.eye(n) - a_dom, exports)
     export_jobs = float(per_output @ required)

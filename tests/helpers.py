@@ -29,12 +29,12 @@ def max_rel_diff(a: dict, b: dict, scale: float = 1.0) -> float:
 
 
 def all_quantities(model) -> dict:
-    """Every quantity variable (names starting with q) by (name, index)."""
+    """Every quantity variable and demand expression (names starting with q) by (name, index)."""
     m = model.pyomo
     out = {}
-    for comp in m.component_objects(pyo.Var):
+    for comp in m.component_objects((pyo.Var, pyo.Expression)):
         if comp.local_name.startswith("q"):
-            out.update({(comp.local_name, k): v.value for k, v in comp.items()})
+            out.update({(comp.local_name, k): pyo.value(v) for k, v in comp.items()})
     return out
 
 

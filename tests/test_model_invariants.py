@@ -121,7 +121,7 @@ def test_flat_nest_when_sigma_d_equals_sigma_m():
     for i, s, r in model.index.flows:
         if (i, r) not in set(model.index.domestic_supply):
             continue
-        ratio = (m.qdd[i, r].value * lk("dom0")[i, r]) / (m.qxs[i, s, r].value * lk("vims")[i, s, r])
+        ratio = (pyo.value(m.qdd[i, r]) * lk("dom0")[i, r]) / (pyo.value(m.qxs[i, s, r]) * lk("vims")[i, s, r])
         base = lk("dom0")[i, r] / lk("vims")[i, s, r]
         expected = base * (pyo.value(m.pms[i, s, r]) / pyo.value(m.pd[i, r])) ** sigma
         assert ratio == pytest.approx(expected, rel=1e-8)

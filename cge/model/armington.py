@@ -36,19 +36,19 @@ def add_armington(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
         return m.pm[i, r] - ces_price(terms, sigma_m[i]) == 0
 
     m.eq_armington_price = pyo.Constraint(ix.armington, rule=armington_price, doc=doc("eq_armington_price"))
-    m.eq_domestic_demand = pyo.Constraint(
+    m.qdd = pyo.Expression(
         ix.domestic_supply,
-        rule=lambda _m, i, r: m.qdd[i, r] - ces_demand(m.qa[i, r], m.pa[i, r], m.pd[i, r], sigma_d[i]) == 0,
-        doc=doc("eq_domestic_demand"),
+        rule=lambda _m, i, r: ces_demand(m.qa[i, r], m.pa[i, r], m.pd[i, r], sigma_d[i]),
+        doc=doc("qdd"),
     )
-    m.eq_import_demand = pyo.Constraint(
+    m.qm = pyo.Expression(
         ix.import_composites,
-        rule=lambda _m, i, r: m.qm[i, r] - ces_demand(m.qa[i, r], m.pa[i, r], m.pm[i, r], sigma_d[i]) == 0,
-        doc=doc("eq_import_demand"),
+        rule=lambda _m, i, r: ces_demand(m.qa[i, r], m.pa[i, r], m.pm[i, r], sigma_d[i]),
+        doc=doc("qm"),
     )
     m.eq_import_price = pyo.Constraint(ix.import_composites, rule=import_price, doc=doc("eq_import_price"))
-    m.eq_bilateral_demand = pyo.Constraint(
+    m.qxs = pyo.Expression(
         ix.flows,
-        rule=lambda _m, i, s, r: m.qxs[i, s, r] - ces_demand(m.qm[i, r], m.pm[i, r], m.pms[i, s, r], sigma_m[i]) == 0,
-        doc=doc("eq_bilateral_demand"),
+        rule=lambda _m, i, s, r: ces_demand(m.qm[i, r], m.pm[i, r], m.pms[i, s, r], sigma_m[i]),
+        doc=doc("qxs"),
     )

@@ -31,21 +31,15 @@ def declare_variables(m: pyo.ConcreteModel, ix: ModelIndex, endogenous_labour: b
     _var(m, "qva", ix.va_activities)
     _var(m, "pnd", ix.nd_activities)
     _var(m, "qnd", ix.nd_activities)
-    _var(m, "qfe", ix.factor_uses)
-    _var(m, "qf", ix.intermediate_uses)
     _var(m, "pf", ix.mobile_factors)
     _var(m, "pfs", ix.specific_uses)
     _var(m, "qendow", ix.labour_factors if endogenous_labour else [])
     _var(m, "pa", ix.armington)
     _var(m, "qa", ix.armington)
-    _var(m, "qdd", ix.domestic_supply)
     _var(m, "pm", ix.import_composites)
-    _var(m, "qm", ix.import_composites)
-    _var(m, "qxs", ix.flows)
     _var(m, "y", ix.regions)
     _var(m, "pfd", ix.fd_agents)
     _var(m, "qfdt", ix.fd_agents)
-    _var(m, "qfd", ix.fd_uses)
 
 
 def declare_parameters(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:

@@ -58,10 +58,10 @@ def add_final_demand(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
 
     m.eq_income = pyo.Constraint(ix.regions, rule=income, doc=doc("eq_income"))
     m.eq_fd_price = pyo.Constraint(ix.fd_agents, rule=fd_price, doc=doc("eq_fd_price"))
-    m.eq_fd_demand = pyo.Constraint(
+    m.qfd = pyo.Expression(
         ix.fd_uses,
-        rule=lambda _m, i, a, r: m.qfd[i, a, r] - ces_demand(m.qfdt[a, r], m.pfd[a, r], m.pa[i, r], sigma[a]) == 0,
-        doc=doc("eq_fd_demand"),
+        rule=lambda _m, i, a, r: ces_demand(m.qfdt[a, r], m.pfd[a, r], m.pa[i, r], sigma[a]),
+        doc=doc("qfd"),
     )
     consumers = [(a, r) for a, r in ix.fd_agents if a in (HOUSEHOLD, GOVERNMENT)]
     m.eq_fd_spending = pyo.Constraint(

@@ -57,15 +57,13 @@ def add_production(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
 
     m.eq_va_price = pyo.Constraint(ix.va_activities, rule=va_price, doc=doc("eq_va_price"))
     m.eq_nd_price = pyo.Constraint(ix.nd_activities, rule=nd_price, doc=doc("eq_nd_price"))
-    m.eq_factor_demand = pyo.Constraint(
+    m.qfe = pyo.Expression(
         ix.factor_uses,
-        rule=lambda _m, f, j, r: (
-            m.qfe[f, j, r] - ces_demand(m.qva[j, r], m.pva[j, r], m.pfe[f, j, r], sigma_va[j]) == 0
-        ),
-        doc=doc("eq_factor_demand"),
+        rule=lambda _m, f, j, r: ces_demand(m.qva[j, r], m.pva[j, r], m.pfe[f, j, r], sigma_va[j]),
+        doc=doc("qfe"),
     )
-    m.eq_intermediate_demand = pyo.Constraint(
+    m.qf = pyo.Expression(
         ix.intermediate_uses,
-        rule=lambda _m, i, j, r: m.qf[i, j, r] - ces_demand(m.qnd[j, r], m.pnd[j, r], m.pa[i, r], sigma_nd[j]) == 0,
-        doc=doc("eq_intermediate_demand"),
+        rule=lambda _m, i, j, r: ces_demand(m.qnd[j, r], m.pnd[j, r], m.pa[i, r], sigma_nd[j]),
+        doc=doc("qf"),
     )

@@ -1,0 +1,191 @@
+"""Throughput of Dask sweeps: solves per second with 1 and 2 workers, and the scaling efficiency.
+
+Not a test: run it by hand, e.g. ``python benchmarks/sweep_throughput.py --json out.json``.
+
+Two workloads on one SAM (default: the shipped SAM if ``cge.load_sam()`` works, else a random
+5 regions x 10 sectors SAM from ``tests/sam_factory.py``):
+
+``many``  ``--scenarios`` tariff scenarios through :func:`cge.sweep.run_many` (one task per
+          scenario; each worker compiles the model once and re-solves warm);
+``ssa``   a Monte Carlo SSA of ``--draws`` draws of sigma_d and sigma_m (uniform +/- 50 %) x 2
+          scenarios through :func:`cge.sweep.run_sweep` (one task per draw: calibrate, build and
+          compile, then solve both scenarios warm).
+
+Cluster start-up and the workers' first import of ``cge`` are excluded (a warm-up runs first);
+compilation inside the tasks is included. Scaling efficiency = throughput_2 / (2 x throughput_1).
+For reference the same run measures the machine's own parallel capacity (``cpu_probe``: a
+pure-Python loop in 1 and 2 processes) and the load average: on a shared or hyper-threaded
+2-vCPU machine that ratio, not 1.0, is the ceiling of the sweep's scaling efficiency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _sam_and_elasticities(path: str | None):
+    import cge
+    from cge.calibrate import load_elasticities
+
+    try:
+        sam = cge.load_sam(path)
+        return sam, load_elasticities(), f"shipped SAM ({path or 'sam/sam.nc'})"
+    except (FileNotFoundError, ValueError) as exc:
+        if path is not None:
+            raise
+        print(f"no shipped SAM ({exc}); using a random 5x10 SAM", file=sys.stderr)
+    sys.path.insert(0, str(ROOT / "tests"))
+    from sam_factory import random_balanced_sam
+
+    sam = random_balanced_sam(n_regions=5, n_commodities=10, seed=1)
+    sectors = [str(s) for s in sam.commodity.values]
+    n = len(sectors)
+    table = pd.DataFrame(
+        {"sigma_d": np.full(n, 2.0), "sigma_m": np.full(n, 4.0), "sigma_va": np.full(n, 0.5)}
+        | {"sigma_t": np.zeros(n), "sigma_nd": np.zeros(n)},
+        index=pd.Index(sectors, name="sector"),
+    )
+    return sam, table, "random balanced SAM 5x10 (tests/sam_factory.py, seed 1)"
+
+
+def _scenarios(sam, n: int):
+    from cge.scenario import Scenario
+
+    regions = [str(r) for r in sam.region.values]
+    importer = "USA" if "USA" in regions else regions[0]
+    partners = [r for r in ("MEX", "CAN") if r in regions] or regions[1:3]
+    rates = np.linspace(5.0, 40.0, n)
+    return [
+        Scenario(
+            name=f"tariff{k:02d}",
+            tariffs=[
+                {"importer": importer, "exporter": p, "commodity": "all", "rate_pct": float(rate)} for p in partners
+            ],
+        )
+        for k, rate in enumerate(rates)
+    ]
+
+
+def _spin(_=None) -> float:
+    """A fixed pure-Python workload [s]: the probe of the machine's own parallel capacity."""
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(4_000_000):
+        total += i * i
+    return time.perf_counter() - t0
+
+
+def cpu_probe() -> dict:
+    """Throughput of the same CPU-bound work in 1 and 2 processes: what 2 workers can gain at most here."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    one = _spin()
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, range(4)))
+    two = time.perf_counter() - t0
+    return {"one_process_s": one, "two_processes_4_jobs_s": two, "parallel_efficiency": (4 * one) / (2 * two)}
+
+
+def _warm_up() -> str:
+    import cge.sweep.worker  # noqa: F401  (imports pyomo, casadi, cyipopt)
+
+    return "ok"
+
+
+def measure(sam, table, n_scenarios: int, n_draws: int, workers: int) -> dict:
+    from distributed import Client, LocalCluster
+
+    from cge.sweep import SSASpec, run_many, run_sweep
+
+    spec = SSASpec.from_dict(
+        {
+            "method": "monte_carlo",
+            "draws": n_draws,
+            "seed": 1,
+            "parameter": [
+                {"name": "sigma_d", "distribution": "uniform", "low_pct": -50, "high_pct": 50},
+                {"name": "sigma_m", "distribution": "uniform", "low_pct": -50, "high_pct": 50},
+            ],
+        }
+    )
+    scenarios = _scenarios(sam, n_scenarios)
+    out = {"workers": workers}
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            client.run(_warm_up)
+            t0 = time.perf_counter()
+            many = run_many(scenarios, sam=sam, elasticities=table, scheduler=client, include_baseline=False)
+            wall = time.perf_counter() - t0
+            out["many"] = {
+                "solves": len(scenarios),
+                "wall_s": wall,
+                "solves_per_s": len(scenarios) / wall,
+                "models_compiled": many.attrs["models_compiled"],
+                "mean_iterations": float(many["iterations"].mean()),
+            }
+            t0 = time.perf_counter()
+            ssa = run_sweep(scenarios[-2:], spec, sam=sam, elasticities=table, scheduler=client, include_baseline=False)
+            wall = time.perf_counter() - t0
+            solves = int(ssa["draw_status"].size)
+            out["ssa"] = {
+                "solves": solves,
+                "draws": n_draws,
+                "wall_s": wall,
+                "solves_per_s": solves / wall,
+                "models_compiled": ssa.attrs["models_compiled"],
+                "failed": ssa.attrs["n_failed"],
+            }
+    return out
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sam", default=None, help="SAM file or directory (default: shipped, else random 5x10)")
+    parser.add_argument("--scenarios", type=int, default=16, help="tariff scenarios of the 'many' workload")
+    parser.add_argument("--draws", type=int, default=8, help="Monte Carlo draws of the 'ssa' workload")
+    parser.add_argument("--json", type=Path, default=None, help="write the results to this JSON file")
+    args = parser.parse_args(argv)
+    sam, table, label = _sam_and_elasticities(args.sam)
+    load_before = os.getloadavg()
+    probe = cpu_probe()
+    runs = [measure(sam, table, args.scenarios, args.draws, w) for w in (1, 2)]
+    result = {
+        "sam": label,
+        "size": f"{sam.sizes['region']}x{sam.sizes['commodity']}",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(),
+        },
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "cpu_probe": probe,
+        "runs": runs,
+    }
+    for workload in ("many", "ssa"):
+        t1, t2 = (r[workload]["solves_per_s"] for r in runs)
+        result[f"{workload}_solves_per_s_1"] = t1
+        result[f"{workload}_solves_per_s_2"] = t2
+        result[f"{workload}_scaling_efficiency"] = t2 / (2 * t1)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json is not None:
+        args.json.write_text(text + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()

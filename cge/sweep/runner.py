@@ -1,0 +1,571 @@
+"""Run many scenarios, or a systematic sensitivity analysis (SSA), on a Dask cluster.
+
+:func:`run_sweep` solves every (draw, scenario) of an SSA, one Dask task per draw (see
+:mod:`cge.sweep.worker`), and stacks the indicators on ``draw`` and ``scenario`` with summary
+statistics over the draws. :func:`run_many` spreads plain scenarios over the workers; each
+worker compiles the model once and re-solves warm.
+
+The cluster is a ``distributed.LocalCluster`` (one single-threaded worker process per core asked
+for) unless ``scheduler`` names an existing scheduler or is a ``distributed.Client``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from cge import __version__
+from cge.calibrate import SECTOR_ELASTICITIES, load_elasticities
+from cge.dims import SCENARIO
+from cge.runner import BASELINE
+from cge.sam import load_sam, sam_hash
+from cge.scenario import Scenario, ScenarioError
+from cge.shocks import load_mfn
+from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
+from cge.sweep.worker import SOLVER_FIGURES, Outcome, SharedData, Task, run_task
+from cge.trade_jobs import TradeJobsSpec
+
+log = logging.getLogger(__name__)
+
+DRAW = "draw"
+PARAMETER = "parameter"
+SECTOR = "sector"
+SIGMA = "sigma"
+CHEBYSHEV_K = 1.0 / math.sqrt(0.10)
+"""Chebyshev: P(|X - mean| >= k std) <= 1/k², so mean ± 3.162 std covers at least 90 %."""
+LOCAL = "local"
+INPROCESS = "inprocess"
+STATUS_OK, STATUS_FAILED = 0, 1
+SUMMARY_SUFFIXES = ("mean", "std", "p05", "p95")
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(solves_done, solves_total)`` after each finished task."""
+
+
+class SweepError(RuntimeError):
+    """Every draw failed, or some scenarios failed where failures are not allowed."""
+
+
+# --------------------------------------------------------------------------- cluster
+@contextmanager
+def dask_client(scheduler=None, n_workers: int = 2) -> Iterator:
+    """A ``distributed.Client`` for the sweep; closes what it opened.
+
+    Parameters
+    ----------
+    scheduler : None, str or distributed.Client
+        None or ``"local"``: a new ``LocalCluster(n_workers, threads_per_worker=1,
+        processes=True)``; ``"inprocess"``: one single-threaded worker in this process (no
+        parallelism; for tests and debugging); an address such as ``"tcp://host:8786"``: connect
+        to that scheduler; a ``Client``: use it as is (not closed).
+    n_workers : int
+        Worker processes of a new LocalCluster [count].
+    """
+    from distributed import Client, LocalCluster
+
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    if scheduler in (None, LOCAL, INPROCESS):
+        if n_workers < 1:
+            raise ValueError(f"n_workers = {n_workers}: need at least one worker")
+        inprocess = scheduler == INPROCESS
+        cluster = LocalCluster(
+            n_workers=1 if inprocess else n_workers,
+            threads_per_worker=1,
+            processes=not inprocess,
+            dashboard_address=None,
+        )
+        try:
+            with Client(cluster) as client:
+                yield client
+        finally:
+            cluster.close()
+        return
+    with Client(str(scheduler)) as client:
+        yield client
+
+
+def _execute(client, tasks: list[Task], shared: SharedData, progress: ProgressCallback | None) -> list[Outcome]:
+    """Submit the tasks, collect the outcomes (sorted by draw), report progress."""
+    from distributed import as_completed
+
+    total = sum(len(t.scenarios) for t in tasks)
+    [shared_future] = client.scatter([shared], broadcast=True)
+    futures = {client.submit(run_task, t, shared_future, pure=False): t for t in tasks}
+    outcomes, done = [], 0
+    if progress is not None:
+        progress(0, total)
+    try:
+        for future in as_completed(futures):
+            outcome = future.result()  # re-raises a ScenarioError or a bug from the worker
+            outcomes.append(outcome)
+            done += len(futures[future].scenarios)
+            for name, error in outcome.errors.items():
+                log.warning("draw %d, scenario %s failed: %s", outcome.draw, name, error)
+            if progress is not None:
+                progress(done, total)
+    except BaseException:
+        client.cancel(list(futures))
+        raise
+    return sorted(outcomes, key=lambda o: o.draw)
+
+
+# --------------------------------------------------------------------------- inputs
+def _as_scenarios(scenarios) -> list[Scenario]:
+    if isinstance(scenarios, (Scenario, str, Path)):
+        scenarios = [scenarios]
+    out = [s if isinstance(s, Scenario) else Scenario.from_toml(s) for s in scenarios]
+    if not out:
+        raise ScenarioError("no scenarios given")
+    names = [s.name for s in out]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ScenarioError(f"scenario names must be unique; repeated: {repeated}")
+    return out
+
+
+def _inputs(scenarios, sam, elasticities, tol: float, hessian: str, include_baseline: bool, trade_jobs):
+    scenario_list = _as_scenarios(scenarios)
+    if include_baseline and BASELINE not in [s.name for s in scenario_list]:
+        scenario_list.insert(0, Scenario(name=BASELINE, description="no shock: benchmark replication"))
+    if sam is None or isinstance(sam, (str, Path)):
+        sam = load_sam(sam)
+    if elasticities is None or isinstance(elasticities, (str, Path)):
+        elasticities = load_elasticities(elasticities)
+    elif isinstance(elasticities, xr.Dataset):
+        elasticities = elasticities.to_dataframe()
+    table = elasticities.copy()
+    table.index = pd.Index([str(s) for s in table.index], name=elasticities.index.name or "sector")
+    mfn = load_mfn() if any(s.revert_to_mfn for s in scenario_list) else None
+    key = str(sam.attrs.get("sam_hash") or sam_hash(sam))
+    shared = SharedData(sam=sam, sam_key=key, mfn=mfn, tol=tol, hessian=hessian, trade_jobs=trade_jobs)
+    return scenario_list, shared, table
+
+
+def _scale_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec | None) -> xr.Dataset:
+    """Trade-supported jobs on the published baseline: ``baseline_persons × model / model(baseline)``.
+
+    As :func:`cge.run`, per draw (the baseline scenario of each draw is its own reference).
+    """
+    if spec is None or "us_na_trade_jobs_total" not in ds:
+        return ds
+    model_jobs = ds["us_na_trade_jobs_total"]
+    partners = "+".join(spec.partners)
+    ds["us_na_trade_jobs_model"] = model_jobs.assign_attrs(
+        long_name=f"{spec.home} jobs supported by trade with {partners}, model measure "
+        "(export-embodied + import-using jobs)",
+        units="persons",
+    )
+    if BASELINE not in ds[SCENARIO].values:  # nothing to scale by
+        return ds.drop_vars("us_na_trade_jobs_total")
+    base = model_jobs.sel({SCENARIO: BASELINE}, drop=True)
+    ds["us_na_trade_jobs"] = (model_jobs * (spec.baseline_persons / base)).assign_attrs(
+        long_name=f"{spec.home} jobs supported by trade with {partners}, on the published baseline",
+        units="persons",
+        region=spec.home,
+        baseline_persons=spec.baseline_persons,
+        baseline_source=spec.source,
+        method="published baseline x model(scenario) / model(baseline); see cge/trade_jobs.py",
+    )
+    return ds.drop_vars("us_na_trade_jobs_total")
+
+
+# --------------------------------------------------------------------------- stacking
+def _failed_like(template: xr.Dataset) -> xr.Dataset:
+    return xr.Dataset({k: xr.full_like(v, np.nan, dtype=float) for k, v in template.data_vars.items()})
+
+
+def _stack(outcomes: list[Outcome], draws: list[int], names: list[str]) -> tuple[xr.Dataset, np.ndarray, list]:
+    """Indicators stacked on (draw, scenario, ...); NaN where a solve failed."""
+    by_draw = {o.draw: o for o in outcomes}
+    template = next((ds for o in outcomes for ds in o.results.values()), None)
+    failures = [
+        {"draw": int(o.draw), "scenario": name, "error": o.errors[name]}
+        for o in outcomes
+        for name in names
+        if name in o.errors
+    ]
+    if template is None:
+        lines = "; ".join(f"draw {f['draw']} {f['scenario']}: {f['error']}" for f in failures[:5])
+        raise SweepError(f"all {len(draws) * len(names)} solves failed; first errors: {lines}")
+    blank = _failed_like(template)
+    status = np.full((len(draws), len(names)), STATUS_OK, dtype=np.int8)
+    arrays = {k: np.full((len(draws), len(names), *v.shape), np.nan) for k, v in template.data_vars.items()}
+    for a, draw in enumerate(draws):
+        outcome = by_draw[draw]
+        for b, name in enumerate(names):
+            ds = outcome.results.get(name)
+            if ds is None:
+                status[a, b] = STATUS_FAILED
+                ds = blank
+            for k in arrays:
+                arrays[k][a, b] = ds[k].transpose(*template[k].dims).values
+    out = xr.Dataset()
+    for k, var in template.data_vars.items():
+        coords = {d: var[d].values for d in var.dims if d in var.coords}
+        coords.update({DRAW: draws, SCENARIO: names})
+        out[k] = xr.DataArray(arrays[k], dims=(DRAW, SCENARIO, *var.dims), coords=coords, attrs=dict(var.attrs))
+    for name, coord in template.coords.items():
+        if name not in out.coords and set(coord.dims) <= set(out.dims):
+            out = out.assign_coords({name: coord})
+    return out, status, failures
+
+
+# --------------------------------------------------------------------------- statistics
+def summarize(ds: xr.Dataset, weights: xr.DataArray, method: str) -> xr.Dataset:
+    """``<name>_mean``, ``_std``, ``_p05``, ``_p95`` over ``draw`` for every indicator of ``ds``.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Indicators with a ``draw`` dimension; NaN marks a failed solve (left out).
+    weights : DataArray
+        Weight of each draw [fraction] (quadrature weights, or 1/N for Monte Carlo).
+    method : {"quadrature", "monte_carlo"}
+        Quadrature: weighted mean and standard deviation and the 90 % interval from Chebyshev's
+        inequality, mean ± 3.162 std (as GTAP's SSA reports; at least 90 % whatever the
+        distribution). Monte Carlo: sample mean, sample standard deviation (ddof = 1) and the
+        empirical 5th and 95th percentiles.
+
+    Returns
+    -------
+    xarray.Dataset
+        Four variables per indicator, without the ``draw`` dimension, in the indicator's units.
+    """
+    out = xr.Dataset()
+    for name, x in ds.data_vars.items():
+        if DRAW not in x.dims or name in SOLVER_FIGURES or not np.issubdtype(x.dtype, np.number):
+            continue
+        valid = x.notnull()
+        if method == QUADRATURE:
+            w = weights.where(valid, 0.0)
+            wsum = w.sum(DRAW)
+            mean = (x.fillna(0.0) * w).sum(DRAW) / wsum
+            std = np.sqrt((((x - mean) ** 2).fillna(0.0) * w).sum(DRAW) / wsum)
+            low, high = mean - CHEBYSHEV_K * std, mean + CHEBYSHEV_K * std
+            how = "Chebyshev 90 % interval, mean - 3.162 std"
+        else:
+            mean = x.mean(DRAW, skipna=True)
+            std = x.std(DRAW, ddof=1, skipna=True) if x.sizes[DRAW] > 1 else xr.zeros_like(mean)
+            q = x.quantile([0.05, 0.95], dim=DRAW, skipna=True)
+            low, high = q.isel(quantile=0, drop=True), q.isel(quantile=1, drop=True)
+            how = "empirical 5th percentile"
+        long_name = x.attrs.get("long_name", name)
+        units = x.attrs.get("units", "")
+        stats = {
+            "mean": (mean, f"{long_name}: mean over draws"),
+            "std": (std, f"{long_name}: standard deviation over draws"),
+            "p05": (low, f"{long_name}: lower bound ({how})"),
+            "p95": (high, f"{long_name}: upper bound ({how.replace('-', '+').replace('5th', '95th')})"),
+        }
+        for suffix, (value, label) in stats.items():
+            value = value.transpose(*[d for d in x.dims if d != DRAW])
+            value.attrs = {"long_name": label, "units": units}
+            out[f"{name}_{suffix}"] = value
+    return out
+
+
+# --------------------------------------------------------------------------- public API
+def run_sweep(
+    scenarios: Scenario | str | Path | Iterable,
+    ssa: SSASpec | str | Path | None,
+    sam: xr.Dataset | str | Path | None = None,
+    elasticities: pd.DataFrame | str | Path | None = None,
+    scheduler=None,
+    n_workers: int = 2,
+    progress: ProgressCallback | None = None,
+    tol: float = 1e-9,
+    hessian: str = "limited-memory",
+    include_baseline: bool = True,
+    trade_jobs: TradeJobsSpec | None = TradeJobsSpec(),
+) -> xr.Dataset:
+    """Systematic sensitivity analysis: solve every scenario for every draw of the parameters.
+
+    Parameters
+    ----------
+    scenarios : Scenario, path, or iterable of them
+        Scenario objects or TOML files.
+    ssa : SSASpec, path or None
+        Uncertain parameters and method (TOML schema in ``docs/sweep.md``); None runs the
+        scenarios once with the calibrated elasticities (:func:`run_many`).
+    sam : Dataset, path or None
+        SAM in the schema; None = the shipped SAM.
+    elasticities : DataFrame, path or None
+        Central elasticity table [unitless]; None = the shipped ``calibration/elasticities.csv``.
+    scheduler : None, str or distributed.Client
+        None/"local": a new LocalCluster of ``n_workers`` single-threaded processes;
+        "inprocess": one worker thread in this process; an address: an existing scheduler.
+    n_workers : int
+        Worker processes of a new LocalCluster [count].
+    progress : callable or None
+        ``progress(solves_done, solves_total)`` after each finished draw.
+    tol : float
+        Acceptance tolerance on the max and Walras residuals [relative units].
+    hessian : {"limited-memory", "exact"}
+        Hessian used by Ipopt.
+    include_baseline : bool
+        Prepend an unshocked scenario named ``baseline`` unless one is given (as :func:`cge.run`).
+    trade_jobs : TradeJobsSpec or None
+        Trade-supported jobs indicator (as :func:`cge.run`); skipped when the SAM lacks it.
+
+    Returns
+    -------
+    xarray.Dataset
+        Per-draw indicators on (``draw``, ``scenario``, ...) as in :func:`cge.run` [their units];
+        ``<name>_mean``, ``_std``, ``_p05``, ``_p95`` over draws; ``weight`` (draw) [fraction];
+        ``parameter_change_pct`` (draw, parameter) [percent]; ``elasticity`` (draw, sector,
+        sigma) [unitless]; ``draw_status`` (draw, scenario) [0 ok, 1 failed]; ``draws_ok``
+        (scenario) [count]. Attrs: method, interval method, failed draws (JSON list with the first
+        line of each error), SSA and scenario definitions (JSON), SAM hash, wall time.
+
+    Raises
+    ------
+    SweepError
+        When every solve failed (with the first errors).
+    ScenarioError, SSAError, SamError, CalibrationError
+        For bad inputs, naming the field or label.
+    """
+    if ssa is None:
+        return run_many(
+            scenarios, sam, elasticities, scheduler, n_workers, progress, "record", tol, hessian, include_baseline
+        )
+    if isinstance(ssa, (str, Path)):
+        ssa = SSASpec.from_toml(ssa)
+    scenario_list, shared, table = _inputs(scenarios, sam, elasticities, tol, hessian, include_baseline, trade_jobs)
+    plan: DrawPlan = plan_draws(ssa, list(table.index))
+    tasks = []
+    for draw in range(plan.n_draws):
+        el, fd = plan.elasticities(draw, table)
+        tasks.append(Task(draw=draw, scenarios=tuple(scenario_list), elasticities=el, final_demand=fd))
+    names = [s.name for s in scenario_list]
+    log.info("SSA (%s): %d draws x %d scenarios", plan.method, plan.n_draws, len(names))
+    t0 = time.perf_counter()
+    with dask_client(scheduler, n_workers) as client:
+        n_active = len(client.scheduler_info().get("workers", {}))
+        outcomes = _execute(client, tasks, shared, progress)
+    wall = time.perf_counter() - t0
+    draws = list(range(plan.n_draws))
+    per_draw, status, failures = _stack(outcomes, draws, names)
+    per_draw = _scale_trade_jobs(per_draw, trade_jobs)
+    weights = xr.DataArray(
+        plan.weights,
+        dims=DRAW,
+        coords={DRAW: draws},
+        attrs={"long_name": "integration weight of the draw", "units": "1"},
+    )
+    out = per_draw.copy()
+    out.update(summarize(per_draw, weights, plan.method))
+    out["weight"] = weights
+    out["parameter_change_pct"] = xr.DataArray(
+        plan.changes_pct,
+        dims=(DRAW, PARAMETER),
+        coords={DRAW: draws, PARAMETER: plan.labels},
+        attrs={"long_name": "relative change of the parameter from its calibrated value", "units": "percent"},
+    )
+    sigma_cols = list(SECTOR_ELASTICITIES)
+    out["elasticity"] = xr.DataArray(
+        np.stack([t.elasticities.loc[:, sigma_cols].to_numpy(dtype=float) for t in tasks]),
+        dims=(DRAW, SECTOR, SIGMA),
+        coords={DRAW: draws, SECTOR: list(table.index), SIGMA: sigma_cols},
+        attrs={"long_name": "elasticities of the draw", "units": "1"},
+    )
+    out["draw_status"] = xr.DataArray(
+        status,
+        dims=(DRAW, SCENARIO),
+        coords={DRAW: draws, SCENARIO: names},
+        attrs={
+            "long_name": "solve status of the draw",
+            "units": "1",
+            "flag_values": np.array([STATUS_OK, STATUS_FAILED], dtype=np.int8),
+            "flag_meanings": "ok failed",
+        },
+    )
+    out["draws_ok"] = xr.DataArray(
+        (status == STATUS_OK).sum(axis=0),
+        dims=SCENARIO,
+        attrs={"long_name": "draws solved", "units": "1"},
+    )
+    out["closure"] = xr.DataArray(
+        [s.closure.to_closure().describe() for s in scenario_list],
+        dims=SCENARIO,
+        attrs={"long_name": "closure", "units": ""},
+    )
+    incomplete = [n for n, ok in zip(names, (status == STATUS_OK).all(axis=0)) if not ok]
+    if plan.method == QUADRATURE:
+        interval = (
+            "quadrature (Stroud degree 3, 2n equally weighted points): weighted mean and standard deviation; "
+            f"90 % interval from Chebyshev's inequality, mean +/- {CHEBYSHEV_K:.3f} std (as GTAP's SSA)"
+        )
+    else:
+        interval = "Monte Carlo: sample mean and standard deviation (ddof = 1); 90 % interval = empirical 5th-95th"
+    if failures:
+        log.warning("%d of %d solves failed: %s", len(failures), status.size, failures)
+    if incomplete and plan.method == QUADRATURE:
+        log.warning("quadrature incomplete for %s: moments use the remaining points, no longer exact", incomplete)
+    out.attrs.update(
+        {
+            "title": "systematic sensitivity analysis",
+            "method": plan.method,
+            "interval_method": interval,
+            "n_draws": plan.n_draws,
+            "n_failed": len(failures),
+            "failed_draws": json.dumps(failures),
+            "incomplete_scenarios": json.dumps(incomplete),
+            "ssa": ssa.to_json(),
+            "scenarios": "[" + ",".join(s.to_json() for s in scenario_list) + "]",
+            "sam_hash": shared.sam_key,
+            "sam_source": str(shared.sam.attrs.get("title", "")),
+            "cge_version": __version__,
+            "n_workers": n_active,
+            "wall_seconds": wall,
+            "solves_per_second": status.size / wall if wall > 0 else float("nan"),
+            "models_compiled": sum(o.models_compiled for o in outcomes),
+            "setup_seconds": sum(o.setup_seconds for o in outcomes),
+            "solve_seconds": sum(o.solve_seconds for o in outcomes),
+            "units_note": "US$ bn; percent changes relative to the benchmark SAM",
+        }
+    )
+    return out
+
+
+def run_many(
+    scenarios: Scenario | str | Path | Iterable,
+    sam: xr.Dataset | str | Path | None = None,
+    elasticities: pd.DataFrame | str | Path | None = None,
+    scheduler=None,
+    n_workers: int = 2,
+    progress: ProgressCallback | None = None,
+    on_error: Literal["raise", "record"] = "raise",
+    tol: float = 1e-9,
+    hessian: str = "limited-memory",
+    include_baseline: bool = True,
+    trade_jobs: TradeJobsSpec | None = TradeJobsSpec(),
+) -> xr.Dataset:
+    """Solve many scenarios in parallel (one Dask task each; each worker compiles once, re-solves warm).
+
+    Parameters
+    ----------
+    scenarios, sam, elasticities, scheduler, n_workers, progress, tol, hessian, include_baseline, trade_jobs
+        As in :func:`run_sweep`.
+    on_error : {"raise", "record"}
+        A failed scenario raises :class:`SweepError` (like :func:`cge.run`), or is recorded as
+        NaN with ``scenario_status`` = 1 and its error in the ``failed_scenarios`` attr.
+
+    Returns
+    -------
+    xarray.Dataset
+        Indicators stacked on ``scenario`` (as :func:`cge.run`), plus ``scenario_status``
+        [0 ok, 1 failed]; attrs as :func:`cge.run` plus ``failed_scenarios`` and ``wall_seconds``.
+    """
+    if on_error not in ("raise", "record"):
+        raise ValueError(f"on_error = {on_error!r}: use 'raise' or 'record'")
+    scenario_list, shared, table = _inputs(scenarios, sam, elasticities, tol, hessian, include_baseline, trade_jobs)
+    tasks = [Task(draw=k, scenarios=(s,), elasticities=table, reuse=True) for k, s in enumerate(scenario_list)]
+    t0 = time.perf_counter()
+    with dask_client(scheduler, n_workers) as client:
+        n_active = len(client.scheduler_info().get("workers", {}))
+        outcomes = _execute(client, tasks, shared, progress)
+    wall = time.perf_counter() - t0
+    names = [s.name for s in scenario_list]
+    # one task per scenario: put every result on draw 0 for stacking
+    merged = Outcome(draw=0)
+    for o in outcomes:
+        merged.results.update(o.results)
+        merged.errors.update(o.errors)
+    failures = [{"scenario": n, "error": merged.errors[n]} for n in names if n in merged.errors]
+    if failures and on_error == "raise":
+        lines = "; ".join(f"{f['scenario']}: {f['error']}" for f in failures)
+        raise SweepError(f"{len(failures)} of {len(names)} scenarios failed: {lines}")
+    stacked, status, _ = _stack([merged], [0], names)
+    out = _scale_trade_jobs(stacked, trade_jobs).isel({DRAW: 0}, drop=True)
+    for name in ("iterations", "homotopy_steps"):
+        if name in out and not failures:
+            out[name] = out[name].astype(int)
+    out["scenario_status"] = xr.DataArray(
+        status[0],
+        dims=SCENARIO,
+        attrs={"long_name": "solve status", "units": "1", "flag_values": np.array([0, 1], np.int8)}
+        | {"flag_meanings": "ok failed"},
+    )
+    out["closure"] = xr.DataArray(
+        [s.closure.to_closure().describe() for s in scenario_list], dims=SCENARIO, attrs={"long_name": "closure"}
+    )
+    out.attrs.update(
+        {
+            "scenarios": "[" + ",".join(s.to_json() for s in scenario_list) + "]",
+            "sam_hash": shared.sam_key,
+            "sam_source": str(shared.sam.attrs.get("title", "")),
+            "cge_version": __version__,
+            "failed_scenarios": json.dumps(failures),
+            "n_workers": n_active,
+            "wall_seconds": wall,
+            "solves_per_second": len(names) / wall if wall > 0 else float("nan"),
+            "models_compiled": sum(o.models_compiled for o in outcomes),
+            "setup_seconds": sum(o.setup_seconds for o in outcomes),
+            "solve_seconds": sum(o.solve_seconds for o in outcomes),
+            "units_note": "US$ bn; percent changes relative to the benchmark SAM",
+        }
+    )
+    return out
+
+
+HEADLINES = (
+    ("real GDP", ("real_gdp_pct",)),
+    ("EV", ("ev",)),
+    ("employment", ("employment_change", "employment_total")),
+    ("NA-trade jobs", ("us_na_trade_jobs",)),
+    ("agri-food exports", ("agrifood_exports_pct", "agrifood_exports_total")),
+)
+"""Headline indicators of the sweep table, each the first available of its candidates."""
+
+
+def headline_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Mean, standard deviation and 90 % interval of the headline indicators by scenario and region.
+
+    Uses the first available of each of :data:`HEADLINES` — real GDP [%], EV [US$ bn],
+    employment change [persons], jobs supported by North American trade [persons], agri-food
+    exports [% change] — among the summaries of :func:`run_sweep` with dimensions
+    (``scenario``, ``region``) or ``scenario`` alone (one row, region from the variable's
+    ``region`` attr). The unshocked ``baseline`` scenario is left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns scenario, indicator, units, region, mean, std, p05, p95 (indicator units).
+    """
+    rows = []
+    scenarios = [str(s) for s in ds[SCENARIO].values if str(s) != BASELINE] if SCENARIO in ds.dims else []
+    for label, candidates in HEADLINES:
+        name = next(
+            (
+                n
+                for n in candidates
+                if f"{n}_mean" in ds and set(ds[f"{n}_mean"].dims) in ({SCENARIO, "region"}, {SCENARIO})
+            ),
+            None,
+        )
+        if name is None:
+            continue
+        units = ds[f"{name}_mean"].attrs.get("units", "")
+        stats = {s: ds[f"{name}_{s}"] for s in SUMMARY_SUFFIXES}
+        regions = ds["region"].values if "region" in stats["mean"].dims else [None]
+        for scenario in scenarios:
+            for region in regions:
+                at = {SCENARIO: scenario} | ({"region": region} if region is not None else {})
+                shown = str(region) if region is not None else str(ds[name].attrs.get("region", "all"))
+                rows.append(
+                    {"scenario": scenario, "indicator": label, "units": units, "region": shown}
+                    | {s: float(stats[s].sel(at)) for s in SUMMARY_SUFFIXES}
+                )
+    return pd.DataFrame(rows, columns=["scenario", "indicator", "units", "region", *SUMMARY_SUFFIXES])

@@ -1,0 +1,308 @@
+"""What runs on a Dask worker: one task = one elasticity draw (or one scenario) solved warm.
+
+Elasticities are constants of the calibrated model (they shape the CES equations), so a new
+draw needs a new calibration, model and compilation; shocks are parameters, so every scenario
+of a draw re-uses that compiled model and warm-starts from the previous solution. Scenarios
+with another closure get their own model inside the task. Tasks that share their inputs
+(``Task.reuse``, used by :func:`cge.sweep.run_many`) keep the compiled solver in a small
+per-thread cache on the worker, so each worker compiles once and re-solves warm.
+
+Failures that belong to a draw (no solution, a calibration the draw makes impossible, a
+numerical error) are recorded in the :class:`Outcome`; a bad scenario (unknown label, zero flow)
+is the user's error and is raised, since it would fail for every draw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from cge.calibrate import Calibration, CalibrationError, calibrate
+from cge.dims import ACTIVITY, AGRIFOOD, COMMODITY, EXPORTER, IMPORTER, REGION
+from cge.model import Closure, build_model
+from cge.results import extract
+from cge.scenario import Scenario, ScenarioError
+from cge.shocks import scenario_parameters
+from cge.solve import SolveError, Solver
+from cge.trade_jobs import TradeJobsSpec, trade_jobs_components
+
+log = logging.getLogger(__name__)
+
+BN = 1e-3  # US$ million -> US$ billion
+CACHE_SIZE = 8
+"""Calibrations and compiled solvers kept per worker thread for re-use by later tasks (``Task.reuse``)."""
+SOLVER_FIGURES = ("iterations", "homotopy_steps", "max_residual", "walras_residual", "solve_seconds")
+"""Per-solve diagnostics, not economic indicators (no SSA summaries)."""
+RECORDED_ERRORS = (SolveError, CalibrationError, ArithmeticError, ValueError, RuntimeError)
+"""Exceptions recorded as a failed draw instead of stopping the sweep (ScenarioError is raised)."""
+
+
+@dataclass(frozen=True)
+class SharedData:
+    """Inputs common to every task, sent to each worker once (``Client.scatter``).
+
+    Attributes
+    ----------
+    sam : xarray.Dataset
+        The SAM [US$ million].
+    sam_key : str
+        Its hash (cache key).
+    mfn : DataFrame or None
+        MFN schedule (columns importer, sector, mfn_pct [percent]) for scenarios that revert to it.
+    tol : float
+        Acceptance tolerance on the max and Walras residuals [relative units].
+    hessian : str
+        Hessian used by Ipopt ("limited-memory" or "exact").
+    trade_jobs : TradeJobsSpec or None
+        Trade-supported jobs indicator to compute (model measure, ``us_na_trade_jobs_total``
+        [persons]); scaled to the published baseline after stacking.
+    """
+
+    sam: xr.Dataset
+    sam_key: str
+    mfn: pd.DataFrame | None
+    tol: float = 1e-9
+    hessian: str = "limited-memory"
+    trade_jobs: TradeJobsSpec | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work: the scenarios to solve under one set of elasticities.
+
+    Attributes
+    ----------
+    draw : int
+        Draw number (0 for plain scenario runs).
+    scenarios : tuple of Scenario
+        Solved in this order within each closure, warm-starting from the previous one.
+    elasticities : DataFrame
+        Per-sector elasticity table of this draw [unitless].
+    final_demand : dict or None
+        Final-demand elasticities of this draw (sigma_c, sigma_g, sigma_i) [unitless].
+    reuse : bool
+        Keep the compiled solver on the worker for later tasks with the same inputs.
+    """
+
+    draw: int
+    scenarios: tuple[Scenario, ...]
+    elasticities: pd.DataFrame
+    final_demand: dict[str, float] | None = None
+    reuse: bool = False
+
+
+@dataclass
+class Outcome:
+    """What a task sends back.
+
+    Attributes
+    ----------
+    draw : int
+    results : dict
+        Scenario name -> indicators (``cge.results.extract`` plus derived indicators and the
+        solver figures) of each accepted solve.
+    errors : dict
+        Scenario name -> first line of the error of each failed solve.
+    setup_seconds : float
+        Calibration, model build and compilation time in this task [s].
+    solve_seconds : float
+        Solve and extraction time in this task [s].
+    models_compiled : int
+        Models built and compiled in this task (0 when all came from the worker's cache).
+    worker : str
+        Host and process id that ran the task.
+    """
+
+    draw: int
+    results: dict[str, xr.Dataset] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    setup_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    models_compiled: int = 0
+    worker: str = ""
+
+
+_local = threading.local()
+
+
+def _cache() -> OrderedDict:
+    cache = getattr(_local, "solvers", None)
+    if cache is None:
+        cache = _local.solvers = OrderedDict()
+    return cache
+
+
+def _remember(key: tuple, value) -> None:
+    cache = _cache()
+    cache[key] = value
+    while len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)
+
+
+def clear_cache() -> None:
+    """Forget the compiled solvers cached in this thread."""
+    _cache().clear()
+
+
+def _table_key(table: pd.DataFrame, final_demand: dict | None) -> str:
+    digest = hashlib.sha256(table.to_csv().encode())
+    digest.update(repr(sorted((final_demand or {}).items())).encode())
+    return digest.hexdigest()
+
+
+def error_line(exc: BaseException) -> str:
+    """``Type: first line of the message`` (the whole message may hold long diagnostics)."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+
+
+def _scalar(value, long_name: str, units: str) -> xr.DataArray:
+    return xr.DataArray(float(value), attrs={"long_name": long_name, "units": units})
+
+
+def derived_indicators(ds: xr.Dataset, cal: Calibration) -> xr.Dataset:
+    """Add headline changes by region that the sweep tables use, when the data allow.
+
+    ``employment_change`` [persons] (needs an employment satellite), ``agrifood_exports_total``
+    [US$ bn] and ``agrifood_exports_pct`` [percent]: agri-food exports of each region to all
+    destinations (needs the SAM's ``agrifood`` commodity flag). Existing variables are kept.
+    """
+    d = cal.data
+    if "employment_total" in ds and "employment0" in d and "employment_change" not in ds:
+        base = d["employment0"].sum(ACTIVITY)
+        base = base.assign_coords({REGION: [str(r) for r in base[REGION].values]})
+        change = ds["employment_total"] - base
+        change.attrs.update(long_name="change in persons employed, all sectors", units="persons")
+        ds["employment_change"] = change
+    if AGRIFOOD in d.coords and "agrifood_exports_total" not in ds:
+        flag = np.asarray(d[AGRIFOOD].values, dtype=bool)
+        labels = [str(c) for c, f in zip(d[COMMODITY].values, flag) if f]
+        if "agrifood_exports" in ds and set(ds["agrifood_exports"].dims) == {EXPORTER, IMPORTER}:
+            value = ds["agrifood_exports"].sum(IMPORTER)
+        elif "exports" in ds and labels:
+            value = ds["exports"].sel({COMMODITY: labels}).sum((IMPORTER, COMMODITY))
+        else:
+            return ds
+        value = value.rename({EXPORTER: REGION})
+        base = (d["cif0"].sel({COMMODITY: labels}).sum((IMPORTER, COMMODITY)) * BN).rename({EXPORTER: REGION})
+        base = base.assign_coords({REGION: [str(r) for r in base[REGION].values]})
+        value.attrs.update(long_name="agri-food exports to all destinations, current fob prices", units="US$ bn")
+        pct = xr.where(base > 0, 100.0 * (value / base.where(base > 0, 1.0) - 1.0), 0.0)
+        pct.attrs.update(long_name="change in agri-food exports to all destinations", units="percent")
+        ds["agrifood_exports_total"] = value
+        ds["agrifood_exports_pct"] = pct
+    return ds
+
+
+def _get_solver(
+    key: tuple, cal: Calibration, closure: Closure, shared: SharedData, local: dict, reuse: bool
+) -> tuple[Solver, bool]:
+    """The compiled solver for ``key``: from this task, the worker's cache, or newly compiled."""
+    if key in local:
+        return local[key], False
+    cache = _cache()
+    if reuse and key in cache:
+        cache.move_to_end(key)
+        local[key] = cache[key]
+        return local[key], False
+    solver = Solver(build_model(cal, closure), tol=shared.tol, hessian=shared.hessian)
+    local[key] = solver
+    if reuse:
+        _remember(key, solver)
+    return solver, True
+
+
+def _calibration(key: tuple, task: Task, shared: SharedData) -> Calibration:
+    cache = _cache()
+    cal_key = ("calibration", *key)
+    if task.reuse and cal_key in cache:
+        cache.move_to_end(cal_key)
+        return cache[cal_key]
+    cal = calibrate(shared.sam, task.elasticities, task.final_demand)
+    if task.reuse:
+        _remember(cal_key, cal)
+    return cal
+
+
+def run_task(task: Task, shared: SharedData) -> Outcome:
+    """Solve every scenario of a task (on a worker).
+
+    Parameters
+    ----------
+    task : Task
+        Draw number, scenarios and elasticities.
+    shared : SharedData
+        SAM, MFN table and solver settings.
+
+    Returns
+    -------
+    Outcome
+        Indicators of each accepted solve and the first error line of each failed one.
+
+    Raises
+    ------
+    ScenarioError
+        When a scenario names something the model does not have (fails for every draw).
+    """
+    out = Outcome(draw=task.draw, worker=f"{os.uname().nodename}:{os.getpid()}")
+    base_key = (shared.sam_key, _table_key(task.elasticities, task.final_demand), shared.tol, shared.hessian)
+    t0 = time.perf_counter()
+    try:
+        cal = _calibration(base_key, task, shared)
+    except RECORDED_ERRORS as exc:
+        line = error_line(exc)
+        out.errors = {s.name: line for s in task.scenarios}
+        log.warning("draw %d: calibration failed: %s", task.draw, line)
+        return out
+    out.setup_seconds += time.perf_counter() - t0
+    local: dict[tuple, Solver] = {}
+    closures = list(dict.fromkeys(s.closure.to_closure() for s in task.scenarios))
+    for closure in closures:
+        for scenario in (s for s in task.scenarios if s.closure.to_closure() == closure):
+            t_setup = time.perf_counter()
+            try:
+                solver, compiled = _get_solver((*base_key, closure), cal, closure, shared, local, task.reuse)
+            except RECORDED_ERRORS as exc:
+                out.errors[scenario.name] = error_line(exc)
+                log.warning("draw %d, %s: model build failed: %s", task.draw, scenario.name, out.errors[scenario.name])
+                continue
+            out.models_compiled += int(compiled)
+            out.setup_seconds += time.perf_counter() - t_setup
+            t_solve = time.perf_counter()
+            values = scenario_parameters(scenario, solver.model.index, solver.model.lookup, shared.mfn)
+            try:
+                p = solver.parameter_vector(values)
+            except KeyError as exc:
+                raise ScenarioError(f"scenario '{scenario.name}': {exc.args[0]}") from exc
+            try:
+                result = solver.solve(p)
+                ds = derived_indicators(extract(solver.model, cal), cal)
+                if shared.trade_jobs is not None and shared.trade_jobs.applies_to(solver.model):
+                    for part, value in trade_jobs_components(solver.model, shared.trade_jobs).items():
+                        ds[f"us_na_trade_jobs_{part}"] = _scalar(
+                            value, f"model trade-supported jobs: {part}", "persons"
+                        )
+            except RECORDED_ERRORS as exc:
+                out.errors[scenario.name] = error_line(exc)
+                log.warning("draw %d, %s: %s", task.draw, scenario.name, out.errors[scenario.name])
+                continue
+            elapsed = time.perf_counter() - t_solve
+            ds["iterations"] = _scalar(result.iterations, "Ipopt iterations", "1")
+            ds["homotopy_steps"] = _scalar(result.homotopy_steps, "homotopy steps", "1")
+            ds["max_residual"] = _scalar(result.max_residual, "largest equation residual (relative)", "1")
+            ds["walras_residual"] = _scalar(
+                result.walras_residual, "residual of the market dropped by Walras' law", "1"
+            )
+            ds["solve_seconds"] = _scalar(elapsed, "wall time of the solve and extraction", "s")
+            out.results[scenario.name] = ds
+            out.solve_seconds += elapsed
+    return out

@@ -1,0 +1,298 @@
+"""Sweeps and systematic sensitivity analysis: the TOML schema, Stroud quadrature, Dask runs, failures."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+import cge
+from cge.calibrate import FINAL_DEMAND_ELASTICITIES
+from cge.scenario import Scenario, ScenarioError
+from cge.solve import SolveError, Solver
+from cge.sweep import (
+    CHEBYSHEV_K,
+    SSAError,
+    SSASpec,
+    SweepError,
+    headline_table,
+    plan_draws,
+    run_many,
+    run_sweep,
+    stroud_points,
+    summarize,
+)
+
+UNIFORM_D = {"name": "sigma_d", "distribution": "uniform", "low_pct": -50, "high_pct": 50, "rule_of_two": True}
+UNIFORM_VA = {"name": "sigma_va", "distribution": "uniform", "low_pct": -50, "high_pct": 50}
+
+
+def _scenarios():
+    return [
+        Scenario(name="t30", tariffs=[{"importer": "A", "exporter": "B", "commodity": "man", "rate_pct": 30}]),
+        Scenario(
+            name="t20_short_run",
+            closure={"labour": "fixed_real_wage"},
+            tariffs=[{"importer": "all", "exporter": "all", "rate_pct": 20}],
+        ),
+    ]
+
+
+def _spec(**extra) -> SSASpec:
+    return SSASpec.from_dict({"method": "quadrature", "parameter": [UNIFORM_D, UNIFORM_VA], **extra})
+
+
+# ----------------------------------------------------------------------------- quadrature
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 8])
+def test_stroud_points_match_moments_up_to_degree_three(n):
+    z = stroud_points(n)
+    assert z.shape == (2 * n, n)
+    w = np.full(2 * n, 1.0 / (2 * n))
+    np.testing.assert_allclose(w @ z, 0.0, atol=1e-14)  # means
+    np.testing.assert_allclose(z.T @ np.diag(w) @ z, np.eye(n), atol=1e-14)  # variances 1, cross moments 0
+    third = np.einsum("p,pi,pj,pk->ijk", w, z, z, z)
+    np.testing.assert_allclose(third, 0.0, atol=1e-14)  # all third moments of a symmetric law
+
+
+def test_quadrature_reproduces_mean_and_variance_of_each_parameter():
+    spec = SSASpec.from_dict(
+        {
+            "parameter": [
+                {"name": "sigma_d", "distribution": "uniform", "low_pct": -20, "high_pct": 60},
+                {"name": "sigma_m", "distribution": "triangular", "low_pct": -50, "high_pct": 50},
+                {"name": "sigma_va", "distribution": "normal", "mean_pct": 10, "std_pct": 25},
+            ]
+        }
+    )
+    plan = plan_draws(spec, ["man", "ser"])
+    assert plan.n_draws == 6 and math.isclose(plan.weights.sum(), 1.0)
+    x = plan.changes_pct
+    mean = plan.weights @ x
+    cov = (x - mean).T @ np.diag(plan.weights) @ (x - mean)
+    expected_mean = [20.0, 0.0, 10.0]
+    expected_var = [80.0**2 / 12, 100.0**2 / 24, 25.0**2]  # uniform, symmetric triangular, normal
+    np.testing.assert_allclose(mean, expected_mean, atol=1e-12)
+    np.testing.assert_allclose(np.diag(cov), expected_var, rtol=1e-12)
+    np.testing.assert_allclose(cov - np.diag(np.diag(cov)), 0.0, atol=1e-10)
+    assert x.min() >= -100
+
+
+def test_monte_carlo_draws_are_seeded_and_within_bounds():
+    data = {
+        "method": "monte_carlo",
+        "draws": 4000,
+        "seed": 7,
+        "parameter": [
+            {"name": "sigma_d", "distribution": "triangular", "low_pct": -40, "mode_pct": -30, "high_pct": 60},
+            {"name": "sigma_va", "distribution": "normal", "std_pct": 80},  # truncated at -100 %
+        ],
+    }
+    a = plan_draws(SSASpec.from_dict(data), ["man", "ser"])
+    b = plan_draws(SSASpec.from_dict(data), ["man", "ser"])
+    np.testing.assert_array_equal(a.changes_pct, b.changes_pct)
+    assert a.changes_pct.shape == (4000, 2) and np.allclose(a.weights, 1 / 4000)
+    assert a.changes_pct[:, 0].min() >= -40 and a.changes_pct[:, 0].max() <= 60
+    assert abs(a.changes_pct[:, 0].mean() - (-40 - 30 + 60) / 3) < 1.5
+    assert a.changes_pct[:, 1].min() >= -100
+
+
+def test_draw_elasticities_rule_of_two_zero_stays_zero_and_per_sector(hand_elasticities):
+    spec = SSASpec.from_dict(
+        {
+            "parameter": [
+                UNIFORM_D,
+                {"name": "sigma_t", "distribution": "uniform", "low_pct": -50, "high_pct": 50, "per_sector": True},
+                {"name": "sigma_c", "distribution": "uniform", "low_pct": -10, "high_pct": 10},
+            ]
+        }
+    )
+    plan = plan_draws(spec, hand_elasticities.index)
+    assert plan.labels == ["sigma_d", "sigma_t[man]", "sigma_t[ser]", "sigma_c"]
+    assert plan.n_draws == 8
+    for draw in range(plan.n_draws):
+        table, fd = plan.elasticities(draw, hand_elasticities)
+        change = plan.changes_pct[draw]
+        np.testing.assert_allclose(table["sigma_d"], hand_elasticities["sigma_d"] * (1 + change[0] / 100))
+        np.testing.assert_allclose(table["sigma_m"], 2 * table["sigma_d"])
+        assert table.loc["man", "sigma_t"] == 0.0  # Leontief stays Leontief
+        assert math.isclose(table.loc["ser", "sigma_t"], 0.5 * (1 + change[2] / 100))
+        assert math.isclose(fd["sigma_c"], FINAL_DEMAND_ELASTICITIES["sigma_c"] * (1 + change[3] / 100))
+    assert hand_elasticities.loc["man", "sigma_m"] == 4.0  # the base table is not modified
+
+
+# ----------------------------------------------------------------------------- schema errors
+def _toml(top: str = "", **param) -> str:
+    """An SSA file with one [[parameter]] table (values rendered as TOML)."""
+    lines = [top, "[[parameter]]"] if param else [top]
+    lines += [f"{k} = {v!r}".replace("'", '"').replace("True", "true") for k, v in param.items()]
+    return "\n".join(lines) + "\n"
+
+
+D = {"name": "sigma_d"}
+U = {**D, "distribution": "uniform", "low_pct": -50, "high_pct": 50}
+
+
+@pytest.mark.parametrize(
+    ("toml", "needles"),
+    [
+        (_toml(**U, std=3), ["parameter[0].std", "3"]),
+        (_toml(**{**U, "name": "sigma_q"}), ["parameter[0].name", "sigma_q"]),
+        (_toml(**{**U, "low_pct": -150}), ["parameter[0].low_pct", "-150"]),
+        (_toml(**{**U, "low_pct": 10, "high_pct": 5}), ["parameter[0]", "high_pct = 5"]),
+        (_toml(**{**U, "distribution": "triangular", "mode_pct": 20}), ["symmetric", "parameter[0]", "mode_pct = 20"]),
+        (_toml(**D, distribution="normal", std_pct=50), ["symmetric", "std_pct = 150"]),
+        (_toml("draws = 10", **U), ["draws = 10"]),
+        (_toml('method = "monte_carlo"', **U), ["needs draws"]),
+        (_toml('method = "bootstrap"', **U), ["method", "bootstrap"]),
+        (_toml(**{**U, "name": "sigma_m", "rule_of_two": True}), ["rule_of_two", "sigma_m"]),
+        (_toml(**{**U, "distribution": "gamma"}), ["parameter[0]", "gamma"]),
+        (_toml(**{**U, "name": "sigma_c", "sectors": ["man"]}), ["sigma_c", "sectors"]),
+        (_toml('method = "quadrature"'), ["parameter"]),
+        ("method = [\n", ["invalid TOML"]),
+    ],
+)
+def test_ssa_toml_errors_name_field_and_value(tmp_path, toml, needles):
+    path = tmp_path / "ssa.toml"
+    path.write_text(toml)
+    with pytest.raises(SSAError) as info:
+        SSASpec.from_toml(path)
+    message = str(info.value)
+    assert str(path) in message
+    for needle in needles:
+        assert needle in message, message
+
+
+def test_unknown_sector_is_named():
+    spec = SSASpec.from_dict({"parameter": [{**UNIFORM_VA, "sectors": ["man", "steel"]}]})
+    with pytest.raises(SSAError, match=r"parameter\[0\]\.sectors.*steel"):
+        plan_draws(spec, ["man", "ser"])
+
+
+def test_shipped_experiment_file_validates():
+    spec = SSASpec.from_toml(Path(__file__).resolve().parents[1] / "experiments" / "ssa" / "armington.toml")
+    assert spec.method == "quadrature" and len(spec.parameter) == 2
+
+
+# ----------------------------------------------------------------------------- statistics
+def test_summaries_quadrature_chebyshev_and_monte_carlo_percentiles():
+    x = xr.DataArray([1.0, 2.0, 4.0, np.nan], dims="draw", attrs={"long_name": "x", "units": "percent"})
+    ds = xr.Dataset({"x": x})
+    w = xr.DataArray([0.25, 0.25, 0.25, 0.25], dims="draw")
+    q = summarize(ds, w, "quadrature")
+    assert math.isclose(float(q["x_mean"]), 7 / 3)  # the failed point is left out, weights renormalised
+    std = math.sqrt(((1 - 7 / 3) ** 2 + (2 - 7 / 3) ** 2 + (4 - 7 / 3) ** 2) / 3)
+    assert math.isclose(float(q["x_std"]), std)
+    assert math.isclose(float(q["x_p95"]), 7 / 3 + CHEBYSHEV_K * std)
+    assert math.isclose(CHEBYSHEV_K, 3.1623, rel_tol=1e-4)
+    assert q["x_p05"].attrs["units"] == "percent" and "Chebyshev" in q["x_p05"].attrs["long_name"]
+    values = np.arange(101.0)
+    mc = summarize(xr.Dataset({"x": xr.DataArray(values, dims="draw")}), w, "monte_carlo")
+    assert math.isclose(float(mc["x_p05"]), 5.0) and math.isclose(float(mc["x_p95"]), 95.0)
+    assert math.isclose(float(mc["x_std"]), values.std(ddof=1))
+
+
+# ----------------------------------------------------------------------------- runs on Dask
+def test_quadrature_ssa_on_a_local_cluster(hand_sam, hand_elasticities):
+    """4 quadrature points x 2 scenarios (two closures) on a LocalCluster of 2 worker processes."""
+    ds = run_sweep(_scenarios(), _spec(), sam=hand_sam, elasticities=hand_elasticities, n_workers=2)
+    assert ds.sizes["draw"] == 4 and list(ds.scenario.values) == ["baseline", "t30", "t20_short_run"]
+    assert ds.attrs["n_workers"] == 2 and ds.attrs["n_failed"] == 0
+    assert int(ds["draw_status"].sum()) == 0 and json.loads(ds.attrs["failed_draws"]) == []
+    assert float(ds["max_residual"].max()) < 1e-9
+    assert ds.attrs["models_compiled"] == 8  # one model per draw and closure
+    np.testing.assert_allclose(ds["elasticity"].sel(sigma="sigma_m"), 2 * ds["elasticity"].sel(sigma="sigma_d"))
+    # summaries: weighted mean and std over the equally weighted points; Chebyshev interval
+    gdp = ds["real_gdp_pct"]
+    np.testing.assert_allclose(ds["real_gdp_pct_mean"], gdp.mean("draw"), rtol=1e-12)
+    np.testing.assert_allclose(ds["real_gdp_pct_std"], gdp.std("draw", ddof=0), rtol=1e-12)
+    np.testing.assert_allclose(ds["real_gdp_pct_p05"], ds["real_gdp_pct_mean"] - CHEBYSHEV_K * ds["real_gdp_pct_std"])
+    assert "Chebyshev" in ds.attrs["interval_method"]
+    assert ds["ev_mean"].attrs["units"] == "US$ bn"
+    # each draw equals a plain cge.run with that draw's elasticities
+    draw = 1
+    table = ds["elasticity"].sel(draw=draw).to_pandas().rename_axis("sector")
+    ref = cge.run(_scenarios(), sam=hand_sam, elasticities=table)
+    np.testing.assert_allclose(
+        ds["real_gdp_pct"].sel(draw=draw).transpose("scenario", "region"),
+        ref["real_gdp_pct"].transpose("scenario", "region"),
+        atol=1e-7,
+    )
+    rows = headline_table(ds)
+    assert {"real GDP", "EV", "employment"} <= set(rows["indicator"])
+
+
+def test_failed_draw_is_reported_not_dropped(hand_sam, hand_elasticities, monkeypatch):
+    original = Solver.solve
+
+    def failing_solve(self, p_target, warm_start=True):
+        if self.model.lookup("sigma_d")["man"] > 2.5:  # the draw with sigma_d + 40.8 %
+            raise SolveError("forced failure for the test\nsecond line of diagnostics")
+        return original(self, p_target, warm_start)
+
+    monkeypatch.setattr(Solver, "solve", failing_solve)
+    ds = run_sweep(_scenarios(), _spec(), sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
+    bad = int(np.argmax(ds["parameter_change_pct"].sel(parameter="sigma_d").values))
+    assert ds["draw_status"].sel(draw=bad).values.tolist() == [1, 1, 1]
+    assert int(ds["draw_status"].sum()) == 3 and ds.attrs["n_failed"] == 3
+    assert ds["draws_ok"].values.tolist() == [3, 3, 3]
+    failures = json.loads(ds.attrs["failed_draws"])
+    assert {(f["draw"], f["scenario"]) for f in failures} == {(bad, n) for n in ("baseline", "t30", "t20_short_run")}
+    assert all(f["error"] == "SolveError: forced failure for the test" for f in failures)
+    assert json.loads(ds.attrs["incomplete_scenarios"]) == ["baseline", "t30", "t20_short_run"]
+    assert bool(ds["real_gdp_pct"].sel(draw=bad).isnull().all())
+    ok = ds["real_gdp_pct"].drop_sel(draw=bad)
+    np.testing.assert_allclose(ds["real_gdp_pct_mean"], ok.mean("draw"), rtol=1e-12)
+
+
+def test_all_draws_failing_raises(hand_sam, hand_elasticities, monkeypatch):
+    def always_fails(self, p_target, warm_start=True):
+        raise SolveError("no solution here")
+
+    monkeypatch.setattr(Solver, "solve", always_fails)
+    with pytest.raises(SweepError, match="all 12 solves failed.*no solution here"):
+        run_sweep(_scenarios(), _spec(), sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
+
+
+def test_run_many_matches_cge_run_and_raises_on_bad_scenarios(hand_sam, hand_elasticities):
+    scenarios = _scenarios()
+    ds = run_many(scenarios, sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
+    ref = cge.run(scenarios, sam=hand_sam, elasticities=hand_elasticities)
+    for name in ("real_gdp_pct", "ev", "exports", "employment"):
+        np.testing.assert_allclose(ds[name].transpose(*ref[name].dims), ref[name], atol=1e-7)
+    assert ds.attrs["models_compiled"] == 2  # one worker, one model per closure
+    assert ds["scenario_status"].values.tolist() == [0, 0, 0]
+    bad = Scenario(name="bad", tariffs=[{"importer": "ZZ", "exporter": "B", "rate_pct": 10}])
+    with pytest.raises(ScenarioError, match="ZZ"):
+        run_many([bad], sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
+
+
+def test_cli_sweep_writes_netcdf_and_prints_intervals(tmp_path, hand_sam, hand_elasticities):
+    from cge.cli import app
+    from cge.sam import save_sam
+
+    save_sam(hand_sam, tmp_path / "sam")
+    hand_elasticities.to_csv(tmp_path / "el.csv")
+    scen = tmp_path / "t30.toml"
+    scen.write_text('[[tariffs]]\nimporter = "A"\nexporter = "B"\ncommodity = "man"\nrate_pct = 30\n')
+    ssa = tmp_path / "ssa.toml"
+    ssa.write_text(
+        'method = "quadrature"\n[[parameter]]\nname = "sigma_d"\ndistribution = "uniform"\n'
+        "low_pct = -50\nhigh_pct = 50\nrule_of_two = true\n"
+    )
+    out = tmp_path / "sweep.nc"
+    args = ["sweep", str(scen), "--ssa", str(ssa), "--scheduler", "inprocess", "--out", str(out)]
+    args += ["--sam", str(tmp_path / "sam"), "--elasticities", str(tmp_path / "el.csv")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "real GDP" in result.output and "90% interval" in result.output
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert ds.sizes["draw"] == 2 and "real_gdp_pct_p95" in ds
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[parameter]]\nname = "sigma_d"\ndistribution = "uniform"\nlow_pct = -500\nhigh_pct = 5\n')
+    result = CliRunner().invoke(app, [*args[:3], str(bad), *args[4:]])
+    assert result.exit_code == 1 and "low_pct" in result.output and "Traceback" not in result.output

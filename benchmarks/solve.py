@@ -37,8 +37,10 @@ def _scenarios(shipped: bool):
     import cge
 
     if shipped:
-        return (cge.Scenario.from_toml(ROOT / "experiments" / "termination.toml"),
-                cge.Scenario.from_toml(ROOT / "experiments" / "tariff25_retaliation.toml"))
+        return (
+            cge.Scenario.from_toml(ROOT / "experiments" / "termination.toml"),
+            cge.Scenario.from_toml(ROOT / "experiments" / "tariff25_retaliation.toml"),
+        )
     us = [{"importer": "USA", "exporter": e, "commodity": "goods", "rate_pct": 25} for e in ("MEX", "CAN")]
     back = [{"importer": i, "exporter": "USA", "commodity": "goods", "rate_pct": 25} for i in ("MEX", "CAN")]
     return cge.Scenario(name="tariff25", tariffs=us), cge.Scenario(name="tariff25_retaliation", tariffs=us + back)
@@ -57,12 +59,37 @@ def _elasticities(sam):
     return table.loc[mapping.values].set_index(mapping.index)
 
 
+LU_TIMEOUT_S = 300.0
+
+
+def _lu_worker(jac, queue) -> None:
+    from scipy.sparse.linalg import splu
+
+    t0 = time.perf_counter()
+    lu = splu(jac, permc_spec="COLAMD")
+    queue.put((time.perf_counter() - t0, int(lu.L.nnz + lu.U.nnz)))
+
+
+def _lu_seconds(jac, timeout: float) -> tuple[float | None, int | None]:
+    """Seconds of one scipy ``splu`` (COLAMD) of ``jac`` and its fill; (None, None) past ``timeout``."""
+    import multiprocessing as mp
+
+    queue = mp.Queue()
+    proc = mp.Process(target=_lu_worker, args=(jac, queue))
+    proc.start()
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        return None, None
+    return queue.get()
+
+
 def measure_one(size: str, sam_path: Path | None) -> dict:
     """Measure one size in this process (called in a fresh subprocess)."""
     t_start = time.perf_counter()
     import numpy as np
     import scipy.sparse as sp
-    from scipy.sparse.linalg import splu
 
     import cge
     from cge.calibrate import calibrate
@@ -84,9 +111,7 @@ def measure_one(size: str, sam_path: Path | None) -> dict:
     t3 = time.perf_counter()
     c = solver.compiled
     jac = sp.csc_matrix((c.eval_jacobian_values(solver.x_last, p1), (c.jac_rows, c.jac_cols)), shape=(c.m, c.n))
-    t4 = time.perf_counter()
-    lu = splu(jac, permc_spec="COLAMD")
-    lu_s = time.perf_counter() - t4
+    lu_s, lu_fill = _lu_seconds(jac, LU_TIMEOUT_S)
     p2 = solver.parameter_vector(scenario_parameters(second, model.index, model.lookup, mfn))
     t5 = time.perf_counter()
     result2 = solver.solve(p2)
@@ -96,15 +121,15 @@ def measure_one(size: str, sam_path: Path | None) -> dict:
         "size": f"{sam.sizes['region']}x{sam.sizes['commodity']} ({size})",
         "n_equations": c.m,
         "jacobian_nnz": int(len(c.jac_rows)),
-        "lu_fill_nnz": int(lu.L.nnz + lu.U.nnz),
+        "lu_fill_nnz": lu_fill,
         "build_s": round(t1 - t0, 3),
         "compile_s": round(t2 - t1, 3),
         "iterations": result.iterations,
         "homotopy_steps": result.homotopy_steps,
         "solve_s": round(solve_s, 3),
-        "lu_s": round(lu_s, 4),
-        "floor_ratio": round(solve_s / max(1, result.iterations) / lu_s, 2),
-        "cold_total_s": round(time.perf_counter() - t_start - resolve_s - lu_s, 3),
+        "lu_s": None if lu_s is None else round(lu_s, 4),
+        "floor_ratio": None if lu_s is None else round(solve_s / max(1, result.iterations) / lu_s, 2),
+        "cold_total_s": round(t3 - t_start, 3),
         "resolve_s": round(resolve_s, 3),
         "resolve_iterations": result2.iterations,
         "max_residual": float(np.float64(max(result.max_residual, result2.max_residual))),

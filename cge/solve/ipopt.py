@@ -26,12 +26,17 @@ DEFAULT_IPOPT_OPTIONS: dict[str, object] = {
     "max_iter": 200,
     "bound_relax_factor": 0.0,
     "nlp_scaling_method": "none",
-    "mu_strategy": "adaptive",
+    "mu_strategy": "monotone",
+    "mu_init": 1e-6,
+    "mumps_pivot_order": 2,
     "hessian_approximation": "limited-memory",
 }
 """Ipopt options. Tight tolerances (the system is scaled so residuals are relative), no
 acceptable-point shortcut, bounds not relaxed, L-BFGS Hessian (square systems need none;
-``hessian="exact"`` in :func:`ipopt_solve` uses the exact Hessian of the Lagrangian)."""
+``hessian="exact"`` in :func:`ipopt_solve` uses the exact Hessian of the Lagrangian).
+Measured on a 10 x 35 WIOD aggregation (benchmarks/README.md): MUMPS's approximate minimum fill
+ordering (``mumps_pivot_order=2``) factorises about 2.8x faster than the default, and a monotone
+barrier starting at ``mu_init=1e-6`` cut the iterations of a 25% tariff shock from 11 to 7."""
 
 
 @dataclass(frozen=True)

@@ -462,3 +462,17 @@ def test_rebuild_reproduces_the_shipped_sam(tmp_path):
             f"{shipped.attrs['sam_hash'][:12]}; largest absolute difference {worst:.3g})"
         )
     assert load_sam(tmp_path).attrs["sam_hash"] == shipped.attrs["sam_hash"]
+
+
+def test_tariff_table_outside_the_aggregation_is_ignored(tmp_path):
+    """A tariff table whose rows all name other sectors (e.g. the shipped table with a native WIOD
+    aggregation) gives zero tariffs with a warning instead of failing."""
+    from cge.build.mapping import Aggregation
+    from cge.build.trade import read_tariff_rates
+
+    path = tmp_path / "t.csv"
+    path.write_text("importer,exporter,sector,tariff_pct\nUSA,MEX,agri,5\n")
+    agg = Aggregation(("USA", "MEX"), ("c1",), {"USA": "USA", "MEX": "MEX"}, {"c1": "c1"}, (True,), (True,), "t")
+    rates = read_tariff_rates(path, agg)
+    assert rates.ignored_rows == 1
+    assert not rates.rate.any()

@@ -95,9 +95,9 @@ def read_tariff_rates(path: Path | None, agg: Aggregation, label: str | None = N
     frame = frame[known]
     rate = np.zeros((len(agg.sectors), len(agg.regions), len(agg.regions)))
     rate[
-        frame["sector"].map(sec).to_numpy(),
-        frame["exporter"].map(reg).to_numpy(),
-        frame["importer"].map(reg).to_numpy(),
+        frame["sector"].map(sec).to_numpy(dtype=int),
+        frame["exporter"].map(reg).to_numpy(dtype=int),
+        frame["importer"].map(reg).to_numpy(dtype=int),
     ] = frame["tariff_pct"].to_numpy() / 100.0
     own = np.arange(len(agg.regions))
     if rate[:, own, own].any():

@@ -7,12 +7,11 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from cge import __version__
-from cge.calibrate import Calibration, calibrate
+from cge.calibrate import Calibration, calibrate, load_elasticities
 from cge.dims import SCENARIO
 from cge.model import Closure, build_model
 from cge.results import extract
@@ -27,7 +26,12 @@ log = logging.getLogger(__name__)
 BASELINE = "baseline"
 
 
-def _as_scenarios(scenarios: Scenario | str | Path | Iterable) -> list[Scenario]:
+def scenario_list(scenarios: Scenario | str | Path | Iterable, include_baseline: bool = True) -> list[Scenario]:
+    """Scenario objects from objects or TOML paths; names must be unique.
+
+    With ``include_baseline`` an unshocked scenario named ``baseline`` is prepended unless one is
+    given.
+    """
     if isinstance(scenarios, (Scenario, str, Path)):
         scenarios = [scenarios]
     out = [s if isinstance(s, Scenario) else Scenario.from_toml(s) for s in scenarios]
@@ -37,32 +41,82 @@ def _as_scenarios(scenarios: Scenario | str | Path | Iterable) -> list[Scenario]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ScenarioError(f"scenario names must be unique; repeated: {duplicates}")
+    if include_baseline and BASELINE not in names:
+        out.insert(0, Scenario(name=BASELINE, description="no shock: benchmark replication"))
     return out
 
 
-def _scale_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec) -> xr.Dataset:
-    """Model measure and its change applied to the published baseline (see cge.trade_jobs)."""
+def scale_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec | None) -> xr.Dataset:
+    """Trade-supported jobs on the published baseline: ``baseline_persons × model / model(baseline)``.
+
+    Turns ``us_na_trade_jobs_total`` (the model measure, see :mod:`cge.trade_jobs`) into
+    ``us_na_trade_jobs_model`` and ``us_na_trade_jobs``. Works on any extra dimension (e.g. the
+    sweep's ``draw``: each draw's baseline is its own reference).
+    """
+    if spec is None or "us_na_trade_jobs_total" not in ds:
+        return ds
     model_jobs = ds["us_na_trade_jobs_total"]
-    base = float(model_jobs.sel({SCENARIO: BASELINE})) if BASELINE in ds[SCENARIO].values else np.nan
-    scale = spec.baseline_persons / base
     partners = "+".join(spec.partners)
     ds["us_na_trade_jobs_model"] = model_jobs.assign_attrs(
         long_name=f"{spec.home} jobs supported by trade with {partners}, model measure "
         "(export-embodied + import-using jobs)",
         units="persons",
     )
-    ds["us_na_trade_jobs"] = (model_jobs * scale).assign_attrs(
-        long_name=f"{spec.home} jobs supported by trade with {partners}, on the published baseline",
-        units="persons",
-        region=spec.home,
-        partners=partners,
-        baseline_persons=spec.baseline_persons,
-        baseline_source=spec.source,
-        model_baseline_persons=base,
-        published_over_model=scale,
-        method="published baseline x model(scenario) / model(baseline); see cge/trade_jobs.py",
-    )
+    if BASELINE not in ds[SCENARIO].values:  # nothing to scale by
+        return ds.drop_vars("us_na_trade_jobs_total")
+    base = model_jobs.sel({SCENARIO: BASELINE}, drop=True)
+    attrs = {
+        "long_name": f"{spec.home} jobs supported by trade with {partners}, on the published baseline",
+        "units": "persons",
+        "region": spec.home,
+        "partners": partners,
+        "baseline_persons": spec.baseline_persons,
+        "baseline_source": spec.source,
+        "method": "published baseline x model(scenario) / model(baseline); see cge/trade_jobs.py",
+    }
+    if base.ndim == 0:
+        attrs.update(model_baseline_persons=float(base), published_over_model=spec.baseline_persons / float(base))
+    ds["us_na_trade_jobs"] = (model_jobs * (spec.baseline_persons / base)).assign_attrs(attrs)
     return ds.drop_vars("us_na_trade_jobs_total")
+
+
+def solve_scenario(
+    solver: Solver, cal: Calibration, scenario: Scenario, mfn: pd.DataFrame | None, trade_jobs: TradeJobsSpec | None
+) -> xr.Dataset:
+    """Solve one scenario warm on a compiled solver and extract its indicators.
+
+    Returns
+    -------
+    xarray.Dataset
+        Indicators of :func:`cge.results.extract`, the model trade-jobs components (when the
+        spec applies) and the solver figures (iterations, residuals, seconds, closure).
+
+    Raises
+    ------
+    ScenarioError
+        When the scenario names a parameter entry the model does not have.
+    SolveError
+        When the solve is not accepted.
+    """
+    t0 = time.perf_counter()
+    values = scenario_parameters(scenario, solver.model.index, solver.model.lookup, mfn)
+    try:
+        p = solver.parameter_vector(values)
+    except KeyError as exc:
+        raise ScenarioError(f"scenario '{scenario.name}': {exc.args[0]}") from exc
+    result = solver.solve(p)
+    ds = extract(solver.model, cal)
+    if trade_jobs is not None and trade_jobs.applies_to(solver.model):
+        for part, value in trade_jobs_components(solver.model, trade_jobs).items():
+            ds[f"us_na_trade_jobs_{part}"] = _scalar(value, f"model trade-supported jobs: {part}", "persons")
+    ds["iterations"] = _scalar(result.iterations, "Ipopt iterations", "1")
+    ds["homotopy_steps"] = _scalar(result.homotopy_steps, "homotopy steps", "1")
+    ds["max_residual"] = _scalar(result.max_residual, "largest equation residual (relative)", "1")
+    ds["walras_residual"] = _scalar(result.walras_residual, "residual of the market dropped by Walras' law", "1")
+    ds["solve_seconds"] = _scalar(time.perf_counter() - t0, "wall time of the solve and extraction", "s")
+    ds["closure"] = _scalar(solver.model.closure.describe(), "closure", "")
+    log.info("%s: %d iterations, max residual %.2e", scenario.name, result.iterations, result.max_residual)
+    return ds
 
 
 def _scalar(value, long_name: str, units: str) -> xr.DataArray:
@@ -116,57 +170,29 @@ def run(
     SolveError
         When a scenario does not solve; never returns unaccepted numbers.
     """
-    scenario_list = _as_scenarios(scenarios)
-    if include_baseline and BASELINE not in [s.name for s in scenario_list]:
-        scenario_list.insert(0, Scenario(name=BASELINE, description="no shock: benchmark replication"))
+    scenarios = scenario_list(scenarios, include_baseline)
     if sam is None or isinstance(sam, (str, Path)):
         sam = load_sam(sam)
     if isinstance(elasticities, (str, Path)):
-        from cge.calibrate import load_elasticities
-
         elasticities = load_elasticities(elasticities)
     cal: Calibration = calibrate(sam, elasticities)
-    mfn = load_mfn() if any(s.revert_to_mfn for s in scenario_list) else None
+    mfn = load_mfn() if any(s.revert_to_mfn for s in scenarios) else None
     solvers: dict[Closure, Solver] = {}
     results = {}
-    for scenario in scenario_list:
+    for scenario in scenarios:
         closure = scenario.closure.to_closure()
-        t0 = time.perf_counter()
         if closure not in solvers:
-            model = build_model(cal, closure)
-            build_s = time.perf_counter() - t0
-            solvers[closure] = Solver(model, tol=tol, hessian=hessian)
-            solvers[closure].build_s = build_s
-        solver = solvers[closure]
-        values = scenario_parameters(scenario, solver.model.index, solver.model.lookup, mfn)
-        try:
-            p = solver.parameter_vector(values)
-        except KeyError as exc:
-            raise ScenarioError(f"scenario '{scenario.name}': {exc.args[0]}") from exc
-        result = solver.solve(p)
-        ds = extract(solver.model, cal)
-        ds["iterations"] = _scalar(result.iterations, "Ipopt iterations", "1")
-        ds["homotopy_steps"] = _scalar(result.homotopy_steps, "homotopy steps", "1")
-        ds["max_residual"] = _scalar(result.max_residual, "largest equation residual (relative)", "1")
-        ds["walras_residual"] = _scalar(result.walras_residual, "residual of the market dropped by Walras' law", "1")
-        ds["solve_seconds"] = _scalar(time.perf_counter() - t0, "wall time for this scenario", "s")
-        ds["closure"] = _scalar(closure.describe(), "closure", "")
-        if trade_jobs is not None and trade_jobs.applies_to(solver.model):
-            jobs = trade_jobs_components(solver.model, trade_jobs)
-            for part, value in jobs.items():
-                ds[f"us_na_trade_jobs_{part}"] = _scalar(value, f"model trade-supported jobs: {part}", "persons")
-        results[scenario.name] = ds
-        log.info("%s: %d iterations, max residual %.2e", scenario.name, result.iterations, result.max_residual)
+            solvers[closure] = Solver(build_model(cal, closure), tol=tol, hessian=hessian)
+        results[scenario.name] = solve_scenario(solvers[closure], cal, scenario, mfn, trade_jobs)
         if progress is not None:
             progress(scenario)
     out = xr.concat(list(results.values()), dim=pd.Index(list(results), name=SCENARIO, dtype=object), coords="minimal")
     for name, var in next(iter(results.values())).data_vars.items():
         out[name].attrs = dict(var.attrs)
-    if "us_na_trade_jobs_total" in out:
-        out = _scale_trade_jobs(out, trade_jobs)
+    out = scale_trade_jobs(out, trade_jobs)
     out.attrs.update(
         {
-            "scenarios": "[" + ",".join(s.to_json() for s in scenario_list) + "]",
+            "scenarios": "[" + ",".join(s.to_json() for s in scenarios) + "]",
             "sam_hash": cal.sam_hash,
             "sam_source": str(sam.attrs.get("title", "")),
             "cge_version": __version__,

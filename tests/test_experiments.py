@@ -89,3 +89,13 @@ def test_scenario_names_are_unique_and_clean():
     names = [cge.Scenario.from_toml(f).name for f in FILES]
     assert len(set(names)) == len(names)
     assert all(re.fullmatch(r"[a-z0-9_]+", n) for n in names)
+
+
+def test_every_result_variable_has_long_name_and_units(library):
+    for name, var in library.data_vars.items():
+        assert var.attrs.get("long_name"), name
+        assert "units" in var.attrs, name
+    for key in ("scenarios", "sam_hash", "cge_version"):
+        assert library.attrs[key], key
+    assert library["us_na_trade_jobs"].attrs["published_over_model"] > 0
+    assert set(library["exports"].coords) >= {"goods", "agrifood"}

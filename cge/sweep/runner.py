@@ -27,9 +27,10 @@ import xarray as xr
 from cge import __version__
 from cge.calibrate import SECTOR_ELASTICITIES, load_elasticities
 from cge.dims import SCENARIO
-from cge.runner import BASELINE
+from cge.runner import BASELINE, scale_trade_jobs
+from cge.runner import scenario_list as as_scenario_list
 from cge.sam import load_sam, sam_hash
-from cge.scenario import Scenario, ScenarioError
+from cge.scenario import Scenario
 from cge.shocks import load_mfn
 from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
 from cge.sweep.worker import SOLVER_FIGURES, Outcome, SharedData, Task, run_task
@@ -122,23 +123,8 @@ def _execute(client, tasks: list[Task], shared: SharedData, progress: ProgressCa
 
 
 # --------------------------------------------------------------------------- inputs
-def _as_scenarios(scenarios) -> list[Scenario]:
-    if isinstance(scenarios, (Scenario, str, Path)):
-        scenarios = [scenarios]
-    out = [s if isinstance(s, Scenario) else Scenario.from_toml(s) for s in scenarios]
-    if not out:
-        raise ScenarioError("no scenarios given")
-    names = [s.name for s in out]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise ScenarioError(f"scenario names must be unique; repeated: {repeated}")
-    return out
-
-
 def _inputs(scenarios, sam, elasticities, tol: float, hessian: str, include_baseline: bool, trade_jobs):
-    scenario_list = _as_scenarios(scenarios)
-    if include_baseline and BASELINE not in [s.name for s in scenario_list]:
-        scenario_list.insert(0, Scenario(name=BASELINE, description="no shock: benchmark replication"))
+    scenario_list = as_scenario_list(scenarios, include_baseline)
     if sam is None or isinstance(sam, (str, Path)):
         sam = load_sam(sam)
     if elasticities is None or isinstance(elasticities, (str, Path)):
@@ -151,34 +137,6 @@ def _inputs(scenarios, sam, elasticities, tol: float, hessian: str, include_base
     key = str(sam.attrs.get("sam_hash") or sam_hash(sam))
     shared = SharedData(sam=sam, sam_key=key, mfn=mfn, tol=tol, hessian=hessian, trade_jobs=trade_jobs)
     return scenario_list, shared, table
-
-
-def _scale_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec | None) -> xr.Dataset:
-    """Trade-supported jobs on the published baseline: ``baseline_persons × model / model(baseline)``.
-
-    As :func:`cge.run`, per draw (the baseline scenario of each draw is its own reference).
-    """
-    if spec is None or "us_na_trade_jobs_total" not in ds:
-        return ds
-    model_jobs = ds["us_na_trade_jobs_total"]
-    partners = "+".join(spec.partners)
-    ds["us_na_trade_jobs_model"] = model_jobs.assign_attrs(
-        long_name=f"{spec.home} jobs supported by trade with {partners}, model measure "
-        "(export-embodied + import-using jobs)",
-        units="persons",
-    )
-    if BASELINE not in ds[SCENARIO].values:  # nothing to scale by
-        return ds.drop_vars("us_na_trade_jobs_total")
-    base = model_jobs.sel({SCENARIO: BASELINE}, drop=True)
-    ds["us_na_trade_jobs"] = (model_jobs * (spec.baseline_persons / base)).assign_attrs(
-        long_name=f"{spec.home} jobs supported by trade with {partners}, on the published baseline",
-        units="persons",
-        region=spec.home,
-        baseline_persons=spec.baseline_persons,
-        baseline_source=spec.source,
-        method="published baseline x model(scenario) / model(baseline); see cge/trade_jobs.py",
-    )
-    return ds.drop_vars("us_na_trade_jobs_total")
 
 
 # --------------------------------------------------------------------------- stacking
@@ -357,7 +315,7 @@ def run_sweep(
     wall = time.perf_counter() - t0
     draws = list(range(plan.n_draws))
     per_draw, status, failures = _stack(outcomes, draws, names)
-    per_draw = _scale_trade_jobs(per_draw, trade_jobs)
+    per_draw = scale_trade_jobs(per_draw, trade_jobs)
     weights = xr.DataArray(
         plan.weights,
         dims=DRAW,
@@ -488,7 +446,7 @@ def run_many(
         lines = "; ".join(f"{f['scenario']}: {f['error']}" for f in failures)
         raise SweepError(f"{len(failures)} of {len(names)} scenarios failed: {lines}")
     stacked, status, _ = _stack([merged], [0], names)
-    out = _scale_trade_jobs(stacked, trade_jobs).isel({DRAW: 0}, drop=True)
+    out = scale_trade_jobs(stacked, trade_jobs).isel({DRAW: 0}, drop=True)
     for name in ("iterations", "homotopy_steps"):
         if name in out and not failures:
             out[name] = out[name].astype(int)

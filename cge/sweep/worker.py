@@ -29,11 +29,10 @@ import xarray as xr
 from cge.calibrate import Calibration, CalibrationError, calibrate
 from cge.dims import ACTIVITY, AGRIFOOD, COMMODITY, EXPORTER, IMPORTER, REGION
 from cge.model import Closure, build_model
-from cge.results import extract
+from cge.runner import solve_scenario
 from cge.scenario import Scenario, ScenarioError
-from cge.shocks import scenario_parameters
 from cge.solve import SolveError, Solver
-from cge.trade_jobs import TradeJobsSpec, trade_jobs_components
+from cge.trade_jobs import TradeJobsSpec
 
 log = logging.getLogger(__name__)
 
@@ -278,31 +277,16 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
             out.models_compiled += int(compiled)
             out.setup_seconds += time.perf_counter() - t_setup
             t_solve = time.perf_counter()
-            values = scenario_parameters(scenario, solver.model.index, solver.model.lookup, shared.mfn)
             try:
-                p = solver.parameter_vector(values)
-            except KeyError as exc:
-                raise ScenarioError(f"scenario '{scenario.name}': {exc.args[0]}") from exc
-            try:
-                result = solver.solve(p)
-                ds = derived_indicators(extract(solver.model, cal), cal)
-                if shared.trade_jobs is not None and shared.trade_jobs.applies_to(solver.model):
-                    for part, value in trade_jobs_components(solver.model, shared.trade_jobs).items():
-                        ds[f"us_na_trade_jobs_{part}"] = _scalar(
-                            value, f"model trade-supported jobs: {part}", "persons"
-                        )
+                solved = solve_scenario(solver, cal, scenario, shared.mfn, shared.trade_jobs)
+                ds = derived_indicators(solved.drop_vars("closure"), cal)  # numbers only: stacked on draw
+            except ScenarioError:
+                raise  # a bad scenario fails in every draw: not a draw failure
             except RECORDED_ERRORS as exc:
                 out.errors[scenario.name] = error_line(exc)
                 log.warning("draw %d, %s: %s", task.draw, scenario.name, out.errors[scenario.name])
                 continue
             elapsed = time.perf_counter() - t_solve
-            ds["iterations"] = _scalar(result.iterations, "Ipopt iterations", "1")
-            ds["homotopy_steps"] = _scalar(result.homotopy_steps, "homotopy steps", "1")
-            ds["max_residual"] = _scalar(result.max_residual, "largest equation residual (relative)", "1")
-            ds["walras_residual"] = _scalar(
-                result.walras_residual, "residual of the market dropped by Walras' law", "1"
-            )
-            ds["solve_seconds"] = _scalar(elapsed, "wall time of the solve and extraction", "s")
             out.results[scenario.name] = ds
             out.solve_seconds += elapsed
     return out

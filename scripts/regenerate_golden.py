@@ -18,8 +18,17 @@ import cge
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "library.nc"
-KEEP = ("real_gdp", "real_gdp_pct", "ev", "employment_total", "terms_of_trade_pct", "tariff_revenue",
-        "agrifood_exports", "us_na_trade_jobs", "output_pct")
+KEEP = (
+    "real_gdp",
+    "real_gdp_pct",
+    "ev",
+    "employment_total",
+    "terms_of_trade_pct",
+    "tariff_revenue",
+    "agrifood_exports",
+    "us_na_trade_jobs",
+    "output_pct",
+)
 
 
 def main() -> int:

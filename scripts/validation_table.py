@@ -22,6 +22,11 @@ def _pct(new: float, old: float) -> float:
     return 100.0 * (new / old - 1.0)
 
 
+def _us_goods_to_partners(ds: xr.Dataset) -> float:
+    flows = ds["export_volume"].where(ds["goods"], 0.0).sum("commodity")
+    return float(flows.sel(exporter="USA", importer=["MEX", "CAN"]).sum())
+
+
 def rows(ds: xr.Dataset) -> list[tuple[str, str, str]]:
     base = ds.sel(scenario="baseline")
     out = []
@@ -30,15 +35,15 @@ def rows(ds: xr.Dataset) -> list[tuple[str, str, str]]:
             continue
         s = ds.sel(scenario=name)
         us_gdp = float(s["real_gdp_pct"].sel(region="USA"))
-        region_gdp = _pct(float(s["real_gdp"].sel(region=MEMBERS).sum()), float(base["real_gdp"].sel(region=MEMBERS).sum()))
+        members = s["real_gdp"].sel(region=MEMBERS).sum()
+        region_gdp = _pct(float(members), float(base["real_gdp"].sel(region=MEMBERS).sum()))
         can_gdp = float(s["real_gdp_pct"].sel(region="CAN"))
         jobs = float(s["employment_total"].sel(region="USA") - base["employment_total"].sel(region="USA"))
-        vol = s["export_volume"].where(s["goods"], 0.0).sum("commodity").sel(exporter="USA", importer=["MEX", "CAN"]).sum()
-        vol0 = base["export_volume"].where(base["goods"], 0.0).sum("commodity").sel(exporter="USA", importer=["MEX", "CAN"]).sum()
+        exports = _pct(_us_goods_to_partners(s), _us_goods_to_partners(base))
         out.append(
             (
                 str(name),
-                f"{us_gdp:+.3f} | {region_gdp:+.3f} | {can_gdp:+.3f} | {jobs:+,.0f} | {_pct(float(vol), float(vol0)):+.1f}",
+                f"{us_gdp:+.3f} | {region_gdp:+.3f} | {can_gdp:+.3f} | {jobs:+,.0f} | {exports:+.1f}",
                 f"{float(s['us_na_trade_jobs']):,.0f}",
             )
         )
@@ -50,8 +55,10 @@ def main() -> int:
         ds = xr.open_dataset(sys.argv[1], engine="h5netcdf").load()
     else:
         ds = cge.run(sorted((ROOT / "experiments").glob("*.toml")))
-    print("| scenario | US GDP % | USA+MEX+CAN GDP % | CAN GDP % | US employment change (persons) | "
-          "US goods export volume to MEX+CAN % | US trade-supported jobs |")
+    print(
+        "| scenario | US GDP % | USA+MEX+CAN GDP % | CAN GDP % | US employment change (persons) | "
+        "US goods export volume to MEX+CAN % | US trade-supported jobs |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, cells, jobs in rows(ds):
         print(f"| {name} | {cells} | {jobs} |")

@@ -143,8 +143,11 @@ def _metadata(sam: xr.Dataset, dim: str, mapping: dict[str, str]) -> dict[str, t
 def _move_internal_trade(sam: xr.Dataset) -> xr.Dataset:
     """Turn diagonal bilateral flows into domestic use and production tax (module docstring)."""
     n_r = sam.sizes[REGION]
-    eye = xr.DataArray(np.eye(n_r, dtype=bool), dims=(EXPORTER, IMPORTER),
-                       coords={EXPORTER: sam[EXPORTER].values, IMPORTER: sam[IMPORTER].values})
+    eye = xr.DataArray(
+        np.eye(n_r, dtype=bool),
+        dims=(EXPORTER, IMPORTER),
+        coords={EXPORTER: sam[EXPORTER].values, IMPORTER: sam[IMPORTER].values},
+    )
 
     def diagonal(name: str) -> xr.DataArray:
         return sam[name].where(eye, 0.0).sum(EXPORTER).rename({IMPORTER: REGION})
@@ -170,8 +173,9 @@ def _move_internal_trade(sam: xr.Dataset) -> xr.Dataset:
     out["ptax"] = (sam["ptax"] + taxes).transpose(*sam["ptax"].dims).assign_attrs(sam["ptax"].attrs)
     for name in ("vxmd", "xtax", "vims"):
         out[name] = sam[name].where(~eye, 0.0).transpose(*sam[name].dims).assign_attrs(sam[name].attrs)
-    log.info("aggregation moved %.6g US$ million of trade inside target regions into domestic use",
-             float(internal.sum()))
+    log.info(
+        "aggregation moved %.6g US$ million of trade inside target regions into domestic use", float(internal.sum())
+    )
     return out
 
 
@@ -238,6 +242,10 @@ def aggregate_sam(
     entry = _describe(maps, given)
     out.attrs["aggregation"] = f"{previous}\n{entry}" if previous and previous != "none" else entry
     out.attrs["sam_hash"] = sam_hash(out)
-    log.info("aggregated SAM to %d regions, %d sectors, %d factors", out.sizes[REGION],
-             out.sizes[COMMODITY], out.sizes[FACTOR])
+    log.info(
+        "aggregated SAM to %d regions, %d sectors, %d factors",
+        out.sizes[REGION],
+        out.sizes[COMMODITY],
+        out.sizes[FACTOR],
+    )
     return out

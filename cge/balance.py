@@ -144,9 +144,7 @@ class BalanceReport:
             if worst is not None:
                 lines.append(f"largest relative change {worst['change_pct']:+.3g} % in {_cell_label(worst)}")
         for row in self.targets.itertuples():
-            lines.append(
-                f"target {row.name}: {row.target:.6g} (before {row.before:.6g}, achieved {row.achieved:.6g})"
-            )
+            lines.append(f"target {row.name}: {row.target:.6g} (before {row.before:.6g}, achieved {row.achieved:.6g})")
         return "\n".join(lines)
 
 
@@ -207,8 +205,9 @@ def adjustment_table(before: xr.Dataset, after: xr.Dataset) -> pd.DataFrame:
             frame[dim] = np.asarray(before[dim].values).astype(str)[hit[axis]]
         frames.append(frame)
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=float if c in ADJUSTMENT_COLUMNS[-4:] else object)
-                             for c in ADJUSTMENT_COLUMNS})
+        return pd.DataFrame(
+            {c: pd.Series(dtype=float if c in ADJUSTMENT_COLUMNS[-4:] else object) for c in ADJUSTMENT_COLUMNS}
+        )
     out = pd.concat(frames, ignore_index=True).reindex(columns=list(ADJUSTMENT_COLUMNS))
     out["change"] = out["after"] - out["before"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -250,8 +249,10 @@ def _ras_unreachable(labels: list[str], target, receipts, payments) -> list[str]
     """Accounts with a positive target but no positive cell in their row or column (or the reverse)."""
     bad = (target > 0) & ((receipts <= 0) | (payments <= 0))
     bad |= (target <= 0) & ((receipts > 0) | (payments > 0))
-    return [f"{labels[k]} (target {target[k]:.6g}, receipts {receipts[k]:.6g}, payments {payments[k]:.6g})"
-            for k in np.nonzero(bad)[0]]
+    return [
+        f"{labels[k]} (target {target[k]:.6g}, receipts {receipts[k]:.6g}, payments {payments[k]:.6g})"
+        for k in np.nonzero(bad)[0]
+    ]
 
 
 def _ras_sweeps(row, col, value, target, max_iter: int, tol: float) -> tuple[np.ndarray, int, np.ndarray]:
@@ -330,10 +331,22 @@ def ras(
     result = cells_to_sam(sam, cells, scaled)
     after = np.bincount(row, scaled, n)
     given = [labels.index(label) for label in (totals or {})]
-    table = pd.DataFrame({"name": [labels[k] for k in given], "target": target[given],
-                          "before": receipts[given], "achieved": after[given]}, columns=list(TARGET_COLUMNS))
+    table = pd.DataFrame(
+        {
+            "name": [labels[k] for k in given],
+            "target": target[given],
+            "before": receipts[given],
+            "achieved": after[given],
+        },
+        columns=list(TARGET_COLUMNS),
+    )
     report = BalanceReport(
-        "ras", sweeps, max_account_gap(sam), max_account_gap(result), adjustment_table(sam, result), table,
+        "ras",
+        sweeps,
+        max_account_gap(sam),
+        max_account_gap(result),
+        adjustment_table(sam, result),
+        table,
         f"converged: max relative gap {gap.max():.3g} <= {tol:g}",
     )
     return _finish(sam, result, report), report
@@ -363,14 +376,15 @@ def _term_cells(sam: xr.Dataset, cells: SamCells, term: Term) -> tuple[np.ndarra
         unknown = sorted(set(term.sel) - set(dims))
         if unknown:
             raise ValueError(f"'{term.variable}' has no dims {unknown} (dims {dims})")
-        flat = xr.DataArray(np.arange(np.prod(cells.shapes[part])).reshape(cells.shapes[part]), dims=dims,
-                            coords={d: sam[d].values for d in dims})
+        flat = xr.DataArray(
+            np.arange(np.prod(cells.shapes[part])).reshape(cells.shapes[part]),
+            dims=dims,
+            coords={d: sam[d].values for d in dims},
+        )
         try:
             chosen = flat.sel(dict(term.sel))
         except KeyError as err:
-            raise ValueError(
-                f"'{term.variable}' selection {dict(term.sel)} names unknown labels: {err}"
-            ) from None
+            raise ValueError(f"'{term.variable}' selection {dict(term.sel)} names unknown labels: {err}") from None
         ids.append(cells.cells_of(part).start + np.asarray(chosen.values).ravel())
     ids = np.concatenate(ids)
     return ids, np.full(len(ids), float(term.coef))
@@ -390,8 +404,9 @@ def _target_matrix(sam: xr.Dataset, cells: SamCells, targets: Sequence[Target]) 
             data.append(coef)
     if not targets:
         return sp.csr_matrix((0, len(cells.value)))
-    return sp.csr_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
-                         shape=(len(targets), len(cells.value)))
+    return sp.csr_matrix(
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(len(targets), len(cells.value))
+    )
 
 
 def _fixed_mask(sam: xr.Dataset, cells: SamCells, fixed, targeted: np.ndarray) -> np.ndarray:
@@ -439,7 +454,7 @@ def _check_target_signs(jac: sp.csr_matrix, rhs, scale, names, n_bal, tol) -> No
     """Raise for targets that nonnegative cell changes cannot reach (all coefficients one sign)."""
     bad = []
     for k in range(n_bal, jac.shape[0]):
-        coefs = jac.data[jac.indptr[k]:jac.indptr[k + 1]]
+        coefs = jac.data[jac.indptr[k] : jac.indptr[k + 1]]
         if (coefs >= 0).all() and rhs[k] < -tol * scale[k] or (coefs <= 0).all() and rhs[k] > tol * scale[k]:
             bad.append(names[k])
     if bad:
@@ -476,7 +491,7 @@ def _constraint_system(sam, cells: SamCells, targets, fixed):
     free = ~_fixed_mask(sam, cells, fixed, targeted) & in_constraint
     value = np.concatenate([np.zeros(bal.shape[0]), [float(t.value) for t in targets]])
     gross = np.asarray(abs(bal) @ cells.value).ravel() / 2.0
-    scale = np.maximum(1.0, np.concatenate([gross, np.abs(value[bal.shape[0]:])]))
+    scale = np.maximum(1.0, np.concatenate([gross, np.abs(value[bal.shape[0] :])]))
     return full, value, scale, bal_names + [t.name for t in targets], bal.shape[0], free
 
 
@@ -493,8 +508,7 @@ def _build_problem(sam, cells: SamCells, targets, fixed, tol: float) -> tuple[_P
     keep = np.nonzero(rows)[0]
     scaled = (sp.diags(1.0 / scale[keep]) @ jac[keep]).tocsr()
     weight = cells.value[free] / cells.value[free].mean() if free.any() else np.zeros(0)
-    problem = _Problem(scaled, rhs[keep] / scale[keep], [names[k] for k in keep], int((keep < n_bal).sum()),
-                       weight)
+    problem = _Problem(scaled, rhs[keep] / scale[keep], [names[k] for k in keep], int((keep < n_bal).sum()), weight)
     return problem, free
 
 
@@ -545,29 +559,44 @@ def _solve(problem: _Problem, tol: float) -> tuple[np.ndarray, int, str]:
     """Run Ipopt from the prior (``z = 1``); return ``z``, iterations and the status message."""
     n, m = len(problem.weight), len(problem.rhs)
     nlp = _CrossEntropyNLP(problem)
-    ipopt = cyipopt.Problem(n=n, m=m, problem_obj=nlp, lb=np.zeros(n), ub=np.full(n, 2e19),
-                            cl=problem.rhs, cu=problem.rhs)
-    for key, val in (("tol", tol), ("constr_viol_tol", feasibility_tol(tol)), ("print_level", 0), ("sb", "yes"),
-                     ("bound_relax_factor", 0.0), ("jac_c_constant", "yes"), ("mu_strategy", "adaptive"),
-                     ("max_iter", 3000)):
+    ipopt = cyipopt.Problem(
+        n=n, m=m, problem_obj=nlp, lb=np.zeros(n), ub=np.full(n, 2e19), cl=problem.rhs, cu=problem.rhs
+    )
+    for key, val in (
+        ("tol", tol),
+        ("constr_viol_tol", feasibility_tol(tol)),
+        ("print_level", 0),
+        ("sb", "yes"),
+        ("bound_relax_factor", 0.0),
+        ("jac_c_constant", "yes"),
+        ("mu_strategy", "adaptive"),
+        ("max_iter", 3000),
+    ):
         ipopt.add_option(key, val)
     z, info = ipopt.solve(np.ones(n))
-    return z, nlp.iterations, str(info["status_msg"].decode() if isinstance(info["status_msg"], bytes)
-                                   else info["status_msg"])
+    return (
+        z,
+        nlp.iterations,
+        str(info["status_msg"].decode() if isinstance(info["status_msg"], bytes) else info["status_msg"]),
+    )
 
 
 def _raise_infeasible(problem: _Problem, resid: np.ndarray, message: str) -> None:
     """Name the targets (else the accounts) left unmet by a failed solve."""
     bad = np.nonzero(np.abs(resid) > 1e-6)[0]
     off_targets = [problem.names[k] for k in bad if k >= problem.n_balances]
-    targets = problem.names[problem.n_balances:]
+    targets = problem.names[problem.n_balances :]
     if off_targets:
-        raise ValueError(f"cross-entropy balancing infeasible ({message}); targets not met: {off_targets} "
-                         f"(they conflict with each other, with the balances or with fixed cells; all "
-                         f"targets: {targets})")
+        raise ValueError(
+            f"cross-entropy balancing infeasible ({message}); targets not met: {off_targets} "
+            f"(they conflict with each other, with the balances or with fixed cells; all "
+            f"targets: {targets})"
+        )
     worst = [problem.names[k] for k in np.argsort(-np.abs(resid))[:5]]
-    raise ValueError(f"cross-entropy balancing infeasible ({message}); accounts not balanced: {worst}"
-                     + (f"; check targets {targets}" if targets else ""))
+    raise ValueError(
+        f"cross-entropy balancing infeasible ({message}); accounts not balanced: {worst}"
+        + (f"; check targets {targets}" if targets else "")
+    )
 
 
 def cross_entropy(
@@ -627,10 +656,22 @@ def cross_entropy(
             magnitudes[free] = cells.value[free] * z
     result = cells_to_sam(sam, cells, magnitudes)
     tmat = _target_matrix(sam, cells, targets)
-    table = pd.DataFrame({
-        "name": [t.name for t in targets], "target": [float(t.value) for t in targets],
-        "before": tmat @ cells.signed(), "achieved": tmat @ cells.signed(magnitudes),
-    }, columns=list(TARGET_COLUMNS))
-    report = BalanceReport("cross_entropy", iterations, max_account_gap(sam), max_account_gap(result),
-                           adjustment_table(sam, result), table, message)
+    table = pd.DataFrame(
+        {
+            "name": [t.name for t in targets],
+            "target": [float(t.value) for t in targets],
+            "before": tmat @ cells.signed(),
+            "achieved": tmat @ cells.signed(magnitudes),
+        },
+        columns=list(TARGET_COLUMNS),
+    )
+    report = BalanceReport(
+        "cross_entropy",
+        iterations,
+        max_account_gap(sam),
+        max_account_gap(result),
+        adjustment_table(sam, result),
+        table,
+        message,
+    )
     return _finish(sam, result, report), report

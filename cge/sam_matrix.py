@@ -53,8 +53,14 @@ CELL_VARIABLES = ("vdfm", "vifm", "vdfd", "vifd", "vfm", "ptax", "vxmd", "xtax",
 """SAM flows that make up the cells; ``tariff`` is ``vims - vxmd - xtax`` [US$ million]."""
 
 ACCOUNT_KINDS = (
-    "activity", "import", "factor", "regional_household", "private_household", "government",
-    "savings_investment", "world_capital",
+    "activity",
+    "import",
+    "factor",
+    "regional_household",
+    "private_household",
+    "government",
+    "savings_investment",
+    "world_capital",
 )
 AGENT_ACCOUNT = {HOUSEHOLD: "private_household", GOVERNMENT: "government", INVESTMENT: "savings_investment"}
 
@@ -221,7 +227,8 @@ def sam_cells(sam: xr.Dataset) -> SamCells:
         Cells with their accounts, magnitudes and signs.
     """
     idx = AccountIndex(
-        tuple(map(str, sam[REGION].values)), tuple(map(str, sam[COMMODITY].values)),
+        tuple(map(str, sam[REGION].values)),
+        tuple(map(str, sam[COMMODITY].values)),
         tuple(map(str, sam[FACTOR].values)),
     )
     agents = list(map(str, sam[AGENT].values))
@@ -377,7 +384,8 @@ def account_matrix(sam: xr.Dataset) -> pd.DataFrame:
     irow, icol, ival = implied_cells(cells)
     n = cells.index.size
     mat = np.zeros((n, n))
-    np.add.at(mat, (np.concatenate([cells.row, irow]), np.concatenate([cells.col, icol])),
-              np.concatenate([cells.value, ival]))
+    np.add.at(
+        mat, (np.concatenate([cells.row, irow]), np.concatenate([cells.col, icol])), np.concatenate([cells.value, ival])
+    )
     labels = cells.index.labels()
     return pd.DataFrame(mat, index=labels, columns=labels)

@@ -202,8 +202,17 @@ def random_balanced_sam(
     employment = vfm[0] * rng.uniform(5.0, 30.0, (n_c, n_r))
 
     arrays = {
-        "vdfm": vdfm, "vifm": vifm, "vdfd": vdfd, "vifd": vifd, "vfm": vfm, "ptax": ptax,
-        "vxmd": vxmd, "xtax": xtax, "vims": vims, "savings": np.zeros(n_r), "employment": employment,
+        "vdfm": vdfm,
+        "vifm": vifm,
+        "vdfd": vdfd,
+        "vifd": vifd,
+        "vfm": vfm,
+        "ptax": ptax,
+        "vxmd": vxmd,
+        "xtax": xtax,
+        "vims": vims,
+        "savings": np.zeros(n_r),
+        "employment": employment,
     }
     sam = _dataset(arrays, n_r, n_c, n_f, seed)
     fd = final_demand(sam)

@@ -28,8 +28,7 @@ def test_four_regions_to_two_balances_and_keeps_world_totals(sam4):
     assert list(agg[REGION].values) == ["north", "south"]
     assert list(agg[COMMODITY].values) == ["agrifood", "goods", "services"]
     np.testing.assert_allclose(float(agg["vfm"].sum()), float(sam4["vfm"].sum()), rtol=1e-12)
-    np.testing.assert_allclose(final_demand(agg).sum(REGION).values, final_demand(sam4).sum(REGION).values,
-                               rtol=1e-12)
+    np.testing.assert_allclose(final_demand(agg).sum(REGION).values, final_demand(sam4).sum(REGION).values, rtol=1e-12)
     income = float(regional_income(sam4).sum())
     np.testing.assert_allclose(float(regional_income(agg).sum()), income, rtol=1e-12)
     np.testing.assert_allclose(float(agg["employment"].sum()), float(sam4["employment"].sum()), rtol=1e-12)
@@ -41,12 +40,17 @@ def test_each_target_region_is_the_sum_of_its_sources(sam4):
     for target in ("north", "south"):
         sources = list(by_target[by_target == target].index)
         for name in ("savings",):
-            np.testing.assert_allclose(float(agg[name].sel({REGION: target})),
-                                       float(sam4[name].sel({REGION: sources}).sum()), rtol=1e-12)
-        np.testing.assert_allclose(float(regional_income(agg).sel({REGION: target})),
-                                   float(regional_income(sam4).sel({REGION: sources}).sum()), rtol=1e-12)
-        np.testing.assert_allclose(agg["vfm"].sel({REGION: target}).values,
-                                   sam4["vfm"].sel({REGION: sources}).sum(REGION).values, rtol=1e-12)
+            np.testing.assert_allclose(
+                float(agg[name].sel({REGION: target})), float(sam4[name].sel({REGION: sources}).sum()), rtol=1e-12
+            )
+        np.testing.assert_allclose(
+            float(regional_income(agg).sel({REGION: target})),
+            float(regional_income(sam4).sel({REGION: sources}).sum()),
+            rtol=1e-12,
+        )
+        np.testing.assert_allclose(
+            agg["vfm"].sel({REGION: target}).values, sam4["vfm"].sel({REGION: sources}).sum(REGION).values, rtol=1e-12
+        )
 
 
 def test_internal_trade_becomes_domestic_use_and_production_tax(sam4):
@@ -61,8 +65,7 @@ def test_internal_trade_becomes_domestic_use_and_production_tax(sam4):
         # every user pays what its sources paid: domestic + imported use is a plain sum
         for dom, imp in (("vdfm", "vifm"), ("vdfd", "vifd")):
             sources = (sam4[dom] + sam4[imp]).sel({REGION: src}).sum(REGION)
-            np.testing.assert_allclose((agg[dom] + agg[imp]).sel({REGION: target}).values, sources.values,
-                                       rtol=1e-12)
+            np.testing.assert_allclose((agg[dom] + agg[imp]).sel({REGION: target}).values, sources.values, rtol=1e-12)
         # imports fall by the internal flows at importer prices
         moved = sam4["vims"].sel(inside).sum((EXPORTER, IMPORTER))
         before = (sam4["vifm"].sum(ACTIVITY) + sam4["vifd"].sum(AGENT)).sel({REGION: src}).sum(REGION)
@@ -133,7 +136,8 @@ def test_attrs_record_the_aggregation(sam4):
     lines = twice.attrs["aggregation"].splitlines()
     assert len(lines) == 2
     assert json.loads(lines[0].removeprefix("aggregate_sam ")) == {
-        COMMODITY: {"agrifood": ["c1"], "goods": ["c2", "c3"], "services": ["c4", "c5"]}}
+        COMMODITY: {"agrifood": ["c1"], "goods": ["c2", "c3"], "services": ["c4", "c5"]}
+    }
     assert json.loads(lines[1].removeprefix("aggregate_sam "))[REGION]["north"] == ["r1", "r3"]
     assert twice.attrs["sam_hash"] == sam_hash(twice)
     assert FACTOR in twice.dims

@@ -25,10 +25,16 @@ def prior():
 
 def gdp_target(region: str, value: float) -> Target:
     """GDP at market prices by income: factor payments + ptax + tariffs + export taxes."""
-    return Target(f"GDP {region}", (
-        Term("vfm", {REGION: region}), Term("ptax", {REGION: region}),
-        Term("tariff", {IMPORTER: region}), Term("xtax", {EXPORTER: region}),
-    ), value)
+    return Target(
+        f"GDP {region}",
+        (
+            Term("vfm", {REGION: region}),
+            Term("ptax", {REGION: region}),
+            Term("tariff", {IMPORTER: region}),
+            Term("xtax", {EXPORTER: region}),
+        ),
+        value,
+    )
 
 
 def assert_zero_cells_stay_zero_and_signs_kept(before, after):
@@ -155,8 +161,14 @@ def test_cross_entropy_is_closer_to_the_prior_than_ras(prior):
 def test_cross_entropy_hits_targets_and_respects_fixed(prior):
     targets = [
         gdp_target("r1", 1.05 * _gdp(prior, "r1")),
-        Target("US household c2", (Term("vdfd", {COMMODITY: "c2", AGENT: "household", REGION: "r1"}),
-                                   Term("vifd", {COMMODITY: "c2", AGENT: "household", REGION: "r1"})), 80.0),
+        Target(
+            "US household c2",
+            (
+                Term("vdfd", {COMMODITY: "c2", AGENT: "household", REGION: "r1"}),
+                Term("vifd", {COMMODITY: "c2", AGENT: "household", REGION: "r1"}),
+            ),
+            80.0,
+        ),
         Target("imports r3 at importer prices", (Term("vims", {IMPORTER: "r3"}),), 120.0),
     ]
     fixed = [("vfm", {"factor": "labour", REGION: "r2"}), ("savings", {REGION: ["r1", "r3"]})]
@@ -165,10 +177,12 @@ def test_cross_entropy_hits_targets_and_respects_fixed(prior):
     np.testing.assert_allclose(report.targets["achieved"], [t.value for t in targets], rtol=1e-8)
     np.testing.assert_allclose(_gdp(balanced, "r1"), targets[0].value, rtol=1e-8)
     np.testing.assert_allclose(float(balanced["vims"].sel({IMPORTER: "r3"}).sum()), 120.0, rtol=1e-8)
-    assert np.array_equal(balanced["vfm"].sel(factor="labour", region="r2").values,
-                          prior["vfm"].sel(factor="labour", region="r2").values)
-    assert np.array_equal(balanced["savings"].sel(region=["r1", "r3"]).values,
-                          prior["savings"].sel(region=["r1", "r3"]).values)
+    assert np.array_equal(
+        balanced["vfm"].sel(factor="labour", region="r2").values, prior["vfm"].sel(factor="labour", region="r2").values
+    )
+    assert np.array_equal(
+        balanced["savings"].sel(region=["r1", "r3"]).values, prior["savings"].sel(region=["r1", "r3"]).values
+    )
     assert_zero_cells_stay_zero_and_signs_kept(prior, balanced)
     # ptax of r1 is targeted (through GDP) so it moves; ptax elsewhere stays
     assert not np.array_equal(balanced["ptax"].sel(region="r1").values, prior["ptax"].sel(region="r1").values)
@@ -178,8 +192,12 @@ def test_cross_entropy_hits_targets_and_respects_fixed(prior):
 def _gdp(sam, region):
     from cge.sam import tariff_revenue
 
-    return float(sam["vfm"].sel(region=region).sum() + sam["ptax"].sel(region=region).sum()
-                 + tariff_revenue(sam).sel(importer=region).sum() + sam["xtax"].sel(exporter=region).sum())
+    return float(
+        sam["vfm"].sel(region=region).sum()
+        + sam["ptax"].sel(region=region).sum()
+        + tariff_revenue(sam).sel(importer=region).sum()
+        + sam["xtax"].sel(exporter=region).sum()
+    )
 
 
 def test_target_on_zero_cells_raises(prior):
@@ -204,8 +222,7 @@ def test_contradictory_targets_raise(prior):
 def test_targets_infeasible_with_nonnegativity_raise(prior):
     whole = {COMMODITY: "c1", REGION: "r2"}
     part = {COMMODITY: "c1", "activity": "c1", REGION: "r2"}
-    targets = [Target("all c1 use", (Term("vdfm", whole),), 10.0),
-               Target("c1 in c1", (Term("vdfm", part),), 30.0)]
+    targets = [Target("all c1 use", (Term("vdfm", whole),), 10.0), Target("c1 in c1", (Term("vdfm", part),), 30.0)]
     with pytest.raises(ValueError, match="infeasible.*(all c1 use|c1 in c1)"):
         cross_entropy(prior, targets=targets)
 

@@ -75,9 +75,7 @@ def write_fixture(root: Path) -> tuple[Path, Path]:
         for a, i, b, j in np.ndindex(z.shape)
         if z[a, i, b, j] != 0
     ]
-    frame = pd.DataFrame(
-        rows, columns=["from_country", "from_industry", "to_country", "to_industry", "value_musd"]
-    )
+    frame = pd.DataFrame(rows, columns=["from_country", "from_industry", "to_country", "to_industry", "value_musd"])
     with gzip.open(data / "wiod2013" / "wiot2011_intermediate.csv.gz", "wt") as handle:
         frame.to_csv(handle, index=False)
     rows = [
@@ -85,9 +83,7 @@ def write_fixture(root: Path) -> tuple[Path, Path]:
         for a, i, b, k in np.ndindex(f.shape)
         if f[a, i, b, k] != 0
     ]
-    frame = pd.DataFrame(
-        rows, columns=["from_country", "from_industry", "to_country", "category", "value_musd"]
-    )
+    frame = pd.DataFrame(rows, columns=["from_country", "from_industry", "to_country", "category", "value_musd"])
     with gzip.open(data / "wiod2013" / "wiot2011_final.csv.gz", "wt") as handle:
         frame.to_csv(handle, index=False)
     output = z.sum((2, 3)) + f.sum((2, 3)) + np.array([[1.0, -1.0, 0.0, 2.0]])  # rounding noise
@@ -161,9 +157,9 @@ def write_fixture(root: Path) -> tuple[Path, Path]:
     pd.DataFrame({"wiod_region": ["AAA", "BBB", "RoW"], "ilo_area": ["Alpha", "Beta", "*"]}).to_csv(
         cal / "employment" / "wiod41_to_ilo.csv", index=False
     )
-    pd.DataFrame(
-        {"wiod_code": INDUSTRIES, "ilo_sector": ["agriculture", "industry", "services", "services"]}
-    ).to_csv(cal / "employment" / "wiod35_to_ilo_broad.csv", index=False)
+    pd.DataFrame({"wiod_code": INDUSTRIES, "ilo_sector": ["agriculture", "industry", "services", "services"]}).to_csv(
+        cal / "employment" / "wiod35_to_ilo_broad.csv", index=False
+    )
 
     pd.DataFrame(
         {
@@ -245,9 +241,9 @@ def write_controls(data: Path, cal: Path) -> dict[str, float]:
         ("employment", "BBB", "", 12.0, "million persons", "2024", "test", "official"),
         ("mfn_simple_avg_applied", "AAA", "", 3.0, "percent", "2022", "test", "official"),
     ]
-    pd.DataFrame(
-        rows, columns=["figure", "region", "partner", "value", "unit", "year", "source", "quality"]
-    ).to_csv(data / "macro" / "controls.csv", index=False)
+    pd.DataFrame(rows, columns=["figure", "region", "partner", "value", "unit", "year", "source", "quality"]).to_csv(
+        data / "macro" / "controls.csv", index=False
+    )
     return targets
 
 
@@ -393,9 +389,7 @@ def test_control_roles(built, fixture_dirs):
 def test_missing_tariff_file_gives_zero_tariffs(fixture_dirs, tmp_path, caplog):
     data, cal, _ = fixture_dirs
     with caplog.at_level(logging.WARNING, logger="cge.build.trade"):
-        result = run_build(
-            data, base_year_update=False, calibration_dir=cal, tariff_file=tmp_path / "none.csv"
-        )
+        result = run_build(data, base_year_update=False, calibration_dir=cal, tariff_file=tmp_path / "none.csv")
     assert float(tariff_revenue(result.sam).sum()) == 0.0
     assert "zero tariffs" in caplog.text
 

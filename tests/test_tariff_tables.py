@@ -67,9 +67,9 @@ def _write_fixture(root: Path, extra_sector: str | None = None) -> tuple[Path, P
         if i != e
         for c in range(1, 18)
     ]
-    pd.DataFrame(
-        inter, columns=["from_country", "from_industry", "to_country", "to_industry", "value_musd"]
-    ).to_csv(data / "wiod2013" / "wiot2011_intermediate.csv.gz", index=False)
+    pd.DataFrame(inter, columns=["from_country", "from_industry", "to_country", "to_industry", "value_musd"]).to_csv(
+        data / "wiod2013" / "wiot2011_intermediate.csv.gz", index=False
+    )
     pd.DataFrame(
         [("USA", "c1", "USA", "household", 1.0)],
         columns=["from_country", "from_industry", "to_country", "category", "value_musd"],
@@ -183,9 +183,7 @@ def test_rescaled_to_mfn_average(tables):
         ]
         assert on_row["tariff_pct"].mean() == pytest.approx(target, rel=1e-9)
     for importer, target in (("USA", 3.3), ("CAN", 3.8)):
-        assert mfn[(mfn["importer"] == importer) & mfn["sector"].isin(goods)][
-            "mfn_pct"
-        ].mean() == pytest.approx(target)
+        assert mfn[(mfn["importer"] == importer) & mfn["sector"].isin(goods)]["mfn_pct"].mean() == pytest.approx(target)
     mex = mfn[mfn["importer"] == "MEX"].set_index("sector")["mfn_pct"]
     assert mex["textiles"] == pytest.approx(21.4)
     assert mex["food"] == pytest.approx((22.1 + 30.0 + 15.5) / 3)
@@ -205,13 +203,9 @@ def test_trade_weighting_of_row(tables):
     """ROW (JPN + WIOD RoW) has no MFN control, so its rate on USA is the plain weighted 2005 rate."""
     applied = tables[0]["baseline_applied"].set_index(["importer", "exporter", "sector"])["tariff_pct"]
     w_jpn, w_row = IMPORT_SIZE["JPN"], IMPORT_SIZE["RoW"]
-    expected = (w_jpn * _rate("JPN", "USA", 0) + w_row * _rate("ROW", "USA", 0)) / (
-        w_jpn + w_row
-    )  # Agriculture
+    expected = (w_jpn * _rate("JPN", "USA", 0) + w_row * _rate("ROW", "USA", 0)) / (w_jpn + w_row)  # Agriculture
     assert applied[("ROW", "USA", "agri")] == pytest.approx(expected)
-    assert applied[("ROW", "USA", "agri")] != pytest.approx(
-        np.mean([_rate("JPN", "USA", 0), _rate("ROW", "USA", 0)])
-    )
+    assert applied[("ROW", "USA", "agri")] != pytest.approx(np.mean([_rate("JPN", "USA", 0), _rate("ROW", "USA", 0)]))
 
 
 def test_measure_weights(tables):
@@ -220,9 +214,7 @@ def test_measure_weights(tables):
     # fixture: USA imports the same amount of each industry from CAN, so metals (c12) is 1/16 of the
     # goods industries c1-c16, scaled to the 2024 control of US$1.0 bn
     assert w.loc[("section232_steel_aluminum", "CAN"), "sector_imports_musd"] == pytest.approx(1000.0 / 16)
-    assert w.loc[("section232_steel_aluminum", "CAN"), "share_of_sector_imports"] == pytest.approx(
-        10.0 / (1000.0 / 16)
-    )
+    assert w.loc[("section232_steel_aluminum", "CAN"), "share_of_sector_imports"] == pytest.approx(10.0 / (1000.0 / 16))
 
 
 def test_supply_management_alternative(tables):

@@ -160,9 +160,7 @@ def _describe(row: pd.Series) -> str:
     )
 
 
-def build_measures(
-    frame: pd.DataFrame, agg: Aggregation, base_year: int, target_year: int, path: Path
-) -> ControlSet:
+def build_measures(frame: pd.DataFrame, agg: Aggregation, base_year: int, target_year: int, path: Path) -> ControlSet:
     """Turn the rows of ``controls.csv`` into measures for the aggregation.
 
     Parameters

@@ -69,9 +69,7 @@ def _ilo_by_wiod_region(
     missing = sorted(set(countries) - set(conc["wiod_region"]))
     if missing:
         raise BuildInputError(f"{conc_path}: WIOD regions {missing} have no row")
-    ilo = read_csv_checked(
-        files.ilo, ["area", "year", *BROAD_SECTORS], ["year", *BROAD_SECTORS], dtype_str=["area"]
-    )
+    ilo = read_csv_checked(files.ilo, ["area", "year", *BROAD_SECTORS], ["year", *BROAD_SECTORS], dtype_str=["area"])
     listed = [a for a in conc["ilo_area"] if a != REST]
     needed = listed + ([ILO_WORLD] if (conc["ilo_area"] == REST).any() else [])
     absent = sorted(set(needed) - set(ilo["area"]))
@@ -96,18 +94,13 @@ def _ilo_by_wiod_region(
     return out, chosen
 
 
-def _employment_controls(
-    frame: pd.DataFrame, regions: tuple[str, ...], year: int
-) -> dict[str, tuple[float, str]]:
-    rows = frame[
-        (frame["figure"] == "employment") & (frame["year"] == str(year)) & frame["region"].isin(regions)
-    ]
+def _employment_controls(frame: pd.DataFrame, regions: tuple[str, ...], year: int) -> dict[str, tuple[float, str]]:
+    rows = frame[(frame["figure"] == "employment") & (frame["year"] == str(year)) & frame["region"].isin(regions)]
     out = {}
     for _, row in rows.iterrows():
         if row["unit"] != "million persons":
             raise BuildInputError(
-                f"controls.csv: employment {row['region']} has unit {row['unit']!r}, "
-                f"expected 'million persons'"
+                f"controls.csv: employment {row['region']} has unit {row['unit']!r}, expected 'million persons'"
             )
         out[row["region"]] = (float(row["value"]) * MILLION, f"{row['source']} [{row['quality']}]")
     return out
@@ -166,9 +159,7 @@ def employment_satellite(
         persons[c] = (ilo.loc[country].to_numpy() * THOUSAND) @ weight
         lost = [b for b, w, e in zip(BROAD_SECTORS, within, ilo.loc[country]) if w <= 0 < e]
         if lost:
-            log.warning(
-                "%s: ILO employment in %s has no labour payments to spread over; dropped", country, lost
-            )
+            log.warning("%s: ILO employment in %s has no labour payments to spread over; dropped", country, lost)
     rm = agg.region_matrix(list(table.countries))
     sm = agg.sector_matrix(list(table.industries))
     model = rm.T @ persons @ sm  # (region, sector)
@@ -185,8 +176,7 @@ def employment_satellite(
             before = model[r].sum()
             model[r] *= target / before
             source[region] = (
-                f"{base}; scaled to {year} total {target / MILLION:.3f} million ({text}), "
-                f"factor {target / before:.3f}"
+                f"{base}; scaled to {year} total {target / MILLION:.3f} million ({text}), factor {target / before:.3f}"
             )
         else:
             source[region] = f"{base}; not scaled (no {year} total in controls.csv)"

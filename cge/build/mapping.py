@@ -71,9 +71,7 @@ class Aggregation:
         return [w for w, r in self.region_of.items() if r == region]
 
 
-def _matrix(
-    codes: list[str], mapping: dict[str, str], labels: tuple[str, ...], what: str, file: str
-) -> np.ndarray:
+def _matrix(codes: list[str], mapping: dict[str, str], labels: tuple[str, ...], what: str, file: str) -> np.ndarray:
     missing = [c for c in codes if c not in mapping]
     if missing:
         raise BuildInputError(f"{file}: WIOD {what}(s) {missing} have no row in the mapping")
@@ -89,9 +87,7 @@ def _as_bool(series: pd.Series, path: Path, column: str) -> pd.Series:
     bad = ~text.isin(_TRUE | _FALSE)
     if bad.any():
         row = int(bad.idxmax())
-        raise BuildInputError(
-            f"{path}: column '{column}' row {row + 2} is not a boolean: {series.iloc[row]!r}"
-        )
+        raise BuildInputError(f"{path}: column '{column}' row {row + 2} is not a boolean: {series.iloc[row]!r}")
     return text.isin(_TRUE)
 
 
@@ -136,9 +132,7 @@ def read_aggregation(mapping_dir: str | Path) -> Aggregation:
     flags = sec.groupby("sector")[["goods", "agrifood"]].nunique()
     inconsistent = flags.index[(flags > 1).any(axis=1)].tolist()
     if inconsistent:
-        raise BuildInputError(
-            f"{spath}: sector(s) {inconsistent} have rows with different goods/agrifood flags"
-        )
+        raise BuildInputError(f"{spath}: sector(s) {inconsistent} have rows with different goods/agrifood flags")
     first = sec.groupby("sector")[["goods", "agrifood"]].first()
     regions = _ordered(reg, "region")
     description = (

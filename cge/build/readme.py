@@ -46,9 +46,7 @@ def md_table(frame: pd.DataFrame, floatfmt: str = "{:,.1f}", index: bool = True)
     cols = [str(c) for c in frame.columns]
     lines = [
         "| " + " | ".join(cols) + " |",
-        "|"
-        + "|".join("---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns)
-        + "|",
+        "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns) + "|",
     ]
     for row in frame.itertuples(index=False):
         cells = []
@@ -181,10 +179,7 @@ def _largest_changes(result: BuildResult, n: int = 12) -> pd.DataFrame:
     adj = adj.assign(
         cell=adj.apply(
             lambda r: (
-                r["variable"]
-                + "["
-                + ", ".join(str(r[c]) for c in coords if r[c] is not None and r[c] == r[c])
-                + "]"
+                r["variable"] + "[" + ", ".join(str(r[c]) for c in coords if r[c] is not None and r[c] == r[c]) + "]"
             ),
             axis=1,
         )

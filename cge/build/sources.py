@@ -118,8 +118,6 @@ def read_csv_checked(
         bad = values.isna() & frame[col].notna()
         if bad.any():
             row = int(bad.idxmax())
-            raise BuildInputError(
-                f"{path}: column '{col}' row {row + 2} is not a number: {frame[col].iloc[row]!r}"
-            )
+            raise BuildInputError(f"{path}: column '{col}' row {row + 2} is not a number: {frame[col].iloc[row]!r}")
         frame[col] = values.astype(float)
     return frame

@@ -201,17 +201,15 @@ def wiod_bilateral_imports(intermediate: pd.DataFrame, final: pd.DataFrame) -> p
     DataFrame
         ``importer, exporter, wiod_code, value_musd`` [US$ million, 2011, basic prices].
     """
-    _require_columns(
-        intermediate, ["from_country", "from_industry", "to_country", "value_musd"], "WIOD intermediate"
-    )
+    _require_columns(intermediate, ["from_country", "from_industry", "to_country", "value_musd"], "WIOD intermediate")
     _require_columns(final, ["from_country", "from_industry", "to_country", "value_musd"], "WIOD final")
     keys = ["from_country", "from_industry", "to_country"]
     both = pd.concat([intermediate[keys + ["value_musd"]], final[keys + ["value_musd"]]])
     both = both[both["from_country"] != both["to_country"]]
     flows = both.groupby(keys, as_index=False)["value_musd"].sum()
-    return flows.rename(
-        columns={"from_country": "exporter", "from_industry": "wiod_code", "to_country": "importer"}
-    )[["importer", "exporter", "wiod_code", "value_musd"]]
+    return flows.rename(columns={"from_country": "exporter", "from_industry": "wiod_code", "to_country": "importer"})[
+        ["importer", "exporter", "wiod_code", "value_musd"]
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,11 +291,7 @@ def aggregate_pattern(
 
     grid["wt"] = grid["weight"] * grid["tariff_pct"]
     cols = ["importer", "exporter", "sector"]
-    agg = (
-        grid.groupby(cols)
-        .agg(wt=("wt", "sum"), w=("weight", "sum"), mean=("tariff_pct", "mean"))
-        .reset_index()
-    )
+    agg = grid.groupby(cols).agg(wt=("wt", "sum"), w=("weight", "sum"), mean=("tariff_pct", "mean")).reset_index()
     weighted = agg["w"] > 0
     agg["tariff_pct"] = np.where(weighted, agg["wt"] / agg["w"].where(weighted, 1.0), agg["mean"])
     agg["weighting"] = np.where(weighted, "WIOD-2011 trade-weighted", "simple mean (no WIOD trade)")
@@ -337,9 +331,7 @@ def _solve_scale(target: float, fixed: pd.Series, free: pd.Series) -> float:
         raise BuildInputError(f"cannot rescale to {target}: the free sectors' 2005 rates are all zero")
     k = (target * n - fixed.sum()) / free.sum()
     if k <= 0:
-        raise BuildInputError(
-            f"cannot rescale to {target}: fixed sectors {fixed.to_dict()} already exceed it"
-        )
+        raise BuildInputError(f"cannot rescale to {target}: fixed sectors {fixed.to_dict()} already exceed it")
     return float(k)
 
 
@@ -418,9 +410,7 @@ def mfn_schedules(
             sectors = [s.strip() for s in str(p.sectors).split(";") if s.strip()]
             unknown = sorted(set(sectors) - set(goods))
             if unknown:
-                raise BuildInputError(
-                    f"{SUPPLEMENTARY_TARGETS_FILE}: unknown sector(s) {unknown} for {p.figure}"
-                )
+                raise BuildInputError(f"{SUPPLEMENTARY_TARGETS_FILE}: unknown sector(s) {unknown} for {p.figure}")
             fixed = mfn[sectors].dropna()
             free = [s for s in sectors if s not in fixed.index]
             k = _solve_scale(float(p.value), fixed, pat[free])
@@ -530,9 +520,7 @@ def baseline_applied(
     )
 
 
-def supply_management_alternative(
-    schedules: pd.DataFrame, controls: pd.DataFrame, spec: pd.DataFrame
-) -> pd.DataFrame:
+def supply_management_alternative(schedules: pd.DataFrame, controls: pd.DataFrame, spec: pd.DataFrame) -> pd.DataFrame:
     """Alternative MFN rates with over-quota tariffs applied to a share of a sector's trade.
 
     rate_alt = (1 − s) · rate_default + s · mean(over-quota rates), where s is the assumed
@@ -717,9 +705,7 @@ def _default_calibration_dir() -> Path:
     return CALIBRATION_DIR
 
 
-def build_tariff_tables(
-    data_dir: Path, out_dir: Path, calibration_dir: Path | None = None
-) -> dict[str, pd.DataFrame]:
+def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | None = None) -> dict[str, pd.DataFrame]:
     """Read the raw tariff, trade and control data and write the tariff tables.
 
     Parameters
@@ -783,9 +769,7 @@ def build_tariff_tables(
     goods = [s for s in sectors if goods_flag[s]]
     bad = sorted(set(wits_map["sector"]) - set(goods))
     if bad:
-        raise BuildInputError(
-            f"{SECTORS_WITS_FILE}: sector(s) {bad} are not goods sectors of {SECTORS_WIOD_FILE}"
-        )
+        raise BuildInputError(f"{SECTORS_WITS_FILE}: sector(s) {bad} are not goods sectors of {SECTORS_WIOD_FILE}")
     unreached = sorted(set(goods) - set(wits_map["sector"]))
     if unreached:
         raise BuildInputError(f"{SECTORS_WITS_FILE}: goods sector(s) {unreached} get no WITS sector")

@@ -49,9 +49,7 @@ def region_growth(sam: xr.Dataset, controls: ControlSet) -> dict[str, float]:
 
 def scale_prior(sam: xr.Dataset, growth: dict[str, float]) -> xr.Dataset:
     """Scale domestic flows by ``g[r]`` and bilateral flows by ``sqrt(g[s] g[r])`` [US$ million]."""
-    g = xr.DataArray(
-        [growth[str(r)] for r in sam[REGION].values], dims=REGION, coords={REGION: sam[REGION].values}
-    )
+    g = xr.DataArray([growth[str(r)] for r in sam[REGION].values], dims=REGION, coords={REGION: sam[REGION].values})
     gs = g.rename({REGION: EXPORTER})
     gr = g.rename({REGION: IMPORTER})
     out = sam.copy()
@@ -86,9 +84,7 @@ def tariff_rate_targets(sam: xr.Dataset) -> list[Target]:
     return targets
 
 
-def trade_balance_targets(
-    sam: xr.Dataset, growth: dict[str, float], skip: set[str] = frozenset()
-) -> list[Target]:
+def trade_balance_targets(sam: xr.Dataset, growth: dict[str, float], skip: set[str] = frozenset()) -> list[Target]:
     """Targets keeping each region's trade balance at its base-year share of GDP.
 
     Left out: the largest region by base-year GDP (world exports equal world imports, so its
@@ -106,8 +102,7 @@ def trade_balance_targets(
             continue
         others = [o for o in regions if o != r]
         terms = fob_terms(list(map(str, sam[COMMODITY].values)), [r], others) + tuple(
-            Term(t.variable, t.sel, -1.0)
-            for t in fob_terms(list(map(str, sam[COMMODITY].values)), others, [r])
+            Term(t.variable, t.sel, -1.0) for t in fob_terms(list(map(str, sam[COMMODITY].values)), others, [r])
         )
         value = float(balance.sel({REGION: r})) * growth[r]
         targets.append(Target(f"trade_balance[{r}]", terms, value))

@@ -155,8 +155,7 @@ def read_wiod(files: SourceFiles) -> WiodTable:
     unknown = sorted(set(f["category"]) - set(FINAL_CATEGORIES))
     if unknown:
         raise BuildInputError(
-            f"{files.wiod_final}: column 'category' has unknown value(s) {unknown}; "
-            f"expected {sorted(FINAL_CATEGORIES)}"
+            f"{files.wiod_final}: column 'category' has unknown value(s) {unknown}; expected {sorted(FINAL_CATEGORIES)}"
         )
     agent = f["category"].map({c: AGENTS.index(a) for c, a in FINAL_CATEGORIES.items()})
     final = np.zeros((len(countries), len(industries), len(countries), len(AGENTS)))

@@ -115,12 +115,15 @@ def build_sam_cmd(
     data_dir: Path = typer.Option(Path("../shared/data"), help="directory of the raw public sources"),
     out: Path = typer.Option(Path("sam"), help="output directory for the SAM"),
     mapping_dir: Path | None = typer.Option(None, help="directory with the region/sector mapping CSVs"),
+    calibration_dir: Path | None = typer.Option(
+        None, help="directory with value_added/, employment/, tariffs/ (default: the shipped calibration/)"
+    ),
 ) -> None:
     """Build the SAM from the raw sources (WIOD, SEA, PWT, ILO, tariffs, controls)."""
     from cge.build import build_sam
 
     try:
-        sam = build_sam(data_dir, out, mapping_dir)
+        sam = build_sam(data_dir, out, mapping_dir, calibration_dir=calibration_dir)
     except (*USER_ERRORS, ValueError) as exc:
         _fail(exc)
     console.print(f"wrote {out} ({sam.sizes['region']} regions x {sam.sizes['commodity']} sectors)")

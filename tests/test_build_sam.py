@@ -470,3 +470,22 @@ def test_tariff_table_outside_the_aggregation_is_ignored(tmp_path):
     rates = read_tariff_rates(path, agg)
     assert rates.ignored_rows == 1
     assert not rates.rate.any()
+
+
+def test_build_sam_command(fixture_dirs, tmp_path):
+    """`cge build-sam` writes a SAM that `cge check-sam` accepts; a missing data dir is one error line."""
+    from typer.testing import CliRunner
+
+    from cge.cli import app
+
+    data, cal, _targets = fixture_dirs
+    runner = CliRunner()
+    out = tmp_path / "sam"
+    args = ["build-sam", "--data-dir", str(data), "--out", str(out), "--calibration-dir", str(cal)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output
+    assert runner.invoke(app, ["check-sam", str(out)]).exit_code == 0
+    bad = runner.invoke(app, ["build-sam", "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 1
+    assert "Traceback" not in bad.output

@@ -7,13 +7,13 @@ units. Errors name the field and the bad value.
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cge.model.closures import CapitalClosure, Closure, LabourClosure, MacroClosure
+from cge.tomlio import read_toml
 
 ALL = "all"
 GOODS = "goods"
@@ -132,12 +132,7 @@ class Scenario(_Strict):
             Naming the file, the field and the bad value.
         """
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text())
-        except FileNotFoundError as exc:
-            raise ScenarioError(f"{path}: no such scenario file") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"{path}: invalid TOML: {exc}") from exc
+        data = read_toml(path, ScenarioError, "scenario")
         data.setdefault("name", path.stem)
         try:
             return cls.model_validate(data)

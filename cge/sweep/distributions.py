@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -32,6 +31,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cge.calibrate import FINAL_DEMAND_ELASTICITIES, SECTOR_ELASTICITIES
+from cge.tomlio import read_toml
 
 ALL = "all"
 MIN_CHANGE_PCT = -100.0
@@ -278,13 +278,7 @@ class SSASpec(_Strict):
         SSAError
             Naming the file, the field and the bad value.
         """
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text())
-        except FileNotFoundError as exc:
-            raise SSAError(f"{path}: no such SSA file") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise SSAError(f"{path}: invalid TOML: {exc}") from exc
+        data = read_toml(path, SSAError, "SSA")
         return cls.from_dict(data, source=str(path))
 
     @classmethod

@@ -32,8 +32,9 @@ def add_armington(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
         return m.pa[i, r] - ces_price(terms, sigma_d[i]) == 0
 
     def import_price(_m, i, r):
-        terms = [(vims[i, s, r] / imp0[i, r], m.pms[i, s, r]) for s in sources[i, r]]
-        return m.pm[i, r] - ces_price(terms, sigma_m[i]) == 0
+        return ces_price([(vims[i, s, r] / imp0[i, r], m.pms[i, s, r]) for s in sources[i, r]], sigma_m[i])
+
+    m.pm = pyo.Expression(ix.import_composites, rule=import_price, doc=doc("pm"))
 
     m.eq_armington_price = pyo.Constraint(ix.armington, rule=armington_price, doc=doc("eq_armington_price"))
     m.qdd = pyo.Expression(
@@ -46,7 +47,6 @@ def add_armington(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
         rule=lambda _m, i, r: ces_demand(m.qa[i, r], m.pa[i, r], m.pm[i, r], sigma_d[i]),
         doc=doc("qm"),
     )
-    m.eq_import_price = pyo.Constraint(ix.import_composites, rule=import_price, doc=doc("eq_import_price"))
     m.qxs = pyo.Expression(
         ix.flows,
         rule=lambda _m, i, s, r: ces_demand(m.qm[i, r], m.pm[i, r], m.pms[i, s, r], sigma_m[i]),

@@ -20,6 +20,23 @@ def add_production(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
     vfm, vdfm, vifm = lk("vfm"), lk("vdfm"), lk("vifm")
     has_va, has_nd = set(ix.va_activities), set(ix.nd_activities)
 
+    factors_of = defaultdict(list)
+    for f, j, r in ix.factor_uses:
+        factors_of[j, r].append(f)
+    inputs_of = defaultdict(list)
+    for i, j, r in ix.intermediate_uses:
+        inputs_of[j, r].append(i)
+
+    def va_price(_m, j, r):
+        return ces_price([(vfm[f, j, r] / va0[j, r], m.pfe[f, j, r]) for f in factors_of[j, r]], sigma_va[j])
+
+    def nd_price(_m, j, r):
+        terms = [((vdfm[i, j, r] + vifm[i, j, r]) / nd0[j, r], m.pa[i, r]) for i in inputs_of[j, r]]
+        return ces_price(terms, sigma_nd[j])
+
+    m.pva = pyo.Expression(ix.va_activities, rule=va_price, doc=doc("pva"))
+    m.pnd = pyo.Expression(ix.nd_activities, rule=nd_price, doc=doc("pnd"))
+
     def zero_profit(_m, j, r):
         terms = []
         if (j, r) in has_va:
@@ -29,34 +46,16 @@ def add_production(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
         return m.py[j, r] - ces_price(terms, sigma_t[j]) == 0
 
     m.eq_zero_profit = pyo.Constraint(ix.activities, rule=zero_profit, doc=doc("eq_zero_profit"))
-    m.eq_va_demand = pyo.Constraint(
+    m.qva = pyo.Expression(
         ix.va_activities,
-        rule=lambda _m, j, r: m.qva[j, r] - ces_demand(m.qo[j, r], m.py[j, r], m.pva[j, r], sigma_t[j]) == 0,
-        doc=doc("eq_va_demand"),
+        rule=lambda _m, j, r: ces_demand(m.qo[j, r], m.py[j, r], m.pva[j, r], sigma_t[j]),
+        doc=doc("qva"),
     )
-    m.eq_nd_demand = pyo.Constraint(
+    m.qnd = pyo.Expression(
         ix.nd_activities,
-        rule=lambda _m, j, r: m.qnd[j, r] - ces_demand(m.qo[j, r], m.py[j, r], m.pnd[j, r], sigma_t[j]) == 0,
-        doc=doc("eq_nd_demand"),
+        rule=lambda _m, j, r: ces_demand(m.qo[j, r], m.py[j, r], m.pnd[j, r], sigma_t[j]),
+        doc=doc("qnd"),
     )
-
-    factors_of = defaultdict(list)
-    for f, j, r in ix.factor_uses:
-        factors_of[j, r].append(f)
-    inputs_of = defaultdict(list)
-    for i, j, r in ix.intermediate_uses:
-        inputs_of[j, r].append(i)
-
-    def va_price(_m, j, r):
-        terms = [(vfm[f, j, r] / va0[j, r], m.pfe[f, j, r]) for f in factors_of[j, r]]
-        return m.pva[j, r] - ces_price(terms, sigma_va[j]) == 0
-
-    def nd_price(_m, j, r):
-        terms = [((vdfm[i, j, r] + vifm[i, j, r]) / nd0[j, r], m.pa[i, r]) for i in inputs_of[j, r]]
-        return m.pnd[j, r] - ces_price(terms, sigma_nd[j]) == 0
-
-    m.eq_va_price = pyo.Constraint(ix.va_activities, rule=va_price, doc=doc("eq_va_price"))
-    m.eq_nd_price = pyo.Constraint(ix.nd_activities, rule=nd_price, doc=doc("eq_nd_price"))
     m.qfe = pyo.Expression(
         ix.factor_uses,
         rule=lambda _m, f, j, r: ces_demand(m.qva[j, r], m.pva[j, r], m.pfe[f, j, r], sigma_va[j]),

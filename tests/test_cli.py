@@ -90,7 +90,7 @@ def test_metadata_documents_every_model_component(hand_sam, hand_elasticities):
 
     model = build_model(calibrate(hand_sam, hand_elasticities))
     names = set(metadata_table().index)
-    for ctype in (pyo.Var, pyo.Param, pyo.Constraint):
+    for ctype in (pyo.Var, pyo.Param, pyo.Constraint, pyo.Expression):
         for comp in model.pyomo.component_objects(ctype):
             assert comp.local_name in names, comp.local_name
             assert comp.doc, comp.local_name

@@ -28,7 +28,7 @@ def add_trade_prices(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
     def fob_rule(_m, i, s, r):
         return m.pd[i, s] * (1 + m.te[i, s, r]) / (1 + te0[i, s, r])
 
-    m.pfob = pyo.Expression(ix.flows, rule=fob_rule, doc="fob price index of a bilateral flow per unit shipped")
+    m.pfob = pyo.Expression(ix.flows, rule=fob_rule, doc=doc("pfob"))
 
     def pms_rule(_m, i, s, r):
         return m.pfob[i, s, r] * m.tau[i, s, r] * (1 + m.tm[i, s, r]) / (1 + tm0[i, s, r])

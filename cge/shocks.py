@@ -35,7 +35,10 @@ def _labels(value: str, known: tuple[str, ...], field: str, scenario: str, goods
     if value == GOODS and field.endswith(".commodity"):
         return list(goods)
     if value not in known:
-        raise ScenarioError(f"scenario '{scenario}': {field} '{value}' is not in the SAM (known: {list(known)})")
+        keywords = "'all' or 'goods'" if field.endswith(".commodity") else "'all'"
+        raise ScenarioError(
+            f"scenario '{scenario}': {field} '{value}' is not in the SAM (known: {list(known)}, or {keywords})"
+        )
     return [value]
 
 

@@ -15,3 +15,20 @@ def test_model_components_doc_is_current():
     assert (ROOT / "docs" / "model_components.md").read_text() == module.render(), (
         "docs/model_components.md is stale: run python scripts/write_model_docs.py"
     )
+
+
+def test_readme_python_example_runs(monkeypatch):
+    """The README's Python example runs as written (on the shipped SAM)."""
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks, "README has no python example"
+    namespace: dict = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    ds = namespace["ds"]
+    assert set(ds.scenario.values) == {"baseline", "tariff25"}
+    assert float(ds["real_gdp_pct"].sel(scenario="tariff25", region="USA")) < 0

@@ -28,6 +28,7 @@ from cge.dims import (
     LABOUR,
     REGION,
 )
+from cge.indicators import indicator_attrs
 from cge.model import Model
 from cge.model.final_demand import income_terms
 
@@ -45,8 +46,9 @@ def _dense(component, dims: tuple[str, ...], cal: Calibration, fill: float = 0.0
     return xr.DataArray(arr, dims=dims, coords=coords)
 
 
-def _attrs(da: xr.DataArray, long_name: str, units: str) -> xr.DataArray:
-    da.attrs.update(long_name=long_name, units=units)
+def _attrs(da: xr.DataArray, name: str) -> xr.DataArray:
+    """Attach the ``long_name``/``units`` of ``name`` from the indicator table."""
+    da.attrs.update(indicator_attrs(name))
     return da
 
 
@@ -85,12 +87,12 @@ def gdp_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
         * (y / pinv) ** beta_s
     )
     return {
-        "real_gdp": _attrs(real_gdp * BN, "real GDP (expenditure side, benchmark prices)", "US$ bn"),
-        "real_gdp_pct": _attrs(_pct(real_gdp, base_gdp), "real GDP change", "percent"),
-        "gdp_expenditure": _attrs(gdp_exp * BN, "nominal GDP, expenditure side (C+G+I+X-M)", "US$ bn"),
-        "gdp_income": _attrs(gdp_inc * BN, "nominal GDP, income side (factors + taxes)", "US$ bn"),
-        "ev": _attrs(d["y0"] * (utility - 1.0) * BN, "equivalent variation of the regional household", "US$ bn"),
-        "utility_pct": _attrs(100.0 * (utility - 1.0), "regional household utility change", "percent"),
+        "real_gdp": _attrs(real_gdp * BN, "real_gdp"),
+        "real_gdp_pct": _attrs(_pct(real_gdp, base_gdp), "real_gdp_pct"),
+        "gdp_expenditure": _attrs(gdp_exp * BN, "gdp_expenditure"),
+        "gdp_income": _attrs(gdp_inc * BN, "gdp_income"),
+        "ev": _attrs(d["y0"] * (utility - 1.0) * BN, "ev"),
+        "utility_pct": _attrs(100.0 * (utility - 1.0), "utility_pct"),
     }
 
 
@@ -110,17 +112,11 @@ def trade_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
     revenue = (tm * fob_value).sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
     agrifood = fob_value.where(d[AGRIFOOD], 0.0).sum(COMMODITY).transpose(EXPORTER, IMPORTER)
     return {
-        "agrifood_exports": _attrs(
-            agrifood * BN, "agri-food exports (agriculture + food) at current fob prices", "US$ bn"
-        ),
-        "exports": _attrs(
-            fob_value.transpose(EXPORTER, IMPORTER, COMMODITY) * BN, "bilateral exports at current fob prices", "US$ bn"
-        ),
-        "export_volume": _attrs(
-            volume.transpose(EXPORTER, IMPORTER, COMMODITY) * BN, "bilateral exports at benchmark fob prices", "US$ bn"
-        ),
-        "terms_of_trade_pct": _attrs(tot, "terms of trade (fob export / cif import price index)", "percent"),
-        "tariff_revenue": _attrs(revenue * BN, "tariff revenue collected by the importer", "US$ bn"),
+        "agrifood_exports": _attrs(agrifood * BN, "agrifood_exports"),
+        "exports": _attrs(fob_value.transpose(EXPORTER, IMPORTER, COMMODITY) * BN, "exports"),
+        "export_volume": _attrs(volume.transpose(EXPORTER, IMPORTER, COMMODITY) * BN, "export_volume"),
+        "terms_of_trade_pct": _attrs(tot, "terms_of_trade_pct"),
+        "tariff_revenue": _attrs(revenue * BN, "tariff_revenue"),
     }
 
 
@@ -130,18 +126,16 @@ def sector_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]
     qo = _dense(m.qo, (ACTIVITY, REGION), cal, fill=1.0).rename({ACTIVITY: COMMODITY})
     pd_ = _dense(m.pd, (ACTIVITY, REGION), cal, fill=1.0).rename({ACTIVITY: COMMODITY})
     out = {
-        "output_pct": _attrs(100.0 * (qo - 1.0), "output volume change", "percent").transpose(REGION, COMMODITY),
-        "price_pct": _attrs(100.0 * (pd_ - 1.0), "domestic market price change", "percent").transpose(
-            REGION, COMMODITY
-        ),
+        "output_pct": _attrs(100.0 * (qo - 1.0), "output_pct").transpose(REGION, COMMODITY),
+        "price_pct": _attrs(100.0 * (pd_ - 1.0), "price_pct").transpose(REGION, COMMODITY),
     }
     if "jobs_per_wage" in d:
         labour = d[FACTOR_TYPE] == LABOUR
         qfe = _dense(m.qfe, (FACTOR, ACTIVITY, REGION), cal)
         wage_volume = (d["vfm"] * qfe).where(labour, 0.0).sum(FACTOR)
         jobs = (d["jobs_per_wage"] * wage_volume).rename({ACTIVITY: COMMODITY}).transpose(REGION, COMMODITY)
-        out["employment"] = _attrs(jobs, "persons employed", "persons")
-        out["employment_total"] = _attrs(jobs.sum(COMMODITY), "persons employed, all sectors", "persons")
+        out["employment"] = _attrs(jobs, "employment")
+        out["employment_total"] = _attrs(jobs.sum(COMMODITY), "employment_total")
     return out
 
 

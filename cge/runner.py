@@ -13,6 +13,7 @@ import xarray as xr
 from cge import __version__
 from cge.calibrate import Calibration, calibrate, load_elasticities
 from cge.dims import SCENARIO
+from cge.indicators import indicator_attrs
 from cge.model import Closure, build_model
 from cge.results import extract
 from cge.sam import load_sam
@@ -108,19 +109,20 @@ def solve_scenario(
     ds = extract(solver.model, cal)
     if trade_jobs is not None and trade_jobs.applies_to(solver.model):
         for part, value in trade_jobs_components(solver.model, trade_jobs).items():
-            ds[f"us_na_trade_jobs_{part}"] = _scalar(value, f"model trade-supported jobs: {part}", "persons")
-    ds["iterations"] = _scalar(result.iterations, "Ipopt iterations", "1")
-    ds["homotopy_steps"] = _scalar(result.homotopy_steps, "homotopy steps", "1")
-    ds["max_residual"] = _scalar(result.max_residual, "largest equation residual (relative)", "1")
-    ds["walras_residual"] = _scalar(result.walras_residual, "residual of the market dropped by Walras' law", "1")
-    ds["solve_seconds"] = _scalar(time.perf_counter() - t0, "wall time of the solve and extraction", "s")
-    ds["closure"] = _scalar(solver.model.closure.describe(), "closure", "")
+            ds[f"us_na_trade_jobs_{part}"] = _scalar(value, f"us_na_trade_jobs_{part}")
+    ds["iterations"] = _scalar(result.iterations, "iterations")
+    ds["homotopy_steps"] = _scalar(result.homotopy_steps, "homotopy_steps")
+    ds["max_residual"] = _scalar(result.max_residual, "max_residual")
+    ds["walras_residual"] = _scalar(result.walras_residual, "walras_residual")
+    ds["solve_seconds"] = _scalar(time.perf_counter() - t0, "solve_seconds")
+    ds["closure"] = _scalar(solver.model.closure.describe(), "closure")
     log.info("%s: %d iterations, max residual %.2e", scenario.name, result.iterations, result.max_residual)
     return ds
 
 
-def _scalar(value, long_name: str, units: str) -> xr.DataArray:
-    return xr.DataArray(value, attrs={"long_name": long_name, "units": units})
+def _scalar(value, name: str) -> xr.DataArray:
+    """A per-scenario scalar with the attrs of ``name`` from the indicator table."""
+    return xr.DataArray(value, attrs=indicator_attrs(name))
 
 
 def run(

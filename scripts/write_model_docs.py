@@ -1,8 +1,9 @@
-"""Write docs/model_components.md from the model's metadata table (cge/model/metadata.csv).
+"""Write docs/model_components.md (from cge/model/metadata.csv) and docs/indicators.md (from
+cge/indicators.csv).
 
     python scripts/write_model_docs.py
 
-tests/test_docs.py fails when the committed file differs from what this script writes.
+tests/test_docs.py fails when a committed file differs from what this script writes.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from cge.indicators import indicator_table
 from cge.model.metadata import metadata_table
 
-OUT = Path(__file__).resolve().parent.parent / "docs" / "model_components.md"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+OUT = DOCS / "model_components.md"
+OUT_INDICATORS = DOCS / "indicators.md"
 KINDS = (
     ("variable", "Variables (unknowns)"),
     ("expression", "Expressions (substituted)"),
@@ -40,10 +44,30 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def render_indicators() -> str:
+    lines = [
+        "# Result indicators",
+        "",
+        "Every variable of a `cge.run` / `cge run` result, generated from `cge/indicators.csv` by",
+        "`scripts/write_model_docs.py`; the same table gives each variable's `long_name` and `units` attrs.",
+        "",
+        "| name | dims | units | long name |",
+        "|---|---|---|---|",
+    ]
+    for name, row in indicator_table().iterrows():
+        lines.append(f"| `{name}` | {row['dims']} | {row['units'] or '—'} | {row['long_name']} |")
+    return "\n".join(lines) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
 def main() -> int:
-    tmp = OUT.with_suffix(".tmp")
-    tmp.write_text(render())
-    tmp.replace(OUT)
+    _write(OUT, render())
+    _write(OUT_INDICATORS, render_indicators())
     return 0
 
 

@@ -15,6 +15,9 @@ def test_model_components_doc_is_current():
     assert (ROOT / "docs" / "model_components.md").read_text() == module.render(), (
         "docs/model_components.md is stale: run python scripts/write_model_docs.py"
     )
+    assert (ROOT / "docs" / "indicators.md").read_text() == module.render_indicators(), (
+        "docs/indicators.md is stale: run python scripts/write_model_docs.py"
+    )
 
 
 def test_readme_python_example_runs(monkeypatch):

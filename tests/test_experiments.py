@@ -92,7 +92,11 @@ def test_scenario_names_are_unique_and_clean():
 
 
 def test_every_result_variable_has_long_name_and_units(library):
+    from cge.indicators import indicator_table
+
+    documented = set(indicator_table().index)
     for name, var in library.data_vars.items():
+        assert name in documented, f"{name} has no row in cge/indicators.csv"
         assert var.attrs.get("long_name"), name
         assert "units" in var.attrs, name
     for key in ("scenarios", "sam_hash", "cge_version"):

@@ -28,6 +28,7 @@ import xarray as xr
 
 from cge.calibrate import Calibration, CalibrationError, calibrate
 from cge.dims import ACTIVITY, AGRIFOOD, COMMODITY, EXPORTER, IMPORTER, REGION
+from cge.indicators import indicator_attrs
 from cge.model import Closure, build_model
 from cge.runner import solve_scenario
 from cge.scenario import Scenario, ScenarioError
@@ -164,10 +165,6 @@ def error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
 
 
-def _scalar(value, long_name: str, units: str) -> xr.DataArray:
-    return xr.DataArray(float(value), attrs={"long_name": long_name, "units": units})
-
-
 def derived_indicators(ds: xr.Dataset, cal: Calibration) -> xr.Dataset:
     """Add headline changes by region that the sweep tables use, when the data allow.
 
@@ -180,7 +177,7 @@ def derived_indicators(ds: xr.Dataset, cal: Calibration) -> xr.Dataset:
         base = d["employment0"].sum(ACTIVITY)
         base = base.assign_coords({REGION: [str(r) for r in base[REGION].values]})
         change = ds["employment_total"] - base
-        change.attrs.update(long_name="change in persons employed, all sectors", units="persons")
+        change.attrs.update(indicator_attrs("employment_change"))
         ds["employment_change"] = change
     if AGRIFOOD in d.coords and "agrifood_exports_total" not in ds:
         flag = np.asarray(d[AGRIFOOD].values, dtype=bool)
@@ -194,9 +191,9 @@ def derived_indicators(ds: xr.Dataset, cal: Calibration) -> xr.Dataset:
         value = value.rename({EXPORTER: REGION})
         base = (d["cif0"].sel({COMMODITY: labels}).sum((IMPORTER, COMMODITY)) * BN).rename({EXPORTER: REGION})
         base = base.assign_coords({REGION: [str(r) for r in base[REGION].values]})
-        value.attrs.update(long_name="agri-food exports to all destinations, current fob prices", units="US$ bn")
+        value.attrs.update(indicator_attrs("agrifood_exports_total"))
         pct = xr.where(base > 0, 100.0 * (value / base.where(base > 0, 1.0) - 1.0), 0.0)
-        pct.attrs.update(long_name="change in agri-food exports to all destinations", units="percent")
+        pct.attrs.update(indicator_attrs("agrifood_exports_pct"))
         ds["agrifood_exports_total"] = value
         ds["agrifood_exports_pct"] = pct
     return ds

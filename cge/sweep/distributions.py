@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -49,8 +50,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Parameter(_Strict):
-    """Fields shared by every distribution."""
+class _Parameter(_Strict, ABC):
+    """Fields shared by every distribution; each distribution implements the abstract moments."""
 
     name: Literal[PARAMETER_NAMES] = Field(
         description="elasticity to vary: a column of the elasticity table (sigma_d, sigma_m, sigma_va, sigma_t, "
@@ -81,12 +82,14 @@ class _Parameter(_Strict):
 
     # moments of the relative change [percent]
     @property
+    @abstractmethod
     def mean_change(self) -> float:
-        raise NotImplementedError
+        """Mean of the relative change [percent]."""
 
     @property
+    @abstractmethod
     def std_change(self) -> float:
-        raise NotImplementedError
+        """Standard deviation of the relative change [percent]."""
 
     @property
     def symmetric(self) -> bool:
@@ -97,9 +100,9 @@ class _Parameter(_Strict):
         """Why the distribution is not symmetric (empty when it is)."""
         return ""
 
+    @abstractmethod
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Independent draws of the relative change [percent]."""
-        raise NotImplementedError
 
 
 def _check_bounds(low: float, high: float, what: str) -> None:

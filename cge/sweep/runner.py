@@ -85,7 +85,7 @@ def dask_client(scheduler=None, n_workers: int = 2) -> Iterator:
             n_workers=1 if inprocess else n_workers,
             threads_per_worker=1,
             processes=not inprocess,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: never collide with another cluster
         )
         try:
             with Client(cluster) as client:

@@ -130,13 +130,33 @@ def sector_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]
         "price_pct": _attrs(100.0 * (pd_ - 1.0), "price_pct").transpose(REGION, COMMODITY),
     }
     if "jobs_per_wage" in d:
-        labour = d[FACTOR_TYPE] == LABOUR
-        qfe = _dense(m.qfe, (FACTOR, ACTIVITY, REGION), cal)
-        wage_volume = (d["vfm"] * qfe).where(labour, 0.0).sum(FACTOR)
-        jobs = (d["jobs_per_wage"] * wage_volume).rename({ACTIVITY: COMMODITY}).transpose(REGION, COMMODITY)
-        out["employment"] = _attrs(jobs, "employment")
-        out["employment_total"] = _attrs(jobs.sum(COMMODITY), "employment_total")
+        out.update(employment_indicators(model, cal))
     return out
+
+
+def employment_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
+    """Persons employed by region and sector.
+
+    A region's total persons move with its labour volume (the labour in use, in benchmark US$ of
+    wages): unchanged under full employment, changing under the fixed real wage closure. The total
+    is spread over sectors by each sector's labour volume times its benchmark persons per US$ of
+    wages (the employment satellite), so reallocation shows by sector without changing the
+    total under full employment.
+    """
+    d = cal.data
+    labour = d[FACTOR_TYPE] == LABOUR
+    qfe = _dense(model.pyomo.qfe, (FACTOR, ACTIVITY, REGION), cal)
+    wage_volume = (d["vfm"] * qfe).where(labour, 0.0).sum(FACTOR)
+    wage_bench = d["vfm"].where(labour, 0.0).sum(FACTOR)
+    raw = d["jobs_per_wage"] * wage_volume  # persons at benchmark persons per US$ of wages
+    volume_index = wage_volume.sum(ACTIVITY) / wage_bench.sum(ACTIVITY).where(wage_bench.sum(ACTIVITY) > 0, 1.0)
+    total = d["employment0"].sum(ACTIVITY) * volume_index
+    jobs = raw * (total / raw.sum(ACTIVITY).where(raw.sum(ACTIVITY) > 0, 1.0))
+    jobs = jobs.rename({ACTIVITY: COMMODITY}).transpose(REGION, COMMODITY)
+    return {
+        "employment": _attrs(jobs, "employment"),
+        "employment_total": _attrs(total.transpose(REGION), "employment_total"),
+    }
 
 
 def extract(model: Model, cal: Calibration) -> xr.Dataset:

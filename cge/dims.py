@@ -11,6 +11,8 @@ ACTIVITY = "activity"
 FACTOR = "factor"
 AGENT = "agent"
 SCENARIO = "scenario"
+BASELINE = "baseline"
+"""Name of the unshocked scenario that every run includes."""
 
 FACTOR_TYPE = "factor_type"
 GOODS = "goods"

@@ -12,7 +12,7 @@ import xarray as xr
 
 from cge import __version__
 from cge.calibrate import Calibration, calibrate, load_elasticities
-from cge.dims import SCENARIO
+from cge.dims import BASELINE, SCENARIO
 from cge.indicators import indicator_attrs
 from cge.model import Closure, build_model
 from cge.results import extract
@@ -23,8 +23,6 @@ from cge.solve import Solver
 from cge.trade_jobs import TradeJobsSpec, trade_jobs_components
 
 log = logging.getLogger(__name__)
-
-BASELINE = "baseline"
 
 
 def scenario_list(scenarios: Scenario | str | Path | Iterable, include_baseline: bool = True) -> list[Scenario]:

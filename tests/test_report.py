@@ -193,6 +193,18 @@ def test_stack_results(results):
     assert stack_results([results, other], allow_different_sam=True).sizes["scenario"] == 3
 
 
+def test_stack_keeps_one_baseline_of_the_same_sam(results):
+    """Every cge run includes the baseline; stacking two runs on the same SAM keeps one."""
+    second = results.assign_coords(scenario=["baseline", "tariff_b"])
+    stacked = stack_results([results, second], ["a.nc", "b.nc"])
+    assert list(stacked.scenario.values) == ["baseline", "tariff", "tariff_b"]
+    other_sam = second.assign_attrs(sam_hash="1" * 64)
+    with pytest.raises(ReportError, match="different SAMs"):
+        stack_results([results, other_sam], ["a.nc", "b.nc"])
+    with pytest.raises(ReportError, match="'baseline' appears in both"):
+        stack_results([results, other_sam], ["a.nc", "b.nc"], allow_different_sam=True)
+
+
 def test_cli_compare_table_plot(results, results_file, tmp_path):
     second = tmp_path / "second.nc"
     results.sel(scenario=["tariff"]).assign_coords(scenario=["tariff_b"]).to_netcdf(second, engine="h5netcdf")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 import xarray as xr
 
-from cge.dims import SCENARIO
+from cge.dims import BASELINE, SCENARIO
 from cge.report.tables import ReportError
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,8 @@ def stack_results(
     ------
     ReportError
         When fewer than one Dataset is given, a scenario name appears twice, or SAM hashes differ
-        (without ``allow_different_sam``).
+        (without ``allow_different_sam``). A ``baseline`` in several runs on the same SAM is the
+        same benchmark: the first is kept, the others are dropped.
     """
     parts = list(datasets)
     if not parts:
@@ -63,15 +64,6 @@ def stack_results(
     sources = [str(s) for s in sources] if sources is not None else [f"results {k + 1}" for k in range(len(parts))]
     if len(sources) != len(parts):
         raise ValueError("give one source name per Dataset")
-    seen: dict[str, str] = {}
-    for source, ds in zip(sources, parts):
-        if SCENARIO not in ds.dims:
-            raise ReportError(f"{source} has no 'scenario' dimension (not a cge results file?)")
-        for name in (str(s) for s in ds[SCENARIO].values):
-            if name in seen:
-                where = "twice in " + source if seen[name] == source else f"in both {seen[name]} and {source}"
-                raise ReportError(f"scenario name '{name}' appears {where}; rename one of them")
-            seen[name] = source
     hashes = [str(ds.attrs.get("sam_hash", "")) for ds in parts]
     distinct = list(dict.fromkeys(hashes))
     if len(distinct) > 1:
@@ -82,6 +74,21 @@ def stack_results(
                 f"(hash {hashes[0][:12] or 'none'} vs {hashes[k][:12] or 'none'}); use --allow-different-sam"
             )
         log.warning("stacking runs solved on different SAMs: %s", ", ".join(h[:12] for h in distinct))
+    seen: dict[str, tuple[str, str]] = {}
+    for k, (source, ds) in enumerate(zip(sources, parts)):
+        if SCENARIO not in ds.dims:
+            raise ReportError(f"{source} has no 'scenario' dimension (not a cge results file?)")
+        for name in (str(s) for s in ds[SCENARIO].values):
+            if name in seen and name == BASELINE and seen[name][0] != source and seen[name][1] == hashes[k]:
+                # the unshocked benchmark of the same SAM is the same in every run: keep the first
+                parts[k] = parts[k].sel({SCENARIO: [str(s) != BASELINE for s in parts[k][SCENARIO].values]})
+                log.info("%s: dropping its baseline, identical to the one in %s (same SAM)", source, seen[name][0])
+                continue
+            if name in seen:
+                first = seen[name][0]
+                where = "twice in " + source if first == source else f"in both {first} and {source}"
+                raise ReportError(f"scenario name '{name}' appears {where}; rename one of them")
+            seen[name] = (source, hashes[k])
     names = [str(s) for ds in parts for s in ds[SCENARIO].values]
     parts = [ds.assign_coords({SCENARIO: [str(s) for s in ds[SCENARIO].values]}) for ds in parts]
     out = xr.concat(parts, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")

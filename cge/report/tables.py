@@ -20,12 +20,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cge.dims import AGRIFOOD, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
+from cge.dims import AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
 from cge.report.labels import unit_of_column
 
 log = logging.getLogger(__name__)
 
-BASELINE = "baseline"
 FORMATS = ("md", "latex", "csv", "xlsx")
 US_REGION = "USA"
 

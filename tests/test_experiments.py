@@ -103,3 +103,18 @@ def test_every_result_variable_has_long_name_and_units(library):
         assert library.attrs[key], key
     assert library["us_na_trade_jobs"].attrs["published_over_model"] > 0
     assert set(library["exports"].coords) >= {"goods", "agrifood"}
+
+
+def test_closure_comparison_script(tmp_path):
+    """experiments/closure_comparison.py runs on the public API and writes its CSV."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("closure_comparison", ROOT / "experiments" / "closure_comparison.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    table = module.closure_table()
+    assert len(table) == 18  # 6 scenarios x 3 members
+    long_run = table.xs("termination", level="scenario")["employment change [persons]"]
+    assert (long_run.abs() < 1e-3).all()  # full employment: persons unchanged
+    short_run = table.xs("termination_shortrun", level="scenario")["employment change [persons]"]
+    assert (short_run < 0).all()

@@ -80,9 +80,17 @@ def scale_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec | None) -> xr.Dataset:
 
 
 def solve_scenario(
-    solver: Solver, cal: Calibration, scenario: Scenario, mfn: pd.DataFrame | None, trade_jobs: TradeJobsSpec | None
+    solver: Solver,
+    cal: Calibration,
+    scenario: Scenario,
+    mfn: pd.DataFrame | None,
+    trade_jobs: TradeJobsSpec | None,
+    extra: dict | None = None,
 ) -> xr.Dataset:
     """Solve one scenario warm on a compiled solver and extract its indicators.
+
+    ``extra`` holds further parameter values applied with the scenario's shocks (e.g. the
+    elasticities of a sensitivity-analysis draw, see :func:`cge.model.components.elasticity_values`).
 
     Returns
     -------
@@ -99,6 +107,7 @@ def solve_scenario(
     """
     t0 = time.perf_counter()
     values = scenario_parameters(scenario, solver.model.index, solver.model.lookup, mfn)
+    values.update(extra or {})
     try:
         p = solver.parameter_vector(values)
     except KeyError as exc:

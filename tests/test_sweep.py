@@ -204,7 +204,8 @@ def test_quadrature_ssa_on_a_local_cluster(hand_sam, hand_elasticities):
     assert ds.attrs["n_workers"] == 2 and ds.attrs["n_failed"] == 0
     assert int(ds["draw_status"].sum()) == 0 and json.loads(ds.attrs["failed_draws"]) == []
     assert float(ds["max_residual"].max()) < 1e-9
-    assert ds.attrs["models_compiled"] == 8  # one model per draw and closure
+    # elasticity draws keep the functional forms, so each worker compiles each closure once
+    assert ds.attrs["models_compiled"] <= 2 * 2
     np.testing.assert_allclose(ds["elasticity"].sel(sigma="sigma_m"), 2 * ds["elasticity"].sel(sigma="sigma_d"))
     # summaries: weighted mean and std over the equally weighted points; Chebyshev interval
     gdp = ds["real_gdp_pct"]
@@ -230,7 +231,8 @@ def test_failed_draw_is_reported_not_dropped(hand_sam, hand_elasticities, monkey
     original = Solver.solve
 
     def failing_solve(self, p_target, warm_start=True):
-        if self.model.lookup("sigma_d")["man"] > 2.5:  # the draw with sigma_d + 40.8 %
+        # the draw with sigma_d + 40.8 % (the draws share one compiled model and set sigma_d as a parameter)
+        if p_target[self._param_pos[("sigma_d", "man")]] > 2.5:
             raise SolveError("forced failure for the test\nsecond line of diagnostics")
         return original(self, p_target, warm_start)
 

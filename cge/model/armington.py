@@ -9,6 +9,7 @@ from collections import defaultdict
 import pyomo.environ as pyo
 
 from cge.model.ces import ces_demand, ces_price
+from cge.model.components import sigma
 from cge.model.index import ModelIndex
 from cge.model.lookup import Lookup
 from cge.model.metadata import doc
@@ -17,7 +18,13 @@ from cge.model.metadata import doc
 def add_armington(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
     """Armington prices and demands (equation block ``armington``)."""
     qa0, dom0, imp0, vims = lk("qa0"), lk("dom0"), lk("imp0"), lk("vims")
-    sigma_d, sigma_m = lk("sigma_d"), lk("sigma_m")
+
+    def sigma_d(i):
+        return sigma(m, lk, "sigma_d", i)
+
+    def sigma_m(i):
+        return sigma(m, lk, "sigma_m", i)
+
     has_dom, has_imp = set(ix.domestic_supply), set(ix.import_composites)
     sources = defaultdict(list)
     for i, s, r in ix.flows:
@@ -29,26 +36,26 @@ def add_armington(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
             terms.append((dom0[i, r] / qa0[i, r], m.pd[i, r]))
         if (i, r) in has_imp:
             terms.append((imp0[i, r] / qa0[i, r], m.pm[i, r]))
-        return m.pa[i, r] - ces_price(terms, sigma_d[i]) == 0
+        return m.pa[i, r] - ces_price(terms, sigma_d(i)) == 0
 
     def import_price(_m, i, r):
-        return ces_price([(vims[i, s, r] / imp0[i, r], m.pms[i, s, r]) for s in sources[i, r]], sigma_m[i])
+        return ces_price([(vims[i, s, r] / imp0[i, r], m.pms[i, s, r]) for s in sources[i, r]], sigma_m(i))
 
     m.pm = pyo.Expression(ix.import_composites, rule=import_price, doc=doc("pm"))
 
     m.eq_armington_price = pyo.Constraint(ix.armington, rule=armington_price, doc=doc("eq_armington_price"))
     m.qdd = pyo.Expression(
         ix.domestic_supply,
-        rule=lambda _m, i, r: ces_demand(m.qa[i, r], m.pa[i, r], m.pd[i, r], sigma_d[i]),
+        rule=lambda _m, i, r: ces_demand(m.qa[i, r], m.pa[i, r], m.pd[i, r], sigma_d(i)),
         doc=doc("qdd"),
     )
     m.qm = pyo.Expression(
         ix.import_composites,
-        rule=lambda _m, i, r: ces_demand(m.qa[i, r], m.pa[i, r], m.pm[i, r], sigma_d[i]),
+        rule=lambda _m, i, r: ces_demand(m.qa[i, r], m.pa[i, r], m.pm[i, r], sigma_d(i)),
         doc=doc("qm"),
     )
     m.qxs = pyo.Expression(
         ix.flows,
-        rule=lambda _m, i, s, r: ces_demand(m.qm[i, r], m.pm[i, r], m.pms[i, s, r], sigma_m[i]),
+        rule=lambda _m, i, s, r: ces_demand(m.qm[i, r], m.pm[i, r], m.pms[i, s, r], sigma_m(i)),
         doc=doc("qxs"),
     )

@@ -12,7 +12,7 @@ from pyomo.common.collections import ComponentMap
 from cge.calibrate import Calibration
 from cge.model.armington import add_armington
 from cge.model.closures import LABOUR_CLOSURES, MACRO_CLOSURES, Closure, add_numeraire
-from cge.model.components import declare_parameters, declare_variables
+from cge.model.components import declare_elasticities, declare_parameters, declare_variables
 from cge.model.final_demand import add_final_demand
 from cge.model.index import ModelIndex, build_index
 from cge.model.lookup import Lookup
@@ -74,6 +74,7 @@ def build_model(cal: Calibration, closure: Closure | None = None) -> Model:
     m = pyo.ConcreteModel(name="cge")
     declare_variables(m, ix, closure.endogenous_labour)
     declare_parameters(m, ix, lk)
+    declare_elasticities(m, ix, lk)
     add_trade_prices(m, ix, lk)
     add_factor_prices(m, ix)
     add_production(m, ix, lk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from cge.model.ces import Sigma, is_special
 from cge.model.index import ModelIndex
 from cge.model.lookup import Lookup
 from cge.model.metadata import doc
@@ -54,3 +55,61 @@ def declare_parameters(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None
     m.endowment = pyo.Param(endowed, mutable=True, initialize=1.0, doc=doc("endowment"))
     m.real_wage = pyo.Param(ix.labour_factors, mutable=True, initialize=1.0, doc=doc("real_wage"))
     m.pnum = pyo.Param(mutable=True, initialize=1.0, doc=doc("pnum"))
+
+
+SECTOR_SIGMAS = ("sigma_d", "sigma_m", "sigma_va", "sigma_t", "sigma_nd")
+"""Per-sector elasticities (Armington by commodity; production nests by activity)."""
+AGENT_SIGMAS = ("sigma_c", "sigma_g", "sigma_i")
+"""Final-demand elasticities (one value per model)."""
+
+
+def declare_elasticities(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
+    """Declare the elasticities as mutable parameters at their calibrated values [unitless].
+
+    The calibrated value of each elasticity chooses its functional form (see
+    :class:`cge.model.ces.Sigma`); the parameter carries the number, so a sensitivity analysis
+    that keeps the forms re-uses the compiled model.
+    """
+    for name in SECTOR_SIGMAS:
+        values = lk(name)
+        param = pyo.Param(ix.commodities, mutable=True, initialize=lambda _m, k, v=values: v[k], doc=doc(name))
+        setattr(m, name, param)
+    for name in AGENT_SIGMAS:
+        setattr(m, name, pyo.Param(mutable=True, initialize=lk.scalar(name), doc=doc(name)))
+
+
+def sigma(m: pyo.ConcreteModel, lk: Lookup, name: str, label: str | None = None) -> Sigma:
+    """The elasticity ``name`` (of sector ``label``; None for final-demand ones) as a :class:`Sigma`."""
+    if label is None:
+        return Sigma(lk.scalar(name), getattr(m, name))
+    return Sigma(lk(name)[label], getattr(m, name)[label])
+
+
+def elasticity_values(cal) -> dict[str, dict]:
+    """Values of the elasticity parameters of a calibration, for ``Solver.parameter_vector``.
+
+    Returns
+    -------
+    dict
+        ``{"sigma_d": {sector: value}, ..., "sigma_c": {None: value}, ...}`` [unitless].
+    """
+    data = cal.data
+    out = {
+        name: {str(k): float(v) for k, v in zip(data[name][data[name].dims[0]].values, data[name].values)}
+        for name in SECTOR_SIGMAS
+    }
+    out.update({name: {None: float(data[name].values)} for name in AGENT_SIGMAS})
+    return out
+
+
+def elasticity_forms(cal) -> tuple:
+    """Which elasticities select a special form (Leontief or Cobb-Douglas): the part of a
+    calibration's elasticities that is model structure. Two calibrations with the same forms
+    can share one compiled model."""
+    data = cal.data
+    special = []
+    for name in SECTOR_SIGMAS:
+        labels = data[name][data[name].dims[0]].values
+        special += [(name, str(k), float(v)) for k, v in zip(labels, data[name].values) if is_special(float(v))]
+    special += [(name, None, float(data[name].values)) for name in AGENT_SIGMAS if is_special(float(data[name].values))]
+    return tuple(special)

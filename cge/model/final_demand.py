@@ -9,6 +9,7 @@ import pyomo.environ as pyo
 
 from cge.dims import GOVERNMENT, HOUSEHOLD, INVESTMENT
 from cge.model.ces import ces_demand, ces_price
+from cge.model.components import sigma
 from cge.model.index import ModelIndex
 from cge.model.lookup import Lookup
 from cge.model.metadata import doc
@@ -44,7 +45,7 @@ def income_terms(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup, region: str) 
 def add_final_demand(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
     """Income, final demand prices and demands, household and government spending."""
     y0, fd0, vdfd, vifd = lk("y0"), lk("fd0"), lk("vdfd"), lk("vifd")
-    sigma = {agent: lk.scalar(name) for agent, name in AGENT_SIGMA.items()}
+    sigma_of = {agent: sigma(m, lk, name) for agent, name in AGENT_SIGMA.items()}
     uses_of = defaultdict(list)
     for i, a, r in ix.fd_uses:
         uses_of[a, r].append(i)
@@ -54,13 +55,13 @@ def add_final_demand(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
 
     def fd_price(_m, a, r):
         terms = [((vdfd[i, a, r] + vifd[i, a, r]) / fd0[a, r], m.pa[i, r]) for i in uses_of[a, r]]
-        return m.pfd[a, r] - ces_price(terms, sigma[a]) == 0
+        return m.pfd[a, r] - ces_price(terms, sigma_of[a]) == 0
 
     m.eq_income = pyo.Constraint(ix.regions, rule=income, doc=doc("eq_income"))
     m.eq_fd_price = pyo.Constraint(ix.fd_agents, rule=fd_price, doc=doc("eq_fd_price"))
     m.qfd = pyo.Expression(
         ix.fd_uses,
-        rule=lambda _m, i, a, r: ces_demand(m.qfdt[a, r], m.pfd[a, r], m.pa[i, r], sigma[a]),
+        rule=lambda _m, i, a, r: ces_demand(m.qfdt[a, r], m.pfd[a, r], m.pa[i, r], sigma_of[a]),
         doc=doc("qfd"),
     )
     consumers = [(a, r) for a, r in ix.fd_agents if a in (HOUSEHOLD, GOVERNMENT)]

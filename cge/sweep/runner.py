@@ -305,7 +305,7 @@ def run_sweep(
     tasks = []
     for draw in range(plan.n_draws):
         el, fd = plan.elasticities(draw, table)
-        tasks.append(Task(draw=draw, scenarios=tuple(scenario_list), elasticities=el, final_demand=fd))
+        tasks.append(Task(draw=draw, scenarios=tuple(scenario_list), elasticities=el, final_demand=fd, reuse=True))
     names = [s.name for s in scenario_list]
     log.info("SSA (%s): %d draws x %d scenarios", plan.method, plan.n_draws, len(names))
     t0 = time.perf_counter()

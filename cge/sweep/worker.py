@@ -30,6 +30,7 @@ from cge.calibrate import Calibration, CalibrationError, calibrate
 from cge.dims import ACTIVITY, AGRIFOOD, COMMODITY, EXPORTER, IMPORTER, REGION
 from cge.indicators import indicator_attrs
 from cge.model import Closure, build_model
+from cge.model.components import elasticity_forms, elasticity_values
 from cge.runner import solve_scenario
 from cge.scenario import Scenario, ScenarioError
 from cge.solve import SolveError, Solver
@@ -250,16 +251,20 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
         When a scenario names something the model does not have (fails for every draw).
     """
     out = Outcome(draw=task.draw, worker=f"{os.uname().nodename}:{os.getpid()}")
-    base_key = (shared.sam_key, _table_key(task.elasticities, task.final_demand), shared.tol, shared.hessian)
+    cal_key = (shared.sam_key, _table_key(task.elasticities, task.final_demand), shared.tol, shared.hessian)
     t0 = time.perf_counter()
     try:
-        cal = _calibration(base_key, task, shared)
+        cal = _calibration(cal_key, task, shared)
     except RECORDED_ERRORS as exc:
         line = error_line(exc)
         out.errors = {s.name: line for s in task.scenarios}
         log.warning("draw %d: calibration failed: %s", task.draw, line)
         return out
     out.setup_seconds += time.perf_counter() - t0
+    # the compiled model depends on the elasticities only through their forms (0 / 1 / CES):
+    # draws with the same forms share it and set the elasticity parameters instead
+    base_key = (shared.sam_key, elasticity_forms(cal), shared.tol, shared.hessian)
+    sigmas = elasticity_values(cal)
     local: dict[tuple, Solver] = {}
     closures = list(dict.fromkeys(s.closure.to_closure() for s in task.scenarios))
     for closure in closures:
@@ -275,7 +280,7 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
             out.setup_seconds += time.perf_counter() - t_setup
             t_solve = time.perf_counter()
             try:
-                solved = solve_scenario(solver, cal, scenario, shared.mfn, shared.trade_jobs)
+                solved = solve_scenario(solver, cal, scenario, shared.mfn, shared.trade_jobs, extra=sigmas)
                 ds = derived_indicators(solved.drop_vars("closure"), cal)  # numbers only: stacked on draw
             except ScenarioError:
                 raise  # a bad scenario fails in every draw: not a draw failure

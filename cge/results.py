@@ -30,7 +30,6 @@ from cge.dims import (
 )
 from cge.indicators import indicator_attrs
 from cge.model import Model
-from cge.model.final_demand import income_terms
 
 BN = 1e-3  # US$ million -> US$ billion
 
@@ -169,8 +168,3 @@ def extract(model: Model, cal: Calibration) -> xr.Dataset:
     return ds.assign_coords(
         {GOODS: (COMMODITY, cal.data[GOODS].values), AGRIFOOD: (COMMODITY, cal.data[AGRIFOOD].values)}
     )
-
-
-def income_breakdown(model: Model, region: str) -> dict[str, float]:
-    """Income components of a region at the current solution [US$ million]."""
-    return {k: float(pyo.value(v)) for k, v in income_terms(model.pyomo, model.index, model.lookup, region).items()}

@@ -307,10 +307,6 @@ def sam_hash(sam: xr.Dataset) -> str:
     return digest.hexdigest()
 
 
-def _atomic_replace(tmp: Path, final: Path) -> None:
-    os.replace(tmp, final)
-
-
 def save_sam(sam: xr.Dataset, directory: str | Path) -> Path:
     """Write a SAM as ``sam.nc`` plus one tidy CSV per variable and ``coords.csv``.
 
@@ -354,7 +350,7 @@ def save_sam(sam: xr.Dataset, directory: str | Path) -> Path:
         coords.to_csv(tmp / "coords.csv", index=False)
         written.append((tmp / "coords.csv", directory / "coords.csv"))
         for src, dst in written:
-            _atomic_replace(src, dst)
+            os.replace(src, dst)
     log.info("saved SAM to %s (hash %s)", directory, sam.attrs["sam_hash"][:12])
     return directory / "sam.nc"
 

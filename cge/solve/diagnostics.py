@@ -33,13 +33,6 @@ def residual_table(compiled: CompiledModel, x: np.ndarray, p: np.ndarray, top: i
     return pd.DataFrame(rows, columns=["block", "index", "residual"])
 
 
-def block_maxima(compiled: CompiledModel, x: np.ndarray, p: np.ndarray) -> pd.Series:
-    """Largest absolute residual per equation block [relative units]."""
-    g = np.abs(compiled.eval_residual(x, p))
-    blocks = [c.parent_component().local_name for c in compiled.constraints]
-    return pd.Series(g, index=blocks).groupby(level=0).max().sort_values(ascending=False)
-
-
 def structural_report(model: pyo.ConcreteModel, limit: int = 10) -> str:
     """Dulmage–Mendelsohn summary of the active equations and free variables.
 

@@ -12,7 +12,6 @@ import time
 from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
 import pyomo.environ as pyo
 
 from cge.model import Model
@@ -165,7 +164,3 @@ class Solver:
         """Forget the warm start: the next solve starts from the benchmark."""
         self.x_last, self.p_last = self.x_benchmark.copy(), self.p_benchmark.copy()
         self._store(self.x_last, self.p_last)
-
-    def residual_frame(self) -> pd.DataFrame:
-        """Residuals at the current point by block and index (for reports)."""
-        return residual_table(self.compiled, self.x_last, self.p_last)

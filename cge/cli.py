@@ -7,9 +7,7 @@ with status 1, without a traceback.
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import typer
@@ -17,6 +15,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from cge.atomic import atomic_write
 from cge.calibrate import CalibrationError
 from cge.sam import SamError
 from cge.scenario import ScenarioError
@@ -37,16 +36,7 @@ def _fail(exc: Exception) -> None:
 
 
 def _write_atomic_netcdf(ds, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".nc.tmp")
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(out, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
 @app.callback()

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from cge.atomic import atomic_write
 from cge.balance import BalanceReport
 from cge.build.assemble import AssemblyReport, assemble_sam
 from cge.build.controls import ControlSet, build_measures, read_controls
@@ -250,7 +251,4 @@ def write_outputs(result: BuildResult, out_dir: Path, employment_csv: Path | Non
 
 
 def _atomic_csv(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    frame.to_csv(tmp, index=False, float_format="%.10g")
-    tmp.replace(path)
+    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.10g"))

@@ -8,9 +8,7 @@ the SAM it sits next to.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from cge.atomic import atomic_write
 from cge.build.controls import BN, measure_table
 from cge.dims import (
     ACTIVITY,
@@ -294,9 +293,4 @@ def write_readme(result: BuildResult, path: Path) -> Path:
     """Write the README atomically to ``path``."""
     path = Path(path)
     text = render_readme(result)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".README", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, lambda tmp: tmp.write_text(text))

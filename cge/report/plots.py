@@ -23,9 +23,10 @@ from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from cge.atomic import atomic_write  # noqa: E402
 from cge.dims import COMMODITY, REGION, SCENARIO  # noqa: E402
 from cge.report.labels import label_from_attrs, pair_label  # noqa: E402
-from cge.report.tables import BASELINE, ReportError, _atomic_write, reference, scenarios  # noqa: E402
+from cge.report.tables import BASELINE, ReportError, reference, scenarios  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -410,7 +411,7 @@ def _save(fig: Figure, path: Path) -> Path:
         fig.savefig(tmp, dpi=DPI, format="png", facecolor="white")
 
     try:
-        return _atomic_write(path, write)
+        return atomic_write(path, write)
     finally:
         plt.close(fig)
 

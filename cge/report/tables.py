@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from cge.atomic import atomic_write
 from cge.dims import AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
 from cge.report.labels import unit_of_column
 
@@ -537,30 +536,8 @@ def to_csv(df: pd.DataFrame) -> str:
 # writers
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Write through a temporary file in the same directory, then ``os.replace`` it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the file the usual permissions
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _write_text(path: Path, text: str) -> Path:
-    return _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _title(name: str, df: pd.DataFrame) -> str:
@@ -701,7 +678,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], fmt: str, path: str | Path 
         return render(tables, fmt)
     path = Path(path)
     if fmt == "xlsx":
-        return [_atomic_write(path, lambda tmp: _write_xlsx(tables, tmp))]
+        return [atomic_write(path, lambda tmp: _write_xlsx(tables, tmp))]
     if fmt == "csv" and len(tables) > 1:
         written = []
         for name, df in tables.items():

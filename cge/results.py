@@ -7,6 +7,8 @@ values so that results are in US$ billion (at benchmark or current prices, as ea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyomo.environ as pyo
 import xarray as xr
@@ -55,30 +57,51 @@ def _pct(new: xr.DataArray, base: xr.DataArray) -> xr.DataArray:
     return xr.where(base != 0, 100.0 * (new / base.where(base != 0, 1.0) - 1.0), 0.0)
 
 
-def gdp_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
+@dataclass(frozen=True)
+class BilateralFlows:
+    """Bilateral trade at the solution, evaluated once per extraction [US$ million].
+
+    ``volume``: shipped quantities at benchmark fob prices (incl. iceberg losses); ``fob_value``:
+    the same at current fob prices; ``pfob`` and ``tau``: fob price index and iceberg factor.
+    Dims (commodity, exporter, importer).
+    """
+
+    volume: xr.DataArray
+    fob_value: xr.DataArray
+    pfob: xr.DataArray
+    tau: xr.DataArray
+
+
+def bilateral_flows(model: Model, cal: Calibration) -> BilateralFlows:
+    """Evaluate the bilateral demand and price expressions once (the costliest part of extraction)."""
+    m, dims = model.pyomo, (COMMODITY, EXPORTER, IMPORTER)
+    qxs = _dense(m.qxs, dims, cal)
+    tau = _dense(m.tau, dims, cal, fill=1.0)
+    pfob = _dense(m.pfob, dims, cal, fill=1.0)
+    volume = cal.data["cif0"] * tau * qxs
+    return BilateralFlows(volume=volume, fob_value=volume * pfob, pfob=pfob, tau=tau)
+
+
+def gdp_indicators(model: Model, cal: Calibration, flows: BilateralFlows) -> dict[str, xr.DataArray]:
     """Real and nominal GDP by region, expenditure and income side, and EV."""
     m, d = model.pyomo, cal.data
     fd_basket = (d["vdfd"] + d["vifd"]) * _dense(m.qfd, (COMMODITY, AGENT, REGION), cal)
-    qxs = _dense(m.qxs, (COMMODITY, EXPORTER, IMPORTER), cal)
-    tau = _dense(m.tau, (COMMODITY, EXPORTER, IMPORTER), cal, fill=1.0)
-    pfob = _dense(m.pfob, (COMMODITY, EXPORTER, IMPORTER), cal, fill=1.0)
-    shipped = d["cif0"] * tau * qxs  # at benchmark fob prices
-    real_x = shipped.sum((COMMODITY, IMPORTER)).rename({EXPORTER: REGION})
-    real_m = shipped.sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
+    real_x = flows.volume.sum((COMMODITY, IMPORTER)).rename({EXPORTER: REGION})
+    real_m = flows.volume.sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
     real_gdp = fd_basket.sum((COMMODITY, AGENT)) + real_x - real_m
     base_gdp = d["fd0"].sum(AGENT) + d["tb0"]
-    nominal_fd = (d["fd0"] * _dense(m.pfd, (AGENT, REGION), cal) * _dense(m.qfdt, (AGENT, REGION), cal)).sum(AGENT)
-    nominal_trade = d["cif0"] * pfob * tau * qxs
+    qfdt = _dense(m.qfdt, (AGENT, REGION), cal, fill=1.0)
+    pfd = _dense(m.pfd, (AGENT, REGION), cal, fill=1.0)
+    nominal_fd = (d["fd0"] * pfd * qfdt).sum(AGENT)  # fd0 is 0 where an agent is absent
     gdp_exp = (
         nominal_fd
-        + nominal_trade.sum((COMMODITY, IMPORTER)).rename({EXPORTER: REGION})
-        - nominal_trade.sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
+        + flows.fob_value.sum((COMMODITY, IMPORTER)).rename({EXPORTER: REGION})
+        - flows.fob_value.sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
     )
     y = _dense(m.y, (REGION,), cal)
     gdp_inc = d["y0"] * y
     beta = d["fd0"] / d["y0"]
-    qfdt = _dense(m.qfdt, (AGENT, REGION), cal, fill=1.0)
-    pinv = _dense(m.pfd, (AGENT, REGION), cal, fill=1.0).sel({AGENT: INVESTMENT}, drop=True)
+    pinv = pfd.sel({AGENT: INVESTMENT}, drop=True)
     beta_s = d["savings"] / d["y0"]
     utility = (
         qfdt.sel({AGENT: HOUSEHOLD}, drop=True) ** beta.sel({AGENT: HOUSEHOLD}, drop=True)
@@ -95,15 +118,11 @@ def gdp_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
     }
 
 
-def trade_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
+def trade_indicators(model: Model, cal: Calibration, flows: BilateralFlows) -> dict[str, xr.DataArray]:
     """Bilateral exports (value and volume), terms of trade and tariff revenue."""
     m, d = model.pyomo, cal.data
-    qxs = _dense(m.qxs, (COMMODITY, EXPORTER, IMPORTER), cal)
-    tau = _dense(m.tau, (COMMODITY, EXPORTER, IMPORTER), cal, fill=1.0)
-    pfob = _dense(m.pfob, (COMMODITY, EXPORTER, IMPORTER), cal, fill=1.0)
     tm = _dense(m.tm, (COMMODITY, EXPORTER, IMPORTER), cal)
-    fob_value = d["cif0"] * pfob * tau * qxs
-    volume = d["cif0"] * tau * qxs
+    fob_value, volume, pfob, tau = flows.fob_value, flows.volume, flows.pfob, flows.tau
     w = d["cif0"]
     px = (w * pfob).sum((COMMODITY, IMPORTER)) / w.sum((COMMODITY, IMPORTER))
     pm = (w * pfob * tau).sum((COMMODITY, EXPORTER)) / w.sum((COMMODITY, EXPORTER))
@@ -160,9 +179,10 @@ def employment_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataAr
 
 def extract(model: Model, cal: Calibration) -> xr.Dataset:
     """All indicators of the solved model as one Dataset (no scenario dimension)."""
+    flows = bilateral_flows(model, cal)
     parts = {}
-    parts.update(gdp_indicators(model, cal))
-    parts.update(trade_indicators(model, cal))
+    parts.update(gdp_indicators(model, cal, flows))
+    parts.update(trade_indicators(model, cal, flows))
     parts.update(sector_indicators(model, cal))
     ds = xr.Dataset(parts)
     return ds.assign_coords(

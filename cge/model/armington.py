@@ -5,6 +5,7 @@ CES over all sources (nested CES with equal elasticities)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 
 import pyomo.environ as pyo
 
@@ -18,13 +19,7 @@ from cge.model.metadata import doc
 def add_armington(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
     """Armington prices and demands (equation block ``armington``)."""
     qa0, dom0, imp0, vims = lk("qa0"), lk("dom0"), lk("imp0"), lk("vims")
-
-    def sigma_d(i):
-        return sigma(m, lk, "sigma_d", i)
-
-    def sigma_m(i):
-        return sigma(m, lk, "sigma_m", i)
-
+    sigma_d, sigma_m = partial(sigma, m, lk, "sigma_d"), partial(sigma, m, lk, "sigma_m")
     has_dom, has_imp = set(ix.domestic_supply), set(ix.import_composites)
     sources = defaultdict(list)
     for i, s, r in ix.flows:

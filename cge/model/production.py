@@ -4,6 +4,7 @@ factors; intermediates CES(σ_ND) over Armington composites (GTAP's nesting)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 
 import pyomo.environ as pyo
 
@@ -17,16 +18,7 @@ from cge.model.metadata import doc
 def add_production(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
     """Zero profit, nest prices and input demands of every activity (equation block ``production``)."""
     vom, va0, nd0 = lk("vom"), lk("va0"), lk("nd0")
-
-    def sigma_t(j):
-        return sigma(m, lk, "sigma_t", j)
-
-    def sigma_va(j):
-        return sigma(m, lk, "sigma_va", j)
-
-    def sigma_nd(j):
-        return sigma(m, lk, "sigma_nd", j)
-
+    sigma_t, sigma_va, sigma_nd = (partial(sigma, m, lk, name) for name in ("sigma_t", "sigma_va", "sigma_nd"))
     vfm, vdfm, vifm = lk("vfm"), lk("vdfm"), lk("vifm")
     has_va, has_nd = set(ix.va_activities), set(ix.nd_activities)
 

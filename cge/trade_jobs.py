@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
+from cge.dims import LABOUR
 from cge.model import Model
 
 
@@ -71,7 +72,7 @@ def trade_jobs_components(model: Model, spec: TradeJobsSpec) -> dict[str, float]
     vdm, vom, vdfm, vifm = lk("vdm"), lk("vom"), lk("vdfm"), lk("vifm")
     dom0, qa0, vims, vxmd, vfm = lk("dom0"), lk("qa0"), lk("vims"), lk("vxmd"), lk("vfm")
     jobs_per_wage = lk("jobs_per_wage")
-    labour = {f for f, t in ix.labour_types.items() if t == "labour"}
+    labour = {f for f, t in ix.factor_types.items() if t == LABOUR}
 
     output = np.array([vdm[j, home] * m.qo[j, home].value for j in acts])  # market value units
     cost = np.array([vom[j, home] * m.qo[j, home].value for j in acts])

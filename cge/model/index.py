@@ -59,7 +59,7 @@ class ModelIndex:
     mobile_factors: list[tuple[str, str]]
     specific_uses: list[tuple[str, str, str]]
     labour_factors: list[tuple[str, str]]
-    labour_types: dict[str, str]
+    factor_types: dict[str, str]
     goods: tuple[str, ...]
 
 
@@ -97,6 +97,6 @@ def build_index(cal: Calibration, capital_mobile: bool) -> ModelIndex:
         mobile_factors=[(f, r) for f, r in endowed if ftype[f] in mobile_types],
         specific_uses=[(f, j, r) for f, j, r in factor_uses if ftype[f] not in mobile_types],
         labour_factors=[(f, r) for f, r in endowed if ftype[f] == LABOUR],
-        labour_types=ftype,
+        factor_types=ftype,
         goods=tuple(str(c) for c, g in zip(d[COMMODITY].values, d[GOODS].values) if bool(g)),
     )

@@ -4,7 +4,7 @@ Most tests build from a tiny WIOD-format fixture that the test writes itself: 3 
 (AAA, BBB, RoW) × 4 industries, with SEA, PWT, ILO and control files in the same layout as
 ``../shared/data``, and its own calibration directory (mappings, concordances, tariffs). When
 the real data exist (``../shared/data`` next to the repository) one test rebuilds the shipped
-SAM and checks that it is identical (same ``sam_hash``).
+SAM and compares every array with it (relative tolerance 1e-9 of each cell's account total).
 """
 
 from __future__ import annotations
@@ -439,23 +439,52 @@ def test_shipped_sam_meets_the_done_criteria():
         assert abs(float(jobs.sel({REGION: r})) / target - 1) < 0.03, r
 
 
+REBUILD_RTOL = 1e-9
+"""Tolerance of the rebuild test, relative to the account total a cell belongs to (see below)."""
+
+
+def _account_scale(sam, var: str):
+    """The account total each cell of ``var`` belongs to: the gross output of its region (the
+    exporter's for bilateral flows) for money flows, the region's employment for persons."""
+    if var == "employment":
+        return sam["employment"].sum(ACTIVITY)
+    gross_output = output_cost(sam).sum(ACTIVITY)
+    if EXPORTER in sam[var].dims:
+        return gross_output.rename({REGION: EXPORTER})
+    return gross_output
+
+
+def rebuild_gaps(rebuilt, shipped) -> list[tuple[float, str, str]]:
+    """(gap relative to the account total, variable, cell) of every SAM array cell, largest first."""
+    gaps = []
+    for var in shipped.data_vars:
+        diff = np.abs(rebuilt[var] - shipped[var]) / _account_scale(shipped, var)
+        series = diff.to_series()
+        cell = series.idxmax()
+        gaps.append((float(series.max()), var, str(cell)))
+    return sorted(gaps, reverse=True)
+
+
 @pytest.mark.skipif(
     not SHARED_DATA.is_dir() or not (SHIPPED_SAM_DIR / "sam.nc").exists(),
     reason="raw data (../shared/data) or shipped SAM not available",
 )
 def test_rebuild_reproduces_the_shipped_sam(tmp_path):
+    """Rebuilding from ../shared/data gives the shipped SAM within 1e-9 of each cell's account total.
+
+    Bit-identity is not required: other releases of numpy/scipy/pandas change the last bits of the
+    balancing (about 6e-8 US$ million seen with numpy 2.4.6 / scipy 1.17.1 / pandas 3.1.1). The
+    ``sam_hash`` stays in the attrs for provenance. The message lists the largest gaps.
+    """
     shipped = load_sam()
-    rebuilt = build_sam(SHARED_DATA, tmp_path, employment_csv=tmp_path / "employment.csv")
-    if rebuilt.attrs["sam_hash"] != shipped.attrs["sam_hash"]:
-        worst = max(
-            float(np.nanmax(np.abs(rebuilt[v].values - shipped[v].values)))
-            for v in ("vdfm", "vifm", "vdfd", "vifd", "vfm", "vxmd", "vims", "savings", "employment")
-        )
-        pytest.fail(
-            f"rebuilt SAM differs from sam/ (hash {rebuilt.attrs['sam_hash'][:12]} vs "
-            f"{shipped.attrs['sam_hash'][:12]}; largest absolute difference {worst:.3g})"
-        )
-    assert load_sam(tmp_path).attrs["sam_hash"] == shipped.attrs["sam_hash"]
+    build_sam(SHARED_DATA, tmp_path, employment_csv=tmp_path / "employment.csv")
+    rebuilt = load_sam(tmp_path)
+    assert set(rebuilt.data_vars) == set(shipped.data_vars)
+    for dim in shipped.dims:
+        assert list(rebuilt[dim].values) == list(shipped[dim].values), dim
+    gaps = rebuild_gaps(rebuilt, shipped)
+    worst = "; ".join(f"{var} {cell}: {gap:.2e}" for gap, var, cell in gaps[:3])
+    assert gaps[0][0] <= REBUILD_RTOL, f"rebuilt SAM differs from sam/ beyond {REBUILD_RTOL:g} (largest: {worst})"
 
 
 def test_tariff_table_outside_the_aggregation_is_ignored(tmp_path):

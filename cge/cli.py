@@ -39,10 +39,38 @@ def _write_atomic_netcdf(ds, out: Path) -> None:
     atomic_write(out, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from cge import __version__
+
+        typer.echo(f"cge {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="log progress")) -> None:
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="log progress"),
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _progress_bar():
+    """A transient progress bar on stderr showing the current stage (compiling, solving ...)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     )
 
 
@@ -52,6 +80,12 @@ def run(
     out: Path = typer.Option(Path("results.nc"), "--out", "-o", help="netCDF results file"),
     sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
+    detail: str = typer.Option(
+        "headline", "--detail", help="headline: the indicators; all: also every model variable (levels and % changes)"
+    ),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="scenario that % changes and EV are measured against (default: the benchmark)"
+    ),
 ) -> None:
     """Solve scenario files and write the results (netCDF) with a headline table."""
     import cge
@@ -59,13 +93,21 @@ def run(
 
     try:
         scenarios = [Scenario.from_toml(f) for f in files]
-        with Progress(console=err_console, transient=True) as progress:
-            task = progress.add_task("solving", total=len(scenarios))
-            ds = cge.run(scenarios, sam=sam, elasticities=elasticities, progress=lambda s: progress.advance(task))
-    except USER_ERRORS as exc:
+        with _progress_bar() as bar:
+            task = bar.add_task("preparing", total=None)
+            ds = cge.run(
+                scenarios,
+                sam=sam,
+                elasticities=elasticities,
+                progress=lambda msg, done, total: bar.update(task, description=msg, completed=done, total=total),
+                detail=detail,
+                reference=baseline,
+            )
+    except (*USER_ERRORS, ValueError) as exc:
         _fail(exc)
     _write_atomic_netcdf(ds, out)
-    table = Table(title=f"real GDP change [%] — written to {out}")
+    against = f"vs {baseline}" if baseline else "vs benchmark"
+    table = Table(title=f"real GDP change [%] {against} — written to {out}")
     table.add_column("scenario", no_wrap=True)
     for region in ds.region.values:
         table.add_column(str(region), justify="right")
@@ -75,11 +117,17 @@ def run(
         row = ds.sel(scenario=name)
         table.add_row(
             str(name),
-            *[f"{float(v):+.3f}" for v in row["real_gdp_pct"].values],
+            *[_signed(float(v), 3) for v in row["real_gdp_pct"].values],
             str(int(row["iterations"])),
             f"{float(row['max_residual']):.1e}",
         )
     console.print(table)
+
+
+def _signed(value: float, decimals: int) -> str:
+    """``+0.123``; a value that rounds to zero prints as ``0.000`` (never ``-0.000``)."""
+    text = f"{value:+.{decimals}f}"
+    return f"{0.0:.{decimals}f}" if float(text) == 0 else text
 
 
 @app.command("check-sam")

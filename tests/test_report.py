@@ -97,8 +97,8 @@ def test_jobs_by_sector(results):
     table = jobs_by_sector_table(results, region="B")
     emp = results["employment"].sel(region="B")
     assert list(table.index) == ["man", "ser", "total"]
-    assert table.loc["man", "baseline [persons]"] == pytest.approx(float(emp.sel(scenario="baseline", commodity="man")))
-    expected = float(emp.sel(scenario="tariff", commodity="ser") - emp.sel(scenario="baseline", commodity="ser"))
+    assert table.loc["man", "baseline [persons]"] == pytest.approx(float(emp.sel(scenario="baseline", activity="man")))
+    expected = float(emp.sel(scenario="tariff", activity="ser") - emp.sel(scenario="baseline", activity="ser"))
     assert table.loc["ser", "tariff change [persons]"] == pytest.approx(expected)
     assert table.loc["total"].to_numpy() == pytest.approx(table.loc[["man", "ser"]].sum().to_numpy())
     with pytest.raises(ReportError, match="region 'ZZ' is not in the results"):
@@ -184,7 +184,8 @@ def test_stack_results(results):
         stacked["ev"].sel(scenario="tariff2").values, results["ev"].sel(scenario="tariff").values
     )
     # definitions of the scenarios each file holds (the renamed copy's "tariff" definition is dropped)
-    assert [d["name"] for d in json.loads(stacked.attrs["scenarios"])] == ["baseline", "tariff"]
+    definitions = [json.loads(d)["name"] for d in stacked["scenario_definition"].values]
+    assert definitions == ["baseline", "tariff", "tariff"]
     with pytest.raises(ReportError, match="scenario name 'tariff' appears in both a.nc and b.nc"):
         stack_results([results, results.sel(scenario=["tariff"])], ["a.nc", "b.nc"])
     other = tariff.assign_attrs(sam_hash="0" * 64)

@@ -15,21 +15,6 @@ from cge.report.tables import ReportError
 log = logging.getLogger(__name__)
 
 
-def _scenario_definitions(ds: xr.Dataset, source: str) -> list:
-    """Scenario definitions (``scenarios`` attr, JSON) of the scenarios the Dataset actually holds."""
-    text = ds.attrs.get("scenarios")
-    if not text:
-        return []
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        log.warning("%s: 'scenarios' attr is not JSON; left out of the stacked attrs", source)
-        return []
-    held = {str(s) for s in ds[SCENARIO].values}
-    value = value if isinstance(value, list) else [value]
-    return [d for d in value if not isinstance(d, dict) or d.get("name") in held]
-
-
 def stack_results(
     datasets: Sequence[xr.Dataset], sources: Sequence[str] | None = None, allow_different_sam: bool = False
 ) -> xr.Dataset:
@@ -48,8 +33,9 @@ def stack_results(
     Returns
     -------
     xarray.Dataset
-        Scenarios in the order given; variable attrs from the first Dataset; run attrs: the
-        concatenated ``scenarios`` JSON, ``sam_hash`` (comma-separated if several), ``sources``.
+        Scenarios in the order given (with their ``scenario_description`` and ``scenario_definition``);
+        variable attrs from the first Dataset; run attrs:
+        ``sam_hash`` (comma-separated if several), ``sources``.
 
     Raises
     ------
@@ -98,11 +84,9 @@ def stack_results(
             if name in ds:
                 out[name].attrs = dict(ds[name].attrs)
                 break
-    definitions = [d for source, ds in zip(sources, parts) for d in _scenario_definitions(ds, source)]
     versions = list(dict.fromkeys(str(ds.attrs.get("cge_version", "")) for ds in parts))
     out.attrs = dict(parts[0].attrs)
     out.attrs.update(
-        scenarios=json.dumps(definitions),
         sam_hash=",".join(distinct),
         cge_version=",".join(versions),
         sources=json.dumps(sources),

@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from cge.atomic import atomic_write
-from cge.dims import AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
+from cge.dims import ACTIVITY, AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
 from cge.report.labels import unit_of_column
 
 log = logging.getLogger(__name__)
@@ -230,7 +230,7 @@ def jobs_by_sector_table(ds: xr.Dataset, region: str | None = None, baseline: st
     ref = reference(ds, baseline)
     if ref is None:
         raise ReportError(f"jobs by sector need a '{baseline}' scenario in the results")
-    emp = ds["employment"].sel({REGION: region}).transpose(COMMODITY, SCENARIO).to_pandas()
+    emp = ds["employment"].sel({REGION: region}).transpose(ACTIVITY, SCENARIO).to_pandas()
     base = emp[baseline]
     frame = pd.DataFrame({"baseline [persons]": base})
     for scen in scenarios(ds):

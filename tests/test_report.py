@@ -150,8 +150,9 @@ def test_every_format_writes_a_file(results, tmp_path):
     assert book["headline"]["A1"].value == "Headline results by region and scenario"
     written = write_tables(tables, "csv", tmp_path / "t.csv")
     assert [p.name for p in written] == [f"t_{name}.csv" for name in tables]
-    headline = pd.read_csv(tmp_path / "t_headline.csv")
-    assert headline["real GDP [%]"].iloc[1] == pytest.approx(float(results["real_gdp_pct"][1, 0]))
+    headline = pd.read_csv(tmp_path / "t_headline.csv", comment="#")
+    assert headline["real GDP [%]"].iloc[1] == round(float(results["real_gdp_pct"][1, 0]), 3)  # precision shown
+    assert (tmp_path / "t_headline.csv").read_text().splitlines()[-1].startswith("# Notes: Changes vs")
     with pytest.raises(ReportError, match="xlsx"):
         write_tables(tables, "xlsx")
     with pytest.raises(ReportError, match="unknown table format"):

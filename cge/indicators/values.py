@@ -83,8 +83,14 @@ class Benchmark:
 
 
 def _on_axes(da: xr.DataArray, dims: tuple[str, ...], coords: Mapping[str, tuple[str, ...]]) -> np.ndarray:
-    da = da.assign_coords({d: [str(v) for v in da[d].values] for d in da.dims})
-    return np.asarray(da.sel({d: list(coords[d]) for d in dims}).transpose(*dims).values, dtype=float)
+    """``da`` as an array on ``dims`` with the labels of ``coords`` (re-ordered only if needed)."""
+    values = np.asarray(da.values, dtype=float)
+    for k, d in enumerate(da.dims):
+        labels = [str(v) for v in da[d].values]
+        if labels != list(coords[d]):
+            order = [labels.index(label) for label in coords[d]]
+            values = np.take(values, order, axis=k)
+    return np.transpose(values, [da.dims.index(d) for d in dims])
 
 
 def benchmark(cal: Calibration, coords: Mapping[str, tuple[str, ...]]) -> Benchmark:

@@ -92,3 +92,48 @@ def stack_results(
         sources=json.dumps(sources),
     )
     return out
+
+
+def pair_for_diff(
+    first: xr.Dataset, second: xr.Dataset, source_a: str, source_b: str, scenario: str | None = None
+) -> tuple[xr.Dataset, str, str]:
+    """Two results files as one Dataset holding the two scenarios to compare (``cge diff A.nc B.nc``).
+
+    Each file contributes its one shocked scenario (not ``baseline``), or ``scenario`` when given.
+    The two are labelled ``<file>:<scenario>``.
+
+    Returns
+    -------
+    (Dataset, label_a, label_b)
+
+    Raises
+    ------
+    ReportError
+        When a file holds several shocked scenarios and none is named, the named one is missing,
+        or the files were solved on different SAMs.
+    """
+    picked = []
+    for source, ds in ((source_a, first), (source_b, second)):
+        if SCENARIO not in ds.dims:
+            raise ReportError(f"{source} has no 'scenario' dimension (not a cge results file?)")
+        names = [str(s) for s in ds[SCENARIO].values]
+        if scenario is not None:
+            if scenario not in names:
+                raise ReportError(f"{source} has no scenario {scenario!r}; scenarios: {', '.join(names)}")
+            name = scenario
+        else:
+            shocks = [n for n in names if n != BASELINE]
+            if len(shocks) != 1:
+                raise ReportError(
+                    f"{source} holds scenarios {', '.join(names)}: name the one to compare with --scenario"
+                )
+            name = shocks[0]
+        picked.append(ds.sel({SCENARIO: [name]}).assign_coords({SCENARIO: [f"{source}:{name}"]}))
+    hashes = [str(ds.attrs.get("sam_hash", "")) for ds in (first, second)]
+    if hashes[0] != hashes[1]:
+        raise ReportError(f"{source_a} and {source_b} were solved on different SAMs: their levels are not comparable")
+    out = xr.concat(picked, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")
+    out = out.assign_coords({SCENARIO: pd.Index([str(s) for s in out[SCENARIO].values], name=SCENARIO)})
+    for name in out.data_vars:
+        out[name].attrs = dict(first[name].attrs) if name in first else out[name].attrs
+    return out, str(out[SCENARIO].values[0]), str(out[SCENARIO].values[1])

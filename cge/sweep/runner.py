@@ -27,14 +27,14 @@ import xarray as xr
 from cge import __version__
 from cge.calibrate import SECTOR_ELASTICITIES, load_elasticities
 from cge.dims import SCENARIO
-from cge.runner import BASELINE, scale_trade_jobs
+from cge.indicators import TradeJobsSpec, scale_trade_jobs
+from cge.runner import BASELINE
 from cge.runner import scenario_list as as_scenario_list
 from cge.sam import load_sam, sam_hash
 from cge.scenario import Scenario
 from cge.shocks import load_mfn
 from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
 from cge.sweep.worker import SOLVER_FIGURES, Outcome, SharedData, Task, run_task
-from cge.trade_jobs import TradeJobsSpec
 
 log = logging.getLogger(__name__)
 

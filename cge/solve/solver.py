@@ -12,7 +12,6 @@ import time
 from collections.abc import Mapping
 
 import numpy as np
-import pyomo.environ as pyo
 
 from cge.model import Model
 from cge.solve.casadi_bridge import CompiledModel, compile_model
@@ -58,7 +57,9 @@ class Solver:
         self.ipopt_options = ipopt_options or {}
         self.min_step = min_step
         t0 = time.perf_counter()
-        self.compiled: CompiledModel = compile_model(model.pyomo, layout=model_layout(model))
+        name, index = model.walras_equation
+        walras = getattr(model.pyomo, name)[index]
+        self.compiled: CompiledModel = compile_model(model.pyomo, layout=model_layout(model), checks=(walras,))
         self.compile_s = time.perf_counter() - t0
         self._param_pos = {}
         for k, q in enumerate(self.compiled.parameters):
@@ -67,8 +68,6 @@ class Solver:
         self.p_benchmark = np.array([model.benchmark[q] for q in self.compiled.parameters], dtype=float)
         self.x_last = self.x_benchmark.copy()
         self.p_last = self.p_benchmark.copy()
-        name, index = model.walras_equation
-        self._walras = getattr(model.pyomo, name)[index]
 
     # ------------------------------------------------------------------ parameters
     def parameter_vector(self, values: ParameterValues, base: np.ndarray | None = None) -> np.ndarray:
@@ -100,8 +99,7 @@ class Solver:
     def residuals(self, x: np.ndarray, p: np.ndarray) -> tuple[float, float]:
         """(max |residual| of the active equations, |Walras residual|) at (x, p)."""
         g = self.compiled.eval_residual(x, p)
-        self._store(x, p)
-        walras = abs(pyo.value(self._walras.body) - pyo.value(self._walras.upper))
+        walras = abs(float(self.compiled.eval_checks(x, p)[0]))
         max_res = float(np.max(np.abs(g))) if g.size else 0.0
         if not np.isfinite(max_res):
             max_res = float("inf")
@@ -130,6 +128,7 @@ class Solver:
         ok, max_res, walras = self._accepted(x, p_target)
         if ok:
             self.x_last, self.p_last = x, p_target.copy()
+            self._store(x, p_target)
             return SolveResult(
                 SolveStatus.SOLVED_AT_START, 0, 0, max_res, walras, "not called", {"solve_s": time.perf_counter() - t0}
             )

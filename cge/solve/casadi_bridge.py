@@ -26,6 +26,7 @@ import casadi as ca
 import numpy as np
 import pyomo.environ as pyo
 
+from cge.solve.cache import CompiledCache, CompiledFunctions, fingerprint
 from cge.solve.chain import build_chain, row_jacobian
 from cge.solve.convert import ConversionError, Converted, Tape
 from cge.solve.evaluate import Evaluator, Layout, build_evaluator
@@ -57,7 +58,8 @@ class CompiledModel:
         (x, p) -> residuals of the inactive equations given as checks (e.g. the market that
         Walras' law drops), same convention as ``residual``.
     timings : dict
-        Seconds spent converting and compiling.
+        Seconds spent converting (``convert_s``: recording the tape), building or reading the
+        functions (``functions_s``) and the evaluator (``evaluator_s``); ``cache_hit``.
     evaluator : Evaluator or None
         Every Var and Expression as one compiled function of (x, p), when a layout was given.
     """
@@ -110,11 +112,36 @@ class CompiledModel:
         return self._lagrangian_hessian
 
 
+def _compile_functions(tape: Tape, row_ids: list, check_ids: list) -> CompiledFunctions:
+    """Play the tape into SX, chain the derivatives and assemble the (x, p) functions."""
+    x, p, z = ca.SX.sym("x", tape.n), ca.SX.sym("p", tape.n_p), ca.SX.sym("z", len(tape.symbols))
+    values = tape.play(x, p, z)
+    g = values[row_ids] if row_ids else ca.SX(0, 1)
+    g_checks = values[check_ids] if check_ids else ca.SX(0, 1)
+    bodies = values[tape.bodies] if tape.bodies else ca.SX(0, 1)
+    X, P = ca.MX.sym("x", tape.n), ca.MX.sym("p", tape.n_p)
+    chain = build_chain(x, p, z, bodies, ca.jacobian_sparsity(g, z), X, P)
+    local = row_jacobian(g, ca.vertcat(x, chain.der_symbols))
+    equations = ca.Function("equations", [x, chain.symbols, p], [g, local[:, : tape.n], local[:, tape.n :], g_checks])
+    g_mx, gx, gz, checks_mx = equations(X, chain.values, P)
+    jac = gx + ca.mtimes(gz, chain.derivatives)
+    jac_rows, jac_cols = (np.asarray(a, dtype=np.int64) for a in jac.sparsity().get_triplet())
+    return CompiledFunctions(
+        residual=ca.Function("residual", [X, P], [g_mx], ["x", "p"], ["g"]),
+        jacobian=ca.Function("jacobian", [X, P], [jac.nz[:]], ["x", "p"], ["jac_nz"]),
+        checks=ca.Function("checks", [X, P], [checks_mx], ["x", "p"], ["g"]),
+        intermediates=ca.Function("intermediates", [X, P], [chain.values_by_symbol], ["x", "p"], ["z"]),
+        jac_rows=jac_rows,
+        jac_cols=jac_cols,
+    )
+
+
 def compile_model(
     model: pyo.ConcreteModel,
     lower_bound: float = 1e-12,
     layout: Layout | None = None,
     checks: tuple = (),
+    cache: CompiledCache | None = None,
 ) -> CompiledModel:
     """Convert the active equality constraints of a square Pyomo model to CasADi functions.
 
@@ -130,6 +157,9 @@ def compile_model(
     checks : tuple of ConstraintData
         Equality constraints outside the system (deactivated) whose residuals are compiled too,
         e.g. the market dropped by Walras' law.
+    cache : CompiledCache or None
+        Read the compiled functions from this cache when an entry for the model's conversion
+        tape exists, else compile and store them (:mod:`cge.solve.cache`).
 
     Returns
     -------
@@ -157,50 +187,55 @@ def compile_model(
     if layout is not None:  # every named expression gets its symbol before the evaluator needs it
         for expr in model.component_data_objects(pyo.Expression):
             tape(expr)
-    x, p, z = ca.SX.sym("x", len(variables)), ca.SX.sym("p", len(parameters)), ca.SX.sym("z", len(tape.symbols))
-    values = tape.play(x, p, z)
-    g = values[row_ids] if row_ids else ca.SX(0, 1)
-    g_checks = values[check_ids] if check_ids else ca.SX(0, 1)
-    bodies = values[tape.bodies] if tape.bodies else ca.SX(0, 1)
     t1 = time.perf_counter()
-    X, P = ca.MX.sym("x", x.numel()), ca.MX.sym("p", p.numel())
-    chain = build_chain(x, p, z, bodies, ca.jacobian_sparsity(g, z), X, P)
-    local = row_jacobian(g, ca.vertcat(x, chain.der_symbols))
-    n = x.numel()
-    equations = ca.Function("equations", [x, chain.symbols, p], [g, local[:, :n], local[:, n:], g_checks])
-    g_mx, gx, gz, checks_mx = equations(X, chain.values, P)
-    jac = gx + ca.mtimes(gz, chain.derivatives)
-    residual = ca.Function("residual", [X, P], [g_mx], ["x", "p"], ["g"])
-    jacobian = ca.Function("jacobian", [X, P], [jac.nz[:]], ["x", "p"], ["jac_nz"])
-    check_fn = ca.Function("checks", [X, P], [checks_mx], ["x", "p"], ["g"])
-    jac_rows, jac_cols = (np.asarray(a, dtype=int) for a in jac.sparsity().get_triplet())
+    key = functions = None
+    if cache is not None:
+        key = fingerprint({**tape.arrays(), "rows": np.asarray(row_ids), "checks": np.asarray(check_ids)})
+        functions = cache.load(key)
+        sizes = (tape.n, tape.n_p, len(row_ids), len(check_ids), len(tape.symbols))
+        if functions is not None and not functions.matches(*sizes):
+            log.warning("ignoring compiled-model cache entry %s: sizes do not match the model", key[:12])
+            functions = None
+    cache_hit = functions is not None
+    if functions is None:
+        functions = _compile_functions(tape, row_ids, check_ids)
+        if cache is not None:
+            cache.store(key, functions)
     t2 = time.perf_counter()
     evaluator = None
     if layout is not None:
-        converted = Converted(tape, x, p, z)
-        staged = build_evaluator(model, converted, x, ca.vertcat(p, z), layout)
-        outputs = staged.function(X, ca.vertcat(P, chain.values_by_symbol))
+        x, p, z = ca.SX.sym("x", tape.n), ca.SX.sym("p", tape.n_p), ca.SX.sym("z", len(tape.symbols))
+        staged = build_evaluator(model, Converted(tape, x, p, z), x, ca.vertcat(p, z), layout)
+        X, P = ca.MX.sym("x", tape.n), ca.MX.sym("p", tape.n_p)
+        outputs = staged.function(X, ca.vertcat(P, functions.intermediates(X, P)))
         evaluator = dataclasses.replace(staged, function=ca.Function("evaluate", [X, P], [outputs]))
     lower = np.array([-math.inf if v.lb is None else max(lower_bound, v.lb) for v in variables])
     upper = np.array([v.ub if v.ub is not None else math.inf for v in variables])
-    log.debug(
-        "converted %d equations (%d intermediates) in %.3fs, derivatives in %.3fs",
+    log.log(
+        logging.INFO if cache is not None else logging.DEBUG,
+        "converted %d equations (%d intermediates) in %.3fs; functions %s in %.3fs",
         len(row_ids),
         len(tape.symbols),
         t1 - t0,
+        "read from the cache" if cache_hit else "compiled",
         t2 - t1,
     )
     return CompiledModel(
         variables=variables,
         constraints=constraints,
         parameters=parameters,
-        residual=residual,
-        jacobian=jacobian,
-        jac_rows=jac_rows,
-        jac_cols=jac_cols,
+        residual=functions.residual,
+        jacobian=functions.jacobian,
+        jac_rows=functions.jac_rows,
+        jac_cols=functions.jac_cols,
         lower=lower,
         upper=upper,
-        checks=check_fn,
-        timings={"convert_s": t1 - t0, "derivatives_s": t2 - t1, "evaluator_s": time.perf_counter() - t2},
+        checks=functions.checks,
+        timings={
+            "convert_s": t1 - t0,
+            "functions_s": t2 - t1,
+            "evaluator_s": time.perf_counter() - t2,
+            "cache_hit": cache_hit,
+        },
         evaluator=evaluator,
     )

@@ -235,6 +235,17 @@ class Tape:
         return self._node(ca.OP_SUB, body, self.const(rhs)) if rhs else body
 
     # ------------------------------------------------------------------ play
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The tape as arrays (what :meth:`play` builds from; the compiled-model cache key)."""
+        ints = {name: np.asarray(getattr(self, name), dtype=np.int64) for name in ("op", "a", "b", "level", "leaf_of")}
+        return {
+            **ints,
+            "const_values": np.asarray(self.const_values, dtype=np.float64),
+            "symbols": np.asarray(self.symbols, dtype=np.int64),
+            "bodies": np.asarray(self.bodies, dtype=np.int64),
+            "sizes": np.asarray([self.n, self.n_p], dtype=np.int64),
+        }
+
     def play(self, x: ca.SX, p: ca.SX, z: ca.SX) -> ca.SX:
         """Pass 2: the SX value of every tape entry, built level by level in vectorised calls.
 
@@ -249,8 +260,8 @@ class Tape:
         SX
             Column of length ``len(op)``: entry k is the expression of tape entry k.
         """
-        op, a, b = (np.asarray(v, dtype=np.int64) for v in (self.op, self.a, self.b))
-        level, leaf_of = np.asarray(self.level, dtype=np.int64), np.asarray(self.leaf_of, dtype=np.int64)
+        tape = self.arrays()
+        op, a, b, level, leaf_of = (tape[name] for name in ("op", "a", "b", "level", "leaf_of"))
         values = ca.SX.zeros(len(op), 1)
         consts = ca.SX(ca.DM(self.const_values)) if self.const_values else ca.SX(0, 1)
         inputs = ca.vertcat(x, p, z[: len(self.symbols)], consts)

@@ -11,10 +11,12 @@ import dataclasses
 import logging
 import time
 from collections.abc import Mapping
+from typing import Literal
 
 import numpy as np
 
 from cge.model import Model
+from cge.solve.cache import CompiledCache, default_cache
 from cge.solve.casadi_bridge import CompiledModel, compile_model
 from cge.solve.diagnostics import residual_table, structural_report
 from cge.solve.evaluate import model_layout
@@ -51,6 +53,9 @@ class Solver:
         ``"ipopt"``: Ipopt homotopy only.
     newton_options : NewtonOptions or None
         Settings of the Newton–Krylov iteration (default: :class:`NewtonOptions` with ``tol``).
+    cache : CompiledCache, None or "default"
+        Where compiled functions are read from and stored (:mod:`cge.solve.cache`); "default"
+        is ``$CGE_CACHE_DIR`` or the user cache directory, None compiles without a cache.
     """
 
     def __init__(
@@ -62,6 +67,7 @@ class Solver:
         min_step: float = 1.0 / 64,
         method: str = "newton",
         newton_options: NewtonOptions | None = None,
+        cache: CompiledCache | None | Literal["default"] = "default",
     ):
         if method not in SOLVE_METHODS:
             raise ValueError(f"method must be one of {SOLVE_METHODS}, got {method!r}")
@@ -75,7 +81,12 @@ class Solver:
         t0 = time.perf_counter()
         name, index = model.walras_equation
         walras = getattr(model.pyomo, name)[index]
-        self.compiled: CompiledModel = compile_model(model.pyomo, layout=model_layout(model), checks=(walras,))
+        self.compiled: CompiledModel = compile_model(
+            model.pyomo,
+            layout=model_layout(model),
+            checks=(walras,),
+            cache=default_cache() if cache == "default" else cache,
+        )
         self.compile_s = time.perf_counter() - t0
         self._param_pos = {}
         for k, q in enumerate(self.compiled.parameters):

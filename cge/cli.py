@@ -172,10 +172,12 @@ def table_cmd(
         None,
         "--table",
         "-t",
-        help="table(s) to write: headline, trade_jobs, jobs_by_sector, agrifood_exports, trade_by_partner "
+        help="table(s) to write: headline, trade_jobs, welfare, jobs_by_sector, agrifood_exports, trade_by_partner "
         "(default: all available)",
     ),
-    region: str | None = typer.Option(None, help="region of the jobs-by-sector table (default: USA or the first)"),
+    region: str | None = typer.Option(
+        None, help="region of the jobs-by-sector and welfare tables (default: USA or the first)"
+    ),
     regions: str | None = typer.Option(None, help="comma-separated regions of the bilateral tables (default: all)"),
     baseline: str = typer.Option("baseline", help="scenario that changes are measured against"),
 ) -> None:

@@ -23,7 +23,6 @@ from cge.dims import (
     FACTOR,
     FACTOR_TYPE,
     GOODS,
-    GOVERNMENT,
     HOUSEHOLD,
     IMPORTER,
     INVESTMENT,
@@ -98,24 +97,38 @@ def gdp_indicators(model: Model, cal: Calibration, flows: BilateralFlows) -> dic
         + flows.fob_value.sum((COMMODITY, IMPORTER)).rename({EXPORTER: REGION})
         - flows.fob_value.sum((COMMODITY, EXPORTER)).rename({IMPORTER: REGION})
     )
-    y = _dense(m.y, (REGION,), cal)
-    gdp_inc = d["y0"] * y
-    beta = d["fd0"] / d["y0"]
-    pinv = pfd.sel({AGENT: INVESTMENT}, drop=True)
-    beta_s = d["savings"] / d["y0"]
-    utility = (
-        qfdt.sel({AGENT: HOUSEHOLD}, drop=True) ** beta.sel({AGENT: HOUSEHOLD}, drop=True)
-        * qfdt.sel({AGENT: GOVERNMENT}, drop=True) ** beta.sel({AGENT: GOVERNMENT}, drop=True)
-        * (y / pinv) ** beta_s
-    )
+    gdp_inc = d["y0"] * _dense(m.y, (REGION,), cal)
+    utility = _dense(m.utility, (REGION,), cal, fill=1.0)
     return {
         "real_gdp": _attrs(real_gdp * BN, "real_gdp"),
         "real_gdp_pct": _attrs(_pct(real_gdp, base_gdp), "real_gdp_pct"),
         "gdp_expenditure": _attrs(gdp_exp * BN, "gdp_expenditure"),
         "gdp_income": _attrs(gdp_inc * BN, "gdp_income"),
-        "ev": _attrs(d["y0"] * (utility - 1.0) * BN, "ev"),
+        "ev": _attrs(_dense(m.ev, (REGION,), cal) * BN, "ev"),
         "utility_pct": _attrs(100.0 * (utility - 1.0), "utility_pct"),
     }
+
+
+def macro_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataArray]:
+    """Factor prices, consumer prices, real consumption and investment, capital stock and trade
+    balance by region (the model's aggregate expressions; NaN where a region lacks the item)."""
+    m = model.pyomo
+    region = (REGION,)
+    wage = _dense(m.wage, region, cal, fill=np.nan)
+    cpi = _dense(m.cpi, region, cal, fill=np.nan)
+    qfdt = _dense(m.qfdt, (AGENT, REGION), cal, fill=np.nan)
+    change = {
+        "wage_pct": wage,
+        "rental_rate_pct": _dense(m.rental, region, cal, fill=np.nan),
+        "cpi_pct": cpi,
+        "real_wage_pct": wage / cpi,
+        "real_consumption_pct": qfdt.sel({AGENT: HOUSEHOLD}, drop=True),
+        "real_investment_pct": qfdt.sel({AGENT: INVESTMENT}, drop=True),
+        "capital_stock_pct": _dense(m.capital_stock, region, cal, fill=np.nan),
+    }
+    out = {name: _attrs(100.0 * (index - 1.0), name) for name, index in change.items()}
+    out["trade_balance"] = _attrs(_dense(m.trade_balance, region, cal) * BN, "trade_balance")
+    return out
 
 
 def trade_indicators(model: Model, cal: Calibration, flows: BilateralFlows) -> dict[str, xr.DataArray]:
@@ -170,10 +183,13 @@ def employment_indicators(model: Model, cal: Calibration) -> dict[str, xr.DataAr
     volume_index = wage_volume.sum(ACTIVITY) / wage_bench.sum(ACTIVITY).where(wage_bench.sum(ACTIVITY) > 0, 1.0)
     total = d["employment0"].sum(ACTIVITY) * volume_index
     jobs = raw * (total / raw.sum(ACTIVITY).where(raw.sum(ACTIVITY) > 0, 1.0))
+    change = jobs - d["employment0"]
+    moved = np.minimum(change.clip(min=0).sum(ACTIVITY), (-change).clip(min=0).sum(ACTIVITY))
     jobs = jobs.rename({ACTIVITY: COMMODITY}).transpose(REGION, COMMODITY)
     return {
         "employment": _attrs(jobs, "employment"),
         "employment_total": _attrs(total.transpose(REGION), "employment_total"),
+        "employment_reallocation": _attrs(moved.transpose(REGION), "employment_reallocation"),
     }
 
 
@@ -183,6 +199,7 @@ def extract(model: Model, cal: Calibration) -> xr.Dataset:
     parts = {}
     parts.update(gdp_indicators(model, cal, flows))
     parts.update(trade_indicators(model, cal, flows))
+    parts.update(macro_indicators(model, cal))
     parts.update(sector_indicators(model, cal))
     ds = xr.Dataset(parts)
     return ds.assign_coords(

@@ -14,13 +14,14 @@ from cge import __version__
 from cge.calibrate import Calibration, calibrate, load_elasticities
 from cge.dims import BASELINE, SCENARIO
 from cge.indicators import indicator_attrs
-from cge.model import Closure, build_model
+from cge.model import Closure, ClosureError, build_model
 from cge.results import extract
 from cge.sam import load_sam
 from cge.scenario import Scenario, ScenarioError
 from cge.shocks import load_mfn, scenario_parameters
 from cge.solve import Solver
-from cge.trade_jobs import TradeJobsSpec, trade_jobs_components
+from cge.trade_jobs import TradeJobsSpec, annotate_trade_jobs, trade_jobs_arrays
+from cge.welfare import WELFARE_STEPS, decompose
 
 log = logging.getLogger(__name__)
 
@@ -45,40 +46,6 @@ def scenario_list(scenarios: Scenario | str | Path | Iterable, include_baseline:
     return out
 
 
-def scale_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec | None) -> xr.Dataset:
-    """Trade-supported jobs on the published baseline: ``baseline_persons × model / model(baseline)``.
-
-    Turns ``us_na_trade_jobs_total`` (the model measure, see :mod:`cge.trade_jobs`) into
-    ``us_na_trade_jobs_model`` and ``us_na_trade_jobs``. Works on any extra dimension (e.g. the
-    sweep's ``draw``: each draw's baseline is its own reference).
-    """
-    if spec is None or "us_na_trade_jobs_total" not in ds:
-        return ds
-    model_jobs = ds["us_na_trade_jobs_total"]
-    partners = "+".join(spec.partners)
-    ds["us_na_trade_jobs_model"] = model_jobs.assign_attrs(
-        long_name=f"{spec.home} jobs supported by trade with {partners}, model measure "
-        "(export-embodied + import-using jobs)",
-        units="persons",
-    )
-    if BASELINE not in ds[SCENARIO].values:  # nothing to scale by
-        return ds.drop_vars("us_na_trade_jobs_total")
-    base = model_jobs.sel({SCENARIO: BASELINE}, drop=True)
-    attrs = {
-        "long_name": f"{spec.home} jobs supported by trade with {partners}, on the published baseline",
-        "units": "persons",
-        "region": spec.home,
-        "partners": partners,
-        "baseline_persons": spec.baseline_persons,
-        "baseline_source": spec.source,
-        "method": "published baseline x model(scenario) / model(baseline); see cge/trade_jobs.py",
-    }
-    if base.ndim == 0:
-        attrs.update(model_baseline_persons=float(base), published_over_model=spec.baseline_persons / float(base))
-    ds["us_na_trade_jobs"] = (model_jobs * (spec.baseline_persons / base)).assign_attrs(attrs)
-    return ds.drop_vars("us_na_trade_jobs_total")
-
-
 def solve_scenario(
     solver: Solver,
     cal: Calibration,
@@ -86,17 +53,20 @@ def solve_scenario(
     mfn: pd.DataFrame | None,
     trade_jobs: TradeJobsSpec | None,
     extra: dict | None = None,
+    welfare_steps: int = 0,
 ) -> xr.Dataset:
     """Solve one scenario warm on a compiled solver and extract its indicators.
 
     ``extra`` holds further parameter values applied with the scenario's shocks (e.g. the
     elasticities of a sensitivity-analysis draw, see :func:`cge.model.components.elasticity_values`).
+    ``welfare_steps`` > 0 adds the EV decomposition (:func:`cge.welfare.decompose`), solved along a
+    path of that many steps from the benchmark.
 
     Returns
     -------
     xarray.Dataset
-        Indicators of :func:`cge.results.extract`, the model trade-jobs components (when the
-        spec applies) and the solver figures (iterations, residuals, seconds, closure).
+        Indicators of :func:`cge.results.extract`, the trade-supported jobs and their parts (when
+        the spec applies) and the solver figures (iterations, residuals, seconds, closure).
 
     Raises
     ------
@@ -115,8 +85,9 @@ def solve_scenario(
     result = solver.solve(p)
     ds = extract(solver.model, cal)
     if trade_jobs is not None and trade_jobs.applies_to(solver.model):
-        for part, value in trade_jobs_components(solver.model, trade_jobs).items():
-            ds[f"us_na_trade_jobs_{part}"] = _scalar(value, f"us_na_trade_jobs_{part}")
+        ds.update(trade_jobs_arrays(solver.model, trade_jobs, ds["employment"]))
+    if welfare_steps:
+        ds.update(decompose(solver, cal, p, welfare_steps, ev=ds["ev"]))
     ds["iterations"] = _scalar(result.iterations, "iterations")
     ds["homotopy_steps"] = _scalar(result.homotopy_steps, "homotopy_steps")
     ds["max_residual"] = _scalar(result.max_residual, "max_residual")
@@ -141,6 +112,7 @@ def run(
     progress: Callable[[Scenario], None] | None = None,
     include_baseline: bool = True,
     trade_jobs: TradeJobsSpec | None = TradeJobsSpec(),
+    welfare_steps: int = WELFARE_STEPS,
 ) -> xr.Dataset:
     """Solve scenarios and return their indicators stacked on a ``scenario`` dimension.
 
@@ -162,8 +134,10 @@ def run(
         Prepend an unshocked scenario named ``baseline`` unless one is given.
     trade_jobs : TradeJobsSpec or None
         Definition of the trade-supported jobs indicator (default: US jobs supported by trade
-        with Mexico and Canada, on the 13 million baseline); skipped when the SAM lacks the
-        regions or the employment satellite.
+        with Mexico and Canada, reported beside the published 13 million); skipped when the SAM
+        lacks the regions or the employment satellite.
+    welfare_steps : int
+        Path intervals of the EV decomposition (``ev_decomposition``); 0 skips it.
 
     Returns
     -------
@@ -191,14 +165,20 @@ def run(
     for scenario in scenarios:
         closure = scenario.closure.to_closure()
         if closure not in solvers:
-            solvers[closure] = Solver(build_model(cal, closure), tol=tol, hessian=hessian)
-        results[scenario.name] = solve_scenario(solvers[closure], cal, scenario, mfn, trade_jobs)
+            try:
+                model = build_model(cal, closure)
+            except ClosureError as exc:
+                raise ScenarioError(f"scenario '{scenario.name}': {exc}") from exc
+            solvers[closure] = Solver(model, tol=tol, hessian=hessian)
+        results[scenario.name] = solve_scenario(
+            solvers[closure], cal, scenario, mfn, trade_jobs, welfare_steps=welfare_steps
+        )
         if progress is not None:
             progress(scenario)
     out = xr.concat(list(results.values()), dim=pd.Index(list(results), name=SCENARIO, dtype=object), coords="minimal")
     for name, var in next(iter(results.values())).data_vars.items():
         out[name].attrs = dict(var.attrs)
-    out = scale_trade_jobs(out, trade_jobs)
+    out = annotate_trade_jobs(out, trade_jobs)
     out.attrs.update(
         {
             "scenarios": "[" + ",".join(s.to_json() for s in scenarios) + "]",

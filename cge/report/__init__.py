@@ -13,6 +13,7 @@ from cge.report.tables import (
     report_tables,
     trade_by_partner_table,
     trade_jobs_table,
+    welfare_table,
     write_table,
     write_tables,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "report_tables",
     "trade_by_partner_table",
     "trade_jobs_table",
+    "welfare_table",
     "write_table",
     "write_tables",
     "write_plots",

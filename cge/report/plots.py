@@ -233,9 +233,9 @@ def plot_trade_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
 
     The baseline scenario's figure is drawn as a dashed reference line.
     """
-    if "us_na_trade_jobs" not in ds:
-        raise ReportError("results have no variable 'us_na_trade_jobs'")
-    da = ds["us_na_trade_jobs"]
+    if "us_na_trade_jobs_model" not in ds:
+        raise ReportError("results have no variable 'us_na_trade_jobs_model'")
+    da = ds["us_na_trade_jobs_model"]
     names = scenarios(ds)
     values = [float(da.sel({SCENARIO: s})) for s in names]
     with plt.rc_context(STYLE):
@@ -416,13 +416,47 @@ def _save(fig: Figure, path: Path) -> Path:
         plt.close(fig)
 
 
+def plot_welfare(ds: xr.Dataset, region: str = "USA", baseline: str = BASELINE) -> Figure:
+    """EV by source (``ev_decomposition``) for one region: one stacked horizontal bar per scenario,
+    components as segments (positive to the right, negative to the left), EV as a black marker."""
+    if "ev_decomposition" not in ds:
+        raise ReportError("results have no variable 'ev_decomposition'")
+    regions = [str(r) for r in ds[REGION].values]
+    if region not in regions:
+        region = regions[0]
+    dec = ds["ev_decomposition"].sel({REGION: region})
+    names = _shown_scenarios(ds, baseline)
+    table = dec.sel({SCENARIO: names}).transpose(SCENARIO, "component").to_pandas()
+    table = table.loc[:, (table.abs() > 1e-9 * max(1.0, float(table.abs().max().max()))).any()]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(8.0, max(3.0, 0.45 * len(names) + 1.8)), layout="constrained")
+        cmap = plt.get_cmap("tab20")
+        left_pos, left_neg = np.zeros(len(names)), np.zeros(len(names))
+        y = np.arange(len(names))
+        for k, component in enumerate(table.columns):
+            values = table[component].to_numpy()
+            start = np.where(values >= 0, left_pos, left_neg)
+            ax.barh(y, values, left=start, color=cmap(k % cmap.N), label=str(component).replace("_", " "))
+            left_pos += np.clip(values, 0, None)
+            left_neg += np.clip(values, None, 0)
+        ax.plot(table.sum(axis=1).to_numpy(), y, "k|", markersize=14, label="EV")
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.set_xlabel(label_from_attrs(dec, extra=f", {region}", width=70))
+        ax.set_title(f"Welfare decomposition, {region}")
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return fig
+
+
 def write_plots(
     ds: xr.Dataset, out_dir: str | Path, baseline: str = BASELINE, regions: Iterable[str] | None = None
 ) -> list[Path]:
     """Write every chart the results support as 150 dpi PNGs.
 
     Files: ``real_gdp.png``, ``ev.png``, ``employment.png`` (needs employment and a baseline),
-    ``trade_jobs.png`` (needs ``us_na_trade_jobs``), ``agrifood_exports.png`` (needs agri-food
+    ``trade_jobs.png`` (needs ``us_na_trade_jobs_model``), ``welfare.png`` (needs
+    ``ev_decomposition``; USA or the first region), ``agrifood_exports.png`` (needs agri-food
     sectors and a baseline), ``output_heatmap.png``. Charts whose inputs are missing are skipped
     with an INFO log message.
 
@@ -451,6 +485,7 @@ def write_plots(
         "ev": lambda: plot_ev(ds, baseline),
         "employment": lambda: plot_jobs(ds, baseline),
         "trade_jobs": lambda: plot_trade_jobs(ds, baseline),
+        "welfare": lambda: plot_welfare(ds, "USA", baseline),
         "agrifood_exports": lambda: plot_agrifood_exports(ds, regions, baseline),
         "output_heatmap": lambda: plot_output_heatmap(ds, "output_pct", baseline),
     }

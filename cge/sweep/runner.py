@@ -27,14 +27,14 @@ import xarray as xr
 from cge import __version__
 from cge.calibrate import SECTOR_ELASTICITIES, load_elasticities
 from cge.dims import SCENARIO
-from cge.runner import BASELINE, scale_trade_jobs
+from cge.runner import BASELINE
 from cge.runner import scenario_list as as_scenario_list
 from cge.sam import load_sam, sam_hash
 from cge.scenario import Scenario
 from cge.shocks import load_mfn
 from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
 from cge.sweep.worker import SOLVER_FIGURES, Outcome, SharedData, Task, run_task
-from cge.trade_jobs import TradeJobsSpec
+from cge.trade_jobs import TradeJobsSpec, annotate_trade_jobs
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,7 @@ def run_sweep(
     wall = time.perf_counter() - t0
     draws = list(range(plan.n_draws))
     per_draw, status, failures = _stack(outcomes, draws, names)
-    per_draw = scale_trade_jobs(per_draw, trade_jobs)
+    per_draw = annotate_trade_jobs(per_draw, trade_jobs)
     weights = xr.DataArray(
         plan.weights,
         dims=DRAW,
@@ -446,7 +446,7 @@ def run_many(
         lines = "; ".join(f"{f['scenario']}: {f['error']}" for f in failures)
         raise SweepError(f"{len(failures)} of {len(names)} scenarios failed: {lines}")
     stacked, status, _ = _stack([merged], [0], names)
-    out = scale_trade_jobs(stacked, trade_jobs).isel({DRAW: 0}, drop=True)
+    out = annotate_trade_jobs(stacked, trade_jobs).isel({DRAW: 0}, drop=True)
     for name in ("iterations", "homotopy_steps"):
         if name in out and not failures:
             out[name] = out[name].astype(int)
@@ -482,7 +482,7 @@ HEADLINES = (
     ("real GDP", ("real_gdp_pct",)),
     ("EV", ("ev",)),
     ("employment", ("employment_change", "employment_total")),
-    ("NA-trade jobs", ("us_na_trade_jobs",)),
+    ("NA-trade jobs", ("us_na_trade_jobs_model",)),
     ("agri-food exports", ("agrifood_exports_pct", "agrifood_exports_total")),
 )
 """Headline indicators of the sweep table, each the first available of its candidates."""

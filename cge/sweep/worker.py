@@ -64,8 +64,8 @@ class SharedData:
     hessian : str
         Hessian used by Ipopt ("limited-memory" or "exact").
     trade_jobs : TradeJobsSpec or None
-        Trade-supported jobs indicator to compute (model measure, ``us_na_trade_jobs_total``
-        [persons]); scaled to the published baseline after stacking.
+        Trade-supported jobs indicator to compute (``us_na_trade_jobs_model`` and its parts
+        [persons]); annotated with the published figure after stacking.
     """
 
     sam: xr.Dataset

@@ -97,8 +97,8 @@ def test_jobs_by_sector(results):
     table = jobs_by_sector_table(results, region="B")
     emp = results["employment"].sel(region="B")
     assert list(table.index) == ["man", "ser", "total"]
-    assert table.loc["man", "baseline [persons]"] == pytest.approx(float(emp.sel(scenario="baseline", commodity="man")))
-    expected = float(emp.sel(scenario="tariff", commodity="ser") - emp.sel(scenario="baseline", commodity="ser"))
+    assert table.loc["man", "baseline [persons]"] == pytest.approx(float(emp.sel(scenario="baseline", activity="man")))
+    expected = float(emp.sel(scenario="tariff", activity="ser") - emp.sel(scenario="baseline", activity="ser"))
     assert table.loc["ser", "tariff change [persons]"] == pytest.approx(expected)
     assert table.loc["total"].to_numpy() == pytest.approx(table.loc[["man", "ser"]].sum().to_numpy())
     with pytest.raises(ReportError, match="region 'ZZ' is not in the results"):
@@ -150,8 +150,9 @@ def test_every_format_writes_a_file(results, tmp_path):
     assert book["headline"]["A1"].value == "Headline results by region and scenario"
     written = write_tables(tables, "csv", tmp_path / "t.csv")
     assert [p.name for p in written] == [f"t_{name}.csv" for name in tables]
-    headline = pd.read_csv(tmp_path / "t_headline.csv")
-    assert headline["real GDP [%]"].iloc[1] == pytest.approx(float(results["real_gdp_pct"][1, 0]))
+    headline = pd.read_csv(tmp_path / "t_headline.csv", comment="#")
+    assert headline["real GDP [%]"].iloc[1] == round(float(results["real_gdp_pct"][1, 0]), 3)  # precision shown
+    assert (tmp_path / "t_headline.csv").read_text().splitlines()[-1].startswith("# Notes: Changes vs")
     with pytest.raises(ReportError, match="xlsx"):
         write_tables(tables, "xlsx")
     with pytest.raises(ReportError, match="unknown table format"):
@@ -184,7 +185,8 @@ def test_stack_results(results):
         stacked["ev"].sel(scenario="tariff2").values, results["ev"].sel(scenario="tariff").values
     )
     # definitions of the scenarios each file holds (the renamed copy's "tariff" definition is dropped)
-    assert [d["name"] for d in json.loads(stacked.attrs["scenarios"])] == ["baseline", "tariff"]
+    definitions = [json.loads(d)["name"] for d in stacked["scenario_definition"].values]
+    assert definitions == ["baseline", "tariff", "tariff"]
     with pytest.raises(ReportError, match="scenario name 'tariff' appears in both a.nc and b.nc"):
         stack_results([results, results.sel(scenario=["tariff"])], ["a.nc", "b.nc"])
     other = tariff.assign_attrs(sam_hash="0" * 64)

@@ -8,8 +8,15 @@ from helpers import solved
 
 import cge
 from cge.calibrate import calibrate
-from cge.results import extract
-from cge.trade_jobs import PARTS, SamMultipliers, TradeJobsSpec, sam_multipliers, trade_jobs_parts, trade_vectors
+from cge.indicators.trade_jobs import (
+    PARTS,
+    SamMultipliers,
+    TradeJobsSpec,
+    sam_multipliers,
+    trade_jobs_parts,
+    trade_vectors,
+)
+from cge.indicators.values import solution
 
 SPEC = TradeJobsSpec(home="A", partners=("B",), published_persons=1000.0, source="a test figure")
 
@@ -19,7 +26,7 @@ def test_multiplier_parts_match_closed_forms():
     n = 4
     a = rng.uniform(0.0, 0.15, (n, n))
     e, v, h = rng.uniform(1, 10, n), rng.uniform(0.2, 0.5, n), rng.uniform(0.0, 0.2, n)
-    system = SamMultipliers([f"s{k}" for k in range(n)], e, a, v, h)
+    system = SamMultipliers(e, a, v, h)
     f = rng.uniform(0, 100, n)
     direct, indirect, induced = system.jobs(f)
     assert direct == pytest.approx(e @ f)
@@ -32,24 +39,23 @@ def test_multiplier_parts_match_closed_forms():
         x = h * (v @ output)
     assert direct + indirect + induced == pytest.approx(e @ total, rel=1e-9)
     assert indirect > 0 and induced > 0
-    bare = SamMultipliers(system.activities, e, np.zeros((n, n)), v, np.zeros(n))
+    bare = SamMultipliers(e, np.zeros((n, n)), v, np.zeros(n))
     assert bare.jobs(f) == pytest.approx((e @ f, 0.0, 0.0))
 
 
 def test_direct_export_jobs_by_hand(hand_sam, hand_elasticities):
     """At the benchmark, A's direct export jobs = persons in man x exports / output = 1000 x 25/95."""
-    model, _s, _r = solved(hand_sam, hand_elasticities)
-    cal = calibrate(hand_sam, hand_elasticities)
-    persons = extract(model, cal)["employment"].sel(region="A").to_series().to_dict()
-    parts = trade_jobs_parts(model, SPEC, persons)
+    model, solver, _r = solved(hand_sam, hand_elasticities)
+    sol = solution(solver, calibrate(hand_sam, hand_elasticities))
+    parts = trade_jobs_parts(sol, SPEC)
     assert parts["exports_direct"] == pytest.approx(1000.0 * 25.0 / 95.0, rel=1e-12)
-    exports, supported = trade_vectors(model, SPEC)
+    exports, supported = trade_vectors(sol, SPEC)
     assert exports == pytest.approx([25.0, 0.0])
     # inputs from B: each activity's Armington use of man (man 20 + 10, ser 5) x the import share of man in A
     lk = model.lookup
     share = lk("imp0")["man", "A"] / lk("qa0")["man", "A"]
     assert supported == pytest.approx([30.0 * share, 5.0 * share])
-    system = sam_multipliers(model, "A", persons)
+    system = sam_multipliers(sol, 0)
     assert parts["imports_direct"] == pytest.approx(system.persons_per_output @ supported)
     assert all(value >= 0 for value in parts.values())
 

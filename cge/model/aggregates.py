@@ -2,7 +2,7 @@
 
 Savings and the price of savings, the regional household's utility and its equivalent
 variation, the consumer price index, average wage and rental rates, the trade balance, the
-capital stock and the current rate of return on capital. All are Pyomo ``Expression`` objects
+capital stock and the current and expected rates of return on capital. All are Pyomo ``Expression`` objects
 (no new unknowns): the model states each concept once, and results evaluate it.
 """
 
@@ -109,4 +109,13 @@ def add_aggregates(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup, endogenous:
     def rorc(_m, r):
         return (gross[r] * m.rental[r] / m.pfd[INVESTMENT, r] - delta[r]) / (gross[r] - delta[r])
 
-    m.rorc = pyo.Expression(sorted(investors & set(capital_uses)), rule=rorc, doc=doc("rorc"))
+    with_capital = sorted(investors & set(capital_uses))
+    m.rorc = pyo.Expression(with_capital, rule=rorc, doc=doc("rorc"))
+    ik0 = lk("investment_capital_ratio")
+
+    def expected_return(_m, r):
+        # GTAP: rore = rorc (KE/KB)^-RORFLEX with end-of-period capital KE = (1 - δ) KB + I
+        growth = ((1.0 - delta[r]) + ik0[r] * m.qfdt[INVESTMENT, r] / m.capital_stock[r]) / ((1.0 - delta[r]) + ik0[r])
+        return m.rorc[r] * growth ** (-m.rorflex[r])
+
+    m.rore = pyo.Expression(with_capital, rule=expected_return, doc=doc("rore"))

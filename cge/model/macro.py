@@ -120,21 +120,15 @@ def macro_rate_of_return(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup, closu
     ``rore = rorg`` (one world rate); world investment = world savings.
     """
     targets = set(closure.trade_balance_targets)
-    fd0, delta, ik0 = lk("fd0"), lk("depreciation_rate"), lk("investment_capital_ratio")
+    fd0 = lk("fd0")
     pooled = _pooled(ix, lk, closure)
     if not pooled:  # nothing to allocate: no investment and no savings anywhere
         return
-    no_capital = sorted(set(pooled) - set(m.rorc.index_set()))
+    no_capital = sorted(set(pooled) - set(m.rore.index_set()))
     if no_capital:
         raise ClosureError(f"rate_of_return needs capital income in the investing regions {no_capital}")
     _investment_equation(m, lk, sorted(targets), lambda r: _target(m, lk, r))
 
-    def expected_return(_m, r):
-        stock = m.capital_stock[r]
-        growth = ((1.0 - delta[r]) + ik0[r] * m.qfdt[INVESTMENT, r] / stock) / ((1.0 - delta[r]) + ik0[r])
-        return m.rorc[r] * growth ** (-m.rorflex[r])
-
-    m.rore = pyo.Expression(pooled, rule=expected_return, doc=doc("rore"))
     m.eq_rate_of_return = pyo.Constraint(
         pooled, rule=lambda _m, r: m.rore[r] - m.rorg[WORLD] == 0, doc=doc("eq_rate_of_return")
     )

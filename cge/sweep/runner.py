@@ -27,6 +27,7 @@ import xarray as xr
 from cge import __version__
 from cge.calibrate import SECTOR_ELASTICITIES, load_elasticities
 from cge.dims import SCENARIO
+from cge.indicators import TradeJobsSpec, annotate_trade_jobs
 from cge.runner import BASELINE
 from cge.runner import scenario_list as as_scenario_list
 from cge.sam import load_sam, sam_hash
@@ -34,7 +35,6 @@ from cge.scenario import Scenario
 from cge.shocks import load_mfn
 from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
 from cge.sweep.worker import SOLVER_FIGURES, Outcome, SharedData, Task, run_task
-from cge.trade_jobs import TradeJobsSpec, annotate_trade_jobs
 
 log = logging.getLogger(__name__)
 

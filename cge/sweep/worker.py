@@ -22,19 +22,17 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from cge.calibrate import Calibration, CalibrationError, calibrate
-from cge.dims import ACTIVITY, AGRIFOOD, COMMODITY, EXPORTER, IMPORTER, REGION
-from cge.indicators import indicator_attrs
+from cge.indicators import TradeJobsSpec
 from cge.model import Closure, build_model
 from cge.model.components import elasticity_forms, elasticity_values
+from cge.options import RunOptions
 from cge.runner import solve_scenario
 from cge.scenario import Scenario, ScenarioError
 from cge.solve import SolveError, Solver
-from cge.trade_jobs import TradeJobsSpec
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +107,7 @@ class Outcome:
     ----------
     draw : int
     results : dict
-        Scenario name -> indicators (``cge.results.extract`` plus derived indicators and the
+        Scenario name -> results (``cge.indicators.extract`` plus the
         solver figures) of each accepted solve.
     errors : dict
         Scenario name -> first line of the error of each failed solve.
@@ -164,40 +162,6 @@ def error_line(exc: BaseException) -> str:
     """``Type: first line of the message`` (the whole message may hold long diagnostics)."""
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
-
-
-def derived_indicators(ds: xr.Dataset, cal: Calibration) -> xr.Dataset:
-    """Add headline changes by region that the sweep tables use, when the data allow.
-
-    ``employment_change`` [persons] (needs an employment satellite), ``agrifood_exports_total``
-    [US$ bn] and ``agrifood_exports_pct`` [percent]: agri-food exports of each region to all
-    destinations (needs the SAM's ``agrifood`` commodity flag). Existing variables are kept.
-    """
-    d = cal.data
-    if "employment_total" in ds and "employment0" in d and "employment_change" not in ds:
-        base = d["employment0"].sum(ACTIVITY)
-        base = base.assign_coords({REGION: [str(r) for r in base[REGION].values]})
-        change = ds["employment_total"] - base
-        change.attrs.update(indicator_attrs("employment_change"))
-        ds["employment_change"] = change
-    if AGRIFOOD in d.coords and "agrifood_exports_total" not in ds:
-        flag = np.asarray(d[AGRIFOOD].values, dtype=bool)
-        labels = [str(c) for c, f in zip(d[COMMODITY].values, flag) if f]
-        if "agrifood_exports" in ds and set(ds["agrifood_exports"].dims) == {EXPORTER, IMPORTER}:
-            value = ds["agrifood_exports"].sum(IMPORTER)
-        elif "exports" in ds and labels:
-            value = ds["exports"].sel({COMMODITY: labels}).sum((IMPORTER, COMMODITY))
-        else:
-            return ds
-        value = value.rename({EXPORTER: REGION})
-        base = (d["cif0"].sel({COMMODITY: labels}).sum((IMPORTER, COMMODITY)) * BN).rename({EXPORTER: REGION})
-        base = base.assign_coords({REGION: [str(r) for r in base[REGION].values]})
-        value.attrs.update(indicator_attrs("agrifood_exports_total"))
-        pct = xr.where(base > 0, 100.0 * (value / base.where(base > 0, 1.0) - 1.0), 0.0)
-        pct.attrs.update(indicator_attrs("agrifood_exports_pct"))
-        ds["agrifood_exports_total"] = value
-        ds["agrifood_exports_pct"] = pct
-    return ds
 
 
 def _get_solver(
@@ -280,8 +244,11 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
             out.setup_seconds += time.perf_counter() - t_setup
             t_solve = time.perf_counter()
             try:
-                solved = solve_scenario(solver, cal, scenario, shared.mfn, shared.trade_jobs, extra=sigmas)
-                ds = derived_indicators(solved.drop_vars("closure"), cal)  # numbers only: stacked on draw
+                options = RunOptions(
+                    tol=shared.tol, hessian=shared.hessian, trade_jobs=shared.trade_jobs, welfare_steps=0
+                )  # no welfare decomposition per draw (it re-solves a path)
+                solved = solve_scenario(solver, cal, scenario, shared.mfn, options, extra=sigmas)
+                ds = solved.drop_vars("closure")  # numbers only: stacked on draw
             except ScenarioError:
                 raise  # a bad scenario fails in every draw: not a draw failure
             except RECORDED_ERRORS as exc:

@@ -10,8 +10,8 @@ import numpy as np
 import xarray as xr
 
 from cge.calibrate import Calibration
-from cge.dims import COMMODITY, COMPONENT, GOODS, INSTRUMENT, PARTNER, REGION
-from cge.indicators import indicator_attrs
+from cge.dims import COMMODITY, COMPONENT, INSTRUMENT, PARTNER, REGION
+from cge.indicators.registry import indicator_attrs
 from cge.solve import Solver
 from cge.welfare.decomposition import COMPONENTS, INSTRUMENTS, Decomposition, decompose_path
 from cge.welfare.path import solve_path
@@ -54,18 +54,18 @@ def decompose(
         commodity, partner) and ``ev_terms_of_trade`` (region, commodity, partner) [US$ bn];
         ``welfare_steps``: the intervals used.
     """
-    model = solver.model
-    goods = {str(c) for c, g in zip(cal.data[COMMODITY].values, cal.data[GOODS].values) if bool(g)}
-    y0 = np.array([model.lookup("y0")[r] for r in model.index.regions])
+    factor_types = solver.model.index.factor_types
+    y0 = np.array([solver.model.lookup("y0")[r] for r in solver.model.index.regions])
     while True:
-        dec = decompose_path(solve_path(solver, p_target, steps), model.index, model.lookup, goods)
+        dec = decompose_path(solve_path(solver, cal, p_target, steps), factor_types)
         residual = np.abs(dec.components[:, COMPONENTS.index("residual")])
-        if np.all(residual <= np.maximum(tolerance * np.abs(dec.ev), 1e-7 * y0)) or 2 * steps > max_steps:
+        converged = np.all(residual <= np.maximum(tolerance * np.abs(dec.ev), 1e-7 * y0))
+        if converged or 2 * steps > max_steps:
             break
         steps *= 2
-    if np.any(residual > np.maximum(tolerance * np.abs(dec.ev), 1e-7 * y0)):
+    if not converged:
         log.warning("welfare decomposition: residual above %.1e of |EV| after %d steps", tolerance, steps)
-    out = decomposition_arrays(dec, cal)
+    out = decomposition_arrays(dec, [str(c) for c in cal.data[COMMODITY].values])
     if ev is not None:
         table = out["ev_decomposition"]
         others = table.drop_sel({COMPONENT: "residual"}).sum(COMPONENT)
@@ -74,32 +74,30 @@ def decompose(
     return out
 
 
-def decomposition_arrays(dec: Decomposition, cal: Calibration) -> dict[str, xr.DataArray]:
+def decomposition_arrays(dec: Decomposition, commodities: list[str]) -> dict[str, xr.DataArray]:
     """The decomposition as labelled arrays [US$ bn] (see :func:`decompose`)."""
-    regions = list(dec.regions)
-    commodities = [str(c) for c in cal.data[COMMODITY].values]
-    cpos = {c: k for k, c in enumerate(commodities)}
-    table = xr.DataArray(
-        dec.components * BN, dims=(REGION, COMPONENT), coords={REGION: regions, COMPONENT: list(COMPONENTS)}
-    )
-    terms = dec.terms
-    allocative = np.zeros((len(regions), len(INSTRUMENTS), len(commodities), len(regions)))
-    tot = np.zeros((len(regions), len(commodities), len(regions)))
-    for component, region, commodity, partner, value in zip(
-        terms.component, terms.region, terms.commodity, terms.partner, terms.value
-    ):
-        if component.startswith("allocative_"):
-            instrument = INSTRUMENTS.index(component.removeprefix("allocative_"))
-            allocative[region, instrument, cpos[commodity], partner] += value * BN
-        elif component.startswith("terms_of_trade"):
-            tot[region, cpos[commodity], partner] += value * BN
-    coords = {REGION: regions, COMMODITY: commodities, PARTNER: regions}
+    labels = {
+        REGION: list(dec.regions),
+        COMMODITY: commodities,
+        PARTNER: list(dec.regions),
+        COMPONENT: list(COMPONENTS),
+        INSTRUMENT: list(INSTRUMENTS),
+    }
+    coords = {dim: (dim, values, indicator_attrs(dim)) for dim, values in labels.items()}
+
+    def pick(*dims):
+        return {d: coords[d] for d in dims}
+
     return {
-        "ev_decomposition": table.assign_attrs(indicator_attrs("ev_decomposition")),
+        "ev_decomposition": xr.DataArray(
+            dec.components * BN, dims=(REGION, COMPONENT), coords=pick(REGION, COMPONENT)
+        ).assign_attrs(indicator_attrs("ev_decomposition")),
         "ev_allocative": xr.DataArray(
-            allocative, dims=(REGION, INSTRUMENT, COMMODITY, PARTNER), coords={**coords, INSTRUMENT: list(INSTRUMENTS)}
+            dec.allocative * BN,
+            dims=(REGION, INSTRUMENT, COMMODITY, PARTNER),
+            coords=pick(REGION, INSTRUMENT, COMMODITY, PARTNER),
         ).assign_attrs(indicator_attrs("ev_allocative")),
-        "ev_terms_of_trade": xr.DataArray(tot, dims=(REGION, COMMODITY, PARTNER), coords=coords).assign_attrs(
-            indicator_attrs("ev_terms_of_trade")
-        ),
+        "ev_terms_of_trade": xr.DataArray(
+            dec.terms_of_trade * BN, dims=(REGION, COMMODITY, PARTNER), coords=pick(REGION, COMMODITY, PARTNER)
+        ).assign_attrs(indicator_attrs("ev_terms_of_trade")),
     }

@@ -3,7 +3,8 @@
 With Cobb-Douglas regional utility over real private consumption, real government consumption
 and real savings, and fixed expenditure shares, ``dEV = (dY − C dpC − G dpG − S/psave dpsave) / P``
 where ``P = Y / (Y0 U)`` is the utility price index. Substituting the zero-profit, market-clearing
-and income identities of the model (docs/model.md, eqs. W1–W4) turns the numerator into
+and income identities of the model (docs/model.md, section "Welfare decomposition") turns the
+numerator into
 
 * allocative efficiency: tariff × d(imports), export tax × d(exports), production tax × d(output);
 * terms of trade: exports × pnum d(fob price / pnum) − imports × pnum d(fob price of the source /
@@ -14,13 +15,12 @@ and income identities of the model (docs/model.md, eqs. W1–W4) turns the numer
 * investment–savings: real investment × pnum d(investment price / pnum) − real savings × pnum
   d(price of savings / pnum) (it absorbs the trade balance × d ln pnum that the terms-of-trade
   normalisation leaves out);
-* endowments: factor price × d(endowment in use) (employment, capital stock, other factors).
+* endowments: factor price × d(factor in use) (employment, capital stock, other factors).
 
-Each term is a Stieltjes integral ``∫ w dq`` along the path from the benchmark to the solution;
-it is computed by the trapezoid rule on the nodes and refined by one Richardson step (the rule's
-error expands in even powers of the step). The decomposition total differs from the exact EV
-(``Y0 (U − 1)`` at the solution) only by the quadrature error, reported as ``residual``.
-Pure functions over arrays: no model, no solver.
+Each term is a Stieltjes integral ``∫ w dq`` along the path from the benchmark to the solution,
+computed by the trapezoid rule on the nodes and refined by Romberg extrapolation. The
+decomposition total differs from the exact EV (``Y0 (U − 1)`` at the solution) only by the
+quadrature error, reported as ``residual``. Pure functions over arrays: no model, no solver.
 """
 
 from __future__ import annotations
@@ -29,10 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cge.dims import CAPITAL, INVESTMENT, LABOUR
-from cge.model.index import ModelIndex
-from cge.model.lookup import Lookup
-from cge.welfare.path import Node
+from cge.dims import INVESTMENT, REGION
+from cge.indicators.values import Solution
 
 COMPONENTS = (
     "allocative_tariff",
@@ -53,17 +51,6 @@ INSTRUMENTS = ("tariff", "export_tax", "production_tax")
 
 
 @dataclass(frozen=True)
-class Term:
-    """Integrals of one kind of term [US$ million], with the owner region and labels of each."""
-
-    component: np.ndarray
-    region: np.ndarray
-    commodity: np.ndarray
-    partner: np.ndarray
-    value: np.ndarray
-
-
-@dataclass(frozen=True)
 class Decomposition:
     """Result of :func:`decompose_path` [US$ million].
 
@@ -71,17 +58,20 @@ class Decomposition:
     ----------
     regions : tuple of str
     ev : ndarray
-        Exact EV by region.
+        Exact EV by region (at the path's end).
     components : ndarray
         (region, component) in the order of :data:`COMPONENTS`, ``residual`` last.
-    terms : Term
-        Every integrated term with its labels (for the detail by instrument, commodity, partner).
+    allocative : ndarray
+        (region, instrument, commodity, partner): allocative efficiency by tax instrument.
+    terms_of_trade : ndarray
+        (region, commodity, partner): terms of trade in goods and services.
     """
 
     regions: tuple[str, ...]
     ev: np.ndarray
     components: np.ndarray
-    terms: Term
+    allocative: np.ndarray
+    terms_of_trade: np.ndarray
 
 
 def stieltjes(w: np.ndarray, q: np.ndarray, stride: int = 1) -> np.ndarray:
@@ -99,7 +89,7 @@ def integrate(w: np.ndarray, q: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     w, q : ndarray
-        Shape (nodes, terms): weights and the integrated variable at each node.
+        Shape (nodes, ...): weights and the integrated variable at each node.
     """
     intervals = len(w) - 1
     strides = [1]
@@ -112,121 +102,78 @@ def integrate(w: np.ndarray, q: np.ndarray) -> np.ndarray:
     return table[0]
 
 
-def _stack(nodes: list[Node], name: str) -> np.ndarray:
-    return np.array([getattr(n, name) for n in nodes])
+def _stack(nodes: list[Solution], name: str, fill: float) -> np.ndarray:
+    return np.array([n.get(name, fill) for n in nodes])
 
 
-def decompose_path(nodes: list[Node], ix: ModelIndex, lk: Lookup, goods: set[str]) -> Decomposition:
+def decompose_path(nodes: list[Solution], factor_types: dict[str, str]) -> Decomposition:
     """Integrate the EV decomposition over the solved path.
 
     Parameters
     ----------
-    nodes : list of Node
-        Path from the benchmark (first) to the solution (last), equally spaced.
-    ix : ModelIndex
-        Index lists the node arrays follow.
-    lk : Lookup
-        Benchmark values [US$ million].
-    goods : set of str
-        Merchandise commodities (terms of trade in goods vs services).
+    nodes : list of Solution
+        Path from the benchmark (first) to the solution (last), equally spaced in the path
+        parameter.
+    factor_types : dict
+        Factor label -> type (``labour``, ``capital``, ...): the endowment components.
 
     Returns
     -------
     Decomposition
     """
-    regions = list(ix.regions)
-    pos = {r: k for k, r in enumerate(regions)}
-    y0 = np.array([lk("y0")[r] for r in regions])
-    sav0 = np.array([lk("savings")[r] for r in regions])
-    s = {name: _stack(nodes, name) for name in Node.__dataclass_fields__}
-    price_index = s["y"] / s["utility"]  # P = Y / (Y0 U) by region, per node
+    b, coords = nodes[0].bench, nodes[0].coords
+    regions = tuple(coords[REGION])
+    agents = list(coords["agent"])
+    cif0, vxmd, vom, vfm, fd0 = b["cif0"], b["vxmd"], b["vom"], b["vfm"], b["fd0"]
+    goods = b.goods
 
-    flows = ix.flows
-    exporter = np.array([pos[e] for _i, e, _r in flows], dtype=int)
-    importer = np.array([pos[r] for _i, _e, r in flows], dtype=int)
-    flow_commodity = np.array([i for i, _e, _r in flows], dtype=object)
-    cif0 = np.array([lk("cif0")[k] for k in flows])
-    vxmd = np.array([lk("vxmd")[k] for k in flows])
-    acts = ix.activities
-    act_region = np.array([pos[r] for _j, r in acts], dtype=int)
-    act_commodity = np.array([j for j, _r in acts], dtype=object)
-    vom = np.array([lk("vom")[k] for k in acts])
-    uses = ix.factor_uses
-    use_region = np.array([pos[r] for _f, _j, r in uses], dtype=int)
-    use_type = [ix.factor_types[f] for f, _j, _r in uses]
-    vfm = np.array([lk("vfm")[k] for k in uses])
-    fd0 = np.array([lk("fd0")[k] for k in ix.fd_agents])
-    investment = np.array([a == INVESTMENT for a, _r in ix.fd_agents])
-    agent_region = np.array([pos[r] for _a, r in ix.fd_agents], dtype=int)
-
-    def per_owner(weight: np.ndarray, owner: np.ndarray) -> np.ndarray:
-        return weight / price_index[:, owner]
-
-    shipped = cif0 * s["tau"] * s["qxs"]  # volume at benchmark fob prices, per node
-    num = s["pnum"]  # world prices are measured against the numeraire (broadcasts over terms)
-    tot_component = np.array(
-        ["terms_of_trade_goods" if i in goods else "terms_of_trade_services" for i in flow_commodity], dtype=object
+    qxs, pfob, tau = _stack(nodes, "qxs", 0.0), _stack(nodes, "pfob", 1.0), _stack(nodes, "tau", 1.0)
+    tm, te = _stack(nodes, "tm", 0.0), _stack(nodes, "te", 0.0)
+    pd, qo, py, to = (
+        _stack(nodes, "pd", 1.0),
+        _stack(nodes, "qo", 0.0),
+        _stack(nodes, "py", 1.0),
+        _stack(nodes, "to", 0.0),
     )
-    parts = [
-        # (component, owner, commodity, partner, weight, integrated variable)
-        ("allocative_tariff", importer, flow_commodity, exporter, s["tm"] * s["pfob"] * s["tau"] * cif0, s["qxs"]),
-        (
-            "allocative_export_tax",
-            exporter,
-            flow_commodity,
-            importer,
-            s["te"] * s["pd_exporter"] * vxmd,
-            s["tau"] * s["qxs"],
-        ),
-        ("allocative_production_tax", act_region, act_commodity, act_region, s["to"] * s["py"] * vom, s["qo"]),
-        (tot_component, exporter, flow_commodity, importer, shipped * num, s["pfob"] / num),
-        (tot_component, importer, flow_commodity, exporter, -shipped * num, s["pfob"] / num),
-        ("trade_costs", importer, flow_commodity, exporter, -cif0 * s["qxs"] * s["pfob"], s["tau"]),
-        (
-            "investment_savings",
-            agent_region[investment],
-            None,
-            None,
-            fd0[investment] * s["qfdt"][:, investment] * num,
-            s["pfd"][:, investment] / num,
-        ),
-        (
-            "investment_savings",
-            np.arange(len(regions)),
-            None,
-            None,
-            -sav0 * s["y"] / s["psave"] * num,
-            s["psave"] / num,
-        ),
-    ]
-    endowment = np.array(
-        [
-            "endowment_labour" if t == LABOUR else "endowment_capital" if t == CAPITAL else "endowment_other"
-            for t in use_type
-        ],
-        dtype=object,
-    )
-    parts.append((endowment, use_region, None, None, vfm * s["pfe"], s["qfe"]))
-    terms = [
-        _term(component, owner, commodity, partner, integrate(per_owner(w, owner), q))
-        for component, owner, commodity, partner, w, q in parts
-    ]
-    term = Term(*(np.concatenate([getattr(t, f) for t in terms]) for f in Term.__dataclass_fields__))
-    ev = y0 * (s["utility"][-1] - 1.0)
-    table = np.zeros((len(regions), len(COMPONENTS)))
-    column = {c: k for k, c in enumerate(COMPONENTS)}
-    np.add.at(table, (term.region, np.array([column[c] for c in term.component], dtype=int)), term.value)
+    pfe, qfe = _stack(nodes, "pfe", 1.0), _stack(nodes, "qfe", 0.0)
+    pfd, qfdt = _stack(nodes, "pfd", 1.0), _stack(nodes, "qfdt", 0.0)
+    y, psave, utility = _stack(nodes, "y", 1.0), _stack(nodes, "psave", 1.0), _stack(nodes, "utility", 1.0)
+    num = _stack(nodes, "pnum", 1.0).reshape(len(nodes), *([1] * 3))  # broadcasts over any 3-d term
+    inv_p = utility / y  # 1 / P by (node, region): P = Y / (Y0 U)
+    by_importer, by_exporter = inv_p[:, None, None, :], inv_p[:, None, :, None]
+    shipped = cif0 * tau * qxs  # (node, commodity, exporter, importer) at benchmark fob prices
+
+    tariff = integrate(tm * pfob * tau * cif0 * by_importer, qxs)  # owner importer, partner exporter
+    export_tax = integrate(te * pd[:, :, :, None] * vxmd * by_exporter, tau * qxs)  # owner exporter
+    production_tax = integrate(to * py * vom * inv_p[:, None, :], qo)  # (activity, region)
+    relative = pfob / num
+    tot_exports = integrate(shipped * num * by_exporter, relative)  # owner exporter, partner importer
+    tot_imports = integrate(-shipped * num * by_importer, relative)  # owner importer, partner exporter
+    trade_costs = integrate(-cif0 * qxs * pfob * by_importer, tau)
+    k = agents.index(INVESTMENT)
+    num_r = num[:, 0, 0, :1]
+    investment = integrate(fd0[k] * qfdt[:, k] * num_r * inv_p, pfd[:, k] / num_r)
+    savings = integrate(-b["savings"] * y / psave * num_r * inv_p, psave / num_r)
+    endowment = integrate(vfm * pfe * inv_p[:, None, None, :], qfe).sum(axis=1)  # (factor, region)
+
+    n_reg, n_com = len(regions), tariff.shape[0]
+    allocative = np.zeros((n_reg, len(INSTRUMENTS), n_com, n_reg))
+    allocative[:, 0] = tariff.transpose(2, 0, 1)
+    allocative[:, 1] = export_tax.transpose(1, 0, 2)
+    allocative[np.arange(n_reg), 2, :, np.arange(n_reg)] = production_tax.T
+    terms_of_trade = tot_exports.transpose(1, 0, 2) + tot_imports.transpose(2, 0, 1)
+    types = np.array([factor_types[str(f)] for f in coords["factor"]])
+    table = np.zeros((n_reg, len(COMPONENTS)))
+    column = {c: j for j, c in enumerate(COMPONENTS)}
+    for j, instrument in enumerate(INSTRUMENTS):
+        table[:, column[f"allocative_{instrument}"]] = allocative[:, j].sum(axis=(1, 2))
+    table[:, column["terms_of_trade_goods"]] = terms_of_trade[:, goods].sum(axis=(1, 2))
+    table[:, column["terms_of_trade_services"]] = terms_of_trade[:, ~goods].sum(axis=(1, 2))
+    table[:, column["trade_costs"]] = trade_costs.sum(axis=(0, 1))
+    table[:, column["investment_savings"]] = investment + savings
+    for name, kind in (("endowment_labour", "labour"), ("endowment_capital", "capital")):
+        table[:, column[name]] = endowment[types == kind].sum(axis=0)
+    table[:, column["endowment_other"]] = endowment[~np.isin(types, ["labour", "capital"])].sum(axis=0)
+    ev = b["y0"] * (utility[-1] - 1.0)
     table[:, column["residual"]] = ev - table.sum(axis=1)
-    return Decomposition(regions=tuple(regions), ev=ev, components=table, terms=term)
-
-
-def _term(component, owner, commodity, partner, value) -> Term:
-    n = len(value)
-    component = np.full(n, component, dtype=object) if isinstance(component, str) else component
-    return Term(
-        component=component,
-        region=owner,
-        commodity=np.full(n, None, dtype=object) if commodity is None else commodity,
-        partner=np.full(n, -1, dtype=int) if partner is None else partner,
-        value=value,
-    )
+    return Decomposition(regions, ev, table, allocative, terms_of_trade)

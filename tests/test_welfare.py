@@ -89,3 +89,16 @@ def test_run_reports_the_decomposition(hand_sam, hand_elasticities):
     assert int(ds["welfare_steps"].sel(scenario="t")) >= 4
     skipped = cge.run(scen, sam=hand_sam, elasticities=hand_elasticities, welfare_steps=0)
     assert "ev_decomposition" not in skipped
+
+
+def test_welfare_table_and_plot(hand_sam, hand_elasticities, tmp_path):
+    from cge.report import report_tables, welfare_table, write_plots
+
+    scen = cge.Scenario(name="t", tariffs=[{"importer": "A", "exporter": "B", "commodity": "man", "rate_pct": 40}])
+    ds = cge.run(scen, sam=hand_sam, elasticities=hand_elasticities)
+    table = welfare_table(ds, "A")
+    assert list(table.index)[-1] == "EV"
+    assert table.loc["EV", "t [US$ bn]"] == pytest.approx(float(ds["ev"].sel(scenario="t", region="A")), rel=1e-9)
+    assert "welfare" in report_tables(ds, region="A")
+    written = write_plots(ds, tmp_path)
+    assert any(p.name == "welfare.png" for p in written)

@@ -9,6 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import xarray as xr
+from conftest import hand_elasticity_table
 from typer.testing import CliRunner
 
 import cge
@@ -34,16 +35,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def results() -> xr.Dataset:
     """Baseline + 30% tariff of A on B, solved on the hand SAM with ``man`` flagged as agri-food."""
     sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
-    elasticities = pd.DataFrame(
-        {
-            "sigma_d": [2.0, 2.0],
-            "sigma_m": [4.0, 4.0],
-            "sigma_va": [1.0, 0.5],
-            "sigma_t": [0.0, 0.5],
-            "sigma_nd": [0.0, 1.0],
-        },
-        index=pd.Index(["man", "ser"], name="sector"),
-    )
+    elasticities = hand_elasticity_table()
     scenarios = [
         cge.Scenario(name="baseline"),
         cge.Scenario(name="tariff", tariffs=[{"importer": "A", "exporter": "B", "rate_pct": 30}]),

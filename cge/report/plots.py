@@ -28,6 +28,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from cge.atomic import atomic_write  # noqa: E402
 from cge.dims import COMMODITY, REGION, SCENARIO  # noqa: E402
+from cge.indicators.compare import level_change  # noqa: E402
 from cge.report.labels import label_from_attrs, pair_label  # noqa: E402
 from cge.report.selection import is_sweep, select, source_note  # noqa: E402
 from cge.report.tables import BASELINE, ReportError, reference, scenarios  # noqa: E402
@@ -179,7 +180,7 @@ def plot_region_bars(
         ref = reference(ds, baseline)
         if ref is None:
             raise ReportError(f"a change in {var!r} needs a '{baseline}' scenario")
-        da = (da - ref[var]).assign_attrs(da.attrs)
+        da = da.copy(data=level_change(da, ref[var].broadcast_like(da))).assign_attrs(da.attrs)
         extra = ", change vs baseline"
     shown = _shown_scenarios(ds, baseline)
     table = da.sel({SCENARIO: shown}).transpose(REGION, SCENARIO).to_pandas()
@@ -255,7 +256,9 @@ def plot_ev(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
 
 
 def plot_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
-    """Change in total employment [persons] vs the baseline, by region and scenario (grouped bars)."""
+    """Change in total employment [persons] vs the reference, by region and scenario (grouped bars)."""
+    if "employment_change" in ds:  # re-based on the reference by the indicator layer
+        return plot_region_bars(ds, "employment_change", "Employment change by region and scenario", baseline)
     return plot_region_bars(ds, "employment_total", "Employment change by region and scenario", baseline, change=True)
 
 

@@ -205,6 +205,15 @@ def compare_cmd(
     console.print(f"wrote {out}: {ds.sizes['scenario']} scenarios ({', '.join(map(str, ds.scenario.values))})")
 
 
+def _report_written(written) -> None:
+    """Print a rendered document to stdout, or the files written to stderr."""
+    if isinstance(written, str):
+        typer.echo(written, nl=False)
+        return
+    for path in written:
+        err_console.print(f"wrote {path}")
+
+
 def _split(text: str | None) -> list[str] | None:
     return [r.strip() for r in text.split(",") if r.strip()] if text else None
 
@@ -257,11 +266,7 @@ def table_cmd(
         written = write_tables(tables, fmt, out)
     except (*USER_ERRORS, ReportError, ValueError) as exc:
         _fail(exc)
-    if isinstance(written, str):
-        typer.echo(written, nl=False)
-    else:
-        for path in written:
-            err_console.print(f"wrote {path}")
+    _report_written(written)
 
 
 @app.command("plot")
@@ -329,11 +334,7 @@ def diff_cmd(
         written = write_tables({"diff": table}, fmt, out)
     except (*USER_ERRORS, ReportError, ValueError) as exc:
         _fail(exc)
-    if isinstance(written, str):
-        typer.echo(written, nl=False)
-    else:
-        for path in written:
-            err_console.print(f"wrote {path}")
+    _report_written(written)
 
 
 # ---------------------------------------------------------------------------- sweep (issue 5)
@@ -346,15 +347,15 @@ def sweep(
     out: Path = typer.Option(Path("sweep.nc"), "--out", "-o", help="netCDF results file"),
     sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
+    baseline: str | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
 ) -> None:
     """Run scenarios on Dask, with systematic sensitivity analysis over elasticities (--ssa)."""
     import json
 
     import distributed  # noqa: F401  (configures its loggers on import; quieten them after)
-    from rich.markup import escape
 
     from cge.scenario import Scenario
-    from cge.sweep import SSAError, SSASpec, SweepError, headline_table, run_sweep
+    from cge.sweep import SSAError, SSASpec, SweepError, run_sweep
 
     logging.getLogger("distributed").setLevel(logging.WARNING)
     try:
@@ -370,6 +371,7 @@ def sweep(
                 scheduler=scheduler,
                 n_workers=workers,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                reference=baseline,
             )
     except (*USER_ERRORS, SSAError, SweepError, OSError) as exc:
         _fail(exc)
@@ -384,28 +386,16 @@ def sweep(
         for region in ds.region.values:
             table.add_column(str(region), justify="right")
         for name in ds.scenario.values:
-            table.add_row(str(name), *[f"{float(v):+.3f}" for v in ds["real_gdp_pct"].sel(scenario=name).values])
+            table.add_row(str(name), *[_signed(float(v), 3) for v in ds["real_gdp_pct"].sel(scenario=name).values])
         console.print(table)
         return
-    rows = headline_table(ds)
-    table = Table(
-        title=f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}",
-        caption=ds.attrs["interval_method"],
+    from cge.report import report_tables
+    from cge.report.writers import render
+
+    err_console.print(
+        f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}"
     )
-    for col in ("scenario", "indicator", "region", "mean", "std", "90% interval"):
-        table.add_column(col, justify="right" if col in ("mean", "std", "90% interval") else "left")
-    for row in rows.itertuples(index=False):
-        fmt = "{:+,.0f}" if row.units == "persons" else "{:+.3f}"
-        units = {"percent": "%"}.get(row.units, row.units)
-        table.add_row(
-            row.scenario,
-            escape(f"{row.indicator} [{units}]"),
-            row.region,
-            fmt.format(row.mean),
-            fmt.format(row.std).lstrip("+"),
-            f"{fmt.format(row.p05)} to {fmt.format(row.p95)}",
-        )
-    console.print(table)
+    typer.echo(render(report_tables(ds, baseline=baseline), "md"), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

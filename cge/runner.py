@@ -23,8 +23,8 @@ from cge.indicators import annotate_trade_jobs, extract, indicator_attrs
 from cge.indicators.compare import rebase
 from cge.model import Closure, ClosureError, build_model
 from cge.options import RunOptions
-from cge.provenance import provenance
-from cge.sam import load_sam
+from cge.provenance import elasticity_hash, provenance
+from cge.sam import load_sam, sam_hash
 from cge.scenario import Scenario, ScenarioError
 from cge.shocks import load_mfn, scenario_parameters
 from cge.solve import Solver
@@ -70,12 +70,15 @@ class RunInputs:
         Central per-sector elasticity table (index: sector labels as strings) [unitless].
     mfn : DataFrame or None
         MFN schedule for scenarios that revert to it.
+    sam_hash : str
+        SHA-256 of the SAM (its ``sam_hash`` attr when it has one).
     """
 
     scenarios: list[Scenario]
     sam: xr.Dataset
     elasticities: pd.DataFrame
     mfn: pd.DataFrame | None
+    sam_hash: str
 
     @property
     def names(self) -> list[str]:
@@ -110,7 +113,8 @@ def prepare(
     table = elasticities.copy()
     table.index = pd.Index([str(s) for s in table.index], name=elasticities.index.name or "sector")
     mfn = load_mfn() if any(s.revert_to_mfn for s in listed) else None
-    return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn)
+    key = str(sam.attrs.get("sam_hash") or sam_hash(sam))
+    return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=key)
 
 
 def solve_scenario(
@@ -177,7 +181,7 @@ def stack(results: Mapping[str, xr.Dataset]) -> xr.Dataset:
     return out
 
 
-def finish(ds: xr.Dataset, inputs: RunInputs, cal: Calibration, options: RunOptions) -> xr.Dataset:
+def finish(ds: xr.Dataset, inputs: RunInputs, options: RunOptions) -> xr.Dataset:
     """The shared last steps of :func:`run`, ``run_many`` and ``run_sweep``.
 
     The published trade-supported jobs figure beside ours (attrs), the scenario descriptions and
@@ -202,7 +206,8 @@ def finish(ds: xr.Dataset, inputs: RunInputs, cal: Calibration, options: RunOpti
         ds["closure"] = xr.DataArray(
             [by_name[n].closure.to_closure().describe() for n in held], dims=SCENARIO, attrs=indicator_attrs("closure")
         )
-    ds.attrs.update(provenance(cal, str(inputs.sam.attrs.get("title", "")), options.reference))
+    title = str(inputs.sam.attrs.get("title", ""))
+    ds.attrs.update(provenance(inputs.sam_hash, elasticity_hash(inputs.elasticities), title, options.reference))
     return rebase(ds, options.reference)
 
 
@@ -268,4 +273,4 @@ def run(
         results[scenario.name] = solve_scenario(solvers[closure], cal, scenario, inputs.mfn, options)
         if progress is not None:
             progress(f"solved {scenario.name}", done + 1, total)
-    return finish(stack(results), inputs, cal, options)
+    return finish(stack(results), inputs, options)

@@ -18,6 +18,7 @@ import xarray as xr
 
 import cge
 from cge.calibrate import load_elasticities
+from cge.indicators.groups import add_subtotals
 from cge.model import LabourClosure, MacroClosure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,18 +39,16 @@ def us_goods_to_partners(ds: xr.Dataset) -> xr.DataArray:
 
 def library_rows(ds: xr.Dataset) -> list[str]:
     """One Markdown row per shocked scenario."""
-    base = ds.sel(scenario="baseline")
     exports = us_goods_to_partners(ds)
+    usmca = add_subtotals(ds, names=["USMCA"])["real_gdp_pct"].sel(region="USMCA")
     out = []
     for name in ds.scenario.values:
         if name == "baseline":
             continue
         s = ds.sel(scenario=name)
         gdp = [float(s["real_gdp_pct"].sel(region=r)) for r in MEMBERS]
-        members = _pct(
-            float(s["real_gdp"].sel(region=MEMBERS).sum()), float(base["real_gdp"].sel(region=MEMBERS).sum())
-        )
-        jobs = float(s["employment_total"].sel(region="USA") - base["employment_total"].sel(region="USA"))
+        members = float(usmca.sel(scenario=name))
+        jobs = float(s["employment_change"].sel(region="USA"))
         moved = float(s["employment_reallocation"].sel(region="USA"))
         export_change = _pct(float(exports.sel(scenario=name)), float(exports.sel(scenario="baseline")))
         out.append(

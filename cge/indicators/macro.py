@@ -48,15 +48,12 @@ def welfare(sol: Solution, **_) -> dict:
 
 @indicator("terms_of_trade_pct", "tariff_revenue")
 def terms_of_trade(sol: Solution, trade: Flows, **_) -> dict:
-    """Terms of trade: fob export price index / cif import price index (benchmark-flow weights)
+    """Terms of trade: the model's export price index ``pxw`` over its import price index ``pmw``
     [percent change]; tariff revenue collected by each importer [US$ bn]."""
-    w = sol.bench["cif0"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        px = (w * trade.pfob).sum(axis=(0, 2)) / w.sum(axis=(0, 2))
-        pm = (w * trade.pfob * trade.tau).sum(axis=(0, 1)) / w.sum(axis=(0, 1))
-        tot = np.where(np.isfinite(px / pm), 100.0 * (px / pm - 1.0), np.nan)
+        ratio = sol.arrays["pxw"] / sol.arrays["pmw"]  # NaN for a region without exports or imports
     revenue = (trade.tm * trade.fob_value).sum(axis=(0, 1))
-    return {"terms_of_trade_pct": (R, tot), "tariff_revenue": (R, revenue * BN)}
+    return {"terms_of_trade_pct": (R, 100.0 * (ratio - 1.0)), "tariff_revenue": (R, revenue * BN)}
 
 
 @indicator(

@@ -28,6 +28,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from cge.atomic import atomic_write  # noqa: E402
 from cge.dims import COMMODITY, REGION, SCENARIO  # noqa: E402
+from cge.indicators.compare import level_change  # noqa: E402
 from cge.report.labels import label_from_attrs, pair_label  # noqa: E402
 from cge.report.selection import is_sweep, select, source_note  # noqa: E402
 from cge.report.tables import BASELINE, US_REGION, ReportError, reference, scenarios  # noqa: E402
@@ -103,9 +104,17 @@ def add_notes(fig: Figure, note: str) -> Figure:
     engine = fig.get_layout_engine()
     if engine is not None and hasattr(engine, "set"):
         engine.set(rect=(0, reserve, 1, 1 - reserve))
-    if fig.get_supxlabel():  # keep a figure-wide x label above the notes
-        fig.supxlabel(fig.get_supxlabel(), y=reserve, va="bottom", fontsize=9)
     return fig
+
+
+def _label_bottom_axes(axes: np.ndarray, n_panels: int, label: str) -> None:
+    """The x label under the lowest visible panel of each column (panels share the x axis)."""
+    nrows, ncols = axes.shape
+    for col in range(ncols):
+        rows = [r for r in range(nrows) if r * ncols + col < n_panels]
+        if rows:
+            axes[rows[-1], col].set_xlabel(label, fontsize=7.5)
+            axes[rows[-1], col].tick_params(axis="x", labelbottom=True)
 
 
 def _grouped_bars(ax, table: pd.DataFrame, colours: dict, horizontal: bool = False) -> None:
@@ -179,7 +188,7 @@ def plot_region_bars(
         ref = reference(ds, baseline)
         if ref is None:
             raise ReportError(f"a change in {var!r} needs a '{baseline}' scenario")
-        da = (da - ref[var]).assign_attrs(da.attrs)
+        da = da.copy(data=level_change(da, ref[var].broadcast_like(da))).assign_attrs(da.attrs)
         extra = ", change vs baseline"
     shown = _shown_scenarios(ds, baseline)
     table = da.sel({SCENARIO: shown}).transpose(REGION, SCENARIO).to_pandas()
@@ -239,7 +248,7 @@ def _region_panels(table: pd.DataFrame, da: xr.DataArray, extra: str, title: str
             ax.xaxis.set_major_locator(plt.MaxNLocator(4))
             if persons:
                 ax.xaxis.set_major_formatter(_COMPACT)
-        fig.supxlabel(label_from_attrs(da, extra), fontsize=9)
+        _label_bottom_axes(axes, len(regions), label_from_attrs(da, extra, width=32))
         fig.suptitle(title, fontweight="bold")
     return fig
 
@@ -255,7 +264,9 @@ def plot_ev(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
 
 
 def plot_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
-    """Change in total employment [persons] vs the baseline, by region and scenario (grouped bars)."""
+    """Change in total employment [persons] vs the reference, by region and scenario (grouped bars)."""
+    if "employment_change" in ds:  # re-based on the reference by the indicator layer
+        return plot_region_bars(ds, "employment_change", "Employment change by region and scenario", baseline)
     return plot_region_bars(ds, "employment_total", "Employment change by region and scenario", baseline, change=True)
 
 
@@ -556,7 +567,8 @@ def plot_sweep(ds: xr.Dataset, var: str = "real_gdp_pct", baseline: str = BASELI
             ax.axvline(0, color="black", linewidth=0.8)
             ax.grid(axis="x", color="0.85", linewidth=0.6)
             ax.set_title(regions[k], fontsize=10)
-        fig.supxlabel(label_from_attrs(source, ": mean and 90 % interval over the draws"), fontsize=9)
+        label = label_from_attrs(source, ": mean and 90 % interval over the draws", width=32)
+        _label_bottom_axes(axes, len(regions), label)
         fig.suptitle(f"{str(source.attrs.get('long_name', var)).capitalize()}: sensitivity analysis", fontweight="bold")
     return fig
 

@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from cge.dims import ACTIVITY, AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
+from cge.indicators.compare import level_change, percent_change
 from cge.report.labels import pretty_units
 from cge.report.selection import ReportError, is_sweep, select, source_note
 
@@ -71,11 +72,6 @@ def reference(ds: xr.Dataset, baseline: str = BASELINE) -> xr.Dataset | None:
         return ds.sel({SCENARIO: baseline})
     log.warning("no '%s' scenario in the results: changes that need a baseline level are left empty", baseline)
     return None
-
-
-def _pct_change(new: pd.Series | np.ndarray, base: pd.Series | np.ndarray):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.asarray(base) != 0, 100.0 * (np.asarray(new) / np.asarray(base) - 1.0), np.nan)
 
 
 def _check_regions(ds: xr.Dataset, regions: Iterable[str] | None, dim: str = REGION) -> list[str]:
@@ -137,8 +133,8 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
         emp = ds["employment_total"]
         if ref is not None:
             base = ref["employment_total"]
-            columns["employment change [persons]"] = emp - base
-            columns["employment change [%]"] = xr.where(base != 0, 100.0 * (emp / base.where(base != 0) - 1.0), np.nan)
+            columns["employment change [persons]"] = emp.copy(data=level_change(emp, base.broadcast_like(emp)))
+            columns["employment change [%]"] = emp.copy(data=percent_change(emp, base.broadcast_like(emp)))
         else:
             columns["employment change [persons]"] = emp * np.nan
             columns["employment change [%]"] = emp * np.nan
@@ -185,8 +181,8 @@ def trade_jobs_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
     jobs = ds[JOBS].to_series()
     frame = pd.DataFrame({"trade-supported jobs [persons]": jobs})
     base = float(ref[JOBS]) if ref is not None else np.nan
-    frame["change [persons]"] = jobs - base
-    frame["change [%]"] = _pct_change(jobs.values, base) if ref is not None else np.nan
+    frame["change [persons]"] = level_change(jobs, base)
+    frame["change [%]"] = percent_change(jobs.values, base) if ref is not None else np.nan
     if "us_na_trade_jobs_parts" in ds:
         parts = ds["us_na_trade_jobs_parts"]
         for part in parts["part"].values:
@@ -273,7 +269,7 @@ def jobs_by_sector_table(ds: xr.Dataset, region: str | None = None, baseline: st
     frame = pd.DataFrame({"baseline [persons]": base})
     for scen in scenarios(ds):
         if scen != baseline:
-            frame[f"{scen} change [persons]"] = emp[scen] - base
+            frame[f"{scen} change [persons]"] = level_change(emp[scen], base)
     frame.loc["total"] = frame.sum()
     frame.index = pd.Index([str(s) for s in frame.index], name="sector")
     frame.attrs.update(title=f"{TITLES['jobs_by_sector']} ({region})")
@@ -306,12 +302,12 @@ def _bilateral_table(
                     IMPORTER: imp,
                     SCENARIO: s,
                     "level [US$ bn]": value,
-                    "change [US$ bn]": value - base,
-                    "change [%]": float(_pct_change(value, base)) if has_base else np.nan,
+                    "change [US$ bn]": float(level_change(value, base)),
+                    "change [%]": float(percent_change(value, base)) if has_base else np.nan,
                 }
                 if vol is not None:
                     row["volume change [%]"] = (
-                        float(_pct_change(float(vol.sel({SCENARIO: s})), vbase)) if has_base else np.nan
+                        float(percent_change(float(vol.sel({SCENARIO: s})), vbase)) if has_base else np.nan
                     )
                 rows.append(row)
     cols = [EXPORTER, IMPORTER, SCENARIO, "level [US$ bn]", "change [US$ bn]", "change [%]"]

@@ -234,13 +234,15 @@ def table_cmd(
         None,
         "--table",
         "-t",
-        help="table(s) to write: headline, trade_jobs, jobs_by_sector, agrifood_exports, trade_by_partner "
+        help="table(s) to write: headline, trade_jobs, welfare, jobs_by_sector, agrifood_exports, trade_by_partner "
         "(default: all available)",
     ),
     variables: list[str] | None = typer.Option(
         None, "--variable", "-v", help="one table per variable instead (any result variable, e.g. qo_pct)"
     ),
-    region: str | None = typer.Option(None, help="region of the jobs-by-sector table (default: USA or the first)"),
+    region: str | None = typer.Option(
+        None, help="region of the jobs-by-sector and welfare tables (default: USA or the first)"
+    ),
     regions: str | None = typer.Option(None, help=REGIONS_HELP),
     scenarios: str | None = typer.Option(None, help=SCENARIOS_HELP),
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),

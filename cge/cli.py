@@ -86,6 +86,13 @@ def run(
     baseline: str | None = typer.Option(
         None, "--baseline", help="scenario that % changes and EV are measured against (default: the benchmark)"
     ),
+    welfare_steps: int | None = typer.Option(
+        None,
+        "--welfare-steps",
+        min=0,
+        help="path intervals to start the EV decomposition with (default 4; refined to a residual <= 0.1 % of "
+        "|EV|); 0 skips it",
+    ),
 ) -> None:
     """Solve scenario files and write the results (netCDF) with a headline table."""
     import cge
@@ -102,6 +109,7 @@ def run(
                 progress=lambda msg, done, total: bar.update(task, description=msg, completed=done, total=total),
                 detail=detail,
                 reference=baseline,
+                **({} if welfare_steps is None else {"welfare_steps": welfare_steps}),
             )
     except (*USER_ERRORS, ValueError) as exc:
         _fail(exc)

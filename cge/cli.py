@@ -86,6 +86,13 @@ def run(
     baseline: str | None = typer.Option(
         None, "--baseline", help="scenario that % changes and EV are measured against (default: the benchmark)"
     ),
+    welfare_steps: int | None = typer.Option(
+        None,
+        "--welfare-steps",
+        min=0,
+        help="path intervals to start the EV decomposition with (default 4; refined to a residual <= 0.1 % of "
+        "|EV|); 0 skips it",
+    ),
 ) -> None:
     """Solve scenario files and write the results (netCDF) with a headline table."""
     import cge
@@ -102,6 +109,7 @@ def run(
                 progress=lambda msg, done, total: bar.update(task, description=msg, completed=done, total=total),
                 detail=detail,
                 reference=baseline,
+                **({} if welfare_steps is None else {"welfare_steps": welfare_steps}),
             )
     except (*USER_ERRORS, ValueError) as exc:
         _fail(exc)
@@ -205,6 +213,15 @@ def compare_cmd(
     console.print(f"wrote {out}: {ds.sizes['scenario']} scenarios ({', '.join(map(str, ds.scenario.values))})")
 
 
+def _report_written(written) -> None:
+    """Print a rendered document to stdout, or the files written to stderr."""
+    if isinstance(written, str):
+        typer.echo(written, nl=False)
+        return
+    for path in written:
+        err_console.print(f"wrote {path}")
+
+
 def _split(text: str | None) -> list[str] | None:
     return [r.strip() for r in text.split(",") if r.strip()] if text else None
 
@@ -225,13 +242,15 @@ def table_cmd(
         None,
         "--table",
         "-t",
-        help="table(s) to write: headline, trade_jobs, jobs_by_sector, agrifood_exports, trade_by_partner "
+        help="table(s) to write: headline, trade_jobs, welfare, jobs_by_sector, agrifood_exports, trade_by_partner "
         "(default: all available)",
     ),
     variables: list[str] | None = typer.Option(
         None, "--variable", "-v", help="one table per variable instead (any result variable, e.g. qo_pct)"
     ),
-    region: str | None = typer.Option(None, help="region of the jobs-by-sector table (default: USA or the first)"),
+    region: str | None = typer.Option(
+        None, help="region of the jobs-by-sector and welfare tables (default: USA or the first)"
+    ),
     regions: str | None = typer.Option(None, help=REGIONS_HELP),
     scenarios: str | None = typer.Option(None, help=SCENARIOS_HELP),
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),
@@ -255,11 +274,7 @@ def table_cmd(
         written = write_tables(tables, fmt, out)
     except (*USER_ERRORS, ReportError, ValueError) as exc:
         _fail(exc)
-    if isinstance(written, str):
-        typer.echo(written, nl=False)
-    else:
-        for path in written:
-            err_console.print(f"wrote {path}")
+    _report_written(written)
 
 
 @app.command("plot")
@@ -327,11 +342,7 @@ def diff_cmd(
         written = write_tables({"diff": table}, fmt, out)
     except (*USER_ERRORS, ReportError, ValueError) as exc:
         _fail(exc)
-    if isinstance(written, str):
-        typer.echo(written, nl=False)
-    else:
-        for path in written:
-            err_console.print(f"wrote {path}")
+    _report_written(written)
 
 
 # ---------------------------------------------------------------------------- sweep (issue 5)
@@ -344,15 +355,15 @@ def sweep(
     out: Path = typer.Option(Path("sweep.nc"), "--out", "-o", help="netCDF results file"),
     sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
+    baseline: str | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
 ) -> None:
     """Run scenarios on Dask, with systematic sensitivity analysis over elasticities (--ssa)."""
     import json
 
     import distributed  # noqa: F401  (configures its loggers on import; quieten them after)
-    from rich.markup import escape
 
     from cge.scenario import Scenario
-    from cge.sweep import SSAError, SSASpec, SweepError, headline_table, run_sweep
+    from cge.sweep import SSAError, SSASpec, SweepError, run_sweep
 
     logging.getLogger("distributed").setLevel(logging.WARNING)
     try:
@@ -368,6 +379,7 @@ def sweep(
                 scheduler=scheduler,
                 n_workers=workers,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                reference=baseline,
             )
     except (*USER_ERRORS, SSAError, SweepError, OSError) as exc:
         _fail(exc)
@@ -382,28 +394,16 @@ def sweep(
         for region in ds.region.values:
             table.add_column(str(region), justify="right")
         for name in ds.scenario.values:
-            table.add_row(str(name), *[f"{float(v):+.3f}" for v in ds["real_gdp_pct"].sel(scenario=name).values])
+            table.add_row(str(name), *[_signed(float(v), 3) for v in ds["real_gdp_pct"].sel(scenario=name).values])
         console.print(table)
         return
-    rows = headline_table(ds)
-    table = Table(
-        title=f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}",
-        caption=ds.attrs["interval_method"],
+    from cge.report import report_tables
+    from cge.report.writers import render
+
+    err_console.print(
+        f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}"
     )
-    for col in ("scenario", "indicator", "region", "mean", "std", "90% interval"):
-        table.add_column(col, justify="right" if col in ("mean", "std", "90% interval") else "left")
-    for row in rows.itertuples(index=False):
-        fmt = "{:+,.0f}" if row.units == "persons" else "{:+.3f}"
-        units = {"percent": "%"}.get(row.units, row.units)
-        table.add_row(
-            row.scenario,
-            escape(f"{row.indicator} [{units}]"),
-            row.region,
-            fmt.format(row.mean),
-            fmt.format(row.std).lstrip("+"),
-            f"{fmt.format(row.p05)} to {fmt.format(row.p95)}",
-        )
-    console.print(table)
+    typer.echo(render(report_tables(ds, baseline=baseline), "md"), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

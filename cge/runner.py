@@ -19,15 +19,16 @@ import xarray as xr
 
 from cge.calibrate import Calibration, calibrate, load_elasticities
 from cge.dims import BASELINE, SCENARIO
-from cge.indicators import extract, indicator_attrs, scale_trade_jobs
+from cge.indicators import annotate_trade_jobs, extract, indicator_attrs
 from cge.indicators.compare import rebase
-from cge.model import Closure, build_model
+from cge.model import Closure, ClosureError, build_model
 from cge.options import RunOptions
-from cge.provenance import provenance
-from cge.sam import load_sam
+from cge.provenance import elasticity_hash, provenance
+from cge.sam import load_sam, sam_hash
 from cge.scenario import Scenario, ScenarioError
 from cge.shocks import load_mfn, scenario_parameters
 from cge.solve import Solver
+from cge.welfare import decompose
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +70,15 @@ class RunInputs:
         Central per-sector elasticity table (index: sector labels as strings) [unitless].
     mfn : DataFrame or None
         MFN schedule for scenarios that revert to it.
+    sam_hash : str
+        SHA-256 of the SAM (its ``sam_hash`` attr when it has one).
     """
 
     scenarios: list[Scenario]
     sam: xr.Dataset
     elasticities: pd.DataFrame
     mfn: pd.DataFrame | None
+    sam_hash: str
 
     @property
     def names(self) -> list[str]:
@@ -109,7 +113,8 @@ def prepare(
     table = elasticities.copy()
     table.index = pd.Index([str(s) for s in table.index], name=elasticities.index.name or "sector")
     mfn = load_mfn() if any(s.revert_to_mfn for s in listed) else None
-    return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn)
+    key = str(sam.attrs.get("sam_hash") or sam_hash(sam))
+    return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=key)
 
 
 def solve_scenario(
@@ -128,8 +133,9 @@ def solve_scenario(
     Returns
     -------
     xarray.Dataset
-        :func:`cge.indicators.extract` at ``options.detail`` plus the solver figures
-        (iterations, residuals, solve and extraction seconds, closure).
+        :func:`cge.indicators.extract` at ``options.detail``, the EV decomposition
+        (:func:`cge.welfare.decompose`, unless ``options.welfare_steps`` is 0) and the solver
+        figures (iterations, residuals, solve and extraction seconds, closure).
 
     Raises
     ------
@@ -148,13 +154,16 @@ def solve_scenario(
     result = solver.solve(p)
     t1 = time.perf_counter()
     ds = extract(solver, cal, options.trade_jobs, options.detail)
+    t2 = time.perf_counter()
+    if options.welfare_steps:
+        ds.update(decompose(solver, cal, p, options.welfare_steps, ev=ds["ev"]))
     figures = {
         "iterations": result.iterations,
         "homotopy_steps": result.homotopy_steps,
         "max_residual": result.max_residual,
         "walras_residual": result.walras_residual,
         "solve_seconds": t1 - t0,
-        "extract_seconds": time.perf_counter() - t1,
+        "extract_seconds": t2 - t1,
         "closure": solver.model.closure.describe(),
     }
     for name, value in figures.items():
@@ -172,14 +181,14 @@ def stack(results: Mapping[str, xr.Dataset]) -> xr.Dataset:
     return out
 
 
-def finish(ds: xr.Dataset, inputs: RunInputs, cal: Calibration, options: RunOptions) -> xr.Dataset:
+def finish(ds: xr.Dataset, inputs: RunInputs, options: RunOptions) -> xr.Dataset:
     """The shared last steps of :func:`run`, ``run_many`` and ``run_sweep``.
 
-    Trade-supported jobs on the published baseline, the scenario descriptions and definitions as
-    variables on ``scenario``, the provenance attrs, and the indicators re-based on
+    The published trade-supported jobs figure beside ours (attrs), the scenario descriptions and
+    definitions as variables on ``scenario``, the provenance attrs, and the indicators re-based on
     ``options.reference``.
     """
-    ds = scale_trade_jobs(ds, options.trade_jobs)
+    ds = annotate_trade_jobs(ds, options.trade_jobs)
     held = [str(s) for s in ds[SCENARIO].values]
     by_name = {s.name: s for s in inputs.scenarios}
     ds[SCENARIO].attrs.update(indicator_attrs(SCENARIO))
@@ -197,7 +206,8 @@ def finish(ds: xr.Dataset, inputs: RunInputs, cal: Calibration, options: RunOpti
         ds["closure"] = xr.DataArray(
             [by_name[n].closure.to_closure().describe() for n in held], dims=SCENARIO, attrs=indicator_attrs("closure")
         )
-    ds.attrs.update(provenance(cal, str(inputs.sam.attrs.get("title", "")), options.reference))
+    title = str(inputs.sam.attrs.get("title", ""))
+    ds.attrs.update(provenance(inputs.sam_hash, elasticity_hash(inputs.elasticities), title, options.reference))
     return rebase(ds, options.reference)
 
 
@@ -225,7 +235,8 @@ def run(
         Solver tolerance, Hessian, baseline, trade-jobs indicator, ``detail`` and ``reference``.
     **overrides
         Fields of :class:`~cge.options.RunOptions` to change (``detail="all"``,
-        ``reference="tariff25"``, ``tol=1e-10``, ``include_baseline=False``, ``trade_jobs=None``).
+        ``reference="tariff25"``, ``tol=1e-10``, ``include_baseline=False``, ``trade_jobs=None``,
+        ``welfare_steps=0``).
 
     Returns
     -------
@@ -252,10 +263,14 @@ def run(
         if closure not in solvers:
             if progress is not None:
                 progress(f"compiling the model ({closure.describe()})", done, total)
-            solvers[closure] = Solver(build_model(cal, closure), tol=options.tol, hessian=options.hessian)
+            try:
+                model = build_model(cal, closure)
+            except ClosureError as exc:
+                raise ScenarioError(f"scenario '{scenario.name}': {exc}") from exc
+            solvers[closure] = Solver(model, tol=options.tol, hessian=options.hessian)
         if progress is not None:
             progress(f"solving {scenario.name}", done, total)
         results[scenario.name] = solve_scenario(solvers[closure], cal, scenario, inputs.mfn, options)
         if progress is not None:
             progress(f"solved {scenario.name}", done + 1, total)
-    return finish(stack(results), inputs, cal, options)
+    return finish(stack(results), inputs, options)

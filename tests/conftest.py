@@ -54,11 +54,11 @@ def hand_sam():
 
 @pytest.fixture
 def hand_elasticities():
-    return hand_elasticities_table()
+    return hand_elasticity_table()
 
 
-def hand_elasticities_table() -> pd.DataFrame:
-    """Elasticities of the hand-checkable two-region SAM (one special form in each nest)."""
+def hand_elasticity_table() -> pd.DataFrame:
+    """Elasticities of the hand SAM's two sectors (every nest form: Leontief, Cobb-Douglas, CES)."""
     return pd.DataFrame(
         {
             "sigma_d": [2.0, 2.0],

@@ -124,11 +124,11 @@ def test_cache_location_from_environment(monkeypatch, tmp_path):
 
 
 def _compile_in_process(directory: str) -> tuple[bool, list]:
-    from conftest import hand_elasticities_table
+    from conftest import hand_elasticity_table
 
     from cge.examples import two_region_sam
 
-    model = build_model(calibrate(two_region_sam(), hand_elasticities_table()))
+    model = build_model(calibrate(two_region_sam(), hand_elasticity_table()))
     solver = Solver(model, cache=CompiledCache(directory))
     solver.solve(solver.parameter_vector(SHOCK))
     return solver.compiled.timings["cache_hit"], solver.x_last.tolist()

@@ -132,7 +132,7 @@ def build_chain(x: ca.SX, p: ca.SX, symbols: ca.SX, bodies: ca.SX, used: ca.Spar
             f_der = bodies[der_members.tolist()]
             outputs += [ca.jacobian(f_der, x), ca.jacobian(f_der, symbols[known_der.tolist()])]
         stage = ca.Function(f"level{lev}", [x, symbols[known.tolist()], p], outputs)
-        result = stage(X, ca.vertcat(*values) if values else ca.MX(0, 1), P)
+        result = stage.call([X, ca.vertcat(*values) if values else ca.MX(0, 1), P])  # always a list
         values.append(result[0])
         known = np.concatenate([known, members])
         if len(der_members):

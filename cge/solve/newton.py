@@ -182,7 +182,8 @@ def newton_solve(
         for _ in range(options.max_backtracks):
             trial = np.clip(x + step * dx, lower, upper)
             g_trial = compiled.eval_residual(trial, p)
-            norm_trial = float(np.linalg.norm(g_trial))
+            with np.errstate(over="ignore", invalid="ignore"):
+                norm_trial = float(np.linalg.norm(g_trial))
             if np.isfinite(norm_trial) and norm_trial <= (1.0 - 1e-4 * step) * norm2:
                 break
             step /= 2

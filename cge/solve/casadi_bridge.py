@@ -112,15 +112,17 @@ class CompiledModel:
         return self._lagrangian_hessian
 
 
-def _compile_functions(tape: Tape, row_ids: list, check_ids: list) -> CompiledFunctions:
-    """Play the tape into SX, chain the derivatives and assemble the (x, p) functions."""
+def _compile_functions(tape: Tape, row_ids: list, check_ids: list, n_derivative: int) -> CompiledFunctions:
+    """Play the tape into SX, chain the derivatives (of the first ``n_derivative`` intermediates,
+    those the equations use) and assemble the (x, p) functions."""
     x, p, z = ca.SX.sym("x", tape.n), ca.SX.sym("p", tape.n_p), ca.SX.sym("z", len(tape.symbols))
     values = tape.play(x, p, z)
     g = values[row_ids] if row_ids else ca.SX(0, 1)
     g_checks = values[check_ids] if check_ids else ca.SX(0, 1)
     bodies = values[tape.bodies] if tape.bodies else ca.SX(0, 1)
     X, P = ca.MX.sym("x", tape.n), ca.MX.sym("p", tape.n_p)
-    chain = build_chain(x, p, z, bodies, ca.jacobian_sparsity(g, z), X, P)
+    levels = np.asarray(tape.symbol_levels, dtype=np.int64)
+    chain = build_chain(x, p, z, bodies, levels, n_derivative, X, P)
     local = row_jacobian(g, ca.vertcat(x, chain.der_symbols))
     equations = ca.Function("equations", [x, chain.symbols, p], [g, local[:, : tape.n], local[:, tape.n :], g_checks])
     g_mx, gx, gz, checks_mx = equations(X, chain.values, P)
@@ -183,6 +185,7 @@ def compile_model(
         len(parameters),
     )
     row_ids = [tape.residual(con) for con in constraints]
+    n_derivative = len(tape.symbols)  # the intermediates the equations use: the first ones met
     check_ids = [tape.residual(con) for con in checks]
     if layout is not None:  # every named expression gets its symbol before the evaluator needs it
         for expr in model.component_data_objects(pyo.Expression):
@@ -190,7 +193,14 @@ def compile_model(
     t1 = time.perf_counter()
     key = functions = None
     if cache is not None:
-        key = fingerprint({**tape.arrays(), "rows": np.asarray(row_ids), "checks": np.asarray(check_ids)})
+        key = fingerprint(
+            {
+                **tape.arrays(),
+                "rows": np.asarray(row_ids),
+                "checks": np.asarray(check_ids),
+                "n_derivative": np.asarray([n_derivative]),
+            }
+        )
         functions = cache.load(key)
         sizes = (tape.n, tape.n_p, len(row_ids), len(check_ids), len(tape.symbols))
         if functions is not None and not functions.matches(*sizes):
@@ -198,7 +208,7 @@ def compile_model(
             functions = None
     cache_hit = functions is not None
     if functions is None:
-        functions = _compile_functions(tape, row_ids, check_ids)
+        functions = _compile_functions(tape, row_ids, check_ids, n_derivative)
         if cache is not None:
             cache.store(key, functions)
     t2 = time.perf_counter()

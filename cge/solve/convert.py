@@ -17,6 +17,7 @@ divisions, powers, negations and the unary functions of ``_UNARY``; anything els
 from __future__ import annotations
 
 import math
+from array import array
 
 import casadi as ca
 import numpy as np
@@ -54,38 +55,51 @@ class Tape:
         Tape ids of the intermediate symbols, in creation order.
     bodies : list of int
         Tape id of each intermediate's body (a body only refers to earlier intermediates).
+    symbol_levels : list of int
+        Level of each intermediate: 0 if its body uses no other intermediate, else one more
+        than the highest level it uses (so each level depends only on lower ones).
     """
 
     def __init__(self, var_pos: dict[int, int], par_pos: dict[int, int], n: int, n_p: int):
         self.var_pos, self.par_pos = var_pos, par_pos
         self.n, self.n_p = n, n_p
-        self.op: list[int] = []
-        self.a: list[int] = []
-        self.b: list[int] = []
-        self.level: list[int] = []
-        self.leaf_of: list[int] = []  # leaf index (x: k, p: n + k, z: n + n_p + k, const: -1 - k)
+        # one entry per tape node; int64 arrays, not lists (8 bytes an entry instead of ~36)
+        self.op = array("q")
+        self.a = array("q")
+        self.b = array("q")
+        self.level = array("q")
+        self.leaf_of = array("q")  # leaf index (x: k, p: n + k, z: n + n_p + k, const: -1 - k)
+        self.z_depth = array("q")  # highest level of an intermediate the node uses (-1: none)
         self.consts: dict[float, int] = {}
         self.const_values: list[float] = []
         self.symbols: list[int] = []
         self.bodies: list[int] = []
+        self.symbol_levels: list[int] = []
         self.memo: dict[int, float | int] = {}
         self._x_ids: dict[int, int] = {}
         self._p_ids: dict[int, int] = {}
         self._handlers: dict[type, object] = {}
 
     # ------------------------------------------------------------------ entries
-    def _leaf(self, leaf: int) -> int:
+    def _leaf(self, leaf: int, z_depth: int = -1) -> int:
         self.op.append(_LEAF)
         self.a.append(-1)
         self.b.append(-1)
         self.level.append(0)
         self.leaf_of.append(leaf)
+        self.z_depth.append(z_depth)
         return len(self.op) - 1
 
     def _node(self, op: int, a: int, b: int) -> int:
-        level = self.level
-        la = level[a]
-        level.append(1 + (la if b < 0 or la >= level[b] else level[b]))
+        level, z_depth = self.level, self.z_depth
+        la, za = level[a], z_depth[a]
+        if b < 0:
+            level.append(1 + la)
+            z_depth.append(za)
+        else:
+            lb, zb = level[b], z_depth[b]
+            level.append(1 + (la if la >= lb else lb))
+            z_depth.append(za if za >= zb else zb)
         self.op.append(op)
         self.a.append(a)
         self.b.append(b)
@@ -166,7 +180,9 @@ class Tape:
         if isinstance(body, float) or self.is_symbol(body):
             return body
         self.bodies.append(body)
-        tid = self._leaf(self.n + self.n_p + len(self.symbols))
+        symbol_level = 1 + self.z_depth[body]  # 0 when the body uses no intermediate
+        self.symbol_levels.append(symbol_level)
+        tid = self._leaf(self.n + self.n_p + len(self.symbols), symbol_level)
         self.symbols.append(tid)
         return tid
 
@@ -244,12 +260,14 @@ class Tape:
     # ------------------------------------------------------------------ play
     def arrays(self) -> dict[str, np.ndarray]:
         """The tape as arrays (what :meth:`play` builds from; the compiled-model cache key)."""
-        ints = {name: np.asarray(getattr(self, name), dtype=np.int64) for name in ("op", "a", "b", "level", "leaf_of")}
+        names = ("op", "a", "b", "level", "leaf_of")
+        ints = {name: np.frombuffer(getattr(self, name), dtype=np.int64).copy() for name in names}  # no live views
         return {
             **ints,
             "const_values": np.asarray(self.const_values, dtype=np.float64),
             "symbols": np.asarray(self.symbols, dtype=np.int64),
             "bodies": np.asarray(self.bodies, dtype=np.int64),
+            "symbol_levels": np.asarray(self.symbol_levels, dtype=np.int64),
             "sizes": np.asarray([self.n, self.n_p], dtype=np.int64),
         }
 

@@ -190,6 +190,7 @@ def compile_model(
     if layout is not None:  # every named expression gets its symbol before the evaluator needs it
         for expr in model.component_data_objects(pyo.Expression):
             tape(expr)
+    tape.end_walk()
     t1 = time.perf_counter()
     key = functions = None
     if cache is not None:

@@ -55,6 +55,8 @@ class Tape:
         Tape ids of the intermediate symbols, in creation order.
     bodies : list of int
         Tape id of each intermediate's body (a body only refers to earlier intermediates).
+    named_refs : dict
+        ``id()`` of every named expression converted -> its reference (a float or a tape id).
     symbol_levels : list of int
         Level of each intermediate: 0 if its body uses no other intermediate, else one more
         than the highest level it uses (so each level depends only on lower ones).
@@ -75,6 +77,7 @@ class Tape:
         self.symbols: list[int] = []
         self.bodies: list[int] = []
         self.symbol_levels: list[int] = []
+        self.named_refs: dict[int, float | int] = {}  # id(named expression) -> its reference
         self.memo: dict[int, float | int] = {}
         self._x_ids: dict[int, int] = {}
         self._p_ids: dict[int, int] = {}
@@ -141,32 +144,14 @@ class Tape:
             return hit
         handler = self._handlers.get(cls)
         if handler is None:
-            handler = self._handlers[cls] = self._handler_for(node)
-        out = self.memo[key] = handler(node)
+            handler = self._handlers[cls] = _handler_for(node)
+        out = self.memo[key] = handler(self, node)
         return out
 
-    def _handler_for(self, node):
-        if isinstance(node, (int, float)):
-            return float
-        if node.is_variable_type():
-            return self._variable
-        if node.is_parameter_type():
-            return self._parameter
-        if node.is_named_expression_type():
-            return self._named
-        if not node.is_expression_type():
-            return lambda n: float(pyo.value(n))
-        for kind, handler in (
-            (ne.SumExpression, self._sum),
-            (ne.ProductExpression, self._product),
-            (ne.DivisionExpression, self._division),
-            (ne.PowExpression, self._power),
-            (ne.NegationExpression, self._negation),
-            (ne.UnaryFunctionExpression, self._unary),
-        ):
-            if isinstance(node, kind):
-                return handler
-        raise ConversionError(f"unsupported Pyomo expression node {type(node).__name__}: {node}")
+    def end_walk(self) -> None:
+        """Free the walk's memo (one entry per Pyomo node); named expressions stay in
+        :attr:`named_refs`. Nothing can be recorded afterwards."""
+        self.memo = _ClosedMemo()
 
     def _variable(self, node):
         return float(node.value) if node.fixed else self.x_id(self.var_pos[id(node)])
@@ -176,6 +161,10 @@ class Tape:
         return float(pyo.value(node)) if pos is None else self.p_id(pos)
 
     def _named(self, node):
+        ref = self.named_refs[id(node)] = self._named_ref(node)
+        return ref
+
+    def _named_ref(self, node):
         body = self(node.expr)
         if isinstance(body, float) or self.is_symbol(body):
             return body
@@ -310,6 +299,38 @@ class Tape:
         return values
 
 
+def _handler_for(node):
+    """The :class:`Tape` method that records nodes of this kind (an unbound function)."""
+    if isinstance(node, (int, float)):
+        return lambda _tape, n: float(n)
+    if node.is_variable_type():
+        return Tape._variable
+    if node.is_parameter_type():
+        return Tape._parameter
+    if node.is_named_expression_type():
+        return Tape._named
+    if not node.is_expression_type():
+        return lambda _tape, n: float(pyo.value(n))
+    for kind, handler in (
+        (ne.SumExpression, Tape._sum),
+        (ne.ProductExpression, Tape._product),
+        (ne.DivisionExpression, Tape._division),
+        (ne.PowExpression, Tape._power),
+        (ne.NegationExpression, Tape._negation),
+        (ne.UnaryFunctionExpression, Tape._unary),
+    ):
+        if isinstance(node, kind):
+            return handler
+    raise ConversionError(f"unsupported Pyomo expression node {type(node).__name__}: {node}")
+
+
+class _ClosedMemo(dict):
+    """The memo after :meth:`Tape.end_walk`: recording more nodes is an error."""
+
+    def get(self, key, default=None):
+        raise RuntimeError("the conversion walk has ended")
+
+
 class Converted:
     """The converted model seen from outside: a Pyomo Var, Param or Expression entry -> its symbol.
 
@@ -335,7 +356,7 @@ class Converted:
         if node.is_parameter_type():
             pos = tape.par_pos.get(id(node))
             return float(pyo.value(node)) if pos is None else self._leaves[tape.n + pos]
-        ref = tape.memo.get(id(node))
+        ref = tape.named_refs.get(id(node))
         if ref is None or not (isinstance(ref, float) or tape.is_symbol(ref)):
             raise ConversionError(f"{node} is not a converted variable, parameter or named expression")
         return ref if isinstance(ref, float) else self._leaves[tape.leaf_of[ref]]

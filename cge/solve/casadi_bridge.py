@@ -128,14 +128,27 @@ def _compile_functions(tape: Tape, row_ids: list, check_ids: list, n_derivative:
     g_mx, gx, gz, checks_mx = equations(X, chain.values, P)
     jac = gx + ca.mtimes(gz, chain.derivatives)
     jac_rows, jac_cols = (np.asarray(a, dtype=np.int64) for a in jac.sparsity().get_triplet())
+    small = len(tape.op) <= EXPAND_MAX
     return CompiledFunctions(
-        residual=ca.Function("residual", [X, P], [g_mx], ["x", "p"], ["g"]),
-        jacobian=ca.Function("jacobian", [X, P], [jac.nz[:]], ["x", "p"], ["jac_nz"]),
-        checks=ca.Function("checks", [X, P], [checks_mx], ["x", "p"], ["g"]),
-        intermediates=ca.Function("intermediates", [X, P], [chain.values_by_symbol], ["x", "p"], ["z"]),
+        residual=_function("residual", [X, P], [g_mx], ["g"], small),
+        jacobian=_function("jacobian", [X, P], [jac.nz[:]], ["jac_nz"], small),
+        checks=_function("checks", [X, P], [checks_mx], ["g"], small),
+        intermediates=_function("intermediates", [X, P], [chain.values_by_symbol], ["z"], small),
         jac_rows=jac_rows,
         jac_cols=jac_cols,
     )
+
+
+EXPAND_MAX = 100_000
+"""Largest conversion tape whose functions are expanded into single SX functions: a call then
+costs about two thirds as much (shipped 5 x 17: residual 0.13 ms against 0.21 ms, 0.06 s to
+expand all), while at 41 x 35 expanding the Jacobian alone takes 6 s."""
+
+
+def _function(name: str, inputs: list, outputs: list, output_names: list, expand: bool) -> ca.Function:
+    """A (x, p) function, expanded into one SX function when ``expand``."""
+    function = ca.Function(name, inputs, outputs, ["x", "p"], output_names)
+    return function.expand() if expand else function
 
 
 def compile_model(
@@ -219,7 +232,8 @@ def compile_model(
         staged = build_evaluator(model, Converted(tape, x, p, z), x, ca.vertcat(p, z), layout)
         X, P = ca.MX.sym("x", tape.n), ca.MX.sym("p", tape.n_p)
         outputs = staged.function(X, ca.vertcat(P, functions.intermediates(X, P)))
-        evaluator = dataclasses.replace(staged, function=ca.Function("evaluate", [X, P], [outputs]))
+        function = _function("evaluate", [X, P], [outputs], ["values"], len(tape.op) <= EXPAND_MAX)
+        evaluator = dataclasses.replace(staged, function=function)
     lower = np.array([-math.inf if v.lb is None else max(lower_bound, v.lb) for v in variables])
     upper = np.array([v.ub if v.ub is not None else math.inf for v in variables])
     log.log(

@@ -247,11 +247,52 @@ def write_controls(data: Path, cal: Path) -> dict[str, float]:
     return targets
 
 
+def write_sector_controls(data: Path, cal: Path) -> dict[str, float]:
+    """A ``controls_2024_sector.csv`` and its mapping for the fixture; returns the soft targets [US$ m]."""
+    z, f = _wiod_arrays()
+    serv_ab = z[0, 2:, 1].sum() + f[0, 2:, 1].sum()  # 2011 services AAA -> BBB
+    targets = {"services[AAA->BBB]": 3.0 * serv_ab, "investment_share[AAA]": 0.25}
+    cad = 1.25
+    raw = [
+        ("services_exports", "AAA", "BBB", "all services", 3.0 * serv_ab / 1000 * cad, "CAD bn", "official"),
+        ("gcf_share_gdp", "AAA", "", "economy", 25.0, "% of GDP", "secondary"),
+        ("current_account", "AAA", "", "economy", -1.0, "USD bn", "secondary"),
+        ("crude_imports_volume", "BBB", "AAA", "crude oil", 4.0, "million b/d", "official"),
+        ("goods_exports", "XXX", "AAA", "all goods", 1.0, "USD bn", "secondary"),
+    ]
+    pd.DataFrame(
+        [(*r, "2024", "test", "") for r in raw],
+        columns=["quantity", "region_from", "region_to", "sector_or_scope", "value", "unit", "quality", "year"]
+        + ["source", "note"],
+    ).to_csv(data / "macro" / "controls_2024_sector.csv", index=False)
+    (cal / "controls").mkdir(exist_ok=True)
+    mapping = [
+        ("services_exports", "AAA", "BBB", "all services", "target", "services[AAA->BBB]", "flow", "services"),
+        ("gcf_share_gdp", "AAA", "", "economy", "target", "investment_share[AAA]", "investment_share", ""),
+        ("current_account", "AAA", "", "economy", "check", "trade_balance[AAA] vs CA", "trade_balance", "all"),
+        ("crude_imports_volume", "BBB", "AAA", "crude oil", "unused", "", "", ""),
+        ("goods_exports", "XXX", "AAA", "all goods", "target", "goods[XXX->AAA]", "flow", "goods"),
+    ]
+    pd.DataFrame(
+        [(*m, "equal", 0.0, "test") for m in mapping],
+        columns=["quantity", "region_from", "region_to", "sector_or_scope", "use", "target", "measure", "sectors"]
+        + ["side", "coverage_sd", "note"],
+    ).to_csv(cal / "controls" / "sector_targets_2024.csv", index=False)
+    pd.DataFrame({"quality": ["official", "secondary"], "relative_sd": [0.01, 0.02]}).to_csv(
+        cal / "controls" / "quality_sd.csv", index=False
+    )
+    pd.DataFrame({"currency": ["CAD"], "per_usd": [cad]}).to_csv(
+        cal / "controls" / "exchange_rates_2024.csv", index=False
+    )
+    return targets
+
+
 @pytest.fixture(scope="module")
 def fixture_dirs(tmp_path_factory) -> tuple[Path, Path, dict[str, float]]:
     root = tmp_path_factory.mktemp("buildfix")
     data, cal = write_fixture(root)
     targets = write_controls(data, cal)
+    write_sector_controls(data, cal)
     return data, cal, targets
 
 
@@ -313,6 +354,45 @@ def test_controls_are_hit(built, fixture_dirs):
     z, f = _wiod_arrays()
     world_2011 = ((z.sum((2, 3)) + f.sum((2, 3))) - z.sum((0, 1))).sum()
     assert float(regional_income(sam).sum()) == pytest.approx(world_2011 * 1.4 * growth, rel=1e-7)
+
+
+def test_sector_controls_are_soft_targets(built, fixture_dirs):
+    """Figures below the totals pull the SAM towards them; hard controls stay exact; every raw row
+    is accounted for (skipped regions, unused volumes)."""
+    sam, out, _ = built
+    data, cal, _ = fixture_dirs
+    result = run_build(data, calibration_dir=cal)
+    soft = {m.name: m for m in result.sector.targets()}
+    assert set(soft) == {"services[AAA->BBB]", "investment_share[AAA]"}
+    services = soft["services[AAA->BBB]"]
+    assert services.sd == pytest.approx(0.01) and services.target == pytest.approx(
+        write_sector_controls(data, cal)["services[AAA->BBB]"]
+    )  # CAD bn converted at 1.25 per US$
+    prior = dict(zip(result.balance.targets["name"], result.balance.targets["before"]))
+    assert abs(prior["services[AAA->BBB]"] / services.target - 1) > 0.3
+    assert abs(services.value(result.sam) / services.target - 1) < 0.05
+    share = soft["investment_share[AAA]"]
+    gdp = float(regional_income(result.sam).sel({REGION: "AAA"}))
+    assert share.target == pytest.approx(0.25 * gdp, rel=1e-9)  # share of the (hard) GDP control
+    assert abs(share.value(result.sam) / share.target - 1) < 0.05
+    status = result.sector.rows.set_index("quantity")["status"]
+    assert status["goods_exports"].startswith("skipped: region")
+    assert status["crude_imports_volume"] == "unused"
+    assert [m.name for m in result.sector.checks()] == ["trade_balance[AAA] vs CA"]
+    text = (out / "README.md").read_text()
+    assert "services[AAA->BBB]" in text and "skipped: region not in the aggregation" in text
+
+
+def test_sector_control_without_mapping_row_is_an_error(fixture_dirs, tmp_path):
+    import shutil
+
+    data, cal, _ = fixture_dirs
+    cal2 = tmp_path / "cal"
+    shutil.copytree(cal, cal2)
+    mapping = pd.read_csv(cal2 / "controls" / "sector_targets_2024.csv")
+    mapping.iloc[1:].to_csv(cal2 / "controls" / "sector_targets_2024.csv", index=False)
+    with pytest.raises(BuildInputError, match=r"sector_targets_2024.csv: no row for raw figure.*services_exports"):
+        run_build(data, calibration_dir=cal2)
 
 
 def test_tariff_rates_are_kept(built):

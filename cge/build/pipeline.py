@@ -30,6 +30,7 @@ from cge.build.assemble import AssemblyReport, assemble_sam
 from cge.build.controls import ControlSet, build_measures, read_controls
 from cge.build.employment import Employment, employment_satellite, employment_table
 from cge.build.mapping import Aggregation, read_aggregation
+from cge.build.sector_controls import SectorControls, build_sector_controls
 from cge.build.sources import SourceFiles
 from cge.build.trade import TARIFF_FILE, TariffRates, read_tariff_rates
 from cge.build.update import update_sam
@@ -78,6 +79,7 @@ class BuildResult:
     base: xr.Dataset
     agg: Aggregation
     controls: ControlSet
+    sector: SectorControls
     assembly: AssemblyReport
     balance: BalanceReport | None
     growth: dict[str, float]
@@ -130,8 +132,9 @@ def run_build(
     frame = read_controls(files.controls)
     year = TARGET_YEAR if base_year_update else BASE_YEAR
     controls = build_measures(frame, agg, BASE_YEAR, TARGET_YEAR, files.controls)
+    sector = build_sector_controls(files.sector_controls, calibration_dir, agg, controls)
     if base_year_update:
-        sam, balance, growth = update_sam(base, controls)
+        sam, balance, growth = update_sam(base, controls, sector)
     else:
         sam, balance, growth = base.copy(), None, {}
     employment = employment_satellite(files, calibration_dir, table, shares, agg, frame, year)
@@ -142,6 +145,7 @@ def run_build(
         base,
         agg,
         controls,
+        sector,
         assembly,
         balance,
         growth,

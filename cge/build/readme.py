@@ -168,6 +168,55 @@ def _controls(result: BuildResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, measure_table(result.base, base_checks)
 
 
+def _sector_targets(result: BuildResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Soft targets (public value, prior, SAM, gap, standard error, side) and checks [US$ bn]."""
+    prior = {}
+    if result.balance is not None:
+        prior = dict(zip(result.balance.targets["name"], result.balance.targets["before"]))
+    rows = []
+    for m in result.sector.measures:
+        value = m.value(result.sam)
+        rows.append(
+            {
+                "measure": m.name,
+                "role": m.role,
+                "public (US$ bn)": m.target / BN,
+                "prior (US$ bn)": prior.get(m.name, np.nan) / BN,
+                "SAM (US$ bn)": value / BN,
+                "gap %": 100.0 * (value - m.target) / abs(m.target) if m.target else np.nan,
+                "sd %": 100.0 * m.sd if m.sd is not None else np.nan,
+                "side": m.side.value if m.role == "target" else "-",
+                "source": m.source,
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "measure",
+            "role",
+            "public (US$ bn)",
+            "prior (US$ bn)",
+            "SAM (US$ bn)",
+            "gap %",
+            "sd %",
+            "side",
+            "source",
+        ],
+    )
+    targets = table[table["role"] == "target"].drop(columns="role")
+    checks = table[table["role"] == "check"].drop(columns=["role", "prior (US$ bn)", "sd %", "side"])
+    return targets, checks
+
+
+def _sector_rows(result: BuildResult) -> pd.DataFrame:
+    """Every row of the sector control file with its use."""
+    rows = result.sector.rows
+    if rows.empty:
+        return rows
+    out = rows[["quantity", "region_from", "region_to", "sector_or_scope", "value", "unit", "quality", "status"]]
+    return out.assign(measure=rows["target"].fillna("")).rename(columns={"status": "use"})
+
+
 def _largest_changes(result: BuildResult, n: int = 12) -> pd.DataFrame:
     if result.balance is None:
         return pd.DataFrame()
@@ -192,6 +241,7 @@ def render_readme(result: BuildResult) -> str:
     """The README text for a build result."""
     sam = result.sam
     controls, base_checks = _controls(result)
+    sector_targets, sector_checks = _sector_targets(result)
     ctrl = controls[controls["role"] == "control"]
     checks = controls[controls["role"] == "check"]
     fmt = {"target_bn": "target (US$ bn)", "sam_bn": "SAM (US$ bn)", "gap_pct": "gap %"}
@@ -275,6 +325,11 @@ def render_readme(result: BuildResult) -> str:
             index=False,
         ),
         "unused": "\n".join(f"- `{u}`" for u in result.controls.unused),
+        "sector_target_table": md_table(sector_targets, "{:,.2f}", index=False) if len(sector_targets) else "(none)",
+        "sector_check_table": md_table(sector_checks, "{:,.2f}", index=False) if len(sector_checks) else "(none)",
+        "sector_rows_table": md_table(_sector_rows(result), "{:,.3f}", index=False)
+        if not result.sector.rows.empty
+        else "(no `controls_2024_sector.csv` or no mapping file)",
         "gdp_table": md_table(_gdp_table(sam), "{:,.1f}"),
         "trade_table": md_table(_trade_matrix(sam, None), "{:,.1f}"),
         "goods_table": md_table(_trade_matrix(sam, goods_mask), "{:,.1f}"),

@@ -20,6 +20,7 @@ import xarray as xr
 
 from cge.balance import BalanceReport, Target, Term, cross_entropy
 from cge.build.controls import ControlSet, evaluate, fob_terms, gdp_terms
+from cge.build.sector_controls import SectorControls
 from cge.dims import COMMODITY, EXPORTER, IMPORTER, REGION
 from cge.sam import SAM_SCHEMA, tariff_revenue, trade_balance
 
@@ -116,7 +117,10 @@ def trade_balance_targets(sam: xr.Dataset, growth: dict[str, float], skip: set[s
 
 
 def update_sam(
-    sam: xr.Dataset, controls: ControlSet, keep_trade_balance_shares: bool = True
+    sam: xr.Dataset,
+    controls: ControlSet,
+    sector: SectorControls | None = None,
+    keep_trade_balance_shares: bool = True,
 ) -> tuple[xr.Dataset, BalanceReport, dict[str, float]]:
     """Scale the base-year SAM and balance it to the controls by cross-entropy.
 
@@ -126,6 +130,12 @@ def update_sam(
         Balanced base-year SAM [US$ million] (its tariff rates are kept).
     controls : ControlSet
         Measures; those with role ``control`` are imposed.
+    sector : SectorControls, optional
+        Figures below the totals; their soft targets (role ``target``) enter the update with
+        their standard errors. A region whose trade balance is such a target gets no structural
+        trade-balance target.
+    keep_trade_balance_shares : bool
+        Keep the base-year trade-balance-to-GDP ratio of regions whose balance no figure sets.
 
     Returns
     -------
@@ -141,14 +151,21 @@ def update_sam(
     data = sam[[v for v in SAM_SCHEMA if v in sam and SAM_SCHEMA[v].units == "US$ million"]]
     growth = region_growth(data, controls)
     prior = scale_prior(data, growth)
+    sector = sector if sector is not None else SectorControls()
     targets = [Target(m.name, m.terms, m.target) for m in controls.controls()]
+    soft = [Target(m.name, m.terms, m.target, m.sd, m.side) for m in sector.targets()]
+    structural = []
     if keep_trade_balance_shares:
-        targets += trade_balance_targets(data, growth, controls.world_trade_regions())
-    targets += tariff_rate_targets(data)
+        skip = controls.world_trade_regions() | set(sector.balance_regions)
+        structural = trade_balance_targets(data, growth, skip)
+    rates = tariff_rate_targets(data)
+    targets += soft + structural + rates
     log.info(
-        "cross-entropy update: %d controls, %d tariff-rate constraints",
+        "cross-entropy update: %d controls, %d soft targets, %d structural targets, %d tariff-rate constraints",
         len(controls.controls()),
-        len(targets) - len(controls.controls()),
+        len(soft),
+        len(structural),
+        len(rates),
     )
     updated, report = cross_entropy(prior, targets)
     return updated, report, growth

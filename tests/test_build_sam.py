@@ -251,9 +251,15 @@ def write_sector_controls(data: Path, cal: Path) -> dict[str, float]:
     """A ``controls_2024_sector.csv`` and its mapping for the fixture; returns the soft targets [US$ m]."""
     z, f = _wiod_arrays()
     serv_ab = z[0, 2:, 1].sum() + f[0, 2:, 1].sum()  # 2011 services AAA -> BBB
-    targets = {"services[AAA->BBB]": 3.0 * serv_ab, "investment_share[AAA]": 0.25}
+    duties_2011 = 0.04 * (z[2, 1, 0].sum() + f[2, 1, 0].sum())  # AAA's only tariff: 4 % on ROW's manu
+    targets = {
+        "services[AAA->BBB]": 3.0 * serv_ab,
+        "investment_share[AAA]": 0.25,
+        "customs_duties[AAA]": 0.6 * duties_2011,
+    }
     cad = 1.25
     raw = [
+        ("customs_duties", "AAA", "", "all partners", 0.6 * duties_2011 / 1000, "USD bn", "secondary"),
         ("services_exports", "AAA", "BBB", "all services", 3.0 * serv_ab / 1000 * cad, "CAD bn", "official"),
         ("gcf_share_gdp", "AAA", "", "economy", 25.0, "% of GDP", "secondary"),
         ("current_account", "AAA", "", "economy", -1.0, "USD bn", "secondary"),
@@ -267,6 +273,7 @@ def write_sector_controls(data: Path, cal: Path) -> dict[str, float]:
     ).to_csv(data / "macro" / "controls_2024_sector.csv", index=False)
     (cal / "controls").mkdir(exist_ok=True)
     mapping = [
+        ("customs_duties", "AAA", "", "all partners", "tariff_level", "customs_duties[AAA]", "tariff_revenue", ""),
         ("services_exports", "AAA", "BBB", "all services", "target", "services[AAA->BBB]", "flow", "services"),
         ("gcf_share_gdp", "AAA", "", "economy", "target", "investment_share[AAA]", "investment_share", ""),
         ("current_account", "AAA", "", "economy", "check", "trade_balance[AAA] vs CA", "trade_balance", "all"),
@@ -391,16 +398,22 @@ def test_sector_control_without_mapping_row_is_an_error(fixture_dirs, tmp_path):
     shutil.copytree(cal, cal2)
     mapping = pd.read_csv(cal2 / "controls" / "sector_targets_2024.csv")
     mapping.iloc[1:].to_csv(cal2 / "controls" / "sector_targets_2024.csv", index=False)
-    with pytest.raises(BuildInputError, match=r"sector_targets_2024.csv: no row for raw figure.*services_exports"):
+    with pytest.raises(BuildInputError, match=r"sector_targets_2024.csv: no row for raw figure.*customs_duties"):
         run_build(data, calibration_dir=cal2)
 
 
-def test_tariff_rates_are_kept(built):
+def test_tariff_rates_are_kept_and_levels_match_collected_duties(built, fixture_dirs):
+    """Relative rates of the table are kept; AAA's level is scaled so its revenue equals the
+    duties it collected; importers without a customs-duty figure keep the table's rates."""
     sam, _, _ = built
+    data, cal, _ = fixture_dirs
+    collected = write_sector_controls(data, cal)["customs_duties[AAA]"]
+    assert float(tariff_revenue(sam).sel({IMPORTER: "AAA"}).sum()) == pytest.approx(collected, rel=2e-5)
     rate = tariff_revenue(sam) / (sam["vxmd"] + sam["xtax"]).where(sam["vxmd"] > 0)
-    for (importer, exporter, sector), pct in TARIFFS.items():
-        got = float(rate.sel({COMMODITY: sector, EXPORTER: exporter, IMPORTER: importer}))
-        assert got == pytest.approx(pct / 100, rel=1e-7)
+    got = {key: float(rate.sel({COMMODITY: key[2], EXPORTER: key[1], IMPORTER: key[0]})) for key in TARIFFS}
+    assert got[("AAA", "ROW", "manu")] < 0.04  # AAA's level is scaled down to its collected duties
+    assert got[("BBB", "AAA", "agri")] == pytest.approx(0.05, rel=1e-7)  # BBB and ROW have no figure
+    assert got[("ROW", "AAA", "manu")] == pytest.approx(0.10, rel=1e-7)
     untaxed = rate.sel({COMMODITY: "serv"})
     assert float(np.nanmax(np.abs(untaxed.values))) < 1e-12
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cge.build.sources import BuildInputError
 from cge.build.tariffs import build_tariff_tables
 from cge.paths import CALIBRATION_DIR
 
@@ -225,4 +226,40 @@ def test_supply_management_alternative(tables):
 def test_unknown_sector_raises(tmp_path):
     data, cal = _write_fixture(tmp_path, extra_sector="Spaceships")
     with pytest.raises(ValueError, match="Spaceships"):
+        build_tariff_tables(data, tmp_path / "out", calibration_dir=cal)
+
+
+def test_special_duties_are_added_trade_weighted(tmp_path):
+    """Section 301 / retaliation points: trade-weighted over product groups, added to one pair only."""
+    data, cal = _write_fixture(tmp_path)
+    plain = build_tariff_tables(data, tmp_path / "plain", calibration_dir=cal)["baseline_applied"]
+    inputs = cal / "tariffs" / "inputs"
+    pd.DataFrame(
+        [
+            ("phones", "electrical", 60.0, 0.0, 0.0),
+            ("batteries", "electrical", 20.0, 0.0, 1.0),
+            ("machines", "machinery;metals", 10.0, 1.0, 0.0),
+            ("rest", "", None, 0.5, 0.0),
+        ],
+        columns=["group", "sector", "trade_2024_usd_bn", "share_25pct", "share_7_5pct"],
+    ).to_csv(inputs / "us_section301_2024.csv", index=False)
+    tables = build_tariff_tables(data, tmp_path / "out", calibration_dir=cal)
+    special = tables["special_duties_2024"].set_index("sector")["additional_pct"]
+    assert special["electrical"] == pytest.approx((60 * 0 + 20 * 7.5) / 80)
+    assert special["machinery"] == pytest.approx(25.0) and special["metals"] == pytest.approx(25.0)
+    assert special["agri"] == pytest.approx(12.5)  # sectors without a group take the blank-sector group
+    key = ["importer", "exporter", "sector"]
+    diff = tables["baseline_applied"].set_index(key)["tariff_pct"] - plain.set_index(key)["tariff_pct"]
+    us_china = diff.xs(("USA", "CHN"), level=("importer", "exporter"))
+    assert us_china["electrical"] == pytest.approx(1.875)
+    assert us_china["construction"] == 0  # services get no special duty
+    assert diff[diff != 0].index.droplevel(2).unique().tolist() == [("USA", "CHN")]
+
+
+def test_special_duty_on_unknown_sector_is_an_error(tmp_path):
+    data, cal = _write_fixture(tmp_path)
+    pd.DataFrame(
+        [("x", "spaceships", 1.0, 5.0)], columns=["group", "sector", "trade_2024_usd_bn", "additional_pct"]
+    ).to_csv(cal / "tariffs" / "inputs" / "china_retaliation_2024.csv", index=False)
+    with pytest.raises(BuildInputError, match="china_retaliation_2024.csv: group 'x' names sector 'spaceships'"):
         build_tariff_tables(data, tmp_path / "out", calibration_dir=cal)

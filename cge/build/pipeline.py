@@ -31,7 +31,8 @@ from cge.build.controls import ControlSet, build_measures, read_controls
 from cge.build.employment import Employment, employment_satellite, employment_table
 from cge.build.mapping import Aggregation, read_aggregation
 from cge.build.sector_controls import SectorControls, build_sector_controls
-from cge.build.sources import SourceFiles
+from cge.build.sources import BuildError, SourceFiles
+from cge.build.tariff_levels import level_factors, scale_rates
 from cge.build.trade import TARIFF_FILE, TariffRates, read_tariff_rates
 from cge.build.update import update_sam
 from cge.build.value_added import LabourShares, labour_shares
@@ -86,6 +87,7 @@ class BuildResult:
     shares: LabourShares
     labour_share: pd.DataFrame
     tariffs: TariffRates
+    tariff_factors: dict[str, float]
     employment: Employment
     source_digests: dict[str, str]
     seconds: float
@@ -133,8 +135,9 @@ def run_build(
     year = TARGET_YEAR if base_year_update else BASE_YEAR
     controls = build_measures(frame, agg, BASE_YEAR, TARGET_YEAR, files.controls)
     sector = build_sector_controls(files.sector_controls, calibration_dir, agg, controls)
+    factors: dict[str, float] = {}
     if base_year_update:
-        sam, balance, growth = update_sam(base, controls, sector)
+        sam, balance, growth, factors = update_with_tariff_levels(base, controls, sector, tariffs.rate)
     else:
         sam, balance, growth = base.copy(), None, {}
     employment = employment_satellite(files, calibration_dir, table, shares, agg, frame, year)
@@ -152,6 +155,7 @@ def run_build(
         shares,
         labour_share,
         tariffs,
+        factors,
         employment,
         files.digests(),
         0.0,
@@ -162,6 +166,39 @@ def run_build(
     seconds = time.perf_counter() - start
     log.info("SAM built in %.1f s (hash %s)", seconds, sam.attrs["sam_hash"][:12])
     return BuildResult(**{**result.__dict__, "sam": sam, "seconds": seconds})
+
+
+def update_with_tariff_levels(
+    base: xr.Dataset, controls: ControlSet, sector: SectorControls, rate, tol: float = 1e-5, max_rounds: int = 10
+) -> tuple[xr.Dataset, BalanceReport, dict[str, float], dict[str, float]]:
+    """Update to the target year with each importer's tariff level scaled to its collected duties.
+
+    Rounds of :func:`cge.build.update.update_sam` and :func:`cge.build.tariff_levels.level_factors`
+    until every factor is within ``tol`` of 1 (see :mod:`cge.build.tariff_levels`).
+
+    Returns
+    -------
+    (sam, report, growth, factors)
+        The updated SAM, its balancing report, the prior scale factors and the cumulative tariff
+        level factor of each importer with a customs-duty figure.
+
+    Raises
+    ------
+    BuildError
+        If the factors do not settle in ``max_rounds`` rounds.
+    """
+    importers = [str(r) for r in base[REGION].values]
+    total = dict.fromkeys((lv.importer for lv in sector.tariff_levels if lv.importer in importers), 1.0)
+    current = rate
+    for round_ in range(1, max_rounds + 1):
+        sam, balance, growth = update_sam(base, controls, sector, rate=current)
+        factors = level_factors(sam, current, sector.tariff_levels)
+        log.info("tariff levels, round %d: %s", round_, {r: round(k, 4) for r, k in factors.items()})
+        if all(abs(k - 1.0) <= tol for k in factors.values()):
+            return sam, balance, growth, total
+        current = scale_rates(current, factors, importers)
+        total = {r: total[r] * factors.get(r, 1.0) for r in total}
+    raise BuildError(f"tariff levels did not settle in {max_rounds} rounds (last factors {factors})")
 
 
 def _display(path: Path, root: Path) -> str:

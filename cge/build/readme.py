@@ -99,6 +99,50 @@ def _tariff_rates(sam: xr.Dataset) -> pd.DataFrame:
     return out
 
 
+def _tariff_levels(result: BuildResult) -> pd.DataFrame:
+    """Collected duties against the revenue the table's rates imply, and the level factors."""
+    from cge.build.tariff_levels import revenue_table
+
+    return revenue_table(result.sam, result.sector.tariff_levels, result.tariff_factors, result.tariffs.rate)
+
+
+def _us_china_rates(result: BuildResult, pair: tuple[str, str]) -> pd.DataFrame:
+    """Rates by goods sector on exporter -> importer: the table's and the SAM's [%]."""
+    sam = result.sam
+    exporter, importer = pair
+    if exporter not in result.agg.regions or importer not in result.agg.regions:
+        return pd.DataFrame()
+    e, i = result.agg.regions.index(exporter), result.agg.regions.index(importer)
+    fob = (sam["vxmd"] + sam["xtax"]).sel({EXPORTER: exporter, IMPORTER: importer})
+    rate = 100 * tariff_revenue(sam).sel({EXPORTER: exporter, IMPORTER: importer}) / fob.where(fob > 0)
+    goods = [s for s, g in zip(result.agg.sectors, result.agg.goods) if g]
+    rows = []
+    for k, sector in enumerate(result.agg.sectors):
+        if sector in goods:
+            rows.append(
+                (
+                    f"{exporter}->{importer}",
+                    sector,
+                    100 * result.tariffs.rate[k, e, i],
+                    float(rate.sel({COMMODITY: sector})),
+                    float(fob.sel({COMMODITY: sector})) / BN,
+                )
+            )
+    g = fob.sel({COMMODITY: goods})
+    total = float(tariff_revenue(sam).sel({EXPORTER: exporter, IMPORTER: importer, COMMODITY: goods}).sum())
+    table_avg = float((result.tariffs.rate[[result.agg.sectors.index(s) for s in goods], e, i] * g.values).sum())
+    rows.append(
+        (
+            f"{exporter}->{importer}",
+            "goods, trade-weighted",
+            100 * table_avg / float(g.sum()),
+            100 * total / float(g.sum()),
+            float(g.sum()) / BN,
+        )
+    )
+    return pd.DataFrame(rows, columns=["flow", "sector", "table rate %", "SAM rate %", "imports fob (US$ bn)"])
+
+
 def _employment(result: BuildResult) -> pd.DataFrame:
     sam = result.sam
     labour = sam["vfm"].where(sam[FACTOR_TYPE] == LABOUR).sum(FACTOR)
@@ -276,6 +320,16 @@ def render_readme(result: BuildResult) -> str:
         "negative_factor_income": str(len(assembly["negative_factor_income_moved_to_ptax"])),
         "tariff_source": result.tariffs.source,
         "tariff_rates_table": md_table(_tariff_rates(sam), "{:.2f}"),
+        "tariff_level_table": md_table(_tariff_levels(result), "{:,.3f}", index=False)
+        if result.tariff_factors
+        else "(no customs-duty figures: the table's rates are kept)",
+        "us_china_table": md_table(
+            pd.concat([_us_china_rates(result, ("CHN", "USA")), _us_china_rates(result, ("USA", "CHN"))]),
+            "{:,.2f}",
+            index=False,
+        )
+        if {"USA", "CHN"} <= set(result.agg.regions)
+        else "(no USA or CHN region)",
         "base_tariff_revenue": ", ".join(
             f"{r} {v / BN:,.1f}" for r, v in assembly["tariff_revenue_base_year_musd"].items()
         ),

@@ -41,6 +41,7 @@ from cge.balance import Side, Term
 from cge.build.controls import BN, WORLD, ControlSet, Measure, fob_terms
 from cge.build.mapping import Aggregation
 from cge.build.sources import BuildInputError, read_csv_checked
+from cge.build.tariff_levels import TariffLevel
 from cge.dims import AGENT, IMPORTER, INVESTMENT, REGION
 
 log = logging.getLogger(__name__)
@@ -55,15 +56,8 @@ KEY = ("quantity", "region_from", "region_to", "sector_or_scope")
 USES = ("target", "check", "tariff_level", "unused")
 MEASURES = ("flow", "two_way", "balance", "investment_share", "trade_balance", "tariff_revenue")
 USD_UNITS = ("USD bn", "USD bn (inflation-adjusted)")
-
-
-@dataclass(frozen=True)
-class TariffLevel:
-    """Customs duties collected by an importer [US$ million], for the tariff level."""
-
-    importer: str
-    value: float
-    source: str
+SHARE_UNIT = "% of goods imports"
+"""Unit of a customs-duty figure given as a collected-duty rate."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +164,16 @@ def _to_musd(row: pd.Series, rates: dict[str, float], path: Path) -> float:
     if unit.endswith(" bn") and currency in rates:
         return float(row["value"]) * BN / rates[currency]
     raise BuildInputError(f"{path}: row {row['quantity']} {row['region_from']}: unit {unit!r} cannot be converted")
+
+
+def _tariff_level(importer: str, group: pd.DataFrame, rates: dict[str, float], path: Path, source: str):
+    """Customs duties of one importer: a value, or a share of goods imports (``% of goods imports``)."""
+    if len(group) != 1:
+        raise BuildInputError(f"{path}: more than one customs-duty row for {importer}")
+    row = group.iloc[0]
+    if str(row["unit"]).strip() == SHARE_UNIT:
+        return TariffLevel(importer, None, source, float(row["value"]) / 100.0)
+    return TariffLevel(importer, _to_musd(row, rates, path), source)
 
 
 def _terms(kind: str, sectors: list[str], src: list[str], dst: list[str], regions: list[str]) -> tuple[Term, ...]:
@@ -289,6 +293,9 @@ def build_sector_controls(
             log.warning("sector control %s skipped: %s", name, why)
             continue
         source = _describe(group)
+        if use == "tariff_level":
+            levels.append(_tariff_level(src[0], group, rates, raw_path, source))
+            continue
         if kind == "investment_share":
             value = float(group["value"].sum()) / 100.0 * gdp[src[0]]
             sd_q = quality_sd(first["quality"], sds, raw_path)
@@ -297,9 +304,6 @@ def build_sector_controls(
             value = float(values.sum())
             q = np.array([quality_sd(r["quality"], sds, raw_path) for _, r in group.iterrows()])
             sd_q = float(np.sqrt(np.sum((q * values) ** 2))) / abs(value) if value else float(q.max())
-        if use == "tariff_level":
-            levels.append(TariffLevel(src[0], value, source))
-            continue
         sd = float(np.hypot(sd_q, float(first["coverage_sd"])))
         side = Side(first["side"])
         terms = _terms(kind, sectors, src, dst, regions)

@@ -5,7 +5,11 @@ Outputs (written by :func:`build_tariff_tables` to ``calibration/tariffs/``):
 - ``baseline_applied.csv`` — bilateral applied ad-valorem rates (importer, exporter, sector) for
   the 2024 baseline: 0 among USMCA members, otherwise the 2005 WITS pattern (Caliendo and Parro
   2015 compilation) aggregated to model regions and sectors with WIOD 2011 trade weights and
-  rescaled to each importer's recent MFN average where a control exists.
+  rescaled to each importer's recent MFN average where a control exists, plus the special duties
+  in force in 2024 (Section 301 on China, China's retaliation: :mod:`cge.build.special_duties`).
+  The SAM build then scales each importer's level to the customs duties it collected
+  (:mod:`cge.build.tariff_levels`).
+- ``special_duties_2024.csv`` — the additional points of those special duties by sector.
 - ``mfn.csv`` — the MFN schedule each USMCA member would apply to the others if USMCA ended.
 - ``mfn_alternatives.csv`` — alternative MFN numbers that are *not* used by default (Canada's
   over-quota rates on supply-managed products).
@@ -27,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cge.build.sources import BuildInputError
+from cge.build.special_duties import add_special_duties
 
 log = logging.getLogger(__name__)
 
@@ -782,6 +787,7 @@ def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | N
 
     schedules = mfn_schedules(pattern, goods, overall_mfn_targets(controls), groups, controls, partial)
     applied = baseline_applied(pattern, schedules, sectors, goods)
+    applied, special = add_special_duties(applied, inputs, goods)
 
     mfn = schedules[schedules["importer"].isin(USMCA)][["importer", "sector", "mfn_pct", "method", "quality"]]
     services = pd.DataFrame(
@@ -807,6 +813,7 @@ def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | N
 
     tables = {
         "baseline_applied": applied,
+        "special_duties_2024": special,
         "mfn": mfn,
         "mfn_alternatives": alternatives,
         "us_2025_measure_weights": weights,

@@ -611,3 +611,53 @@ def test_build_sam_command(fixture_dirs, tmp_path):
     bad = runner.invoke(app, ["build-sam", "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")])
     assert bad.exit_code == 1
     assert "Traceback" not in bad.output
+
+
+# --------------------------------------------------------------------------- elasticities
+def test_elasticities_are_aggregated_with_flow_weights():
+    """GTAPAgg rule: sigma_m by imports (sigma_d too, which keeps the rule of two exactly),
+    sigma_va by value added; no weights -> simple mean."""
+    from cge.build.elasticities import aggregate_elasticities
+
+    params = pd.DataFrame(
+        {
+            "gtap_code": ["oil", "gas", "frs", "crop", "svc1", "svc2"],
+            "sector": ["mining", "mining", "agri", "agri", "serv", "serv"],
+            "esubd": [5.2, 17.2, 2.5, 1.3, 1.9, 2.9],
+            "esubm": [10.4, 34.4, 5.0, 2.6, 3.8, 5.8],
+            "esubva": [0.2, 0.2, 0.2, 0.24, 1.26, 1.26],
+            "esubd_status": ["cross-checked", "unverified", "unverified", "unverified", "x", "x"],
+        }
+    )
+    weights = pd.DataFrame(
+        {
+            "gtap_code": ["oil", "gas", "frs", "crop", "svc1", "svc2"],
+            "us_imports_2024_usd_bn": [100.0, 5.0, 1.0, 3.0, None, None],
+            "sea_va_code": ["B", "B", "A02", "A01", "", ""],
+        }
+    )
+    va = pd.Series({"A01": 90.0, "A02": 10.0, "B": 50.0})
+    out = aggregate_elasticities(params, weights, va).set_index("sector")
+    assert out.loc["mining", "sigma_m"] == pytest.approx((100 * 10.4 + 5 * 34.4) / 105)
+    np.testing.assert_allclose(out["sigma_m"], 2 * out["sigma_d"])  # rule of two survives
+    assert out.loc["agri", "sigma_va"] == pytest.approx((90 * 0.24 + 10 * 0.2) / 100)
+    assert out.loc["serv", "sigma_d"] == pytest.approx(2.4)  # no imports: simple mean
+    assert "simple mean" in out.loc["serv", "source"]
+    assert out.loc["mining", "unverified_share_d"] == pytest.approx(5 / 105)
+    assert (out[["sigma_t", "sigma_nd"]] == 0).all().all()
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="raw data (../shared/data) not available")
+def test_shipped_elasticities_are_the_aggregation_of_the_gtap_table(tmp_path):
+    import shutil
+
+    from cge.build.elasticities import build_elasticities
+    from cge.paths import CALIBRATION_DIR
+
+    (tmp_path / "elasticities").mkdir()
+    for name in ("gtap_parameters.csv", "weights.csv"):
+        shutil.copy(CALIBRATION_DIR / "elasticities" / name, tmp_path / "elasticities" / name)
+    fresh = build_elasticities(tmp_path, SHARED_DATA).set_index("sector")
+    shipped = pd.read_csv(CALIBRATION_DIR / "elasticities.csv").set_index("sector")
+    cols = ["sigma_d", "sigma_m", "sigma_va", "sigma_t", "sigma_nd"]
+    pd.testing.assert_frame_equal(shipped[cols], fresh.loc[shipped.index, cols], atol=1e-4, check_exact=False)

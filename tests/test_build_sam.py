@@ -661,3 +661,30 @@ def test_shipped_elasticities_are_the_aggregation_of_the_gtap_table(tmp_path):
     shipped = pd.read_csv(CALIBRATION_DIR / "elasticities.csv").set_index("sector")
     cols = ["sigma_d", "sigma_m", "sigma_va", "sigma_t", "sigma_nd"]
     pd.testing.assert_frame_equal(shipped[cols], fresh.loc[shipped.index, cols], atol=1e-4, check_exact=False)
+
+
+def test_agrifood_control_covers_the_products_of_its_definition(fixture_dirs, tmp_path):
+    """A WIOD industry listed in controls/agrifood_definition.csv enters the agri-food control by
+    its 2011 share of its model sector's exports; the agrifood coordinate keeps its own scope."""
+    import shutil
+
+    data, cal, targets = fixture_dirs
+    cal2 = tmp_path / "cal"
+    shutil.copytree(cal, cal2)
+    pd.DataFrame({"figure": ["agrifood_exports"], "wiod_code": ["c4"], "note": ["test"]}).to_csv(
+        cal2 / "controls" / "agrifood_definition.csv", index=False
+    )
+    result = run_build(data, calibration_dir=cal2)
+    sam = result.sam
+    z, f = _wiod_arrays()
+    flows = z[0, :, 1].sum(axis=1) + f[0, :, 1].sum(axis=1)  # 2011 exports AAA -> BBB by industry
+    share = flows[3] / (flows[2] + flows[3])  # c4's part of 'serv' (c3 + c4)
+    fob = sam["vxmd"] + sam["xtax"]
+    agri = float(fob.sel({COMMODITY: "agri", EXPORTER: "AAA", IMPORTER: "BBB"}))
+    serv = float(fob.sel({COMMODITY: "serv", EXPORTER: "AAA", IMPORTER: "BBB"}))
+    target = targets["agrifood AAA->BBB"]
+    assert agri + share * serv == pytest.approx(target, rel=1e-7)
+    assert agri < target
+    measure = next(m for m in result.controls.measures if m.name == "agrifood[AAA->BBB]")
+    assert "widened" in measure.source and f"{share:.3f} x serv[AAA->BBB] (c4)" in measure.source
+    assert "agrifood[AAA->BBB]" in sam["agrifood"].attrs["definition"]

@@ -26,6 +26,7 @@ import xarray as xr
 
 from cge.atomic import atomic_write
 from cge.balance import BalanceReport
+from cge.build.agrifood import agrifood_definition, widen_agrifood_controls
 from cge.build.assemble import AssemblyReport, assemble_sam
 from cge.build.controls import ControlSet, build_measures, read_controls
 from cge.build.employment import Employment, employment_satellite, employment_table
@@ -37,7 +38,7 @@ from cge.build.trade import TARIFF_FILE, TariffRates, read_tariff_rates
 from cge.build.update import update_sam
 from cge.build.value_added import LabourShares, labour_shares
 from cge.build.wiod import aggregate_wiod, read_wiod
-from cge.dims import ACTIVITY, REGION
+from cge.dims import ACTIVITY, AGRIFOOD, REGION
 from cge.paths import CALIBRATION_DIR, SAM_DIR
 from cge.sam import check_sam, sam_hash, save_sam
 
@@ -133,7 +134,9 @@ def run_build(
     base, assembly = assemble_sam(io, share, tariffs.rate, agg)
     frame = read_controls(files.controls)
     year = TARGET_YEAR if base_year_update else BASE_YEAR
-    controls = build_measures(frame, agg, BASE_YEAR, TARGET_YEAR, files.controls)
+    controls = widen_agrifood_controls(
+        build_measures(frame, agg, BASE_YEAR, TARGET_YEAR, files.controls), table, agg, calibration_dir
+    )
     sector = build_sector_controls(files.sector_controls, calibration_dir, agg, controls)
     factors: dict[str, float] = {}
     if base_year_update:
@@ -232,6 +235,7 @@ def _with_attrs(result: BuildResult) -> xr.Dataset:
         "source_files_sha256": json.dumps(result.source_digests),
         "builder": "cge.build.build_sam",
     }
+    sam[AGRIFOOD].attrs["definition"] = agrifood_definition(result.agg, result.controls)
     sam.attrs["sam_hash"] = sam_hash(sam)
     return sam
 

@@ -261,6 +261,27 @@ def _sector_rows(result: BuildResult) -> pd.DataFrame:
     return out.assign(measure=rows["target"].fillna("")).rename(columns={"status": "use"})
 
 
+def _agrifood_note(result: BuildResult) -> str:
+    """What the agri-food controls cover and the exports of the agri-food sectors alone."""
+    sam = result.sam
+    text = sam[AGRIFOOD].attrs.get("definition", "") if AGRIFOOD in sam.coords else ""
+    agri = [s for s, a in zip(result.agg.sectors, result.agg.agrifood) if a]
+    fob = sam["vxmd"] + sam["xtax"]
+    parts = []
+    for m in result.controls.controls():
+        if m.figure != "agrifood_exports":
+            continue
+        sel = dict(m.terms[0].sel)
+        own = float(fob.sel({COMMODITY: agri, EXPORTER: sel[EXPORTER], IMPORTER: sel[IMPORTER]}).sum()) / BN
+        parts.append(f"{m.name}: control {m.target / BN:,.2f}, agri-food sectors alone {own:,.2f}")
+    if parts:
+        text += (
+            ". US$ bn in this SAM (the agri-food indicators of the model use the agri-food sectors alone): "
+            + "; ".join(parts)
+        )
+    return text + "." if text else "(no agri-food sectors)"
+
+
 def _largest_changes(result: BuildResult, n: int = 12) -> pd.DataFrame:
     if result.balance is None:
         return pd.DataFrame()
@@ -379,6 +400,7 @@ def render_readme(result: BuildResult) -> str:
             index=False,
         ),
         "unused": "\n".join(f"- `{u}`" for u in result.controls.unused),
+        "agrifood_note": _agrifood_note(result),
         "sector_target_table": md_table(sector_targets, "{:,.2f}", index=False) if len(sector_targets) else "(none)",
         "sector_check_table": md_table(sector_checks, "{:,.2f}", index=False) if len(sector_checks) else "(none)",
         "sector_rows_table": md_table(_sector_rows(result), "{:,.3f}", index=False)

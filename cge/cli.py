@@ -24,7 +24,7 @@ from cge.solve import SolveError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
 console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, soft_wrap=True)
-USER_ERRORS = (ScenarioError, SamError, CalibrationError, SolveError, FileNotFoundError, KeyError)
+USER_ERRORS = (ScenarioError, SamError, CalibrationError, SolveError, FileNotFoundError, KeyError, TypeError)
 
 
 def _fail(exc: Exception) -> None:
@@ -39,10 +39,38 @@ def _write_atomic_netcdf(ds, out: Path) -> None:
     atomic_write(out, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from cge import __version__
+
+        typer.echo(f"cge {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="log progress")) -> None:
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="log progress"),
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _progress_bar():
+    """A transient progress bar on stderr showing the current stage (compiling, solving ...)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     )
 
 
@@ -52,6 +80,12 @@ def run(
     out: Path = typer.Option(Path("results.nc"), "--out", "-o", help="netCDF results file"),
     sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
+    detail: str = typer.Option(
+        "headline", "--detail", help="headline: the indicators; all: also every model variable (levels and % changes)"
+    ),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="scenario that % changes and EV are measured against (default: the benchmark)"
+    ),
 ) -> None:
     """Solve scenario files and write the results (netCDF) with a headline table."""
     import cge
@@ -59,13 +93,21 @@ def run(
 
     try:
         scenarios = [Scenario.from_toml(f) for f in files]
-        with Progress(console=err_console, transient=True) as progress:
-            task = progress.add_task("solving", total=len(scenarios))
-            ds = cge.run(scenarios, sam=sam, elasticities=elasticities, progress=lambda s: progress.advance(task))
-    except USER_ERRORS as exc:
+        with _progress_bar() as bar:
+            task = bar.add_task("preparing", total=None)
+            ds = cge.run(
+                scenarios,
+                sam=sam,
+                elasticities=elasticities,
+                progress=lambda msg, done, total: bar.update(task, description=msg, completed=done, total=total),
+                detail=detail,
+                reference=baseline,
+            )
+    except (*USER_ERRORS, ValueError) as exc:
         _fail(exc)
     _write_atomic_netcdf(ds, out)
-    table = Table(title=f"real GDP change [%] — written to {out}")
+    against = f"vs {baseline}" if baseline else "vs benchmark"
+    table = Table(title=f"real GDP change [%] {against} — written to {out}")
     table.add_column("scenario", no_wrap=True)
     for region in ds.region.values:
         table.add_column(str(region), justify="right")
@@ -75,11 +117,17 @@ def run(
         row = ds.sel(scenario=name)
         table.add_row(
             str(name),
-            *[f"{float(v):+.3f}" for v in row["real_gdp_pct"].values],
+            *[_signed(float(v), 3) for v in row["real_gdp_pct"].values],
             str(int(row["iterations"])),
             f"{float(row['max_residual']):.1e}",
         )
     console.print(table)
+
+
+def _signed(value: float, decimals: int) -> str:
+    """``+0.123``; a value that rounds to zero prints as ``0.000`` (never ``-0.000``)."""
+    text = f"{value:+.{decimals}f}"
+    return f"{0.0:.{decimals}f}" if float(text) == 0 else text
 
 
 @app.command("check-sam")
@@ -136,10 +184,6 @@ def _open_results(path: Path):
         raise ValueError(f"cannot read {path} as a netCDF results file ({type(exc).__name__})") from exc
 
 
-def _split_regions(regions: str | None) -> list[str] | None:
-    return [r.strip() for r in regions.split(",") if r.strip()] if regions else None
-
-
 @app.command("compare")
 def compare_cmd(
     files: list[Path] = typer.Argument(..., help="results files (netCDF) written by `cge run`"),
@@ -161,9 +205,27 @@ def compare_cmd(
     console.print(f"wrote {out}: {ds.sizes['scenario']} scenarios ({', '.join(map(str, ds.scenario.values))})")
 
 
+def _report_written(written) -> None:
+    """Print a rendered document to stdout, or the files written to stderr."""
+    if isinstance(written, str):
+        typer.echo(written, nl=False)
+        return
+    for path in written:
+        err_console.print(f"wrote {path}")
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [r.strip() for r in text.split(",") if r.strip()] if text else None
+
+
+SCENARIOS_HELP = "comma-separated scenarios to show (the reference is kept; default: all)"
+REGIONS_HELP = "comma-separated regions to show; groups such as USMCA or world add subtotals (default: all)"
+BASELINE_HELP = "scenario every change is measured against (default: baseline)"
+
+
 @app.command("table")
 def table_cmd(
-    results: Path = typer.Argument(..., help="results file (netCDF)"),
+    results: Path = typer.Argument(..., help="results file (netCDF) of cge run, cge compare or cge sweep"),
     fmt: str = typer.Option("md", "--format", "-f", help="md, latex, csv or xlsx"),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="output file (required for xlsx; csv with several tables: one file per table)"
@@ -175,46 +237,102 @@ def table_cmd(
         help="table(s) to write: headline, trade_jobs, jobs_by_sector, agrifood_exports, trade_by_partner "
         "(default: all available)",
     ),
+    variables: list[str] | None = typer.Option(
+        None, "--variable", "-v", help="one table per variable instead (any result variable, e.g. qo_pct)"
+    ),
     region: str | None = typer.Option(None, help="region of the jobs-by-sector table (default: USA or the first)"),
-    regions: str | None = typer.Option(None, help="comma-separated regions of the bilateral tables (default: all)"),
-    baseline: str = typer.Option("baseline", help="scenario that changes are measured against"),
+    regions: str | None = typer.Option(None, help=REGIONS_HELP),
+    scenarios: str | None = typer.Option(None, help=SCENARIOS_HELP),
+    baseline: str | None = typer.Option(None, help=BASELINE_HELP),
 ) -> None:
-    """Write report tables (Markdown, LaTeX, CSV or Excel) from a results file."""
+    """Write report tables (Markdown, LaTeX, CSV or Excel) with a notes/source line from a results file."""
     from cge.report import ReportError, report_tables, write_tables
 
     try:
         if fmt == "xlsx" and out is None:
             raise ReportError("--format xlsx needs --out FILE.xlsx")
         ds = _open_results(results)
-        tables = report_tables(ds, region=region, regions=_split_regions(regions), baseline=baseline, names=names)
+        tables = report_tables(
+            ds,
+            region=region,
+            regions=_split(regions),
+            baseline=baseline,
+            names=names,
+            scenarios=_split(scenarios),
+            variables=variables,
+        )
         written = write_tables(tables, fmt, out)
     except (*USER_ERRORS, ReportError, ValueError) as exc:
         _fail(exc)
-    if isinstance(written, str):
-        typer.echo(written, nl=False)
-    else:
-        for path in written:
-            err_console.print(f"wrote {path}")
+    _report_written(written)
 
 
 @app.command("plot")
 def plot_cmd(
-    results: Path = typer.Argument(..., help="results file (netCDF)"),
+    results: Path = typer.Argument(..., help="results file (netCDF) of cge run, cge compare or cge sweep"),
     out: Path = typer.Option(Path("plots"), "--out", "-o", help="directory for the PNG charts"),
-    regions: str | None = typer.Option(None, help="comma-separated regions of the agri-food chart (default: all)"),
-    baseline: str = typer.Option("baseline", help="scenario that changes are measured against"),
+    regions: str | None = typer.Option(None, help=REGIONS_HELP),
+    scenarios: str | None = typer.Option(None, help=SCENARIOS_HELP),
+    variables: list[str] | None = typer.Option(
+        None, "--variable", "-v", help="one chart per variable instead (by region, or region x commodity)"
+    ),
+    baseline: str | None = typer.Option(None, help=BASELINE_HELP),
 ) -> None:
-    """Write report charts (150 dpi PNG): GDP, EV, jobs, agri-food exports, sector heat-map."""
+    """Write page-sized report charts (150 dpi PNG): GDP, EV, jobs, agri-food exports, sector heat-maps."""
     from cge.report import ReportError
     from cge.report.plots import write_plots
 
     try:
         ds = _open_results(results)
-        written = write_plots(ds, out, baseline=baseline, regions=_split_regions(regions))
+        with _progress_bar() as bar:
+            task = bar.add_task("drawing", total=None)
+            written = write_plots(
+                ds,
+                out,
+                baseline=baseline,
+                regions=_split(regions),
+                scenarios=_split(scenarios),
+                variables=variables,
+                progress=lambda name, done, total: bar.update(
+                    task, description=f"drawing {name}", completed=done, total=total
+                ),
+            )
     except (*USER_ERRORS, ReportError, ValueError) as exc:
         _fail(exc)
     for path in written:
         console.print(f"wrote {path}")
+
+
+@app.command("diff")
+def diff_cmd(
+    a: str = typer.Argument(..., help="scenario A (the reference), or a results file"),
+    b: str = typer.Argument(..., help="scenario B, or a results file"),
+    results: Path = typer.Option(Path("results.nc"), "--results", "-r", help="results file holding A and B"),
+    scenario: str | None = typer.Option(None, help="with two files: the scenario to compare (default: the one shock)"),
+    variables: list[str] | None = typer.Option(None, "--variable", "-v", help="region variables to show"),
+    regions: str | None = typer.Option(None, help=REGIONS_HELP),
+    fmt: str = typer.Option("md", "--format", "-f", help="md, latex, csv or xlsx"),
+    out: Path | None = typer.Option(None, "--out", "-o", help="output file (default: stdout)"),
+) -> None:
+    """Scenario B against scenario A: % changes and EV of B measured from A, levels as B - A.
+
+    A and B are two scenario names in one results file (--results), or two results files (each
+    holding one shocked scenario, or the one named by --scenario).
+    """
+    from cge.report import ReportError, write_tables
+    from cge.report.compare import pair_for_diff
+    from cge.report.tables import diff_table
+
+    try:
+        if Path(a).is_file() and Path(b).is_file():
+            ds, name_a, name_b = pair_for_diff(_open_results(Path(a)), _open_results(Path(b)), a, b, scenario)
+        else:
+            ds, name_a, name_b = _open_results(results), a, b
+        table = diff_table(ds, name_a, name_b, variables, _split(regions))
+        written = write_tables({"diff": table}, fmt, out)
+    except (*USER_ERRORS, ReportError, ValueError) as exc:
+        _fail(exc)
+    _report_written(written)
 
 
 # ---------------------------------------------------------------------------- sweep (issue 5)
@@ -227,15 +345,15 @@ def sweep(
     out: Path = typer.Option(Path("sweep.nc"), "--out", "-o", help="netCDF results file"),
     sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
+    baseline: str | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
 ) -> None:
     """Run scenarios on Dask, with systematic sensitivity analysis over elasticities (--ssa)."""
     import json
 
     import distributed  # noqa: F401  (configures its loggers on import; quieten them after)
-    from rich.markup import escape
 
     from cge.scenario import Scenario
-    from cge.sweep import SSAError, SSASpec, SweepError, headline_table, run_sweep
+    from cge.sweep import SSAError, SSASpec, SweepError, run_sweep
 
     logging.getLogger("distributed").setLevel(logging.WARNING)
     try:
@@ -251,6 +369,7 @@ def sweep(
                 scheduler=scheduler,
                 n_workers=workers,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                reference=baseline,
             )
     except (*USER_ERRORS, SSAError, SweepError, OSError) as exc:
         _fail(exc)
@@ -265,28 +384,16 @@ def sweep(
         for region in ds.region.values:
             table.add_column(str(region), justify="right")
         for name in ds.scenario.values:
-            table.add_row(str(name), *[f"{float(v):+.3f}" for v in ds["real_gdp_pct"].sel(scenario=name).values])
+            table.add_row(str(name), *[_signed(float(v), 3) for v in ds["real_gdp_pct"].sel(scenario=name).values])
         console.print(table)
         return
-    rows = headline_table(ds)
-    table = Table(
-        title=f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}",
-        caption=ds.attrs["interval_method"],
+    from cge.report import report_tables
+    from cge.report.writers import render
+
+    err_console.print(
+        f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}"
     )
-    for col in ("scenario", "indicator", "region", "mean", "std", "90% interval"):
-        table.add_column(col, justify="right" if col in ("mean", "std", "90% interval") else "left")
-    for row in rows.itertuples(index=False):
-        fmt = "{:+,.0f}" if row.units == "persons" else "{:+.3f}"
-        units = {"percent": "%"}.get(row.units, row.units)
-        table.add_row(
-            row.scenario,
-            escape(f"{row.indicator} [{units}]"),
-            row.region,
-            fmt.format(row.mean),
-            fmt.format(row.std).lstrip("+"),
-            f"{fmt.format(row.p05)} to {fmt.format(row.p95)}",
-        )
-    console.print(table)
+    typer.echo(render(report_tables(ds, baseline=baseline), "md"), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

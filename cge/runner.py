@@ -1,28 +1,38 @@
-"""``cge.run``: solve scenarios on a SAM and stack the indicators on a ``scenario`` dimension."""
+"""``cge.run``: solve scenarios on a SAM and stack the indicators on a ``scenario`` dimension.
+
+The pieces shared with :func:`cge.sweep.run_many` and :func:`cge.sweep.run_sweep` live here:
+:func:`prepare` (scenarios, SAM, elasticities, MFN table), :func:`solve_scenario` (one warm solve
+and its extraction) and :func:`finish` (published-baseline jobs, scenario variables, provenance,
+the reference scenario). Options are one :class:`cge.options.RunOptions`.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import xarray as xr
 
-from cge import __version__
 from cge.calibrate import Calibration, calibrate, load_elasticities
 from cge.dims import BASELINE, SCENARIO
-from cge.indicators import indicator_attrs
+from cge.indicators import extract, indicator_attrs, scale_trade_jobs
+from cge.indicators.compare import rebase
 from cge.model import Closure, build_model
-from cge.results import extract
-from cge.sam import load_sam
+from cge.options import RunOptions
+from cge.provenance import elasticity_hash, provenance
+from cge.sam import load_sam, sam_hash
 from cge.scenario import Scenario, ScenarioError
 from cge.shocks import load_mfn, scenario_parameters
 from cge.solve import Solver
-from cge.trade_jobs import TradeJobsSpec, trade_jobs_components
 
 log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(message, solves_done, solves_total)`` when a stage starts or a solve ends."""
 
 
 def scenario_list(scenarios: Scenario | str | Path | Iterable, include_baseline: bool = True) -> list[Scenario]:
@@ -45,38 +55,65 @@ def scenario_list(scenarios: Scenario | str | Path | Iterable, include_baseline:
     return out
 
 
-def scale_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec | None) -> xr.Dataset:
-    """Trade-supported jobs on the published baseline: ``baseline_persons × model / model(baseline)``.
+@dataclass(frozen=True)
+class RunInputs:
+    """Everything a run needs besides the options.
 
-    Turns ``us_na_trade_jobs_total`` (the model measure, see :mod:`cge.trade_jobs`) into
-    ``us_na_trade_jobs_model`` and ``us_na_trade_jobs``. Works on any extra dimension (e.g. the
-    sweep's ``draw``: each draw's baseline is its own reference).
+    Attributes
+    ----------
+    scenarios : list of Scenario
+        In solve order (``baseline`` first when included).
+    sam : xarray.Dataset
+        The SAM [US$ million].
+    elasticities : pandas.DataFrame
+        Central per-sector elasticity table (index: sector labels as strings) [unitless].
+    mfn : DataFrame or None
+        MFN schedule for scenarios that revert to it.
+    sam_hash : str
+        SHA-256 of the SAM (its ``sam_hash`` attr when it has one).
     """
-    if spec is None or "us_na_trade_jobs_total" not in ds:
-        return ds
-    model_jobs = ds["us_na_trade_jobs_total"]
-    partners = "+".join(spec.partners)
-    ds["us_na_trade_jobs_model"] = model_jobs.assign_attrs(
-        long_name=f"{spec.home} jobs supported by trade with {partners}, model measure "
-        "(export-embodied + import-using jobs)",
-        units="persons",
-    )
-    if BASELINE not in ds[SCENARIO].values:  # nothing to scale by
-        return ds.drop_vars("us_na_trade_jobs_total")
-    base = model_jobs.sel({SCENARIO: BASELINE}, drop=True)
-    attrs = {
-        "long_name": f"{spec.home} jobs supported by trade with {partners}, on the published baseline",
-        "units": "persons",
-        "region": spec.home,
-        "partners": partners,
-        "baseline_persons": spec.baseline_persons,
-        "baseline_source": spec.source,
-        "method": "published baseline x model(scenario) / model(baseline); see cge/trade_jobs.py",
-    }
-    if base.ndim == 0:
-        attrs.update(model_baseline_persons=float(base), published_over_model=spec.baseline_persons / float(base))
-    ds["us_na_trade_jobs"] = (model_jobs * (spec.baseline_persons / base)).assign_attrs(attrs)
-    return ds.drop_vars("us_na_trade_jobs_total")
+
+    scenarios: list[Scenario]
+    sam: xr.Dataset
+    elasticities: pd.DataFrame
+    mfn: pd.DataFrame | None
+    sam_hash: str
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.scenarios]
+
+
+def prepare(
+    scenarios: Scenario | str | Path | Iterable,
+    sam: xr.Dataset | str | Path | None,
+    elasticities: pd.DataFrame | xr.Dataset | str | Path | None,
+    options: RunOptions,
+) -> RunInputs:
+    """Load and check the inputs of a run (before anything is solved).
+
+    Raises
+    ------
+    ScenarioError
+        For bad scenarios, or a reference scenario that is not among them.
+    SamError, CalibrationError, FileNotFoundError
+        For bad data, naming the file, account or label.
+    """
+    listed = scenario_list(scenarios, options.include_baseline)
+    names = [s.name for s in listed]
+    if options.reference is not None and options.reference not in names:
+        raise ScenarioError(f"reference scenario '{options.reference}' is not among the scenarios: {', '.join(names)}")
+    if sam is None or isinstance(sam, (str, Path)):
+        sam = load_sam(sam)
+    if elasticities is None or isinstance(elasticities, (str, Path)):
+        elasticities = load_elasticities(elasticities)
+    elif isinstance(elasticities, xr.Dataset):
+        elasticities = elasticities.to_dataframe()
+    table = elasticities.copy()
+    table.index = pd.Index([str(s) for s in table.index], name=elasticities.index.name or "sector")
+    mfn = load_mfn() if any(s.revert_to_mfn for s in listed) else None
+    key = str(sam.attrs.get("sam_hash") or sam_hash(sam))
+    return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=key)
 
 
 def solve_scenario(
@@ -84,10 +121,10 @@ def solve_scenario(
     cal: Calibration,
     scenario: Scenario,
     mfn: pd.DataFrame | None,
-    trade_jobs: TradeJobsSpec | None,
-    extra: dict | None = None,
+    options: RunOptions,
+    extra: Mapping | None = None,
 ) -> xr.Dataset:
-    """Solve one scenario warm on a compiled solver and extract its indicators.
+    """Solve one scenario warm on a compiled solver and extract its results.
 
     ``extra`` holds further parameter values applied with the scenario's shocks (e.g. the
     elasticities of a sensitivity-analysis draw, see :func:`cge.model.components.elasticity_values`).
@@ -95,8 +132,8 @@ def solve_scenario(
     Returns
     -------
     xarray.Dataset
-        Indicators of :func:`cge.results.extract`, the model trade-jobs components (when the
-        spec applies) and the solver figures (iterations, residuals, seconds, closure).
+        :func:`cge.indicators.extract` at ``options.detail`` plus the solver figures
+        (iterations, residuals, solve and extraction seconds, closure).
 
     Raises
     ------
@@ -113,36 +150,71 @@ def solve_scenario(
     except KeyError as exc:
         raise ScenarioError(f"scenario '{scenario.name}': {exc.args[0]}") from exc
     result = solver.solve(p)
-    ds = extract(solver.model, cal)
-    if trade_jobs is not None and trade_jobs.applies_to(solver.model):
-        for part, value in trade_jobs_components(solver.model, trade_jobs).items():
-            ds[f"us_na_trade_jobs_{part}"] = _scalar(value, f"us_na_trade_jobs_{part}")
-    ds["iterations"] = _scalar(result.iterations, "iterations")
-    ds["homotopy_steps"] = _scalar(result.homotopy_steps, "homotopy_steps")
-    ds["max_residual"] = _scalar(result.max_residual, "max_residual")
-    ds["walras_residual"] = _scalar(result.walras_residual, "walras_residual")
-    ds["solve_seconds"] = _scalar(time.perf_counter() - t0, "solve_seconds")
-    ds["closure"] = _scalar(solver.model.closure.describe(), "closure")
+    t1 = time.perf_counter()
+    ds = extract(solver, cal, options.trade_jobs, options.detail)
+    figures = {
+        "iterations": result.iterations,
+        "homotopy_steps": result.homotopy_steps,
+        "max_residual": result.max_residual,
+        "walras_residual": result.walras_residual,
+        "solve_seconds": t1 - t0,
+        "extract_seconds": time.perf_counter() - t1,
+        "closure": solver.model.closure.describe(),
+    }
+    for name, value in figures.items():
+        ds[name] = xr.DataArray(value, attrs=indicator_attrs(name))
     log.info("%s: %d iterations, max residual %.2e", scenario.name, result.iterations, result.max_residual)
     return ds
 
 
-def _scalar(value, name: str) -> xr.DataArray:
-    """A per-scenario scalar with the attrs of ``name`` from the indicator table."""
-    return xr.DataArray(value, attrs=indicator_attrs(name))
+def stack(results: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """Per-scenario results stacked on ``scenario`` (in the mapping's order), attrs kept."""
+    names = list(results)
+    out = xr.concat(list(results.values()), dim=pd.Index(names, name=SCENARIO, dtype=object), coords="minimal")
+    for name, var in next(iter(results.values())).variables.items():
+        out[name].attrs = dict(var.attrs)
+    return out
+
+
+def finish(ds: xr.Dataset, inputs: RunInputs, options: RunOptions) -> xr.Dataset:
+    """The shared last steps of :func:`run`, ``run_many`` and ``run_sweep``.
+
+    Trade-supported jobs on the published baseline, the scenario descriptions and definitions as
+    variables on ``scenario``, the provenance attrs, and the indicators re-based on
+    ``options.reference``.
+    """
+    ds = scale_trade_jobs(ds, options.trade_jobs)
+    held = [str(s) for s in ds[SCENARIO].values]
+    by_name = {s.name: s for s in inputs.scenarios}
+    ds[SCENARIO].attrs.update(indicator_attrs(SCENARIO))
+    ds["scenario_description"] = xr.DataArray(
+        [by_name[n].description if n in by_name else "" for n in held],
+        dims=SCENARIO,
+        attrs=indicator_attrs("scenario_description"),
+    )
+    ds["scenario_definition"] = xr.DataArray(
+        [by_name[n].to_json() if n in by_name else "" for n in held],
+        dims=SCENARIO,
+        attrs=indicator_attrs("scenario_definition"),
+    )
+    if "closure" not in ds:
+        ds["closure"] = xr.DataArray(
+            [by_name[n].closure.to_closure().describe() for n in held], dims=SCENARIO, attrs=indicator_attrs("closure")
+        )
+    title = str(inputs.sam.attrs.get("title", ""))
+    ds.attrs.update(provenance(inputs.sam_hash, elasticity_hash(inputs.elasticities), title, options.reference))
+    return rebase(ds, options.reference)
 
 
 def run(
     scenarios: Scenario | str | Path | Iterable,
     sam: xr.Dataset | str | Path | None = None,
     elasticities: pd.DataFrame | str | Path | None = None,
-    tol: float = 1e-9,
-    hessian: str = "limited-memory",
-    progress: Callable[[Scenario], None] | None = None,
-    include_baseline: bool = True,
-    trade_jobs: TradeJobsSpec | None = TradeJobsSpec(),
+    progress: Progress | None = None,
+    options: RunOptions | None = None,
+    **overrides,
 ) -> xr.Dataset:
-    """Solve scenarios and return their indicators stacked on a ``scenario`` dimension.
+    """Solve scenarios and return their results stacked on a ``scenario`` dimension.
 
     Parameters
     ----------
@@ -152,60 +224,43 @@ def run(
         SAM in the schema; None = the shipped SAM.
     elasticities : DataFrame, path or None
         Elasticity table; None = the shipped ``calibration/elasticities.csv``.
-    tol : float
-        Acceptance tolerance on max and Walras residuals [relative units].
-    hessian : {"limited-memory", "exact"}
-        Hessian used by Ipopt.
     progress : callable or None
-        Called with each scenario after it is solved (for progress bars).
-    include_baseline : bool
-        Prepend an unshocked scenario named ``baseline`` unless one is given.
-    trade_jobs : TradeJobsSpec or None
-        Definition of the trade-supported jobs indicator (default: US jobs supported by trade
-        with Mexico and Canada, on the 13 million baseline); skipped when the SAM lacks the
-        regions or the employment satellite.
+        ``progress(message, solves_done, solves_total)`` at each compile and after each solve.
+    options : RunOptions or None
+        Solver tolerance, Hessian, baseline, trade-jobs indicator, ``detail`` and ``reference``.
+    **overrides
+        Fields of :class:`~cge.options.RunOptions` to change (``detail="all"``,
+        ``reference="tariff25"``, ``tol=1e-10``, ``include_baseline=False``, ``trade_jobs=None``).
 
     Returns
     -------
     xarray.Dataset
-        Indicators (``real_gdp`` [US$ bn], ``ev`` [US$ bn], ...) and solver figures
-        (``iterations``, ``max_residual``, ``walras_residual``) by scenario; attrs hold the
-        scenario definitions (JSON), the SAM hash and the package version.
+        Indicators (``real_gdp`` [US$ bn], ``ev`` [US$ bn], ...; every model variable with
+        ``detail="all"``), solver figures, ``scenario_description`` and ``scenario_definition``
+        by scenario; provenance attrs (SAM and elasticity hashes, versions, git commit).
 
     Raises
     ------
     ScenarioError, SamError, CalibrationError
-        For bad inputs, naming the field or account.
+        For bad inputs (including an unknown reference scenario), naming the field or account.
     SolveError
         When a scenario does not solve; never returns unaccepted numbers.
     """
-    scenarios = scenario_list(scenarios, include_baseline)
-    if sam is None or isinstance(sam, (str, Path)):
-        sam = load_sam(sam)
-    if isinstance(elasticities, (str, Path)):
-        elasticities = load_elasticities(elasticities)
-    cal: Calibration = calibrate(sam, elasticities)
-    mfn = load_mfn() if any(s.revert_to_mfn for s in scenarios) else None
+    options = RunOptions.resolve(options, **overrides)
+    inputs = prepare(scenarios, sam, elasticities, options)
+    cal: Calibration = calibrate(inputs.sam, inputs.elasticities)
     solvers: dict[Closure, Solver] = {}
     results = {}
-    for scenario in scenarios:
+    total = len(inputs.scenarios)
+    for done, scenario in enumerate(inputs.scenarios):
         closure = scenario.closure.to_closure()
         if closure not in solvers:
-            solvers[closure] = Solver(build_model(cal, closure), tol=tol, hessian=hessian)
-        results[scenario.name] = solve_scenario(solvers[closure], cal, scenario, mfn, trade_jobs)
+            if progress is not None:
+                progress(f"compiling the model ({closure.describe()})", done, total)
+            solvers[closure] = Solver(build_model(cal, closure), tol=options.tol, hessian=options.hessian)
         if progress is not None:
-            progress(scenario)
-    out = xr.concat(list(results.values()), dim=pd.Index(list(results), name=SCENARIO, dtype=object), coords="minimal")
-    for name, var in next(iter(results.values())).data_vars.items():
-        out[name].attrs = dict(var.attrs)
-    out = scale_trade_jobs(out, trade_jobs)
-    out.attrs.update(
-        {
-            "scenarios": "[" + ",".join(s.to_json() for s in scenarios) + "]",
-            "sam_hash": cal.sam_hash,
-            "sam_source": str(sam.attrs.get("title", "")),
-            "cge_version": __version__,
-            "units_note": "US$ bn; percent changes relative to the benchmark SAM",
-        }
-    )
-    return out
+            progress(f"solving {scenario.name}", done, total)
+        results[scenario.name] = solve_scenario(solvers[closure], cal, scenario, inputs.mfn, options)
+        if progress is not None:
+            progress(f"solved {scenario.name}", done + 1, total)
+    return finish(stack(results), inputs, options)

@@ -23,10 +23,8 @@ def closure_table():
     """Run the scenarios and return a pandas DataFrame (scenario, region) -> indicators."""
     files = [HERE / f"{name}{suffix}.toml" for name in FAMILIES for suffix in ("", "_shortrun")]
     ds = cge.run(files)
-    jobs = ds["employment_total"] - ds["employment_total"].sel(scenario="baseline")
     table = (
-        ds[["real_gdp_pct", "ev"]]
-        .assign(employment_change=jobs)
+        ds[["real_gdp_pct", "ev", "employment_change"]]
         .sel(region=MEMBERS)
         .drop_sel(scenario="baseline")
         .to_dataframe()[["real_gdp_pct", "ev", "employment_change"]]

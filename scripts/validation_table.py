@@ -13,9 +13,9 @@ from pathlib import Path
 import xarray as xr
 
 import cge
+from cge.indicators.groups import add_subtotals
 
 ROOT = Path(__file__).resolve().parent.parent
-MEMBERS = ["USA", "MEX", "CAN"]
 
 
 def _pct(new: float, old: float) -> float:
@@ -29,16 +29,16 @@ def _us_goods_to_partners(ds: xr.Dataset) -> float:
 
 def rows(ds: xr.Dataset) -> list[tuple[str, str, str]]:
     base = ds.sel(scenario="baseline")
+    usmca = add_subtotals(ds, names=["USMCA"])["real_gdp_pct"].sel(region="USMCA")
     out = []
     for name in ds.scenario.values:
         if name == "baseline":
             continue
         s = ds.sel(scenario=name)
         us_gdp = float(s["real_gdp_pct"].sel(region="USA"))
-        members = s["real_gdp"].sel(region=MEMBERS).sum()
-        region_gdp = _pct(float(members), float(base["real_gdp"].sel(region=MEMBERS).sum()))
+        region_gdp = float(usmca.sel(scenario=name))
         can_gdp = float(s["real_gdp_pct"].sel(region="CAN"))
-        jobs = float(s["employment_total"].sel(region="USA") - base["employment_total"].sel(region="USA"))
+        jobs = float(s["employment_change"].sel(region="USA"))
         exports = _pct(_us_goods_to_partners(s), _us_goods_to_partners(base))
         out.append(
             (

@@ -36,12 +36,26 @@ def render() -> str:
     ]
     for kind, title in KINDS:
         rows = table[table["kind"] == kind]
-        lines += [f"## {title}", "", "| name | dims | units | block | description |", "|---|---|---|---|---|"]
+        lines += [
+            f"## {title}",
+            "",
+            "| name | dims | units | block | description | GTAP |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, row in rows.iterrows():
             dims = row["dims"] or "—"
-            lines.append(f"| `{name}` | {dims} | {row['units']} | {row['block']} | {row['description']} |")
+            gtap = row.get("gtap", "") or "—"
+            lines.append(f"| `{name}` | {dims} | {row['units']} | {row['block']} | {row['description']} | {gtap} |")
         lines.append("")
     return "\n".join(lines)
+
+
+INDICATOR_KINDS = (
+    ("indicator", "Indicators"),
+    ("solver", "Solver figures"),
+    ("scenario", "Scenario variables"),
+    ("coordinate", "Coordinates"),
+)
 
 
 def render_indicators() -> str:
@@ -49,14 +63,28 @@ def render_indicators() -> str:
         "# Result indicators",
         "",
         "Every variable of a `cge.run` / `cge run` result, generated from `cge/indicators.csv` by",
-        "`scripts/write_model_docs.py`; the same table gives each variable's `long_name` and `units` attrs.",
+        "`scripts/write_model_docs.py`; the same table gives each variable's `long_name`, `units` and",
+        "`gtap` attrs, how it is re-expressed against a reference scenario (`reference`: `ratio` for",
+        "percent changes, `difference` for changes such as EV, `level` for levels) and how group",
+        "subtotals are formed (`aggregate`: `sum`, or `pct:<level>` = the percent change of the summed",
+        'level). With `detail="all"` the results also hold every model component of',
+        "[`model_components.md`](model_components.md) (see [`reporting.md`](reporting.md)).",
         "",
-        "| name | dims | units | long name |",
-        "|---|---|---|---|",
     ]
-    for name, row in indicator_table().iterrows():
-        lines.append(f"| `{name}` | {row['dims']} | {row['units'] or '—'} | {row['long_name']} |")
-    return "\n".join(lines) + "\n"
+    table = indicator_table()
+    for kind, title in INDICATOR_KINDS:
+        lines += [
+            f"## {title}",
+            "",
+            "| name | dims | units | long name | GTAP | reference | aggregate |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, row in table[table["kind"] == kind].iterrows():
+            cells = [row["units"], row["long_name"], row["gtap"], row["reference"], row["aggregate"]]
+            cells = [c or "—" for c in cells]
+            lines.append(f"| `{name}` | {row['dims']} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _write(path: Path, text: str) -> None:

@@ -49,6 +49,11 @@ def hand_sam():
 
 @pytest.fixture
 def hand_elasticities():
+    return hand_elasticity_table()
+
+
+def hand_elasticity_table() -> pd.DataFrame:
+    """Elasticities of the hand SAM's two sectors (every nest form: Leontief, Cobb-Douglas, CES)."""
     return pd.DataFrame(
         {
             "sigma_d": [2.0, 2.0],

@@ -108,8 +108,9 @@ def test_every_result_variable_has_long_name_and_units(library):
         assert name in documented, f"{name} has no row in cge/indicators.csv"
         assert var.attrs.get("long_name"), name
         assert "units" in var.attrs, name
-    for key in ("scenarios", "sam_hash", "cge_version"):
+    for key in ("sam_hash", "elasticity_hash", "cge_version", "package_versions", "git_commit"):
         assert library.attrs[key], key
+    assert library["scenario_description"].sel(scenario="termination").item()
     assert library["us_na_trade_jobs"].attrs["published_over_model"] > 0
     assert set(library["exports"].coords) >= {"goods", "agrifood"}
 

@@ -86,9 +86,9 @@ def test_walras_gdp_identity_and_world_trade(hand_sam, hand_elasticities, closur
     assert result.walras_residual < 1e-9
     cal = model.lookup
     from cge.calibrate import calibrate
-    from cge.results import extract
+    from cge.indicators import extract
 
-    ds = extract(model, calibrate(hand_sam, hand_elasticities))
+    ds = extract(solver, calibrate(hand_sam, hand_elasticities))
     np.testing.assert_allclose(ds["gdp_income"], ds["gdp_expenditure"], rtol=1e-9)
     exports = ds["exports"].sum(("importer", "commodity")).values
     imports = ds["exports"].sum(("exporter", "commodity")).values

@@ -4,18 +4,19 @@ Everything here reads the ``xarray.Dataset`` that :func:`cge.run` returns (or a 
 by ``cge run`` / ``cge compare``); nothing is re-solved. See ``docs/reporting.md``.
 """
 
+from cge.report.selection import ReportError, select, source_note
 from cge.report.tables import (
     TITLES,
-    ReportError,
     agrifood_exports_table,
     headline_table,
     jobs_by_sector_table,
     report_tables,
+    sweep_table,
     trade_by_partner_table,
     trade_jobs_table,
-    write_table,
-    write_tables,
+    variable_table,
 )
+from cge.report.writers import write_table, write_tables
 
 __all__ = [
     "TITLES",
@@ -24,6 +25,10 @@ __all__ = [
     "headline_table",
     "jobs_by_sector_table",
     "report_tables",
+    "select",
+    "source_note",
+    "sweep_table",
+    "variable_table",
     "trade_by_partner_table",
     "trade_jobs_table",
     "write_table",

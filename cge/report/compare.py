@@ -15,21 +15,6 @@ from cge.report.tables import ReportError
 log = logging.getLogger(__name__)
 
 
-def _scenario_definitions(ds: xr.Dataset, source: str) -> list:
-    """Scenario definitions (``scenarios`` attr, JSON) of the scenarios the Dataset actually holds."""
-    text = ds.attrs.get("scenarios")
-    if not text:
-        return []
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        log.warning("%s: 'scenarios' attr is not JSON; left out of the stacked attrs", source)
-        return []
-    held = {str(s) for s in ds[SCENARIO].values}
-    value = value if isinstance(value, list) else [value]
-    return [d for d in value if not isinstance(d, dict) or d.get("name") in held]
-
-
 def stack_results(
     datasets: Sequence[xr.Dataset], sources: Sequence[str] | None = None, allow_different_sam: bool = False
 ) -> xr.Dataset:
@@ -48,8 +33,9 @@ def stack_results(
     Returns
     -------
     xarray.Dataset
-        Scenarios in the order given; variable attrs from the first Dataset; run attrs: the
-        concatenated ``scenarios`` JSON, ``sam_hash`` (comma-separated if several), ``sources``.
+        Scenarios in the order given (with their ``scenario_description`` and ``scenario_definition``);
+        variable attrs from the first Dataset; run attrs:
+        ``sam_hash`` (comma-separated if several), ``sources``.
 
     Raises
     ------
@@ -98,13 +84,56 @@ def stack_results(
             if name in ds:
                 out[name].attrs = dict(ds[name].attrs)
                 break
-    definitions = [d for source, ds in zip(sources, parts) for d in _scenario_definitions(ds, source)]
     versions = list(dict.fromkeys(str(ds.attrs.get("cge_version", "")) for ds in parts))
     out.attrs = dict(parts[0].attrs)
     out.attrs.update(
-        scenarios=json.dumps(definitions),
         sam_hash=",".join(distinct),
         cge_version=",".join(versions),
         sources=json.dumps(sources),
     )
     return out
+
+
+def pair_for_diff(
+    first: xr.Dataset, second: xr.Dataset, source_a: str, source_b: str, scenario: str | None = None
+) -> tuple[xr.Dataset, str, str]:
+    """Two results files as one Dataset holding the two scenarios to compare (``cge diff A.nc B.nc``).
+
+    Each file contributes its one shocked scenario (not ``baseline``), or ``scenario`` when given.
+    The two are labelled ``<file>:<scenario>``.
+
+    Returns
+    -------
+    (Dataset, label_a, label_b)
+
+    Raises
+    ------
+    ReportError
+        When a file holds several shocked scenarios and none is named, the named one is missing,
+        or the files were solved on different SAMs.
+    """
+    picked = []
+    for source, ds in ((source_a, first), (source_b, second)):
+        if SCENARIO not in ds.dims:
+            raise ReportError(f"{source} has no 'scenario' dimension (not a cge results file?)")
+        names = [str(s) for s in ds[SCENARIO].values]
+        if scenario is not None:
+            if scenario not in names:
+                raise ReportError(f"{source} has no scenario {scenario!r}; scenarios: {', '.join(names)}")
+            name = scenario
+        else:
+            shocks = [n for n in names if n != BASELINE]
+            if len(shocks) != 1:
+                raise ReportError(
+                    f"{source} holds scenarios {', '.join(names)}: name the one to compare with --scenario"
+                )
+            name = shocks[0]
+        picked.append(ds.sel({SCENARIO: [name]}).assign_coords({SCENARIO: [f"{source}:{name}"]}))
+    hashes = [str(ds.attrs.get("sam_hash", "")) for ds in (first, second)]
+    if hashes[0] != hashes[1]:
+        raise ReportError(f"{source_a} and {source_b} were solved on different SAMs: their levels are not comparable")
+    out = xr.concat(picked, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")
+    out = out.assign_coords({SCENARIO: pd.Index([str(s) for s in out[SCENARIO].values], name=SCENARIO)})
+    for name in out.data_vars:
+        out[name].attrs = dict(first[name].attrs) if name in first else out[name].attrs
+    return out, str(out[SCENARIO].values[0]), str(out[SCENARIO].values[1])

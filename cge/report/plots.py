@@ -1,14 +1,17 @@
 """Report charts (matplotlib, Agg backend, 150 dpi PNG) from a results Dataset.
 
 Labels and units come from the variables' ``long_name``/``units`` attrs
-(:func:`cge.report.labels.label_from_attrs`). Charts of changes leave out the ``baseline``
-scenario (its changes are zero by construction).
+(:func:`cge.report.labels.label_from_attrs`). Charts of changes leave out the reference scenario
+(its changes are zero by construction). Every figure fits a page (at most :data:`PAGE_WIDTH` x
+:data:`PAGE_HEIGHT` inches), carries the notes/source line at its foot, gives each scenario its
+own colour and shares the value axis wherever panels compare magnitudes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import matplotlib
@@ -25,12 +28,19 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from cge.atomic import atomic_write  # noqa: E402
 from cge.dims import COMMODITY, REGION, SCENARIO  # noqa: E402
+from cge.indicators.compare import level_change  # noqa: E402
 from cge.report.labels import label_from_attrs, pair_label  # noqa: E402
+from cge.report.selection import is_sweep, select, source_note  # noqa: E402
 from cge.report.tables import BASELINE, ReportError, reference, scenarios  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 DPI = 150
+PAGE_WIDTH = 7.0
+"""Largest figure width [inches] (a page's text width): 1050 px at :data:`DPI`."""
+PAGE_HEIGHT = 9.0
+"""Largest figure height [inches]: 1350 px at :data:`DPI`."""
+NOTE_FONTSIZE = 6.5
 MAX_GROUPED = 6  # more scenarios than this: one panel per region instead of grouped bars
 MAX_BARS = 40  # more partner pairs x scenarios than this: agri-food chart as a heat-map
 STYLE = {
@@ -68,12 +78,43 @@ def _shown_scenarios(ds: xr.Dataset, baseline: str = BASELINE) -> list[str]:
 
 
 def scenario_colours(names: Iterable[str], baseline: str = BASELINE) -> dict[str, tuple]:
-    """One colour per scenario, the same in every chart: grey for the baseline, tab10/tab20 for the rest."""
+    """One distinct colour per scenario, the same in every chart: grey for the baseline; the others
+    from tab10 (up to 9 scenarios), tab20 (up to 18) or evenly spaced hues, never grey."""
     others = [str(n) for n in names if str(n) != baseline]
-    cmap = plt.get_cmap("tab10" if len(others) <= 10 else "tab20")
-    colours = {name: cmap(k % cmap.N) for k, name in enumerate(others)}
+    if len(others) <= 9:
+        palette = [c for k, c in enumerate(plt.get_cmap("tab10").colors) if k != 7]  # 7 is grey
+    elif len(others) <= 18:
+        palette = [c for k, c in enumerate(plt.get_cmap("tab20").colors) if k not in (14, 15)]  # greys
+    else:
+        palette = [plt.get_cmap("hsv")(k / len(others)) for k in range(len(others))]
+    colours = {name: tuple(palette[k]) for k, name in enumerate(others)}
     colours[baseline] = (0.6, 0.6, 0.6, 1.0)
     return colours
+
+
+def add_notes(fig: Figure, note: str) -> Figure:
+    """Write the notes/source line at the foot of ``fig`` (wrapped to its width; the constrained
+    layout keeps the axes clear of it)."""
+    if not note:
+        return fig
+    width, height = fig.get_size_inches()
+    lines = textwrap.wrap(note, max(40, int(width * 17)))
+    fig.text(0.01, 0.004, "\n".join(lines), fontsize=NOTE_FONTSIZE, color="0.35", ha="left", va="bottom")
+    reserve = min(0.3, (len(lines) * NOTE_FONTSIZE * 1.35 / 72 + 0.06) / height)
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        engine.set(rect=(0, reserve, 1, 1 - reserve))
+    return fig
+
+
+def _label_bottom_axes(axes: np.ndarray, n_panels: int, label: str) -> None:
+    """The x label under the lowest visible panel of each column (panels share the x axis)."""
+    nrows, ncols = axes.shape
+    for col in range(ncols):
+        rows = [r for r in range(nrows) if r * ncols + col < n_panels]
+        if rows:
+            axes[rows[-1], col].set_xlabel(label, fontsize=7.5)
+            axes[rows[-1], col].tick_params(axis="x", labelbottom=True)
 
 
 def _grouped_bars(ax, table: pd.DataFrame, colours: dict, horizontal: bool = False) -> None:
@@ -110,9 +151,9 @@ def _legend(fig: Figure, ax, n_series: int) -> None:
 
 def _bar_figure(n_groups: int, n_series: int, horizontal: bool = False) -> tuple[Figure, plt.Axes]:
     if horizontal:
-        height = max(3.5, 0.18 * n_groups * max(n_series, 2) + 1.8)
-        return plt.subplots(figsize=(8, min(height, 30)), layout="constrained")
-    width = min(max(6.5, 0.35 * n_groups * max(n_series, 2) + 2.0), 16)
+        height = max(3.5, 0.16 * n_groups * max(n_series, 2) + 1.8)
+        return plt.subplots(figsize=(PAGE_WIDTH, min(height, PAGE_HEIGHT)), layout="constrained")
+    width = min(max(6.0, 0.3 * n_groups * max(n_series, 2) + 2.0), PAGE_WIDTH)
     return plt.subplots(figsize=(width, 4.8), layout="constrained")
 
 
@@ -147,7 +188,7 @@ def plot_region_bars(
         ref = reference(ds, baseline)
         if ref is None:
             raise ReportError(f"a change in {var!r} needs a '{baseline}' scenario")
-        da = (da - ref[var]).assign_attrs(da.attrs)
+        da = da.copy(data=level_change(da, ref[var].broadcast_like(da))).assign_attrs(da.attrs)
         extra = ", change vs baseline"
     shown = _shown_scenarios(ds, baseline)
     table = da.sel({SCENARIO: shown}).transpose(REGION, SCENARIO).to_pandas()
@@ -178,16 +219,15 @@ def _value_label(value: float, units: str | None) -> str:
 
 
 def _region_panels(table: pd.DataFrame, da: xr.DataArray, extra: str, title: str, colours: dict) -> Figure:
-    """Many scenarios: one panel per region, scenarios as labelled horizontal bars (own x scale each)."""
+    """Many scenarios: one panel per region, scenarios as labelled horizontal bars on one shared scale."""
     regions, names = [str(r) for r in table.index], [str(c) for c in table.columns]
-    ncols = min(len(regions), 5)
+    ncols = min(len(regions), 3)
     nrows = int(np.ceil(len(regions) / ncols))
-    label_w = 0.07 * max(len(n) for n in names) + 0.3
-    height = nrows * (0.24 * len(names) + 1.0) + 0.8
+    height = min(nrows * (0.2 * len(names) + 1.0) + 1.0, PAGE_HEIGHT)
     persons = da.attrs.get("units") == "persons"
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(
-            nrows, ncols, figsize=(min(label_w + 2.6 * ncols, 20), height), squeeze=False, layout="constrained"
+            nrows, ncols, figsize=(PAGE_WIDTH, height), squeeze=False, sharex=True, layout="constrained"
         )
         for k, ax in enumerate(axes.flat):
             if k >= len(regions):
@@ -196,7 +236,7 @@ def _region_panels(table: pd.DataFrame, da: xr.DataArray, extra: str, title: str
             values = table.loc[table.index[k]].to_numpy(dtype=float)
             y = np.arange(len(names))
             ax.barh(y, values, color=[colours[n] for n in names], height=0.7)
-            ax.set_yticks(y, names if k % ncols == 0 else [""] * len(names))
+            ax.set_yticks(y, names if k % ncols == 0 else [""] * len(names), fontsize=6.5)
             ax.invert_yaxis()
             ax.axvline(0, color="black", linewidth=0.8)
             ax.grid(axis="x", color="0.85", linewidth=0.6)
@@ -204,11 +244,11 @@ def _region_panels(table: pd.DataFrame, da: xr.DataArray, extra: str, title: str
             ax.set_title(regions[k], fontsize=10)
             ax.margins(x=0.35)  # room for the value labels
             labels = [_value_label(v, da.attrs.get("units")) for v in values]
-            ax.bar_label(ax.containers[0], labels, padding=2, fontsize=6.5)
+            ax.bar_label(ax.containers[0], labels, padding=2, fontsize=5.5)
             ax.xaxis.set_major_locator(plt.MaxNLocator(4))
             if persons:
                 ax.xaxis.set_major_formatter(_COMPACT)
-        fig.supxlabel(label_from_attrs(da, extra), fontsize=9)
+        _label_bottom_axes(axes, len(regions), label_from_attrs(da, extra, width=32))
         fig.suptitle(title, fontweight="bold")
     return fig
 
@@ -224,12 +264,14 @@ def plot_ev(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
 
 
 def plot_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
-    """Change in total employment [persons] vs the baseline, by region and scenario (grouped bars)."""
+    """Change in total employment [persons] vs the reference, by region and scenario (grouped bars)."""
+    if "employment_change" in ds:  # re-based on the reference by the indicator layer
+        return plot_region_bars(ds, "employment_change", "Employment change by region and scenario", baseline)
     return plot_region_bars(ds, "employment_total", "Employment change by region and scenario", baseline, change=True)
 
 
 def plot_trade_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
-    """US jobs supported by trade with Mexico and Canada [persons], one bar per scenario.
+    """US jobs supported by trade with Mexico and Canada [persons], one horizontal bar per scenario.
 
     The baseline scenario's figure is drawn as a dashed reference line.
     """
@@ -239,27 +281,26 @@ def plot_trade_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
     names = scenarios(ds)
     values = [float(da.sel({SCENARIO: s})) for s in names]
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(max(6.0, 0.7 * len(names) + 2.5), 4.8), layout="constrained")
+        fig, ax = plt.subplots(figsize=(PAGE_WIDTH, min(0.28 * len(names) + 1.8, PAGE_HEIGHT)), layout="constrained")
         colours = scenario_colours(names, baseline)
-        ax.bar(range(len(names)), values, color=[colours[n] for n in names])
-        rotate = len(names) > 4
-        ax.set_xticks(range(len(names)), names, rotation=30 if rotate else 0, ha="right" if rotate else "center")
+        ax.barh(range(len(names)), values, color=[colours[n] for n in names], height=0.7)
+        ax.set_yticks(range(len(names)), names)
+        ax.invert_yaxis()
         if baseline in names:
             base = float(da.sel({SCENARIO: baseline}))
-            ax.axhline(base, color="black", linestyle="--", linewidth=0.9)
+            ax.axvline(base, color="black", linestyle="--", linewidth=0.9)
             ax.annotate(
                 f"baseline: {base:,.0f}",
-                (len(names) - 0.6, base),
+                (base, -0.6),
                 ha="right",
-                va="top",
+                va="bottom",
                 fontsize=8,
-                xytext=(0, -3),
+                xytext=(-3, 0),
                 textcoords="offset points",
             )
-        ax.yaxis.set_major_formatter(_THOUSANDS)
-        ax.set_ylabel(label_from_attrs(da, width=45))
-        ax.set_xlabel("scenario")
-        ax.grid(axis="y", color="0.85", linewidth=0.6)
+        ax.xaxis.set_major_formatter(_COMPACT)
+        ax.set_xlabel(label_from_attrs(da, width=70))
+        ax.grid(axis="x", color="0.85", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.set_title("US jobs supported by trade with Mexico and Canada")
     return fig
@@ -272,12 +313,17 @@ def _pair_heatmap(pct: pd.DataFrame) -> Figure:
     label_w = 0.075 * max(len(str(c)) for c in pct.columns)
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(
-            figsize=(min(max(1.6 + 0.62 * n_cols + 1.2, 6.5), 22), min(0.3 * n_rows + label_w + 1.2, 40)),
+            figsize=(PAGE_WIDTH, min(0.22 * n_rows + label_w + 1.6, PAGE_HEIGHT)),
             layout="constrained",
         )
-        image = _annotated_heatmap(ax, pct.to_numpy(dtype=float), norm, 7 if n_rows * n_cols <= 800 else None)
-        ax.set_yticks(range(n_rows), [str(i) for i in pct.index])
-        ax.set_xticks(range(n_cols), [str(c) for c in pct.columns], rotation=45, ha="left", rotation_mode="anchor")
+        cells = n_rows * n_cols
+        image = _annotated_heatmap(
+            ax, pct.to_numpy(dtype=float), norm, (6 if n_cols <= 10 else 4.5) if cells <= 800 else None
+        )
+        ax.set_yticks(range(n_rows), [str(i) for i in pct.index], fontsize=6.5 if n_rows > 25 else 8)
+        ax.set_xticks(
+            range(n_cols), [str(c) for c in pct.columns], rotation=45, ha="left", rotation_mode="anchor", fontsize=7
+        )
         ax.xaxis.tick_top()
         ax.set_ylabel("exporter \N{RIGHTWARDS ARROW} importer")
         cbar = fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02, extend="both" if clipped else "neither")
@@ -353,17 +399,31 @@ def _annotated_heatmap(ax, matrix: np.ndarray, norm: TwoSlopeNorm, fontsize: flo
     return image
 
 
-def plot_output_heatmap(ds: xr.Dataset, var: str = "output_pct", baseline: str = BASELINE) -> Figure:
-    """Heat-map of sector changes (commodity rows × region columns), one panel per scenario.
+CELL_W, CELL_H = 0.34, 0.2
+"""Heat-map cell size [inches]."""
 
-    Diverging colour map centred at 0 (red = fall, blue = rise), each cell annotated with its value.
+
+def _page_grid(n_panels: int, panel_w: float, panel_h: float, label_w: float) -> tuple[int, int]:
+    """Columns and rows of panels that fit one page."""
+    ncols = max(1, min(n_panels, int((PAGE_WIDTH - label_w - 1.0) // panel_w)))
+    nrows = max(1, min(int(np.ceil(n_panels / ncols)), int((PAGE_HEIGHT - 1.4) // panel_h)))
+    return ncols, nrows
+
+
+def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str = BASELINE) -> list[Figure]:
+    """Heat-maps of sector changes, as many page-sized figures as needed.
+
+    Commodity rows; the panels are the scenarios (region columns) or, when that needs fewer pages,
+    the regions (scenario columns). Diverging colour map centred at 0 (red = fall, blue = rise),
+    one colour scale for every panel and page, each cell annotated with its value.
 
     Parameters
     ----------
     ds : xarray.Dataset
         Results with ``var`` by scenario, region and commodity.
     var : str
-        ``"output_pct"`` [percent] (default) or ``"price_pct"``.
+        ``"output_pct"`` [percent] (default), ``"price_pct"`` or any (scenario, region, commodity)
+        variable.
     baseline : str
         Scenario left out of the panels.
     """
@@ -373,36 +433,103 @@ def plot_output_heatmap(ds: xr.Dataset, var: str = "output_pct", baseline: str =
     shown = _shown_scenarios(ds, baseline)
     regions = [str(r) for r in ds[REGION].values]
     commodities = [str(c) for c in ds[COMMODITY].values]
-    n = len(shown)
-    ncols = min(n, 4)
-    nrows = int(np.ceil(n / ncols))
-    cell_w, cell_h = 0.62, 0.3
-    label_w = 0.075 * max(len(c) for c in commodities) + 0.4
-    panel_w = cell_w * len(regions)
-    fig_w = min(max(label_w + ncols * (panel_w + 0.25) + 1.2, 6.5), 22)
-    fig_h = min(max(nrows * (cell_h * len(commodities) + 0.9) + 1.0, 3.2), 40)
+    label_w = 0.06 * max(len(c) for c in commodities) + 0.3
+    head = 0.08 * max(len(x) for x in shown + regions) + 0.4
+    panel_h = CELL_H * len(commodities) + head
+    layouts = []
+    for panel_dim, panels, columns in ((SCENARIO, shown, regions), (REGION, regions, shown)):
+        panel_w = CELL_W * len(columns) + 0.25
+        ncols, nrows = _page_grid(len(panels), panel_w, panel_h, label_w)
+        pages = int(np.ceil(len(panels) / (ncols * nrows)))
+        layouts.append((pages, panel_dim, panels, columns, ncols, nrows))
+    pages, panel_dim, panels, columns, ncols, nrows = min(layouts, key=lambda t: t[0])
+    column_dim = REGION if panel_dim == SCENARIO else SCENARIO
     norm, clipped = _diverging_norm(da.sel({SCENARIO: shown}).values)
-    annotate = len(regions) * len(commodities) <= 600
-    fontsize = 7 if len(regions) <= 8 else 6
+    annotate = len(columns) * len(commodities) <= 700
+    noun = str(da.attrs.get("long_name", var))
+    per_page = ncols * nrows
+    figures = []
+    for page in range(pages):
+        chunk = panels[page * per_page : (page + 1) * per_page]
+        rows = int(np.ceil(len(chunk) / ncols))
+        fig_w = min(label_w + ncols * (CELL_W * len(columns) + 0.25) + 1.1, PAGE_WIDTH)
+        fig_h = min(rows * panel_h + 1.2, PAGE_HEIGHT)
+        with plt.rc_context(STYLE):
+            fig, axes = plt.subplots(
+                rows, ncols, figsize=(max(fig_w, 4.5), fig_h), squeeze=False, sharey=True, layout="constrained"
+            )
+            image = None
+            for k, ax in enumerate(axes.flat):
+                if k >= len(chunk):
+                    ax.set_visible(False)
+                    continue
+                panel = da.sel({SCENARIO: shown, panel_dim: chunk[k]}).sel({column_dim: columns})
+                values = panel.transpose(COMMODITY, column_dim).values
+                image = _annotated_heatmap(ax, values, norm, 5.5 if annotate else None)
+                ax.set_xticks(range(len(columns)), columns, rotation=90 if column_dim == SCENARIO else 0, fontsize=7)
+                ax.xaxis.tick_top()
+                ax.set_yticks(range(len(commodities)), commodities, fontsize=7)
+                ax.set_title(chunk[k], fontsize=9)
+            cbar = fig.colorbar(image, ax=axes, shrink=0.6, pad=0.02, extend="both" if clipped else "neither")
+            cbar.set_label(label_from_attrs(da, width=30))
+            suffix = f" ({page + 1}/{pages})" if pages > 1 else ""
+            fig.suptitle(f"{noun[0].upper() + noun[1:]} by sector and region{suffix}", fontweight="bold")
+        figures.append(fig)
+    return figures
+
+
+def plot_output_heatmap(ds: xr.Dataset, var: str = "output_pct", baseline: str = BASELINE) -> Figure:
+    """The first page of :func:`plot_output_heatmaps` (the only one for a few scenarios)."""
+    figures = plot_output_heatmaps(ds, var, baseline)
+    for fig in figures[1:]:
+        plt.close(fig)
+    return figures[0]
+
+
+def plot_sweep(ds: xr.Dataset, var: str = "real_gdp_pct", baseline: str = BASELINE) -> Figure:
+    """Mean and 90 % interval over the draws of a sensitivity analysis, by region and scenario.
+
+    One panel per region on a shared value axis; each scenario a point (mean) with a bar from
+    ``<var>_p05`` to ``<var>_p95``.
+    """
+    for suffix in ("mean", "p05", "p95"):
+        if f"{var}_{suffix}" not in ds:
+            raise ReportError(f"sweep results have no variable '{var}_{suffix}'")
+    mean, low, high = (ds[f"{var}_{s}"] for s in ("mean", "p05", "p95"))
+    if REGION not in mean.dims:
+        raise ReportError(f"'{var}' has no region dimension")
+    names = [s for s in scenarios(ds) if s != baseline] or scenarios(ds)
+    regions = [str(r) for r in ds[REGION].values]
+    colours = scenario_colours(scenarios(ds), baseline)
+    ncols = min(len(regions), 3)
+    nrows = int(np.ceil(len(regions) / ncols))
+    source = ds[var] if var in ds else mean
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(fig_w, fig_h), squeeze=False, sharey=True, layout="constrained")
-        image = None
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(PAGE_WIDTH, min(nrows * (0.25 * len(names) + 1.2) + 1.2, PAGE_HEIGHT)),
+            squeeze=False,
+            sharex=True,
+            layout="constrained",
+        )
         for k, ax in enumerate(axes.flat):
-            if k >= n:
+            if k >= len(regions):
                 ax.set_visible(False)
                 continue
-            panel = da.sel({SCENARIO: shown[k]}).transpose(COMMODITY, REGION).values
-            image = _annotated_heatmap(ax, panel, norm, fontsize if annotate else None)
-            ax.set_xticks(range(len(regions)), regions)
-            ax.xaxis.tick_top()
-            ax.set_yticks(range(len(commodities)), commodities)
-            ax.set_title(shown[k], fontsize=9, pad=16)
-        cbar = fig.colorbar(
-            image, ax=axes, shrink=min(0.8, 6 / fig_h + 0.3), pad=0.02, extend="both" if clipped else "neither"
-        )
-        cbar.set_label(label_from_attrs(da, width=30))
-        noun = str(da.attrs.get("long_name", var))
-        fig.suptitle(f"{noun[0].upper() + noun[1:]} by sector and region", fontweight="bold")
+            at = {REGION: regions[k]}
+            for y, name in enumerate(names):
+                m = float(mean.sel(at | {SCENARIO: name}))
+                lo, hi = float(low.sel(at | {SCENARIO: name})), float(high.sel(at | {SCENARIO: name}))
+                ax.errorbar(m, y, xerr=[[m - lo], [hi - m]], fmt="o", color=colours[name], capsize=3, markersize=4)
+            ax.set_yticks(range(len(names)), names if k % ncols == 0 else [""] * len(names), fontsize=7)
+            ax.invert_yaxis()
+            ax.axvline(0, color="black", linewidth=0.8)
+            ax.grid(axis="x", color="0.85", linewidth=0.6)
+            ax.set_title(regions[k], fontsize=10)
+        label = label_from_attrs(source, ": mean and 90 % interval over the draws", width=32)
+        _label_bottom_axes(axes, len(regions), label)
+        fig.suptitle(f"{str(source.attrs.get('long_name', var)).capitalize()}: sensitivity analysis", fontweight="bold")
     return fig
 
 
@@ -416,15 +543,28 @@ def _save(fig: Figure, path: Path) -> Path:
         plt.close(fig)
 
 
+PlotProgress = Callable[[str, int, int], None]
+"""Called as ``progress(chart_name, charts_done, charts_total)`` before each chart is drawn."""
+
+
 def write_plots(
-    ds: xr.Dataset, out_dir: str | Path, baseline: str = BASELINE, regions: Iterable[str] | None = None
+    ds: xr.Dataset,
+    out_dir: str | Path,
+    baseline: str | None = None,
+    regions: Iterable[str] | None = None,
+    scenarios: Iterable[str] | None = None,
+    variables: Iterable[str] | None = None,
+    progress: PlotProgress | None = None,
 ) -> list[Path]:
-    """Write every chart the results support as 150 dpi PNGs.
+    """Write every chart the results support as page-sized 150 dpi PNGs with a notes/source line.
 
     Files: ``real_gdp.png``, ``ev.png``, ``employment.png`` (needs employment and a baseline),
     ``trade_jobs.png`` (needs ``us_na_trade_jobs``), ``agrifood_exports.png`` (needs agri-food
-    sectors and a baseline), ``output_heatmap.png``. Charts whose inputs are missing are skipped
-    with an INFO log message.
+    sectors and a baseline), ``output_heatmap.png`` (more pages as ``output_heatmap_2.png``, ...).
+    Sweep results (``cge sweep --ssa``) give ``sweep_<var>.png`` (mean and 90 % interval).
+    With ``variables``, one chart per variable instead (``<var>.png``: bars by region and
+    scenario, or a heat-map for (region, commodity) variables). Charts whose inputs are missing
+    are skipped with an INFO log message.
 
     Parameters
     ----------
@@ -432,35 +572,72 @@ def write_plots(
         Results.
     out_dir : str or Path
         Directory (created if needed).
-    baseline : str
-        The unshocked scenario.
+    baseline : str or None
+        Reference scenario (changes re-based on it; left out of the charts of changes); None =
+        ``baseline`` if the results have it.
     regions : iterable of str or None
-        Regions of the agri-food chart (None = all).
+        Regions shown; group names (``USMCA``, ``world``) add subtotals. None = all.
+    scenarios : iterable of str or None
+        Scenarios shown (the reference is kept); None = all.
+    variables : iterable of str or None
+        Charts of these variables instead of the standard set.
+    progress : callable or None
+        ``progress(name, done, total)`` before each chart.
 
     Returns
     -------
     list of Path
         Files written.
     """
-    if "real_gdp_pct" not in ds or SCENARIO not in ds.dims:
+    if SCENARIO not in ds.dims or ("real_gdp_pct" not in ds and "real_gdp_pct_mean" not in ds):
         raise ReportError("not a cge results file: no 'real_gdp_pct' variable with a 'scenario' dimension")
     out_dir = Path(out_dir)
-    regions = list(regions) if regions is not None else None
-    charts = {
-        "real_gdp": lambda: plot_gdp(ds, baseline),
-        "ev": lambda: plot_ev(ds, baseline),
-        "employment": lambda: plot_jobs(ds, baseline),
-        "trade_jobs": lambda: plot_trade_jobs(ds, baseline),
-        "agrifood_exports": lambda: plot_agrifood_exports(ds, regions, baseline),
-        "output_heatmap": lambda: plot_output_heatmap(ds, "output_pct", baseline),
-    }
+    shown = select(ds, baseline, scenarios, regions)
+    ref = baseline or BASELINE
+    note = source_note(shown, baseline)
+    if variables:
+        charts = {name: _variable_chart(shown, name, ref) for name in variables}
+    elif is_sweep(ds):
+        charts = {
+            f"sweep_{name}": (lambda name=name: plot_sweep(shown, name, ref))
+            for name in ("real_gdp_pct", "ev", "employment_change", "agrifood_exports_pct")
+            if f"{name}_mean" in shown
+        }
+    else:
+        charts = {
+            "real_gdp": lambda: plot_gdp(shown, ref),
+            "ev": lambda: plot_ev(shown, ref),
+            "employment": lambda: plot_jobs(shown, ref),
+            "trade_jobs": lambda: plot_trade_jobs(shown, ref),
+            "agrifood_exports": lambda: plot_agrifood_exports(shown, None, ref),
+            "output_heatmap": lambda: plot_output_heatmaps(shown, "output_pct", ref),
+        }
     written = []
-    for name, make in charts.items():
+    for k, (name, make) in enumerate(charts.items()):
+        if progress is not None:
+            progress(name, k, len(charts))
         try:
-            fig = make()
+            figures = make()
         except ReportError as exc:
             log.info("chart %s skipped: %s", name, exc)
             continue
-        written.append(_save(fig, out_dir / f"{name}.png"))
-        log.info("wrote %s", written[-1])
+        figures = figures if isinstance(figures, list) else [figures]
+        for page, fig in enumerate(figures, start=1):
+            path = out_dir / (f"{name}.png" if page == 1 else f"{name}_{page}.png")
+            written.append(_save(add_notes(fig, note), path))
+            log.info("wrote %s", written[-1])
+    if progress is not None:
+        progress("done", len(charts), len(charts))
     return written
+
+
+def _variable_chart(ds: xr.Dataset, name: str, baseline: str) -> Callable[[], Figure | list[Figure]]:
+    """The chart of one variable: region bars, or sector heat-maps for (region, commodity) variables."""
+    if name not in ds:
+        raise ReportError(f"results have no variable {name!r}")
+    dims = set(ds[name].dims) - {SCENARIO}
+    if dims == {REGION}:
+        return lambda: plot_region_bars(ds, name, baseline=baseline)
+    if dims == {REGION, COMMODITY}:
+        return lambda: plot_output_heatmaps(ds, name, baseline)
+    raise ReportError(f"no chart for {name!r} with dims {sorted(dims)}: plot variables by region (and commodity)")

@@ -1,30 +1,28 @@
-"""Report tables from a results Dataset, and writers for Markdown, LaTeX, CSV and Excel.
+"""Report tables from a results Dataset (writers in :mod:`cge.report.writers`).
 
 Every table function is pure: results ``xarray.Dataset`` in, ``pandas.DataFrame`` out; nothing is
 re-solved. Column names carry their units in brackets (``"EV [US$ bn]"``), which the writers use to
-format numbers: percent with 2 decimals (3 for real GDP), US$ bn with 2 decimals, persons with
-thousands separators. Changes are relative to the ``baseline`` scenario (the unshocked benchmark).
-CSV and Excel keep full-precision numbers; Markdown and LaTeX print formatted text.
+format numbers. Changes are relative to the reference scenario (``baseline`` by default; see
+:func:`cge.report.selection.select`). Each table's ``attrs`` hold its ``title`` and ``notes``
+(the source line printed under it).
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cge.atomic import atomic_write
-from cge.dims import AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
-from cge.report.labels import unit_of_column
+from cge.dims import ACTIVITY, AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
+from cge.indicators.compare import level_change, percent_change
+from cge.report.labels import pretty_units
+from cge.report.selection import ReportError, is_sweep, select, source_note
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("md", "latex", "csv", "xlsx")
 US_REGION = "USA"
 
 #: Table names (keys of :func:`report_tables`) and their titles.
@@ -35,10 +33,6 @@ TITLES = {
     "agrifood_exports": "Agri-food exports by partner",
     "trade_by_partner": "Merchandise exports by partner",
 }
-
-
-class ReportError(ValueError):
-    """A results file or a table request that cannot be reported (names the missing piece)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -77,11 +71,6 @@ def reference(ds: xr.Dataset, baseline: str = BASELINE) -> xr.Dataset | None:
         return ds.sel({SCENARIO: baseline})
     log.warning("no '%s' scenario in the results: changes that need a baseline level are left empty", baseline)
     return None
-
-
-def _pct_change(new: pd.Series | np.ndarray, base: pd.Series | np.ndarray):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.asarray(base) != 0, 100.0 * (np.asarray(new) / np.asarray(base) - 1.0), np.nan)
 
 
 def _check_regions(ds: xr.Dataset, regions: Iterable[str] | None, dim: str = REGION) -> list[str]:
@@ -139,8 +128,8 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
         emp = ds["employment_total"]
         if ref is not None:
             base = ref["employment_total"]
-            columns["employment change [persons]"] = emp - base
-            columns["employment change [%]"] = xr.where(base != 0, 100.0 * (emp / base.where(base != 0) - 1.0), np.nan)
+            columns["employment change [persons]"] = emp.copy(data=level_change(emp, base.broadcast_like(emp)))
+            columns["employment change [%]"] = emp.copy(data=percent_change(emp, base.broadcast_like(emp)))
         else:
             columns["employment change [persons]"] = emp * np.nan
             columns["employment change [%]"] = emp * np.nan
@@ -183,12 +172,12 @@ def trade_jobs_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
     ref = reference(ds, baseline)
     jobs = ds["us_na_trade_jobs"].to_series()
     frame = pd.DataFrame({"trade-supported jobs [persons]": jobs})
-    frame["change [persons]"] = jobs - float(ref["us_na_trade_jobs"]) if ref is not None else np.nan
+    frame["change [persons]"] = level_change(jobs, float(ref["us_na_trade_jobs"])) if ref is not None else np.nan
     if "us_na_trade_jobs_model" in ds:
         model = ds["us_na_trade_jobs_model"].to_series()
         frame["model measure [persons]"] = model
         frame["model change [%]"] = (
-            _pct_change(model.values, float(ref["us_na_trade_jobs_model"])) if ref is not None else np.nan
+            percent_change(model.values, float(ref["us_na_trade_jobs_model"])) if ref is not None else np.nan
         )
     frame.index = pd.Index([str(s) for s in frame.index], name=SCENARIO)
     frame.attrs.update(title=TITLES["trade_jobs"])
@@ -230,12 +219,12 @@ def jobs_by_sector_table(ds: xr.Dataset, region: str | None = None, baseline: st
     ref = reference(ds, baseline)
     if ref is None:
         raise ReportError(f"jobs by sector need a '{baseline}' scenario in the results")
-    emp = ds["employment"].sel({REGION: region}).transpose(COMMODITY, SCENARIO).to_pandas()
+    emp = ds["employment"].sel({REGION: region}).transpose(ACTIVITY, SCENARIO).to_pandas()
     base = emp[baseline]
     frame = pd.DataFrame({"baseline [persons]": base})
     for scen in scenarios(ds):
         if scen != baseline:
-            frame[f"{scen} change [persons]"] = emp[scen] - base
+            frame[f"{scen} change [persons]"] = level_change(emp[scen], base)
     frame.loc["total"] = frame.sum()
     frame.index = pd.Index([str(s) for s in frame.index], name="sector")
     frame.attrs.update(title=f"{TITLES['jobs_by_sector']} ({region})")
@@ -268,12 +257,12 @@ def _bilateral_table(
                     IMPORTER: imp,
                     SCENARIO: s,
                     "level [US$ bn]": value,
-                    "change [US$ bn]": value - base,
-                    "change [%]": float(_pct_change(value, base)) if has_base else np.nan,
+                    "change [US$ bn]": float(level_change(value, base)),
+                    "change [%]": float(percent_change(value, base)) if has_base else np.nan,
                 }
                 if vol is not None:
                     row["volume change [%]"] = (
-                        float(_pct_change(float(vol.sel({SCENARIO: s})), vbase)) if has_base else np.nan
+                        float(percent_change(float(vol.sel({SCENARIO: s})), vbase)) if has_base else np.nan
                     )
                 rows.append(row)
     cols = [EXPORTER, IMPORTER, SCENARIO, "level [US$ bn]", "change [US$ bn]", "change [%]"]
@@ -365,17 +354,115 @@ def trade_by_partner_table(
     return _bilateral_table(level, volume, ds, regions, baseline, title)
 
 
+def variable_table(ds: xr.Dataset, name: str) -> pd.DataFrame:
+    """One variable by scenario: rows = its other dimensions (region, commodity, ...), columns = scenarios.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results (after :func:`~cge.report.selection.select`).
+    name : str
+        Any variable with a ``scenario`` dimension (an indicator, or a model variable of a
+        ``detail="all"`` run such as ``qo_pct`` or ``pm_pct``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``<scenario> [units]``; title from the variable's ``long_name`` (its GTAP name in
+        brackets when known). Rows where every scenario is empty (no such flow) are dropped.
+    """
+    _require(ds, name)
+    da = ds[name]
+    if not np.issubdtype(da.dtype, np.number):
+        raise ReportError(f"variable {name!r} is not numeric")
+    units = pretty_units(da.attrs.get("units"))
+    others = [d for d in da.dims if d != SCENARIO]
+    if others:
+        frame = da.transpose(*others, SCENARIO).to_series().unstack(SCENARIO)
+    else:
+        frame = da.to_series().to_frame().T
+        frame.index = pd.Index([name], name="variable")
+    frame = frame[[s for s in scenarios(ds) if s in frame.columns]].dropna(how="all")
+    frame.columns = [f"{s} [{units}]" if units else str(s) for s in frame.columns]
+    gtap = f" (GTAP {da.attrs['gtap']})" if da.attrs.get("gtap") else ""
+    frame.attrs.update(title=f"{_sentence(str(da.attrs.get('long_name', name)))}{gtap}", variable=name)
+    return frame
+
+
+def _sentence(text: str) -> str:
+    """First letter upper case, the rest as written (``real GDP`` -> ``Real GDP``)."""
+    return text[:1].upper() + text[1:]
+
+
+SWEEP_INDICATORS = (
+    ("real_gdp_pct", "Real GDP change"),
+    ("ev", "Equivalent variation"),
+    ("terms_of_trade_pct", "Terms of trade change"),
+    ("employment_change", "Employment change"),
+    ("us_na_trade_jobs", "US jobs supported by trade with Mexico and Canada"),
+    ("agrifood_exports_pct", "Agri-food exports change"),
+)
+"""Indicators of the sweep tables (those the results hold), with their titles."""
+
+
+def sweep_table(ds: xr.Dataset, name: str, title: str | None = None) -> pd.DataFrame:
+    """Mean, standard deviation and 90 % interval over the draws of a sensitivity analysis.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results of ``cge sweep --ssa`` (``<name>_mean``, ``_std``, ``_p05``, ``_p95``).
+    name : str
+        Indicator, e.g. ``real_gdp_pct``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (region, scenario) or scenario; columns ``mean``, ``std``, ``90% low``, ``90% high``
+        with the indicator's units. The unshocked ``baseline`` is left out.
+    """
+    _require(ds, f"{name}_mean")
+    mean = ds[f"{name}_mean"]
+    units = pretty_units(ds[name].attrs.get("units") if name in ds else mean.attrs.get("units"))
+    unit = f" [{units}]" if units else ""
+    columns = {"mean": "mean", "std": "std", "p05": "90% low", "p95": "90% high"}
+    frame = pd.DataFrame(
+        {
+            f"{label}{unit}": ds[f"{name}_{suffix}"]
+            .transpose(*[d for d in mean.dims if d != SCENARIO], SCENARIO)
+            .to_series()
+            for suffix, label in columns.items()
+        }
+    )
+    keep = [s for s in scenarios(ds) if s != BASELINE]
+    if isinstance(frame.index, pd.MultiIndex):
+        frame = frame[frame.index.get_level_values(SCENARIO).isin(keep)]
+    else:
+        frame = frame.loc[[s for s in frame.index if s in keep]]
+    frame.attrs.update(title=_sentence(title or str(ds[name].attrs.get("long_name", name) if name in ds else name)))
+    return frame
+
+
+def sweep_tables(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
+    """Sweep tables of every :data:`SWEEP_INDICATORS` entry the results hold."""
+    return {name: sweep_table(ds, name, title) for name, title in SWEEP_INDICATORS if f"{name}_mean" in ds}
+
+
 def report_tables(
     ds: xr.Dataset,
     region: str | None = None,
     regions: Iterable[str] | None = None,
-    baseline: str = BASELINE,
+    baseline: str | None = None,
     names: Iterable[str] | None = None,
+    scenarios: Iterable[str] | None = None,
+    variables: Iterable[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """All report tables the results support, by name (see :data:`TITLES`).
+    """All report tables the results support, by name (see :data:`TITLES`), each with its notes line.
 
     Tables whose inputs are missing (no employment satellite, no agri-food sectors, no
     trade-supported jobs) are left out with an INFO log message, unless asked for by name.
+    Results of a sensitivity analysis (``cge sweep --ssa``) give the sweep tables instead
+    (:func:`sweep_tables`: mean, std and 90 % interval).
 
     Parameters
     ----------
@@ -384,29 +471,52 @@ def report_tables(
     region : str or None
         Region of the jobs-by-sector table (None = ``"USA"`` if present, else the first region).
     regions : iterable of str or None
-        Regions in the bilateral tables (None = all).
-    baseline : str
-        Scenario that changes are measured against.
+        Regions shown (None = all); region groups (``USMCA``, ``world``) add subtotals.
+    baseline : str or None
+        Reference scenario for every change (None = ``baseline`` if the results have it).
     names : iterable of str or None
         Tables to build (None = all available); unknown or unavailable names raise.
+    scenarios : iterable of str or None
+        Scenarios shown (the reference is kept); None = all.
+    variables : iterable of str or None
+        Instead of the named tables: one :func:`variable_table` per variable.
 
     Returns
     -------
     dict of str to pandas.DataFrame
-        Tables in :data:`TITLES` order.
+        Tables in :data:`TITLES` order (or the variables' order).
 
     Raises
     ------
     ReportError
-        For unknown table names, unknown regions, or a requested table the results cannot support.
+        For unknown table names, variables, scenarios or regions, or a requested table the results
+        cannot support.
     """
     regions = list(regions) if regions is not None else None
+    shown = select(ds, baseline, scenarios, regions)
+    ref = baseline or BASELINE
+    note = source_note(shown, baseline)
+    if is_sweep(ds):
+        if variables:
+            out = {n: sweep_table(shown, n) if f"{n}_mean" in shown else variable_table(shown, n) for n in variables}
+        else:
+            out = sweep_tables(shown)
+        if not out:
+            raise ReportError("sweep results have no summary indicators (<name>_mean)")
+        for table in out.values():
+            table.attrs["notes"] = note
+        return out
+    if variables:
+        out = {name: variable_table(shown, name) for name in variables}
+        for table in out.values():
+            table.attrs["notes"] = note
+        return out
     builders: dict[str, Callable[[], pd.DataFrame]] = {
-        "headline": lambda: headline_table(ds, baseline),
-        "trade_jobs": lambda: trade_jobs_table(ds, baseline),
-        "jobs_by_sector": lambda: jobs_by_sector_table(ds, region, baseline),
-        "agrifood_exports": lambda: agrifood_exports_table(ds, regions, baseline),
-        "trade_by_partner": lambda: trade_by_partner_table(ds, regions, baseline),
+        "headline": lambda: headline_table(shown, ref),
+        "trade_jobs": lambda: trade_jobs_table(shown, ref),
+        "jobs_by_sector": lambda: jobs_by_sector_table(shown, region, ref),
+        "agrifood_exports": lambda: agrifood_exports_table(shown, regions, ref),
+        "trade_by_partner": lambda: trade_by_partner_table(shown, regions, ref),
     }
     wanted = list(names) if names else None
     if wanted:
@@ -417,8 +527,6 @@ def report_tables(
         raise ReportError("not a cge results file: no 'real_gdp_pct' variable with a 'scenario' dimension")
     if region is not None:
         _check_regions(ds, [region])
-    if regions is not None:
-        _check_regions(ds, regions)
     out = {}
     for name, build in builders.items():
         if wanted and name not in wanted:
@@ -429,259 +537,58 @@ def report_tables(
             if wanted:
                 raise
             log.info("table %s left out: %s", name, exc)
+    for name, table in out.items():
+        table.attrs["notes"] = note + NOTES.get(name, "")
     return out
 
 
-# --------------------------------------------------------------------------------------------------
-# formatting
+NOTES = {
+    "headline": (
+        " Employment change counts every person employed (net change vs the reference); trade-supported jobs "
+        "is a level: the jobs supported by trade with the partners on the published basis, not a change."
+    ),
+}
 
 
-def _default_spec(column: str) -> str:
-    unit = unit_of_column(column)
-    signed = "change" in column or unit == "%"
-    sign = "+" if signed else ""
-    if unit == "persons":
-        return f"{sign},.0f"
-    if unit == "US$ bn":
-        return f"{sign},.2f"
-    if unit == "%":
-        return "+.2f"
-    return ",.4g"
+DIFF_VARIABLES = ("real_gdp_pct", "ev", "utility_pct", "terms_of_trade_pct", "employment_change", "tariff_revenue")
+"""Default columns of :func:`diff_table` (those the results hold)."""
 
 
-def _fmt(value, spec: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if not isinstance(value, (int, float, np.integer, np.floating)):
-        return str(value)
-    value = float(value)
-    if spec.endswith(",.2f") and value != 0 and abs(value) < 0.005:
-        # tiny US$ bn figures (small test SAMs): three significant digits instead of "0.00"
-        return format(value, ("+" if spec.startswith("+") else "") + ".3g")
-    text = format(value, spec)
-    return format(0.0, spec.lstrip("+")) if _is_zero(text) else text
+def diff_table(
+    ds: xr.Dataset, a: str, b: str, variables: Iterable[str] | None = None, regions: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Scenario ``b`` against scenario ``a`` by region (``cge diff A B``).
 
-
-def _is_zero(text: str) -> bool:
-    return text.lstrip("+-").replace("0", "").replace(".", "").replace(",", "") == ""
-
-
-def format_table(df: pd.DataFrame, sparsify: bool = True) -> pd.DataFrame:
-    """Table as text: numbers formatted by the unit in each column name, index turned into columns.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        A table from this module (``df.attrs["formats"]`` may override a column's format spec).
-    sparsify : bool
-        Blank repeated labels of the outer index levels (as in a printed report).
+    Percent changes and EV of ``b`` are measured from ``a`` (the indicators' ``reference`` rule);
+    levels are ``b - a``. Region groups in ``regions`` add subtotals.
 
     Returns
     -------
     pandas.DataFrame
-        All-string table with a plain RangeIndex.
+        Index region; one column ``<variable> [units]`` per region variable (default
+        :data:`DIFF_VARIABLES`); title ``"<b> vs <a>"``; notes with the source line.
     """
-    overrides = df.attrs.get("formats", {})
-    text = pd.DataFrame(index=df.index)
-    for col in df.columns:
-        spec = overrides.get(col, _default_spec(col))
-        text[col] = [_fmt(v, spec) for v in df[col].tolist()]
-    text = text.reset_index()
-    text.columns = [str(c) for c in text.columns]
-    index_cols = [str(n) for n in df.index.names]
-    if sparsify and len(index_cols) > 1:
-        previous = None
-        outer = index_cols[:-1]
-        keys = text[outer].astype(str).agg("\x1f".join, axis=1).tolist()
-        for k, key in enumerate(keys):
-            if key == previous:
-                text.loc[k, outer] = ""
-            previous = key
-    return text.fillna("").astype(str)
+    from cge.indicators.compare import difference
 
-
-def _n_index(df: pd.DataFrame) -> int:
-    return df.index.nlevels
-
-
-def to_markdown(df: pd.DataFrame, title: str | None = None) -> str:
-    """GitHub-flavoured Markdown of a table (numbers right-aligned), with a ``###`` title if given."""
-    text = format_table(df)
-    n = _n_index(df)
-    align = ["left"] * n + ["right"] * (text.shape[1] - n)
-    body = text.to_markdown(index=False, colalign=align, disable_numparse=True)
-    return (f"### {title}\n\n" if title else "") + body + "\n"
-
-
-def to_latex(df: pd.DataFrame, title: str | None = None, label: str | None = None) -> str:
-    """LaTeX ``table`` with a booktabs ``tabular`` (needs ``\\usepackage{booktabs}``)."""
-    text = format_table(df)
-    n = _n_index(df)
-    return text.to_latex(
-        index=False,
-        escape=True,
-        column_format="l" * n + "r" * (text.shape[1] - n),
-        caption=title,
-        label=label,
-        position="htbp",
+    for name in (a, b):
+        if name not in scenarios(ds):
+            raise ReportError(f"scenario {name!r} is not in the results; scenarios: {', '.join(scenarios(ds))}")
+    shown = select(ds, None, [a, b], regions)
+    diff = difference(shown, a, b)
+    names = list(variables) if variables else [v for v in DIFF_VARIABLES if v in diff]
+    missing = [v for v in names if v not in diff]
+    if missing:
+        raise ReportError(f"results have no numeric variable {missing[0]!r} with a scenario dimension")
+    wrong = [v for v in names if diff[v].dims != (REGION,)]
+    if wrong:
+        raise ReportError(f"{wrong[0]!r} is not by region alone; use `cge table -v {wrong[0]}` for it")
+    frame = pd.DataFrame(
+        {f"{v} [{pretty_units(diff[v].attrs.get('units'))}]".replace(" []", ""): diff[v].to_series() for v in names}
     )
-
-
-def to_csv(df: pd.DataFrame) -> str:
-    """CSV of a table, index as leading columns, full-precision numbers."""
-    return df.reset_index().to_csv(index=False, lineterminator="\n")
-
-
-# --------------------------------------------------------------------------------------------------
-# writers
-
-
-def _write_text(path: Path, text: str) -> Path:
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def _title(name: str, df: pd.DataFrame) -> str:
-    return str(df.attrs.get("title", TITLES.get(name, name)))
-
-
-def _excel_format(column: str, spec: str | None) -> str:
-    unit = unit_of_column(column)
-    if spec and spec.endswith(".3f"):
-        return "+0.000;-0.000;0.000"
-    if unit == "persons":
-        return "#,##0"
-    if unit in ("US$ bn", "%"):
-        return "#,##0.00" if unit == "US$ bn" else "+0.00;-0.00;0.00"
-    return "General"
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = "".join(c for c in name if c not in "[]:*?/\\")[:31] or "table"
-    sheet, k = base, 1
-    while sheet in used:
-        k += 1
-        sheet = f"{base[:28]}_{k}"
-    used.add(sheet)
-    return sheet
-
-
-def _write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path) -> None:
-    from openpyxl.utils import get_column_letter
-
-    used: set[str] = set()
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, df in tables.items():
-            sheet = _sheet_name(name, used)
-            flat = df.reset_index()
-            flat.columns = [str(c) for c in flat.columns]
-            flat.to_excel(writer, sheet_name=sheet, index=False, startrow=1)
-            ws = writer.sheets[sheet]
-            ws.cell(row=1, column=1, value=_title(name, df))
-            ws.freeze_panes = ws.cell(row=3, column=_n_index(df) + 1)
-            overrides = df.attrs.get("formats", {})
-            for j, col in enumerate(flat.columns, start=1):
-                width = max([len(col)] + [len(str(v)) for v in flat[col].head(200).tolist()]) + 2
-                ws.column_dimensions[get_column_letter(j)].width = min(max(width, 10), 45)
-                if j <= _n_index(df):
-                    continue
-                number_format = _excel_format(col, overrides.get(col))
-                for row in ws.iter_rows(min_row=3, min_col=j, max_col=j):
-                    row[0].number_format = number_format
-
-
-def render(tables: Mapping[str, pd.DataFrame], fmt: str) -> str:
-    """Several tables as one text document (``md``, ``latex``; ``csv`` separates tables by ``# name`` lines).
-
-    Parameters
-    ----------
-    tables : mapping of str to pandas.DataFrame
-        Tables by name.
-    fmt : {"md", "latex", "csv"}
-        Output format.
-
-    Returns
-    -------
-    str
-        The document.
-    """
-    _check_format(fmt)
-    if fmt == "xlsx":
-        raise ReportError("xlsx is a binary format: give an output file")
-    parts = []
-    for name, df in tables.items():
-        if fmt == "md":
-            parts.append(to_markdown(df, _title(name, df)))
-        elif fmt == "latex":
-            parts.append(to_latex(df, _title(name, df), label=f"tab:cge-{name.replace('_', '-')}"))
-        else:
-            parts.append((f"# {name}\n" if len(tables) > 1 else "") + to_csv(df))
-    return "\n".join(parts)
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise ReportError(f"unknown table format {fmt!r}; formats: {', '.join(FORMATS)}")
-
-
-def write_table(df: pd.DataFrame, fmt: str, path: str | Path | None = None, name: str = "table") -> str | Path:
-    """Write one table as Markdown, LaTeX, CSV or Excel.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        A table from this module.
-    fmt : {"md", "latex", "csv", "xlsx"}
-        Output format.
-    path : str, Path or None
-        Output file (written atomically); None returns the text (not for ``xlsx``).
-    name : str
-        Table name (Excel sheet name; title when ``df.attrs`` has none).
-
-    Returns
-    -------
-    str or Path
-        The text when ``path`` is None, else the path written.
-    """
-    result = write_tables({name: df}, fmt, path)
-    return result if isinstance(result, str) else result[0]
-
-
-def write_tables(tables: Mapping[str, pd.DataFrame], fmt: str, path: str | Path | None = None) -> str | list[Path]:
-    """Write several tables: one document (md, latex), one workbook (xlsx) or one file per table (csv).
-
-    With ``csv`` and more than one table, ``results.csv`` becomes ``results_headline.csv``,
-    ``results_jobs_by_sector.csv``, ... (one file per table, suffixed with its name).
-
-    Parameters
-    ----------
-    tables : mapping of str to pandas.DataFrame
-        Tables by name (as from :func:`report_tables`).
-    fmt : {"md", "latex", "csv", "xlsx"}
-        Output format.
-    path : str, Path or None
-        Output file (written atomically); None returns the text (``md``, ``latex``, ``csv``).
-
-    Returns
-    -------
-    str or list of Path
-        The text when ``path`` is None, else the files written.
-
-    Raises
-    ------
-    ReportError
-        For an unknown format, no tables, or ``xlsx`` without a path.
-    """
-    _check_format(fmt)
-    if not tables:
-        raise ReportError("no tables to write")
-    if path is None:
-        return render(tables, fmt)
-    path = Path(path)
-    if fmt == "xlsx":
-        return [atomic_write(path, lambda tmp: _write_xlsx(tables, tmp))]
-    if fmt == "csv" and len(tables) > 1:
-        written = []
-        for name, df in tables.items():
-            written.append(_write_text(path.with_name(f"{path.stem}_{name}{path.suffix or '.csv'}"), to_csv(df)))
-        return written
-    return [_write_text(path, render(tables, fmt))]
+    frame.index = pd.Index([str(r) for r in frame.index], name=REGION)
+    frame.attrs.update(
+        title=f"{b} vs {a}",
+        notes=f"Percent changes and EV of '{b}' measured from '{a}'; levels as '{b}' minus '{a}'. "
+        + source_note(shown, a),
+    )
+    return frame

@@ -18,6 +18,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr import numeric_expr as ne
 
+from cge.solve.evaluate import Evaluator, Layout, build_evaluator
+
 log = logging.getLogger(__name__)
 
 _B, _U = ca.SX.binary, ca.SX.unary
@@ -147,6 +149,8 @@ class CompiledModel:
         Lower bounds of x.
     timings : dict
         Seconds spent converting and compiling.
+    evaluator : Evaluator or None
+        Every Var and Expression as one compiled function of (x, p), when a layout was given.
     """
 
     variables: list
@@ -159,6 +163,7 @@ class CompiledModel:
     lower: np.ndarray
     upper: np.ndarray
     timings: dict = field(default_factory=dict)
+    evaluator: Evaluator | None = None
     _hessian: ca.Function | None = None
     _x: ca.SX | None = None
     _p: ca.SX | None = None
@@ -216,7 +221,7 @@ def _row_jacobians(rows: list, g: ca.SX, x: ca.SX, xs: list) -> tuple[np.ndarray
     return r, c, values
 
 
-def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12) -> CompiledModel:
+def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12, layout: Layout | None = None) -> CompiledModel:
     """Convert the active equality constraints of a square Pyomo model to CasADi functions.
 
     Parameters
@@ -225,6 +230,9 @@ def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12) -> Compi
         Model whose active constraints are equalities and whose free variables are as many.
     lower_bound : float
         Floor applied to variable lower bounds (positive variables get this instead of 0).
+    layout : Layout or None
+        Dims and coordinates of the model's components: also compile the evaluator of every
+        Var and Expression (:mod:`cge.solve.evaluate`) with the same converter.
 
     Returns
     -------
@@ -261,6 +269,7 @@ def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12) -> Compi
     residual = ca.Function("residual", [x, p], [g])
     jacobian = ca.Function("jacobian", [x, p], [jac_values])
     t2 = time.perf_counter()
+    evaluator = None if layout is None else build_evaluator(model, convert, x, p, layout)
     lower = np.array([-math.inf if v.lb is None else max(lower_bound, v.lb) for v in variables])
     upper = np.array([v.ub if v.ub is not None else math.inf for v in variables])
     log.debug("converted %d equations in %.3fs, derivatives in %.3fs", len(rows), t1 - t0, t2 - t1)
@@ -274,7 +283,8 @@ def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12) -> Compi
         jac_cols=jac_cols,
         lower=lower,
         upper=upper,
-        timings={"convert_s": t1 - t0, "derivatives_s": t2 - t1},
+        timings={"convert_s": t1 - t0, "derivatives_s": t2 - t1, "evaluator_s": time.perf_counter() - t2},
+        evaluator=evaluator,
         _x=x,
         _p=p,
         _g=g,

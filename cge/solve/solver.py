@@ -17,6 +17,7 @@ import pyomo.environ as pyo
 from cge.model import Model
 from cge.solve.casadi_bridge import CompiledModel, compile_model
 from cge.solve.diagnostics import residual_table, structural_report
+from cge.solve.evaluate import model_layout
 from cge.solve.ipopt import ipopt_solve
 from cge.solve.result import SolveError, SolveResult, SolveStatus
 
@@ -57,7 +58,7 @@ class Solver:
         self.ipopt_options = ipopt_options or {}
         self.min_step = min_step
         t0 = time.perf_counter()
-        self.compiled: CompiledModel = compile_model(model.pyomo)
+        self.compiled: CompiledModel = compile_model(model.pyomo, layout=model_layout(model))
         self.compile_s = time.perf_counter() - t0
         self._param_pos = {}
         for k, q in enumerate(self.compiled.parameters):

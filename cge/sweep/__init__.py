@@ -5,7 +5,7 @@ Public API: :func:`run_sweep`, :func:`run_many`, :class:`SSASpec` (the TOML sche
 """
 
 from cge.sweep.distributions import DrawPlan, SSAError, SSASpec, plan_draws, stroud_points
-from cge.sweep.runner import CHEBYSHEV_K, SweepError, dask_client, headline_table, run_many, run_sweep, summarize
+from cge.sweep.runner import CHEBYSHEV_K, SweepError, dask_client, run_many, run_sweep, summarize
 
 __all__ = [
     "run_sweep",
@@ -17,7 +17,6 @@ __all__ = [
     "plan_draws",
     "stroud_points",
     "summarize",
-    "headline_table",
     "dask_client",
     "CHEBYSHEV_K",
 ]

@@ -24,17 +24,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cge import __version__
-from cge.calibrate import SECTOR_ELASTICITIES, load_elasticities
+from cge.calibrate import SECTOR_ELASTICITIES
 from cge.dims import SCENARIO
-from cge.runner import BASELINE, scale_trade_jobs
-from cge.runner import scenario_list as as_scenario_list
-from cge.sam import load_sam, sam_hash
+from cge.options import RunOptions
+from cge.runner import RunInputs, finish, prepare
 from cge.scenario import Scenario
-from cge.shocks import load_mfn
 from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
 from cge.sweep.worker import SOLVER_FIGURES, Outcome, SharedData, Task, run_task
-from cge.trade_jobs import TradeJobsSpec
 
 log = logging.getLogger(__name__)
 
@@ -123,20 +119,10 @@ def _execute(client, tasks: list[Task], shared: SharedData, progress: ProgressCa
 
 
 # --------------------------------------------------------------------------- inputs
-def _inputs(scenarios, sam, elasticities, tol: float, hessian: str, include_baseline: bool, trade_jobs):
-    scenario_list = as_scenario_list(scenarios, include_baseline)
-    if sam is None or isinstance(sam, (str, Path)):
-        sam = load_sam(sam)
-    if elasticities is None or isinstance(elasticities, (str, Path)):
-        elasticities = load_elasticities(elasticities)
-    elif isinstance(elasticities, xr.Dataset):
-        elasticities = elasticities.to_dataframe()
-    table = elasticities.copy()
-    table.index = pd.Index([str(s) for s in table.index], name=elasticities.index.name or "sector")
-    mfn = load_mfn() if any(s.revert_to_mfn for s in scenario_list) else None
-    key = str(sam.attrs.get("sam_hash") or sam_hash(sam))
-    shared = SharedData(sam=sam, sam_key=key, mfn=mfn, tol=tol, hessian=hessian, trade_jobs=trade_jobs)
-    return scenario_list, shared, table
+def _inputs(scenarios, sam, elasticities, options: RunOptions) -> tuple[RunInputs, SharedData]:
+    """The run's inputs (:func:`cge.runner.prepare`, as for :func:`cge.run`) and what every task shares."""
+    inputs = prepare(scenarios, sam, elasticities, options)
+    return inputs, SharedData(sam=inputs.sam, sam_key=inputs.sam_hash, mfn=inputs.mfn, options=options)
 
 
 # --------------------------------------------------------------------------- stacking
@@ -243,22 +229,18 @@ def run_sweep(
     scheduler=None,
     n_workers: int = 2,
     progress: ProgressCallback | None = None,
-    tol: float = 1e-9,
-    hessian: str = "limited-memory",
-    include_baseline: bool = True,
-    trade_jobs: TradeJobsSpec | None = TradeJobsSpec(),
+    options: RunOptions | None = None,
+    **overrides,
 ) -> xr.Dataset:
     """Systematic sensitivity analysis: solve every scenario for every draw of the parameters.
 
     Parameters
     ----------
-    scenarios : Scenario, path, or iterable of them
-        Scenario objects or TOML files.
+    scenarios, sam : as in :func:`cge.run`
+        Scenarios (objects or TOML files) and SAM (None = the shipped SAM).
     ssa : SSASpec, path or None
         Uncertain parameters and method (TOML schema in ``docs/sweep.md``); None runs the
         scenarios once with the calibrated elasticities (:func:`run_many`).
-    sam : Dataset, path or None
-        SAM in the schema; None = the shipped SAM.
     elasticities : DataFrame, path or None
         Central elasticity table [unitless]; None = the shipped ``calibration/elasticities.csv``.
     scheduler : None, str or distributed.Client
@@ -268,14 +250,9 @@ def run_sweep(
         Worker processes of a new LocalCluster [count].
     progress : callable or None
         ``progress(solves_done, solves_total)`` after each finished draw.
-    tol : float
-        Acceptance tolerance on the max and Walras residuals [relative units].
-    hessian : {"limited-memory", "exact"}
-        Hessian used by Ipopt.
-    include_baseline : bool
-        Prepend an unshocked scenario named ``baseline`` unless one is given (as :func:`cge.run`).
-    trade_jobs : TradeJobsSpec or None
-        Trade-supported jobs indicator (as :func:`cge.run`); skipped when the SAM lacks it.
+    options : RunOptions or None
+        As for :func:`cge.run` (tolerance, Hessian, baseline, trade-jobs indicator, ``detail``,
+        ``reference``); ``**overrides`` replace single fields (``trade_jobs=None``, ``tol=...``).
 
     Returns
     -------
@@ -294,13 +271,15 @@ def run_sweep(
     ScenarioError, SSAError, SamError, CalibrationError
         For bad inputs, naming the field or label.
     """
+    options = RunOptions.resolve(options, **overrides)
     if ssa is None:
         return run_many(
-            scenarios, sam, elasticities, scheduler, n_workers, progress, "record", tol, hessian, include_baseline
+            scenarios, sam, elasticities, scheduler, n_workers, progress, on_error="record", options=options
         )
     if isinstance(ssa, (str, Path)):
         ssa = SSASpec.from_toml(ssa)
-    scenario_list, shared, table = _inputs(scenarios, sam, elasticities, tol, hessian, include_baseline, trade_jobs)
+    inputs, shared = _inputs(scenarios, sam, elasticities, options)
+    scenario_list, table = inputs.scenarios, inputs.elasticities
     plan: DrawPlan = plan_draws(ssa, list(table.index))
     tasks = []
     for draw in range(plan.n_draws):
@@ -315,7 +294,7 @@ def run_sweep(
     wall = time.perf_counter() - t0
     draws = list(range(plan.n_draws))
     per_draw, status, failures = _stack(outcomes, draws, names)
-    per_draw = scale_trade_jobs(per_draw, trade_jobs)
+    per_draw = finish(per_draw, inputs, options)
     weights = xr.DataArray(
         plan.weights,
         dims=DRAW,
@@ -354,11 +333,6 @@ def run_sweep(
         dims=SCENARIO,
         attrs={"long_name": "draws solved", "units": "1"},
     )
-    out["closure"] = xr.DataArray(
-        [s.closure.to_closure().describe() for s in scenario_list],
-        dims=SCENARIO,
-        attrs={"long_name": "closure", "units": ""},
-    )
     incomplete = [n for n, ok in zip(names, (status == STATUS_OK).all(axis=0)) if not ok]
     if plan.method == QUADRATURE:
         interval = (
@@ -381,17 +355,12 @@ def run_sweep(
             "failed_draws": json.dumps(failures),
             "incomplete_scenarios": json.dumps(incomplete),
             "ssa": ssa.to_json(),
-            "scenarios": "[" + ",".join(s.to_json() for s in scenario_list) + "]",
-            "sam_hash": shared.sam_key,
-            "sam_source": str(shared.sam.attrs.get("title", "")),
-            "cge_version": __version__,
             "n_workers": n_active,
             "wall_seconds": wall,
             "solves_per_second": status.size / wall if wall > 0 else float("nan"),
             "models_compiled": sum(o.models_compiled for o in outcomes),
             "setup_seconds": sum(o.setup_seconds for o in outcomes),
             "solve_seconds": sum(o.solve_seconds for o in outcomes),
-            "units_note": "US$ bn; percent changes relative to the benchmark SAM",
         }
     )
     return out
@@ -405,16 +374,14 @@ def run_many(
     n_workers: int = 2,
     progress: ProgressCallback | None = None,
     on_error: Literal["raise", "record"] = "raise",
-    tol: float = 1e-9,
-    hessian: str = "limited-memory",
-    include_baseline: bool = True,
-    trade_jobs: TradeJobsSpec | None = TradeJobsSpec(),
+    options: RunOptions | None = None,
+    **overrides,
 ) -> xr.Dataset:
     """Solve many scenarios in parallel (one Dask task each; each worker compiles once, re-solves warm).
 
     Parameters
     ----------
-    scenarios, sam, elasticities, scheduler, n_workers, progress, tol, hessian, include_baseline, trade_jobs
+    scenarios, sam, elasticities, scheduler, n_workers, progress, options, **overrides
         As in :func:`run_sweep`.
     on_error : {"raise", "record"}
         A failed scenario raises :class:`SweepError` (like :func:`cge.run`), or is recorded as
@@ -428,7 +395,9 @@ def run_many(
     """
     if on_error not in ("raise", "record"):
         raise ValueError(f"on_error = {on_error!r}: use 'raise' or 'record'")
-    scenario_list, shared, table = _inputs(scenarios, sam, elasticities, tol, hessian, include_baseline, trade_jobs)
+    options = RunOptions.resolve(options, **overrides)
+    inputs, shared = _inputs(scenarios, sam, elasticities, options)
+    scenario_list, table = inputs.scenarios, inputs.elasticities
     tasks = [Task(draw=k, scenarios=(s,), elasticities=table, reuse=True) for k, s in enumerate(scenario_list)]
     t0 = time.perf_counter()
     with dask_client(scheduler, n_workers) as client:
@@ -446,7 +415,7 @@ def run_many(
         lines = "; ".join(f"{f['scenario']}: {f['error']}" for f in failures)
         raise SweepError(f"{len(failures)} of {len(names)} scenarios failed: {lines}")
     stacked, status, _ = _stack([merged], [0], names)
-    out = scale_trade_jobs(stacked, trade_jobs).isel({DRAW: 0}, drop=True)
+    out = finish(stacked.isel({DRAW: 0}, drop=True), inputs, options)
     for name in ("iterations", "homotopy_steps"):
         if name in out and not failures:
             out[name] = out[name].astype(int)
@@ -456,15 +425,8 @@ def run_many(
         attrs={"long_name": "solve status", "units": "1", "flag_values": np.array([0, 1], np.int8)}
         | {"flag_meanings": "ok failed"},
     )
-    out["closure"] = xr.DataArray(
-        [s.closure.to_closure().describe() for s in scenario_list], dims=SCENARIO, attrs={"long_name": "closure"}
-    )
     out.attrs.update(
         {
-            "scenarios": "[" + ",".join(s.to_json() for s in scenario_list) + "]",
-            "sam_hash": shared.sam_key,
-            "sam_source": str(shared.sam.attrs.get("title", "")),
-            "cge_version": __version__,
             "failed_scenarios": json.dumps(failures),
             "n_workers": n_active,
             "wall_seconds": wall,
@@ -472,58 +434,6 @@ def run_many(
             "models_compiled": sum(o.models_compiled for o in outcomes),
             "setup_seconds": sum(o.setup_seconds for o in outcomes),
             "solve_seconds": sum(o.solve_seconds for o in outcomes),
-            "units_note": "US$ bn; percent changes relative to the benchmark SAM",
         }
     )
     return out
-
-
-HEADLINES = (
-    ("real GDP", ("real_gdp_pct",)),
-    ("EV", ("ev",)),
-    ("employment", ("employment_change", "employment_total")),
-    ("NA-trade jobs", ("us_na_trade_jobs",)),
-    ("agri-food exports", ("agrifood_exports_pct", "agrifood_exports_total")),
-)
-"""Headline indicators of the sweep table, each the first available of its candidates."""
-
-
-def headline_table(ds: xr.Dataset) -> pd.DataFrame:
-    """Mean, standard deviation and 90 % interval of the headline indicators by scenario and region.
-
-    Uses the first available of each of :data:`HEADLINES` — real GDP [%], EV [US$ bn],
-    employment change [persons], jobs supported by North American trade [persons], agri-food
-    exports [% change] — among the summaries of :func:`run_sweep` with dimensions
-    (``scenario``, ``region``) or ``scenario`` alone (one row, region from the variable's
-    ``region`` attr). The unshocked ``baseline`` scenario is left out.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns scenario, indicator, units, region, mean, std, p05, p95 (indicator units).
-    """
-    rows = []
-    scenarios = [str(s) for s in ds[SCENARIO].values if str(s) != BASELINE] if SCENARIO in ds.dims else []
-    for label, candidates in HEADLINES:
-        name = next(
-            (
-                n
-                for n in candidates
-                if f"{n}_mean" in ds and set(ds[f"{n}_mean"].dims) in ({SCENARIO, "region"}, {SCENARIO})
-            ),
-            None,
-        )
-        if name is None:
-            continue
-        units = ds[f"{name}_mean"].attrs.get("units", "")
-        stats = {s: ds[f"{name}_{s}"] for s in SUMMARY_SUFFIXES}
-        regions = ds["region"].values if "region" in stats["mean"].dims else [None]
-        for scenario in scenarios:
-            for region in regions:
-                at = {SCENARIO: scenario} | ({"region": region} if region is not None else {})
-                shown = str(region) if region is not None else str(ds[name].attrs.get("region", "all"))
-                rows.append(
-                    {"scenario": scenario, "indicator": label, "units": units, "region": shown}
-                    | {s: float(stats[s].sel(at)) for s in SUMMARY_SUFFIXES}
-                )
-    return pd.DataFrame(rows, columns=["scenario", "indicator", "units", "region", *SUMMARY_SUFFIXES])

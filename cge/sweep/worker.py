@@ -22,19 +22,16 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from cge.calibrate import Calibration, CalibrationError, calibrate
-from cge.dims import ACTIVITY, AGRIFOOD, COMMODITY, EXPORTER, IMPORTER, REGION
-from cge.indicators import indicator_attrs
 from cge.model import Closure, build_model
 from cge.model.components import elasticity_forms, elasticity_values
+from cge.options import RunOptions
 from cge.runner import solve_scenario
 from cge.scenario import Scenario, ScenarioError
 from cge.solve import SolveError, Solver
-from cge.trade_jobs import TradeJobsSpec
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +56,15 @@ class SharedData:
         Its hash (cache key).
     mfn : DataFrame or None
         MFN schedule (columns importer, sector, mfn_pct [percent]) for scenarios that revert to it.
-    tol : float
-        Acceptance tolerance on the max and Walras residuals [relative units].
-    hessian : str
-        Hessian used by Ipopt ("limited-memory" or "exact").
-    trade_jobs : TradeJobsSpec or None
-        Trade-supported jobs indicator to compute (model measure, ``us_na_trade_jobs_total``
-        [persons]); scaled to the published baseline after stacking.
+    options : RunOptions
+        Solver tolerance and Hessian, results ``detail`` and the trade-jobs indicator (model
+        measure per solve; scaled to the published baseline after stacking).
     """
 
     sam: xr.Dataset
     sam_key: str
     mfn: pd.DataFrame | None
-    tol: float = 1e-9
-    hessian: str = "limited-memory"
-    trade_jobs: TradeJobsSpec | None = None
+    options: RunOptions = RunOptions()
 
 
 @dataclass(frozen=True)
@@ -109,7 +100,7 @@ class Outcome:
     ----------
     draw : int
     results : dict
-        Scenario name -> indicators (``cge.results.extract`` plus derived indicators and the
+        Scenario name -> results (``cge.indicators.extract`` plus the
         solver figures) of each accepted solve.
     errors : dict
         Scenario name -> first line of the error of each failed solve.
@@ -166,40 +157,6 @@ def error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
 
 
-def derived_indicators(ds: xr.Dataset, cal: Calibration) -> xr.Dataset:
-    """Add headline changes by region that the sweep tables use, when the data allow.
-
-    ``employment_change`` [persons] (needs an employment satellite), ``agrifood_exports_total``
-    [US$ bn] and ``agrifood_exports_pct`` [percent]: agri-food exports of each region to all
-    destinations (needs the SAM's ``agrifood`` commodity flag). Existing variables are kept.
-    """
-    d = cal.data
-    if "employment_total" in ds and "employment0" in d and "employment_change" not in ds:
-        base = d["employment0"].sum(ACTIVITY)
-        base = base.assign_coords({REGION: [str(r) for r in base[REGION].values]})
-        change = ds["employment_total"] - base
-        change.attrs.update(indicator_attrs("employment_change"))
-        ds["employment_change"] = change
-    if AGRIFOOD in d.coords and "agrifood_exports_total" not in ds:
-        flag = np.asarray(d[AGRIFOOD].values, dtype=bool)
-        labels = [str(c) for c, f in zip(d[COMMODITY].values, flag) if f]
-        if "agrifood_exports" in ds and set(ds["agrifood_exports"].dims) == {EXPORTER, IMPORTER}:
-            value = ds["agrifood_exports"].sum(IMPORTER)
-        elif "exports" in ds and labels:
-            value = ds["exports"].sel({COMMODITY: labels}).sum((IMPORTER, COMMODITY))
-        else:
-            return ds
-        value = value.rename({EXPORTER: REGION})
-        base = (d["cif0"].sel({COMMODITY: labels}).sum((IMPORTER, COMMODITY)) * BN).rename({EXPORTER: REGION})
-        base = base.assign_coords({REGION: [str(r) for r in base[REGION].values]})
-        value.attrs.update(indicator_attrs("agrifood_exports_total"))
-        pct = xr.where(base > 0, 100.0 * (value / base.where(base > 0, 1.0) - 1.0), 0.0)
-        pct.attrs.update(indicator_attrs("agrifood_exports_pct"))
-        ds["agrifood_exports_total"] = value
-        ds["agrifood_exports_pct"] = pct
-    return ds
-
-
 def _get_solver(
     key: tuple, cal: Calibration, closure: Closure, shared: SharedData, local: dict, reuse: bool
 ) -> tuple[Solver, bool]:
@@ -211,7 +168,7 @@ def _get_solver(
         cache.move_to_end(key)
         local[key] = cache[key]
         return local[key], False
-    solver = Solver(build_model(cal, closure), tol=shared.tol, hessian=shared.hessian)
+    solver = Solver(build_model(cal, closure), tol=shared.options.tol, hessian=shared.options.hessian)
     local[key] = solver
     if reuse:
         _remember(key, solver)
@@ -251,7 +208,8 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
         When a scenario names something the model does not have (fails for every draw).
     """
     out = Outcome(draw=task.draw, worker=f"{os.uname().nodename}:{os.getpid()}")
-    cal_key = (shared.sam_key, _table_key(task.elasticities, task.final_demand), shared.tol, shared.hessian)
+    solver_key = (shared.options.tol, shared.options.hessian)
+    cal_key = (shared.sam_key, _table_key(task.elasticities, task.final_demand), *solver_key)
     t0 = time.perf_counter()
     try:
         cal = _calibration(cal_key, task, shared)
@@ -263,7 +221,7 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
     out.setup_seconds += time.perf_counter() - t0
     # the compiled model depends on the elasticities only through their forms (0 / 1 / CES):
     # draws with the same forms share it and set the elasticity parameters instead
-    base_key = (shared.sam_key, elasticity_forms(cal), shared.tol, shared.hessian)
+    base_key = (shared.sam_key, elasticity_forms(cal), *solver_key)
     sigmas = elasticity_values(cal)
     local: dict[tuple, Solver] = {}
     closures = list(dict.fromkeys(s.closure.to_closure() for s in task.scenarios))
@@ -280,8 +238,8 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
             out.setup_seconds += time.perf_counter() - t_setup
             t_solve = time.perf_counter()
             try:
-                solved = solve_scenario(solver, cal, scenario, shared.mfn, shared.trade_jobs, extra=sigmas)
-                ds = derived_indicators(solved.drop_vars("closure"), cal)  # numbers only: stacked on draw
+                solved = solve_scenario(solver, cal, scenario, shared.mfn, shared.options, extra=sigmas)
+                ds = solved.drop_vars("closure")  # numbers only: stacked on draw
             except ScenarioError:
                 raise  # a bad scenario fails in every draw: not a draw failure
             except RECORDED_ERRORS as exc:

@@ -1,0 +1,84 @@
+"""The indicator registry: ``cge/indicators.csv`` (one row per result variable) and the functions
+that produce each indicator.
+
+Columns of the table: ``name``; ``kind`` (``indicator``, ``solver``, ``scenario``,
+``coordinate``); ``dims``; ``units``; ``long_name``; ``gtap`` (the closest GTAP name);
+``reference`` (how a value is re-expressed against a reference scenario: ``ratio`` for percent
+changes, ``difference`` for changes such as EV, ``level`` for levels, ``none``); ``aggregate``
+(how a group subtotal is formed: ``sum``, ``pct:<level>`` for the percent change of a level
+variable, or empty for none).
+
+Indicator functions register with :func:`indicator`, naming the variables they return; a test
+checks that every registered name has a row and every ``indicator`` row a producer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+TABLE_PATH = Path(__file__).resolve().parent.parent / "indicators.csv"
+REFERENCE_RULES = ("ratio", "difference", "level", "none")
+
+IndicatorFunction = Callable[..., dict]
+PRODUCERS: dict[str, IndicatorFunction] = {}
+"""Indicator name -> the registered function that returns it (in registration order)."""
+
+
+@cache
+def indicator_table() -> pd.DataFrame:
+    """The indicator table indexed by name (columns kind, dims, units, long_name, gtap, reference, aggregate)."""
+    return pd.read_csv(TABLE_PATH, keep_default_na=False).set_index("name")
+
+
+@cache
+def indicator_attrs(name: str) -> dict[str, str]:
+    """xarray attrs of a result variable: ``long_name``, ``units`` and (when known) ``gtap``.
+
+    Raises
+    ------
+    KeyError
+        If the variable has no row in ``indicators.csv``.
+    """
+    row = indicator_table().loc[name]
+    attrs = {"long_name": str(row["long_name"]), "units": str(row["units"])}
+    if row["gtap"]:
+        attrs["gtap"] = str(row["gtap"])
+    return attrs
+
+
+def reference_rule(name: str) -> str:
+    """How ``name`` is re-expressed against a reference scenario (``none`` for unknown names)."""
+    table = indicator_table()
+    return str(table.at[name, "reference"]) if name in table.index else "none"
+
+
+def aggregate_rule(name: str) -> str:
+    """How a group subtotal of ``name`` is formed (``""`` = not aggregated)."""
+    table = indicator_table()
+    return str(table.at[name, "aggregate"]) if name in table.index else ""
+
+
+def indicator(*names: str) -> Callable[[IndicatorFunction], IndicatorFunction]:
+    """Register a function as the producer of the indicators ``names``.
+
+    The function takes a :class:`cge.indicators.values.Solution` (and keyword options) and
+    returns ``{name: (dims, ndarray)}`` for some or all of ``names`` (those its data allow).
+    """
+
+    def register(func: IndicatorFunction) -> IndicatorFunction:
+        for name in names:
+            if name in PRODUCERS:
+                raise ValueError(f"indicator {name!r} is produced by {PRODUCERS[name].__name__} already")
+            PRODUCERS[name] = func
+        return func
+
+    return register
+
+
+def producers() -> list[IndicatorFunction]:
+    """The registered indicator functions, each once, in registration order."""
+    return list(dict.fromkeys(PRODUCERS.values()))

@@ -1,0 +1,159 @@
+"""What a report shows: the reference scenario, the scenarios, regions (and groups) asked for, and
+the notes/source line printed under every table and figure."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+import xarray as xr
+
+from cge.dims import BASELINE, REGION, SCENARIO
+from cge.indicators.compare import check_reference, rebase
+from cge.indicators.groups import add_subtotals, group_names, load_groups
+
+log = logging.getLogger(__name__)
+
+DRAW = "draw"
+
+
+class ReportError(ValueError):
+    """A results file or a table request that cannot be reported (names the missing piece)."""
+
+
+def is_sweep(ds: xr.Dataset) -> bool:
+    """Whether the results come from ``cge sweep --ssa`` (a ``draw`` dimension and summaries)."""
+    return DRAW in ds.dims
+
+
+def select(
+    ds: xr.Dataset,
+    baseline: str | None = None,
+    scenarios: Iterable[str] | None = None,
+    regions: Iterable[str] | None = None,
+) -> xr.Dataset:
+    """The results a report shows.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results with a ``scenario`` dimension.
+    baseline : str or None
+        Reference scenario: every percent change and EV is re-based on it
+        (:func:`cge.indicators.compare.rebase`) and it must be in the results. None = the
+        ``baseline`` scenario if present (the benchmark otherwise).
+    scenarios : iterable of str or None
+        Scenarios to show (the reference is kept for the changes); None = all.
+    regions : iterable of str or None
+        Regions to show; names of region groups (``calibration/groups.csv``, e.g. ``USMCA``,
+        ``world``) add their subtotals. None = all regions, no groups.
+
+    Raises
+    ------
+    ReportError
+        Naming an unknown scenario, region or group, or a reference not in the results.
+    """
+    if SCENARIO not in ds.dims:
+        raise ReportError("results have no 'scenario' dimension (not a cge results file?)")
+    available = [str(s) for s in ds[SCENARIO].values]
+    if baseline is not None:
+        try:
+            check_reference(ds, baseline)
+        except KeyError as exc:
+            raise ReportError(str(exc)) from None
+        ds = _resummarized(rebase(ds, baseline)) if is_sweep(ds) else rebase(ds, baseline)
+    if scenarios is not None:
+        scenarios = [str(s) for s in scenarios]
+        unknown = [s for s in scenarios if s not in available]
+        if unknown:
+            raise ReportError(f"scenario {unknown[0]!r} is not in the results; scenarios: {', '.join(available)}")
+        keep = [s for s in available if s in scenarios or s == (baseline or BASELINE)]
+        ds = ds.sel({SCENARIO: keep})
+    if regions is not None and REGION in ds.dims:
+        regions = [str(r) for r in regions]
+        groups = load_groups()
+        wanted_groups = [r for r in regions if r in group_names(groups, REGION)]
+        members = [str(r) for r in ds[REGION].values]
+        unknown = [r for r in regions if r not in members and r not in wanted_groups]
+        if unknown:
+            raise ReportError(
+                f"region {unknown[0]!r} is not in the results; regions: {', '.join(members)}; "
+                f"groups: {', '.join(group_names(groups, REGION))}"
+            )
+        if wanted_groups:
+            ds = add_subtotals(ds, groups, wanted_groups)
+            ds = _resummarized(ds) if is_sweep(ds) else ds
+            missing = [g for g in wanted_groups if g not in [str(r) for r in ds[REGION].values]]
+            if missing:
+                raise ReportError(f"group {missing[0]!r} needs regions the results do not have")
+        ds = ds.sel({REGION: regions})
+    return ds
+
+
+def _resummarized(ds: xr.Dataset) -> xr.Dataset:
+    """Sweep results with the summaries over draws computed again from the per-draw indicators
+    (after they were re-based or given group subtotals)."""
+    from cge.sweep.runner import summarize
+
+    per_draw = xr.Dataset({k: v for k, v in ds.data_vars.items() if DRAW in v.dims})
+    return ds.assign(summarize(per_draw, ds["weight"], str(ds.attrs.get("method", "quadrature"))))
+
+
+def reference_name(ds: xr.Dataset, baseline: str | None = None) -> str:
+    """Scenario the changes are measured against: ``baseline`` or the file's reference, else ``baseline``."""
+    if baseline:
+        return baseline
+    ref = str(ds.attrs.get("reference_scenario", "benchmark"))
+    return ref if ref != "benchmark" else BASELINE
+
+
+def _closures(ds: xr.Dataset) -> str:
+    if "closure" not in ds:
+        return ""
+    closure = ds["closure"]
+    if SCENARIO not in closure.dims:
+        return f"closure {closure.item()}"
+    by_closure: dict[str, list[str]] = {}
+    for name, value in zip(map(str, ds[SCENARIO].values), np.atleast_1d(closure.values)):
+        by_closure.setdefault(str(value), []).append(name)
+    if len(by_closure) == 1:
+        return f"closure {next(iter(by_closure))}"
+    parts = []
+    for value, names in by_closure.items():
+        shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
+        parts.append(f"{value} ({shown})")
+    return "closures " + "; ".join(parts)
+
+
+def source_note(ds: xr.Dataset, baseline: str | None = None) -> str:
+    """The notes/source line under every table and figure: changes against what, closure(s), SAM,
+    elasticities, software version and commit.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results (their attrs: ``sam_source``, ``sam_hash``, ``elasticity_hash``, ``cge_version``,
+        ``git_commit``, ``reference_scenario``; their ``closure`` variable).
+    baseline : str or None
+        The reference scenario the report uses (None: as the results say).
+    """
+    reference = baseline or str(ds.attrs.get("reference_scenario", "benchmark"))
+    against = "the benchmark SAM" if reference == "benchmark" else f"scenario '{reference}'"
+    parts = [f"Changes vs {against}"]
+    closures = _closures(ds)
+    if closures:
+        parts.append(closures)
+    sam = str(ds.attrs.get("sam_source", "")).strip()
+    sam_hash = str(ds.attrs.get("sam_hash", ""))[:12]
+    if sam or sam_hash:
+        parts.append(f"SAM: {sam or 'user SAM'}" + (f" (hash {sam_hash})" if sam_hash else ""))
+    if ds.attrs.get("elasticity_hash"):
+        parts.append(f"elasticities hash {str(ds.attrs['elasticity_hash'])[:12]}")
+    if is_sweep(ds) and ds.attrs.get("interval_method"):
+        parts.append(str(ds.attrs["interval_method"]))
+    version = str(ds.attrs.get("cge_version", "")) or "unknown"
+    commit = str(ds.attrs.get("git_commit", ""))
+    commit = f", commit {commit[:10]}" if commit and " " not in commit else ""
+    parts.append(f"Source: cge {version}{commit}")
+    return ". ".join(parts) + "."

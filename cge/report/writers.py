@@ -1,0 +1,387 @@
+"""Writers of report tables: Markdown, LaTeX (booktabs; ``longtable`` or ``resizebox`` as fits),
+CSV and Excel, each with the table's notes/source line.
+
+Column names carry their units in brackets (``"EV [US$ bn]"``), which set the number format:
+percent with 2 decimals (3 for real GDP), US$ bn with 2 decimals, persons with thousands
+separators. CSV holds numbers rounded to the precision shown; Excel holds full numbers with cell
+formats that show the same precision.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cge.atomic import atomic_write
+from cge.report.labels import unit_of_column
+from cge.report.tables import TITLES, ReportError
+
+FORMATS = ("md", "latex", "csv", "xlsx")
+LONGTABLE_ROWS = 40
+"""More body rows than this: LaTeX ``longtable`` (breaks across pages) instead of a float."""
+RESIZE_COLUMNS = 7
+"""More columns than this (or wider than ~100 characters): LaTeX table scaled to ``\\textwidth``."""
+RESIZE_CHARS = 100
+
+
+# --------------------------------------------------------------------------------------------------
+# formatting
+
+
+def _default_spec(column: str) -> str:
+    if column.startswith("std"):  # a standard deviation: no sign
+        return _default_spec(column[3:]).lstrip("+")
+    unit = unit_of_column(column)
+    signed = "change" in column or unit == "%"
+    sign = "+" if signed else ""
+    if unit == "persons":
+        return f"{sign},.0f"
+    if unit == "US$ bn":
+        return f"{sign},.2f"
+    if unit == "%":
+        return "+.2f"
+    return ",.4g"
+
+
+def _fmt(value, spec: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    value = float(value)
+    if spec.endswith(",.2f") and value != 0 and abs(value) < 0.005:
+        # tiny US$ bn figures (small test SAMs): three significant digits instead of "0.00"
+        return format(value, ("+" if spec.startswith("+") else "") + ".3g")
+    text = format(value, spec)
+    return format(0.0, spec.lstrip("+")) if _is_zero(text) else text
+
+
+def _is_zero(text: str) -> bool:
+    return text.lstrip("+-").replace("0", "").replace(".", "").replace(",", "") == ""
+
+
+def format_table(df: pd.DataFrame, sparsify: bool = True) -> pd.DataFrame:
+    """Table as text: numbers formatted by the unit in each column name, index turned into columns.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A table from this module (``df.attrs["formats"]`` may override a column's format spec).
+    sparsify : bool
+        Blank repeated labels of the outer index levels (as in a printed report).
+
+    Returns
+    -------
+    pandas.DataFrame
+        All-string table with a plain RangeIndex.
+    """
+    overrides = df.attrs.get("formats", {})
+    text = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        spec = overrides.get(col, _default_spec(col))
+        text[col] = [_fmt(v, spec) for v in df[col].tolist()]
+    text = text.reset_index()
+    text.columns = [str(c) for c in text.columns]
+    index_cols = [str(n) for n in df.index.names]
+    text = text.astype(object)
+    if sparsify and len(index_cols) > 1:
+        previous = None
+        outer = index_cols[:-1]
+        keys = text[outer].astype(str).agg("\x1f".join, axis=1).tolist()
+        for k, key in enumerate(keys):
+            if key == previous:
+                text.loc[k, outer] = ""
+            previous = key
+    return text.fillna("").astype(str)
+
+
+def _n_index(df: pd.DataFrame) -> int:
+    return df.index.nlevels
+
+
+def notes_of(df: pd.DataFrame) -> str:
+    """The table's notes/source line (``df.attrs["notes"]``; empty when it has none)."""
+    return str(df.attrs.get("notes", ""))
+
+
+def to_markdown(df: pd.DataFrame, title: str | None = None) -> str:
+    """GitHub-flavoured Markdown of a table (numbers right-aligned), a ``###`` title if given and
+    the notes/source line below it."""
+    text = format_table(df)
+    n = _n_index(df)
+    align = ["left"] * n + ["right"] * (text.shape[1] - n)
+    body = text.to_markdown(index=False, colalign=align, disable_numparse=True)
+    notes = notes_of(df)
+    return (f"### {title}\n\n" if title else "") + body + "\n" + (f"\n*Notes:* {notes}\n" if notes else "")
+
+
+_LATEX_CHARS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\N{RIGHTWARDS ARROW}": r"$\rightarrow$",
+}
+
+
+def _latex_escape(text: str) -> str:
+    return "".join(_LATEX_CHARS.get(ch, ch) for ch in str(text))
+
+
+def latex_layout(df: pd.DataFrame) -> str:
+    """``"longtable"`` (more than :data:`LONGTABLE_ROWS` rows), ``"resizebox"`` (more than
+    :data:`RESIZE_COLUMNS` columns or wider than :data:`RESIZE_CHARS` characters) or ``"table"``."""
+    text = format_table(df)
+    if len(text) > LONGTABLE_ROWS:
+        return "longtable"
+    width = sum(max([len(str(c))] + [len(v) for v in text[c].tolist()]) + 3 for c in text.columns)
+    return "resizebox" if text.shape[1] > RESIZE_COLUMNS or width > RESIZE_CHARS else "table"
+
+
+def to_latex(df: pd.DataFrame, title: str | None = None, label: str | None = None) -> str:
+    """LaTeX with booktabs rules (``\\usepackage{booktabs}``): a ``table`` float, scaled to the text
+    width with ``\\resizebox`` when wide (``graphicx``), or a ``longtable`` (``longtable``) when
+    long; the notes/source line below in footnote size."""
+    text = format_table(df)
+    n = _n_index(df)
+    columns = "l" * n + "r" * (text.shape[1] - n)
+    header = " & ".join(_latex_escape(c) for c in text.columns) + r" \\"
+    body = [" & ".join(_latex_escape(v) for v in row) + r" \\" for row in text.itertuples(index=False)]
+    notes = notes_of(df)
+    note_line = rf"\par\smallskip{{\footnotesize \textit{{Notes:}} {_latex_escape(notes)}\par}}" if notes else ""
+    caption = rf"\caption{{{_latex_escape(title)}}}" if title else ""
+    label_line = rf"\label{{{label}}}" if label else ""
+    layout = latex_layout(df)
+    if layout == "longtable":
+        lines = [
+            rf"\begin{{longtable}}{{{columns}}}",
+            caption + label_line + (r" \\" if caption or label_line else ""),
+            r"\toprule",
+            header,
+            r"\midrule",
+            r"\endfirsthead",
+            rf"\multicolumn{{{text.shape[1]}}}{{l}}{{\footnotesize (continued)}} \\",
+            r"\toprule",
+            header,
+            r"\midrule",
+            r"\endhead",
+            r"\bottomrule",
+            r"\endlastfoot",
+            *body,
+            r"\end{longtable}",
+        ]
+        if notes:
+            lines.append(rf"{{\footnotesize \textit{{Notes:}} {_latex_escape(notes)}\par}}")
+        return "\n".join(lines) + "\n"
+    tabular = [
+        rf"\begin{{tabular}}{{{columns}}}",
+        r"\toprule",
+        header,
+        r"\midrule",
+        *body,
+        r"\bottomrule",
+        r"\end{tabular}",
+    ]
+    if layout == "resizebox":
+        tabular = [r"\resizebox{\textwidth}{!}{%", *tabular, "}"]
+    lines = [r"\begin{table}[htbp]", r"\centering", caption, label_line, *tabular, note_line, r"\end{table}"]
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+def _decimals(spec: str, value: float) -> float:
+    """``value`` rounded to the precision ``spec`` shows (3 significant digits for tiny US$ bn)."""
+    if not np.isfinite(value):
+        return value
+    if spec.endswith(",.2f") and value != 0 and abs(value) < 0.005:
+        return float(f"{value:.3g}")
+    if spec.endswith("g"):
+        return float(format(value, spec.lstrip("+,")))
+    digits = int(spec.rsplit(".", 1)[1].rstrip("f"))
+    out = round(value, digits)
+    return 0.0 if out == 0 else out
+
+
+def rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers rounded to the precision the formatted table shows (no float noise such as -2.2e-14)."""
+    overrides = df.attrs.get("formats", {})
+    out = df.copy()
+    for col in df.columns:
+        if pd.api.types.is_numeric_dtype(df[col]):
+            spec = overrides.get(col, _default_spec(col))
+            out[col] = [_decimals(spec, float(v)) for v in df[col].tolist()]
+    return out
+
+
+def to_csv(df: pd.DataFrame) -> str:
+    """CSV of a table, index as leading columns, numbers rounded to the precision shown; the
+    notes/source line as a final ``# Notes:`` comment line."""
+    text = rounded(df).reset_index().to_csv(index=False, lineterminator="\n")
+    notes = notes_of(df)
+    return text + (f"# Notes: {notes}\n" if notes else "")
+
+
+# --------------------------------------------------------------------------------------------------
+# writers
+
+
+def _write_text(path: Path, text: str) -> Path:
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _title(name: str, df: pd.DataFrame) -> str:
+    return str(df.attrs.get("title", TITLES.get(name, name)))
+
+
+def _excel_format(column: str, spec: str | None) -> str:
+    unit = unit_of_column(column)
+    if spec and spec.endswith(".3f"):
+        return "+0.000;-0.000;0.000"
+    if unit == "persons":
+        return "#,##0"
+    if unit in ("US$ bn", "%"):
+        return "#,##0.00" if unit == "US$ bn" else "+0.00;-0.00;0.00"
+    return "General"
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = "".join(c for c in name if c not in "[]:*?/\\")[:31] or "table"
+    sheet, k = base, 1
+    while sheet in used:
+        k += 1
+        sheet = f"{base[:28]}_{k}"
+    used.add(sheet)
+    return sheet
+
+
+def _write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path) -> None:
+    from openpyxl.utils import get_column_letter
+
+    used: set[str] = set()
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, df in tables.items():
+            sheet = _sheet_name(name, used)
+            flat = df.reset_index()
+            flat.columns = [str(c) for c in flat.columns]
+            flat.to_excel(writer, sheet_name=sheet, index=False, startrow=1)
+            ws = writer.sheets[sheet]
+            ws.cell(row=1, column=1, value=_title(name, df))
+            if notes_of(df):
+                ws.cell(row=len(flat) + 4, column=1, value=f"Notes: {notes_of(df)}")
+            ws.freeze_panes = ws.cell(row=3, column=_n_index(df) + 1)
+            overrides = df.attrs.get("formats", {})
+            for j, col in enumerate(flat.columns, start=1):
+                width = max([len(col)] + [len(str(v)) for v in flat[col].head(200).tolist()]) + 2
+                ws.column_dimensions[get_column_letter(j)].width = min(max(width, 10), 45)
+                if j <= _n_index(df):
+                    continue
+                number_format = _excel_format(col, overrides.get(col))
+                for row in ws.iter_rows(min_row=3, min_col=j, max_col=j):
+                    row[0].number_format = number_format
+
+
+def render(tables: Mapping[str, pd.DataFrame], fmt: str) -> str:
+    """Several tables as one text document (``md``, ``latex``; ``csv`` separates tables by ``# name`` lines).
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        Tables by name.
+    fmt : {"md", "latex", "csv"}
+        Output format.
+
+    Returns
+    -------
+    str
+        The document.
+    """
+    _check_format(fmt)
+    if fmt == "xlsx":
+        raise ReportError("xlsx is a binary format: give an output file")
+    parts = []
+    for name, df in tables.items():
+        if fmt == "md":
+            parts.append(to_markdown(df, _title(name, df)))
+        elif fmt == "latex":
+            parts.append(to_latex(df, _title(name, df), label=f"tab:cge-{name.replace('_', '-')}"))
+        else:
+            parts.append((f"# {name}\n" if len(tables) > 1 else "") + to_csv(df))
+    return "\n".join(parts)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown table format {fmt!r}; formats: {', '.join(FORMATS)}")
+
+
+def write_table(df: pd.DataFrame, fmt: str, path: str | Path | None = None, name: str = "table") -> str | Path:
+    """Write one table as Markdown, LaTeX, CSV or Excel.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A table from this module.
+    fmt : {"md", "latex", "csv", "xlsx"}
+        Output format.
+    path : str, Path or None
+        Output file (written atomically); None returns the text (not for ``xlsx``).
+    name : str
+        Table name (Excel sheet name; title when ``df.attrs`` has none).
+
+    Returns
+    -------
+    str or Path
+        The text when ``path`` is None, else the path written.
+    """
+    result = write_tables({name: df}, fmt, path)
+    return result if isinstance(result, str) else result[0]
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], fmt: str, path: str | Path | None = None) -> str | list[Path]:
+    """Write several tables: one document (md, latex), one workbook (xlsx) or one file per table (csv).
+
+    With ``csv`` and more than one table, ``results.csv`` becomes ``results_headline.csv``,
+    ``results_jobs_by_sector.csv``, ... (one file per table, suffixed with its name).
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        Tables by name (as from :func:`report_tables`).
+    fmt : {"md", "latex", "csv", "xlsx"}
+        Output format.
+    path : str, Path or None
+        Output file (written atomically); None returns the text (``md``, ``latex``, ``csv``).
+
+    Returns
+    -------
+    str or list of Path
+        The text when ``path`` is None, else the files written.
+
+    Raises
+    ------
+    ReportError
+        For an unknown format, no tables, or ``xlsx`` without a path.
+    """
+    _check_format(fmt)
+    if not tables:
+        raise ReportError("no tables to write")
+    if path is None:
+        return render(tables, fmt)
+    path = Path(path)
+    if fmt == "xlsx":
+        return [atomic_write(path, lambda tmp: _write_xlsx(tables, tmp))]
+    if fmt == "csv" and len(tables) > 1:
+        written = []
+        for name, df in tables.items():
+            written.append(_write_text(path.with_name(f"{path.stem}_{name}{path.suffix or '.csv'}"), to_csv(df)))
+        return written
+    return [_write_text(path, render(tables, fmt))]

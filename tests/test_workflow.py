@@ -1,0 +1,106 @@
+"""The README's economist workflow, command by command, on the shipped SAM: three scenarios, a diff
+against a reference scenario, subtotals, a LaTeX table with notes, figures and a sweep table."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import struct
+from pathlib import Path
+
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+from cge.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE_PX = (1050, 1350)
+
+
+def _commands() -> list[list[str]]:
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## Economist workflow.*?```bash\n(.*?)```", text, flags=re.S)
+    assert block, "README has no economist workflow block"
+    commands = [shlex.split(line) for line in block.group(1).splitlines() if line.strip()]
+    assert all(c[0] == "cge" for c in commands)
+    return [c[1:] for c in commands]
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    return struct.unpack(">II", path.read_bytes()[16:24])
+
+
+@pytest.fixture(scope="module")
+def workflow(tmp_path_factory):
+    """Run every README command in a fresh directory (the sweep in-process instead of a LocalCluster)."""
+    work = tmp_path_factory.mktemp("workflow")
+    (work / "experiments").symlink_to(ROOT / "experiments")
+    outputs = {}
+    runner = CliRunner()
+    import os
+
+    old = os.getcwd()
+    os.chdir(work)
+    try:
+        for args in _commands():
+            if args[0] == "sweep":
+                args = [*args, "--scheduler", "inprocess"]
+            result = runner.invoke(app, args)
+            assert result.exit_code == 0, (args, result.output)
+            outputs[" ".join(args[:2])] = result.output
+    finally:
+        os.chdir(old)
+    return work, outputs
+
+
+def test_three_scenarios_with_every_variable(workflow):
+    work, _ = workflow
+    with xr.open_dataset(work / "results.nc", engine="h5netcdf") as ds:
+        assert list(ds.scenario.values) == ["baseline", "termination", "tariff25", "tariff25_retaliation"]
+        assert "qo_pct" in ds and ds["pm"].attrs["gtap"] == "pim"
+        assert ds["employment"].dims == ("scenario", "region", "activity")
+
+
+def test_diff_against_a_reference_scenario_with_subtotals(workflow):
+    _, outputs = workflow
+    text = outputs["diff tariff25"]
+    assert "tariff25_retaliation vs tariff25" in text
+    assert re.search(r"\| USMCA\s+\|", text) and re.search(r"\| world\s+\|", text)
+    assert "measured from 'tariff25'" in text
+
+
+def test_latex_table_with_notes_and_subtotal(workflow):
+    work, _ = workflow
+    tex = (work / "headline.tex").read_text()
+    assert "\\toprule" in tex and "\\bottomrule" in tex
+    assert "USMCA" in tex
+    assert "Notes:" in tex and "Changes vs scenario 'tariff25'" in tex and "Source: cge" in tex
+    assert "\\resizebox" in tex or "longtable" in tex  # nine columns: scaled to the text width
+
+
+def test_variable_table_csv_is_rounded(workflow):
+    work, _ = workflow
+    lines = (work / "output.csv").read_text().splitlines()
+    assert lines[0].startswith("activity,region") and "tariff25_retaliation [%]" in lines[0]
+    assert lines[-1].startswith("# Notes:")
+    for line in lines[1:-1]:
+        for value in line.split(",")[2:]:
+            assert len(value.split(".")[-1]) <= 2 or "e" not in value, line
+
+
+def test_figures_fit_a_page(workflow):
+    work, _ = workflow
+    pngs = sorted((work / "figures").rglob("*.png"))
+    names = {p.name for p in pngs}
+    assert {"real_gdp.png", "ev.png", "output_heatmap.png", "sweep_real_gdp_pct.png"} <= names
+    for path in pngs:
+        width, height = _png_size(path)
+        assert width <= PAGE_PX[0] and height <= PAGE_PX[1], (path.name, width, height)
+
+
+def test_sweep_table(workflow):
+    _, outputs = workflow
+    text = outputs["table sweep.nc"]
+    assert "90% low" in text and "90% high" in text and "tariff25" in text
+    assert "Chebyshev" in text  # the interval method is in the notes

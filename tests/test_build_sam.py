@@ -688,3 +688,106 @@ def test_agrifood_control_covers_the_products_of_its_definition(fixture_dirs, tm
     measure = next(m for m in result.controls.measures if m.name == "agrifood[AAA->BBB]")
     assert "widened" in measure.source and f"{share:.3f} x serv[AAA->BBB] (c4)" in measure.source
     assert "agrifood[AAA->BBB]" in sam["agrifood"].attrs["definition"]
+
+
+# --------------------------------------------------------------------------- sector split
+def _split_shares(sam, parent_shares):
+    import xarray as xr
+
+    from cge.build.split import CHILD
+
+    regions = list(sam[REGION].values)
+    return xr.DataArray(np.array(parent_shares), dims=(REGION, CHILD), coords={REGION: regions, CHILD: ["c2a", "c2b"]})
+
+
+def test_split_sector_keeps_every_account_and_total():
+    """SplitCom on a random balanced SAM: balanced result, regional totals unchanged, children's
+    output, trade, tariff rates and cost structure as given."""
+    import xarray as xr
+    from sam_factory import random_balanced_sam
+
+    from cge.build.split import CHILD, split_sector
+
+    sam = random_balanced_sam(3, 4, 2, seed=7, zero_share=0.0)
+    sam = sam.assign(employment=sam["vfm"].sum(FACTOR) * 10.0)
+    omega = _split_shares(sam, [[0.6, 0.4], [0.3, 0.7], [0.5, 0.5]])
+    theta = omega.rename({REGION: EXPORTER}).expand_dims({IMPORTER: list(sam[REGION].values)}).copy()
+    theta.loc[{EXPORTER: "r1", IMPORTER: "r2"}] = [0.9, 0.1]
+    lab_ratio = xr.DataArray([[0.5, 1.0], [np.nan, np.nan], [1.0, 1.0]], dims=omega.dims, coords=omega.coords)
+    out = split_sector(sam, "c2", omega, theta.transpose(EXPORTER, IMPORTER, CHILD), labour_share=lab_ratio)
+    check_sam(out, rtol=1e-9)
+    assert list(out[COMMODITY].values) == ["c1", "c2a", "c2b", "c3", "c4"]
+    for f in (regional_income, trade_balance):
+        np.testing.assert_allclose(f(out).values, f(sam).values, rtol=1e-12)
+    np.testing.assert_allclose(out["savings"].values, sam["savings"].values)
+    np.testing.assert_allclose(
+        tariff_revenue(out).sum(COMMODITY).values, tariff_revenue(sam).sum(COMMODITY).values, rtol=1e-12
+    )
+    cost = output_cost(out).sel({ACTIVITY: ["c2a", "c2b"]})
+    np.testing.assert_allclose(cost.values, (omega * output_cost(sam).sel({ACTIVITY: "c2"})).T.values, rtol=1e-12)
+    fob = out["vxmd"].sel({EXPORTER: "r1", IMPORTER: "r2"})
+    assert float(fob.sel({COMMODITY: "c2a"}) / (fob.sel({COMMODITY: "c2a"}) + fob.sel({COMMODITY: "c2b"}))) == (
+        pytest.approx(0.9)
+    )
+    rate = tariff_revenue(out) / out["vxmd"]
+    np.testing.assert_allclose(rate.sel({COMMODITY: "c2a"}), rate.sel({COMMODITY: "c2b"}), rtol=1e-10)
+    lab = out["vfm"].sel({FACTOR: "labour"}) / out["vfm"].sum(FACTOR)
+    r1 = lab.sel({REGION: "r1"})
+    assert float(r1.sel({ACTIVITY: "c2a"}) / r1.sel({ACTIVITY: "c2b"})) == pytest.approx(0.5)  # labour share data
+    r2 = lab.sel({REGION: "r2"})
+    assert float(r2.sel({ACTIVITY: "c2a"})) == pytest.approx(float(r2.sel({ACTIVITY: "c2b"})))  # parent's structure
+    np.testing.assert_allclose(out["employment"].sum(ACTIVITY).values, sam["employment"].sum(ACTIVITY).values)
+    assert bool(out["goods"].sel({COMMODITY: "c2a"})) == bool(sam["goods"].sel({COMMODITY: "c2"}))
+
+
+def test_split_sector_rejects_impossible_shares():
+    from sam_factory import random_balanced_sam
+
+    from cge.build.split import CHILD, SplitError, split_sector
+
+    sam = random_balanced_sam(3, 4, 2, seed=7, zero_share=0.0)
+    with pytest.raises(SplitError, match="sum to 1"):
+        split_sector(sam, "c2", _split_shares(sam, [[0.6, 0.3], [0.3, 0.7], [0.5, 0.5]]))
+    omega = _split_shares(sam, [[0.01, 0.99], [0.3, 0.7], [0.5, 0.5]])
+    theta = omega.rename({REGION: EXPORTER}).expand_dims({IMPORTER: list(sam[REGION].values)}).copy()
+    theta.loc[{EXPORTER: "r1"}] = [1.0, 0.0]  # r1 exports only c2a but makes 1 % of it
+    with pytest.raises(SplitError, match="export more than they produce"):
+        split_sector(sam, "c2", omega, theta.transpose(EXPORTER, IMPORTER, CHILD))
+    with pytest.raises(SplitError, match="not in the SAM"):
+        split_sector(sam, "c9", omega)
+
+
+def test_build_with_a_split(fixture_dirs, tmp_path):
+    """calibration/splits/ splits an aggregate sector in the build; controls still hold."""
+    import shutil
+
+    data, cal, targets = fixture_dirs
+    cal2 = tmp_path / "cal"
+    shutil.copytree(cal, cal2)
+    (cal2 / "splits").mkdir()
+    pd.DataFrame({"parent": ["manu", "manu"], "child": ["heavy", "light"], "order": [1, 2]}).to_csv(
+        cal2 / "splits" / "splits.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "parent": ["manu"] * 4,
+            "region": ["AAA", "AAA", "*", "*"],
+            "child": ["heavy", "light"] * 2,
+            "share": [0.3, 0.7, 0.5, 0.5],
+        }
+    ).to_csv(cal2 / "splits" / "output_shares.csv", index=False)
+    pd.DataFrame({"importer": ["ROW"], "exporter": ["AAA"], "sector": ["heavy"], "tariff_pct": [12.0]}).to_csv(
+        cal2 / "tariffs" / "baseline_applied.csv", index=False
+    )
+    result = run_build(data, calibration_dir=cal2)
+    sam = result.sam
+    assert list(sam[COMMODITY].values) == ["agri", "heavy", "light", "serv"]
+    assert result.agg.parent_of == {"heavy": "manu", "light": "manu"}
+    fob = sam["vxmd"] + sam["xtax"]
+    goods = float(fob.sel({COMMODITY: ["agri", "heavy", "light"], EXPORTER: "AAA", IMPORTER: "BBB"}).sum())
+    assert goods == pytest.approx(targets["goods AAA->BBB"], rel=1e-7)
+    rate = tariff_revenue(sam) / fob.where(fob > 0)
+    assert float(rate.sel({COMMODITY: "heavy", EXPORTER: "AAA", IMPORTER: "ROW"})) == pytest.approx(0.12, rel=1e-7)
+    assert float(rate.sel({COMMODITY: "light", EXPORTER: "AAA", IMPORTER: "ROW"})) == pytest.approx(0.0, abs=1e-12)
+    assert float(sam["employment"].sum()) == pytest.approx(float(result.employment.persons.sum()))
+    check_sam(sam)

@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 from cge.build.sources import BuildInputError
+from cge.build.split_spec import read_splits
 from cge.build.tariffs import build_tariff_tables
 from cge.paths import CALIBRATION_DIR
 
@@ -39,6 +41,7 @@ def _write_fixture(root: Path, extra_sector: str | None = None) -> tuple[Path, P
         d.mkdir(parents=True)
     for name in SHARED_MAPPINGS:
         shutil.copy(CALIBRATION_DIR / "mappings" / name, cal / "mappings" / name)
+    shutil.copytree(CALIBRATION_DIR / "splits", cal / "splits")
     wits_sectors = pd.read_csv(cal / "mappings" / "sectors_wits20.csv")["wits_sector"].tolist()
     if extra_sector:
         wits_sectors.append(extra_sector)
@@ -109,7 +112,8 @@ def _write_fixture(root: Path, extra_sector: str | None = None) -> tuple[Path, P
                 2018,
                 "fixture",
                 "secondary",
-                "textiles;chemicals;metals;machinery;electrical;transport_equipment;other_manufacturing",
+                "textiles;chemicals;iron_steel;other_metals;machinery;electrical;motor_vehicles;other_transport;"
+                "other_manufacturing",
             )
         ],
         columns=["figure", "region", "value", "unit", "year", "source", "quality", "sectors"],
@@ -128,7 +132,7 @@ def _write_fixture(root: Path, extra_sector: str | None = None) -> tuple[Path, P
     ).to_csv(inputs / "canada_supply_management.csv", index=False)
     pd.DataFrame(
         [
-            ("section232_steel_aluminum", "CAN", "metals", 10.0, 50.0, "fixture"),
+            ("section232_steel", "CAN", "iron_steel", 10.0, 50.0, "fixture"),
             ("antidumping_tomatoes", "MEX", "agri", 5.0, 17.09, "fixture"),
         ],
         columns=["measure", "exporter", "sector", "covered_value_musd", "rate_pct", "source_or_assumption"],
@@ -136,26 +140,45 @@ def _write_fixture(root: Path, extra_sector: str | None = None) -> tuple[Path, P
     return data, cal
 
 
+def _goods() -> list[str]:
+    """Goods sectors of the shipped aggregation, split sectors in their parents' place."""
+    sec = pd.read_csv(CALIBRATION_DIR / "mappings" / "sectors_wiod35.csv").sort_values("order", kind="stable")
+    goods = list(pd.unique(sec.loc[sec["goods"], "sector"]))
+    for split in read_splits(CALIBRATION_DIR):
+        k = goods.index(split.parent)
+        goods[k : k + 1] = list(split.children)
+    return goods
+
+
+def _sam() -> xr.Dataset:
+    """A stand-in SAM with US imports of every goods sector: 80 from CAN and 200 from MEX [US$ m]."""
+    goods, regions = _goods(), ["USA", "MEX", "CAN", "CHN", "ROW"]
+    vxmd = xr.DataArray(
+        np.zeros((len(goods), 5, 5)),
+        dims=("commodity", "exporter", "importer"),
+        coords={"commodity": goods, "exporter": regions, "importer": regions},
+    )
+    vxmd.loc[{"exporter": "CAN", "importer": "USA"}] = 80.0
+    vxmd.loc[{"exporter": "MEX", "importer": "USA"}] = 200.0
+    return xr.Dataset({"vxmd": vxmd, "xtax": 0.0 * vxmd}, attrs={"base_year": 2024})
+
+
 @pytest.fixture()
 def tables(tmp_path):
     data, cal = _write_fixture(tmp_path)
     out = tmp_path / "out"
-    return build_tariff_tables(data, out, calibration_dir=cal), out
-
-
-def _goods() -> list[str]:
-    sec = pd.read_csv(CALIBRATION_DIR / "mappings" / "sectors_wiod35.csv").sort_values("order", kind="stable")
-    return list(pd.unique(sec.loc[sec["goods"], "sector"]))
+    return build_tariff_tables(data, out, calibration_dir=cal, sam=_sam()), out
 
 
 def test_shapes_and_files(tables):
     t, out = tables
     applied, mfn = t["baseline_applied"], t["mfn"]
     assert list(applied.columns) == ["importer", "exporter", "sector", "tariff_pct", "method"]
-    assert len(applied) == 5 * 4 * 17 and not applied.isna().any().any()
+    n_sectors = 17 + sum(len(sp.children) - 1 for sp in read_splits(CALIBRATION_DIR))
+    assert len(applied) == 5 * 4 * n_sectors and not applied.isna().any().any()
     assert not (applied["importer"] == applied["exporter"]).any()
     assert list(mfn.columns) == ["importer", "sector", "mfn_pct", "method", "quality"]
-    assert len(mfn) == 3 * 17 and set(mfn["importer"]) == {"USA", "MEX", "CAN"}
+    assert len(mfn) == 3 * n_sectors and set(mfn["importer"]) == {"USA", "MEX", "CAN"}
     for stem in ("baseline_applied", "mfn", "mfn_alternatives", "us_2025_measure_weights"):
         assert (out / f"{stem}.csv").is_file()
     services = applied[~applied["sector"].isin(_goods())]
@@ -166,7 +189,7 @@ def test_intra_usmca_zero(tables):
     applied = tables[0]["baseline_applied"]
     bloc = {"USA", "MEX", "CAN"}
     inside = applied[applied["importer"].isin(bloc) & applied["exporter"].isin(bloc)]
-    assert len(inside) == 6 * 17
+    assert len(inside) == 6 * len(applied["sector"].unique())
     assert (inside["tariff_pct"] == 0).all()
     outside = applied[
         (applied["importer"] == "USA") & (applied["exporter"] == "CHN") & applied["sector"].isin(_goods())
@@ -191,10 +214,12 @@ def test_rescaled_to_mfn_average(tables):
     manuf = [
         "textiles",
         "chemicals",
-        "metals",
+        "iron_steel",
+        "other_metals",
         "machinery",
         "electrical",
-        "transport_equipment",
+        "motor_vehicles",
+        "other_transport",
         "other_manufacturing",
     ]
     assert mex[manuf].mean() == pytest.approx(5.67)
@@ -212,10 +237,16 @@ def test_trade_weighting_of_row(tables):
 def test_measure_weights(tables):
     w = tables[0]["us_2025_measure_weights"].set_index(["measure", "exporter"])
     np.testing.assert_allclose(w["effective_rate_pct"], w["share_of_sector_imports"] * w["rate_pct"])
-    # fixture: USA imports the same amount of each industry from CAN, so metals (c12) is 1/16 of the
-    # goods industries c1-c16, scaled to the 2024 control of US$1.0 bn
-    assert w.loc[("section232_steel_aluminum", "CAN"), "sector_imports_musd"] == pytest.approx(1000.0 / 16)
-    assert w.loc[("section232_steel_aluminum", "CAN"), "share_of_sector_imports"] == pytest.approx(10.0 / (1000.0 / 16))
+    # the denominator is the SAM's 2024 import flow of the sector (80 from CAN in the stand-in SAM)
+    assert w.loc[("section232_steel", "CAN"), "sector_imports_musd"] == pytest.approx(80.0)
+    assert w.loc[("section232_steel", "CAN"), "share_of_sector_imports"] == pytest.approx(10.0 / 80.0)
+
+
+def test_measure_weights_need_the_sectors_in_the_sam(tmp_path):
+    data, cal = _write_fixture(tmp_path)
+    sam = _sam().drop_sel(commodity="iron_steel")
+    tables = build_tariff_tables(data, tmp_path / "out", calibration_dir=cal, sam=sam)
+    assert "us_2025_measure_weights" not in tables
 
 
 def test_supply_management_alternative(tables):
@@ -226,27 +257,27 @@ def test_supply_management_alternative(tables):
 def test_unknown_sector_raises(tmp_path):
     data, cal = _write_fixture(tmp_path, extra_sector="Spaceships")
     with pytest.raises(ValueError, match="Spaceships"):
-        build_tariff_tables(data, tmp_path / "out", calibration_dir=cal)
+        build_tariff_tables(data, tmp_path / "out", calibration_dir=cal, sam=_sam())
 
 
 def test_special_duties_are_added_trade_weighted(tmp_path):
     """Section 301 / retaliation points: trade-weighted over product groups, added to one pair only."""
     data, cal = _write_fixture(tmp_path)
-    plain = build_tariff_tables(data, tmp_path / "plain", calibration_dir=cal)["baseline_applied"]
+    plain = build_tariff_tables(data, tmp_path / "plain", calibration_dir=cal, sam=_sam())["baseline_applied"]
     inputs = cal / "tariffs" / "inputs"
     pd.DataFrame(
         [
             ("phones", "electrical", 60.0, 0.0, 0.0),
             ("batteries", "electrical", 20.0, 0.0, 1.0),
-            ("machines", "machinery;metals", 10.0, 1.0, 0.0),
+            ("machines", "machinery;iron_steel", 10.0, 1.0, 0.0),
             ("rest", "", None, 0.5, 0.0),
         ],
         columns=["group", "sector", "trade_2024_usd_bn", "share_25pct", "share_7_5pct"],
     ).to_csv(inputs / "us_section301_2024.csv", index=False)
-    tables = build_tariff_tables(data, tmp_path / "out", calibration_dir=cal)
+    tables = build_tariff_tables(data, tmp_path / "out", calibration_dir=cal, sam=_sam())
     special = tables["special_duties_2024"].set_index("sector")["additional_pct"]
     assert special["electrical"] == pytest.approx((60 * 0 + 20 * 7.5) / 80)
-    assert special["machinery"] == pytest.approx(25.0) and special["metals"] == pytest.approx(25.0)
+    assert special["machinery"] == pytest.approx(25.0) and special["iron_steel"] == pytest.approx(25.0)
     assert special["agri"] == pytest.approx(12.5)  # sectors without a group take the blank-sector group
     key = ["importer", "exporter", "sector"]
     diff = tables["baseline_applied"].set_index(key)["tariff_pct"] - plain.set_index(key)["tariff_pct"]
@@ -262,4 +293,4 @@ def test_special_duty_on_unknown_sector_is_an_error(tmp_path):
         [("x", "spaceships", 1.0, 5.0)], columns=["group", "sector", "trade_2024_usd_bn", "additional_pct"]
     ).to_csv(cal / "tariffs" / "inputs" / "china_retaliation_2024.csv", index=False)
     with pytest.raises(BuildInputError, match="china_retaliation_2024.csv: group 'x' names sector 'spaceships'"):
-        build_tariff_tables(data, tmp_path / "out", calibration_dir=cal)
+        build_tariff_tables(data, tmp_path / "out", calibration_dir=cal, sam=_sam())

@@ -15,6 +15,7 @@ Steps (details in ``docs/build_sam.md``; numbers in the generated ``sam/README.m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -33,6 +34,7 @@ from cge.build.employment import Employment, employment_satellite, employment_ta
 from cge.build.mapping import Aggregation, read_aggregation
 from cge.build.sector_controls import SectorControls, build_sector_controls
 from cge.build.sources import BuildError, SourceFiles
+from cge.build.split_spec import apply_splits, parent_rates, read_splits, split_aggregation, split_employment
 from cge.build.tariff_levels import level_factors, scale_rates
 from cge.build.trade import TARIFF_FILE, TariffRates, read_tariff_rates
 from cge.build.update import update_sam
@@ -125,17 +127,20 @@ def run_build(
     mapping_dir = Path(mapping_dir) if mapping_dir is not None else calibration_dir / "mappings"
     tariff_file = Path(tariff_file) if tariff_file is not None else calibration_dir / TARIFF_FILE
     files = SourceFiles.from_dir(data_dir)
-    agg = read_aggregation(mapping_dir)
+    wiod_agg = read_aggregation(mapping_dir)
+    splits = read_splits(calibration_dir)
+    agg = split_aggregation(wiod_agg, splits)
     table = read_wiod(files)
-    io = aggregate_wiod(table, agg)
+    io = aggregate_wiod(table, wiod_agg)
     shares = labour_shares(files, calibration_dir / "value_added", table, BASE_YEAR)
-    share = shares.aggregate(table, agg)
+    share = shares.aggregate(table, wiod_agg)
     tariffs = read_tariff_rates(tariff_file, agg, _display(tariff_file, calibration_dir.parent))
-    base, assembly = assemble_sam(io, share, tariffs.rate, agg)
+    base, assembly = assemble_sam(io, share, parent_rates(tariffs.rate, agg, wiod_agg, splits), wiod_agg)
+    base = apply_splits(base, splits)
     frame = read_controls(files.controls)
     year = TARGET_YEAR if base_year_update else BASE_YEAR
     controls = widen_agrifood_controls(
-        build_measures(frame, agg, BASE_YEAR, TARGET_YEAR, files.controls), table, agg, calibration_dir
+        build_measures(frame, agg, BASE_YEAR, TARGET_YEAR, files.controls), table, wiod_agg, calibration_dir
     )
     sector = build_sector_controls(files.sector_controls, calibration_dir, agg, controls)
     factors: dict[str, float] = {}
@@ -143,9 +148,11 @@ def run_build(
         sam, balance, growth, factors = update_with_tariff_levels(base, controls, sector, tariffs.rate)
     else:
         sam, balance, growth = base.copy(), None, {}
-    employment = employment_satellite(files, calibration_dir, table, shares, agg, frame, year)
-    sam = sam.assign(employment=employment.persons.transpose(ACTIVITY, REGION))
-    labour_share = pd.DataFrame(share, index=list(agg.regions), columns=list(agg.sectors))
+    employment = employment_satellite(files, calibration_dir, table, shares, wiod_agg, frame, year)
+    persons = split_employment(employment.persons, sam, agg)
+    sam = sam.assign(employment=persons.transpose(ACTIVITY, REGION))
+    employment = dataclasses.replace(employment, persons=persons)
+    labour_share = pd.DataFrame(share, index=list(wiod_agg.regions), columns=list(wiod_agg.sectors))
     result = BuildResult(
         sam,
         base,

@@ -163,11 +163,12 @@ def _sector_table(result: BuildResult) -> pd.DataFrame:
     agg = result.agg
     rows = []
     for k, sector in enumerate(agg.sectors):
-        codes = [c for c, s in agg.sector_of.items() if s == sector]
+        parent = agg.parent_of.get(sector, sector)
+        codes = " ".join(c for c, s in agg.sector_of.items() if s == parent)
         rows.append(
             {
                 "sector": sector,
-                "WIOD industries": " ".join(codes),
+                "WIOD industries": codes if parent == sector else f"part of {codes} (split from {parent})",
                 "goods": agg.goods[k],
                 "agrifood": agg.agrifood[k],
             }
@@ -280,6 +281,26 @@ def _agrifood_note(result: BuildResult) -> str:
             + "; ".join(parts)
         )
     return text + "." if text else "(no agri-food sectors)"
+
+
+def _split_text(result: BuildResult) -> str:
+    """The sector splits of the build and their output shares (from calibration/splits/)."""
+    if not result.agg.parent_of:
+        return "No sector was split (no `calibration/splits/splits.csv`)."
+    parents = sorted(set(result.agg.parent_of.values()), key=list(result.agg.parent_of.values()).index)
+    lines = [
+        "`cge.build.split.split_sector` splits a sector of the balanced 2011 SAM into sub-sectors from external "
+        "shares, before the update (`calibration/splits/`, every share with its source): children's shares of "
+        "output by region, of bilateral trade (default: the exporter's output shares) and, where data say the "
+        "children differ, their value-added intensity and labour share (US WIOD-SEA 2011); otherwise the parent's "
+        "input structure. Imports are split by the trade shares (same tariff rates as the parent until the "
+        "update imposes the children's own rates), users buy the same import and domestic mixes; every account "
+        "stays balanced. Splits: "
+        + "; ".join(f"**{p}** -> {', '.join(c for c, q in result.agg.parent_of.items() if q == p)}" for p in parents)
+        + ". The 2024 update then moves the children's trade towards the sector figures (motor-vehicle items, "
+        "steel mill products, aluminium, automotive exports; see the soft targets)."
+    ]
+    return "\n".join(lines)
 
 
 def _largest_changes(result: BuildResult, n: int = 12) -> pd.DataFrame:
@@ -401,6 +422,7 @@ def render_readme(result: BuildResult) -> str:
         ),
         "unused": "\n".join(f"- `{u}`" for u in result.controls.unused),
         "agrifood_note": _agrifood_note(result),
+        "split_text": _split_text(result),
         "sector_target_table": md_table(sector_targets, "{:,.2f}", index=False) if len(sector_targets) else "(none)",
         "sector_check_table": md_table(sector_checks, "{:,.2f}", index=False) if len(sector_checks) else "(none)",
         "sector_rows_table": md_table(_sector_rows(result), "{:,.3f}", index=False)

@@ -84,8 +84,8 @@ def sector_rates(table: pd.DataFrame, goods: list[str], name: str) -> pd.DataFra
     Raises
     ------
     BuildInputError
-        On a sector not in ``goods``, a named group without trade value, or no default group when
-        a goods sector has no group.
+        On a sector not in ``goods``, a group without trade value in a sector with several groups,
+        or no default group when a goods sector has no group.
     """
     table = table.assign(rate=group_rates(table, name))
     default = table[table["sector"].fillna("").str.strip() == ""]
@@ -97,14 +97,16 @@ def sector_rates(table: pd.DataFrame, goods: list[str], name: str) -> pd.DataFra
             if sector not in goods:
                 raise BuildInputError(f"{name}: group {r.group!r} names sector {sector!r}, not a goods sector {goods}")
             value = pd.to_numeric(r.trade_2024_usd_bn, errors="coerce")
-            if not value > 0:
-                raise BuildInputError(f"{name}: group {r.group!r} needs a positive trade_2024_usd_bn")
-            rows.append((sector, float(value), float(r.rate), str(r.group)))
+            rows.append((sector, float(value) if value > 0 else np.nan, float(r.rate), str(r.group)))
     frame = pd.DataFrame(rows, columns=["sector", "value", "rate", "group"])
     out = []
     for sector in goods:
         part = frame[frame["sector"] == sector]
-        if len(part):
+        if len(part) == 1 and part["value"].isna().all():
+            rate, basis = float(part["rate"].iloc[0]), f"{part['group'].iloc[0]} ({part['rate'].iloc[0]:.2f})"
+        elif len(part):
+            if part["value"].isna().any():
+                raise BuildInputError(f"{name}: groups of sector {sector!r} need positive trade_2024_usd_bn values")
             rate = float(np.average(part["rate"], weights=part["value"]))
             basis = "trade-weighted over " + "; ".join(
                 f"{g} ({v:g} US$ bn at {x:.2f})" for g, v, x in zip(part["group"], part["value"], part["rate"])

@@ -1,4 +1,5 @@
-"""Tests of cge.build.tariffs on a tiny, self-written fixture (no network, no shared data)."""
+"""Tests of cge.build.tariffs on a tiny, self-written fixture (no network, no shared data), and of the
+USMCA exemption of tariff rows (claim shares in calibration/tariffs/usmca_claim_shares.csv)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from cge.build.sources import BuildInputError
 from cge.build.split_spec import read_splits
 from cge.build.tariffs import build_tariff_tables
 from cge.paths import CALIBRATION_DIR
+from cge.scenario import ScenarioError
 
 WITS_REGIONS = ["USA", "MEX", "CAN", "CHN", "JPN", "ROW"]
 WIOD_REGIONS = {"USA": "USA", "MEX": "MEX", "CAN": "CAN", "CHN": "CHN", "JPN": "ROW", "RoW": "ROW"}
@@ -294,3 +296,53 @@ def test_special_duty_on_unknown_sector_is_an_error(tmp_path):
     ).to_csv(cal / "tariffs" / "inputs" / "china_retaliation_2024.csv", index=False)
     with pytest.raises(BuildInputError, match="china_retaliation_2024.csv: group 'x' names sector 'spaceships'"):
         build_tariff_tables(data, tmp_path / "out", calibration_dir=cal, sam=_sam())
+
+
+# --------------------------------------------------------------------------- USMCA exemption
+def test_usmca_exemption_applies_the_new_rate_to_the_non_compliant_share(hand_sam, hand_elasticities):
+    """rate = s x old + (1 - s) x new, s from the claim-share set (sector row before the 'all' row)."""
+    from cge.calibrate import calibrate
+    from cge.model import build_model
+    from cge.scenario import Scenario
+    from cge.shocks import scenario_parameters
+
+    model = build_model(calibrate(hand_sam, hand_elasticities))
+    tm0 = model.lookup("tm0")
+    claims = pd.DataFrame(
+        {
+            "set": ["s", "s", "s"],
+            "importer": ["B", "B", "A"],
+            "exporter": ["A", "A", "B"],
+            "sector": ["all", "man", "all"],
+            "share": [0.5, 0.8, 0.25],
+        }
+    )
+    rows = [{"importer": "all", "exporter": "all", "commodity": "all", "rate_pct": 25, "usmca_exemption": "s"}]
+    values = scenario_parameters(Scenario(name="x", tariffs=rows), model.index, model.lookup, claims=claims)["tm"]
+    for (i, s, r), got in values.items():
+        share = 0.8 if (i, s, r) == ("man", "A", "B") else (0.5 if (s, r) == ("A", "B") else 0.25)
+        assert got == pytest.approx(share * tm0[i, s, r] + (1 - share) * 0.25), (i, s, r)
+    rows[0]["usmca_exemption"] = "nope"
+    with pytest.raises(ScenarioError, match="usmca_exemption 'nope' is not a set"):
+        scenario_parameters(Scenario(name="x", tariffs=rows), model.index, model.lookup, claims=claims)
+
+
+def test_usmca_exemption_is_for_tariffs_only():
+    from cge.scenario import Scenario
+
+    with pytest.raises(ValueError, match="usmca_exemption applies to tariffs only"):
+        Scenario(
+            name="x",
+            export_taxes=[{"importer": "A", "exporter": "B", "rate_pct": 5, "usmca_exemption": "usmca_2024"}],
+        )
+
+
+def test_shipped_claim_shares():
+    from cge.shocks import compliant_share, load_claim_shares
+
+    claims = load_claim_shares()
+    assert compliant_share(claims, "usmca_2024", ("food", "MEX", "USA"), "t") == pytest.approx(0.49)
+    assert compliant_share(claims, "usmca_2024", ("motor_vehicles", "MEX", "USA"), "t") == pytest.approx(0.875)
+    assert compliant_share(claims, "usmca_2025h2", ("mining", "CAN", "USA"), "t") == pytest.approx(0.88)
+    assert compliant_share(claims, "usmca_2025h2", ("mining", "CHN", "USA"), "t") == 0.0  # no preference
+    assert claims["source"].notna().all()

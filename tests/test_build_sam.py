@@ -382,6 +382,19 @@ def test_sector_controls_are_soft_targets(built, fixture_dirs):
     gdp = float(regional_income(result.sam).sel({REGION: "AAA"}))
     assert share.target == pytest.approx(0.25 * gdp, rel=1e-9)  # share of the (hard) GDP control
     assert abs(share.value(result.sam) / share.target - 1) < 0.05
+    from cge.build.sector_controls import key_flow_value
+
+    assert key_flow_value(result.sam, "investment_share", "AAA", "", "") == pytest.approx(
+        100 * share.value(result.sam) / gdp
+    )
+    assert key_flow_value(result.sam, "flow", "AAA", "BBB", "services") == pytest.approx(
+        services.value(result.sam) / 1000
+    )
+    fob = result.sam["vxmd"] + result.sam["xtax"]
+    rate = float(tariff_revenue(result.sam).sel({EXPORTER: "ROW", IMPORTER: "AAA", COMMODITY: "manu"}))
+    rate /= float(fob.sel({EXPORTER: "ROW", IMPORTER: "AAA", COMMODITY: "manu"}))
+    assert key_flow_value(result.sam, "tariff_rate", "ROW", "AAA", "manu") == pytest.approx(100 * rate)
+    assert key_flow_value(result.sam, "flow", "XXX", "AAA", "goods") is None
     status = result.sector.rows.set_index("quantity")["status"]
     assert status["goods_exports"].startswith("skipped: region")
     assert status["crude_imports_volume"] == "unused"

@@ -95,6 +95,7 @@ class BuildResult:
     source_digests: dict[str, str]
     seconds: float
     year: int
+    calibration_dir: Path = CALIBRATION_DIR
 
 
 def run_build(
@@ -170,6 +171,7 @@ def run_build(
         files.digests(),
         0.0,
         year,
+        calibration_dir,
     )
     sam = _with_attrs(result)
     check_sam(sam)

@@ -283,6 +283,30 @@ def _agrifood_note(result: BuildResult) -> str:
     return text + "." if text else "(no agri-food sectors)"
 
 
+def _key_flows(result: BuildResult) -> pd.DataFrame:
+    """Flows nobody controlled before the sector targets (``controls/key_flows_2024.csv``): public
+    value or range, the SAM's value, the gap to the range and how the build handles them."""
+    from cge.build.sector_controls import KEY_FLOWS_FILE, key_flow_value
+
+    path = result.calibration_dir / KEY_FLOWS_FILE
+    if not path.is_file():
+        return pd.DataFrame()
+    rows = []
+    for r in pd.read_csv(path).itertuples(index=False):
+        value = key_flow_value(result.sam, r.measure, r.region_from, r.region_to, r.sectors)
+        if value is None:
+            continue
+        low, high = sorted((float(r.public_low), float(r.public_high)))
+        gap = (
+            0.0
+            if low <= value <= high
+            else 100.0 * (value - (low if value < low else high)) / abs(low if value < low else high)
+        )
+        public = f"{low:,.2f}" if low == high else f"{low:,.2f} - {high:,.2f}"
+        rows.append((r.label, r.unit, public, value, gap, r.public_source, r.how))
+    return pd.DataFrame(rows, columns=["flow", "unit", "public", "SAM", "gap %", "public source", "in the build"])
+
+
 def _split_text(result: BuildResult) -> str:
     """The sector splits of the build and their output shares (from calibration/splits/)."""
     if not result.agg.parent_of:
@@ -423,6 +447,7 @@ def render_readme(result: BuildResult) -> str:
         "unused": "\n".join(f"- `{u}`" for u in result.controls.unused),
         "agrifood_note": _agrifood_note(result),
         "split_text": _split_text(result),
+        "key_flow_table": md_table(key, "{:,.2f}", index=False) if len(key := _key_flows(result)) else "(none)",
         "sector_target_table": md_table(sector_targets, "{:,.2f}", index=False) if len(sector_targets) else "(none)",
         "sector_check_table": md_table(sector_checks, "{:,.2f}", index=False) if len(sector_checks) else "(none)",
         "sector_rows_table": md_table(_sector_rows(result), "{:,.3f}", index=False)

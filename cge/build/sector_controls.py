@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 MAPPING_FILE = Path("controls") / "sector_targets_2024.csv"
 QUALITY_FILE = Path("controls") / "quality_sd.csv"
 RATES_FILE = Path("controls") / "exchange_rates_2024.csv"
+KEY_FLOWS_FILE = Path("controls") / "key_flows_2024.csv"
+"""Flows reported in the SAM README against public values (measure columns as in the mapping)."""
 DERIVED_FILE = Path("controls") / "derived_targets_2024.csv"
 """Figures derived from rows of the raw file (raw columns + mapping columns, each with its source)."""
 
@@ -332,3 +334,31 @@ def build_sector_controls(
         len(levels),
     )
     return SectorControls(tuple(measures), tuple(levels), rows, tuple(balances))
+
+
+def key_flow_value(sam, kind: str, region_from: str, region_to, sectors) -> float | None:
+    """The SAM's value of a reported flow [US$ bn, or % for ``investment_share`` and ``tariff_rate``];
+    None if a region or sector is not in the SAM. ``tariff_rate`` is tariff revenue over fob."""
+    from cge.build.controls import evaluate
+    from cge.sam import regional_income, tariff_revenue
+
+    regions = [str(r) for r in sam[REGION].values]
+    labels = [str(c) for c in sam["commodity"].values]
+    goods = [c for c, g in zip(labels, sam["goods"].values) if g]
+    src = _regions(str(region_from), regions, [])
+    dst = _regions(str(region_to), regions, src or []) if isinstance(region_to, str) and region_to else []
+    spec = sectors if isinstance(sectors, str) else ""
+    if spec in ("goods", "services", "all"):
+        chosen = {"goods": goods, "services": [c for c in labels if c not in goods], "all": labels}[spec]
+    else:
+        chosen = [s.strip() for s in spec.split(";") if s.strip()]
+    if src is None or dst is None or any(c not in labels for c in chosen):
+        return None
+    if kind == "investment_share":
+        inv = evaluate(sam, _terms(kind, [], src, [], regions))
+        return 100.0 * inv / float(regional_income(sam).sel({REGION: src}).sum())
+    if kind == "tariff_rate":
+        sel = {"commodity": chosen, "exporter": src, "importer": dst}
+        fob = float((sam["vxmd"] + sam["xtax"]).sel(sel).sum())
+        return 100.0 * float(tariff_revenue(sam).sel(sel).sum()) / fob
+    return evaluate(sam, _terms(kind, chosen, src, dst, regions)) / BN

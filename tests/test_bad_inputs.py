@@ -12,6 +12,7 @@ from cge.calibrate import CalibrationError, calibrate
 from cge.model import Closure, ClosureError, build_model
 from cge.scenario import Scenario, ScenarioError
 from cge.solve import SolveError, Solver
+from cge.solve.newton import NewtonOptions
 
 
 def test_unknown_region_in_scenario(hand_sam, hand_elasticities):
@@ -82,9 +83,11 @@ def test_unbalanced_sam_rejected_by_run(hand_sam, hand_elasticities):
         cge.run(Scenario(name="b"), sam=sam, elasticities=hand_elasticities)
 
 
-def test_solver_failure_raises_with_diagnostics(hand_sam, hand_elasticities):
-    """An iteration limit of 1 with no room for homotopy cannot reach a big shock: the error
-    carries residuals by block and index and the structural analysis, and no numbers are returned."""
+@pytest.mark.parametrize("method", ["newton", "ipopt"])
+def test_solver_failure_raises_with_diagnostics(hand_sam, hand_elasticities, method):
+    """Iteration limits of 1 (Newton-Krylov, then Ipopt with no room for homotopy) cannot reach a
+    big shock: the error carries residuals by block and index and the structural analysis, and no
+    numbers are returned."""
     with pytest.raises(SolveError) as err:
         solved(
             hand_sam,
@@ -92,6 +95,8 @@ def test_solver_failure_raises_with_diagnostics(hand_sam, hand_elasticities):
             shocks={"tm": {("man", "B", "A"): 5.0}},
             ipopt_options={"max_iter": 1},
             min_step=0.5,
+            method=method,
+            newton_options=NewtonOptions(max_iterations=1),
         )
     exc = err.value
     assert len(exc.residuals) > 0

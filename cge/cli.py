@@ -86,6 +86,13 @@ def run(
     baseline: str | None = typer.Option(
         None, "--baseline", help="scenario that % changes and EV are measured against (default: the benchmark)"
     ),
+    welfare_steps: int | None = typer.Option(
+        None,
+        "--welfare-steps",
+        min=0,
+        help="path intervals to start the EV decomposition with (default 4; refined to a residual <= 0.1 % of "
+        "|EV|); 0 skips it",
+    ),
 ) -> None:
     """Solve scenario files and write the results (netCDF) with a headline table."""
     import cge
@@ -102,6 +109,7 @@ def run(
                 progress=lambda msg, done, total: bar.update(task, description=msg, completed=done, total=total),
                 detail=detail,
                 reference=baseline,
+                **({} if welfare_steps is None else {"welfare_steps": welfare_steps}),
             )
     except (*USER_ERRORS, ValueError) as exc:
         _fail(exc)
@@ -234,13 +242,15 @@ def table_cmd(
         None,
         "--table",
         "-t",
-        help="table(s) to write: headline, trade_jobs, jobs_by_sector, agrifood_exports, trade_by_partner "
+        help="table(s) to write: headline, trade_jobs, welfare, jobs_by_sector, agrifood_exports, trade_by_partner "
         "(default: all available)",
     ),
     variables: list[str] | None = typer.Option(
         None, "--variable", "-v", help="one table per variable instead (any result variable, e.g. qo_pct)"
     ),
-    region: str | None = typer.Option(None, help="region of the jobs-by-sector table (default: USA or the first)"),
+    region: str | None = typer.Option(
+        None, help="region of the jobs-by-sector and welfare tables (default: USA or the first)"
+    ),
     regions: str | None = typer.Option(None, help=REGIONS_HELP),
     scenarios: str | None = typer.Option(None, help=SCENARIOS_HELP),
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),

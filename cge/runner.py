@@ -19,15 +19,16 @@ import xarray as xr
 
 from cge.calibrate import Calibration, calibrate, load_elasticities
 from cge.dims import BASELINE, SCENARIO
-from cge.indicators import extract, indicator_attrs, scale_trade_jobs
+from cge.indicators import annotate_trade_jobs, extract, indicator_attrs
 from cge.indicators.compare import rebase
-from cge.model import Closure, build_model
+from cge.model import Closure, ClosureError, build_model
 from cge.options import RunOptions
 from cge.provenance import elasticity_hash, provenance
 from cge.sam import load_sam, sam_hash
 from cge.scenario import Scenario, ScenarioError
 from cge.shocks import load_mfn, scenario_parameters
 from cge.solve import Solver
+from cge.welfare import decompose
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,9 @@ def solve_scenario(
     Returns
     -------
     xarray.Dataset
-        :func:`cge.indicators.extract` at ``options.detail`` plus the solver figures
-        (iterations, residuals, solve and extraction seconds, closure).
+        :func:`cge.indicators.extract` at ``options.detail``, the EV decomposition
+        (:func:`cge.welfare.decompose`, unless ``options.welfare_steps`` is 0) and the solver
+        figures (iterations, residuals, solve and extraction seconds, closure).
 
     Raises
     ------
@@ -152,13 +154,16 @@ def solve_scenario(
     result = solver.solve(p)
     t1 = time.perf_counter()
     ds = extract(solver, cal, options.trade_jobs, options.detail)
+    t2 = time.perf_counter()
+    if options.welfare_steps:
+        ds.update(decompose(solver, cal, p, options.welfare_steps, ev=ds["ev"]))
     figures = {
         "iterations": result.iterations,
         "homotopy_steps": result.homotopy_steps,
         "max_residual": result.max_residual,
         "walras_residual": result.walras_residual,
         "solve_seconds": t1 - t0,
-        "extract_seconds": time.perf_counter() - t1,
+        "extract_seconds": t2 - t1,
         "closure": solver.model.closure.describe(),
     }
     for name, value in figures.items():
@@ -179,11 +184,11 @@ def stack(results: Mapping[str, xr.Dataset]) -> xr.Dataset:
 def finish(ds: xr.Dataset, inputs: RunInputs, options: RunOptions) -> xr.Dataset:
     """The shared last steps of :func:`run`, ``run_many`` and ``run_sweep``.
 
-    Trade-supported jobs on the published baseline, the scenario descriptions and definitions as
-    variables on ``scenario``, the provenance attrs, and the indicators re-based on
+    The published trade-supported jobs figure beside ours (attrs), the scenario descriptions and
+    definitions as variables on ``scenario``, the provenance attrs, and the indicators re-based on
     ``options.reference``.
     """
-    ds = scale_trade_jobs(ds, options.trade_jobs)
+    ds = annotate_trade_jobs(ds, options.trade_jobs)
     held = [str(s) for s in ds[SCENARIO].values]
     by_name = {s.name: s for s in inputs.scenarios}
     ds[SCENARIO].attrs.update(indicator_attrs(SCENARIO))
@@ -230,7 +235,8 @@ def run(
         Solver tolerance, Hessian, baseline, trade-jobs indicator, ``detail`` and ``reference``.
     **overrides
         Fields of :class:`~cge.options.RunOptions` to change (``detail="all"``,
-        ``reference="tariff25"``, ``tol=1e-10``, ``include_baseline=False``, ``trade_jobs=None``).
+        ``reference="tariff25"``, ``tol=1e-10``, ``include_baseline=False``, ``trade_jobs=None``,
+        ``welfare_steps=0``).
 
     Returns
     -------
@@ -257,7 +263,11 @@ def run(
         if closure not in solvers:
             if progress is not None:
                 progress(f"compiling the model ({closure.describe()})", done, total)
-            solvers[closure] = Solver(build_model(cal, closure), tol=options.tol, hessian=options.hessian)
+            try:
+                model = build_model(cal, closure)
+            except ClosureError as exc:
+                raise ScenarioError(f"scenario '{scenario.name}': {exc}") from exc
+            solvers[closure] = Solver(model, tol=options.tol, hessian=options.hessian)
         if progress is not None:
             progress(f"solving {scenario.name}", done, total)
         results[scenario.name] = solve_scenario(solvers[closure], cal, scenario, inputs.mfn, options)

@@ -50,8 +50,7 @@ def hand_elasticities_module():
 def test_every_indicator_row_has_one_producer_and_back():
     table = indicator_table()
     rows = set(table.index[table["kind"] == "indicator"])
-    stacked = {"us_na_trade_jobs"}  # needs the baseline scenario: scale_trade_jobs after stacking
-    assert set(PRODUCERS) == rows - stacked
+    assert set(PRODUCERS) == rows
     assert set(table["reference"]) <= {"ratio", "difference", "level", "none"}
     for name, rule in table["aggregate"].items():
         if rule.startswith("pct:"):

@@ -309,15 +309,16 @@ def test_options_reach_run_many_and_run_sweep(hand_sam, hand_elasticities):
     given to run_sweep (with or without an SSA) are honoured."""
     from cge.indicators import TradeJobsSpec
 
-    spec = TradeJobsSpec(home="A", partners=("B",), baseline_persons=1.0e6, source="test")
+    spec = TradeJobsSpec(home="A", partners=("B",), published_persons=1.0e6, source="test")
     kw = {"sam": hand_sam, "elasticities": hand_elasticities, "scheduler": "inprocess"}
     plain = run_sweep(_scenarios(), None, trade_jobs=spec, detail="all", reference="t30", **kw)
-    assert float(plain["us_na_trade_jobs"].sel(scenario="baseline")) == pytest.approx(1.0e6)
+    assert plain["us_na_trade_jobs_model"].attrs["published_persons"] == pytest.approx(1.0e6)
+    assert plain["us_na_trade_jobs_model"].attrs["partners"] == "B"
     assert "qo_pct" in plain and plain.attrs["reference_scenario"] == "t30"
     np.testing.assert_allclose(plain["ev"].sel(scenario="t30"), 0.0, atol=1e-12)
-    assert "us_na_trade_jobs" not in run_sweep(_scenarios(), None, trade_jobs=None, **kw)
+    assert "us_na_trade_jobs_model" not in run_sweep(_scenarios(), None, trade_jobs=None, **kw)
     ssa = run_sweep(_scenarios(), _spec(), trade_jobs=spec, **kw)
-    assert "us_na_trade_jobs_mean" in ssa
+    assert "us_na_trade_jobs_model_mean" in ssa
     for ds in (plain, ssa):
         for key in ("sam_hash", "elasticity_hash", "git_commit", "package_versions"):
             assert ds.attrs[key], key

@@ -31,7 +31,7 @@ from cge.dims import COMMODITY, REGION, SCENARIO  # noqa: E402
 from cge.indicators.compare import level_change  # noqa: E402
 from cge.report.labels import label_from_attrs, pair_label  # noqa: E402
 from cge.report.selection import is_sweep, select, source_note  # noqa: E402
-from cge.report.tables import BASELINE, ReportError, reference, scenarios  # noqa: E402
+from cge.report.tables import BASELINE, US_REGION, ReportError, reference, scenarios  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -275,9 +275,9 @@ def plot_trade_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
 
     The baseline scenario's figure is drawn as a dashed reference line.
     """
-    if "us_na_trade_jobs" not in ds:
-        raise ReportError("results have no variable 'us_na_trade_jobs'")
-    da = ds["us_na_trade_jobs"]
+    if "us_na_trade_jobs_model" not in ds:
+        raise ReportError("results have no variable 'us_na_trade_jobs_model'")
+    da = ds["us_na_trade_jobs_model"]
     names = scenarios(ds)
     values = [float(da.sel({SCENARIO: s})) for s in names]
     with plt.rc_context(STYLE):
@@ -303,6 +303,46 @@ def plot_trade_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
         ax.grid(axis="x", color="0.85", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.set_title("US jobs supported by trade with Mexico and Canada")
+    return fig
+
+
+def plot_welfare(ds: xr.Dataset, region: str = US_REGION, baseline: str = BASELINE) -> Figure:
+    """EV by source (``ev_decomposition``) for one region: one stacked horizontal bar per scenario,
+    components as segments (positive to the right, negative to the left), EV as a black tick."""
+    if "ev_decomposition" not in ds:
+        raise ReportError("results have no variable 'ev_decomposition'")
+    regions = [str(r) for r in ds[REGION].values]
+    region = region if region in regions else regions[0]
+    dec = ds["ev_decomposition"].sel({REGION: region})
+    names = [s for s in scenarios(ds) if s != baseline] or scenarios(ds)
+    table = dec.sel({SCENARIO: names}).transpose(SCENARIO, "component").to_pandas()
+    table = table.loc[:, (table.abs() > 1e-9 * max(1.0, float(table.abs().max().max()))).any()]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(PAGE_WIDTH, min(0.28 * len(names) + 2.2, PAGE_HEIGHT)), layout="constrained")
+        cmap = plt.get_cmap("tab20")
+        right, left = np.zeros(len(names)), np.zeros(len(names))
+        y = np.arange(len(names))
+        for k, component in enumerate(table.columns):
+            values = table[component].to_numpy()
+            ax.barh(
+                y,
+                values,
+                left=np.where(values >= 0, right, left),
+                height=0.7,
+                color=cmap(k % cmap.N),
+                label=str(component).replace("_", " "),
+            )
+            right += np.clip(values, 0, None)
+            left += np.clip(values, None, 0)
+        ax.plot(table.sum(axis=1).to_numpy(), y, "k|", markersize=12, markeredgewidth=2, label="EV")
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.set_xlabel(label_from_attrs(dec, extra=f", {region}", width=80))
+        ax.grid(axis="x", color="0.85", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
+        ax.set_title(f"Welfare decomposition, {region}")
     return fig
 
 
@@ -559,7 +599,8 @@ def write_plots(
     """Write every chart the results support as page-sized 150 dpi PNGs with a notes/source line.
 
     Files: ``real_gdp.png``, ``ev.png``, ``employment.png`` (needs employment and a baseline),
-    ``trade_jobs.png`` (needs ``us_na_trade_jobs``), ``agrifood_exports.png`` (needs agri-food
+    ``trade_jobs.png`` (needs ``us_na_trade_jobs_model``), ``welfare.png`` (needs
+    ``ev_decomposition``; USA or the first region), ``agrifood_exports.png`` (needs agri-food
     sectors and a baseline), ``output_heatmap.png`` (more pages as ``output_heatmap_2.png``, ...).
     Sweep results (``cge sweep --ssa``) give ``sweep_<var>.png`` (mean and 90 % interval).
     With ``variables``, one chart per variable instead (``<var>.png``: bars by region and
@@ -609,6 +650,7 @@ def write_plots(
             "ev": lambda: plot_ev(shown, ref),
             "employment": lambda: plot_jobs(shown, ref),
             "trade_jobs": lambda: plot_trade_jobs(shown, ref),
+            "welfare": lambda: plot_welfare(shown, US_REGION, ref),
             "agrifood_exports": lambda: plot_agrifood_exports(shown, None, ref),
             "output_heatmap": lambda: plot_output_heatmaps(shown, "output_pct", ref),
         }

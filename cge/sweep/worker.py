@@ -14,6 +14,7 @@ is the user's error and is raised, since it would fail for every draw.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -58,7 +59,8 @@ class SharedData:
         MFN schedule (columns importer, sector, mfn_pct [percent]) for scenarios that revert to it.
     options : RunOptions
         Solver tolerance and Hessian, results ``detail`` and the trade-jobs indicator (model
-        measure per solve; scaled to the published baseline after stacking).
+        measure per solve; annotated with the published figure after stacking); the welfare
+        decomposition is skipped per draw.
     """
 
     sam: xr.Dataset
@@ -238,7 +240,9 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
             out.setup_seconds += time.perf_counter() - t_setup
             t_solve = time.perf_counter()
             try:
-                solved = solve_scenario(solver, cal, scenario, shared.mfn, shared.options, extra=sigmas)
+                # no welfare decomposition per draw (it re-solves a path from the benchmark)
+                options = dataclasses.replace(shared.options, welfare_steps=0)
+                solved = solve_scenario(solver, cal, scenario, shared.mfn, options, extra=sigmas)
                 ds = solved.drop_vars("closure")  # numbers only: stacked on draw
             except ScenarioError:
                 raise  # a bad scenario fails in every draw: not a draw failure

@@ -16,10 +16,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from cge.atomic import atomic_write
-from cge.calibrate import CalibrationError
-from cge.sam import SamError
-from cge.scenario import ScenarioError
-from cge.solve import SolveError
+from cge.errors import CalibrationError, SamError, ScenarioError, SolveError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
 console = Console(width=None if sys.stdout.isatty() else 140)

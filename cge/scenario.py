@@ -13,16 +13,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cge.errors import ScenarioError  # noqa: F401  (raised here; defined with the other user errors)
 from cge.model.closures import HORIZONS, CapitalClosure, Closure, Horizon, LabourClosure, MacroClosure
 from cge.tomlio import read_toml
 
 ALL = "all"
 GOODS = "goods"
 """Commodity selector: every commodity whose ``goods`` coordinate is True (merchandise)."""
-
-
-class ScenarioError(ValueError):
-    """A scenario names something the model does not have, or is malformed."""
 
 
 class _Strict(BaseModel):

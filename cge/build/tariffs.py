@@ -5,12 +5,17 @@ Outputs (written by :func:`build_tariff_tables` to ``calibration/tariffs/``):
 - ``baseline_applied.csv`` — bilateral applied ad-valorem rates (importer, exporter, sector) for
   the 2024 baseline: 0 among USMCA members, otherwise the 2005 WITS pattern (Caliendo and Parro
   2015 compilation) aggregated to model regions and sectors with WIOD 2011 trade weights and
-  rescaled to each importer's recent MFN average where a control exists.
+  rescaled to each importer's recent MFN average where a control exists, plus the special duties
+  in force in 2024 (Section 301 on China, China's retaliation: :mod:`cge.build.special_duties`).
+  The SAM build then scales each importer's level to the customs duties it collected
+  (:mod:`cge.build.tariff_levels`).
+- ``special_duties_2024.csv`` — the additional points of those special duties by sector.
 - ``mfn.csv`` — the MFN schedule each USMCA member would apply to the others if USMCA ended.
 - ``mfn_alternatives.csv`` — alternative MFN numbers that are *not* used by default (Canada's
   over-quota rates on supply-managed products).
 - ``us_2025_measure_weights.csv`` — trade weights that turn the 2025 US product measures
-  (steel/aluminium/copper, trucks, tomatoes) into model-sector rates.
+  (steel/aluminium/copper, trucks, tomatoes) into model-sector rates: covered value over the
+  SAM's 2024 imports of the sector (so run this after building the SAM).
 
 Every step is a pure function of data frames; file reading and writing happen only in
 :func:`build_tariff_tables`. Region and sector names come from the mapping files, except the
@@ -25,8 +30,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from cge.build.sources import BuildInputError
+from cge.build.special_duties import add_special_duties
+from cge.build.split_spec import read_splits
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +60,6 @@ SUPPLY_MANAGEMENT_FILE = "canada_supply_management.csv"
 COVERED_VALUES_FILE = "us_2025_covered_values.csv"
 
 MFN_CONTROL_FIGURE = "mfn_simple_avg_applied"
-IMPORTS_CONTROL_FIGURE = "goods_imports"
 
 _NO_TARIFF = "non-merchandise sector: no tariff"
 
@@ -572,66 +579,34 @@ def supply_management_alternative(schedules: pd.DataFrame, controls: pd.DataFram
 # --------------------------------------------------------------------------------------------
 
 
-def sector_imports_2024(
-    imports: pd.DataFrame,
-    importer: str,
-    exporters: list[str],
-    wiod_to_sector: pd.Series,
-    goods: list[str],
-    controls: pd.DataFrame,
-) -> pd.DataFrame:
-    """Estimate 2024 imports by goods sector: WIOD 2011 composition × 2024 partner total.
+def sam_sector_imports(sam, importer: str, exporters: list[str], goods: list[str]) -> pd.DataFrame:
+    """Imports of ``importer`` by goods sector and exporter in a SAM (fob, US$ million).
 
     Parameters
     ----------
-    imports : DataFrame
-        Output of :func:`wiod_bilateral_imports` (WIOD region codes).
+    sam : xarray.Dataset
+        The SAM the scenarios run on (the shipped SAM by default).
     importer : str
-        Importing region (WIOD code equal to the model code, e.g. ``USA``).
+        Importing region.
     exporters : list of str
-        Partners (WIOD codes equal to model codes, e.g. ``MEX``, ``CAN``).
-    wiod_to_sector : Series
-        WIOD industry → model sector.
+        Partners.
     goods : list of str
         Goods sectors.
-    controls : DataFrame
-        ``controls.csv``; rows ``goods_imports`` (importer, partner) in US$ bn give the totals.
 
     Returns
     -------
     DataFrame
-        ``exporter, sector, imports_musd, scale, source``.
+        ``exporter, sector, imports_musd, source``.
     """
+    fob = sam["vxmd"] + sam["xtax"]
     rows = []
     for exporter in exporters:
-        flow = imports[(imports["importer"] == importer) & (imports["exporter"] == exporter)].copy()
-        flow["sector"] = flow["wiod_code"].map(wiod_to_sector)
-        by_sector = flow.groupby("sector")["value_musd"].sum().reindex(goods).fillna(0.0)
-        total_2011 = by_sector.sum()
-        ctrl = controls[
-            (controls["figure"] == IMPORTS_CONTROL_FIGURE)
-            & (controls["region"] == importer)
-            & (controls["partner"] == exporter)
-        ]
-        if len(ctrl) != 1 or total_2011 <= 0:
-            raise BuildInputError(
-                f"need one '{IMPORTS_CONTROL_FIGURE}' row {importer}<-{exporter} in {CONTROLS_FILE} "
-                f"and positive WIOD 2011 goods imports (found {len(ctrl)} rows, {total_2011:.0f})"
-            )
-        c = ctrl.iloc[0]
-        scale = float(c["value"]) * 1000.0 / total_2011
-        for sector, value in by_sector.items():
+        for sector in goods:
+            value = float(fob.sel({"commodity": sector, "exporter": exporter, "importer": importer}))
             rows.append(
-                (
-                    exporter,
-                    sector,
-                    value * scale,
-                    scale,
-                    f"WIOD 2011 {importer}<-{exporter} sector share x {c['year']} total "
-                    f"{c['value']:g} {c['unit']} ({c['source']})",
-                )
+                (exporter, sector, value, f"SAM {sam.attrs.get('base_year', '')} fob imports {importer}<-{exporter}")
             )
-    return pd.DataFrame(rows, columns=["exporter", "sector", "imports_musd", "scale", "source"])
+    return pd.DataFrame(rows, columns=["exporter", "sector", "imports_musd", "source"])
 
 
 def measure_weights(covered: pd.DataFrame, sector_imports: pd.DataFrame) -> pd.DataFrame:
@@ -643,7 +618,7 @@ def measure_weights(covered: pd.DataFrame, sector_imports: pd.DataFrame) -> pd.D
         ``measure, exporter, sector, covered_value_musd, rate_pct, source_or_assumption`` and,
         optionally, ``low_musd, high_musd`` (a plausible range of the covered value).
     sector_imports : DataFrame
-        Output of :func:`sector_imports_2024`.
+        Output of :func:`sam_sector_imports`.
 
     Returns
     -------
@@ -670,10 +645,15 @@ def measure_weights(covered: pd.DataFrame, sector_imports: pd.DataFrame) -> pd.D
     m["share_of_sector_imports"] = m["covered_value_musd"] / m["imports_musd"]
     over = m["share_of_sector_imports"] > 1
     if over.any():
-        raise BuildInputError(
-            f"{COVERED_VALUES_FILE}: covered value exceeds sector imports for "
-            f"{m.loc[over, ['measure', 'exporter', 'sector']].values.tolist()}"
+        log.warning(
+            "%s: covered value exceeds the sector's imports for %s: share capped at 1",
+            COVERED_VALUES_FILE,
+            m.loc[over, ["measure", "exporter", "sector"]].values.tolist(),
         )
+        m["source_or_assumption"] = m["source_or_assumption"].where(
+            ~over, m["source_or_assumption"] + " [covered value above the SAM flow: share capped at 1]"
+        )
+        m["share_of_sector_imports"] = m["share_of_sector_imports"].clip(upper=1.0)
     m["effective_rate_pct"] = m["share_of_sector_imports"] * m["rate_pct"]
     m["sector_imports_musd"] = m["imports_musd"]
     m["source_or_assumption"] = m["source_or_assumption"] + " | denominator: " + m["source"]
@@ -705,7 +685,9 @@ def _default_calibration_dir() -> Path:
     return CALIBRATION_DIR
 
 
-def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+def build_tariff_tables(
+    data_dir: Path, out_dir: Path, calibration_dir: Path | None = None, sam: xr.Dataset | None = None
+) -> dict[str, pd.DataFrame]:
     """Read the raw tariff, trade and control data and write the tariff tables.
 
     Parameters
@@ -715,8 +697,12 @@ def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | N
     out_dir : Path
         Where the CSV files are written (created if missing).
     calibration_dir : Path, optional
-        Directory with ``mappings/`` (concordances) and ``tariffs/inputs/`` (cited hand-compiled
-        inputs). Defaults to the package's calibration directory.
+        Directory with ``mappings/`` (concordances), ``splits/`` (sub-sectors) and
+        ``tariffs/inputs/`` (cited hand-compiled inputs). Defaults to the package's calibration
+        directory.
+    sam : xarray.Dataset, optional
+        The SAM whose 2024 import flows are the denominators of the 2025 measure weights;
+        default: the shipped SAM. Run this again after rebuilding the SAM.
 
     Returns
     -------
@@ -767,6 +753,13 @@ def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | N
     sectors = list(pd.unique(sec35["sector"]))
     goods_flag = sec35.groupby("sector")["goods"].first().astype(str).str.lower().isin(["true", "1", "yes"])
     goods = [s for s in sectors if goods_flag[s]]
+    for split in read_splits(cal):  # sub-sectors take their parent's place (calibration/splits/)
+        if split.parent not in sectors:
+            raise BuildInputError(f"splits.csv: parent sector {split.parent!r} is not in {SECTORS_WIOD_FILE}")
+        for names in (sectors, goods):
+            if split.parent in names:
+                k = names.index(split.parent)
+                names[k : k + 1] = list(split.children)
     bad = sorted(set(wits_map["sector"]) - set(goods))
     if bad:
         raise BuildInputError(f"{SECTORS_WITS_FILE}: sector(s) {bad} are not goods sectors of {SECTORS_WIOD_FILE}")
@@ -782,6 +775,7 @@ def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | N
 
     schedules = mfn_schedules(pattern, goods, overall_mfn_targets(controls), groups, controls, partial)
     applied = baseline_applied(pattern, schedules, sectors, goods)
+    applied, special = add_special_duties(applied, inputs, goods)
 
     mfn = schedules[schedules["importer"].isin(USMCA)][["importer", "sector", "mfn_pct", "method", "quality"]]
     services = pd.DataFrame(
@@ -800,17 +794,22 @@ def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | N
             f"alternative {alt.mfn_pct:.2f} in mfn_alternatives.csv)"
         )
 
-    wiod_to_sector = sec35.set_index("wiod_code")["sector"]
-    partners = sorted(covered["exporter"].unique())
-    us_imports = sector_imports_2024(imports, "USA", partners, wiod_to_sector, goods, controls)
-    weights = measure_weights(covered, us_imports)
-
     tables = {
         "baseline_applied": applied,
+        "special_duties_2024": special,
         "mfn": mfn,
         "mfn_alternatives": alternatives,
-        "us_2025_measure_weights": weights,
     }
+    if sam is None:
+        from cge.sam import load_sam
+
+        sam = load_sam()
+    missing = sorted(set(covered["sector"]) - {str(c) for c in sam["commodity"].values})
+    if missing:
+        log.warning("SAM lacks sector(s) %s of %s: measure weights not written", missing, COVERED_VALUES_FILE)
+    else:
+        partners = sorted(covered["exporter"].unique())
+        tables["us_2025_measure_weights"] = measure_weights(covered, sam_sector_imports(sam, "USA", partners, goods))
     out_dir.mkdir(parents=True, exist_ok=True)
     for stem, frame in tables.items():
         path = out_dir / f"{stem}.csv"

@@ -85,6 +85,13 @@ class SourceFiles:
         return out
 
 
+def require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
+    """Raise :class:`BuildInputError` naming ``name`` and the missing columns if any is absent."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise BuildInputError(f"{name}: missing column(s) {missing}; found {list(frame.columns)}")
+
+
 def read_csv_checked(
     path: Path,
     columns: list[str],
@@ -115,9 +122,7 @@ def read_csv_checked(
         raise BuildInputError(f"{path}: file not found") from err
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise BuildInputError(f"{path}: cannot parse as CSV ({err})") from err
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise BuildInputError(f"{path}: missing column(s) {missing}; found {list(frame.columns)}")
+    require_columns(frame, columns, str(path))
     for col in numeric:
         values = pd.to_numeric(frame[col], errors="coerce")
         bad = values.isna() & frame[col].notna()

@@ -126,7 +126,7 @@ def add_special_duties(applied: pd.DataFrame, inputs: Path, goods: list[str]) ->
     Parameters
     ----------
     applied : DataFrame
-        ``importer, exporter, sector, tariff_pct, method`` (see :func:`cge.build.tariffs.baseline_applied`).
+        ``importer, exporter, sector, tariff_pct, method`` (see :func:`cge.build.mfn_schedules.baseline_applied`).
     inputs : pathlib.Path
         Directory of the group tables.
     goods : list of str

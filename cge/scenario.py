@@ -150,6 +150,12 @@ class TariffShock(_Strict):
     change_pct: float | None = Field(
         None, description="change of the tariff rate [percentage points of cif value], added to the benchmark"
     )
+    usmca_exemption: str | None = Field(
+        None,
+        description="name of a set of USMCA claim shares in calibration/tariffs/usmca_claim_shares.csv (e.g. "
+        "'usmca_2025h2'): the new rate applies only to the non-compliant share s of each flow, the compliant "
+        "share keeps its rate, so the flow's rate becomes s x old + (1 - s) x new [unitless share from the table]",
+    )
 
     @model_validator(mode="after")
     def _one_of(self):
@@ -163,6 +169,14 @@ class TariffShock(_Strict):
 
 class ExportTaxShock(TariffShock):
     """Set or change an export tax [percent of the exporter's market value]; same rows as tariffs."""
+
+    @model_validator(mode="after")
+    def _no_exemption(self):
+        if self.usmca_exemption is not None:
+            raise ValueError(
+                f"export tax row {self.importer}<-{self.exporter}: usmca_exemption applies to tariffs only"
+            )
+        return self
 
 
 class MfnReversion(_Strict):

@@ -104,6 +104,8 @@ def prepare(
     if sam is None or isinstance(sam, (str, Path)):
         sam = load_sam(sam)
     source = elasticities if isinstance(elasticities, (str, Path)) else None
+    if elasticities is None:
+        source = "calibration/elasticities.csv (the shipped table)"
     if elasticities is None or isinstance(elasticities, (str, Path)):
         elasticities = load_elasticities(elasticities)
     elif isinstance(elasticities, xr.Dataset):

@@ -186,17 +186,19 @@ def _check_structure(sam: xr.Dataset) -> list[str]:
             problems.append(f"missing coordinate '{dim}'")
     if problems:
         return problems
-    regions = list(sam[REGION].values)
+    labels = {
+        dim: [str(x) for x in sam[dim].values] for dim in (REGION, EXPORTER, IMPORTER, ACTIVITY, COMMODITY, AGENT)
+    }
     for dim in (EXPORTER, IMPORTER):
-        if list(sam[dim].values) != regions:
-            problems.append(f"coordinate '{dim}' {list(sam[dim].values)} differs from region {regions}")
-    if list(sam[ACTIVITY].values) != list(sam[COMMODITY].values):
+        if labels[dim] != labels[REGION]:
+            problems.append(f"coordinate '{dim}' {labels[dim]} differs from region {labels[REGION]}")
+    if labels[ACTIVITY] != labels[COMMODITY]:
         problems.append(
-            f"coordinate 'activity' {list(sam[ACTIVITY].values)} differs from commodity "
-            f"{list(sam[COMMODITY].values)} (one commodity per activity)"
+            f"coordinate 'activity' {labels[ACTIVITY]} differs from commodity {labels[COMMODITY]} "
+            "(one commodity per activity)"
         )
-    if sorted(sam[AGENT].values) != sorted(AGENTS):
-        problems.append(f"coordinate 'agent' is {list(sam[AGENT].values)}, expected {list(AGENTS)}")
+    if sorted(labels[AGENT]) != sorted(AGENTS):
+        problems.append(f"coordinate 'agent' is {labels[AGENT]}, expected {list(AGENTS)}")
     if FACTOR_TYPE not in sam.coords:
         problems.append("missing coordinate 'factor_type' on 'factor' (labour/capital/land/natural_resource)")
     else:

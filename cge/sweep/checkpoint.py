@@ -112,7 +112,8 @@ class Checkpoint:
         return sorted(int(p.stem.split("-")[1]) for p in self.directory.glob("task-*.nc"))
 
     def open(self, resume: bool) -> dict[int, Outcome]:
-        """Create the directory, or check and load the finished tasks of an interrupted run.
+        """Check the directory and load the finished tasks of an interrupted run (nothing is written:
+        the directory and its manifest appear with the first finished task).
 
         Parameters
         ----------
@@ -150,10 +151,6 @@ class Checkpoint:
                 )
         elif done:
             raise CheckpointError(f"{self.directory} holds task files but no {MANIFEST}: not a cge checkpoint")
-        self.directory.mkdir(parents=True, exist_ok=True)
-        if not manifest.exists() or not resume:
-            text = json.dumps({"fingerprint": self.key, "n_tasks": self.n_tasks}, indent=1)
-            atomic_write_bytes(manifest, text.encode())
         outcomes = {}
         if resume:
             for draw in done:
@@ -162,7 +159,11 @@ class Checkpoint:
         return outcomes
 
     def save(self, outcome: Outcome) -> Path:
-        """Write one finished task (atomically)."""
+        """Write one finished task (atomically); the first one creates the directory and manifest."""
+        manifest = self.directory / MANIFEST
+        if not manifest.exists() or json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint") != self.key:
+            text = json.dumps({"fingerprint": self.key, "n_tasks": self.n_tasks}, indent=1)
+            atomic_write_bytes(manifest, text.encode())
         return atomic_write_bytes(self._task_path(outcome.draw), netcdf_bytes(outcome_dataset(outcome)))
 
     def remove(self) -> None:

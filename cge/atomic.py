@@ -32,6 +32,9 @@ _DEVICE_ERRORS[errno.EROFS] = "read-only file system"
 class WriteError(OSError):
     """An output file could not be written; the previous file (if any) is untouched."""
 
+    def __str__(self) -> str:
+        return str(self.strerror)
+
 
 def _temp_prefix(path: Path) -> str:
     return f".{path.name}."
@@ -117,6 +120,9 @@ def prepare_output(path: str | Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise WriteError(errno.EISDIR, f"cannot write {path}: it is a directory; give a file name")
+    blocker = next((p for p in path.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise WriteError(errno.ENOTDIR, f"cannot write {path}: {blocker} is a file, not a directory")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -108,7 +108,9 @@ def reported(console: Console) -> Iterator[None]:
         else:
             lines = error_lines(exc)
         _print(console, lines)
-        raise typer.Exit(EXIT_ERROR) from None
+        cause = exc.__cause__  # e.g. an interrupted sweep, which says how many draws finished
+        status = EXIT_SIGINT if isinstance(cause, KeyboardInterrupt) else EXIT_ERROR
+        raise typer.Exit(EXIT_SIGTERM if isinstance(cause, Terminated) else status) from None
 
 
 def _same_file(a: Path, b: Path) -> bool:

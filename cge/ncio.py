@@ -20,8 +20,16 @@ NETCDF3_SIGNATURE = b"CDF"
 
 
 def netcdf_bytes(ds: xr.Dataset) -> memoryview:
-    """The dataset as netCDF-4 (HDF5) bytes, made in memory."""
-    return ds.to_netcdf(engine="h5netcdf")
+    """The dataset as netCDF-4 (HDF5) bytes, made in memory.
+
+    With a ``distributed.Client`` open (a sweep), xarray would take a cluster-wide lock named
+    after the in-memory target, which a stand-alone scheduler does not know; the data are in
+    memory, so the local synchronous scheduler's lock is the right one.
+    """
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        return ds.to_netcdf(engine="h5netcdf")
 
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:

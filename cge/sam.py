@@ -34,6 +34,7 @@ from cge.dims import (
     HOUSEHOLD,
     IMPORTER,
     INVESTMENT,
+    LABOUR,
     REGION,
 )
 from cge.paths import SAM_DIR
@@ -237,6 +238,17 @@ def _check_values(sam: xr.Dataset) -> list[str]:
                     key = key if isinstance(key, tuple) else (key,)
                     label = ", ".join(f"{d}={k}" for d, k in zip(da.dims, key))
                     problems.append(f"'{var.name}' [{label}] is negative: {value:.6g} {var.units}")
+    if "employment" in sam and not problems:
+        labour = sam[FACTOR_TYPE] == LABOUR
+        wages = sam["vfm"].where(labour, 0.0).sum((FACTOR, ACTIVITY))
+        persons = sam["employment"].sum(ACTIVITY)
+        for region in [str(r) for r in sam[REGION].values if float(persons.sel({REGION: r})) <= 0]:
+            paid = float(wages.sel({REGION: region}))
+            if paid > 0:
+                problems.append(
+                    f"'employment' [region={region}] is 0 persons for {paid:.6g} US$ million of labour payments; "
+                    "fill the employment satellite or drop the variable"
+                )
     for name in BILATERAL:
         diag = np.diagonal(sam[name].transpose(COMMODITY, EXPORTER, IMPORTER).values, axis1=1, axis2=2)
         if np.any(diag != 0):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from conftest import elasticity_table
 from helpers import solved
 from sam_factory import random_balanced_sam
@@ -21,6 +23,7 @@ from cge.cli import app
 from cge.examples import two_region_sam
 from cge.model import build_model
 from cge.ncio import netcdf_bytes
+from cge.runner import BatchSolveError
 from cge.sam import SamError, save_sam
 from cge.scenario import Scenario, ScenarioError
 from cge.solve import SolveError, Solver
@@ -196,6 +199,11 @@ def _labels_differ(sam):
 def _zero_output(sam):
     for var in ("vdfm", "vdfd"):  # nobody buys B's services, but B's service activity keeps its inputs
         sam[var].loc[{"commodity": "ser", "region": "B"}] = 0.0
+    return sam
+
+
+def _no_employment(sam):
+    sam["employment"][:] = 0.0  # before: every scenario solved, then ZeroDivisionError in the jobs indicator
     return sam
 
 
@@ -591,6 +599,15 @@ CASES = [
         ("'vfm' [factor=cap, activity=ser, region=B] is negative: -4",),
     ),
     Case(
+        "sam_zero_employment",
+        "SAM",
+        {"bad_sam.nc": _sam_variant(_no_employment)},
+        ("check-sam", "{d}/bad_sam.nc"),
+        ("bad_sam.nc: SAM has invalid values (2 problems):",),
+        accounts=2,  # "'employment' [region=A] is 0 persons for 70 US$ million of labour payments; ..."
+        defect="7",
+    ),
+    Case(
         "sam_text_values",
         "SAM",
         {"bad_sam.nc": _sam_variant(_text_values)},
@@ -736,7 +753,7 @@ CASES = [
         "CLI",
         {},
         _run("{d}/t.toml", out="{d}/t.toml/r.nc"),
-        ("cannot write {d}/t.toml/r.nc", "cannot create its directory"),
+        ("cannot write {d}/t.toml/r.nc: {d}/t.toml is a file, not a directory",),
         defect="8",
     ),
     Case(
@@ -948,3 +965,84 @@ def test_api_misuse_is_one_line(name, call, error, needles, hand_sam, hand_elast
     assert len(message.strip().splitlines()) == 1, message
     for needle in needles:
         assert needle in message, message
+
+
+# ==================================================================================================
+# Audit defects (issue 12) beyond the catalogue: each test failed before its fix.
+
+
+def _failing_above(threshold: float):
+    """A Solver.solve that fails when the tariff on B's manufactures into A exceeds ``threshold``."""
+    original = Solver.solve
+
+    def solve(self, p_target, warm_start=True):
+        if p_target[self._param_pos[("tm", ("man", "B", "A"))]] > threshold:
+            raise SolveError("no solution: forced for the test\nlargest residuals: ...")
+        return original(self, p_target, warm_start)
+
+    return solve
+
+
+def test_batch_keeps_the_solved_scenarios_and_names_the_failed(tmp_path, hand_sam, hand_elasticities, monkeypatch):
+    """Audit defect 4: one unsolvable scenario threw away every other result without naming itself."""
+    d = _workdir(tmp_path, hand_sam, hand_elasticities)
+    for rate in (30, 90):
+        (d / f"t{rate}.toml").write_text(TARIFF + f"rate_pct = {rate}\n")
+    monkeypatch.setattr(Solver, "solve", _failing_above(0.5))
+    args = _run("{d}/t30.toml", "{d}/t90.toml")
+    result = CliRunner().invoke(app, [a.format(d=d) for a in args])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "1 of 3 scenarios did not solve (t90: no solution: forced for the test)" in lines[0]
+    assert "solved: baseline, t30" in lines[0] and "--allow-partial" in lines[0]
+    assert not (d / "out.nc").exists()
+    result = CliRunner().invoke(app, [a.format(d=d) for a in args] + ["--allow-partial"])
+    assert result.exit_code == 0, result.output
+    assert "not solved: t90: no solution: forced for the test" in result.output
+    with xr.open_dataset(d / "out.nc", engine="h5netcdf") as ds:
+        assert list(ds.scenario.values) == ["baseline", "t30"]
+        assert json.loads(ds.attrs["failed_scenarios"])[0]["scenario"] == "t90"
+    with pytest.raises(BatchSolveError) as info:  # the API raises, with the solved ones attached
+        cge.run(
+            [Scenario.from_toml(d / "t30.toml"), Scenario.from_toml(d / "t90.toml")],
+            sam=hand_sam,
+            elasticities=hand_elasticities,
+        )
+    assert list(info.value.failures) == ["t90"] and list(info.value.partial.scenario.values) == ["baseline", "t30"]
+
+
+def test_output_location_is_checked_before_solving(tmp_path, hand_sam, hand_elasticities, monkeypatch):
+    """Audit defect 8: an unwritable --out was found only after the whole solve."""
+    d = _workdir(tmp_path, hand_sam, hand_elasticities)
+
+    def must_not_solve(*args, **kwargs):
+        raise AssertionError("solved before checking the output")
+
+    monkeypatch.setattr(cge, "run", must_not_solve)
+    result = CliRunner().invoke(app, [a.format(d=d) for a in _run("{d}/t.toml", out="{d}/t.toml/r.nc")])
+    assert result.exit_code == 1 and "cannot write" in result.output and "AssertionError" not in result.output
+
+
+def _results_with_baseline(d: Path, hand_sam, hand_elasticities, shocked: bool) -> Path:
+    """A results file whose 'baseline' is the unshocked run, or (as the old code allowed) a shocked one."""
+    scen = Scenario(name="t", tariffs=[{"importer": "A", "exporter": "B", "rate_pct": 30 if shocked else 60}])
+    ds = cge.run(scen, sam=hand_sam, elasticities=hand_elasticities)
+    if shocked:  # the file an old version wrote for a shocked scenario named 'baseline'
+        ds = ds.sel(scenario=["t"]).assign_coords(scenario=["baseline"])
+    path = d / f"{'shocked' if shocked else 'plain'}.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    return path
+
+
+def test_compare_refuses_a_shocked_baseline_and_keeps_one_real_one(tmp_path, hand_sam, hand_elasticities):
+    """Audit defect 2: ``cge compare`` deduplicated baselines on the SAM hash only and kept a shocked one."""
+    plain = _results_with_baseline(tmp_path, hand_sam, hand_elasticities, shocked=False)
+    shocked = _results_with_baseline(tmp_path, hand_sam, hand_elasticities, shocked=True)
+    result = CliRunner().invoke(app, ["compare", str(shocked), str(plain), "--out", str(tmp_path / "c.nc")])
+    assert result.exit_code == 1
+    assert "shocked.nc: its scenario 'baseline' has shocks (1)" in result.output
+    assert not (tmp_path / "c.nc").exists()
+    again = tmp_path / "again.nc"
+    again.write_bytes(plain.read_bytes())
+    result = CliRunner().invoke(app, ["compare", str(plain), str(again), "--out", str(tmp_path / "c.nc")])
+    assert result.exit_code == 1 and "scenario name 't' appears in both" in result.output  # not the baseline

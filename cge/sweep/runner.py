@@ -147,7 +147,7 @@ def _run_tasks(
     except (SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # Ctrl-C, SIGTERM
-        raise incomplete(f"interrupted ({str(exc) or type(exc).__name__})") from exc
+        raise incomplete(f"interrupted ({'Ctrl-C' if isinstance(exc, KeyboardInterrupt) else exc})") from exc
     return [outcomes[d] for d in sorted(outcomes)], n_active, time.perf_counter() - t0
 
 

@@ -59,6 +59,43 @@ def _elasticities(sam):
     return table.loc[mapping.values].set_index(mapping.index)
 
 
+FLAT_SIGMA_RANGE = (2.0, 52.0)
+"""σ_D = σ_M of the flat-Armington case, spread geometrically over the sectors in SAM order
+(a benchmark assumption, not a calibration: it spans the range of sectoral trade elasticities
+in the literature, with petroleum-like goods near the top)."""
+
+
+def flat_case(sam):
+    """The flat-Armington stress case from a SAM: one factor (all value added, labour type),
+    Cobb-Douglas production and final-demand nests, σ_D = σ_M per sector in
+    :data:`FLAT_SIGMA_RANGE`.
+
+    Returns
+    -------
+    (xarray.Dataset, pandas.DataFrame, dict)
+        The one-factor SAM, its elasticity table and the final-demand elasticities.
+    """
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+
+    from cge.sam import sam_hash
+
+    vfm = sam["vfm"].sum("factor").expand_dims(factor=["labour"])
+    one = sam.drop_vars(["vfm", "factor", "factor_type"]).assign(vfm=vfm)
+    one = one.assign_coords(factor_type=("factor", ["labour"]))
+    one.attrs["sam_hash"] = sam_hash(one)
+    sectors = [str(c) for c in sam.commodity.values]
+    lo, hi = FLAT_SIGMA_RANGE
+    sigma = lo * (hi / lo) ** (np.arange(len(sectors)) / max(1, len(sectors) - 1))
+    table = pd.DataFrame(
+        {"sigma_d": sigma, "sigma_m": sigma, "sigma_va": 1.0, "sigma_t": 1.0, "sigma_nd": 1.0}, index=sectors
+    )
+    table.index.name = "sector"
+    del xr
+    return one, table, {"sigma_c": 1.0, "sigma_g": 1.0, "sigma_i": 1.0}
+
+
 LU_TIMEOUT_S = 300.0
 
 

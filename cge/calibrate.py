@@ -18,6 +18,7 @@ import xarray as xr
 from cge.dims import (
     ACTIVITY,
     AGENT,
+    CAPITAL,
     COMMODITY,
     EXPORTER,
     FACTOR,
@@ -48,6 +49,12 @@ among factors (σ_VA), value added vs intermediates (σ_T), among intermediates 
 FINAL_DEMAND_ELASTICITIES = {"sigma_c": 1.0, "sigma_g": 1.0, "sigma_i": 0.0}
 """Substitution among commodities in private (σ_C), government (σ_G) and investment (σ_I)
 demand. Defaults: Cobb-Douglas for households and government, Leontief for investment."""
+
+
+REGION_PARAMETERS = ("unemployment_rate", "wage_curve_beta", "depreciation_rate", "gross_return")
+"""Columns of ``calibration/region_parameters.csv`` (see that file for units and sources)."""
+DEFAULT_REGION = "default"
+"""Row of the region table used for regions it does not list."""
 
 
 class CalibrationError(ValueError):
@@ -133,6 +140,63 @@ def check_elasticities(sam: xr.Dataset, elasticities: pd.DataFrame, source: str 
         raise CalibrationError(f"elasticity table {source}: {exc}") from None
 
 
+def load_region_parameters(path: str | Path | None = None) -> pd.DataFrame:
+    """Read the per-region macro parameters (labour market and capital).
+
+    Parameters
+    ----------
+    path : path or None
+        CSV with a ``region`` column and the columns of :data:`REGION_PARAMETERS`; None reads the
+        shipped ``calibration/region_parameters.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by region label (with a ``default`` row for unlisted regions); fractions and
+        unitless values as documented in the file.
+    """
+    path = CALIBRATION_DIR / "region_parameters.csv" if path is None else Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no region parameter table at {path}")
+    frame = pd.read_csv(path, comment="#")
+    missing = [c for c in ("region", *REGION_PARAMETERS) if c not in frame.columns]
+    if missing:
+        raise CalibrationError(f"region parameter table {path} lacks columns {missing}")
+    return frame.set_index("region")
+
+
+def _region_arrays(sam: xr.Dataset, table: pd.DataFrame) -> xr.Dataset:
+    """Per-region parameters for the SAM's regions (unlisted regions take the ``default`` row),
+    checked for range, plus the employment elasticity implied by the wage curve."""
+    regions = [str(r) for r in sam[REGION].values]
+    index = [str(r) for r in table.index]
+    rows = []
+    for region in regions:
+        label = region if region in index else DEFAULT_REGION
+        if label not in index:
+            raise CalibrationError(f"region parameter table has no row for '{region}' and no '{DEFAULT_REGION}' row")
+        rows.append(table.loc[label, list(REGION_PARAMETERS)].astype(float))
+    values = pd.DataFrame(rows, index=regions)
+    checks = {
+        "unemployment_rate": (values["unemployment_rate"] > 0) & (values["unemployment_rate"] < 1),
+        "wage_curve_beta": values["wage_curve_beta"] > 0,
+        "depreciation_rate": (values["depreciation_rate"] >= 0) & (values["depreciation_rate"] < 1),
+        "gross_return": values["gross_return"] > values["depreciation_rate"],
+    }
+    for column, ok in checks.items():
+        if not bool(ok.all()):
+            bad = {r: float(values.at[r, column]) for r in values.index[~ok.values]}
+            raise CalibrationError(
+                f"region parameter {column} out of range for {bad} (see calibration/region_parameters.csv)"
+            )
+    out = xr.Dataset(coords={REGION: sam[REGION].values})
+    for column in REGION_PARAMETERS:
+        out[column] = xr.DataArray(values[column].values, dims=REGION)
+    u = out["unemployment_rate"]
+    out["labour_supply_elasticity"] = u / ((1.0 - u) * out["wage_curve_beta"])
+    return out
+
+
 def _elasticity_arrays(sam: xr.Dataset, elasticities: pd.DataFrame | xr.Dataset) -> xr.Dataset:
     """Validate the elasticity table against the SAM's sectors and return it as arrays."""
     if isinstance(elasticities, xr.Dataset):
@@ -174,6 +238,7 @@ def calibrate(
     sam: xr.Dataset,
     elasticities: pd.DataFrame | xr.Dataset | None = None,
     final_demand_elasticities: dict[str, float] | None = None,
+    region_parameters: pd.DataFrame | None = None,
 ) -> Calibration:
     """Calibrate the model's benchmark from a SAM and elasticities.
 
@@ -185,6 +250,9 @@ def calibrate(
         Per-sector σ_D, σ_M, σ_VA, σ_T, σ_ND [unitless]; None reads the shipped table.
     final_demand_elasticities : dict or None
         Overrides of :data:`FINAL_DEMAND_ELASTICITIES`.
+    region_parameters : DataFrame or None
+        Per-region labour-market and capital parameters (:func:`load_region_parameters`); None
+        reads the shipped table.
 
     Returns
     -------
@@ -194,7 +262,8 @@ def calibrate(
     Raises
     ------
     CalibrationError
-        For a missing or negative elasticity, or a region without investment demand.
+        For a missing or negative elasticity or a region parameter out of range. A region
+        without investment demand is accepted (the macro closures say what it allows).
     """
     check_sam(sam)
     sam = ensure_metadata_coords(sam)
@@ -239,10 +308,17 @@ def calibrate(
     for key, value in fd_sigmas.items():
         data[key] = value
 
-    no_investment = data["fd0"].sel({AGENT: INVESTMENT}) <= 0
+    regional = _region_arrays(sam, load_region_parameters() if region_parameters is None else region_parameters)
+    for name in regional.data_vars:
+        data[name] = regional[name]
+    capital = sam[FACTOR_TYPE] == CAPITAL
+    data["capital_income0"] = sam["vfm"].where(capital, 0.0).sum((FACTOR, ACTIVITY))
+    data["capital_stock0"] = data["capital_income0"] / data["gross_return"]
+    investment = data["fd0"].sel({AGENT: INVESTMENT}, drop=True)
+    data["investment_capital_ratio"] = _safe_ratio(investment, data["capital_stock0"])
+    no_investment = investment <= 0
     if bool(no_investment.any()):
-        regions = [str(r) for r in data[REGION].values[no_investment.values]]
-        raise CalibrationError(f"regions {regions} have no investment demand; the macro closures need it")
+        log.info("regions without investment demand: %s", [str(r) for r in data[REGION].values[no_investment.values]])
     for dim in (EXPORTER, IMPORTER):
         data = data.assign_coords({dim: sam[dim].values})
 

@@ -83,14 +83,21 @@ def run(
         "--allow-partial",
         help="when some scenarios do not solve, write the others (and exit 0) instead of nothing",
     ),
+    welfare_steps: int | None = typer.Option(
+        None,
+        "--welfare-steps",
+        min=0,
+        help="path intervals to start the EV decomposition with (default 4; refined to a residual <= 0.1 % of "
+        "|EV|); 0 skips it",
+    ),
 ) -> None:
     """Solve scenario files and write the results (netCDF) with a headline table."""
     with reported(err_console):
-        ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial)
+        ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps)
         _headline(ds, out, baseline)
 
 
-def _run(files, out, sam, elasticities, detail, baseline, allow_partial):
+def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps):
     import cge
     from cge.runner import BatchSolveError
     from cge.scenario import Scenario
@@ -107,6 +114,7 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial):
                 progress=lambda msg, done, total: bar.update(task, description=msg, completed=done, total=total),
                 detail=detail,
                 reference=baseline,
+                **({} if welfare_steps is None else {"welfare_steps": welfare_steps}),
             )
     except BatchSolveError as exc:
         if not allow_partial or exc.partial is None:
@@ -207,6 +215,15 @@ def compare_cmd(
     console.print(f"wrote {out}: {ds.sizes['scenario']} scenarios ({', '.join(map(str, ds.scenario.values))})")
 
 
+def _report_written(written) -> None:
+    """Print a rendered document to stdout, or the files written to stderr."""
+    if isinstance(written, str):
+        typer.echo(written, nl=False)
+        return
+    for path in written:
+        err_console.print(f"wrote {path}")
+
+
 def _split(text: str | None) -> list[str] | None:
     return [r.strip() for r in text.split(",") if r.strip()] if text else None
 
@@ -227,13 +244,15 @@ def table_cmd(
         None,
         "--table",
         "-t",
-        help="table(s) to write: headline, trade_jobs, jobs_by_sector, agrifood_exports, trade_by_partner "
+        help="table(s) to write: headline, trade_jobs, welfare, jobs_by_sector, agrifood_exports, trade_by_partner "
         "(default: all available)",
     ),
     variables: list[str] | None = typer.Option(
         None, "--variable", "-v", help="one table per variable instead (any result variable, e.g. qo_pct)"
     ),
-    region: str | None = typer.Option(None, help="region of the jobs-by-sector table (default: USA or the first)"),
+    region: str | None = typer.Option(
+        None, help="region of the jobs-by-sector and welfare tables (default: USA or the first)"
+    ),
     regions: str | None = typer.Option(None, help=REGIONS_HELP),
     scenarios: str | None = typer.Option(None, help=SCENARIOS_HELP),
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),
@@ -257,11 +276,7 @@ def table_cmd(
             variables=variables,
         )
         written = write_tables(tables, fmt, out)
-    if isinstance(written, str):
-        typer.echo(written, nl=False)
-    else:
-        for path in written:
-            err_console.print(f"wrote {path}")
+    _report_written(written)
 
 
 @app.command("plot")
@@ -328,11 +343,7 @@ def diff_cmd(
             ds, name_a, name_b = _open_results(results), a, b
         table = diff_table(ds, name_a, name_b, variables, _split(regions))
         written = write_tables({"diff": table}, fmt, out)
-    if isinstance(written, str):
-        typer.echo(written, nl=False)
-    else:
-        for path in written:
-            err_console.print(f"wrote {path}")
+    _report_written(written)
 
 
 # ---------------------------------------------------------------------------- sweep (issue 5)
@@ -345,6 +356,7 @@ def sweep(
     out: Path = typer.Option(Path("sweep.nc"), "--out", "-o", help="netCDF results file"),
     sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
+    baseline: str | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
     resume: bool = typer.Option(
         False, "--resume", help="finish an interrupted sweep: re-use the finished draws saved in OUT.partial/"
     ),
@@ -363,13 +375,14 @@ def sweep(
     OUT is written.
     """
     with reported(err_console):
-        ds, spec, failed = _sweep(
-            files, ssa, scheduler, workers, out, sam, elasticities, resume, allow_partial, retries, worker_timeout
-        )
-        _sweep_table(ds, spec, failed, out)
+        options = (resume, allow_partial, retries, worker_timeout, baseline)
+        ds, spec, failed = _sweep(files, ssa, scheduler, workers, out, sam, elasticities, *options)
+        _sweep_table(ds, spec, failed, out, baseline)
 
 
-def _sweep(files, ssa, scheduler, workers, out, sam, elasticities, resume, allow_partial, retries, worker_timeout):
+def _sweep(
+    files, ssa, scheduler, workers, out, sam, elasticities, resume, allow_partial, retries, worker_timeout, baseline
+):
     import json
 
     import distributed  # noqa: F401  (configures its loggers on import; quieten them after)
@@ -397,6 +410,7 @@ def _sweep(files, ssa, scheduler, workers, out, sam, elasticities, resume, allow
             resume=resume,
             retries=retries,
             worker_timeout=worker_timeout,
+            reference=baseline,
         )
     failed = json.loads(ds.attrs.get("failed_draws", ds.attrs.get("failed_scenarios", "[]")))
     if failed and not allow_partial:
@@ -412,9 +426,7 @@ def _sweep(files, ssa, scheduler, workers, out, sam, elasticities, resume, allow
     return ds, spec, failed
 
 
-def _sweep_table(ds, spec, failed, out: Path) -> None:
-    from cge.sweep import headline_table
-
+def _sweep_table(ds, spec, failed, out: Path, baseline: str | None) -> None:
     for item in failed:
         where = f"draw {item['draw']}, " if "draw" in item else ""
         err_console.print(f"[bold yellow]failed:[/] {where}{item['scenario']}: {escape(item['error'])}")
@@ -424,28 +436,16 @@ def _sweep_table(ds, spec, failed, out: Path) -> None:
         for region in ds.region.values:
             table.add_column(str(region), justify="right")
         for name in ds.scenario.values:
-            table.add_row(str(name), *[f"{float(v):+.3f}" for v in ds["real_gdp_pct"].sel(scenario=name).values])
+            table.add_row(str(name), *[_signed(float(v), 3) for v in ds["real_gdp_pct"].sel(scenario=name).values])
         console.print(table)
         return
-    rows = headline_table(ds)
-    table = Table(
-        title=f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}",
-        caption=ds.attrs["interval_method"],
+    from cge.report import report_tables
+    from cge.report.writers import render
+
+    err_console.print(
+        f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}"
     )
-    for col in ("scenario", "indicator", "region", "mean", "std", "90% interval"):
-        table.add_column(col, justify="right" if col in ("mean", "std", "90% interval") else "left")
-    for row in rows.itertuples(index=False):
-        fmt = "{:+,.0f}" if row.units == "persons" else "{:+.3f}"
-        units = {"percent": "%"}.get(row.units, row.units)
-        table.add_row(
-            row.scenario,
-            escape(f"{row.indicator} [{units}]"),
-            row.region,
-            fmt.format(row.mean),
-            fmt.format(row.std).lstrip("+"),
-            f"{fmt.format(row.p05)} to {fmt.format(row.p95)}",
-        )
-    console.print(table)
+    typer.echo(render(report_tables(ds, baseline=baseline), "md"), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

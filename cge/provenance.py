@@ -10,26 +10,24 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
+import pandas as pd
 
 from cge import __version__
-from cge.calibrate import Calibration
+from cge.calibrate import FINAL_DEMAND_ELASTICITIES, SECTOR_ELASTICITIES
 
 PACKAGES = ("numpy", "pandas", "xarray", "pyomo", "casadi", "cyipopt-wheels", "scipy", "h5netcdf")
-SIGMAS = ("sigma_d", "sigma_m", "sigma_va", "sigma_t", "sigma_nd", "sigma_c", "sigma_g", "sigma_i")
 
 
-def elasticity_hash(cal: Calibration) -> str:
-    """SHA-256 of the calibration's elasticities (per-sector and final-demand, with their labels)."""
-    digest = hashlib.sha256()
-    for name in SIGMAS:
-        if name in cal.data:
-            da = cal.data[name]
-            digest.update(name.encode())
-            for dim in da.dims:
-                digest.update("|".join(map(str, da[dim].values)).encode())
-            digest.update(np.ascontiguousarray(da.values, dtype=np.float64).tobytes())
-    return digest.hexdigest()
+def elasticity_hash(table: pd.DataFrame, final_demand: dict[str, float] | None = None) -> str:
+    """SHA-256 of an elasticity table (the per-sector σ columns, by sector label) and the
+    final-demand elasticities (defaults of :data:`cge.calibrate.FINAL_DEMAND_ELASTICITIES` with
+    ``final_demand`` on top)."""
+    columns = [c for c in SECTOR_ELASTICITIES if c in table.columns]
+    sectors = table.loc[:, columns].astype(float)
+    sectors.index = [str(s) for s in sectors.index]
+    text = sectors.sort_index().to_csv(float_format="%.17g")
+    text += json.dumps(FINAL_DEMAND_ELASTICITIES | dict(final_demand or {}), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @cache
@@ -59,13 +57,15 @@ def git_commit() -> str:
     return out.stdout.strip()
 
 
-def provenance(cal: Calibration, sam_title: str, reference: str | None) -> dict[str, str]:
-    """Run attrs of a results Dataset.
+def provenance(sam_hash: str, elasticities_hash: str, sam_title: str, reference: str | None) -> dict[str, str]:
+    """Run attrs of a results Dataset (the same for ``run``, ``run_many`` and ``run_sweep``).
 
     Parameters
     ----------
-    cal : Calibration
-        The (central) calibration: SAM hash and elasticities.
+    sam_hash : str
+        SHA-256 of the SAM.
+    elasticities_hash : str
+        :func:`elasticity_hash` of the (central) elasticities.
     sam_title : str
         The SAM's ``title`` attr (its source).
     reference : str or None
@@ -79,9 +79,9 @@ def provenance(cal: Calibration, sam_title: str, reference: str | None) -> dict[
     """
     against = f"the '{reference}' scenario" if reference else "the benchmark SAM"
     return {
-        "sam_hash": cal.sam_hash,
+        "sam_hash": sam_hash,
         "sam_source": sam_title,
-        "elasticity_hash": elasticity_hash(cal),
+        "elasticity_hash": elasticities_hash,
         "cge_version": __version__,
         "package_versions": package_versions(),
         "git_commit": git_commit(),

@@ -20,15 +20,16 @@ import xarray as xr
 
 from cge.calibrate import Calibration, calibrate, check_elasticities, load_elasticities
 from cge.dims import BASELINE, SCENARIO
-from cge.indicators import extract, indicator_attrs, scale_trade_jobs
+from cge.indicators import annotate_trade_jobs, extract, indicator_attrs
 from cge.indicators.compare import rebase
-from cge.model import Closure, build_model
+from cge.model import Closure, ClosureError, build_model
 from cge.options import RunOptions
-from cge.provenance import provenance
-from cge.sam import load_sam
+from cge.provenance import elasticity_hash, provenance
+from cge.sam import load_sam, sam_hash
 from cge.scenario import Scenario, ScenarioError
 from cge.shocks import load_mfn, scenario_parameters
 from cge.solve import SolveError, Solver
+from cge.welfare import decompose
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +71,15 @@ class RunInputs:
         Central per-sector elasticity table (index: sector labels as strings) [unitless].
     mfn : DataFrame or None
         MFN schedule for scenarios that revert to it.
+    sam_hash : str
+        SHA-256 of the SAM (its ``sam_hash`` attr when it has one).
     """
 
     scenarios: list[Scenario]
     sam: xr.Dataset
     elasticities: pd.DataFrame
     mfn: pd.DataFrame | None
+    sam_hash: str
 
     @property
     def names(self) -> list[str]:
@@ -114,7 +118,8 @@ def prepare(
     table.index = pd.Index([str(s) for s in table.index], name=elasticities.index.name or "sector")
     check_elasticities(sam, table, source)
     mfn = load_mfn() if any(s.revert_to_mfn for s in listed) else None
-    return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn)
+    key = str(sam.attrs.get("sam_hash") or sam_hash(sam))
+    return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=key)
 
 
 def solve_scenario(
@@ -133,8 +138,9 @@ def solve_scenario(
     Returns
     -------
     xarray.Dataset
-        :func:`cge.indicators.extract` at ``options.detail`` plus the solver figures
-        (iterations, residuals, solve and extraction seconds, closure).
+        :func:`cge.indicators.extract` at ``options.detail``, the EV decomposition
+        (:func:`cge.welfare.decompose`, unless ``options.welfare_steps`` is 0) and the solver
+        figures (iterations, residuals, solve and extraction seconds, closure).
 
     Raises
     ------
@@ -153,13 +159,16 @@ def solve_scenario(
     result = solver.solve(p)
     t1 = time.perf_counter()
     ds = extract(solver, cal, options.trade_jobs, options.detail)
+    t2 = time.perf_counter()
+    if options.welfare_steps:
+        ds.update(decompose(solver, cal, p, options.welfare_steps, ev=ds["ev"]))
     figures = {
         "iterations": result.iterations,
         "homotopy_steps": result.homotopy_steps,
         "max_residual": result.max_residual,
         "walras_residual": result.walras_residual,
         "solve_seconds": t1 - t0,
-        "extract_seconds": time.perf_counter() - t1,
+        "extract_seconds": t2 - t1,
         "closure": solver.model.closure.describe(),
     }
     for name, value in figures.items():
@@ -177,14 +186,14 @@ def stack(results: Mapping[str, xr.Dataset]) -> xr.Dataset:
     return out
 
 
-def finish(ds: xr.Dataset, inputs: RunInputs, cal: Calibration, options: RunOptions) -> xr.Dataset:
+def finish(ds: xr.Dataset, inputs: RunInputs, options: RunOptions) -> xr.Dataset:
     """The shared last steps of :func:`run`, ``run_many`` and ``run_sweep``.
 
-    Trade-supported jobs on the published baseline, the scenario descriptions and definitions as
-    variables on ``scenario``, the provenance attrs, and the indicators re-based on
+    The published trade-supported jobs figure beside ours (attrs), the scenario descriptions and
+    definitions as variables on ``scenario``, the provenance attrs, and the indicators re-based on
     ``options.reference``.
     """
-    ds = scale_trade_jobs(ds, options.trade_jobs)
+    ds = annotate_trade_jobs(ds, options.trade_jobs)
     held = [str(s) for s in ds[SCENARIO].values]
     by_name = {s.name: s for s in inputs.scenarios}
     ds[SCENARIO].attrs.update(indicator_attrs(SCENARIO))
@@ -202,7 +211,8 @@ def finish(ds: xr.Dataset, inputs: RunInputs, cal: Calibration, options: RunOpti
         ds["closure"] = xr.DataArray(
             [by_name[n].closure.to_closure().describe() for n in held], dims=SCENARIO, attrs=indicator_attrs("closure")
         )
-    ds.attrs.update(provenance(cal, str(inputs.sam.attrs.get("title", "")), options.reference))
+    title = str(inputs.sam.attrs.get("title", ""))
+    ds.attrs.update(provenance(inputs.sam_hash, elasticity_hash(inputs.elasticities), title, options.reference))
     return rebase(ds, options.reference)
 
 
@@ -230,7 +240,8 @@ def run(
         Solver tolerance, Hessian, baseline, trade-jobs indicator, ``detail`` and ``reference``.
     **overrides
         Fields of :class:`~cge.options.RunOptions` to change (``detail="all"``,
-        ``reference="tariff25"``, ``tol=1e-10``, ``include_baseline=False``, ``trade_jobs=None``).
+        ``reference="tariff25"``, ``tol=1e-10``, ``include_baseline=False``, ``trade_jobs=None``,
+        ``welfare_steps=0``).
 
     Returns
     -------
@@ -249,7 +260,7 @@ def run(
     options = RunOptions.resolve(options, **overrides)
     inputs = prepare(scenarios, sam, elasticities, options)
     cal: Calibration = calibrate(inputs.sam, inputs.elasticities)
-    models = {inputs.scenarios[0].closure.to_closure(): build_model(cal, inputs.scenarios[0].closure.to_closure())}
+    models = build_models(cal, inputs.scenarios)
     check_scenarios(inputs, next(iter(models.values())))
     solvers: dict[Closure, Solver] = {}
     results, failures = {}, {}
@@ -259,7 +270,7 @@ def run(
         if closure not in solvers:
             if progress is not None:
                 progress(f"compiling the model ({closure.describe()})", done, total)
-            model = models.pop(closure, None) or build_model(cal, closure)
+            model = models.pop(closure)
             solvers[closure] = Solver(model, tol=options.tol, hessian=options.hessian)
         if progress is not None:
             progress(f"solving {scenario.name}", done, total)
@@ -271,8 +282,27 @@ def run(
         if progress is not None:
             progress(f"solved {scenario.name}", done + 1, total)
     if failures:
-        raise BatchSolveError.of(failures, results, inputs, cal, options)
-    return finish(stack(results), inputs, cal, options)
+        raise BatchSolveError.of(failures, results, inputs, options)
+    return finish(stack(results), inputs, options)
+
+
+def build_models(cal: Calibration, scenarios: list[Scenario]) -> dict[Closure, object]:
+    """One built (not yet compiled) model per closure of the scenarios, before anything is solved.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the first scenario whose closure the SAM cannot support.
+    """
+    models = {}
+    for scenario in scenarios:
+        closure = scenario.closure.to_closure()
+        if closure not in models:
+            try:
+                models[closure] = build_model(cal, closure)
+            except ClosureError as exc:
+                raise ScenarioError(f"scenario '{scenario.name}': {exc}") from exc
+    return models
 
 
 def check_scenarios(inputs: RunInputs, model) -> None:
@@ -308,14 +338,14 @@ class BatchSolveError(SolveError):
 
     @classmethod
     def of(
-        cls, failures: dict[str, SolveError], results: dict, inputs: RunInputs, cal: Calibration, options: RunOptions
+        cls, failures: dict[str, SolveError], results: dict, inputs: RunInputs, options: RunOptions
     ) -> BatchSolveError:
         names = inputs.names
         reasons = "; ".join(f"{name}: {str(exc).splitlines()[0]}" for name, exc in failures.items())
         usable = bool(results) and options.reference not in failures and set(results) != {BASELINE}
         partial = None
         if usable:
-            partial = finish(stack(results), inputs, cal, options)
+            partial = finish(stack(results), inputs, options)
             partial.attrs["failed_scenarios"] = json.dumps(
                 [{"scenario": n, "error": str(e).splitlines()[0]} for n, e in failures.items()]
             )

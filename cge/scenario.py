@@ -7,13 +7,14 @@ units. Errors name the field and the bad value.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cge.dims import BASELINE
-from cge.model.closures import CapitalClosure, Closure, LabourClosure, MacroClosure
+from cge.model.closures import HORIZONS, CapitalClosure, Closure, Horizon, LabourClosure, MacroClosure
 from cge.tomlio import read_toml
 
 ALL = "all"
@@ -35,24 +36,114 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ClosureSpec(_Strict):
-    """Closure choices (see ``cge.model.closures``)."""
+class TradeBalanceTarget(_Strict):
+    """Set a region's trade balance (fob exports − cif imports) to a target; the region's
+    investment adjusts (investment = savings − trade balance)."""
 
+    region: str = Field(description="region label")
+    usd_bn: Number | None = Field(None, description="target level [US$ bn at benchmark prices, in numeraire units]")
+    share_of_gdp_pct: Number | None = Field(
+        None, gt=-100, lt=100, description="target as a share of the region's nominal GDP [percent]"
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.usd_bn is None) == (self.share_of_gdp_pct is None):
+            raise ValueError(f"trade_balance target for {self.region}: give exactly one of usd_bn or share_of_gdp_pct")
+        return self
+
+
+class ClosureSpec(_Strict):
+    """Closure choices (see ``cge.model.closures``); ``horizon`` presets labour and capital, and
+    an explicit ``labour`` or ``capital`` overrides the preset."""
+
+    horizon: Horizon | None = Field(
+        None,
+        description="short_run (wage curve, sector-specific capital), medium_run (full employment, fixed mobile "
+        "capital) or long_run (full employment, steady-state capital); presets for labour and capital",
+    )
     macro: MacroClosure = Field(
         MacroClosure.FIXED_TRADE_BALANCE,
-        description="fixed_trade_balance (trade balance fixed in numeraire units, US$ million) or "
-        "global_bank (savings-driven, endogenous trade balance)",
+        description="fixed_trade_balance (trade balance fixed in numeraire units, US$ million), global_bank "
+        "(world savings pooled, fixed investment shares) or rate_of_return (GTAP rate-of-return global bank)",
     )
-    labour: LabourClosure = Field(
-        LabourClosure.FULL_EMPLOYMENT,
-        description="full_employment (labour endowment fixed) or fixed_real_wage (employment adjusts)",
+    labour: LabourClosure | None = Field(
+        None,
+        description="labour closure of every region: full_employment (elasticity 0), wage_curve (employment = real "
+        "wage^elasticity) or fixed_real_wage (elasticity infinite); default from the horizon, else full_employment",
     )
-    capital: CapitalClosure = Field(
-        CapitalClosure.MOBILE, description="mobile (one rental rate per region) or sector_specific"
+    capital: CapitalClosure | None = Field(
+        None,
+        description="mobile (fixed stock, one rental rate per region), sector_specific or steady_state (rate of "
+        "return fixed, stock endogenous); default from the horizon, else mobile",
+    )
+    labour_by_region: dict[str, LabourClosure] = Field(
+        default_factory=dict, description="labour closure by region label, overriding 'labour'"
+    )
+    labour_supply_elasticity: dict[str, Annotated[float, Field(strict=True)]] = Field(
+        default_factory=dict,
+        description="elasticity of employment w.r.t. the real wage by region [unitless, 0 to inf]; 0 selects "
+        "full_employment, inf fixed_real_wage, a value in between wage_curve with that elasticity (default: "
+        "calibration/region_parameters.csv)",
+    )
+    rate_of_return_flexibility: Number | None = Field(
+        None, gt=0, description="GTAP's RORFLEX for every region [unitless]; default 10 (rate_of_return only)"
+    )
+    trade_balance: tuple[TradeBalanceTarget, ...] = Field(
+        (), description="regions whose trade balance is set to a target (US$ bn or share of GDP)"
     )
 
+    @model_validator(mode="after")
+    def _consistent(self):
+        for region, value in self.labour_supply_elasticity.items():
+            if not value >= 0:  # also rejects NaN
+                raise ValueError(f"labour_supply_elasticity for {region} must be >= 0 (0 to inf), got {value}")
+            if region in self.labour_by_region:
+                raise ValueError(
+                    f"region {region} has both labour_by_region and labour_supply_elasticity; the elasticity "
+                    "chooses the closure (0 full_employment, inf fixed_real_wage), so give one of them"
+                )
+        if self.rate_of_return_flexibility is not None and self.macro != MacroClosure.RATE_OF_RETURN:
+            raise ValueError("rate_of_return_flexibility applies only to macro = 'rate_of_return'")
+        regions = [t.region for t in self.trade_balance]
+        repeated = sorted({r for r in regions if regions.count(r) > 1})
+        if repeated:
+            raise ValueError(f"trade_balance targets repeat regions {repeated}")
+        return self
+
+    def labour_default(self) -> LabourClosure:
+        """Labour closure of regions not named: explicit, else the horizon's, else full employment."""
+        if self.labour is not None:
+            return self.labour
+        return HORIZONS[self.horizon][0] if self.horizon else LabourClosure.FULL_EMPLOYMENT
+
+    def capital_closure(self) -> CapitalClosure:
+        """Capital closure: explicit, else the horizon's, else mobile."""
+        if self.capital is not None:
+            return self.capital
+        return HORIZONS[self.horizon][1] if self.horizon else CapitalClosure.MOBILE
+
+    def labour_by_region_resolved(self) -> dict[str, LabourClosure]:
+        """Per-region labour closures incl. those chosen by an elasticity of 0 or inf."""
+        out = dict(self.labour_by_region)
+        for region, value in self.labour_supply_elasticity.items():
+            if value == 0:
+                out[region] = LabourClosure.FULL_EMPLOYMENT
+            elif math.isinf(value):
+                out[region] = LabourClosure.FIXED_REAL_WAGE
+            else:
+                out[region] = LabourClosure.WAGE_CURVE
+        default = self.labour_default()
+        return {r: c for r, c in out.items() if c != default}
+
     def to_closure(self) -> Closure:
-        return Closure(macro=self.macro, labour=self.labour, capital=self.capital)
+        return Closure(
+            macro=self.macro,
+            labour=self.labour_default(),
+            capital=self.capital_closure(),
+            labour_by_region=self.labour_by_region_resolved(),
+            trade_balance_targets=tuple(t.region for t in self.trade_balance),
+        )
 
 
 def _not_own_region(row, kind: str):

@@ -79,7 +79,8 @@ def scenario_parameters(
     Returns
     -------
     dict
-        {"tm": {(i, s, r): rate [fraction]}, "te": {...}, "tau": {...}, "pnum": {None: index}}.
+        {"tm": {(i, s, r): rate [fraction]}, "te": {...}, "tau": {...}, "pnum": {None: index}} and
+        the closure's parameters (:func:`closure_parameters`).
     """
     flows = set(ix.flows)
     tm, te, tau = {}, {}, {}
@@ -116,4 +117,46 @@ def scenario_parameters(
     for k, row in enumerate(scenario.trade_costs):
         for key in _flows_for(row, ix, flows, f"trade_costs[{k}]", scenario.name):
             tau[key] = tau.get(key, 1.0) * (1.0 + row.change_pct / 100.0)
-    return {"tm": tm, "te": te, "tau": tau, "pnum": {None: 1.0 + scenario.numeraire_change_pct / 100.0}}
+    values = {"tm": tm, "te": te, "tau": tau, "pnum": {None: 1.0 + scenario.numeraire_change_pct / 100.0}}
+    values.update(closure_parameters(scenario, ix))
+    return values
+
+
+def closure_parameters(scenario: Scenario, ix: ModelIndex) -> dict[str, dict]:
+    """Parameter values set by a scenario's closure table.
+
+    Returns
+    -------
+    dict
+        ``labour_supply_elasticity`` {region: value} for finite positive elasticities [unitless];
+        ``rorflex`` {region: value} [unitless]; ``tb_level`` {region: US$ million} and
+        ``tb_share`` {region: fraction of GDP} for trade-balance targets.
+
+    Raises
+    ------
+    ScenarioError
+        When the closure table names a region the model does not have.
+    """
+    spec = scenario.closure
+    named = [*spec.labour_supply_elasticity, *spec.labour_by_region, *(t.region for t in spec.trade_balance)]
+    unknown = sorted(set(named) - set(ix.regions))
+    if unknown:
+        raise ScenarioError(
+            f"scenario '{scenario.name}': closure names regions {unknown} that are not in the SAM "
+            f"(known: {list(ix.regions)})"
+        )
+    out: dict[str, dict] = {
+        "labour_supply_elasticity": {
+            r: float(v) for r, v in spec.labour_supply_elasticity.items() if 0 < v < float("inf")
+        },
+        "tb_level": {},
+        "tb_share": {},
+    }
+    if spec.rate_of_return_flexibility is not None:
+        out["rorflex"] = {r: float(spec.rate_of_return_flexibility) for r in ix.regions}
+    for target in spec.trade_balance:
+        if target.usd_bn is not None:
+            out["tb_level"][target.region], out["tb_share"][target.region] = target.usd_bn * 1e3, 0.0
+        else:
+            out["tb_level"][target.region], out["tb_share"][target.region] = 0.0, target.share_of_gdp_pct / 100.0
+    return out

@@ -26,8 +26,15 @@ KEEP = (
     "terms_of_trade_pct",
     "tariff_revenue",
     "agrifood_exports",
-    "us_na_trade_jobs",
+    "us_na_trade_jobs_model",
+    "us_na_trade_jobs_parts",
+    "ev_decomposition",
     "output_pct",
+    "wage_pct",
+    "cpi_pct",
+    "trade_balance",
+    "capital_stock_pct",
+    "employment_reallocation",
 )
 
 

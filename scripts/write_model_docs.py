@@ -52,6 +52,7 @@ def render() -> str:
 
 INDICATOR_KINDS = (
     ("indicator", "Indicators"),
+    ("welfare", "Welfare decomposition (cge.welfare, after the solve)"),
     ("solver", "Solver figures"),
     ("scenario", "Scenario variables"),
     ("coordinate", "Coordinates"),

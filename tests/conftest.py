@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# no compiled-model cache in this session or the CLI processes it starts, whatever the user set
+# (tests/test_cache.py passes its own)
+os.environ["CGE_CACHE_DIR"] = "off"
 
 from cge.examples import two_region_sam  # noqa: E402
 
@@ -49,6 +54,11 @@ def hand_sam():
 
 @pytest.fixture
 def hand_elasticities():
+    return hand_elasticity_table()
+
+
+def hand_elasticity_table() -> pd.DataFrame:
+    """Elasticities of the hand SAM's two sectors (every nest form: Leontief, Cobb-Douglas, CES)."""
     return pd.DataFrame(
         {
             "sigma_d": [2.0, 2.0],

@@ -21,12 +21,13 @@ import cge
 from cge.calibrate import CalibrationError, calibrate
 from cge.cli import app
 from cge.examples import two_region_sam
-from cge.model import build_model
+from cge.model import Closure, ClosureError, build_model
 from cge.ncio import netcdf_bytes
 from cge.runner import BatchSolveError
 from cge.sam import SamError, save_sam
 from cge.scenario import Scenario, ScenarioError
 from cge.solve import SolveError, Solver
+from cge.solve.newton import NewtonOptions
 from cge.sweep import run_many
 
 
@@ -98,9 +99,11 @@ def test_unbalanced_sam_rejected_by_run(hand_sam, hand_elasticities):
         cge.run(Scenario(name="b"), sam=sam, elasticities=hand_elasticities)
 
 
-def test_solver_failure_raises_with_diagnostics(hand_sam, hand_elasticities):
-    """An iteration limit of 1 with no room for homotopy cannot reach a big shock: the error
-    carries residuals by block and index and the structural analysis, and no numbers are returned."""
+@pytest.mark.parametrize("method", ["newton", "ipopt"])
+def test_solver_failure_raises_with_diagnostics(hand_sam, hand_elasticities, method):
+    """Iteration limits of 1 (Newton-Krylov, then Ipopt with no room for homotopy) cannot reach a
+    big shock: the error carries residuals by block and index and the structural analysis, and no
+    numbers are returned."""
     with pytest.raises(SolveError) as err:
         solved(
             hand_sam,
@@ -108,6 +111,8 @@ def test_solver_failure_raises_with_diagnostics(hand_sam, hand_elasticities):
             shocks={"tm": {("man", "B", "A"): 5.0}},
             ipopt_options={"max_iter": 1},
             min_step=0.5,
+            method=method,
+            newton_options=NewtonOptions(max_iterations=1),
         )
     exc = err.value
     assert len(exc.residuals) > 0
@@ -135,14 +140,19 @@ def test_unknown_parameter_entry(hand_sam, hand_elasticities):
 
 
 def test_region_without_investment():
-    """A closed economy whose investment demand is moved into household demand (savings 0)."""
+    """A closed economy whose investment demand is moved into household demand (savings 0)
+    calibrates and solves; steady-state capital, which needs an investment price, says why not."""
     sam = random_balanced_sam(1, 3, 2, seed=3)
     for var in ("vdfd", "vifd"):
         sam[var].loc[dict(agent="household")] += sam[var].sel(agent="investment")
         sam[var].loc[dict(agent="investment")] = 0.0
     sam["savings"][:] = 0.0
-    with pytest.raises(CalibrationError, match=r"regions \['r1'\] have no investment demand"):
-        calibrate(sam, elasticity_table(sam.commodity.values))
+    el = elasticity_table(sam.commodity.values)
+    for closure in (Closure(), Closure("rate_of_return"), Closure("global_bank")):
+        _m, _s, result = solved(sam, el, closure, {"pnum": {None: 1.5}})
+        assert result.max_residual < 1e-9
+    with pytest.raises(ClosureError, match=r"steady_state capital needs investment demand .* \['r1'\]"):
+        build_model(calibrate(sam, el), Closure(capital="steady_state"))
 
 
 def test_goods_selector_skips_services(hand_sam, hand_elasticities):

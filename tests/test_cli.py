@@ -101,3 +101,16 @@ def test_metadata_documents_every_model_component(hand_sam, hand_elasticities):
         for comp in model.pyomo.component_objects(ctype):
             assert comp.local_name in names, comp.local_name
             assert comp.doc, comp.local_name
+
+
+def test_run_welfare_steps_option(tmp_path, hand_sam, hand_elasticities):
+    """The EV decomposition is in the results by default; --welfare-steps 0 skips it."""
+    scen = _setup(tmp_path, hand_sam, hand_elasticities)
+    data = ["--sam", str(tmp_path / "sam"), "--elasticities", str(tmp_path / "el.csv")]
+    for steps, expected in ((None, True), ("0", False)):
+        out = tmp_path / f"r{steps}.nc"
+        extra = [] if steps is None else ["--welfare-steps", steps]
+        result = runner.invoke(app, ["run", str(scen), "--out", str(out), *data, *extra])
+        assert result.exit_code == 0, result.output
+        with xr.open_dataset(out, engine="h5netcdf") as ds:
+            assert ("ev_decomposition" in ds) == expected

@@ -18,6 +18,15 @@ CLOSURES = [
     Closure(MacroClosure.GLOBAL_BANK),
     Closure(labour=LabourClosure.FIXED_REAL_WAGE, capital=CapitalClosure.SECTOR_SPECIFIC),
     Closure(MacroClosure.GLOBAL_BANK, LabourClosure.FIXED_REAL_WAGE, CapitalClosure.MOBILE),
+    Closure(MacroClosure.RATE_OF_RETURN),
+    Closure(capital=CapitalClosure.STEADY_STATE),
+    Closure(labour=LabourClosure.WAGE_CURVE, capital=CapitalClosure.SECTOR_SPECIFIC),
+    Closure(MacroClosure.RATE_OF_RETURN, LabourClosure.WAGE_CURVE, CapitalClosure.STEADY_STATE),
+    # per-region combinations: labour closures and trade-balance targets
+    Closure(labour_by_region={"A": LabourClosure.FIXED_REAL_WAGE, "B": LabourClosure.WAGE_CURVE}),
+    Closure(MacroClosure.RATE_OF_RETURN, trade_balance_targets=("A",), labour_by_region={"B": "wage_curve"}),
+    Closure(trade_balance_targets=("B",), capital=CapitalClosure.STEADY_STATE),
+    Closure(MacroClosure.GLOBAL_BANK, LabourClosure.WAGE_CURVE, trade_balance_targets=("A",)),
 ]
 
 
@@ -35,19 +44,30 @@ def test_benchmark_replication_hand_sam(hand_sam, hand_elasticities, closure):
     np.testing.assert_allclose(outcome.x, 1.0, atol=1e-12)
 
 
-def test_model_is_square_and_covers_every_block(hand_sam, hand_elasticities):
-    """Every equation in the metadata table exists in the model (fixed real wage covers eq_real_wage,
-    sector-specific capital covers eq_specific_factor)."""
-    closure = Closure(labour=LabourClosure.FIXED_REAL_WAGE, capital=CapitalClosure.SECTOR_SPECIFIC)
+@pytest.mark.parametrize("closure", CLOSURES, ids=lambda c: c.describe())
+def test_model_is_square(hand_sam, hand_elasticities, closure):
     model, solver, _ = solved(hand_sam, hand_elasticities, closure)
     m = model.pyomo
-    equations = metadata_table().query("kind == 'equation'").index
-    for name in equations:
-        comp = getattr(m, name)
-        assert len(comp) > 0, name
     n_var = sum(1 for v in m.component_data_objects(pyo.Var) if not v.fixed)
     n_con = sum(1 for c in m.component_data_objects(pyo.Constraint, active=True))
     assert n_var == n_con == solver.compiled.n
+
+
+def test_closures_cover_every_block(hand_sam, hand_elasticities):
+    """Every equation, expression and variable in the metadata table exists (non-empty) under at
+    least one of the tested closures, and every model component has a metadata row."""
+    table = metadata_table()
+    seen, components = set(), set()
+    for closure in CLOSURES:
+        model, _s, _r = solved(hand_sam, hand_elasticities, closure)
+        m = model.pyomo
+        for comp in m.component_objects((pyo.Var, pyo.Expression, pyo.Constraint, pyo.Param)):
+            components.add(comp.local_name)
+            if len(comp) > 0:
+                seen.add(comp.local_name)
+    expected = set(table.query("kind in ('equation', 'expression', 'variable')").index)
+    assert expected - seen == set()
+    assert components - set(table.index) == set()
 
 
 @pytest.mark.parametrize("closure", CLOSURES, ids=lambda c: c.describe())

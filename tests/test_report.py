@@ -9,6 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import xarray as xr
+from conftest import hand_elasticity_table
 from typer.testing import CliRunner
 
 import cge
@@ -34,16 +35,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def results() -> xr.Dataset:
     """Baseline + 30% tariff of A on B, solved on the hand SAM with ``man`` flagged as agri-food."""
     sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
-    elasticities = pd.DataFrame(
-        {
-            "sigma_d": [2.0, 2.0],
-            "sigma_m": [4.0, 4.0],
-            "sigma_va": [1.0, 0.5],
-            "sigma_t": [0.0, 0.5],
-            "sigma_nd": [0.0, 1.0],
-        },
-        index=pd.Index(["man", "ser"], name="sector"),
-    )
+    elasticities = hand_elasticity_table()
     scenarios = [
         cge.Scenario(name="baseline"),
         cge.Scenario(name="tariff", tariffs=[{"importer": "A", "exporter": "B", "rate_pct": 30}]),
@@ -241,6 +233,12 @@ def test_cli_compare_table_plot(results, results_file, tmp_path):
         (["table", "{results}", "--format", "xlsx"], "needs --out"),
         (["table", "{results}", "--region", "ZZ"], "region 'ZZ' is not in the results"),
         (["plot", "{sam}", "--out", "{tmp}/p"], "not a cge results file"),
+        (["table", "{results}", "--baseline", "nosuch"], "reference scenario 'nosuch' is not in the results"),
+        (["plot", "{results}", "--baseline", "nosuch", "--out", "{tmp}/p"], "reference scenario 'nosuch'"),
+        (["table", "{results}", "--scenarios", "nosuch"], "scenario 'nosuch' is not in the results"),
+        (["table", "{results}", "--regions", "A,Mercosur"], "region 'Mercosur' is not in the results"),
+        (["diff", "baseline", "nosuch", "--results", "{results}"], "scenario 'nosuch' is not in the results"),
+        (["table", "{results}", "-v", "nosuch"], "results have no variable 'nosuch'"),
     ],
 )
 def test_cli_user_errors(args, message, results_file, tmp_path):
@@ -254,3 +252,59 @@ def test_cli_user_errors(args, message, results_file, tmp_path):
     assert message in " ".join(result.output.split())  # rich may wrap long lines
     assert "Traceback" not in result.output
     assert np.all([not p.name.endswith(".tmp") for p in tmp_path.iterdir()])
+
+
+def test_cli_diff_of_scenarios_and_of_files(results, results_file, tmp_path):
+    result = runner.invoke(app, ["diff", "baseline", "tariff", "--results", results_file, "--regions", "A,B,world"])
+    assert result.exit_code == 0, result.output
+    assert "tariff vs baseline" in result.output and "| world" in result.output and "Notes:" in result.output
+    ev = results["ev"].sel(scenario="tariff", region="A").item()
+    assert f"{ev:.2f}" in result.output
+    other = tmp_path / "other.nc"
+    results.sel(scenario=["baseline"]).to_netcdf(other, engine="h5netcdf")
+    result = runner.invoke(app, ["diff", results_file, str(other), "--scenario", "baseline", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(__import__("io").StringIO(result.output), comment="#").set_index("region")
+    assert (table.abs() < 1e-9).all().all()  # the same scenario in two files: no difference
+    result = runner.invoke(app, ["diff", results_file, str(other)])
+    assert result.exit_code == 1 and "--scenario" in result.output
+
+
+def test_latex_layouts_and_notes(results):
+    long = pd.DataFrame({"x [%]": np.linspace(-1, 1, 60)}, index=pd.Index([f"r{k}" for k in range(60)], name="row"))
+    long.attrs["notes"] = "Source: test & more"
+    tex = write_table(long, "latex", name="long")
+    assert "\\begin{longtable}" in tex and "\\endhead" in tex and "Source: test \\& more" in tex
+    wide = pd.DataFrame({f"c{k} [%]": [1.0] for k in range(9)}, index=pd.Index(["a"], name="row"))
+    assert "\\resizebox{\\textwidth}" in write_table(wide, "latex")
+    small = write_table(wide.iloc[:, :2], "latex")
+    assert "\\begin{table}" in small and "resizebox" not in small
+    tables = report_tables(results)
+    for table in tables.values():
+        assert table.attrs["notes"].startswith("Changes vs the benchmark SAM")
+        assert "Source: cge" in table.attrs["notes"] and "hash" in table.attrs["notes"]
+    assert "*Notes:*" in write_table(tables["headline"], "md")
+
+
+def test_scenario_colours_are_unique_and_never_grey():
+    from cge.report.plots import scenario_colours
+
+    for n in (3, 12, 17, 25):
+        names = ["baseline", *[f"s{k}" for k in range(n)]]
+        colours = scenario_colours(names)
+        others = [colours[f"s{k}"] for k in range(n)]
+        assert len(set(others)) == n
+        assert all(not (abs(c[0] - c[1]) < 0.02 and abs(c[1] - c[2]) < 0.02) for c in others)  # not grey
+
+
+def test_figures_have_notes_and_fit_a_page(results, tmp_path):
+    from cge.report.plots import PAGE_HEIGHT, PAGE_WIDTH, write_plots
+
+    calls = []
+    written = write_plots(results, tmp_path, regions=["A", "B", "world"], progress=lambda *a: calls.append(a))
+    assert calls and calls[-1][0] == "done"
+    for path in written:
+        width, height = __import__("struct").unpack(">II", path.read_bytes()[16:24])
+        assert width <= PAGE_WIDTH * 150 and height <= PAGE_HEIGHT * 150, path.name
+    (path,) = write_plots(results, tmp_path / "v", variables=["ev"])
+    assert path.name == "ev.png"

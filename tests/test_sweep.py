@@ -23,7 +23,6 @@ from cge.sweep import (
     SSAError,
     SSASpec,
     SweepError,
-    headline_table,
     plan_draws,
     run_many,
     run_sweep,
@@ -226,8 +225,13 @@ def test_quadrature_ssa_on_a_local_cluster(hand_sam, hand_elasticities):
         ref["real_gdp_pct"].transpose("scenario", "region"),
         atol=1e-7,
     )
-    rows = headline_table(ds)
-    assert {"real GDP", "EV", "employment"} <= set(rows["indicator"])
+    from cge.report.tables import sweep_tables
+
+    tables = sweep_tables(ds)
+    assert {"real_gdp_pct", "ev", "employment_change"} <= set(tables)
+    row = tables["real_gdp_pct"].loc[("A", "t30")]
+    assert row["mean [%]"] == pytest.approx(float(ds["real_gdp_pct_mean"].sel(region="A", scenario="t30")))
+    assert row["90% low [%]"] < row["mean [%]"] < row["90% high [%]"]
 
 
 def test_failed_draw_is_reported_not_dropped(hand_sam, hand_elasticities, monkeypatch):
@@ -294,13 +298,36 @@ def test_cli_sweep_writes_netcdf_and_prints_intervals(tmp_path, hand_sam, hand_e
     args += ["--sam", str(tmp_path / "sam"), "--elasticities", str(tmp_path / "el.csv")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "real GDP" in result.output and "90% interval" in result.output
+    assert "Real GDP change" in result.output and "90% low" in result.output
     with xr.open_dataset(out, engine="h5netcdf") as ds:
         assert ds.sizes["draw"] == 2 and "real_gdp_pct_p95" in ds
     bad = tmp_path / "bad.toml"
     bad.write_text('[[parameter]]\nname = "sigma_d"\ndistribution = "uniform"\nlow_pct = -500\nhigh_pct = 5\n')
     result = CliRunner().invoke(app, [*args[:3], str(bad), *args[4:]])
     assert result.exit_code == 1 and "low_pct" in result.output and "Traceback" not in result.output
+
+
+def test_options_reach_run_many_and_run_sweep(hand_sam, hand_elasticities):
+    """One options object serves cge.run, run_many and run_sweep: trade_jobs, detail and reference
+    given to run_sweep (with or without an SSA) are honoured."""
+    from cge.indicators import TradeJobsSpec
+
+    spec = TradeJobsSpec(home="A", partners=("B",), published_persons=1.0e6, source="test")
+    kw = {"sam": hand_sam, "elasticities": hand_elasticities, "scheduler": "inprocess"}
+    plain = run_sweep(_scenarios(), None, trade_jobs=spec, detail="all", reference="t30", **kw)
+    assert plain["us_na_trade_jobs_model"].attrs["published_persons"] == pytest.approx(1.0e6)
+    assert plain["us_na_trade_jobs_model"].attrs["partners"] == "B"
+    assert "qo_pct" in plain and plain.attrs["reference_scenario"] == "t30"
+    np.testing.assert_allclose(plain["ev"].sel(scenario="t30"), 0.0, atol=1e-12)
+    assert "us_na_trade_jobs_model" not in run_sweep(_scenarios(), None, trade_jobs=None, **kw)
+    ssa = run_sweep(_scenarios(), _spec(), trade_jobs=spec, **kw)
+    assert "us_na_trade_jobs_model_mean" in ssa
+    for ds in (plain, ssa):
+        for key in ("sam_hash", "elasticity_hash", "git_commit", "package_versions"):
+            assert ds.attrs[key], key
+        assert ds["scenario_description"].dims == ("scenario",)
+    with pytest.raises(ScenarioError, match="reference scenario 'nosuch'"):
+        run_many(_scenarios(), reference="nosuch", **kw)
 
 
 # ----------------------------------------------------------------------------- faults, resume, reproducibility

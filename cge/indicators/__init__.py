@@ -15,7 +15,7 @@ Used by :func:`cge.run`, the sweep and the reports alike.
 from cge.indicators import macro, sector, trade, trade_jobs  # noqa: F401  (registers the indicators)
 from cge.indicators.extract import DETAILS, extract, extract_seconds
 from cge.indicators.registry import indicator_attrs, indicator_table
-from cge.indicators.trade_jobs import TradeJobsSpec, scale_trade_jobs
+from cge.indicators.trade_jobs import TradeJobsSpec, annotate_trade_jobs
 
 __all__ = [
     "DETAILS",
@@ -24,5 +24,5 @@ __all__ = [
     "extract_seconds",
     "indicator_attrs",
     "indicator_table",
-    "scale_trade_jobs",
+    "annotate_trade_jobs",
 ]

@@ -94,3 +94,16 @@ def difference(ds: xr.Dataset, a: str, b: str) -> xr.Dataset:
             )
         out[name] = new.assign_attrs(reference_scenario=a)
     return out
+
+
+def percent_change(new, base):
+    """``100 (new / base - 1)`` [percent], NaN where ``base`` is 0 (arrays, Series or scalars):
+    the change of a level between two scenarios, as the report tables show it."""
+    new, base = np.asarray(new, dtype=float), np.asarray(base, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(base != 0, 100.0 * (new / base - 1.0), np.nan)
+
+
+def level_change(new, base):
+    """``new - base`` in the level's units: the change of a level between two scenarios."""
+    return np.asarray(new, dtype=float) - np.asarray(base, dtype=float)

@@ -12,14 +12,17 @@ from functools import cache
 import xarray as xr
 
 from cge.calibrate import Calibration
+from cge.dims import PART
 from cge.indicators.flows import flows
 from cge.indicators.registry import indicator_attrs, producers
-from cge.indicators.trade_jobs import TradeJobsSpec
+from cge.indicators.trade_jobs import PARTS, TradeJobsSpec
 from cge.indicators.values import Solution, solution
 
 DETAILS = ("headline", "all")
 """``headline``: the indicators of ``cge/indicators.csv``; ``all``: also every model component."""
 INDEX_UNITS = "index (benchmark = 1)"
+INDICATOR_COORDS = {PART: PARTS}
+"""Labels of the dimensions that indicators add (not model axes)."""
 
 
 def indicators(sol: Solution, trade_jobs_spec: TradeJobsSpec | None = None) -> dict[str, tuple]:
@@ -96,7 +99,8 @@ def extract(
     if detail == "all":
         variables.update(model_components(sol, set(variables)))
     used = {d for dims, _v, _a in variables.values() for d in dims}
-    coords = {d: (d, list(sol.coords[d]), indicator_attrs(d)) for d in used}
+    labels = {**INDICATOR_COORDS, **sol.coords}
+    coords = {d: (d, list(labels[d]), indicator_attrs(d)) for d in used}
     if "commodity" in used:
         coords["goods"] = ("commodity", sol.bench.goods, indicator_attrs("goods"))
         coords["agrifood"] = ("commodity", sol.bench.agrifood, indicator_attrs("agrifood"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cge.dims import REGION
+from cge.dims import HOUSEHOLD, INVESTMENT, REGION
 from cge.indicators.flows import Flows, pct_change
 from cge.indicators.registry import indicator
 from cge.indicators.values import Solution
@@ -48,12 +48,40 @@ def welfare(sol: Solution, **_) -> dict:
 
 @indicator("terms_of_trade_pct", "tariff_revenue")
 def terms_of_trade(sol: Solution, trade: Flows, **_) -> dict:
-    """Terms of trade: fob export price index / cif import price index (benchmark-flow weights)
+    """Terms of trade: the model's export price index ``pxw`` over its import price index ``pmw``
     [percent change]; tariff revenue collected by each importer [US$ bn]."""
-    w = sol.bench["cif0"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        px = (w * trade.pfob).sum(axis=(0, 2)) / w.sum(axis=(0, 2))
-        pm = (w * trade.pfob * trade.tau).sum(axis=(0, 1)) / w.sum(axis=(0, 1))
-        tot = np.where(np.isfinite(px / pm), 100.0 * (px / pm - 1.0), np.nan)
+        ratio = sol.arrays["pxw"] / sol.arrays["pmw"]  # NaN for a region without exports or imports
     revenue = (trade.tm * trade.fob_value).sum(axis=(0, 1))
-    return {"terms_of_trade_pct": (R, tot), "tariff_revenue": (R, revenue * BN)}
+    return {"terms_of_trade_pct": (R, 100.0 * (ratio - 1.0)), "tariff_revenue": (R, revenue * BN)}
+
+
+@indicator(
+    "wage_pct",
+    "rental_rate_pct",
+    "cpi_pct",
+    "real_wage_pct",
+    "real_consumption_pct",
+    "real_investment_pct",
+    "capital_stock_pct",
+    "trade_balance",
+)
+def prices_and_aggregates(sol: Solution, **_) -> dict:
+    """Factor prices, consumer prices, real consumption and investment, capital stock [percent
+    change] and the trade balance [US$ bn at current prices] by region: the model's aggregate
+    expressions (``wage``, ``rental``, ``cpi``, ``capital_stock``, ``trade_balance``) and final
+    demand; NaN where a region lacks the item (no households, no investment, no capital)."""
+    agents = list(sol.coords["agent"])
+    qfdt = sol.arrays["qfdt"]
+    index = {
+        "wage_pct": sol.arrays["wage"],
+        "rental_rate_pct": sol.arrays["rental"],
+        "cpi_pct": sol.arrays["cpi"],
+        "real_wage_pct": sol.arrays["wage"] / sol.arrays["cpi"],
+        "real_consumption_pct": qfdt[agents.index(HOUSEHOLD)],
+        "real_investment_pct": qfdt[agents.index(INVESTMENT)],
+        "capital_stock_pct": sol.arrays["capital_stock"],
+    }
+    out = {name: (R, 100.0 * (values - 1.0)) for name, values in index.items()}
+    out["trade_balance"] = (R, sol.get("trade_balance", 0.0) * BN)
+    return out

@@ -1,8 +1,9 @@
 """The indicator registry: ``cge/indicators.csv`` (one row per result variable) and the functions
 that produce each indicator.
 
-Columns of the table: ``name``; ``kind`` (``indicator``, ``solver``, ``scenario``,
-``coordinate``); ``dims``; ``units``; ``long_name``; ``gtap`` (the closest GTAP name);
+Columns of the table: ``name``; ``kind`` (``indicator``, ``welfare`` (the EV decomposition of
+:mod:`cge.welfare`, computed after the solve), ``solver``, ``scenario``, ``coordinate``);
+``dims``; ``units``; ``long_name``; ``gtap`` (the closest GTAP name);
 ``reference`` (how a value is re-expressed against a reference scenario: ``ratio`` for percent
 changes, ``difference`` for changes such as EV, ``level`` for levels, ``none``); ``aggregate``
 (how a group subtotal is formed: ``sum``, ``pct:<level>`` for the percent change of a level

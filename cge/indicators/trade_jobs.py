@@ -1,25 +1,28 @@
-"""Jobs supported by trade with partner regions (the "13 million US jobs" indicator).
+"""Jobs supported by trade with partner regions, defined like the published "13 million US jobs".
 
 The published figure — more than 13 million US jobs depend on trade with Mexico and Canada (US
 Chamber of Commerce, Dec. 2025, from Trade Partnership Worldwide's method; see
-``../shared/data/macro/controls.csv``) — comes from a different model. We therefore compute our
-*own* measure in every scenario and apply its relative change to the published baseline:
+``../shared/data/macro/controls.csv``) — counts jobs supported by exports *and* imports,
+including indirect (supply-chain) and induced (re-spent income) jobs. Our measure follows that
+definition with an input–output / SAM-multiplier model of the home region evaluated at the
+solution (so it moves with every scenario). Nothing scales it to the published figure: the
+published number, its source and the ratio published / ours are attrs
+(:func:`annotate_trade_jobs`). Method: ``docs/trade_jobs.md``.
 
-``us_na_trade_jobs = baseline_persons × model(scenario) / model(baseline)``.
+For a final-demand-like vector ``f`` [US$ million by activity], with ``e`` persons per US$ of
+output, ``A`` the domestic input coefficients and the household closed (wages per US$ of output
+``v``, domestic household purchases per US$ of regional income ``h``):
 
-The model measure [persons] has two parts, both from the employment satellite (persons per US$
-of labour payments) and the solved quantities:
+* direct   = ``e' f``;
+* indirect = ``e' (I − A)^-1 f − e' f`` (Leontief type I);
+* induced  = ``e' [(I − B)^-1 (f, 0)]_n − e' (I − A)^-1 f`` with ``B = [[A, h], [v, 0]]`` (type II).
 
-1. **export jobs**: persons embodied, directly and through the domestic supply chain, in the home
-   region's exports to the partners: ``e' (I - A_d)^-1 x``, where ``e`` is persons per US$ of
-   output by activity, ``A_d`` the domestic input coefficients (intermediate use × the domestic
-   share of the national Armington composite) and ``x`` exports to the partners at benchmark
-   prices (incl. iceberg losses);
-2. **import-using jobs**: persons in each home activity times the share of its input costs that
-   are intermediates imported from the partners (jobs in activities that process partner inputs).
-
-Both parts are reported in the variable's attrs. Nothing here is tuned to reproduce 13 million:
-the scale factor ``baseline_persons / model(baseline)`` is reported too (:func:`scale_trade_jobs`).
+Two vectors ``f``: **exports** — the home region's shipments to the partners at producer market
+prices; **imports** — each home activity's intermediate inputs sourced from the partners, at the
+user's price (the activity's jobs are apportioned by the partner inputs' share of its output).
+Imports for final demand support distribution jobs in the published method; the SAM has no
+trade margins to trace them, so they are not counted. The two sides can overlap (an activity
+that both exports to and buys from the partners), as in the published gross figure.
 """
 
 from __future__ import annotations
@@ -29,11 +32,20 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from cge.dims import BASELINE, REGION, SCENARIO
-from cge.indicators.flows import Flows
-from cge.indicators.registry import indicator, indicator_attrs
-from cge.indicators.sector import labour_jobs
+from cge.dims import BASELINE, HOUSEHOLD, PART, REGION, SCENARIO
+from cge.indicators.registry import indicator
+from cge.indicators.sector import persons_employed
 from cge.indicators.values import Solution
+
+PARTS = (
+    "exports_direct",
+    "exports_indirect",
+    "exports_induced",
+    "imports_direct",
+    "imports_indirect",
+    "imports_induced",
+)
+"""Parts of ``us_na_trade_jobs_parts``; they sum to ``us_na_trade_jobs_model``."""
 
 
 @dataclass(frozen=True)
@@ -46,15 +58,16 @@ class TradeJobsSpec:
         Region whose jobs are counted.
     partners : tuple of str
         Partner regions.
-    baseline_persons : float
-        Published baseline figure [persons].
+    published_persons : float
+        Published figure for the benchmark year [persons], shown beside ours (never used to
+        scale it).
     source : str
         Citation of the published figure.
     """
 
     home: str = "USA"
     partners: tuple[str, ...] = ("MEX", "CAN")
-    baseline_persons: float = 13.0e6
+    published_persons: float = 13.0e6
     source: str = (
         "US Chamber of Commerce testimony, Dec. 2025 ('more than 13 million'); method of Trade Partnership "
         "Worldwide for the Business Roundtable (controls.csv row trade_supported_jobs USA CAN+MEX 2024)"
@@ -66,81 +79,133 @@ class TradeJobsSpec:
         return self.home in regions and set(self.partners) <= regions and "jobs_per_wage" in sol.bench
 
 
-def trade_jobs_components(sol: Solution, trade: Flows, spec: TradeJobsSpec) -> dict[str, float]:
-    """Export jobs and import-using jobs of ``spec.home`` at the solution [persons].
+@dataclass(frozen=True)
+class SamMultipliers:
+    """The home region's input–output and SAM-multiplier system at a solution.
 
-    Arrays over the home region's commodities (activities): ``output`` and ``cost`` at market and
-    basic prices, jobs by :func:`~cge.indicators.sector.labour_jobs`, domestic input coefficients
-    ``A_d`` and the partners' share of imported inputs.
+    Attributes
+    ----------
+    persons_per_output : ndarray
+        ``e`` by activity [persons per US$ million of output at market prices].
+    domestic_inputs : ndarray
+        ``A`` (input, activity) [US$ of domestic input per US$ of output].
+    wages_per_output : ndarray
+        ``v`` by activity [US$ of labour income per US$ of output].
+    household_purchases : ndarray
+        ``h`` by commodity [US$ of domestic household purchases per US$ of regional income].
     """
-    b, regions = sol.bench, sol.coords[REGION]
+
+    persons_per_output: np.ndarray
+    domestic_inputs: np.ndarray
+    wages_per_output: np.ndarray
+    household_purchases: np.ndarray
+
+    def jobs(self, demand: np.ndarray) -> tuple[float, float, float]:
+        """(direct, indirect, induced) persons supported by ``demand`` [US$ million by activity]."""
+        n = len(demand)
+        e = self.persons_per_output
+        type_one = np.linalg.solve(np.eye(n) - self.domestic_inputs, demand)
+        closed = np.zeros((n + 1, n + 1))
+        closed[:n, :n] = self.domestic_inputs
+        closed[:n, n] = self.household_purchases
+        closed[n, :n] = self.wages_per_output
+        type_two = np.linalg.solve(np.eye(n + 1) - closed, np.append(demand, 0.0))[:n]
+        direct = float(e @ demand)
+        return direct, float(e @ type_one) - direct, float(e @ type_two - e @ type_one)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
+
+
+def domestic_shares(sol: Solution, h: int) -> np.ndarray:
+    """Domestic share of each Armington composite of region ``h`` by value at the solution."""
+    b = sol.bench
+    domestic = b["dom0"][:, h] * sol.get("qdd", 0.0)[:, h] * sol.get("pd", 1.0)[:, h]
+    absorption = b["qa0"][:, h] * sol.get("qa", 0.0)[:, h] * sol.get("pa", 1.0)[:, h]
+    return _ratio(domestic, absorption)
+
+
+def intermediate_use(sol: Solution, h: int) -> np.ndarray:
+    """Intermediate use of each Armington composite by each activity of region ``h`` at user prices
+    (input, activity) [US$ million]."""
+    b = sol.bench
+    return (b["vdfm"][:, :, h] + b["vifm"][:, :, h]) * sol.get("qf", 0.0)[:, :, h] * sol.get("pa", 1.0)[:, h, None]
+
+
+def sam_multipliers(sol: Solution, h: int) -> SamMultipliers:
+    """The multiplier system of region ``h`` (index on the region axis) at the solution."""
+    b = sol.bench
+    output = b["vdm"][:, h] * sol.get("pd", 1.0)[:, h] * sol.get("qo", 0.0)[:, h]
+    share = domestic_shares(sol, h)
+    wages = (b["vfm"] * sol.get("pfe", 1.0) * sol.get("qfe", 0.0))[b.labour][:, :, h].sum(axis=0)
+    household = list(sol.coords["agent"]).index(HOUSEHOLD)
+    spending = (b["vdfd"] + b["vifd"])[:, household, h] * sol.get("qfd", 0.0)[:, household, h]
+    income = b["y0"][h] * sol.get("y", 1.0)[h]
+    persons, _total = persons_employed(sol)
+    return SamMultipliers(
+        persons_per_output=_ratio(persons[:, h], output),
+        domestic_inputs=_ratio(share[:, None] * intermediate_use(sol, h), output[None, :]),
+        wages_per_output=_ratio(wages, output),
+        household_purchases=share * spending * sol.get("pa", 1.0)[:, h] / income,
+    )
+
+
+def trade_vectors(sol: Solution, spec: TradeJobsSpec) -> tuple[np.ndarray, np.ndarray]:
+    """(exports, partner-input-supported output) of the home region by activity [US$ million].
+
+    Exports: shipments to the partners at the producer's market price (incl. iceberg losses).
+    Imports side: each activity's intermediate inputs sourced from the partners, at user prices
+    (national Armington sourcing: the activity's use × the import share × the partners' share of
+    imports by value).
+    """
+    b, regions = sol.bench, list(sol.coords[REGION])
     h = regions.index(spec.home)
     partner = np.isin(np.asarray(regions), list(spec.partners))
-    qo = sol.get("qo", 0.0)[:, h]
-    output, cost = b["vdm"][:, h] * qo, b["vom"][:, h] * qo
-    jobs = labour_jobs(sol)[:, h]
-    absorption = b["qa0"][:, h] * sol.get("qa", 0.0)[:, h]
-    domestic = b["dom0"][:, h] * sol.get("qdd", 0.0)[:, h]
-    dom_share = np.divide(domestic, absorption, out=np.zeros_like(domestic), where=absorption > 0)
-    imports = b["vims"][:, :, h] * sol.get("qxs", 0.0)[:, :, h]  # (commodity, source)
-    total_imports = imports.sum(axis=1)
-    partner_share = np.divide(
-        imports[:, partner].sum(axis=1), total_imports, out=np.zeros_like(total_imports), where=total_imports > 0
-    )
-    use = (b["vdfm"][:, :, h] + b["vifm"][:, :, h]) * sol.get("qf", 0.0)[:, :, h]  # (input, activity)
-    a_dom = np.divide(dom_share[:, None] * use, output[None, :], out=np.zeros_like(use), where=output[None, :] > 0)
-    partner_inputs = ((1.0 - dom_share) * partner_share) @ use
-    shipped = b["vxmd"][:, h, partner] * trade.tau[:, h, partner] * sol.get("qxs", 0.0)[:, h, partner]
-    exports = shipped.sum(axis=1)  # at the exporter's benchmark market prices, incl. iceberg losses
-    per_output = np.divide(jobs, output, out=np.zeros_like(jobs), where=output > 0)
-    required = np.linalg.solve(np.eye(len(output)) - a_dom, exports)
-    export_jobs = float(per_output @ required)
-    import_jobs = float(np.sum(np.divide(jobs * partner_inputs, cost, out=np.zeros_like(jobs), where=cost > 0)))
-    return {"export_jobs": export_jobs, "import_using_jobs": import_jobs, "total": export_jobs + import_jobs}
+    qxs = sol.get("qxs", 0.0)
+    shipped = b["vxmd"][:, h, partner] * sol.get("tau", 1.0)[:, h, partner] * qxs[:, h, partner]
+    exports = shipped.sum(axis=1) * sol.get("pd", 1.0)[:, h]
+    imports = b["vims"][:, :, h] * sol.get("pms", 1.0)[:, :, h] * qxs[:, :, h]  # (commodity, source)
+    partner_share = _ratio(imports[:, partner].sum(axis=1), imports.sum(axis=1))
+    supported = ((1.0 - domestic_shares(sol, h)) * partner_share) @ intermediate_use(sol, h)
+    return exports, supported
 
 
-@indicator("us_na_trade_jobs_model", "us_na_trade_jobs_export_jobs", "us_na_trade_jobs_import_using_jobs")
-def trade_jobs(sol: Solution, trade: Flows, trade_jobs_spec: TradeJobsSpec | None = None, **_) -> dict:
-    """The model measure of jobs supported by trade with the partners and its two parts [persons]."""
+def trade_jobs_parts(sol: Solution, spec: TradeJobsSpec) -> dict[str, float]:
+    """Trade-supported jobs of ``spec.home`` by part (:data:`PARTS`) at the solution [persons]."""
+    system = sam_multipliers(sol, list(sol.coords[REGION]).index(spec.home))
+    exports, supported = trade_vectors(sol, spec)
+    return dict(zip(PARTS, (*system.jobs(exports), *system.jobs(supported))))
+
+
+@indicator("us_na_trade_jobs_model", "us_na_trade_jobs_parts")
+def trade_jobs(sol: Solution, trade_jobs_spec: TradeJobsSpec | None = None, **_) -> dict:
+    """Jobs supported by trade with the partners (published definition) and its parts [persons]."""
     if trade_jobs_spec is None or not trade_jobs_spec.applies_to(sol):
         return {}
-    parts = trade_jobs_components(sol, trade, trade_jobs_spec)
-    return {
-        "us_na_trade_jobs_model": ((), np.float64(parts["total"])),
-        "us_na_trade_jobs_export_jobs": ((), np.float64(parts["export_jobs"])),
-        "us_na_trade_jobs_import_using_jobs": ((), np.float64(parts["import_using_jobs"])),
-    }
+    parts = np.array(list(trade_jobs_parts(sol, trade_jobs_spec).values()))
+    return {"us_na_trade_jobs_model": ((), np.float64(parts.sum())), "us_na_trade_jobs_parts": ((PART,), parts)}
 
 
-def scale_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec | None) -> xr.Dataset:
-    """Trade-supported jobs on the published baseline: ``baseline_persons × model / model(baseline)``.
-
-    Adds ``us_na_trade_jobs`` from ``us_na_trade_jobs_model`` (needs the ``baseline`` scenario;
-    works on any extra dimension, e.g. the sweep's ``draw``: each draw's baseline is its own
-    reference) and describes the measure in the attrs of both.
-    """
+def annotate_trade_jobs(ds: xr.Dataset, spec: TradeJobsSpec | None) -> xr.Dataset:
+    """Attach the published figure, its source and the ratio published / ours (at the baseline)
+    to ``us_na_trade_jobs_model``. Works on any extra dimension (e.g. the sweep's ``draw``)."""
     if spec is None or "us_na_trade_jobs_model" not in ds:
         return ds
     partners = "+".join(spec.partners)
-    model_jobs = ds["us_na_trade_jobs_model"]
-    model_jobs.attrs.update(
-        long_name=f"{spec.home} jobs supported by trade with {partners}, model measure "
-        "(export-embodied + import-using jobs)",
-        region=spec.home,
-        partners=partners,
-    )
-    if BASELINE not in ds[SCENARIO].values:  # nothing to scale by
-        return ds
-    base = model_jobs.sel({SCENARIO: BASELINE}, drop=True)
-    attrs = indicator_attrs("us_na_trade_jobs") | {
-        "long_name": f"{spec.home} jobs supported by trade with {partners}, on the published baseline",
+    attrs = {
         "region": spec.home,
         "partners": partners,
-        "baseline_persons": spec.baseline_persons,
-        "baseline_source": spec.source,
-        "method": "published baseline x model(scenario) / model(baseline); see cge/indicators/trade_jobs.py",
+        "published_persons": spec.published_persons,
+        "published_source": spec.source,
+        "method": "exports and imports x direct, indirect (Leontief) and induced (SAM multiplier); "
+        "see cge/indicators/trade_jobs.py and docs/trade_jobs.md",
     }
-    if base.ndim == 0:
-        attrs.update(model_baseline_persons=float(base), published_over_model=spec.baseline_persons / float(base))
-    ds["us_na_trade_jobs"] = (model_jobs * (spec.baseline_persons / base)).assign_attrs(attrs)
+    if BASELINE in ds[SCENARIO].values:
+        base = ds["us_na_trade_jobs_model"].sel({SCENARIO: BASELINE}, drop=True)
+        if base.ndim == 0:
+            attrs.update(model_baseline_persons=float(base), published_over_model=spec.published_persons / float(base))
+    ds["us_na_trade_jobs_model"].attrs.update(attrs)
+    if "us_na_trade_jobs_parts" in ds:
+        ds["us_na_trade_jobs_parts"].attrs.update(region=spec.home, partners=partners)
     return ds

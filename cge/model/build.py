@@ -10,12 +10,15 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 
 from cge.calibrate import Calibration
+from cge.model.aggregates import add_aggregates
 from cge.model.armington import add_armington
-from cge.model.closures import LABOUR_CLOSURES, MACRO_CLOSURES, Closure, add_numeraire
+from cge.model.closures import Closure, MacroClosure, add_numeraire, check_closure, endogenous_endowments
 from cge.model.components import declare_elasticities, declare_parameters, declare_variables
+from cge.model.factor_supply import add_capital_supply, add_labour_supply
 from cge.model.final_demand import add_final_demand
 from cge.model.index import ModelIndex, build_index
 from cge.model.lookup import Lookup
+from cge.model.macro import MACRO_CLOSURES
 from cge.model.markets import add_market_clearing
 from cge.model.prices import add_factor_prices, add_trade_prices
 from cge.model.production import add_production
@@ -67,12 +70,21 @@ def build_model(cal: Calibration, closure: Closure | None = None) -> Model:
     -------
     Model
         Built model at the benchmark point (all variables 1).
+
+    Raises
+    ------
+    ClosureError
+        When the closure names a region the SAM lacks or needs what a region does not have
+        (investment, households).
     """
     closure = closure or Closure()
     ix: ModelIndex = build_index(cal, capital_mobile=closure.capital_mobile)
+    check_closure(closure, ix)
+    endogenous = endogenous_endowments(closure, ix)
     lk = Lookup(cal)
     m = pyo.ConcreteModel(name="cge")
-    declare_variables(m, ix, closure.endogenous_labour)
+    world_rate = closure.macro == MacroClosure.RATE_OF_RETURN and bool(ix.investing_regions)
+    declare_variables(m, ix, endogenous, world_rate=world_rate)
     declare_parameters(m, ix, lk)
     declare_elasticities(m, ix, lk)
     add_trade_prices(m, ix, lk)
@@ -80,9 +92,11 @@ def build_model(cal: Calibration, closure: Closure | None = None) -> Model:
     add_production(m, ix, lk)
     add_armington(m, ix, lk)
     add_final_demand(m, ix, lk)
-    add_market_clearing(m, ix, lk, closure.endogenous_labour)
-    MACRO_CLOSURES[closure.macro](m, ix, lk)
-    LABOUR_CLOSURES[closure.labour](m, ix, lk)
+    add_market_clearing(m, ix, lk, endogenous)
+    add_aggregates(m, ix, lk, endogenous)
+    MACRO_CLOSURES[closure.macro](m, ix, lk, closure)
+    add_labour_supply(m, ix, lk, closure)
+    add_capital_supply(m, ix, lk, closure)
     add_numeraire(m, ix, lk)
     walras_index = ix.activities[0]
     m.eq_domestic_market[walras_index].deactivate()

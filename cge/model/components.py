@@ -14,7 +14,16 @@ def _var(m: pyo.ConcreteModel, name: str, index) -> None:
     setattr(m, name, pyo.Var(index, domain=pyo.PositiveReals, initialize=1.0, doc=doc(name)))
 
 
-def declare_variables(m: pyo.ConcreteModel, ix: ModelIndex, endogenous_labour: bool) -> None:
+RORFLEX = 10.0
+"""GTAP's default flexibility of expected rates of return with respect to investment (RORFLEX,
+Hertel 1997 ch. 2; the value in the GTAP parameter files) [unitless]."""
+WORLD = "world"
+"""Index of the world-level variables of the rate-of-return global bank."""
+
+
+def declare_variables(
+    m: pyo.ConcreteModel, ix: ModelIndex, endogenous: list[tuple[str, str]], world_rate: bool
+) -> None:
     """Declare every endogenous variable (all are indices equal to 1 at the benchmark).
 
     Parameters
@@ -23,19 +32,23 @@ def declare_variables(m: pyo.ConcreteModel, ix: ModelIndex, endogenous_labour: b
         The model under construction.
     ix : ModelIndex
         Sparse index sets.
-    endogenous_labour : bool
-        True under the fixed real wage closure: labour endowments in use become variables.
+    endogenous : list of (factor, region)
+        Endowments that the closure makes variables (labour under the wage curve or the fixed
+        real wage, capital under the steady state): their index ``qendow``.
+    world_rate : bool
+        Declare the global bank's expected rate of return ``rorg`` (rate-of-return closure).
     """
     _var(m, "py", ix.activities)
     _var(m, "qo", ix.activities)
     _var(m, "pf", ix.mobile_factors)
     _var(m, "pfs", ix.specific_uses)
-    _var(m, "qendow", ix.labour_factors if endogenous_labour else [])
+    _var(m, "qendow", endogenous)
     _var(m, "pa", ix.armington)
     _var(m, "qa", ix.armington)
     _var(m, "y", ix.regions)
     _var(m, "pfd", ix.fd_agents)
     _var(m, "qfdt", ix.fd_agents)
+    _var(m, "rorg", [WORLD] if world_rate else [])
 
 
 def declare_parameters(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
@@ -55,6 +68,26 @@ def declare_parameters(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None
     m.endowment = pyo.Param(endowed, mutable=True, initialize=1.0, doc=doc("endowment"))
     m.real_wage = pyo.Param(ix.labour_factors, mutable=True, initialize=1.0, doc=doc("real_wage"))
     m.pnum = pyo.Param(mutable=True, initialize=1.0, doc=doc("pnum"))
+    declare_closure_parameters(m, ix, lk)
+
+
+def declare_closure_parameters(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
+    """Declare the values inside closures as mutable parameters (a new value re-uses the model).
+
+    ``labour_supply_elasticity`` [unitless] (wage curve, calibrated), ``real_rental`` [index]
+    (steady state), ``rorflex`` [unitless] (rate-of-return bank, GTAP's RORFLEX), ``tb_level``
+    [US$ million in numeraire units, benchmark = the SAM's trade balance] and ``tb_share``
+    [fraction of GDP, benchmark 0] (trade-balance targets).
+    """
+    eps, tb0 = lk("labour_supply_elasticity"), lk("tb0")
+    regions = list(ix.regions)
+    m.labour_supply_elasticity = pyo.Param(
+        regions, mutable=True, initialize=lambda _m, r: eps[r], doc=doc("labour_supply_elasticity")
+    )
+    m.real_rental = pyo.Param(ix.capital_factors, mutable=True, initialize=1.0, doc=doc("real_rental"))
+    m.rorflex = pyo.Param(regions, mutable=True, initialize=RORFLEX, doc=doc("rorflex"))
+    m.tb_level = pyo.Param(regions, mutable=True, initialize=lambda _m, r: tb0[r], doc=doc("tb_level"))
+    m.tb_share = pyo.Param(regions, mutable=True, initialize=0.0, doc=doc("tb_share"))
 
 
 SECTOR_SIGMAS = ("sigma_d", "sigma_m", "sigma_va", "sigma_t", "sigma_nd")

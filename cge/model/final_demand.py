@@ -68,28 +68,3 @@ def add_final_demand(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
     m.eq_fd_spending = pyo.Constraint(
         consumers, rule=lambda _m, a, r: m.pfd[a, r] * m.qfdt[a, r] - m.y[r] == 0, doc=doc("eq_fd_spending")
     )
-    add_welfare(m, ix, lk)
-
-
-def add_welfare(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
-    """Utility of the regional household and its equivalent variation (expressions, no equations).
-
-    ``utility[r] = Π_a qfdt[a,r]^(fd0[a,r]/y0[r]) · (y[r]/pfd[inv,r])^(savings[r]/y0[r])`` over
-    household and government (the Cobb-Douglas split of income, real savings at the investment
-    price); ``ev[r] = y0[r] (utility[r] - 1)`` [US$ million at benchmark prices] (money-metric
-    utility of homothetic preferences).
-    """
-    y0, fd0, savings = lk("y0"), lk("fd0"), lk("savings")
-    present = set(ix.fd_agents)
-
-    def utility_rule(_m, r):
-        expr = 1.0
-        for a in (HOUSEHOLD, GOVERNMENT):
-            if (a, r) in present:
-                expr = expr * m.qfdt[a, r] ** (fd0[a, r] / y0[r])
-        if savings[r] and (INVESTMENT, r) in present:
-            expr = expr * (m.y[r] / m.pfd[INVESTMENT, r]) ** (savings[r] / y0[r])
-        return expr
-
-    m.utility = pyo.Expression(ix.regions, rule=utility_rule, doc=doc("utility"))
-    m.ev = pyo.Expression(ix.regions, rule=lambda _m, r: y0[r] * (m.utility[r] - 1.0), doc=doc("ev"))

@@ -21,6 +21,7 @@ from cge.dims import (
     FACTOR_TYPE,
     GOODS,
     IMPORTER,
+    INVESTMENT,
     LABOUR,
     REGION,
 )
@@ -39,7 +40,9 @@ class ModelIndex:
     """Index sets (lists of label tuples) of one calibrated model.
 
     ``mobile_factors`` are (factor, region) pairs with one economy-wide price; ``specific_uses``
-    are (factor, activity, region) triples with their own price and fixed quantity.
+    are (factor, activity, region) triples with their own price and fixed quantity;
+    ``labour_factors`` and ``capital_factors`` are the endowed (factor, region) pairs of each
+    type; ``investing_regions`` have investment demand in the SAM.
     """
 
     regions: tuple[str, ...]
@@ -59,6 +62,8 @@ class ModelIndex:
     mobile_factors: list[tuple[str, str]]
     specific_uses: list[tuple[str, str, str]]
     labour_factors: list[tuple[str, str]]
+    capital_factors: list[tuple[str, str]]
+    investing_regions: tuple[str, ...]
     factor_types: dict[str, str]
     goods: tuple[str, ...]
 
@@ -97,6 +102,10 @@ def build_index(cal: Calibration, capital_mobile: bool) -> ModelIndex:
         mobile_factors=[(f, r) for f, r in endowed if ftype[f] in mobile_types],
         specific_uses=[(f, j, r) for f, j, r in factor_uses if ftype[f] not in mobile_types],
         labour_factors=[(f, r) for f, r in endowed if ftype[f] == LABOUR],
+        capital_factors=[(f, r) for f, r in endowed if ftype[f] == CAPITAL],
+        investing_regions=tuple(
+            str(r) for r in d[REGION].values if float(d["fd0"].sel({AGENT: INVESTMENT, REGION: r})) > 0
+        ),
         factor_types=ftype,
         goods=tuple(str(c) for c, g in zip(d[COMMODITY].values, d[GOODS].values) if bool(g)),
     )

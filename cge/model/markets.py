@@ -12,8 +12,12 @@ from cge.model.lookup import Lookup
 from cge.model.metadata import doc
 
 
-def add_market_clearing(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup, endogenous_labour: bool) -> None:
-    """Supply = demand for every domestic good, Armington composite and factor."""
+def add_market_clearing(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup, endogenous: list[tuple[str, str]]) -> None:
+    """Supply = demand for every domestic good, Armington composite and factor.
+
+    ``endogenous`` lists the (factor, region) endowments that are variables (``qendow``) under
+    the closure; the others are the parameter ``endowment``.
+    """
     vdm, dom0, vxmd, qa0 = lk("vdm"), lk("dom0"), lk("vxmd"), lk("qa0")
     vdfm, vifm, vdfd, vifd, vfm, endow0 = lk("vdfm"), lk("vifm"), lk("vdfd"), lk("vifd"), lk("vfm"), lk("endow0")
     has_dom = set(ix.domestic_supply)
@@ -43,10 +47,10 @@ def add_market_clearing(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup, endoge
         )
         return m.qa[i, r] - use / qa0[i, r] == 0
 
-    labour = set(ix.labour_factors) if endogenous_labour else set()
+    variable_supply = set(endogenous)
 
     def factor_market(_m, f, r):
-        supply = m.qendow[f, r] if (f, r) in labour else m.endowment[f, r]
+        supply = m.qendow[f, r] if (f, r) in variable_supply else m.endowment[f, r]
         return sum(vfm[f, j, r] * m.qfe[f, j, r] for j in employers[f, r]) / endow0[f, r] - supply == 0
 
     m.eq_domestic_market = pyo.Constraint(ix.activities, rule=domestic_market, doc=doc("eq_domestic_market"))

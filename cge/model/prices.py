@@ -3,6 +3,8 @@ prices and the factor price each activity pays."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pyomo.environ as pyo
 
 from cge.model.index import ModelIndex
@@ -34,6 +36,29 @@ def add_trade_prices(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
         return m.pfob[i, s, r] * m.tau[i, s, r] * (1 + m.tm[i, s, r]) / (1 + tm0[i, s, r])
 
     m.pms = pyo.Expression(ix.flows, rule=pms_rule, doc=doc("pms"))
+    add_trade_price_indices(m, ix, lk)
+
+
+def add_trade_price_indices(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup) -> None:
+    """Export and import price indices of each region (Laspeyres, benchmark cif-value weights).
+
+    ``pxw[r] = Σ cif0 pfob / Σ cif0`` over r's exports (fob); ``pmw[r] = Σ cif0 pfob tau / Σ cif0``
+    over r's imports (cif, before tariffs). Their ratio is the terms of trade.
+    """
+    cif0 = lk("cif0")
+    exports, imports = defaultdict(list), defaultdict(list)
+    for i, s, r in ix.flows:
+        exports[s].append((i, s, r))
+        imports[r].append((i, s, r))
+
+    def export_index(_m, r):
+        return sum(cif0[k] * m.pfob[k] for k in exports[r]) / sum(cif0[k] for k in exports[r])
+
+    def import_index(_m, r):
+        return sum(cif0[k] * m.pfob[k] * m.tau[k] for k in imports[r]) / sum(cif0[k] for k in imports[r])
+
+    m.pxw = pyo.Expression([r for r in ix.regions if exports[r]], rule=export_index, doc=doc("pxw"))
+    m.pmw = pyo.Expression([r for r in ix.regions if imports[r]], rule=import_index, doc=doc("pmw"))
 
 
 def add_factor_prices(m: pyo.ConcreteModel, ix: ModelIndex) -> None:

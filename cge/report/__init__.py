@@ -15,6 +15,7 @@ from cge.report.tables import (
     trade_by_partner_table,
     trade_jobs_table,
     variable_table,
+    welfare_table,
 )
 from cge.report.writers import write_table, write_tables
 
@@ -31,6 +32,7 @@ __all__ = [
     "variable_table",
     "trade_by_partner_table",
     "trade_jobs_table",
+    "welfare_table",
     "write_table",
     "write_tables",
     "write_plots",

@@ -28,9 +28,10 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from cge.atomic import atomic_write  # noqa: E402
 from cge.dims import COMMODITY, REGION, SCENARIO  # noqa: E402
+from cge.indicators.compare import level_change  # noqa: E402
 from cge.report.labels import label_from_attrs, pair_label  # noqa: E402
 from cge.report.selection import is_sweep, select, source_note  # noqa: E402
-from cge.report.tables import BASELINE, ReportError, reference, scenarios  # noqa: E402
+from cge.report.tables import BASELINE, US_REGION, ReportError, reference, scenarios  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +104,17 @@ def add_notes(fig: Figure, note: str) -> Figure:
     engine = fig.get_layout_engine()
     if engine is not None and hasattr(engine, "set"):
         engine.set(rect=(0, reserve, 1, 1 - reserve))
-    if fig.get_supxlabel():  # keep a figure-wide x label above the notes
-        fig.supxlabel(fig.get_supxlabel(), y=reserve, va="bottom", fontsize=9)
     return fig
+
+
+def _label_bottom_axes(axes: np.ndarray, n_panels: int, label: str) -> None:
+    """The x label under the lowest visible panel of each column (panels share the x axis)."""
+    nrows, ncols = axes.shape
+    for col in range(ncols):
+        rows = [r for r in range(nrows) if r * ncols + col < n_panels]
+        if rows:
+            axes[rows[-1], col].set_xlabel(label, fontsize=7.5)
+            axes[rows[-1], col].tick_params(axis="x", labelbottom=True)
 
 
 def _grouped_bars(ax, table: pd.DataFrame, colours: dict, horizontal: bool = False) -> None:
@@ -179,7 +188,7 @@ def plot_region_bars(
         ref = reference(ds, baseline)
         if ref is None:
             raise ReportError(f"a change in {var!r} needs a '{baseline}' scenario")
-        da = (da - ref[var]).assign_attrs(da.attrs)
+        da = da.copy(data=level_change(da, ref[var].broadcast_like(da))).assign_attrs(da.attrs)
         extra = ", change vs baseline"
     shown = _shown_scenarios(ds, baseline)
     table = da.sel({SCENARIO: shown}).transpose(REGION, SCENARIO).to_pandas()
@@ -239,7 +248,7 @@ def _region_panels(table: pd.DataFrame, da: xr.DataArray, extra: str, title: str
             ax.xaxis.set_major_locator(plt.MaxNLocator(4))
             if persons:
                 ax.xaxis.set_major_formatter(_COMPACT)
-        fig.supxlabel(label_from_attrs(da, extra), fontsize=9)
+        _label_bottom_axes(axes, len(regions), label_from_attrs(da, extra, width=32))
         fig.suptitle(title, fontweight="bold")
     return fig
 
@@ -255,7 +264,9 @@ def plot_ev(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
 
 
 def plot_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
-    """Change in total employment [persons] vs the baseline, by region and scenario (grouped bars)."""
+    """Change in total employment [persons] vs the reference, by region and scenario (grouped bars)."""
+    if "employment_change" in ds:  # re-based on the reference by the indicator layer
+        return plot_region_bars(ds, "employment_change", "Employment change by region and scenario", baseline)
     return plot_region_bars(ds, "employment_total", "Employment change by region and scenario", baseline, change=True)
 
 
@@ -264,9 +275,9 @@ def plot_trade_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
 
     The baseline scenario's figure is drawn as a dashed reference line.
     """
-    if "us_na_trade_jobs" not in ds:
-        raise ReportError("results have no variable 'us_na_trade_jobs'")
-    da = ds["us_na_trade_jobs"]
+    if "us_na_trade_jobs_model" not in ds:
+        raise ReportError("results have no variable 'us_na_trade_jobs_model'")
+    da = ds["us_na_trade_jobs_model"]
     names = scenarios(ds)
     values = [float(da.sel({SCENARIO: s})) for s in names]
     with plt.rc_context(STYLE):
@@ -292,6 +303,46 @@ def plot_trade_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
         ax.grid(axis="x", color="0.85", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.set_title("US jobs supported by trade with Mexico and Canada")
+    return fig
+
+
+def plot_welfare(ds: xr.Dataset, region: str = US_REGION, baseline: str = BASELINE) -> Figure:
+    """EV by source (``ev_decomposition``) for one region: one stacked horizontal bar per scenario,
+    components as segments (positive to the right, negative to the left), EV as a black tick."""
+    if "ev_decomposition" not in ds:
+        raise ReportError("results have no variable 'ev_decomposition'")
+    regions = [str(r) for r in ds[REGION].values]
+    region = region if region in regions else regions[0]
+    dec = ds["ev_decomposition"].sel({REGION: region})
+    names = [s for s in scenarios(ds) if s != baseline] or scenarios(ds)
+    table = dec.sel({SCENARIO: names}).transpose(SCENARIO, "component").to_pandas()
+    table = table.loc[:, (table.abs() > 1e-9 * max(1.0, float(table.abs().max().max()))).any()]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(PAGE_WIDTH, min(0.28 * len(names) + 2.2, PAGE_HEIGHT)), layout="constrained")
+        cmap = plt.get_cmap("tab20")
+        right, left = np.zeros(len(names)), np.zeros(len(names))
+        y = np.arange(len(names))
+        for k, component in enumerate(table.columns):
+            values = table[component].to_numpy()
+            ax.barh(
+                y,
+                values,
+                left=np.where(values >= 0, right, left),
+                height=0.7,
+                color=cmap(k % cmap.N),
+                label=str(component).replace("_", " "),
+            )
+            right += np.clip(values, 0, None)
+            left += np.clip(values, None, 0)
+        ax.plot(table.sum(axis=1).to_numpy(), y, "k|", markersize=12, markeredgewidth=2, label="EV")
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.set_xlabel(label_from_attrs(dec, extra=f", {region}", width=80))
+        ax.grid(axis="x", color="0.85", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
+        ax.set_title(f"Welfare decomposition, {region}")
     return fig
 
 
@@ -516,7 +567,8 @@ def plot_sweep(ds: xr.Dataset, var: str = "real_gdp_pct", baseline: str = BASELI
             ax.axvline(0, color="black", linewidth=0.8)
             ax.grid(axis="x", color="0.85", linewidth=0.6)
             ax.set_title(regions[k], fontsize=10)
-        fig.supxlabel(label_from_attrs(source, ": mean and 90 % interval over the draws"), fontsize=9)
+        label = label_from_attrs(source, ": mean and 90 % interval over the draws", width=32)
+        _label_bottom_axes(axes, len(regions), label)
         fig.suptitle(f"{str(source.attrs.get('long_name', var)).capitalize()}: sensitivity analysis", fontweight="bold")
     return fig
 
@@ -547,7 +599,8 @@ def write_plots(
     """Write every chart the results support as page-sized 150 dpi PNGs with a notes/source line.
 
     Files: ``real_gdp.png``, ``ev.png``, ``employment.png`` (needs employment and a baseline),
-    ``trade_jobs.png`` (needs ``us_na_trade_jobs``), ``agrifood_exports.png`` (needs agri-food
+    ``trade_jobs.png`` (needs ``us_na_trade_jobs_model``), ``welfare.png`` (needs
+    ``ev_decomposition``; USA or the first region), ``agrifood_exports.png`` (needs agri-food
     sectors and a baseline), ``output_heatmap.png`` (more pages as ``output_heatmap_2.png``, ...).
     Sweep results (``cge sweep --ssa``) give ``sweep_<var>.png`` (mean and 90 % interval).
     With ``variables``, one chart per variable instead (``<var>.png``: bars by region and
@@ -597,6 +650,7 @@ def write_plots(
             "ev": lambda: plot_ev(shown, ref),
             "employment": lambda: plot_jobs(shown, ref),
             "trade_jobs": lambda: plot_trade_jobs(shown, ref),
+            "welfare": lambda: plot_welfare(shown, US_REGION, ref),
             "agrifood_exports": lambda: plot_agrifood_exports(shown, None, ref),
             "output_heatmap": lambda: plot_output_heatmaps(shown, "output_pct", ref),
         }

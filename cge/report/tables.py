@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from cge.dims import ACTIVITY, AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
+from cge.indicators.compare import level_change, percent_change
 from cge.report.labels import pretty_units
 from cge.report.selection import ReportError, is_sweep, select, source_note
 
@@ -28,6 +29,7 @@ US_REGION = "USA"
 TITLES = {
     "headline": "Headline results by region and scenario",
     "trade_jobs": "US jobs supported by trade with Mexico and Canada",
+    "welfare": "Welfare decomposition: sources of EV",
     "jobs_by_sector": "Employment by sector: change vs baseline",
     "agrifood_exports": "Agri-food exports by partner",
     "trade_by_partner": "Merchandise exports by partner",
@@ -72,11 +74,6 @@ def reference(ds: xr.Dataset, baseline: str = BASELINE) -> xr.Dataset | None:
     return None
 
 
-def _pct_change(new: pd.Series | np.ndarray, base: pd.Series | np.ndarray):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.asarray(base) != 0, 100.0 * (np.asarray(new) / np.asarray(base) - 1.0), np.nan)
-
-
 def _check_regions(ds: xr.Dataset, regions: Iterable[str] | None, dim: str = REGION) -> list[str]:
     available = [str(r) for r in ds[dim].values]
     if regions is None:
@@ -88,11 +85,15 @@ def _check_regions(ds: xr.Dataset, regions: Iterable[str] | None, dim: str = REG
     return regions
 
 
+JOBS = "us_na_trade_jobs_model"
+"""Trade-supported jobs, published definition (:mod:`cge.indicators.trade_jobs`)."""
+
+
 def trade_jobs_region(ds: xr.Dataset) -> str | None:
-    """Region whose jobs ``us_na_trade_jobs`` counts (its ``region`` attr, else ``"USA"`` if present)."""
-    if "us_na_trade_jobs" not in ds:
+    """Region whose jobs ``us_na_trade_jobs_model`` counts (its ``region`` attr, else ``"USA"`` if present)."""
+    if JOBS not in ds:
         return None
-    region = str(ds["us_na_trade_jobs"].attrs.get("region", US_REGION))
+    region = str(ds[JOBS].attrs.get("region", US_REGION))
     return region if REGION in ds.coords and region in [str(r) for r in ds[REGION].values] else None
 
 
@@ -107,7 +108,7 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
     ----------
     ds : xarray.Dataset
         Results (``real_gdp_pct``, ``real_gdp`` and ``ev`` required; ``terms_of_trade_pct``,
-        ``employment_total`` and ``us_na_trade_jobs`` used when present).
+        ``employment_total`` and ``us_na_trade_jobs_model`` used when present).
     baseline : str
         Scenario that employment changes are measured against.
 
@@ -117,7 +118,7 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
         Index (region, scenario); columns ``real GDP [%]`` (change vs benchmark), ``real GDP
         [US$ bn]`` (benchmark prices), ``EV [US$ bn]``, ``terms of trade [%]``, ``employment change
         [persons]``, ``employment change [%]`` and ``trade-supported jobs [persons]`` (the
-        ``us_na_trade_jobs`` figure, on its region's rows only).
+        ``us_na_trade_jobs_model`` figure, on its region's rows only).
     """
     _require(ds, "real_gdp_pct", "real_gdp", "ev")
     columns = {
@@ -132,8 +133,8 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
         emp = ds["employment_total"]
         if ref is not None:
             base = ref["employment_total"]
-            columns["employment change [persons]"] = emp - base
-            columns["employment change [%]"] = xr.where(base != 0, 100.0 * (emp / base.where(base != 0) - 1.0), np.nan)
+            columns["employment change [persons]"] = emp.copy(data=level_change(emp, base.broadcast_like(emp)))
+            columns["employment change [%]"] = emp.copy(data=percent_change(emp, base.broadcast_like(emp)))
         else:
             columns["employment change [persons]"] = emp * np.nan
             columns["employment change [%]"] = emp * np.nan
@@ -146,7 +147,7 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
     )
     jobs_region = trade_jobs_region(ds)
     if jobs_region is not None:
-        jobs = ds["us_na_trade_jobs"].to_series()
+        jobs = ds[JOBS].to_series()
         col = np.full(len(frame), np.nan)
         for k, (region, scen) in enumerate(frame.index):
             if region == jobs_region:
@@ -157,34 +158,74 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
 
 
 def trade_jobs_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
-    """US jobs supported by trade with Mexico and Canada, by scenario.
+    """US jobs supported by trade with Mexico and Canada by scenario, with their parts and the
+    published figure.
 
     Parameters
     ----------
     ds : xarray.Dataset
-        Results with ``us_na_trade_jobs`` (and ``us_na_trade_jobs_model`` when present).
+        Results with ``us_na_trade_jobs_model`` (and ``us_na_trade_jobs_parts`` when present).
     baseline : str
         Scenario that changes are measured against.
 
     Returns
     -------
     pandas.DataFrame
-        Index scenario; columns ``trade-supported jobs [persons]`` (published baseline scaled by the
-        model's change), its ``change [persons]``, ``model measure [persons]`` and ``model change [%]``.
+        Index scenario; columns ``trade-supported jobs [persons]`` (ours, published definition),
+        ``change [persons]``, ``change [%]``, one ``<part> [persons]`` column per part, and on the
+        baseline row ``published [persons]`` and ``published / ours [ratio]``. The attrs
+        ``notes`` say where the published figure comes from.
     """
-    _require(ds, "us_na_trade_jobs")
+    _require(ds, JOBS)
     ref = reference(ds, baseline)
-    jobs = ds["us_na_trade_jobs"].to_series()
+    jobs = ds[JOBS].to_series()
     frame = pd.DataFrame({"trade-supported jobs [persons]": jobs})
-    frame["change [persons]"] = jobs - float(ref["us_na_trade_jobs"]) if ref is not None else np.nan
-    if "us_na_trade_jobs_model" in ds:
-        model = ds["us_na_trade_jobs_model"].to_series()
-        frame["model measure [persons]"] = model
-        frame["model change [%]"] = (
-            _pct_change(model.values, float(ref["us_na_trade_jobs_model"])) if ref is not None else np.nan
-        )
+    base = float(ref[JOBS]) if ref is not None else np.nan
+    frame["change [persons]"] = level_change(jobs, base)
+    frame["change [%]"] = percent_change(jobs.values, base) if ref is not None else np.nan
+    if "us_na_trade_jobs_parts" in ds:
+        parts = ds["us_na_trade_jobs_parts"]
+        for part in parts["part"].values:
+            frame[f"{str(part).replace('_', ' ')} [persons]"] = parts.sel(part=part).to_series()
+    attrs = ds[JOBS].attrs
+    published = attrs.get("published_persons")
+    if published is not None and ref is not None:
+        frame["published [persons]"] = [float(published) if s == baseline else np.nan for s in frame.index]
+        frame["published / ours [ratio]"] = [float(published) / base if s == baseline else np.nan for s in frame.index]
     frame.index = pd.Index([str(s) for s in frame.index], name=SCENARIO)
-    frame.attrs.update(title=TITLES["trade_jobs"])
+    notes = "Ours: exports and imports x direct, indirect (input-output) and induced (SAM multiplier) jobs."
+    if published is not None:
+        notes += f" Published: {float(published):,.0f} ({attrs.get('published_source', '')})."
+    frame.attrs.update(title=TITLES["trade_jobs"], notes=notes)
+    return frame
+
+
+def welfare_table(ds: xr.Dataset, region: str | None = None) -> pd.DataFrame:
+    """EV by source (the Huff–Hertel decomposition) for one region, one column per scenario.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results with ``ev_decomposition`` [US$ bn] (dims scenario, region, component).
+    region : str or None
+        Region (None = ``"USA"`` if present, else the first region).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index component (plus a final ``EV`` row, their sum); one ``<scenario> [US$ bn]`` column
+        per scenario.
+    """
+    _require(ds, "ev_decomposition")
+    region = region or default_jobs_region(ds)
+    _check_regions(ds, [region])
+    dec = ds["ev_decomposition"].sel({REGION: region})
+    frame = pd.DataFrame(
+        {f"{scen} [US$ bn]": dec.sel({SCENARIO: scen}).to_series() for scen in scenarios(ds)},
+    )
+    frame.index = pd.Index([str(c).replace("_", " ") for c in frame.index], name="component")
+    frame.loc["EV"] = frame.sum()
+    frame.attrs.update(title=f"{TITLES['welfare']} ({region})")
     return frame
 
 
@@ -228,7 +269,7 @@ def jobs_by_sector_table(ds: xr.Dataset, region: str | None = None, baseline: st
     frame = pd.DataFrame({"baseline [persons]": base})
     for scen in scenarios(ds):
         if scen != baseline:
-            frame[f"{scen} change [persons]"] = emp[scen] - base
+            frame[f"{scen} change [persons]"] = level_change(emp[scen], base)
     frame.loc["total"] = frame.sum()
     frame.index = pd.Index([str(s) for s in frame.index], name="sector")
     frame.attrs.update(title=f"{TITLES['jobs_by_sector']} ({region})")
@@ -261,12 +302,12 @@ def _bilateral_table(
                     IMPORTER: imp,
                     SCENARIO: s,
                     "level [US$ bn]": value,
-                    "change [US$ bn]": value - base,
-                    "change [%]": float(_pct_change(value, base)) if has_base else np.nan,
+                    "change [US$ bn]": float(level_change(value, base)),
+                    "change [%]": float(percent_change(value, base)) if has_base else np.nan,
                 }
                 if vol is not None:
                     row["volume change [%]"] = (
-                        float(_pct_change(float(vol.sel({SCENARIO: s})), vbase)) if has_base else np.nan
+                        float(percent_change(float(vol.sel({SCENARIO: s})), vbase)) if has_base else np.nan
                     )
                 rows.append(row)
     cols = [EXPORTER, IMPORTER, SCENARIO, "level [US$ bn]", "change [US$ bn]", "change [%]"]
@@ -403,7 +444,7 @@ SWEEP_INDICATORS = (
     ("ev", "Equivalent variation"),
     ("terms_of_trade_pct", "Terms of trade change"),
     ("employment_change", "Employment change"),
-    ("us_na_trade_jobs", "US jobs supported by trade with Mexico and Canada"),
+    ("us_na_trade_jobs_model", "US jobs supported by trade with Mexico and Canada"),
     ("agrifood_exports_pct", "Agri-food exports change"),
 )
 """Indicators of the sweep tables (those the results hold), with their titles."""
@@ -518,6 +559,7 @@ def report_tables(
     builders: dict[str, Callable[[], pd.DataFrame]] = {
         "headline": lambda: headline_table(shown, ref),
         "trade_jobs": lambda: trade_jobs_table(shown, ref),
+        "welfare": lambda: welfare_table(shown, region),
         "jobs_by_sector": lambda: jobs_by_sector_table(shown, region, ref),
         "agrifood_exports": lambda: agrifood_exports_table(shown, regions, ref),
         "trade_by_partner": lambda: trade_by_partner_table(shown, regions, ref),
@@ -549,7 +591,7 @@ def report_tables(
 NOTES = {
     "headline": (
         " Employment change counts every person employed (net change vs the reference); trade-supported jobs "
-        "is a level: the jobs supported by trade with the partners on the published basis, not a change."
+        "is a level: our count of the jobs supported by trade with the partners (published definition), not a change."
     ),
 }
 

@@ -2,129 +2,36 @@
 CasADi functions of (variables x, mutable parameters p).
 
 Mutable parameters become symbolic inputs, so a new scenario changes the numbers passed in,
-never the compiled functions. Shared sub-expressions (Pyomo ``Expression`` components) are
-converted once.
+never the compiled functions.
+
+Shared sub-expressions (Pyomo ``Expression`` components: CES price indices, nest aggregates,
+bilateral demands) are converted once into intermediate symbols ``z`` (:mod:`cge.solve.convert`),
+each with its own small body in terms of (x, z, p). The bodies are differentiated locally and the
+exact Jacobian is chained level by level as sparse products (:mod:`cge.solve.chain`): the same
+Jacobian as differentiating the inlined equations, without re-differentiating a price index for
+every equation that uses it. The compiled functions are CasADi MX functions that call SX
+functions level by level; they serialize (:mod:`cge.solve.cache`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import casadi as ca
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.core.expr import numeric_expr as ne
 
+from cge.solve.cache import CompiledCache, CompiledFunctions, fingerprint
+from cge.solve.chain import build_chain, row_jacobian
+from cge.solve.convert import ConversionError, Converted, Tape
 from cge.solve.evaluate import Evaluator, Layout, build_evaluator
 
 log = logging.getLogger(__name__)
-
-_B, _U = ca.SX.binary, ca.SX.unary
-_UNARY_OPS = {
-    "log": ca.OP_LOG,
-    "exp": ca.OP_EXP,
-    "sqrt": ca.OP_SQRT,
-    "sin": ca.OP_SIN,
-    "cos": ca.OP_COS,
-    "tan": ca.OP_TAN,
-    "abs": ca.OP_FABS,
-}
-_UNARY_FLOAT = {
-    "log": math.log,
-    "exp": math.exp,
-    "sqrt": math.sqrt,
-    "sin": math.sin,
-    "cos": math.cos,
-    "tan": math.tan,
-    "abs": abs,
-}
-
-
-class ConversionError(TypeError):
-    """A Pyomo expression node that the bridge does not know how to convert."""
-
-
-class _Converter:
-    """Recursive Pyomo-expression -> CasADi SX conversion with memoisation by node identity.
-
-    Nodes become SX through ``SX.binary``/``SX.unary`` (several times faster than CasADi's Python
-    operators, which check shapes on every call); numeric sub-trees stay Python floats and are
-    folded.
-    """
-
-    def __init__(self, var_pos: dict[int, int], par_pos: dict[int, int], x: ca.SX, p: ca.SX):
-        self.var_pos, self.par_pos = var_pos, par_pos
-        self.xs, self.ps = ca.vertsplit(x), ca.vertsplit(p)
-        self.memo: dict[int, object] = {}
-        self._consts: dict[float, ca.SX] = {}
-
-    def const(self, value: float) -> ca.SX:
-        out = self._consts.get(value)
-        if out is None:
-            out = self._consts[value] = ca.SX(value)
-        return out
-
-    def sx(self, value) -> ca.SX:
-        return self.const(value) if isinstance(value, float) else value
-
-    def __call__(self, node):
-        if isinstance(node, (int, float)):
-            return float(node)
-        key = id(node)
-        hit = self.memo.get(key)
-        if hit is not None:
-            return hit
-        out = self._convert(node)
-        self.memo[key] = out
-        return out
-
-    def _binary(self, op: int, a, b, fold):
-        if isinstance(a, float) and isinstance(b, float):
-            return float(fold(a, b))
-        return _B(op, self.sx(a), self.sx(b))
-
-    def _convert(self, node):
-        if node.is_variable_type():
-            return float(node.value) if node.fixed else self.xs[self.var_pos[id(node)]]
-        if node.is_parameter_type():
-            pos = self.par_pos.get(id(node))
-            return float(pyo.value(node)) if pos is None else self.ps[pos]
-        if node.is_named_expression_type():
-            return self(node.expr)
-        if not node.is_expression_type():
-            return float(pyo.value(node))
-        args = node.args
-        if isinstance(node, ne.SumExpression):
-            total = self(args[0])
-            for arg in args[1:]:
-                total = self._binary(ca.OP_ADD, total, self(arg), float.__add__)
-            return total
-        if isinstance(node, ne.ProductExpression):
-            return self._binary(ca.OP_MUL, self(args[0]), self(args[1]), float.__mul__)
-        if isinstance(node, ne.DivisionExpression):
-            return self._binary(ca.OP_DIV, self(args[0]), self(args[1]), float.__truediv__)
-        if isinstance(node, ne.PowExpression):
-            base, exponent = self(args[0]), self(args[1])
-            if isinstance(exponent, float):
-                if exponent == 1.0:
-                    return base
-                if isinstance(base, float):
-                    return base**exponent
-                return _B(ca.OP_CONSTPOW, base, self.const(exponent))
-            return _B(ca.OP_POW, self.sx(base), exponent)
-        if isinstance(node, ne.NegationExpression):
-            arg = self(args[0])
-            return -arg if isinstance(arg, float) else _U(ca.OP_NEG, arg)
-        if isinstance(node, ne.UnaryFunctionExpression):
-            name = node.getname()
-            if name not in _UNARY_OPS:
-                raise ConversionError(f"unsupported function '{name}' in {node}")
-            arg = self(args[0])
-            return _UNARY_FLOAT[name](arg) if isinstance(arg, float) else _U(_UNARY_OPS[name], arg)
-        raise ConversionError(f"unsupported Pyomo expression node {type(node).__name__}: {node}")
 
 
 @dataclass
@@ -142,13 +49,17 @@ class CompiledModel:
     residual : casadi.Function
         (x, p) -> g [n_constraints].
     jacobian : casadi.Function
-        (x, p) -> sparse dg/dx.
+        (x, p) -> nonzeros of dg/dx, in the order of ``jac_rows``/``jac_cols``.
     jac_rows, jac_cols : ndarray
         Sparsity pattern of the Jacobian (CasADi's column-major nonzero order).
-    lower : ndarray
-        Lower bounds of x.
+    lower, upper : ndarray
+        Bounds of x.
+    checks : casadi.Function
+        (x, p) -> residuals of the inactive equations given as checks (e.g. the market that
+        Walras' law drops), same convention as ``residual``.
     timings : dict
-        Seconds spent converting and compiling.
+        Seconds spent converting (``convert_s``: recording the tape), building or reading the
+        functions (``functions_s``) and the evaluator (``evaluator_s``); ``cache_hit``.
     evaluator : Evaluator or None
         Every Var and Expression as one compiled function of (x, p), when a layout was given.
     """
@@ -162,12 +73,9 @@ class CompiledModel:
     jac_cols: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
+    checks: ca.Function
     timings: dict = field(default_factory=dict)
     evaluator: Evaluator | None = None
-    _hessian: ca.Function | None = None
-    _x: ca.SX | None = None
-    _p: ca.SX | None = None
-    _g: ca.SX | None = None
 
     @property
     def n(self) -> int:
@@ -185,43 +93,56 @@ class CompiledModel:
     def eval_residual(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         return np.asarray(self.residual(x, p)).ravel()
 
+    def eval_checks(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return np.asarray(self.checks(x, p)).ravel()
+
     def eval_jacobian_values(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         return np.asarray(self.jacobian(x, p), dtype=float).ravel()
 
+    @cached_property
+    def _lagrangian_hessian(self) -> tuple[ca.Function, np.ndarray, np.ndarray]:
+        x, p, lam = ca.SX.sym("x", self.n), ca.SX.sym("p", self.residual.size1_in(1)), ca.SX.sym("lam", self.m)
+        hess = ca.tril(ca.hessian(ca.dot(lam, self.residual(x, p)), x)[0])
+        rows, cols = hess.sparsity().get_triplet()
+        function = ca.Function("lagrangian_hessian", [x, p, lam], [hess])
+        return function, np.array(rows, dtype=int), np.array(cols, dtype=int)
+
     def hessian(self) -> tuple[ca.Function, np.ndarray, np.ndarray]:
         """Exact Hessian of the Lagrangian λᵀg (lower triangle), compiled on first use."""
-        if self._hessian is None:
-            lam = ca.SX.sym("lam", self.m)
-            hess = ca.tril(ca.hessian(ca.dot(lam, self._g), self._x)[0])
-            self._hessian = ca.Function("lagrangian_hessian", [self._x, self._p, lam], [hess])
-            rows, cols = hess.sparsity().get_triplet()
-            self._hess_rows, self._hess_cols = np.array(rows, dtype=int), np.array(cols, dtype=int)
-        return self._hessian, self._hess_rows, self._hess_cols
+        return self._lagrangian_hessian
 
 
-def _row_jacobians(rows: list, g: ca.SX, x: ca.SX, xs: list) -> tuple[np.ndarray, np.ndarray, ca.SX]:
-    """Exact sparse Jacobian, differentiated equation by equation.
+def _compile_functions(tape: Tape, row_ids: list, check_ids: list) -> CompiledFunctions:
+    """Play the tape into SX, chain the derivatives and assemble the (x, p) functions."""
+    x, p, z = ca.SX.sym("x", tape.n), ca.SX.sym("p", tape.n_p), ca.SX.sym("z", len(tape.symbols))
+    values = tape.play(x, p, z)
+    g = values[row_ids] if row_ids else ca.SX(0, 1)
+    g_checks = values[check_ids] if check_ids else ca.SX(0, 1)
+    bodies = values[tape.bodies] if tape.bodies else ca.SX(0, 1)
+    X, P = ca.MX.sym("x", tape.n), ca.MX.sym("p", tape.n_p)
+    chain = build_chain(x, p, z, bodies, ca.jacobian_sparsity(g, z), X, P)
+    local = row_jacobian(g, ca.vertcat(x, chain.der_symbols))
+    equations = ca.Function("equations", [x, chain.symbols, p], [g, local[:, : tape.n], local[:, tape.n :], g_checks])
+    g_mx, gx, gz, checks_mx = equations(X, chain.values, P)
+    jac = gx + ca.mtimes(gz, chain.derivatives)
+    jac_rows, jac_cols = (np.asarray(a, dtype=np.int64) for a in jac.sparsity().get_triplet())
+    return CompiledFunctions(
+        residual=ca.Function("residual", [X, P], [g_mx], ["x", "p"], ["g"]),
+        jacobian=ca.Function("jacobian", [X, P], [jac.nz[:]], ["x", "p"], ["jac_nz"]),
+        checks=ca.Function("checks", [X, P], [checks_mx], ["x", "p"], ["g"]),
+        intermediates=ca.Function("intermediates", [X, P], [chain.values_by_symbol], ["x", "p"], ["z"]),
+        jac_rows=jac_rows,
+        jac_cols=jac_cols,
+    )
 
-    The pattern comes from CasADi's cheap sparsity propagation; each row is then differentiated
-    only with respect to its own variables, which is much faster than ``casadi.jacobian`` on the
-    whole system. Returns (row indices, column indices, SX vector of the nonzero values).
-    """
-    pattern = ca.jacobian_sparsity(g, x)
-    r, c = pattern.get_triplet()
-    r, c = np.asarray(r, dtype=int), np.asarray(c, dtype=int)
-    order = np.lexsort((c, r))
-    r, c = r[order], c[order]
-    starts = np.searchsorted(r, np.arange(len(rows) + 1))
-    parts = []
-    for k, row in enumerate(rows):
-        cols = c[starts[k] : starts[k + 1]]
-        if len(cols):
-            parts.append(ca.vec(ca.densify(ca.jacobian(row, ca.vertcat(*[xs[j] for j in cols])))))
-    values = ca.vertcat(*parts) if parts else ca.SX(0, 1)
-    return r, c, values
 
-
-def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12, layout: Layout | None = None) -> CompiledModel:
+def compile_model(
+    model: pyo.ConcreteModel,
+    lower_bound: float = 1e-12,
+    layout: Layout | None = None,
+    checks: tuple = (),
+    cache: CompiledCache | None = None,
+) -> CompiledModel:
     """Convert the active equality constraints of a square Pyomo model to CasADi functions.
 
     Parameters
@@ -232,7 +153,13 @@ def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12, layout: 
         Floor applied to variable lower bounds (positive variables get this instead of 0).
     layout : Layout or None
         Dims and coordinates of the model's components: also compile the evaluator of every
-        Var and Expression (:mod:`cge.solve.evaluate`) with the same converter.
+        Var and Expression (:mod:`cge.solve.evaluate`) from the same conversion.
+    checks : tuple of ConstraintData
+        Equality constraints outside the system (deactivated) whose residuals are compiled too,
+        e.g. the market dropped by Walras' law.
+    cache : CompiledCache or None
+        Read the compiled functions from this cache when an entry for the model's conversion
+        tape exists, else compile and store them (:mod:`cge.solve.cache`).
 
     Returns
     -------
@@ -240,7 +167,7 @@ def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12, layout: 
     """
     t0 = time.perf_counter()
     constraints = list(model.component_data_objects(pyo.Constraint, active=True))
-    for con in constraints:
+    for con in (*constraints, *checks):
         if not con.equality:
             raise ConversionError(f"constraint {con.name} is not an equality; the model must be square")
     variables = [v for v in model.component_data_objects(pyo.Var) if not v.fixed]
@@ -249,43 +176,66 @@ def compile_model(model: pyo.ConcreteModel, lower_bound: float = 1e-12, layout: 
         raise ConversionError(
             f"model is not square: {len(variables)} free variables, {len(constraints)} active equations"
         )
-    x = ca.SX.sym("x", len(variables))
-    p = ca.SX.sym("p", len(parameters))
-    convert = _Converter(
-        {id(v): k for k, v in enumerate(variables)}, {id(q): k for k, q in enumerate(parameters)}, x, p
+    tape = Tape(
+        {id(v): k for k, v in enumerate(variables)},
+        {id(q): k for k, q in enumerate(parameters)},
+        len(variables),
+        len(parameters),
     )
-    rows = []
-    for con in constraints:
-        body = convert(con.body)
-        rhs = pyo.value(con.upper)
-        rows.append(
-            convert.sx(body - rhs if rhs else body)
-            if isinstance(body, float)
-            else (_B(ca.OP_SUB, body, convert.const(float(rhs))) if rhs else body)
-        )
-    g = ca.vertcat(*rows)
+    row_ids = [tape.residual(con) for con in constraints]
+    check_ids = [tape.residual(con) for con in checks]
+    if layout is not None:  # every named expression gets its symbol before the evaluator needs it
+        for expr in model.component_data_objects(pyo.Expression):
+            tape(expr)
     t1 = time.perf_counter()
-    jac_rows, jac_cols, jac_values = _row_jacobians(rows, g, x, convert.xs)
-    residual = ca.Function("residual", [x, p], [g])
-    jacobian = ca.Function("jacobian", [x, p], [jac_values])
+    key = functions = None
+    if cache is not None:
+        key = fingerprint({**tape.arrays(), "rows": np.asarray(row_ids), "checks": np.asarray(check_ids)})
+        functions = cache.load(key)
+        sizes = (tape.n, tape.n_p, len(row_ids), len(check_ids), len(tape.symbols))
+        if functions is not None and not functions.matches(*sizes):
+            log.warning("ignoring compiled-model cache entry %s: sizes do not match the model", key[:12])
+            functions = None
+    cache_hit = functions is not None
+    if functions is None:
+        functions = _compile_functions(tape, row_ids, check_ids)
+        if cache is not None:
+            cache.store(key, functions)
     t2 = time.perf_counter()
-    evaluator = None if layout is None else build_evaluator(model, convert, x, p, layout)
+    evaluator = None
+    if layout is not None:
+        x, p, z = ca.SX.sym("x", tape.n), ca.SX.sym("p", tape.n_p), ca.SX.sym("z", len(tape.symbols))
+        staged = build_evaluator(model, Converted(tape, x, p, z), x, ca.vertcat(p, z), layout)
+        X, P = ca.MX.sym("x", tape.n), ca.MX.sym("p", tape.n_p)
+        outputs = staged.function(X, ca.vertcat(P, functions.intermediates(X, P)))
+        evaluator = dataclasses.replace(staged, function=ca.Function("evaluate", [X, P], [outputs]))
     lower = np.array([-math.inf if v.lb is None else max(lower_bound, v.lb) for v in variables])
     upper = np.array([v.ub if v.ub is not None else math.inf for v in variables])
-    log.debug("converted %d equations in %.3fs, derivatives in %.3fs", len(rows), t1 - t0, t2 - t1)
+    log.log(
+        logging.INFO if cache is not None else logging.DEBUG,
+        "converted %d equations (%d intermediates) in %.3fs; functions %s in %.3fs",
+        len(row_ids),
+        len(tape.symbols),
+        t1 - t0,
+        "read from the cache" if cache_hit else "compiled",
+        t2 - t1,
+    )
     return CompiledModel(
         variables=variables,
         constraints=constraints,
         parameters=parameters,
-        residual=residual,
-        jacobian=jacobian,
-        jac_rows=jac_rows,
-        jac_cols=jac_cols,
+        residual=functions.residual,
+        jacobian=functions.jacobian,
+        jac_rows=functions.jac_rows,
+        jac_cols=functions.jac_cols,
         lower=lower,
         upper=upper,
-        timings={"convert_s": t1 - t0, "derivatives_s": t2 - t1, "evaluator_s": time.perf_counter() - t2},
+        checks=functions.checks,
+        timings={
+            "convert_s": t1 - t0,
+            "functions_s": t2 - t1,
+            "evaluator_s": time.perf_counter() - t2,
+            "cache_hit": cache_hit,
+        },
         evaluator=evaluator,
-        _x=x,
-        _p=p,
-        _g=g,
     )

@@ -23,7 +23,8 @@ class SolveResult:
     ----------
     status : SolveStatus
     iterations : int
-        Ipopt iterations over all homotopy steps (0 when the start point already solves).
+        Newton steps, or Ipopt iterations over all homotopy steps (0 when the start point
+        already solves).
     homotopy_steps : int
         Number of shock steps taken (1 = the whole shock at once).
     max_residual : float
@@ -34,6 +35,13 @@ class SolveResult:
         Ipopt's last status message.
     timings : dict
         Seconds per phase (build, compile, solve, ...).
+    method : str
+        What reached the point: ``"newton"`` (Newton–Krylov), ``"ipopt"`` (Ipopt homotopy) or
+        ``"none"`` (the start point was accepted).
+    factorizations : int
+        Sparse LU factorisations of the Newton–Krylov iteration (0 when an earlier one served).
+    krylov_iterations : int
+        GMRES iterations of the Newton–Krylov iteration.
     """
 
     status: SolveStatus
@@ -43,6 +51,9 @@ class SolveResult:
     walras_residual: float
     ipopt_status: str
     timings: dict = field(default_factory=dict)
+    method: str = "ipopt"
+    factorizations: int = 0
+    krylov_iterations: int = 0
 
 
 class SolveError(RuntimeError):

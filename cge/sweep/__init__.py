@@ -8,7 +8,7 @@ fault-tolerant execution (:mod:`cge.sweep.execute`). See ``docs/sweep.md``.
 from cge.sweep.checkpoint import CheckpointError, default_checkpoint
 from cge.sweep.distributions import DrawPlan, SSAError, SSASpec, plan_draws, stroud_points
 from cge.sweep.execute import SweepError, SweepIncompleteError, dask_client
-from cge.sweep.runner import CHEBYSHEV_K, headline_table, run_many, run_sweep, summarize
+from cge.sweep.runner import CHEBYSHEV_K, run_many, run_sweep, summarize
 
 __all__ = [
     "run_sweep",
@@ -23,7 +23,6 @@ __all__ = [
     "plan_draws",
     "stroud_points",
     "summarize",
-    "headline_table",
     "dask_client",
     "CHEBYSHEV_K",
 ]

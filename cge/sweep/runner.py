@@ -15,6 +15,7 @@ order: a seeded sweep gives the same numbers bit for bit.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -27,13 +28,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cge import __version__
 from cge.calibrate import SECTOR_ELASTICITIES
 from cge.dims import SCENARIO
-from cge.indicators import TradeJobsSpec, scale_trade_jobs
 from cge.options import RunOptions
-from cge.runner import BASELINE, prepare
-from cge.sam import sam_hash
+from cge.runner import RunInputs, finish, prepare
 from cge.scenario import Scenario
 from cge.sweep.checkpoint import Checkpoint, fingerprint
 from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
@@ -56,16 +54,14 @@ ProgressCallback = Callable[[int, int], None]
 
 
 # --------------------------------------------------------------------------- inputs
-def _inputs(scenarios, sam, elasticities, tol: float, hessian: str, include_baseline: bool, trade_jobs):
-    inputs = prepare(
-        scenarios, sam, elasticities, RunOptions(tol=tol, hessian=hessian, include_baseline=include_baseline)
-    )
-    key = str(inputs.sam.attrs.get("sam_hash") or sam_hash(inputs.sam))
-    shared = SharedData(sam=inputs.sam, sam_key=key, mfn=inputs.mfn, tol=tol, hessian=hessian, trade_jobs=trade_jobs)
-    return inputs.scenarios, shared, inputs.elasticities
+def _inputs(scenarios, sam, elasticities, options: RunOptions) -> tuple[RunInputs, SharedData]:
+    """The run's inputs (:func:`cge.runner.prepare`, as for :func:`cge.run`) and what every task shares."""
+    inputs = prepare(scenarios, sam, elasticities, options)
+    return inputs, SharedData(sam=inputs.sam, sam_key=inputs.sam_hash, mfn=inputs.mfn, options=options)
 
 
 def _sweep_key(kind: str, scenario_list: list[Scenario], shared: SharedData, table: pd.DataFrame, ssa) -> str:
+    """What makes two sweeps the same (the reference scenario only re-bases after stacking)."""
     return fingerprint(
         {
             "kind": kind,
@@ -73,9 +69,7 @@ def _sweep_key(kind: str, scenario_list: list[Scenario], shared: SharedData, tab
             "ssa": ssa.to_json() if ssa is not None else None,
             "sam": shared.sam_key,
             "elasticities": table.to_csv(),
-            "tol": shared.tol,
-            "hessian": shared.hessian,
-            "trade_jobs": repr(shared.trade_jobs),
+            "options": repr(dataclasses.replace(shared.options, reference=None)),
         }
     )
 
@@ -255,26 +249,22 @@ def run_sweep(
     scheduler=None,
     n_workers: int = 2,
     progress: ProgressCallback | None = None,
-    tol: float = 1e-9,
-    hessian: str = "limited-memory",
-    include_baseline: bool = True,
-    trade_jobs: TradeJobsSpec | None = TradeJobsSpec(),
+    options: RunOptions | None = None,
     checkpoint: str | Path | None = None,
     resume: bool = False,
     retries: int = 2,
     worker_timeout: float = 300.0,
+    **overrides,
 ) -> xr.Dataset:
     """Systematic sensitivity analysis: solve every scenario for every draw of the parameters.
 
     Parameters
     ----------
-    scenarios : Scenario, path, or iterable of them
-        Scenario objects or TOML files.
+    scenarios, sam : as in :func:`cge.run`
+        Scenarios (objects or TOML files) and SAM (None = the shipped SAM).
     ssa : SSASpec, path or None
         Uncertain parameters and method (TOML schema in ``docs/sweep.md``); None runs the
         scenarios once with the calibrated elasticities (:func:`run_many`).
-    sam : Dataset, path or None
-        SAM in the schema; None = the shipped SAM.
     elasticities : DataFrame, path or None
         Central elasticity table [unitless]; None = the shipped ``calibration/elasticities.csv``.
     scheduler : None, str or distributed.Client
@@ -284,14 +274,9 @@ def run_sweep(
         Worker processes of a new LocalCluster [count].
     progress : callable or None
         ``progress(solves_done, solves_total)`` after each finished draw.
-    tol : float
-        Acceptance tolerance on the max and Walras residuals [relative units].
-    hessian : {"limited-memory", "exact"}
-        Hessian used by Ipopt.
-    include_baseline : bool
-        Prepend an unshocked scenario named ``baseline`` unless one is given (as :func:`cge.run`).
-    trade_jobs : TradeJobsSpec or None
-        Trade-supported jobs indicator (as :func:`cge.run`); skipped when the SAM lacks it.
+    options : RunOptions or None
+        As for :func:`cge.run` (tolerance, Hessian, baseline, trade-jobs indicator, ``detail``,
+        ``reference``); ``**overrides`` replace single fields (``trade_jobs=None``, ``tol=...``).
     checkpoint : path or None
         Directory where each finished draw is saved as it arrives (``cge sweep`` uses
         ``<out>.partial``); None keeps nothing on disk. Remove it after saving the results.
@@ -324,6 +309,7 @@ def run_sweep(
     CheckpointError
         When ``checkpoint`` holds another sweep, or finished draws and ``resume`` is False.
     """
+    options = RunOptions.resolve(options, **overrides)
     if ssa is None:
         return run_many(
             scenarios,
@@ -332,11 +318,8 @@ def run_sweep(
             scheduler,
             n_workers,
             progress,
-            "record",
-            tol,
-            hessian,
-            include_baseline,
-            trade_jobs,
+            on_error="record",
+            options=options,
             checkpoint=checkpoint,
             resume=resume,
             retries=retries,
@@ -344,7 +327,8 @@ def run_sweep(
         )
     if isinstance(ssa, (str, Path)):
         ssa = SSASpec.from_toml(ssa)
-    scenario_list, shared, table = _inputs(scenarios, sam, elasticities, tol, hessian, include_baseline, trade_jobs)
+    inputs, shared = _inputs(scenarios, sam, elasticities, options)
+    scenario_list, table = inputs.scenarios, inputs.elasticities
     plan: DrawPlan = plan_draws(ssa, list(table.index))
     tasks = []
     for draw in range(plan.n_draws):
@@ -358,7 +342,7 @@ def run_sweep(
     )
     draws = list(range(plan.n_draws))
     per_draw, status, failures = _stack(outcomes, draws, names)
-    per_draw = scale_trade_jobs(per_draw, trade_jobs)
+    per_draw = finish(per_draw, inputs, options)
     weights = xr.DataArray(
         plan.weights,
         dims=DRAW,
@@ -397,11 +381,6 @@ def run_sweep(
         dims=SCENARIO,
         attrs={"long_name": "draws solved", "units": "1"},
     )
-    out["closure"] = xr.DataArray(
-        [s.closure.to_closure().describe() for s in scenario_list],
-        dims=SCENARIO,
-        attrs={"long_name": "closure", "units": ""},
-    )
     incomplete = [n for n, ok in zip(names, (status == STATUS_OK).all(axis=0)) if not ok]
     if plan.method == QUADRATURE:
         interval = (
@@ -424,17 +403,12 @@ def run_sweep(
             "failed_draws": json.dumps(failures),
             "incomplete_scenarios": json.dumps(incomplete),
             "ssa": ssa.to_json(),
-            "scenarios": "[" + ",".join(s.to_json() for s in scenario_list) + "]",
-            "sam_hash": shared.sam_key,
-            "sam_source": str(shared.sam.attrs.get("title", "")),
-            "cge_version": __version__,
             "n_workers": n_active,
             "wall_seconds": wall,
             "solves_per_second": status.size / wall if wall > 0 else float("nan"),
             "models_compiled": sum(o.models_compiled for o in outcomes),
             "setup_seconds": sum(o.setup_seconds for o in outcomes),
             "solve_seconds": sum(o.solve_seconds for o in outcomes),
-            "units_note": "US$ bn; percent changes relative to the benchmark SAM",
         }
     )
     return out
@@ -448,20 +422,18 @@ def run_many(
     n_workers: int = 2,
     progress: ProgressCallback | None = None,
     on_error: Literal["raise", "record"] = "raise",
-    tol: float = 1e-9,
-    hessian: str = "limited-memory",
-    include_baseline: bool = True,
-    trade_jobs: TradeJobsSpec | None = TradeJobsSpec(),
+    options: RunOptions | None = None,
     checkpoint: str | Path | None = None,
     resume: bool = False,
     retries: int = 2,
     worker_timeout: float = 300.0,
+    **overrides,
 ) -> xr.Dataset:
     """Solve many scenarios in parallel (one Dask task each; each worker compiles once, re-solves warm).
 
     Parameters
     ----------
-    scenarios, sam, elasticities, scheduler, n_workers, progress, tol, hessian, include_baseline, trade_jobs
+    scenarios, sam, elasticities, scheduler, n_workers, progress, options, **overrides
         As in :func:`run_sweep`.
     checkpoint, resume, retries, worker_timeout
         As in :func:`run_sweep` (one task per scenario).
@@ -477,7 +449,9 @@ def run_many(
     """
     if on_error not in ("raise", "record"):
         raise ValueError(f"on_error = {on_error!r}: use 'raise' or 'record'")
-    scenario_list, shared, table = _inputs(scenarios, sam, elasticities, tol, hessian, include_baseline, trade_jobs)
+    options = RunOptions.resolve(options, **overrides)
+    inputs, shared = _inputs(scenarios, sam, elasticities, options)
+    scenario_list, table = inputs.scenarios, inputs.elasticities
     tasks = [Task(draw=k, scenarios=(s,), elasticities=table, reuse=True) for k, s in enumerate(scenario_list)]
     key = _sweep_key("many", scenario_list, shared, table, None)
     outcomes, n_active, wall = _run_tasks(
@@ -494,7 +468,7 @@ def run_many(
         lines = "; ".join(f"{f['scenario']}: {f['error']}" for f in failures)
         raise SweepError(f"{len(failures)} of {len(names)} scenarios failed: {lines}")
     stacked, status, _ = _stack([merged], [0], names)
-    out = scale_trade_jobs(stacked, trade_jobs).isel({DRAW: 0}, drop=True)
+    out = finish(stacked.isel({DRAW: 0}, drop=True), inputs, options)
     for name in ("iterations", "homotopy_steps"):
         if name in out and not failures:
             out[name] = out[name].astype(int)
@@ -504,15 +478,8 @@ def run_many(
         attrs={"long_name": "solve status", "units": "1", "flag_values": np.array([0, 1], np.int8)}
         | {"flag_meanings": "ok failed"},
     )
-    out["closure"] = xr.DataArray(
-        [s.closure.to_closure().describe() for s in scenario_list], dims=SCENARIO, attrs={"long_name": "closure"}
-    )
     out.attrs.update(
         {
-            "scenarios": "[" + ",".join(s.to_json() for s in scenario_list) + "]",
-            "sam_hash": shared.sam_key,
-            "sam_source": str(shared.sam.attrs.get("title", "")),
-            "cge_version": __version__,
             "failed_scenarios": json.dumps(failures),
             "n_workers": n_active,
             "wall_seconds": wall,
@@ -520,58 +487,6 @@ def run_many(
             "models_compiled": sum(o.models_compiled for o in outcomes),
             "setup_seconds": sum(o.setup_seconds for o in outcomes),
             "solve_seconds": sum(o.solve_seconds for o in outcomes),
-            "units_note": "US$ bn; percent changes relative to the benchmark SAM",
         }
     )
     return out
-
-
-HEADLINES = (
-    ("real GDP", ("real_gdp_pct",)),
-    ("EV", ("ev",)),
-    ("employment", ("employment_change", "employment_total")),
-    ("NA-trade jobs", ("us_na_trade_jobs",)),
-    ("agri-food exports", ("agrifood_exports_pct", "agrifood_exports_total")),
-)
-"""Headline indicators of the sweep table, each the first available of its candidates."""
-
-
-def headline_table(ds: xr.Dataset) -> pd.DataFrame:
-    """Mean, standard deviation and 90 % interval of the headline indicators by scenario and region.
-
-    Uses the first available of each of :data:`HEADLINES` — real GDP [%], EV [US$ bn],
-    employment change [persons], jobs supported by North American trade [persons], agri-food
-    exports [% change] — among the summaries of :func:`run_sweep` with dimensions
-    (``scenario``, ``region``) or ``scenario`` alone (one row, region from the variable's
-    ``region`` attr). The unshocked ``baseline`` scenario is left out.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns scenario, indicator, units, region, mean, std, p05, p95 (indicator units).
-    """
-    rows = []
-    scenarios = [str(s) for s in ds[SCENARIO].values if str(s) != BASELINE] if SCENARIO in ds.dims else []
-    for label, candidates in HEADLINES:
-        name = next(
-            (
-                n
-                for n in candidates
-                if f"{n}_mean" in ds and set(ds[f"{n}_mean"].dims) in ({SCENARIO, "region"}, {SCENARIO})
-            ),
-            None,
-        )
-        if name is None:
-            continue
-        units = ds[f"{name}_mean"].attrs.get("units", "")
-        stats = {s: ds[f"{name}_{s}"] for s in SUMMARY_SUFFIXES}
-        regions = ds["region"].values if "region" in stats["mean"].dims else [None]
-        for scenario in scenarios:
-            for region in regions:
-                at = {SCENARIO: scenario} | ({"region": region} if region is not None else {})
-                shown = str(region) if region is not None else str(ds[name].attrs.get("region", "all"))
-                rows.append(
-                    {"scenario": scenario, "indicator": label, "units": units, "region": shown}
-                    | {s: float(stats[s].sel(at)) for s in SUMMARY_SUFFIXES}
-                )
-    return pd.DataFrame(rows, columns=["scenario", "indicator", "units", "region", *SUMMARY_SUFFIXES])

@@ -15,6 +15,7 @@ is the user's error and is raised, since it would fail for every draw.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -27,7 +28,6 @@ import pandas as pd
 import xarray as xr
 
 from cge.calibrate import Calibration, CalibrationError, calibrate
-from cge.indicators import TradeJobsSpec
 from cge.model import Closure, build_model
 from cge.model.components import elasticity_forms, elasticity_values
 from cge.options import RunOptions
@@ -48,7 +48,8 @@ RECORDED_ERRORS = (SolveError, CalibrationError, ArithmeticError, ValueError, Ru
 
 @dataclass(frozen=True)
 class SharedData:
-    """Inputs common to every task, sent to each worker once (``Client.scatter``).
+    """Inputs common to every task: one task of the Dask graph, fetched once by each worker and
+    recomputed by the scheduler if the worker holding it dies (see :mod:`cge.sweep.execute`).
 
     Attributes
     ----------
@@ -58,21 +59,16 @@ class SharedData:
         Its hash (cache key).
     mfn : DataFrame or None
         MFN schedule (columns importer, sector, mfn_pct [percent]) for scenarios that revert to it.
-    tol : float
-        Acceptance tolerance on the max and Walras residuals [relative units].
-    hessian : str
-        Hessian used by Ipopt ("limited-memory" or "exact").
-    trade_jobs : TradeJobsSpec or None
-        Trade-supported jobs indicator to compute (model measure, ``us_na_trade_jobs_model``
-        [persons]); scaled to the published baseline after stacking.
+    options : RunOptions
+        Solver tolerance and Hessian, results ``detail`` and the trade-jobs indicator (model
+        measure per solve; annotated with the published figure after stacking); the welfare
+        decomposition is skipped per draw.
     """
 
     sam: xr.Dataset
     sam_key: str
     mfn: pd.DataFrame | None
-    tol: float = 1e-9
-    hessian: str = "limited-memory"
-    trade_jobs: TradeJobsSpec | None = None
+    options: RunOptions = RunOptions()
 
 
 @dataclass(frozen=True)
@@ -176,7 +172,7 @@ def _get_solver(
         cache.move_to_end(key)
         local[key] = cache[key]
         return local[key], False
-    solver = Solver(build_model(cal, closure), tol=shared.tol, hessian=shared.hessian)
+    solver = Solver(build_model(cal, closure), tol=shared.options.tol, hessian=shared.options.hessian)
     local[key] = solver
     if reuse:
         _remember(key, solver)
@@ -229,7 +225,8 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
         When a scenario names something the model does not have (fails for every draw).
     """
     out = Outcome(draw=task.draw, worker=f"{os.uname().nodename}:{os.getpid()}")
-    cal_key = (shared.sam_key, _table_key(task.elasticities, task.final_demand), shared.tol, shared.hessian)
+    solver_key = (shared.options.tol, shared.options.hessian)
+    cal_key = (shared.sam_key, _table_key(task.elasticities, task.final_demand), *solver_key)
     t0 = time.perf_counter()
     try:
         cal = _calibration(cal_key, task, shared)
@@ -241,7 +238,7 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
     out.setup_seconds += time.perf_counter() - t0
     # the compiled model depends on the elasticities only through their forms (0 / 1 / CES):
     # draws with the same forms share it and set the elasticity parameters instead
-    base_key = (shared.sam_key, elasticity_forms(cal), shared.tol, shared.hessian)
+    base_key = (shared.sam_key, elasticity_forms(cal), *solver_key)
     sigmas = elasticity_values(cal)
     local: dict[tuple, Solver] = {}
     closures = list(dict.fromkeys(s.closure.to_closure() for s in task.scenarios))
@@ -262,7 +259,8 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
             out.setup_seconds += time.perf_counter() - t_setup
             t_solve = time.perf_counter()
             try:
-                options = RunOptions(tol=shared.tol, hessian=shared.hessian, trade_jobs=shared.trade_jobs)
+                # no welfare decomposition per draw (it re-solves a path from the benchmark)
+                options = dataclasses.replace(shared.options, welfare_steps=0)
                 solved = solve_scenario(solver, cal, scenario, shared.mfn, options, extra=sigmas)
                 ds = solved.drop_vars("closure")  # numbers only: stacked on draw
             except ScenarioError:

@@ -1,0 +1,240 @@
+"""Newton–Krylov for a compiled square system g(x, p) = 0 with a reused sparse LU.
+
+Each Newton step solves ``J(x) dx = -g(x)`` by GMRES preconditioned with the LU factors of a
+Jacobian taken earlier (at the benchmark, a previous solution or an earlier iterate). While the
+Jacobian has not moved far from the factorised one GMRES needs a few products with the sparse
+``J(x)`` and a few triangular solves, so a step costs a small fraction of a factorisation; when
+GMRES stalls the Jacobian at the current iterate is factorised and the step is an exact Newton
+step. Steps keep the variables inside their bounds (fraction to the boundary) and are
+backtracked until the residual norm falls (Armijo). The caller accepts the point only on its own
+residual checks, and falls back to Ipopt when this returns unconverged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator, gmres, splu
+
+from cge.solve.casadi_bridge import CompiledModel
+
+log = logging.getLogger(__name__)
+
+LU_ORDERING = "MMD_ATA"
+"""Column ordering of SuperLU. Measured at 41 x 35 (6,033 unknowns, benchmarks/README.md):
+minimum degree on AᵀA fills 14.1 M nonzeros in 3.1 s, COLAMD 18.4 M in 4.5 s, MMD on Aᵀ+A
+17.2 M in 7.3 s."""
+
+
+class Factorization:
+    """Sparse LU factors of a Jacobian, used as the GMRES preconditioner.
+
+    Attributes
+    ----------
+    seconds : float
+        Time the factorisation took [s].
+    fill : int
+        Nonzeros of L + U.
+    """
+
+    def __init__(self, jac: sp.csc_matrix):
+        t0 = time.perf_counter()
+        self._lu = splu(jac, permc_spec=LU_ORDERING)
+        self.seconds = time.perf_counter() - t0
+        self.fill = int(self._lu.L.nnz + self._lu.U.nnz)
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        return self._lu.solve(rhs)
+
+    def operator(self, n: int) -> LinearOperator:
+        return LinearOperator((n, n), matvec=self._lu.solve, dtype=float)
+
+
+@dataclass(frozen=True)
+class NewtonOptions:
+    """Settings of :func:`newton_solve`.
+
+    Attributes
+    ----------
+    target : float
+        Stop when the largest absolute residual is below this [relative units].
+    tol : float
+        Acceptance tolerance of the caller: a point below it where no step makes progress any
+        more (rounding) ends the iteration as converged.
+    max_iterations : int
+        Newton steps before giving up.
+    krylov_iterations : int
+        GMRES restart length; after two restarts without convergence the Jacobian is
+        factorised anew.
+    boundary_fraction : float
+        Fraction of the distance to a bound a step may cover (Ipopt's τ).
+    max_backtracks : int
+        Step halvings before giving up.
+    """
+
+    target: float = 1e-12
+    tol: float = 1e-9
+    max_iterations: int = 50
+    krylov_iterations: int = 30
+    boundary_fraction: float = 0.99
+    max_backtracks: int = 30
+
+
+@dataclass(frozen=True)
+class NewtonOutcome:
+    """Result of :func:`newton_solve` (not yet accepted by the caller's checks).
+
+    Attributes
+    ----------
+    x : ndarray
+        Last iterate.
+    converged : bool
+        Whether the residual target (or the rounding floor below ``tol``) was reached.
+    iterations : int
+        Newton steps taken.
+    factorizations : int
+        LU factorisations computed (0 when the given one served throughout).
+    krylov_iterations : int
+        GMRES iterations over all steps.
+    max_residual : float
+        Largest absolute residual at ``x``.
+    message : str
+        Why it stopped.
+    """
+
+    x: np.ndarray
+    converged: bool
+    iterations: int
+    factorizations: int
+    krylov_iterations: int
+    max_residual: float
+    message: str
+
+
+def jacobian_matrix(compiled: CompiledModel, x: np.ndarray, p: np.ndarray) -> sp.csc_matrix:
+    """The sparse Jacobian dg/dx at (x, p)."""
+    values = compiled.eval_jacobian_values(x, p)
+    return sp.csc_matrix((values, (compiled.jac_rows, compiled.jac_cols)), shape=(compiled.m, compiled.n))
+
+
+def _norm_inf(g: np.ndarray) -> float:
+    value = float(np.max(np.abs(g))) if g.size else 0.0
+    return value if np.isfinite(value) else np.inf
+
+
+def newton_solve(
+    compiled: CompiledModel,
+    x0: np.ndarray,
+    p: np.ndarray,
+    factorization: Factorization | None,
+    options: NewtonOptions = NewtonOptions(),
+) -> tuple[NewtonOutcome, Factorization | None]:
+    """Solve g(x, p) = 0 from ``x0`` by preconditioned Newton–Krylov.
+
+    Parameters
+    ----------
+    compiled : CompiledModel
+        Compiled residual and Jacobian.
+    x0 : ndarray
+        Start point (inside the bounds).
+    p : ndarray
+        Parameter values.
+    factorization : Factorization or None
+        LU factors of an earlier Jacobian to precondition with; None factorises at ``x0``.
+    options : NewtonOptions
+
+    Returns
+    -------
+    (NewtonOutcome, Factorization or None)
+        The outcome and the factorisation in use at the end (for the next solve).
+    """
+    lower, upper = compiled.lower, compiled.upper
+    x = np.clip(np.asarray(x0, dtype=float), lower, upper)
+    g = compiled.eval_residual(x, p)
+    res = _norm_inf(g)
+    factorizations = krylov_total = 0
+    message = "iteration limit"
+    for iteration in range(options.max_iterations + 1):
+        if res <= options.target:
+            return NewtonOutcome(x, True, iteration, factorizations, krylov_total, res, "converged"), factorization
+        if iteration == options.max_iterations:
+            break
+        jac = jacobian_matrix(compiled, x, p)
+        dx, used = (None, 0) if factorization is None else _krylov_step(jac, g, factorization, res, options)
+        krylov_total += used
+        if dx is None:
+            try:
+                factorization = Factorization(jac)
+            except RuntimeError as exc:  # singular Jacobian
+                message = f"singular Jacobian: {exc}"
+                break
+            factorizations += 1
+            dx = factorization.solve(-g)
+            if not np.all(np.isfinite(dx)):
+                message = "non-finite Newton step"
+                break
+        step = _boundary_step(x, dx, lower, upper, options.boundary_fraction)
+        norm2 = float(np.linalg.norm(g))
+        for _ in range(options.max_backtracks):
+            trial = np.clip(x + step * dx, lower, upper)
+            g_trial = compiled.eval_residual(trial, p)
+            with np.errstate(over="ignore", invalid="ignore"):
+                norm_trial = float(np.linalg.norm(g_trial))
+            if np.isfinite(norm_trial) and norm_trial <= (1.0 - 1e-4 * step) * norm2:
+                break
+            step /= 2
+        else:
+            if res <= options.tol:  # no more progress possible at rounding level
+                return NewtonOutcome(
+                    x, True, iteration, factorizations, krylov_total, res, "rounding floor"
+                ), factorization
+            message = f"line search failed at max residual {res:.3g}"
+            break
+        x, g = trial, g_trial
+        res = _norm_inf(g)
+        log.debug("newton %d: max residual %.3g, step %.3g, %d krylov iterations", iteration + 1, res, step, used)
+    return NewtonOutcome(x, False, iteration, factorizations, krylov_total, res, message), factorization
+
+
+def _krylov_step(
+    jac: sp.csc_matrix, g: np.ndarray, factorization: Factorization, res: float, options: NewtonOptions
+) -> tuple[np.ndarray | None, int]:
+    """GMRES for ``jac dx = -g`` preconditioned by ``factorization``: (dx or None if it stalled,
+    iterations). The relative tolerance follows the residual (min(1e-3, max residual)), so
+    steps stay quadratically convergent near the solution."""
+    count = [0]
+
+    def tick(_residual):
+        count[0] += 1
+
+    dx, info = gmres(
+        jac,
+        -g,
+        rtol=min(1e-3, max(res, 1e-14)),
+        atol=0.0,
+        restart=options.krylov_iterations,
+        maxiter=2,
+        M=factorization.operator(jac.shape[0]),
+        callback=tick,
+        callback_type="pr_norm",
+    )
+    if info != 0 or not np.all(np.isfinite(dx)):
+        log.debug("gmres stopped (info %d) after %d iterations", info, count[0])
+        return None, count[0]
+    return dx, count[0]
+
+
+def _boundary_step(x: np.ndarray, dx: np.ndarray, lower: np.ndarray, upper: np.ndarray, tau: float) -> float:
+    """Largest step in (0, 1] keeping x + step·dx at least a fraction 1 - tau of the way from each bound."""
+    step = 1.0
+    down = dx < 0
+    if np.any(down):
+        step = min(step, float(np.min(tau * (x[down] - lower[down]) / -dx[down])))
+    up = (dx > 0) & np.isfinite(upper)
+    if np.any(up):
+        step = min(step, float(np.min(tau * (upper[up] - x[up]) / dx[up])))
+    return step

@@ -19,7 +19,8 @@ import errno
 import os
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CHUNK = 1 << 20
@@ -106,6 +107,19 @@ def _device_error(path: Path, exc: OSError, size: int | None) -> WriteError:
     return WriteError(exc.errno, f"cannot write {path}: {reason}{what}; {kept}")
 
 
+@contextmanager
+def _device_errors(path: Path, size: int | None) -> Iterator[None]:
+    """Turn a device error (full disk, quota, size limit, read-only) into a one-line WriteError."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except OSError as exc:
+        if exc.errno in _DEVICE_ERRORS:
+            raise _device_error(path, exc, size) from exc
+        raise
+
+
 def prepare_output(path: str | Path) -> Path:
     """Check, before any work, that ``path`` can be written; create its directory.
 
@@ -162,15 +176,12 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     remove_stale_temps(path)
     tmp = _named_temp(path)
     try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the file the usual permissions
-        os.replace(tmp, path)
-    except OSError as exc:
-        if exc.errno in _DEVICE_ERRORS and not isinstance(exc, WriteError):
-            raise _device_error(path, exc, None) from exc
-        raise
+        with _device_errors(path, None):
+            write(tmp)
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the file the usual permissions
+            os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -242,25 +253,22 @@ def atomic_write_bytes(path: str | Path, data: bytes | memoryview) -> Path:
     size = memoryview(data).nbytes
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
-        fd = _anonymous_file(dir_fd)
-        if fd is not None:
-            name = None
-            try:
-                _write_all(fd, data)
-                os.fsync(fd)
-                name = _link_anonymous(fd, dir_fd, path)  # the name exists only until the rename
-                if name is not None:
-                    os.replace(name, path.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-                    os.fsync(dir_fd)
-                    return path
-            finally:
-                os.close(fd)
-                if name is not None and os.path.exists(path.parent / name):
-                    os.unlink(name, dir_fd=dir_fd)
-    except OSError as exc:
-        if exc.errno in _DEVICE_ERRORS:
-            raise _device_error(path, exc, size) from exc
-        raise
+        with _device_errors(path, size):
+            fd = _anonymous_file(dir_fd)
+            if fd is not None:
+                name = None
+                try:
+                    _write_all(fd, data)
+                    os.fsync(fd)
+                    name = _link_anonymous(fd, dir_fd, path)  # the name exists only until the rename
+                    if name is not None:
+                        os.replace(name, path.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+                        os.fsync(dir_fd)
+                        return path
+                finally:
+                    os.close(fd)
+                    if name is not None and os.path.exists(path.parent / name):
+                        os.unlink(name, dir_fd=dir_fd)
     finally:
         os.close(dir_fd)
     return atomic_write(path, lambda tmp: _write_named(tmp, data, size, path))
@@ -269,10 +277,7 @@ def atomic_write_bytes(path: str | Path, data: bytes | memoryview) -> Path:
 def _write_named(tmp: Path, data: bytes | memoryview, size: int, path: Path) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
     try:
-        _write_all(fd, data)
-    except OSError as exc:
-        if exc.errno in _DEVICE_ERRORS:
-            raise _device_error(path, exc, size) from exc
-        raise
+        with _device_errors(path, size):
+            _write_all(fd, data)
     finally:
         os.close(fd)

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from cge.cli_errors import guard_output, install_signal_handlers, reported
+from cge.cli_errors import Terminated, guard_output, install_signal_handlers, reported
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -63,6 +63,7 @@ def _progress_bar():
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,  # a log or pipe gets no bar (and no stray blank line)
     )
 
 
@@ -396,7 +397,7 @@ def _sweep(
     scenarios = [Scenario.from_toml(f) for f in files]
     spec = SSASpec.from_toml(ssa) if ssa is not None else None
     checkpoint = default_checkpoint(out)
-    with Progress(console=err_console, transient=True) as bar:
+    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("solving", total=None)
         ds = run_sweep(
             scenarios,
@@ -421,7 +422,14 @@ def _sweep(
             f"{len(failed)} solves failed ({first}{'; ...' if len(failed) > 3 else ''}); nothing written to {out}; "
             f"the finished ones are in {checkpoint} (rerun with --resume --allow-partial to write them, failed as NaN)"
         )
-    _write_netcdf(ds, out)
+    try:
+        _write_netcdf(ds, out)
+    except (KeyboardInterrupt, Terminated) as exc:
+        what = "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        raise RuntimeError(
+            f"{what} while writing {out}, which is unchanged; every finished draw is saved in {checkpoint}: "
+            "rerun with --resume to write the results without solving again"
+        ) from exc
     remove_checkpoint(checkpoint)
     return ds, spec, failed
 

@@ -963,6 +963,16 @@ API_CASES = [
         ValueError,
         ("--workers 0",),
     ),
+    (
+        "goods_default_on_a_sam_without_goods",
+        lambda sam, el: cge.run(
+            Scenario(name="x", tariffs=[{"importer": "A", "exporter": "B", "rate_pct": 5}]),
+            sam=sam.assign_coords(goods=("commodity", [False, False])),
+            elasticities=el,
+        ),
+        ScenarioError,
+        ("tariffs[0] on goods from B to A", "the SAM flags no commodity as goods"),
+    ),
     ("load_sam_text_file", lambda sam, el: cge.load_sam(Path(__file__)), SamError, ("not a netCDF file",)),
 ]
 
@@ -1056,3 +1066,12 @@ def test_compare_refuses_a_shocked_baseline_and_keeps_one_real_one(tmp_path, han
     again.write_bytes(plain.read_bytes())
     result = CliRunner().invoke(app, ["compare", str(plain), str(again), "--out", str(tmp_path / "c.nc")])
     assert result.exit_code == 1 and "scenario name 't' appears in both" in result.output  # not the baseline
+
+
+def test_docs_list_every_catalogue_case():
+    """docs/bad_inputs.md documents the catalogue: every case by name, and the counts."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "bad_inputs.md").read_text()
+    for name in [c.name for c in CASES] + [c[0] for c in API_CASES]:
+        assert f"`{name}`" in text, name
+    total = len(CASES) + len(API_CASES)
+    assert f"**{total} cases: {len(CASES)} on the command line, {len(API_CASES)} through the API" in text

@@ -417,9 +417,12 @@ def test_interrupted_sweep_says_where_the_draws_are_and_resumes(tmp_path, hand_s
     assert_same_numbers(_load(out), _reference(tmp_path, args))
 
 
-def test_sigkill_during_the_final_write_then_resume_without_solving(tmp_path, hand_sam, hand_elasticities, monkeypatch):
-    """SIGKILL while ``sweep.nc`` is written: the previous file is intact, no temporary file, every
-    draw is in the checkpoint, and ``--resume`` writes the results without solving again."""
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_signal_during_the_final_write_then_resume_without_solving(
+    tmp_path, hand_sam, hand_elasticities, monkeypatch, sig
+):
+    """SIGKILL or Ctrl-C while ``sweep.nc`` is written: the previous file is intact, no temporary
+    file, every draw is in the checkpoint, and ``--resume`` writes the results without solving."""
     from processes import cge, env, wait_for
 
     args = _cli_files(tmp_path, hand_sam, hand_elasticities)
@@ -436,8 +439,15 @@ def test_sigkill_during_the_final_write_then_resume_without_solving(tmp_path, ha
         env=env(CGE_TEST_PAUSE_WRITE="s.nc", CGE_TEST_MARKER=marker),
     )
     wait_for(marker.exists, 300, "the paused write", proc)
-    proc.kill()
-    proc.communicate(timeout=60)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130
+        [line] = stderr.rstrip("\n").split("\n")
+        assert line == (
+            f"error: interrupted (Ctrl-C) while writing {out}, which is unchanged; every finished draw is saved "
+            f"in {partial}: rerun with --resume to write the results without solving again"
+        )
     assert out.read_bytes() == b"previous results"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
     assert len(list(partial.glob("task-*.nc"))) == 6

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -529,3 +530,43 @@ def test_sweep_survives_a_killed_worker_with_the_same_numbers(tmp_path, hand_sam
             stop(proc)
     assert not partial.exists()
     assert_same_numbers(_load(out), _reference(tmp_path, args))
+
+
+def _descendants(pid: int) -> list[int]:
+    """Process ids of the children of ``pid``, recursively (Linux /proc)."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = (task / "children").read_text().split() if (task / "children").exists() else []
+        for child in map(int, children):
+            out += [child, *_descendants(child)]
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+def test_ctrl_c_in_a_terminal_stops_a_local_cluster_sweep_with_one_line(tmp_path, hand_sam, hand_elasticities):
+    """Audit item 7: Ctrl-C during a sweep printed tracebacks. A terminal's Ctrl-C reaches the
+    command and its LocalCluster worker processes; the workers ignore it (the command saves what
+    finished and closes the cluster): one line, exit 130, and no process left behind."""
+    from processes import cge, env, wait_for
+
+    args = _cli_files(tmp_path, hand_sam, hand_elasticities)
+    partial = tmp_path / "s.nc.partial"
+    proc = cge(*args, "--workers", "2", "--out", tmp_path / "s.nc", faults=True, env=env(CGE_TEST_TASK_SLEEP="1"))
+    wait_for(lambda: len(list(partial.glob("task-*.nc"))) >= 2, 300, "two finished draws", proc)
+    group = [proc.pid, *_descendants(proc.pid)]
+    assert len(group) >= 3  # the command and at least two worker processes
+    for pid in group:  # what the terminal does: SIGINT to every process of the job
+        os.kill(pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    [line] = stderr.rstrip("\n").split("\n")
+    assert line.startswith("error: sweep interrupted (Ctrl-C): ") and f"saved in {partial}" in line
+    for pid in group[1:]:
+        wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists() or "Z" in _state(pid), 60, f"worker {pid} to exit")
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return "Z"

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -80,12 +82,14 @@ def dask_client(scheduler=None, n_workers: int = 2) -> Iterator:
         if n_workers < 1:
             raise ValueError(f"--workers {n_workers}: a sweep needs at least one worker process")
         inprocess = scheduler == INPROCESS
-        cluster = LocalCluster(
-            n_workers=1 if inprocess else n_workers,
-            threads_per_worker=1,
-            processes=not inprocess,
-            dashboard_address=":0",  # any free port: never collide with another cluster
-        )
+        with _children_ignore_sigint():
+            cluster = LocalCluster(
+                n_workers=1 if inprocess else n_workers,
+                threads_per_worker=1,
+                processes=not inprocess,
+                dashboard_address=":0",  # any free port: never collide with another cluster
+                silence_logs=logging.ERROR,  # a cancelled task at Ctrl-C is not worth a warning
+            )
         try:
             with Client(cluster) as client:
                 yield client
@@ -99,6 +103,23 @@ def dask_client(scheduler=None, n_workers: int = 2) -> Iterator:
         raise SweepError(f"cannot reach the Dask scheduler at {scheduler}: {reason}") from exc
     with client:
         yield client
+
+
+@contextmanager
+def _children_ignore_sigint() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored (an ignored signal stays ignored across exec).
+
+    Ctrl-C in a terminal reaches the whole process group; only this process should handle it (it
+    saves what finished and closes the cluster), not every worker with its own traceback.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _shared(shared: SharedData) -> SharedData:

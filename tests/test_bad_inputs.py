@@ -852,6 +852,13 @@ CASES = [
         defect="7",
     ),
     Case(
+        "sweep_bad_scenario",
+        "CLI",
+        {"b.toml": TARIFF.replace('"A"', '"ZZZ"') + "rate_pct = 5\n"},
+        ("sweep", "{d}/b.toml", "--sam", "{d}/sam", "--elasticities", "{d}/el.csv", "--out", "{d}/out.nc"),
+        ("scenario 'b'", "tariffs[0].importer 'ZZZ' is not in the SAM"),
+    ),
+    Case(
         "sweep_ssa_missing",
         "CLI",
         {},

@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cge.calibrate import SECTOR_ELASTICITIES
+from cge.calibrate import SECTOR_ELASTICITIES, calibrate
 from cge.dims import SCENARIO
 from cge.options import RunOptions
-from cge.runner import RunInputs, finish, prepare
+from cge.runner import RunInputs, build_models, check_scenarios, finish, prepare
 from cge.scenario import Scenario
 from cge.sweep.checkpoint import Checkpoint, fingerprint
 from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
@@ -55,8 +55,14 @@ ProgressCallback = Callable[[int, int], None]
 
 # --------------------------------------------------------------------------- inputs
 def _inputs(scenarios, sam, elasticities, options: RunOptions) -> tuple[RunInputs, SharedData]:
-    """The run's inputs (:func:`cge.runner.prepare`, as for :func:`cge.run`) and what every task shares."""
+    """The run's inputs (:func:`cge.runner.prepare`, as for :func:`cge.run`) and what every task shares.
+
+    Every closure's model is built and every scenario translated here, before any task is sent,
+    so a bad scenario or closure is one error before any work (and no checkpoint is written).
+    """
     inputs = prepare(scenarios, sam, elasticities, options)
+    models = build_models(calibrate(inputs.sam, inputs.elasticities), inputs.scenarios)
+    check_scenarios(inputs, next(iter(models.values())))
     return inputs, SharedData(sam=inputs.sam, sam_key=inputs.sam_hash, mfn=inputs.mfn, options=options)
 
 

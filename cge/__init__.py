@@ -2,26 +2,41 @@
 
 Public API: :func:`load_sam`, :func:`check_sam`, :class:`Scenario`, :func:`run`,
 :func:`calibrate`.
+
+The names are imported on first use (module ``__getattr__``), so ``import cge`` and the command
+line's ``--help`` do not load NumPy, pandas, xarray, Pyomo or CasADi.
 """
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-from cge.aggregate import aggregate_sam  # noqa: E402
-from cge.balance import cross_entropy, ras  # noqa: E402
-from cge.calibrate import calibrate  # noqa: E402
-from cge.runner import run  # noqa: E402
-from cge.sam import check_sam, load_sam, save_sam  # noqa: E402
-from cge.scenario import Scenario  # noqa: E402
+_EXPORTS = {
+    "load_sam": "cge.sam",
+    "check_sam": "cge.sam",
+    "save_sam": "cge.sam",
+    "aggregate_sam": "cge.aggregate",
+    "ras": "cge.balance",
+    "cross_entropy": "cge.balance",
+    "Scenario": "cge.scenario",
+    "run": "cge.runner",
+    "calibrate": "cge.calibrate",
+}
+"""Public name -> module that defines it."""
 
-__all__ = [
-    "load_sam",
-    "check_sam",
-    "save_sam",
-    "aggregate_sam",
-    "ras",
-    "cross_entropy",
-    "Scenario",
-    "run",
-    "calibrate",
-    "__version__",
-]
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cge' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -28,6 +28,7 @@ from cge.dims import (
     LABOUR,
     REGION,
 )
+from cge.errors import CalibrationError  # noqa: F401  (raised here; defined with the other user errors)
 from cge.paths import CALIBRATION_DIR
 from cge.sam import (
     check_sam,
@@ -55,10 +56,6 @@ REGION_PARAMETERS = ("unemployment_rate", "wage_curve_beta", "depreciation_rate"
 """Columns of ``calibration/region_parameters.csv`` (see that file for units and sources)."""
 DEFAULT_REGION = "default"
 """Row of the region table used for regions it does not list."""
-
-
-class CalibrationError(ValueError):
-    """The SAM or the elasticities cannot be calibrated; the message names the item."""
 
 
 @dataclass(frozen=True)

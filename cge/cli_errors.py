@@ -54,8 +54,7 @@ def install_signal_handlers() -> None:
 
 def error_lines(exc: BaseException) -> list[str]:
     """The lines printed for ``exc``: one, or for a SAM error one per failing account after the count."""
-    from cge.sam import SamError
-    from cge.solve import SolveError
+    from cge.errors import SamError, SolveError
 
     text = str(exc).strip()
     if isinstance(exc, KeyError) and exc.args:

@@ -37,13 +37,10 @@ from cge.dims import (
     LABOUR,
     REGION,
 )
+from cge.errors import SamError  # noqa: F401  (raised here; defined with the other user errors)
 from cge.paths import SAM_DIR
 
 log = logging.getLogger(__name__)
-
-
-class SamError(ValueError):
-    """A SAM violates the schema or does not balance; the message names every failing account."""
 
 
 @dataclass(frozen=True)

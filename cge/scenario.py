@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cge.dims import BASELINE
+from cge.errors import ScenarioError  # noqa: F401  (raised here; defined with the other user errors)
 from cge.model.closures import HORIZONS, CapitalClosure, Closure, Horizon, LabourClosure, MacroClosure
 from cge.tomlio import read_toml
 
@@ -26,10 +27,6 @@ SHOCK_FIELDS = ("tariffs", "export_taxes", "revert_to_mfn", "trade_costs")
 
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A finite number: integers and floats pass; booleans, text, NaN and infinities are errors."""
-
-
-class ScenarioError(ValueError):
-    """A scenario names something the model does not have, or is malformed."""
 
 
 class _Strict(BaseModel):
@@ -174,6 +171,12 @@ class TariffShock(_Strict):
     change_pct: Number | None = Field(
         None, description="change of the tariff rate [percentage points of cif value], added to the benchmark"
     )
+    usmca_exemption: str | None = Field(
+        None,
+        description="name of a set of USMCA claim shares in calibration/tariffs/usmca_claim_shares.csv (e.g. "
+        "'usmca_2025h2'): the new rate applies only to the non-compliant share s of each flow, the compliant "
+        "share keeps its rate, so the flow's rate becomes s x old + (1 - s) x new [unitless share from the table]",
+    )
 
     kind: ClassVar[str] = "tariff"
 
@@ -192,6 +195,14 @@ class ExportTaxShock(TariffShock):
     """Set or change an export tax [percent of the exporter's market value]; same rows as tariffs."""
 
     kind: ClassVar[str] = "export tax"
+
+    @model_validator(mode="after")
+    def _no_exemption(self):
+        if self.usmca_exemption is not None:
+            raise ValueError(
+                f"export tax row {self.importer}<-{self.exporter}: usmca_exemption applies to tariffs only"
+            )
+        return self
 
 
 class MfnReversion(_Strict):

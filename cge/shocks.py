@@ -1,8 +1,12 @@
 """Translate a :class:`~cge.scenario.Scenario` into values of the model's shock parameters.
 
 Order: MFN reversions, then tariff rows, export-tax rows and trade-cost rows in file order; the
-numeraire last. Labels are validated against the model (region, commodity), and a named flow that
-is zero in the SAM is an error, because a rate on it would have no base.
+numeraire last. A tariff row with ``usmca_exemption`` applies its new rate only to the
+non-compliant share ``1 - s`` of each flow (``s`` from ``calibration/tariffs/usmca_claim_shares.csv``):
+the flow's rate becomes ``s · old + (1 - s) · new``, the trade-weighted average that an ad-valorem
+model can carry (compliance itself does not respond to the tariff). Labels are validated against
+the model (region, commodity), and a named flow that is zero in the SAM is an error, because a rate
+on it would have no base.
 """
 
 from __future__ import annotations
@@ -27,6 +31,42 @@ def load_mfn(path: str | Path | None = None) -> pd.DataFrame | None:
     if missing:
         raise ScenarioError(f"MFN table {path} lacks columns {sorted(missing)}")
     return table
+
+
+CLAIM_SHARES_FILE = CALIBRATION_DIR / "tariffs" / "usmca_claim_shares.csv"
+
+
+def load_claim_shares(path: str | Path | None = None) -> pd.DataFrame:
+    """USMCA claim shares (columns set, importer, exporter, sector, share [0-1]); ``sector`` 'all' = every sector."""
+    path = CLAIM_SHARES_FILE if path is None else Path(path)
+    if not path.exists():
+        raise ScenarioError(f"no USMCA claim-share table at {path}")
+    table = pd.read_csv(path, comment="#")
+    missing = {"set", "importer", "exporter", "sector", "share"} - set(table.columns)
+    if missing:
+        raise ScenarioError(f"claim-share table {path} lacks columns {sorted(missing)}")
+    bad = ~table["share"].between(0.0, 1.0)
+    if bad.any():
+        raise ScenarioError(f"claim-share table {path}: shares outside [0, 1] in rows {(bad[bad].index + 2).tolist()}")
+    return table
+
+
+def compliant_share(claims: pd.DataFrame, name: str, key: tuple[str, str, str], where: str) -> float:
+    """Share of flow ``key`` = (commodity, exporter, importer) exempt under claim-share set ``name``:
+    the sector's row, else the pair's ``all`` row, else 0 (the pair has no preference to claim)."""
+    rows = claims[claims["set"] == name]
+    if rows.empty:
+        raise ScenarioError(
+            f"{where}: usmca_exemption '{name}' is not a set of {CLAIM_SHARES_FILE.name} "
+            f"(known: {sorted(claims['set'].unique())})"
+        )
+    commodity, exporter, importer = key
+    pair = rows[(rows["importer"] == importer) & (rows["exporter"] == exporter)]
+    for sector in (commodity, ALL):
+        hit = pair[pair["sector"] == sector]
+        if len(hit):
+            return float(hit["share"].iloc[0])
+    return 0.0
 
 
 def _labels(value: str, known: tuple[str, ...], field: str, scenario: str, goods: tuple[str, ...] = ()) -> list[str]:
@@ -62,7 +102,11 @@ def _flows_for(row, ix: ModelIndex, flows: set, field: str, scenario: str) -> li
 
 
 def scenario_parameters(
-    scenario: Scenario, ix: ModelIndex, lk: Lookup, mfn: pd.DataFrame | None = None
+    scenario: Scenario,
+    ix: ModelIndex,
+    lk: Lookup,
+    mfn: pd.DataFrame | None = None,
+    claims: pd.DataFrame | None = None,
 ) -> dict[str, dict]:
     """Parameter values implied by a scenario.
 
@@ -75,6 +119,9 @@ def scenario_parameters(
         Calibrated benchmark rates (``tm0``, ``te0``).
     mfn : DataFrame or None
         MFN schedule; required only when the scenario reverts to MFN.
+    claims : DataFrame or None
+        USMCA claim shares for tariff rows with ``usmca_exemption``; None reads the shipped table
+        when a row needs it.
 
     Returns
     -------
@@ -98,10 +145,16 @@ def scenario_parameters(
         for i, s, r in _flows_for(row, ix, flows, f"revert_to_mfn[{k}]", scenario.name):
             if s != r and i in rates.index:
                 tm[i, s, r] = float(rates[i]) / 100.0
+    if claims is None and any(row.usmca_exemption for row in scenario.tariffs):
+        claims = load_claim_shares()
     for k, row in enumerate(scenario.tariffs):
         for key in _flows_for(row, ix, flows, f"tariffs[{k}]", scenario.name):
             base = tm.get(key, tm0[key])
-            tm[key] = row.rate_pct / 100.0 if row.rate_pct is not None else base + row.change_pct / 100.0
+            new = row.rate_pct / 100.0 if row.rate_pct is not None else base + row.change_pct / 100.0
+            if row.usmca_exemption:  # the compliant share keeps its rate (an ad-valorem average over the flow)
+                share = compliant_share(claims, row.usmca_exemption, key, f"scenario '{scenario.name}': tariffs[{k}]")
+                new = share * base + (1.0 - share) * new
+            tm[key] = new
             if tm[key] < 0:
                 raise ScenarioError(
                     f"scenario '{scenario.name}': tariffs[{k}] makes the tariff on {key} negative ({tm[key]:.4f})"

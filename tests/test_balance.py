@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sam_factory import perturb_sam, random_balanced_sam
 
-from cge.balance import ADJUSTMENT_COLUMNS, Target, Term, cross_entropy, max_account_gap, ras
+from cge.balance import ADJUSTMENT_COLUMNS, Side, Target, Term, cross_entropy, max_account_gap, ras
 from cge.dims import AGENT, COMMODITY, EXPORTER, FACTOR_TYPE, IMPORTER, REGION
 from cge.sam import SamError, check_sam, output_cost, sam_hash
 from cge.sam_matrix import account_matrix
@@ -276,3 +276,62 @@ def test_random_priors_balance_with_both_methods(seed):
         balanced, report = method(prior)
         check_sam(balanced)
         assert report.max_gap_after <= 1e-9 * max(1.0, float(np.abs(balanced["vdfm"]).sum()))
+
+
+# --------------------------------------------------------------------------- soft targets
+def _household(sam, commodity: str, region: str) -> float:
+    sel = {COMMODITY: commodity, AGENT: "household", REGION: region}
+    return float(sam["vdfd"].sel(sel) + sam["vifd"].sel(sel))
+
+
+def _household_target(value: float, sd=None, side=Side.EQUAL, name="hh c1 r2") -> Target:
+    sel = {COMMODITY: "c1", AGENT: "household", REGION: "r2"}
+    return Target(name, (Term("vdfd", sel), Term("vifd", sel)), value, sd, side)
+
+
+def test_soft_target_is_pulled_towards_in_proportion_to_its_precision(prior):
+    free, _ = cross_entropy(prior)
+    base = _household(free, "c1", "r2")
+    goal = 1.4 * base
+    gdp = gdp_target("r1", 1.05 * _gdp(prior, "r1"))
+    tight, report = cross_entropy(prior, targets=[gdp, _household_target(goal, sd=0.005)])
+    loose, _ = cross_entropy(prior, targets=[gdp, _household_target(goal, sd=2.0)])
+    check_sam(tight)
+    got_tight, got_loose = _household(tight, "c1", "r2"), _household(loose, "c1", "r2")
+    assert abs(got_tight / goal - 1) < 0.02  # a precise figure is nearly met
+    assert abs(got_loose - base) < abs(got_tight - base)  # a vague one moves the SAM less
+    assert base < got_loose < got_tight <= goal * 1.0001
+    np.testing.assert_allclose(_gdp(tight, "r1"), gdp.value, rtol=1e-8)  # hard targets stay exact
+    row = report.targets.set_index("name").loc["hh c1 r2"]
+    assert row["sd"] == 0.005 and row["side"] == "equal"
+    assert np.isnan(report.targets.set_index("name").loc["GDP r1", "sd"])
+
+
+def test_one_sided_soft_targets(prior):
+    free, _ = cross_entropy(prior)
+    base = _household(free, "c1", "r2")
+    met, _ = cross_entropy(prior, targets=[_household_target(0.5 * base, 0.01, Side.AT_LEAST)])
+    assert _household(met, "c1", "r2") == pytest.approx(base, rel=1e-6)  # a bound already met is inert
+    capped, _ = cross_entropy(prior, targets=[_household_target(0.5 * base, 0.005, Side.AT_MOST)])
+    assert _household(capped, "c1", "r2") < 0.55 * base
+    raised, _ = cross_entropy(prior, targets=[_household_target(1.5 * base, 0.005, Side.AT_LEAST)])
+    assert _household(raised, "c1", "r2") > 1.45 * base
+
+
+def test_conflicting_soft_targets_are_weighed_not_rejected(prior):
+    a = _household_target(50.0, 0.01, name="a")
+    b = _household_target(60.0, 0.01, name="b")
+    balanced, _ = cross_entropy(prior, targets=[a, b])
+    assert 50.0 < _household(balanced, "c1", "r2") < 60.0
+    c = _household_target(60.0, 0.001, name="c")  # more precise: wins
+    balanced, _ = cross_entropy(prior, targets=[a, c])
+    assert _household(balanced, "c1", "r2") > 59.0
+
+
+def test_bad_soft_targets_raise():
+    with pytest.raises(ValueError, match="sd must be positive"):
+        _household_target(1.0, sd=0.0)
+    with pytest.raises(ValueError, match="nonzero value"):
+        _household_target(0.0, sd=0.1)
+    with pytest.raises(ValueError, match="needs a soft target"):
+        _household_target(1.0, side=Side.AT_LEAST)

@@ -247,11 +247,59 @@ def write_controls(data: Path, cal: Path) -> dict[str, float]:
     return targets
 
 
+def write_sector_controls(data: Path, cal: Path) -> dict[str, float]:
+    """A ``controls_2024_sector.csv`` and its mapping for the fixture; returns the soft targets [US$ m]."""
+    z, f = _wiod_arrays()
+    serv_ab = z[0, 2:, 1].sum() + f[0, 2:, 1].sum()  # 2011 services AAA -> BBB
+    duties_2011 = 0.04 * (z[2, 1, 0].sum() + f[2, 1, 0].sum())  # AAA's only tariff: 4 % on ROW's manu
+    targets = {
+        "services[AAA->BBB]": 3.0 * serv_ab,
+        "investment_share[AAA]": 0.25,
+        "customs_duties[AAA]": 0.6 * duties_2011,
+    }
+    cad = 1.25
+    raw = [
+        ("customs_duties", "AAA", "", "all partners", 0.6 * duties_2011 / 1000, "USD bn", "secondary"),
+        ("services_exports", "AAA", "BBB", "all services", 3.0 * serv_ab / 1000 * cad, "CAD bn", "official"),
+        ("gcf_share_gdp", "AAA", "", "economy", 25.0, "% of GDP", "secondary"),
+        ("current_account", "AAA", "", "economy", -1.0, "USD bn", "secondary"),
+        ("crude_imports_volume", "BBB", "AAA", "crude oil", 4.0, "million b/d", "official"),
+        ("goods_exports", "XXX", "AAA", "all goods", 1.0, "USD bn", "secondary"),
+    ]
+    pd.DataFrame(
+        [(*r, "2024", "test", "") for r in raw],
+        columns=["quantity", "region_from", "region_to", "sector_or_scope", "value", "unit", "quality", "year"]
+        + ["source", "note"],
+    ).to_csv(data / "macro" / "controls_2024_sector.csv", index=False)
+    (cal / "controls").mkdir(exist_ok=True)
+    mapping = [
+        ("customs_duties", "AAA", "", "all partners", "tariff_level", "customs_duties[AAA]", "tariff_revenue", ""),
+        ("services_exports", "AAA", "BBB", "all services", "target", "services[AAA->BBB]", "flow", "services"),
+        ("gcf_share_gdp", "AAA", "", "economy", "target", "investment_share[AAA]", "investment_share", ""),
+        ("current_account", "AAA", "", "economy", "check", "trade_balance[AAA] vs CA", "trade_balance", "all"),
+        ("crude_imports_volume", "BBB", "AAA", "crude oil", "unused", "", "", ""),
+        ("goods_exports", "XXX", "AAA", "all goods", "target", "goods[XXX->AAA]", "flow", "goods"),
+    ]
+    pd.DataFrame(
+        [(*m, "equal", 0.0, "test") for m in mapping],
+        columns=["quantity", "region_from", "region_to", "sector_or_scope", "use", "target", "measure", "sectors"]
+        + ["side", "coverage_sd", "note"],
+    ).to_csv(cal / "controls" / "sector_targets_2024.csv", index=False)
+    pd.DataFrame({"quality": ["official", "secondary"], "relative_sd": [0.01, 0.02]}).to_csv(
+        cal / "controls" / "quality_sd.csv", index=False
+    )
+    pd.DataFrame({"currency": ["CAD"], "per_usd": [cad]}).to_csv(
+        cal / "controls" / "exchange_rates_2024.csv", index=False
+    )
+    return targets
+
+
 @pytest.fixture(scope="module")
 def fixture_dirs(tmp_path_factory) -> tuple[Path, Path, dict[str, float]]:
     root = tmp_path_factory.mktemp("buildfix")
     data, cal = write_fixture(root)
     targets = write_controls(data, cal)
+    write_sector_controls(data, cal)
     return data, cal, targets
 
 
@@ -315,12 +363,70 @@ def test_controls_are_hit(built, fixture_dirs):
     assert float(regional_income(sam).sum()) == pytest.approx(world_2011 * 1.4 * growth, rel=1e-7)
 
 
-def test_tariff_rates_are_kept(built):
+def test_sector_controls_are_soft_targets(built, fixture_dirs):
+    """Figures below the totals pull the SAM towards them; hard controls stay exact; every raw row
+    is accounted for (skipped regions, unused volumes)."""
+    sam, out, _ = built
+    data, cal, _ = fixture_dirs
+    result = run_build(data, calibration_dir=cal)
+    soft = {m.name: m for m in result.sector.targets()}
+    assert set(soft) == {"services[AAA->BBB]", "investment_share[AAA]"}
+    services = soft["services[AAA->BBB]"]
+    assert services.sd == pytest.approx(0.01) and services.target == pytest.approx(
+        write_sector_controls(data, cal)["services[AAA->BBB]"]
+    )  # CAD bn converted at 1.25 per US$
+    prior = dict(zip(result.balance.targets["name"], result.balance.targets["before"]))
+    assert abs(prior["services[AAA->BBB]"] / services.target - 1) > 0.3
+    assert abs(services.value(result.sam) / services.target - 1) < 0.05
+    share = soft["investment_share[AAA]"]
+    gdp = float(regional_income(result.sam).sel({REGION: "AAA"}))
+    assert share.target == pytest.approx(0.25 * gdp, rel=1e-9)  # share of the (hard) GDP control
+    assert abs(share.value(result.sam) / share.target - 1) < 0.05
+    from cge.build.sector_controls import key_flow_value
+
+    assert key_flow_value(result.sam, "investment_share", "AAA", "", "") == pytest.approx(
+        100 * share.value(result.sam) / gdp
+    )
+    assert key_flow_value(result.sam, "flow", "AAA", "BBB", "services") == pytest.approx(
+        services.value(result.sam) / 1000
+    )
+    fob = result.sam["vxmd"] + result.sam["xtax"]
+    rate = float(tariff_revenue(result.sam).sel({EXPORTER: "ROW", IMPORTER: "AAA", COMMODITY: "manu"}))
+    rate /= float(fob.sel({EXPORTER: "ROW", IMPORTER: "AAA", COMMODITY: "manu"}))
+    assert key_flow_value(result.sam, "tariff_rate", "ROW", "AAA", "manu") == pytest.approx(100 * rate)
+    assert key_flow_value(result.sam, "flow", "XXX", "AAA", "goods") is None
+    status = result.sector.rows.set_index("quantity")["status"]
+    assert status["goods_exports"].startswith("skipped: region")
+    assert status["crude_imports_volume"] == "unused"
+    assert [m.name for m in result.sector.checks()] == ["trade_balance[AAA] vs CA"]
+    text = (out / "README.md").read_text()
+    assert "services[AAA->BBB]" in text and "skipped: region not in the aggregation" in text
+
+
+def test_sector_control_without_mapping_row_is_an_error(fixture_dirs, tmp_path):
+    import shutil
+
+    data, cal, _ = fixture_dirs
+    cal2 = tmp_path / "cal"
+    shutil.copytree(cal, cal2)
+    mapping = pd.read_csv(cal2 / "controls" / "sector_targets_2024.csv")
+    mapping.iloc[1:].to_csv(cal2 / "controls" / "sector_targets_2024.csv", index=False)
+    with pytest.raises(BuildInputError, match=r"sector_targets_2024.csv: no row for raw figure.*customs_duties"):
+        run_build(data, calibration_dir=cal2)
+
+
+def test_tariff_rates_are_kept_and_levels_match_collected_duties(built, fixture_dirs):
+    """Relative rates of the table are kept; AAA's level is scaled so its revenue equals the
+    duties it collected; importers without a customs-duty figure keep the table's rates."""
     sam, _, _ = built
+    data, cal, _ = fixture_dirs
+    collected = write_sector_controls(data, cal)["customs_duties[AAA]"]
+    assert float(tariff_revenue(sam).sel({IMPORTER: "AAA"}).sum()) == pytest.approx(collected, rel=2e-5)
     rate = tariff_revenue(sam) / (sam["vxmd"] + sam["xtax"]).where(sam["vxmd"] > 0)
-    for (importer, exporter, sector), pct in TARIFFS.items():
-        got = float(rate.sel({COMMODITY: sector, EXPORTER: exporter, IMPORTER: importer}))
-        assert got == pytest.approx(pct / 100, rel=1e-7)
+    got = {key: float(rate.sel({COMMODITY: key[2], EXPORTER: key[1], IMPORTER: key[0]})) for key in TARIFFS}
+    assert got[("AAA", "ROW", "manu")] < 0.04  # AAA's level is scaled down to its collected duties
+    assert got[("BBB", "AAA", "agri")] == pytest.approx(0.05, rel=1e-7)  # BBB and ROW have no figure
+    assert got[("ROW", "AAA", "manu")] == pytest.approx(0.10, rel=1e-7)
     untaxed = rate.sel({COMMODITY: "serv"})
     assert float(np.nanmax(np.abs(untaxed.values))) < 1e-12
 
@@ -518,3 +624,183 @@ def test_build_sam_command(fixture_dirs, tmp_path):
     bad = runner.invoke(app, ["build-sam", "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")])
     assert bad.exit_code == 1
     assert "Traceback" not in bad.output
+
+
+# --------------------------------------------------------------------------- elasticities
+def test_elasticities_are_aggregated_with_flow_weights():
+    """GTAPAgg rule: sigma_m by imports (sigma_d too, which keeps the rule of two exactly),
+    sigma_va by value added; no weights -> simple mean."""
+    from cge.build.elasticities import aggregate_elasticities
+
+    params = pd.DataFrame(
+        {
+            "gtap_code": ["oil", "gas", "frs", "crop", "svc1", "svc2"],
+            "sector": ["mining", "mining", "agri", "agri", "serv", "serv"],
+            "esubd": [5.2, 17.2, 2.5, 1.3, 1.9, 2.9],
+            "esubm": [10.4, 34.4, 5.0, 2.6, 3.8, 5.8],
+            "esubva": [0.2, 0.2, 0.2, 0.24, 1.26, 1.26],
+            "esubd_status": ["cross-checked", "unverified", "unverified", "unverified", "x", "x"],
+        }
+    )
+    weights = pd.DataFrame(
+        {
+            "gtap_code": ["oil", "gas", "frs", "crop", "svc1", "svc2"],
+            "us_imports_2024_usd_bn": [100.0, 5.0, 1.0, 3.0, None, None],
+            "sea_va_code": ["B", "B", "A02", "A01", "", ""],
+        }
+    )
+    va = pd.Series({"A01": 90.0, "A02": 10.0, "B": 50.0})
+    out = aggregate_elasticities(params, weights, va).set_index("sector")
+    assert out.loc["mining", "sigma_m"] == pytest.approx((100 * 10.4 + 5 * 34.4) / 105)
+    np.testing.assert_allclose(out["sigma_m"], 2 * out["sigma_d"])  # rule of two survives
+    assert out.loc["agri", "sigma_va"] == pytest.approx((90 * 0.24 + 10 * 0.2) / 100)
+    assert out.loc["serv", "sigma_d"] == pytest.approx(2.4)  # no imports: simple mean
+    assert "simple mean" in out.loc["serv", "source"]
+    assert out.loc["mining", "unverified_share_d"] == pytest.approx(5 / 105)
+    assert (out[["sigma_t", "sigma_nd"]] == 0).all().all()
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="raw data (../shared/data) not available")
+def test_shipped_elasticities_are_the_aggregation_of_the_gtap_table(tmp_path):
+    import shutil
+
+    from cge.build.elasticities import build_elasticities
+    from cge.paths import CALIBRATION_DIR
+
+    (tmp_path / "elasticities").mkdir()
+    for name in ("gtap_parameters.csv", "weights.csv"):
+        shutil.copy(CALIBRATION_DIR / "elasticities" / name, tmp_path / "elasticities" / name)
+    fresh = build_elasticities(tmp_path, SHARED_DATA).set_index("sector")
+    shipped = pd.read_csv(CALIBRATION_DIR / "elasticities.csv").set_index("sector")
+    cols = ["sigma_d", "sigma_m", "sigma_va", "sigma_t", "sigma_nd"]
+    pd.testing.assert_frame_equal(shipped[cols], fresh.loc[shipped.index, cols], atol=1e-4, check_exact=False)
+
+
+def test_agrifood_control_covers_the_products_of_its_definition(fixture_dirs, tmp_path):
+    """A WIOD industry listed in controls/agrifood_definition.csv enters the agri-food control by
+    its 2011 share of its model sector's exports; the agrifood coordinate keeps its own scope."""
+    import shutil
+
+    data, cal, targets = fixture_dirs
+    cal2 = tmp_path / "cal"
+    shutil.copytree(cal, cal2)
+    pd.DataFrame({"figure": ["agrifood_exports"], "wiod_code": ["c4"], "note": ["test"]}).to_csv(
+        cal2 / "controls" / "agrifood_definition.csv", index=False
+    )
+    result = run_build(data, calibration_dir=cal2)
+    sam = result.sam
+    z, f = _wiod_arrays()
+    flows = z[0, :, 1].sum(axis=1) + f[0, :, 1].sum(axis=1)  # 2011 exports AAA -> BBB by industry
+    share = flows[3] / (flows[2] + flows[3])  # c4's part of 'serv' (c3 + c4)
+    fob = sam["vxmd"] + sam["xtax"]
+    agri = float(fob.sel({COMMODITY: "agri", EXPORTER: "AAA", IMPORTER: "BBB"}))
+    serv = float(fob.sel({COMMODITY: "serv", EXPORTER: "AAA", IMPORTER: "BBB"}))
+    target = targets["agrifood AAA->BBB"]
+    assert agri + share * serv == pytest.approx(target, rel=1e-7)
+    assert agri < target
+    measure = next(m for m in result.controls.measures if m.name == "agrifood[AAA->BBB]")
+    assert "widened" in measure.source and f"{share:.3f} x serv[AAA->BBB] (c4)" in measure.source
+    assert "agrifood[AAA->BBB]" in sam["agrifood"].attrs["definition"]
+
+
+# --------------------------------------------------------------------------- sector split
+def _split_shares(sam, parent_shares):
+    import xarray as xr
+
+    from cge.build.split import CHILD
+
+    regions = list(sam[REGION].values)
+    return xr.DataArray(np.array(parent_shares), dims=(REGION, CHILD), coords={REGION: regions, CHILD: ["c2a", "c2b"]})
+
+
+def test_split_sector_keeps_every_account_and_total():
+    """SplitCom on a random balanced SAM: balanced result, regional totals unchanged, children's
+    output, trade, tariff rates and cost structure as given."""
+    import xarray as xr
+    from sam_factory import random_balanced_sam
+
+    from cge.build.split import CHILD, split_sector
+
+    sam = random_balanced_sam(3, 4, 2, seed=7, zero_share=0.0)
+    sam = sam.assign(employment=sam["vfm"].sum(FACTOR) * 10.0)
+    omega = _split_shares(sam, [[0.6, 0.4], [0.3, 0.7], [0.5, 0.5]])
+    theta = omega.rename({REGION: EXPORTER}).expand_dims({IMPORTER: list(sam[REGION].values)}).copy()
+    theta.loc[{EXPORTER: "r1", IMPORTER: "r2"}] = [0.9, 0.1]
+    lab_ratio = xr.DataArray([[0.5, 1.0], [np.nan, np.nan], [1.0, 1.0]], dims=omega.dims, coords=omega.coords)
+    out = split_sector(sam, "c2", omega, theta.transpose(EXPORTER, IMPORTER, CHILD), labour_share=lab_ratio)
+    check_sam(out, rtol=1e-9)
+    assert list(out[COMMODITY].values) == ["c1", "c2a", "c2b", "c3", "c4"]
+    for f in (regional_income, trade_balance):
+        np.testing.assert_allclose(f(out).values, f(sam).values, rtol=1e-12)
+    np.testing.assert_allclose(out["savings"].values, sam["savings"].values)
+    np.testing.assert_allclose(
+        tariff_revenue(out).sum(COMMODITY).values, tariff_revenue(sam).sum(COMMODITY).values, rtol=1e-12
+    )
+    cost = output_cost(out).sel({ACTIVITY: ["c2a", "c2b"]})
+    np.testing.assert_allclose(cost.values, (omega * output_cost(sam).sel({ACTIVITY: "c2"})).T.values, rtol=1e-12)
+    fob = out["vxmd"].sel({EXPORTER: "r1", IMPORTER: "r2"})
+    assert float(fob.sel({COMMODITY: "c2a"}) / (fob.sel({COMMODITY: "c2a"}) + fob.sel({COMMODITY: "c2b"}))) == (
+        pytest.approx(0.9)
+    )
+    rate = tariff_revenue(out) / out["vxmd"]
+    np.testing.assert_allclose(rate.sel({COMMODITY: "c2a"}), rate.sel({COMMODITY: "c2b"}), rtol=1e-10)
+    lab = out["vfm"].sel({FACTOR: "labour"}) / out["vfm"].sum(FACTOR)
+    r1 = lab.sel({REGION: "r1"})
+    assert float(r1.sel({ACTIVITY: "c2a"}) / r1.sel({ACTIVITY: "c2b"})) == pytest.approx(0.5)  # labour share data
+    r2 = lab.sel({REGION: "r2"})
+    assert float(r2.sel({ACTIVITY: "c2a"})) == pytest.approx(float(r2.sel({ACTIVITY: "c2b"})))  # parent's structure
+    np.testing.assert_allclose(out["employment"].sum(ACTIVITY).values, sam["employment"].sum(ACTIVITY).values)
+    assert bool(out["goods"].sel({COMMODITY: "c2a"})) == bool(sam["goods"].sel({COMMODITY: "c2"}))
+
+
+def test_split_sector_rejects_impossible_shares():
+    from sam_factory import random_balanced_sam
+
+    from cge.build.split import CHILD, SplitError, split_sector
+
+    sam = random_balanced_sam(3, 4, 2, seed=7, zero_share=0.0)
+    with pytest.raises(SplitError, match="sum to 1"):
+        split_sector(sam, "c2", _split_shares(sam, [[0.6, 0.3], [0.3, 0.7], [0.5, 0.5]]))
+    omega = _split_shares(sam, [[0.01, 0.99], [0.3, 0.7], [0.5, 0.5]])
+    theta = omega.rename({REGION: EXPORTER}).expand_dims({IMPORTER: list(sam[REGION].values)}).copy()
+    theta.loc[{EXPORTER: "r1"}] = [1.0, 0.0]  # r1 exports only c2a but makes 1 % of it
+    with pytest.raises(SplitError, match="export more than they produce"):
+        split_sector(sam, "c2", omega, theta.transpose(EXPORTER, IMPORTER, CHILD))
+    with pytest.raises(SplitError, match="not in the SAM"):
+        split_sector(sam, "c9", omega)
+
+
+def test_build_with_a_split(fixture_dirs, tmp_path):
+    """calibration/splits/ splits an aggregate sector in the build; controls still hold."""
+    import shutil
+
+    data, cal, targets = fixture_dirs
+    cal2 = tmp_path / "cal"
+    shutil.copytree(cal, cal2)
+    (cal2 / "splits").mkdir()
+    pd.DataFrame({"parent": ["manu", "manu"], "child": ["heavy", "light"], "order": [1, 2]}).to_csv(
+        cal2 / "splits" / "splits.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "parent": ["manu"] * 4,
+            "region": ["AAA", "AAA", "*", "*"],
+            "child": ["heavy", "light"] * 2,
+            "share": [0.3, 0.7, 0.5, 0.5],
+        }
+    ).to_csv(cal2 / "splits" / "output_shares.csv", index=False)
+    pd.DataFrame({"importer": ["ROW"], "exporter": ["AAA"], "sector": ["heavy"], "tariff_pct": [12.0]}).to_csv(
+        cal2 / "tariffs" / "baseline_applied.csv", index=False
+    )
+    result = run_build(data, calibration_dir=cal2)
+    sam = result.sam
+    assert list(sam[COMMODITY].values) == ["agri", "heavy", "light", "serv"]
+    assert result.agg.parent_of == {"heavy": "manu", "light": "manu"}
+    fob = sam["vxmd"] + sam["xtax"]
+    goods = float(fob.sel({COMMODITY: ["agri", "heavy", "light"], EXPORTER: "AAA", IMPORTER: "BBB"}).sum())
+    assert goods == pytest.approx(targets["goods AAA->BBB"], rel=1e-7)
+    rate = tariff_revenue(sam) / fob.where(fob > 0)
+    assert float(rate.sel({COMMODITY: "heavy", EXPORTER: "AAA", IMPORTER: "ROW"})) == pytest.approx(0.12, rel=1e-7)
+    assert float(rate.sel({COMMODITY: "light", EXPORTER: "AAA", IMPORTER: "ROW"})) == pytest.approx(0.0, abs=1e-12)
+    assert float(sam["employment"].sum()) == pytest.approx(float(result.employment.persons.sum()))
+    check_sam(sam)

@@ -41,7 +41,7 @@ def test_chained_jacobian_equals_inlined_differentiation(seed):
     for _ in range(2):
         x = np.exp(0.3 * rng.standard_normal(compiled.n))
         p = p0 * np.exp(0.1 * rng.standard_normal(len(p0)))
-        chained = jacobian_matrix(compiled, x, p).toarray()
+        chained = jacobian_matrix(compiled, x, p).dense()
         reference = _inlined_jacobian(compiled, x, p)
         scale = max(1.0, np.abs(reference).max())
         assert np.abs(chained - reference).max() <= 1e-12 * scale

@@ -1,4 +1,5 @@
-"""Tests of cge.build.tariffs on a tiny, self-written fixture (no network, no shared data)."""
+"""Tests of cge.build.tariffs on a tiny, self-written fixture (no network, no shared data), and of the
+USMCA exemption of tariff rows (claim shares in calibration/tariffs/usmca_claim_shares.csv)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
+from cge.build.sources import BuildInputError
+from cge.build.split_spec import read_splits
 from cge.build.tariffs import build_tariff_tables
 from cge.paths import CALIBRATION_DIR
+from cge.scenario import ScenarioError
 
 WITS_REGIONS = ["USA", "MEX", "CAN", "CHN", "JPN", "ROW"]
 WIOD_REGIONS = {"USA": "USA", "MEX": "MEX", "CAN": "CAN", "CHN": "CHN", "JPN": "ROW", "RoW": "ROW"}
@@ -38,6 +43,7 @@ def _write_fixture(root: Path, extra_sector: str | None = None) -> tuple[Path, P
         d.mkdir(parents=True)
     for name in SHARED_MAPPINGS:
         shutil.copy(CALIBRATION_DIR / "mappings" / name, cal / "mappings" / name)
+    shutil.copytree(CALIBRATION_DIR / "splits", cal / "splits")
     wits_sectors = pd.read_csv(cal / "mappings" / "sectors_wits20.csv")["wits_sector"].tolist()
     if extra_sector:
         wits_sectors.append(extra_sector)
@@ -108,7 +114,8 @@ def _write_fixture(root: Path, extra_sector: str | None = None) -> tuple[Path, P
                 2018,
                 "fixture",
                 "secondary",
-                "textiles;chemicals;metals;machinery;electrical;transport_equipment;other_manufacturing",
+                "textiles;chemicals;iron_steel;other_metals;machinery;electrical;motor_vehicles;other_transport;"
+                "other_manufacturing",
             )
         ],
         columns=["figure", "region", "value", "unit", "year", "source", "quality", "sectors"],
@@ -127,7 +134,7 @@ def _write_fixture(root: Path, extra_sector: str | None = None) -> tuple[Path, P
     ).to_csv(inputs / "canada_supply_management.csv", index=False)
     pd.DataFrame(
         [
-            ("section232_steel_aluminum", "CAN", "metals", 10.0, 50.0, "fixture"),
+            ("section232_steel", "CAN", "iron_steel", 10.0, 50.0, "fixture"),
             ("antidumping_tomatoes", "MEX", "agri", 5.0, 17.09, "fixture"),
         ],
         columns=["measure", "exporter", "sector", "covered_value_musd", "rate_pct", "source_or_assumption"],
@@ -135,26 +142,45 @@ def _write_fixture(root: Path, extra_sector: str | None = None) -> tuple[Path, P
     return data, cal
 
 
+def _goods() -> list[str]:
+    """Goods sectors of the shipped aggregation, split sectors in their parents' place."""
+    sec = pd.read_csv(CALIBRATION_DIR / "mappings" / "sectors_wiod35.csv").sort_values("order", kind="stable")
+    goods = list(pd.unique(sec.loc[sec["goods"], "sector"]))
+    for split in read_splits(CALIBRATION_DIR):
+        k = goods.index(split.parent)
+        goods[k : k + 1] = list(split.children)
+    return goods
+
+
+def _sam() -> xr.Dataset:
+    """A stand-in SAM with US imports of every goods sector: 80 from CAN and 200 from MEX [US$ m]."""
+    goods, regions = _goods(), ["USA", "MEX", "CAN", "CHN", "ROW"]
+    vxmd = xr.DataArray(
+        np.zeros((len(goods), 5, 5)),
+        dims=("commodity", "exporter", "importer"),
+        coords={"commodity": goods, "exporter": regions, "importer": regions},
+    )
+    vxmd.loc[{"exporter": "CAN", "importer": "USA"}] = 80.0
+    vxmd.loc[{"exporter": "MEX", "importer": "USA"}] = 200.0
+    return xr.Dataset({"vxmd": vxmd, "xtax": 0.0 * vxmd}, attrs={"base_year": 2024})
+
+
 @pytest.fixture()
 def tables(tmp_path):
     data, cal = _write_fixture(tmp_path)
     out = tmp_path / "out"
-    return build_tariff_tables(data, out, calibration_dir=cal), out
-
-
-def _goods() -> list[str]:
-    sec = pd.read_csv(CALIBRATION_DIR / "mappings" / "sectors_wiod35.csv").sort_values("order", kind="stable")
-    return list(pd.unique(sec.loc[sec["goods"], "sector"]))
+    return build_tariff_tables(data, out, calibration_dir=cal, sam=_sam()), out
 
 
 def test_shapes_and_files(tables):
     t, out = tables
     applied, mfn = t["baseline_applied"], t["mfn"]
     assert list(applied.columns) == ["importer", "exporter", "sector", "tariff_pct", "method"]
-    assert len(applied) == 5 * 4 * 17 and not applied.isna().any().any()
+    n_sectors = 17 + sum(len(sp.children) - 1 for sp in read_splits(CALIBRATION_DIR))
+    assert len(applied) == 5 * 4 * n_sectors and not applied.isna().any().any()
     assert not (applied["importer"] == applied["exporter"]).any()
     assert list(mfn.columns) == ["importer", "sector", "mfn_pct", "method", "quality"]
-    assert len(mfn) == 3 * 17 and set(mfn["importer"]) == {"USA", "MEX", "CAN"}
+    assert len(mfn) == 3 * n_sectors and set(mfn["importer"]) == {"USA", "MEX", "CAN"}
     for stem in ("baseline_applied", "mfn", "mfn_alternatives", "us_2025_measure_weights"):
         assert (out / f"{stem}.csv").is_file()
     services = applied[~applied["sector"].isin(_goods())]
@@ -165,7 +191,7 @@ def test_intra_usmca_zero(tables):
     applied = tables[0]["baseline_applied"]
     bloc = {"USA", "MEX", "CAN"}
     inside = applied[applied["importer"].isin(bloc) & applied["exporter"].isin(bloc)]
-    assert len(inside) == 6 * 17
+    assert len(inside) == 6 * len(applied["sector"].unique())
     assert (inside["tariff_pct"] == 0).all()
     outside = applied[
         (applied["importer"] == "USA") & (applied["exporter"] == "CHN") & applied["sector"].isin(_goods())
@@ -190,10 +216,12 @@ def test_rescaled_to_mfn_average(tables):
     manuf = [
         "textiles",
         "chemicals",
-        "metals",
+        "iron_steel",
+        "other_metals",
         "machinery",
         "electrical",
-        "transport_equipment",
+        "motor_vehicles",
+        "other_transport",
         "other_manufacturing",
     ]
     assert mex[manuf].mean() == pytest.approx(5.67)
@@ -211,10 +239,16 @@ def test_trade_weighting_of_row(tables):
 def test_measure_weights(tables):
     w = tables[0]["us_2025_measure_weights"].set_index(["measure", "exporter"])
     np.testing.assert_allclose(w["effective_rate_pct"], w["share_of_sector_imports"] * w["rate_pct"])
-    # fixture: USA imports the same amount of each industry from CAN, so metals (c12) is 1/16 of the
-    # goods industries c1-c16, scaled to the 2024 control of US$1.0 bn
-    assert w.loc[("section232_steel_aluminum", "CAN"), "sector_imports_musd"] == pytest.approx(1000.0 / 16)
-    assert w.loc[("section232_steel_aluminum", "CAN"), "share_of_sector_imports"] == pytest.approx(10.0 / (1000.0 / 16))
+    # the denominator is the SAM's 2024 import flow of the sector (80 from CAN in the stand-in SAM)
+    assert w.loc[("section232_steel", "CAN"), "sector_imports_musd"] == pytest.approx(80.0)
+    assert w.loc[("section232_steel", "CAN"), "share_of_sector_imports"] == pytest.approx(10.0 / 80.0)
+
+
+def test_measure_weights_need_the_sectors_in_the_sam(tmp_path):
+    data, cal = _write_fixture(tmp_path)
+    sam = _sam().drop_sel(commodity="iron_steel")
+    tables = build_tariff_tables(data, tmp_path / "out", calibration_dir=cal, sam=sam)
+    assert "us_2025_measure_weights" not in tables
 
 
 def test_supply_management_alternative(tables):
@@ -225,4 +259,90 @@ def test_supply_management_alternative(tables):
 def test_unknown_sector_raises(tmp_path):
     data, cal = _write_fixture(tmp_path, extra_sector="Spaceships")
     with pytest.raises(ValueError, match="Spaceships"):
-        build_tariff_tables(data, tmp_path / "out", calibration_dir=cal)
+        build_tariff_tables(data, tmp_path / "out", calibration_dir=cal, sam=_sam())
+
+
+def test_special_duties_are_added_trade_weighted(tmp_path):
+    """Section 301 / retaliation points: trade-weighted over product groups, added to one pair only."""
+    data, cal = _write_fixture(tmp_path)
+    plain = build_tariff_tables(data, tmp_path / "plain", calibration_dir=cal, sam=_sam())["baseline_applied"]
+    inputs = cal / "tariffs" / "inputs"
+    pd.DataFrame(
+        [
+            ("phones", "electrical", 60.0, 0.0, 0.0),
+            ("batteries", "electrical", 20.0, 0.0, 1.0),
+            ("machines", "machinery;iron_steel", 10.0, 1.0, 0.0),
+            ("rest", "", None, 0.5, 0.0),
+        ],
+        columns=["group", "sector", "trade_2024_usd_bn", "share_25pct", "share_7_5pct"],
+    ).to_csv(inputs / "us_section301_2024.csv", index=False)
+    tables = build_tariff_tables(data, tmp_path / "out", calibration_dir=cal, sam=_sam())
+    special = tables["special_duties_2024"].set_index("sector")["additional_pct"]
+    assert special["electrical"] == pytest.approx((60 * 0 + 20 * 7.5) / 80)
+    assert special["machinery"] == pytest.approx(25.0) and special["iron_steel"] == pytest.approx(25.0)
+    assert special["agri"] == pytest.approx(12.5)  # sectors without a group take the blank-sector group
+    key = ["importer", "exporter", "sector"]
+    diff = tables["baseline_applied"].set_index(key)["tariff_pct"] - plain.set_index(key)["tariff_pct"]
+    us_china = diff.xs(("USA", "CHN"), level=("importer", "exporter"))
+    assert us_china["electrical"] == pytest.approx(1.875)
+    assert us_china["construction"] == 0  # services get no special duty
+    assert diff[diff != 0].index.droplevel(2).unique().tolist() == [("USA", "CHN")]
+
+
+def test_special_duty_on_unknown_sector_is_an_error(tmp_path):
+    data, cal = _write_fixture(tmp_path)
+    pd.DataFrame(
+        [("x", "spaceships", 1.0, 5.0)], columns=["group", "sector", "trade_2024_usd_bn", "additional_pct"]
+    ).to_csv(cal / "tariffs" / "inputs" / "china_retaliation_2024.csv", index=False)
+    with pytest.raises(BuildInputError, match="china_retaliation_2024.csv: group 'x' names sector 'spaceships'"):
+        build_tariff_tables(data, tmp_path / "out", calibration_dir=cal, sam=_sam())
+
+
+# --------------------------------------------------------------------------- USMCA exemption
+def test_usmca_exemption_applies_the_new_rate_to_the_non_compliant_share(hand_sam, hand_elasticities):
+    """rate = s x old + (1 - s) x new, s from the claim-share set (sector row before the 'all' row)."""
+    from cge.calibrate import calibrate
+    from cge.model import build_model
+    from cge.scenario import Scenario
+    from cge.shocks import scenario_parameters
+
+    model = build_model(calibrate(hand_sam, hand_elasticities))
+    tm0 = model.lookup("tm0")
+    claims = pd.DataFrame(
+        {
+            "set": ["s", "s", "s"],
+            "importer": ["B", "B", "A"],
+            "exporter": ["A", "A", "B"],
+            "sector": ["all", "man", "all"],
+            "share": [0.5, 0.8, 0.25],
+        }
+    )
+    rows = [{"importer": "all", "exporter": "all", "commodity": "all", "rate_pct": 25, "usmca_exemption": "s"}]
+    values = scenario_parameters(Scenario(name="x", tariffs=rows), model.index, model.lookup, claims=claims)["tm"]
+    for (i, s, r), got in values.items():
+        share = 0.8 if (i, s, r) == ("man", "A", "B") else (0.5 if (s, r) == ("A", "B") else 0.25)
+        assert got == pytest.approx(share * tm0[i, s, r] + (1 - share) * 0.25), (i, s, r)
+    rows[0]["usmca_exemption"] = "nope"
+    with pytest.raises(ScenarioError, match="usmca_exemption 'nope' is not a set"):
+        scenario_parameters(Scenario(name="x", tariffs=rows), model.index, model.lookup, claims=claims)
+
+
+def test_usmca_exemption_is_for_tariffs_only():
+    from cge.scenario import Scenario
+
+    with pytest.raises(ValueError, match="usmca_exemption applies to tariffs only"):
+        Scenario(
+            name="x",
+            export_taxes=[{"importer": "A", "exporter": "B", "rate_pct": 5, "usmca_exemption": "usmca_2024"}],
+        )
+
+
+def test_shipped_claim_shares():
+    from cge.shocks import compliant_share, load_claim_shares
+
+    claims = load_claim_shares()
+    assert compliant_share(claims, "usmca_2024", ("food", "MEX", "USA"), "t") == pytest.approx(0.49)
+    assert compliant_share(claims, "usmca_2024", ("motor_vehicles", "MEX", "USA"), "t") == pytest.approx(0.875)
+    assert compliant_share(claims, "usmca_2025h2", ("mining", "CAN", "USA"), "t") == pytest.approx(0.88)
+    assert compliant_share(claims, "usmca_2025h2", ("mining", "CHN", "USA"), "t") == 0.0  # no preference
+    assert claims["source"].notna().all()

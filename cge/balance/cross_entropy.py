@@ -17,6 +17,7 @@ from cge.balance.report import (
     TARGET_COLUMNS,
     TERM_PARTS,
     BalanceReport,
+    Side,
     Target,
     Term,
     adjustment_table,
@@ -100,13 +101,18 @@ def _fixed_mask(sam: xr.Dataset, cells: SamCells, fixed, targeted: np.ndarray) -
 
 @dataclass(frozen=True)
 class _Problem:
-    """Linear constraints ``A z = rhs`` on relative changes ``z = x / x0`` of the free cells."""
+    """Linear constraints ``A [z; u] = rhs`` on relative changes ``z = x / x0`` of the free cells and
+    the slacks ``u = (u+, u-) >= 0`` of the soft targets (two per soft target, relative gaps).
+
+    The objective is ``sum weight (z ln z - z + 1) + 0.5 sum penalty u^2``."""
 
     jac: sp.csr_matrix
     rhs: np.ndarray
     names: list[str]
     n_balances: int
     weight: np.ndarray
+    penalty: np.ndarray
+    start_slack: np.ndarray
 
 
 def _check_rows(problem_rows: sp.csr_matrix, rhs, scale, names, n_bal, tol) -> np.ndarray:
@@ -157,7 +163,7 @@ def _check_target_consistency(jac: sp.csr_matrix, rhs, scale, names, n_bal) -> N
 
 def _constraint_system(sam, cells: SamCells, targets, fixed):
     """Constraint rows on cell magnitudes (balances, then targets), their values, scales and names,
-    and the free cells: nonzero, not fixed, and in at least one constraint."""
+    and the free cells: nonzero, not fixed, and in at least one hard constraint or soft target."""
     bal, bal_names = _balance_matrix(cells)
     tmat = _target_matrix(sam, cells, targets)
     full = sp.vstack([bal, tmat @ sp.diags(cells.sign.astype(float))]).tocsr()
@@ -171,20 +177,66 @@ def _constraint_system(sam, cells: SamCells, targets, fixed):
     return full, value, scale, bal_names + [t.name for t in targets], bal.shape[0], free
 
 
+def _soft_columns(targets, keep: np.ndarray, n_bal: int, mean_cell: float):
+    """Slack columns (u+, u-) of the soft targets among the kept rows, and their penalties.
+
+    A soft target of value V and relative standard error sd weighs ``|V| / (m sd^2)`` on its
+    penalised slack(s) (``m`` the mean free prior cell); the other slack of a one-sided target
+    has penalty 0. Row k reads ``measure / |V| - u+ + u- = V / |V|``."""
+    rows, cols, data, penalty = [], [], [], []
+    position = {int(k): i for i, k in enumerate(keep)}
+    for t_index, target in enumerate(targets):
+        if not target.soft:
+            continue
+        row = position[n_bal + t_index]
+        weight = abs(float(target.value)) / (mean_cell * float(target.sd) ** 2)
+        col = len(penalty)
+        rows += [row, row]
+        cols += [col, col + 1]
+        data += [-1.0, 1.0]
+        side = Side(target.side)
+        penalty += [0.0 if side is Side.AT_LEAST else weight, 0.0 if side is Side.AT_MOST else weight]
+    block = sp.csr_matrix((data, (rows, cols)), shape=(len(keep), len(penalty)))
+    return block, np.asarray(penalty, dtype=float)
+
+
 def _build_problem(sam, cells: SamCells, targets, fixed, tol: float) -> tuple[_Problem, np.ndarray]:
     """Assemble the scaled constraint system of the cross-entropy problem on the free cells.
 
-    Raises ValueError for rows that cannot be met (see :func:`cross_entropy`)."""
+    Raises ValueError for hard rows that cannot be met (see :func:`cross_entropy`); soft targets
+    are always feasible through their slacks."""
     full, value, scale, names, n_bal, free = _constraint_system(sam, cells, targets, fixed)
     rhs = value - full[:, ~free] @ cells.value[~free]
     jac = (full[:, free] @ sp.diags(cells.value[free])).tocsr()
-    rows = _check_rows(jac, rhs, scale, names, n_bal, tol)
-    _check_target_signs(jac, rhs, scale, names, n_bal, tol)
-    _check_target_consistency(jac, rhs, scale, names, n_bal)
+    soft = np.zeros(len(names), dtype=bool)
+    soft[n_bal:] = [t.soft for t in targets]
+    hard = np.nonzero(~soft)[0]
+    hard_names = [names[k] for k in hard]
+    rows = np.ones(len(names), dtype=bool)
+    rows[hard] = _check_rows(jac[hard], rhs[hard], scale[hard], hard_names, n_bal, tol)
+    _check_target_signs(jac[hard], rhs[hard], scale[hard], hard_names, n_bal, tol)
+    _check_target_consistency(jac[hard], rhs[hard], scale[hard], hard_names, n_bal)
     keep = np.nonzero(rows)[0]
     scaled = (sp.diags(1.0 / scale[keep]) @ jac[keep]).tocsr()
-    weight = cells.value[free] / cells.value[free].mean() if free.any() else np.zeros(0)
-    problem = _Problem(scaled, rhs[keep] / scale[keep], [names[k] for k in keep], int((keep < n_bal).sum()), weight)
+    mean_cell = float(cells.value[free].mean()) if free.any() else 1.0
+    weight = cells.value[free] / mean_cell if free.any() else np.zeros(0)
+    slack, penalty = _soft_columns(targets, keep, n_bal, mean_cell)
+    # slacks start at the prior's relative gaps (z = 1): u+ - u- = A z - rhs
+    gap = np.asarray(scaled @ np.ones(scaled.shape[1])).ravel() - rhs[keep] / scale[keep]
+    owner = slack.tocsc()
+    start = np.zeros(len(penalty))
+    for col in range(0, len(penalty), 2):
+        row = owner.indices[owner.indptr[col]]
+        start[col], start[col + 1] = max(gap[row], 0.0), max(-gap[row], 0.0)
+    problem = _Problem(
+        sp.hstack([scaled, slack]).tocsr(),
+        rhs[keep] / scale[keep],
+        [names[k] for k in keep],
+        int((keep < n_bal).sum()),
+        weight,
+        penalty,
+        start,
+    )
     return problem, free
 
 
@@ -195,36 +247,43 @@ def feasibility_tol(tol: float) -> float:
 
 
 class _CrossEntropyNLP:
-    """cyipopt callbacks: ``min sum w (z ln z - z + 1)`` s.t. ``A z = rhs``, ``z >= 0``."""
+    """cyipopt callbacks: ``min sum w (z ln z - z + 1) + 0.5 sum p u^2`` s.t. ``A [z; u] = rhs``,
+    ``z, u >= 0``."""
 
     def __init__(self, problem: _Problem):
         self.problem = problem
+        self.n_cells = len(problem.weight)
         coo = problem.jac.tocoo()
         self._jrow, self._jcol, self._jval = coo.row, coo.col, coo.data
-        self._diag = np.arange(len(problem.weight))
+        self._diag = np.arange(problem.jac.shape[1])
         self.iterations = 0
 
-    def objective(self, z):
-        z = np.maximum(z, 1e-300)
-        return float(self.problem.weight @ (z * np.log(z) - z + 1.0))
+    def _split(self, x):
+        return np.maximum(x[: self.n_cells], 1e-300), x[self.n_cells :]
 
-    def gradient(self, z):
-        return self.problem.weight * np.log(np.maximum(z, 1e-300))
+    def objective(self, x):
+        z, u = self._split(x)
+        return float(self.problem.weight @ (z * np.log(z) - z + 1.0) + 0.5 * self.problem.penalty @ (u * u))
 
-    def constraints(self, z):
-        return self.problem.jac @ z
+    def gradient(self, x):
+        z, u = self._split(x)
+        return np.concatenate([self.problem.weight * np.log(z), self.problem.penalty * u])
+
+    def constraints(self, x):
+        return self.problem.jac @ x
 
     def jacobianstructure(self):
         return self._jrow, self._jcol
 
-    def jacobian(self, z):
+    def jacobian(self, x):
         return self._jval
 
     def hessianstructure(self):
         return self._diag, self._diag
 
-    def hessian(self, z, lagrange, obj_factor):
-        return obj_factor * self.problem.weight / np.maximum(z, 1e-300)
+    def hessian(self, x, lagrange, obj_factor):
+        z, _ = self._split(x)
+        return obj_factor * np.concatenate([self.problem.weight / z, self.problem.penalty])
 
     def intermediate(self, alg_mod, iter_count, *args):
         self.iterations = int(iter_count)
@@ -232,8 +291,9 @@ class _CrossEntropyNLP:
 
 
 def _solve(problem: _Problem, tol: float) -> tuple[np.ndarray, int, str]:
-    """Run Ipopt from the prior (``z = 1``); return ``z``, iterations and the status message."""
-    n, m = len(problem.weight), len(problem.rhs)
+    """Run Ipopt from the prior (``z = 1``, slacks at the prior's gaps); return the variables,
+    the iterations and the status message."""
+    n, m = problem.jac.shape[1], len(problem.rhs)
     nlp = _CrossEntropyNLP(problem)
     ipopt = cyipopt.Problem(
         n=n, m=m, problem_obj=nlp, lb=np.zeros(n), ub=np.full(n, 2e19), cl=problem.rhs, cu=problem.rhs
@@ -249,9 +309,9 @@ def _solve(problem: _Problem, tol: float) -> tuple[np.ndarray, int, str]:
         ("max_iter", 3000),
     ):
         ipopt.add_option(key, val)
-    z, info = ipopt.solve(np.ones(n))
+    x, info = ipopt.solve(np.concatenate([np.ones(len(problem.weight)), problem.start_slack]))
     return (
-        z,
+        x,
         nlp.iterations,
         str(info["status_msg"].decode() if isinstance(info["status_msg"], bytes) else info["status_msg"]),
     )
@@ -283,9 +343,10 @@ def cross_entropy(
 ) -> tuple[xr.Dataset, BalanceReport]:
     """Balance a SAM by minimum cross-entropy distance from the prior, subject to targets.
 
-    Minimises ``sum_c x_c ln(x_c / x0_c) - x_c + x0_c`` over the magnitudes of the free cells
-    subject to every balance of :func:`cge.sam.check_sam` and ``targets``, with Ipopt (exact
-    gradient, diagonal Hessian, constant sparse Jacobian). Variables are ``z = x / x0``.
+    Minimises ``sum_c x_c ln(x_c / x0_c) - x_c + x0_c`` over the magnitudes of the free cells,
+    plus the penalties of soft targets, subject to every balance of :func:`cge.sam.check_sam`
+    and the hard ``targets``, with Ipopt (exact gradient, diagonal Hessian, constant sparse
+    Jacobian). Variables are ``z = x / x0`` and two slacks per soft target.
 
     Free cells: every nonzero cell of ``vdfm, vifm, vdfd, vifd, vfm, vxmd, tariff, savings``,
     and the nonzero ``ptax``/``xtax`` cells that a target names (their sign is kept). Fixed:
@@ -297,7 +358,11 @@ def cross_entropy(
     sam : xarray.Dataset
         SAM in the schema, out of balance [US$ million].
     targets : sequence of Target
-        Linear targets ``sum coef * sum(sam[variable].sel(sel)) = value`` [US$ million].
+        Linear targets ``sum coef * sum(sam[variable].sel(sel)) = value`` [US$ million]. Hard
+        targets (``sd`` None) are met exactly; soft targets (``sd`` given) are penalised:
+        ``0.5 (e / sd)^2 |value| / m`` is added to the objective for the relative gap ``e``
+        (only shortfalls for ``Side.AT_LEAST``, only excesses for ``Side.AT_MOST``), with ``m``
+        the mean free prior cell, so a soft target weighs like a prior cell of ``|value| / sd^2``.
     fixed : sequence of (variable, sel)
         Selections whose cells must not move (``vims`` fixes its three parts).
     tol : float
@@ -321,15 +386,17 @@ def cross_entropy(
     problem, free = _build_problem(sam, cells, targets, fixed, tol)
     magnitudes = cells.value.copy()
     iterations, message = 0, "nothing to adjust"
+    start = np.concatenate([np.ones(len(problem.weight)), problem.start_slack])
     if free.any() and len(problem.rhs):
-        if np.abs(problem.jac @ np.ones(problem.jac.shape[1]) - problem.rhs).max() <= feasibility_tol(tol):
+        met = np.abs(problem.jac @ start - problem.rhs).max() <= feasibility_tol(tol)
+        if met and not (problem.penalty * problem.start_slack).any():
             message = "prior already balanced and on target: unchanged"
         else:
-            z, iterations, message = _solve(problem, tol)
-            resid = problem.jac @ z - problem.rhs
+            x, iterations, message = _solve(problem, tol)
+            resid = problem.jac @ x - problem.rhs
             if np.abs(resid).max() > 10 * feasibility_tol(tol):
                 _raise_infeasible(problem, resid, message)
-            magnitudes[free] = cells.value[free] * z
+            magnitudes[free] = cells.value[free] * x[: len(problem.weight)]
     result = cells_to_sam(sam, cells, magnitudes)
     tmat = _target_matrix(sam, cells, targets)
     table = pd.DataFrame(
@@ -338,6 +405,8 @@ def cross_entropy(
             "target": [float(t.value) for t in targets],
             "before": tmat @ cells.signed(),
             "achieved": tmat @ cells.signed(magnitudes),
+            "sd": [float(t.sd) if t.soft else np.nan for t in targets],
+            "side": [Side(t.side).value for t in targets],
         },
         columns=list(TARGET_COLUMNS),
     )

@@ -126,6 +126,8 @@ def ras(
             "target": target[given],
             "before": receipts[given],
             "achieved": after[given],
+            "sd": np.nan,
+            "side": "equal",
         },
         columns=list(TARGET_COLUMNS),
     )

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 
 COORD_COLUMNS = (COMMODITY, ACTIVITY, AGENT, FACTOR, REGION, EXPORTER, IMPORTER)
 ADJUSTMENT_COLUMNS = ("variable", *COORD_COLUMNS, "before", "after", "change", "change_pct")
-TARGET_COLUMNS = ("name", "target", "before", "achieved")
+TARGET_COLUMNS = ("name", "target", "before", "achieved", "sd", "side")
+"""Columns of the target table: hard targets have ``sd`` NaN and ``side`` ``equal``."""
 SIGNED_FIXED = ("ptax", "xtax")
 """Signed cell variables held fixed by cross-entropy unless a target names them."""
 TERM_PARTS = {"vims": ("vxmd", "xtax", "tariff")}
@@ -59,13 +61,58 @@ class Term:
     coef: float = 1.0
 
 
+class Side(StrEnum):
+    """Which deviations of a soft target are penalised."""
+
+    EQUAL = "equal"
+    """Both: the value is an estimate of the measure."""
+    AT_LEAST = "at_least"
+    """Only shortfalls: the value covers part of the measure (a lower bound)."""
+    AT_MOST = "at_most"
+    """Only excesses: the measure covers part of the value (an upper bound)."""
+
+
 @dataclass(frozen=True)
 class Target:
-    """Linear target ``sum of terms = value`` [US$ million], e.g. the GDP of a region."""
+    """Linear target ``sum of terms = value`` [US$ million], e.g. the GDP of a region.
+
+    Attributes
+    ----------
+    name : str
+        Label used in reports and error messages.
+    terms : tuple of Term
+        The measure [US$ million].
+    value : float
+        Its target value [US$ million].
+    sd : float or None
+        None: a hard constraint, met exactly. A positive number: a soft target whose value is an
+        estimate with relative standard error ``sd`` (0.05 = 5 % of ``|value|``); cross-entropy
+        adds ``0.5 (e / sd)^2 |value| / m`` to the objective, ``e`` the relative gap and ``m``
+        the mean free prior cell [US$ million], i.e. the target weighs like a prior cell of size
+        ``|value| / sd^2``.
+    side : Side
+        For soft targets: penalise both deviations (``EQUAL``), only shortfalls (``AT_LEAST``)
+        or only excesses (``AT_MOST``). Must be ``EQUAL`` for hard targets.
+    """
 
     name: str
     terms: tuple[Term, ...]
     value: float
+    sd: float | None = None
+    side: Side = Side.EQUAL
+
+    def __post_init__(self):
+        if self.sd is not None and not (self.sd > 0 and np.isfinite(self.sd)):
+            raise ValueError(f"target '{self.name}': sd must be positive and finite (got {self.sd})")
+        if self.sd is not None and self.value == 0:
+            raise ValueError(f"target '{self.name}': a soft target needs a nonzero value (sd is relative to it)")
+        if self.sd is None and Side(self.side) is not Side.EQUAL:
+            raise ValueError(f"target '{self.name}': side {self.side!r} needs a soft target (give sd)")
+
+    @property
+    def soft(self) -> bool:
+        """True if the target is penalised rather than imposed."""
+        return self.sd is not None
 
 
 # --------------------------------------------------------------------------- report

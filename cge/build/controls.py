@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cge.balance import Term
+from cge.balance import Side, Term
 from cge.build.mapping import Aggregation
 from cge.build.sources import BuildInputError, read_csv_checked
 from cge.dims import COMMODITY, EXPORTER, IMPORTER, REGION
@@ -57,7 +57,8 @@ class Measure:
     target : float
         Published value [US$ million].
     role : str
-        ``"control"`` (imposed in the update) or ``"check"`` (reported only).
+        ``"control"`` (imposed exactly in the update), ``"target"`` (a soft target of the
+        update, see ``sd`` and ``side``) or ``"check"`` (reported only).
     source : str
         Source, year and quality of the row(s) in ``controls.csv``, or the derivation.
     year : str
@@ -68,6 +69,10 @@ class Measure:
         The reporting region (``region`` column), or the regions joined by ``+``.
     world : bool
         The partner is every other region (``WLD`` rows).
+    sd : float or None
+        Relative standard error of a soft target (None for controls and checks).
+    side : Side
+        Which deviations of a soft target are penalised (see :class:`cge.balance.Side`).
     """
 
     name: str
@@ -79,6 +84,8 @@ class Measure:
     figure: str = ""
     region: str = ""
     world: bool = False
+    sd: float | None = None
+    side: Side = Side.EQUAL
 
     def value(self, sam: xr.Dataset) -> float:
         """The SAM's value of the measure [US$ million]."""

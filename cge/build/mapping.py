@@ -13,7 +13,7 @@ optional integer ``order`` column. Nothing in the build refers to region or sect
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,9 @@ class Aggregation:
         Per model sector: merchandise; agriculture + food.
     description : str
         One-line text for the SAM's ``aggregation`` attribute.
+    parent_of : dict
+        Sub-sector → the aggregate sector it was split from (:mod:`cge.build.split_spec`); empty
+        for a plain WIOD aggregation, whose ``sector_of`` then names every sector.
     """
 
     regions: tuple[str, ...]
@@ -57,6 +60,7 @@ class Aggregation:
     goods: tuple[bool, ...]
     agrifood: tuple[bool, ...]
     description: str
+    parent_of: dict[str, str] = field(default_factory=dict)
 
     def region_matrix(self, wiod_regions: list[str]) -> np.ndarray:
         """0/1 matrix (WIOD region × model region); raises if a WIOD region is unmapped."""

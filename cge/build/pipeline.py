@@ -15,6 +15,7 @@ Steps (details in ``docs/build_sam.md``; numbers in the generated ``sam/README.m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -26,16 +27,20 @@ import xarray as xr
 
 from cge.atomic import atomic_write
 from cge.balance import BalanceReport
+from cge.build.agrifood import agrifood_definition, widen_agrifood_controls
 from cge.build.assemble import AssemblyReport, assemble_sam
 from cge.build.controls import ControlSet, build_measures, read_controls
 from cge.build.employment import Employment, employment_satellite, employment_table
 from cge.build.mapping import Aggregation, read_aggregation
-from cge.build.sources import SourceFiles
+from cge.build.sector_controls import SectorControls, build_sector_controls
+from cge.build.sources import BuildError, SourceFiles
+from cge.build.split_spec import apply_splits, parent_rates, read_splits, split_aggregation, split_employment
+from cge.build.tariff_levels import level_factors, scale_rates
 from cge.build.trade import TARIFF_FILE, TariffRates, read_tariff_rates
 from cge.build.update import update_sam
 from cge.build.value_added import LabourShares, labour_shares
 from cge.build.wiod import aggregate_wiod, read_wiod
-from cge.dims import ACTIVITY, REGION
+from cge.dims import ACTIVITY, AGRIFOOD, REGION
 from cge.paths import CALIBRATION_DIR, SAM_DIR
 from cge.sam import check_sam, sam_hash, save_sam
 
@@ -78,16 +83,19 @@ class BuildResult:
     base: xr.Dataset
     agg: Aggregation
     controls: ControlSet
+    sector: SectorControls
     assembly: AssemblyReport
     balance: BalanceReport | None
     growth: dict[str, float]
     shares: LabourShares
     labour_share: pd.DataFrame
     tariffs: TariffRates
+    tariff_factors: dict[str, float]
     employment: Employment
     source_digests: dict[str, str]
     seconds: float
     year: int
+    calibration_dir: Path = CALIBRATION_DIR
 
 
 def run_build(
@@ -120,44 +128,89 @@ def run_build(
     mapping_dir = Path(mapping_dir) if mapping_dir is not None else calibration_dir / "mappings"
     tariff_file = Path(tariff_file) if tariff_file is not None else calibration_dir / TARIFF_FILE
     files = SourceFiles.from_dir(data_dir)
-    agg = read_aggregation(mapping_dir)
+    wiod_agg = read_aggregation(mapping_dir)
+    splits = read_splits(calibration_dir)
+    agg = split_aggregation(wiod_agg, splits)
     table = read_wiod(files)
-    io = aggregate_wiod(table, agg)
+    io = aggregate_wiod(table, wiod_agg)
     shares = labour_shares(files, calibration_dir / "value_added", table, BASE_YEAR)
-    share = shares.aggregate(table, agg)
+    share = shares.aggregate(table, wiod_agg)
     tariffs = read_tariff_rates(tariff_file, agg, _display(tariff_file, calibration_dir.parent))
-    base, assembly = assemble_sam(io, share, tariffs.rate, agg)
+    base, assembly = assemble_sam(io, share, parent_rates(tariffs.rate, agg, wiod_agg, splits), wiod_agg)
+    base = apply_splits(base, splits)
     frame = read_controls(files.controls)
     year = TARGET_YEAR if base_year_update else BASE_YEAR
-    controls = build_measures(frame, agg, BASE_YEAR, TARGET_YEAR, files.controls)
+    controls = widen_agrifood_controls(
+        build_measures(frame, agg, BASE_YEAR, TARGET_YEAR, files.controls), table, wiod_agg, calibration_dir
+    )
+    sector = build_sector_controls(files.sector_controls, calibration_dir, agg, controls)
+    factors: dict[str, float] = {}
     if base_year_update:
-        sam, balance, growth = update_sam(base, controls)
+        sam, balance, growth, factors = update_with_tariff_levels(base, controls, sector, tariffs.rate)
     else:
         sam, balance, growth = base.copy(), None, {}
-    employment = employment_satellite(files, calibration_dir, table, shares, agg, frame, year)
-    sam = sam.assign(employment=employment.persons.transpose(ACTIVITY, REGION))
-    labour_share = pd.DataFrame(share, index=list(agg.regions), columns=list(agg.sectors))
+    employment = employment_satellite(files, calibration_dir, table, shares, wiod_agg, frame, year)
+    persons = split_employment(employment.persons, sam, agg)
+    sam = sam.assign(employment=persons.transpose(ACTIVITY, REGION))
+    employment = dataclasses.replace(employment, persons=persons)
+    labour_share = pd.DataFrame(share, index=list(wiod_agg.regions), columns=list(wiod_agg.sectors))
     result = BuildResult(
         sam,
         base,
         agg,
         controls,
+        sector,
         assembly,
         balance,
         growth,
         shares,
         labour_share,
         tariffs,
+        factors,
         employment,
         files.digests(),
         0.0,
         year,
+        calibration_dir,
     )
     sam = _with_attrs(result)
     check_sam(sam)
     seconds = time.perf_counter() - start
     log.info("SAM built in %.1f s (hash %s)", seconds, sam.attrs["sam_hash"][:12])
     return BuildResult(**{**result.__dict__, "sam": sam, "seconds": seconds})
+
+
+def update_with_tariff_levels(
+    base: xr.Dataset, controls: ControlSet, sector: SectorControls, rate, tol: float = 1e-5, max_rounds: int = 10
+) -> tuple[xr.Dataset, BalanceReport, dict[str, float], dict[str, float]]:
+    """Update to the target year with each importer's tariff level scaled to its collected duties.
+
+    Rounds of :func:`cge.build.update.update_sam` and :func:`cge.build.tariff_levels.level_factors`
+    until every factor is within ``tol`` of 1 (see :mod:`cge.build.tariff_levels`).
+
+    Returns
+    -------
+    (sam, report, growth, factors)
+        The updated SAM, its balancing report, the prior scale factors and the cumulative tariff
+        level factor of each importer with a customs-duty figure.
+
+    Raises
+    ------
+    BuildError
+        If the factors do not settle in ``max_rounds`` rounds.
+    """
+    importers = [str(r) for r in base[REGION].values]
+    total = dict.fromkeys((lv.importer for lv in sector.tariff_levels if lv.importer in importers), 1.0)
+    current = rate
+    for round_ in range(1, max_rounds + 1):
+        sam, balance, growth = update_sam(base, controls, sector, rate=current)
+        factors = level_factors(sam, current, sector.tariff_levels)
+        log.info("tariff levels, round %d: %s", round_, {r: round(k, 4) for r, k in factors.items()})
+        if all(abs(k - 1.0) <= tol for k in factors.values()):
+            return sam, balance, growth, total
+        current = scale_rates(current, factors, importers)
+        total = {r: total[r] * factors.get(r, 1.0) for r in total}
+    raise BuildError(f"tariff levels did not settle in {max_rounds} rounds (last factors {factors})")
 
 
 def _display(path: Path, root: Path) -> str:
@@ -191,6 +244,7 @@ def _with_attrs(result: BuildResult) -> xr.Dataset:
         "source_files_sha256": json.dumps(result.source_digests),
         "builder": "cge.build.build_sam",
     }
+    sam[AGRIFOOD].attrs["definition"] = agrifood_definition(result.agg, result.controls)
     sam.attrs["sam_hash"] = sam_hash(sam)
     return sam
 

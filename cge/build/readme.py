@@ -99,6 +99,50 @@ def _tariff_rates(sam: xr.Dataset) -> pd.DataFrame:
     return out
 
 
+def _tariff_levels(result: BuildResult) -> pd.DataFrame:
+    """Collected duties against the revenue the table's rates imply, and the level factors."""
+    from cge.build.tariff_levels import revenue_table
+
+    return revenue_table(result.sam, result.sector.tariff_levels, result.tariff_factors, result.tariffs.rate)
+
+
+def _us_china_rates(result: BuildResult, pair: tuple[str, str]) -> pd.DataFrame:
+    """Rates by goods sector on exporter -> importer: the table's and the SAM's [%]."""
+    sam = result.sam
+    exporter, importer = pair
+    if exporter not in result.agg.regions or importer not in result.agg.regions:
+        return pd.DataFrame()
+    e, i = result.agg.regions.index(exporter), result.agg.regions.index(importer)
+    fob = (sam["vxmd"] + sam["xtax"]).sel({EXPORTER: exporter, IMPORTER: importer})
+    rate = 100 * tariff_revenue(sam).sel({EXPORTER: exporter, IMPORTER: importer}) / fob.where(fob > 0)
+    goods = [s for s, g in zip(result.agg.sectors, result.agg.goods) if g]
+    rows = []
+    for k, sector in enumerate(result.agg.sectors):
+        if sector in goods:
+            rows.append(
+                (
+                    f"{exporter}->{importer}",
+                    sector,
+                    100 * result.tariffs.rate[k, e, i],
+                    float(rate.sel({COMMODITY: sector})),
+                    float(fob.sel({COMMODITY: sector})) / BN,
+                )
+            )
+    g = fob.sel({COMMODITY: goods})
+    total = float(tariff_revenue(sam).sel({EXPORTER: exporter, IMPORTER: importer, COMMODITY: goods}).sum())
+    table_avg = float((result.tariffs.rate[[result.agg.sectors.index(s) for s in goods], e, i] * g.values).sum())
+    rows.append(
+        (
+            f"{exporter}->{importer}",
+            "goods, trade-weighted",
+            100 * table_avg / float(g.sum()),
+            100 * total / float(g.sum()),
+            float(g.sum()) / BN,
+        )
+    )
+    return pd.DataFrame(rows, columns=["flow", "sector", "table rate %", "SAM rate %", "imports fob (US$ bn)"])
+
+
 def _employment(result: BuildResult) -> pd.DataFrame:
     sam = result.sam
     labour = sam["vfm"].where(sam[FACTOR_TYPE] == LABOUR).sum(FACTOR)
@@ -119,11 +163,12 @@ def _sector_table(result: BuildResult) -> pd.DataFrame:
     agg = result.agg
     rows = []
     for k, sector in enumerate(agg.sectors):
-        codes = [c for c, s in agg.sector_of.items() if s == sector]
+        parent = agg.parent_of.get(sector, sector)
+        codes = " ".join(c for c, s in agg.sector_of.items() if s == parent)
         rows.append(
             {
                 "sector": sector,
-                "WIOD industries": " ".join(codes),
+                "WIOD industries": codes if parent == sector else f"part of {codes} (split from {parent})",
                 "goods": agg.goods[k],
                 "agrifood": agg.agrifood[k],
             }
@@ -168,6 +213,120 @@ def _controls(result: BuildResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, measure_table(result.base, base_checks)
 
 
+def _sector_targets(result: BuildResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Soft targets (public value, prior, SAM, gap, standard error, side) and checks [US$ bn]."""
+    prior = {}
+    if result.balance is not None:
+        prior = dict(zip(result.balance.targets["name"], result.balance.targets["before"]))
+    rows = []
+    for m in result.sector.measures:
+        value = m.value(result.sam)
+        rows.append(
+            {
+                "measure": m.name,
+                "role": m.role,
+                "public (US$ bn)": m.target / BN,
+                "prior (US$ bn)": prior.get(m.name, np.nan) / BN,
+                "SAM (US$ bn)": value / BN,
+                "gap %": 100.0 * (value - m.target) / abs(m.target) if m.target else np.nan,
+                "sd %": 100.0 * m.sd if m.sd is not None else np.nan,
+                "side": m.side.value if m.role == "target" else "-",
+                "source": m.source,
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "measure",
+            "role",
+            "public (US$ bn)",
+            "prior (US$ bn)",
+            "SAM (US$ bn)",
+            "gap %",
+            "sd %",
+            "side",
+            "source",
+        ],
+    )
+    targets = table[table["role"] == "target"].drop(columns="role")
+    checks = table[table["role"] == "check"].drop(columns=["role", "prior (US$ bn)", "sd %", "side"])
+    return targets, checks
+
+
+def _sector_rows(result: BuildResult) -> pd.DataFrame:
+    """Every row of the sector control file with its use."""
+    rows = result.sector.rows
+    if rows.empty:
+        return rows
+    out = rows[["quantity", "region_from", "region_to", "sector_or_scope", "value", "unit", "quality", "status"]]
+    return out.assign(measure=rows["target"].fillna("")).rename(columns={"status": "use"})
+
+
+def _agrifood_note(result: BuildResult) -> str:
+    """What the agri-food controls cover and the exports of the agri-food sectors alone."""
+    sam = result.sam
+    text = sam[AGRIFOOD].attrs.get("definition", "") if AGRIFOOD in sam.coords else ""
+    agri = [s for s, a in zip(result.agg.sectors, result.agg.agrifood) if a]
+    fob = sam["vxmd"] + sam["xtax"]
+    parts = []
+    for m in result.controls.controls():
+        if m.figure != "agrifood_exports":
+            continue
+        sel = dict(m.terms[0].sel)
+        own = float(fob.sel({COMMODITY: agri, EXPORTER: sel[EXPORTER], IMPORTER: sel[IMPORTER]}).sum()) / BN
+        parts.append(f"{m.name}: control {m.target / BN:,.2f}, agri-food sectors alone {own:,.2f}")
+    if parts:
+        text += (
+            ". US$ bn in this SAM (the agri-food indicators of the model use the agri-food sectors alone): "
+            + "; ".join(parts)
+        )
+    return text + "." if text else "(no agri-food sectors)"
+
+
+def _key_flows(result: BuildResult) -> pd.DataFrame:
+    """Flows nobody controlled before the sector targets (``controls/key_flows_2024.csv``): public
+    value or range, the SAM's value, the gap to the range and how the build handles them."""
+    from cge.build.sector_controls import KEY_FLOWS_FILE, key_flow_value
+
+    path = result.calibration_dir / KEY_FLOWS_FILE
+    if not path.is_file():
+        return pd.DataFrame()
+    rows = []
+    for r in pd.read_csv(path).itertuples(index=False):
+        value = key_flow_value(result.sam, r.measure, r.region_from, r.region_to, r.sectors)
+        if value is None:
+            continue
+        low, high = sorted((float(r.public_low), float(r.public_high)))
+        gap = (
+            0.0
+            if low <= value <= high
+            else 100.0 * (value - (low if value < low else high)) / abs(low if value < low else high)
+        )
+        public = f"{low:,.2f}" if low == high else f"{low:,.2f} - {high:,.2f}"
+        rows.append((r.label, r.unit, public, value, gap, r.public_source, r.how))
+    return pd.DataFrame(rows, columns=["flow", "unit", "public", "SAM", "gap %", "public source", "in the build"])
+
+
+def _split_text(result: BuildResult) -> str:
+    """The sector splits of the build and their output shares (from calibration/splits/)."""
+    if not result.agg.parent_of:
+        return "No sector was split (no `calibration/splits/splits.csv`)."
+    parents = sorted(set(result.agg.parent_of.values()), key=list(result.agg.parent_of.values()).index)
+    lines = [
+        "`cge.build.split.split_sector` splits a sector of the balanced 2011 SAM into sub-sectors from external "
+        "shares, before the update (`calibration/splits/`, every share with its source): children's shares of "
+        "output by region, of bilateral trade (default: the exporter's output shares) and, where data say the "
+        "children differ, their value-added intensity and labour share (US WIOD-SEA 2011); otherwise the parent's "
+        "input structure. Imports are split by the trade shares (same tariff rates as the parent until the "
+        "update imposes the children's own rates), users buy the same import and domestic mixes; every account "
+        "stays balanced. Splits: "
+        + "; ".join(f"**{p}** -> {', '.join(c for c, q in result.agg.parent_of.items() if q == p)}" for p in parents)
+        + ". The 2024 update then moves the children's trade towards the sector figures (motor-vehicle items, "
+        "steel mill products, aluminium, automotive exports; see the soft targets)."
+    ]
+    return "\n".join(lines)
+
+
 def _largest_changes(result: BuildResult, n: int = 12) -> pd.DataFrame:
     if result.balance is None:
         return pd.DataFrame()
@@ -192,6 +351,7 @@ def render_readme(result: BuildResult) -> str:
     """The README text for a build result."""
     sam = result.sam
     controls, base_checks = _controls(result)
+    sector_targets, sector_checks = _sector_targets(result)
     ctrl = controls[controls["role"] == "control"]
     checks = controls[controls["role"] == "check"]
     fmt = {"target_bn": "target (US$ bn)", "sam_bn": "SAM (US$ bn)", "gap_pct": "gap %"}
@@ -226,6 +386,16 @@ def render_readme(result: BuildResult) -> str:
         "negative_factor_income": str(len(assembly["negative_factor_income_moved_to_ptax"])),
         "tariff_source": result.tariffs.source,
         "tariff_rates_table": md_table(_tariff_rates(sam), "{:.2f}"),
+        "tariff_level_table": md_table(_tariff_levels(result), "{:,.3f}", index=False)
+        if result.tariff_factors
+        else "(no customs-duty figures: the table's rates are kept)",
+        "us_china_table": md_table(
+            pd.concat([_us_china_rates(result, ("CHN", "USA")), _us_china_rates(result, ("USA", "CHN"))]),
+            "{:,.2f}",
+            index=False,
+        )
+        if {"USA", "CHN"} <= set(result.agg.regions)
+        else "(no USA or CHN region)",
         "base_tariff_revenue": ", ".join(
             f"{r} {v / BN:,.1f}" for r, v in assembly["tariff_revenue_base_year_musd"].items()
         ),
@@ -275,6 +445,14 @@ def render_readme(result: BuildResult) -> str:
             index=False,
         ),
         "unused": "\n".join(f"- `{u}`" for u in result.controls.unused),
+        "agrifood_note": _agrifood_note(result),
+        "split_text": _split_text(result),
+        "key_flow_table": md_table(key, "{:,.2f}", index=False) if len(key := _key_flows(result)) else "(none)",
+        "sector_target_table": md_table(sector_targets, "{:,.2f}", index=False) if len(sector_targets) else "(none)",
+        "sector_check_table": md_table(sector_checks, "{:,.2f}", index=False) if len(sector_checks) else "(none)",
+        "sector_rows_table": md_table(_sector_rows(result), "{:,.3f}", index=False)
+        if not result.sector.rows.empty
+        else "(no `controls_2024_sector.csv` or no mapping file)",
         "gdp_table": md_table(_gdp_table(sam), "{:,.1f}"),
         "trade_table": md_table(_trade_matrix(sam, None), "{:,.1f}"),
         "goods_table": md_table(_trade_matrix(sam, goods_mask), "{:,.1f}"),

@@ -41,6 +41,8 @@ class SourceFiles:
     ilo: Path
     pwt: Path
     controls: Path
+    sector_controls: Path | None = None
+    """``macro/controls_2024_sector.csv`` (optional: figures below the totals; None if absent)."""
 
     @classmethod
     def from_dir(cls, data_dir: str | Path) -> SourceFiles:
@@ -63,6 +65,9 @@ class SourceFiles:
             pwt=root / "macro" / "pwt100_labsh_emp_2005_2019.csv",
             controls=root / "macro" / "controls.csv",
         )
+        sector = root / "macro" / "controls_2024_sector.csv"
+        if sector.is_file():
+            files = cls(**{**files.__dict__, "sector_controls": sector})
         missing = [str(p) for p in files.paths().values() if not p.is_file()]
         if missing:
             raise BuildInputError(f"source data directory {root}: missing file(s) {missing}")
@@ -70,7 +75,7 @@ class SourceFiles:
 
     def paths(self) -> dict[str, Path]:
         """Name → path of every source file."""
-        return {k: v for k, v in self.__dict__.items() if k != "data_dir"}
+        return {k: v for k, v in self.__dict__.items() if k != "data_dir" and v is not None}
 
     def digests(self) -> dict[str, str]:
         """SHA-256 of every source file, keyed by its path relative to ``data_dir``."""
@@ -78,6 +83,13 @@ class SourceFiles:
         for path in self.paths().values():
             out[str(path.relative_to(self.data_dir))] = hashlib.sha256(path.read_bytes()).hexdigest()
         return out
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
+    """Raise :class:`BuildInputError` naming ``name`` and the missing columns if any is absent."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise BuildInputError(f"{name}: missing column(s) {missing}; found {list(frame.columns)}")
 
 
 def read_csv_checked(
@@ -110,9 +122,7 @@ def read_csv_checked(
         raise BuildInputError(f"{path}: file not found") from err
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise BuildInputError(f"{path}: cannot parse as CSV ({err})") from err
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise BuildInputError(f"{path}: missing column(s) {missing}; found {list(frame.columns)}")
+    require_columns(frame, columns, str(path))
     for col in numeric:
         values = pd.to_numeric(frame[col], errors="coerce")
         bad = values.isna() & frame[col].notna()

@@ -5,15 +5,22 @@ Outputs (written by :func:`build_tariff_tables` to ``calibration/tariffs/``):
 - ``baseline_applied.csv`` — bilateral applied ad-valorem rates (importer, exporter, sector) for
   the 2024 baseline: 0 among USMCA members, otherwise the 2005 WITS pattern (Caliendo and Parro
   2015 compilation) aggregated to model regions and sectors with WIOD 2011 trade weights and
-  rescaled to each importer's recent MFN average where a control exists.
+  rescaled to each importer's recent MFN average where a control exists, plus the special duties
+  in force in 2024 (Section 301 on China, China's retaliation: :mod:`cge.build.special_duties`).
+  The SAM build then scales each importer's level to the customs duties it collected
+  (:mod:`cge.build.tariff_levels`).
+- ``special_duties_2024.csv`` — the additional points of those special duties by sector.
 - ``mfn.csv`` — the MFN schedule each USMCA member would apply to the others if USMCA ended.
 - ``mfn_alternatives.csv`` — alternative MFN numbers that are *not* used by default (Canada's
   over-quota rates on supply-managed products).
 - ``us_2025_measure_weights.csv`` — trade weights that turn the 2025 US product measures
-  (steel/aluminium/copper, trucks, tomatoes) into model-sector rates.
+  (steel/aluminium/copper, trucks, tomatoes) into model-sector rates: covered value over the
+  SAM's 2024 imports of the sector (so run this after building the SAM).
 
 Every step is a pure function of data frames; file reading and writing happen only in
-:func:`build_tariff_tables`. Region and sector names come from the mapping files, except the
+:func:`build_tariff_tables`. The WITS pattern and its aggregation are here; the MFN schedules and
+baseline rates in :mod:`cge.build.mfn_schedules`; the 2025 measure weights in
+:mod:`cge.build.measure_weights`. Region and sector names come from the mapping files, except the
 preference bloc (``USMCA``) and the reference partner for MFN patterns (``ROW``), which are
 parameters with defaults.
 """
@@ -25,19 +32,28 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
-from cge.build.sources import BuildInputError
+from cge.build.measure_weights import COVERED_VALUES_FILE, measure_weights, sam_sector_imports
+from cge.build.mfn_schedules import (
+    CONTROLS_FILE,
+    MFN_GROUPS_FILE,
+    NO_TARIFF,
+    SUPPLEMENTARY_TARGETS_FILE,
+    SUPPLY_MANAGEMENT_FILE,
+    USMCA,
+    baseline_applied,
+    mfn_schedules,
+    overall_mfn_targets,
+    supply_management_alternative,
+)
+from cge.build.sources import BuildInputError, require_columns
+from cge.build.special_duties import add_special_duties
+from cge.build.split_spec import read_splits
 
 log = logging.getLogger(__name__)
 
-USMCA = ("USA", "MEX", "CAN")
-"""Members of the preference bloc whose mutual tariffs are 0 in the baseline."""
-
-REFERENCE_EXPORTER = "ROW"
-"""Partner whose 2005 rates give an importer's MFN sector pattern."""
-
 WITS_FILE = Path("tariffs") / "tariffs2005_applied_cp2015.csv"
-CONTROLS_FILE = Path("macro") / "controls.csv"
 WIOD_INTERMEDIATE_FILE = Path("wiod2013") / "wiot2011_intermediate.csv.gz"
 WIOD_FINAL_FILE = Path("wiod2013") / "wiot2011_final.csv.gz"
 
@@ -45,16 +61,6 @@ SECTORS_WIOD_FILE = "sectors_wiod35.csv"
 REGIONS_WIOD_FILE = "regions_wiod41.csv"
 SECTORS_WITS_FILE = "sectors_wits20.csv"
 WIOD_TO_WITS_FILE = "regions_wiod41_wits31.csv"
-MFN_GROUPS_FILE = "mfn_groups_to_sectors.csv"
-
-SUPPLEMENTARY_TARGETS_FILE = "mfn_supplementary_targets.csv"
-SUPPLY_MANAGEMENT_FILE = "canada_supply_management.csv"
-COVERED_VALUES_FILE = "us_2025_covered_values.csv"
-
-MFN_CONTROL_FIGURE = "mfn_simple_avg_applied"
-IMPORTS_CONTROL_FIGURE = "goods_imports"
-
-_NO_TARIFF = "non-merchandise sector: no tariff"
 
 
 # --------------------------------------------------------------------------------------------
@@ -62,17 +68,11 @@ _NO_TARIFF = "non-merchandise sector: no tariff"
 # --------------------------------------------------------------------------------------------
 
 
-def _require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise BuildInputError(f"{name}: missing column(s) {missing}; found {list(frame.columns)}")
-
-
 def _read(path: Path, columns: list[str]) -> pd.DataFrame:
     if not path.is_file():
         raise BuildInputError(f"missing input file {path}")
     frame = pd.read_csv(path)
-    _require_columns(frame, columns, str(path))
+    require_columns(frame, columns, str(path))
     return frame
 
 
@@ -97,7 +97,7 @@ def validate_wits_tariffs(tariffs: pd.DataFrame, name: str = "WITS tariffs") -> 
         If a column is missing, a rate is missing, negative or non-numeric, or a
         (importer, exporter, sector) key appears twice.
     """
-    _require_columns(tariffs, ["importer", "exporter", "sector", "tariff_pct"], name)
+    require_columns(tariffs, ["importer", "exporter", "sector", "tariff_pct"], name)
     out = tariffs[["importer", "exporter", "sector", "tariff_pct"]].copy()
     for col in ("importer", "exporter", "sector"):
         out[col] = out[col].astype(str).str.strip()
@@ -134,7 +134,7 @@ def parse_wits_sector_map(frame: pd.DataFrame, name: str = SECTORS_WITS_FILE) ->
         the fraction of that WIOD industry's trade attributed to the WITS sector (1 / number of
         WITS sectors that share the industry).
     """
-    _require_columns(frame, ["wits_sector", "wiod_codes", "sector"], name)
+    require_columns(frame, ["wits_sector", "wiod_codes", "sector"], name)
     if frame["wits_sector"].duplicated().any():
         dup = sorted(set(frame.loc[frame["wits_sector"].duplicated(), "wits_sector"]))
         raise BuildInputError(f"{name}: wits_sector {dup} appears twice")
@@ -201,8 +201,8 @@ def wiod_bilateral_imports(intermediate: pd.DataFrame, final: pd.DataFrame) -> p
     DataFrame
         ``importer, exporter, wiod_code, value_musd`` [US$ million, 2011, basic prices].
     """
-    _require_columns(intermediate, ["from_country", "from_industry", "to_country", "value_musd"], "WIOD intermediate")
-    _require_columns(final, ["from_country", "from_industry", "to_country", "value_musd"], "WIOD final")
+    require_columns(intermediate, ["from_country", "from_industry", "to_country", "value_musd"], "WIOD intermediate")
+    require_columns(final, ["from_country", "from_industry", "to_country", "value_musd"], "WIOD final")
     keys = ["from_country", "from_industry", "to_country"]
     both = pd.concat([intermediate[keys + ["value_musd"]], final[keys + ["value_musd"]]])
     both = both[both["from_country"] != both["to_country"]]
@@ -305,396 +305,6 @@ def aggregate_pattern(
 
 
 # --------------------------------------------------------------------------------------------
-# MFN schedules and rescaling
-# --------------------------------------------------------------------------------------------
-
-
-def overall_mfn_targets(controls: pd.DataFrame) -> pd.DataFrame:
-    """Recent simple-average MFN applied rates from ``controls.csv``.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``region``: ``value`` [percent], ``year``, ``source``, ``quality``.
-    """
-    _require_columns(controls, ["figure", "region", "value", "year", "source", "quality"], str(CONTROLS_FILE))
-    rows = controls[controls["figure"] == MFN_CONTROL_FIGURE]
-    if rows["region"].duplicated().any():
-        raise BuildInputError(f"{CONTROLS_FILE}: more than one '{MFN_CONTROL_FIGURE}' row for a region")
-    return rows.set_index("region")[["value", "year", "source", "quality"]].astype({"value": float})
-
-
-def _solve_scale(target: float, fixed: pd.Series, free: pd.Series) -> float:
-    """Factor k such that mean(fixed ∪ k·free) = target."""
-    n = len(fixed) + len(free)
-    if free.sum() <= 0:
-        raise BuildInputError(f"cannot rescale to {target}: the free sectors' 2005 rates are all zero")
-    k = (target * n - fixed.sum()) / free.sum()
-    if k <= 0:
-        raise BuildInputError(f"cannot rescale to {target}: fixed sectors {fixed.to_dict()} already exceed it")
-    return float(k)
-
-
-def mfn_schedules(
-    pattern: pd.DataFrame,
-    goods: list[str],
-    overall: pd.DataFrame,
-    groups: pd.DataFrame,
-    controls: pd.DataFrame,
-    partial: pd.DataFrame,
-    reference: str = REFERENCE_EXPORTER,
-) -> pd.DataFrame:
-    """MFN rate by importer and goods sector, and the factor that links it to the 2005 pattern.
-
-    The 2005 rate of each importer on ``reference`` (a mix of MFN and preferential partners)
-    gives the sector pattern. Levels come, in this order, from (1) WTO group averages mapped to
-    whole sectors (``groups`` rows with ``use == 'sector'``; the sector's MFN is the simple mean
-    of its groups); (2) partial targets (``partial``: a simple average over a list of sectors,
-    met by scaling the pattern of that list's sectors not fixed in step 1); (3) the overall
-    simple average over all goods sectors in ``overall``, met by scaling the sectors still free.
-    Importers with no control keep the 2005 pattern unscaled.
-
-    Parameters
-    ----------
-    pattern : DataFrame
-        Output of :func:`aggregate_pattern`.
-    goods : list of str
-        Model goods sectors.
-    overall : DataFrame
-        Output of :func:`overall_mfn_targets`.
-    groups : DataFrame
-        ``figure, region, sector, use, note`` mapping ``controls.csv`` figures to sectors.
-    controls : DataFrame
-        ``controls.csv`` (values of the ``groups`` figures).
-    partial : DataFrame
-        ``figure, region, value, year, source, quality, sectors`` (``;``-separated).
-    reference : str
-        Reference partner.
-
-    Returns
-    -------
-    DataFrame
-        ``importer, sector, mfn_pct, pattern_pct, factor, method, quality``.
-    """
-    base = pattern[pattern["exporter"] == reference].set_index(["importer", "sector"])["tariff_pct"]
-    out = []
-    for importer in sorted(pattern["importer"].unique()):
-        if importer == reference:
-            continue
-        pat = base.xs(importer, level="importer").reindex(goods)
-        if pat.isna().any():
-            raise BuildInputError(
-                f"no 2005 rate of {importer} on {reference} for sector(s) {pat.index[pat.isna()].tolist()}"
-            )
-        mfn = pd.Series(np.nan, index=goods)
-        method = pd.Series("", index=goods, dtype=object)
-        quality = pd.Series("", index=goods, dtype=object)
-
-        g = groups[(groups["region"] == importer) & (groups["use"] == "sector")]
-        for sector, rows in g.groupby("sector"):
-            vals = controls[(controls["region"] == importer) & controls["figure"].isin(rows["figure"])]
-            if len(vals) != len(rows):
-                raise BuildInputError(
-                    f"{MFN_GROUPS_FILE}: figure(s) {sorted(set(rows['figure']) - set(vals['figure']))} "
-                    f"for {importer} not in {CONTROLS_FILE}"
-                )
-            mfn[sector] = vals["value"].astype(float).mean()
-            listed = ", ".join(f"{f} {v:g}" for f, v in zip(vals["figure"], vals["value"], strict=True))
-            method[sector] = (
-                f"simple mean of WTO group averages {listed}"
-                f" ({'; '.join(vals['source'].unique())}, {', '.join(vals['year'].astype(str).unique())})"
-            )
-            quality[sector] = "weak: WTO product-group simple averages, groups cover only part of the sector"
-
-        for p in partial[partial["region"] == importer].itertuples(index=False):
-            sectors = [s.strip() for s in str(p.sectors).split(";") if s.strip()]
-            unknown = sorted(set(sectors) - set(goods))
-            if unknown:
-                raise BuildInputError(f"{SUPPLEMENTARY_TARGETS_FILE}: unknown sector(s) {unknown} for {p.figure}")
-            fixed = mfn[sectors].dropna()
-            free = [s for s in sectors if s not in fixed.index]
-            k = _solve_scale(float(p.value), fixed, pat[free])
-            mfn[free] = k * pat[free]
-            method[free] = (
-                f"2005 pattern on {reference} x{k:.3f} so that the simple mean over {len(sectors)} "
-                f"manufacturing sectors = {float(p.value):g} ({p.figure}, {p.year}, {p.source})"
-            )
-            quality[free] = f"weak: {p.quality} target outside controls.csv; pattern from 2005"
-
-        if importer in overall.index:
-            t = overall.loc[importer]
-            free = [s for s in goods if np.isnan(mfn[s])]
-            fixed = mfn.dropna()
-            k = _solve_scale(float(t["value"]), fixed, pat[free])
-            mfn[free] = k * pat[free]
-            method[free] = (
-                f"2005 pattern on {reference} x{k:.3f} so that the simple mean over the {len(goods)} goods "
-                f"sectors = {float(t['value']):g} ({MFN_CONTROL_FIGURE}, {t['year']}, {t['source']})"
-            )
-            quality[free] = f"control ({t['quality']}); sector pattern from 2005"
-        free = [s for s in goods if np.isnan(mfn[s])]
-        if free:
-            log.info("%s: no MFN control for %s; 2005 pattern kept unscaled", importer, free)
-            mfn[free] = pat[free]
-            method[free] = f"2005 applied rate on {reference}, not rescaled (no MFN control for {importer})"
-            quality[free] = "weak: 2005 level, no recent control"
-        factor = (mfn / pat).where(pat > 0)
-        out.append(
-            pd.DataFrame(
-                {
-                    "importer": importer,
-                    "sector": goods,
-                    "mfn_pct": mfn.to_numpy(),
-                    "pattern_pct": pat.to_numpy(),
-                    "factor": factor.to_numpy(),
-                    "method": method.to_numpy(),
-                    "quality": quality.to_numpy(),
-                }
-            )
-        )
-    return pd.concat(out, ignore_index=True)
-
-
-def baseline_applied(
-    pattern: pd.DataFrame,
-    schedules: pd.DataFrame,
-    sectors: list[str],
-    goods: list[str],
-    bloc: tuple[str, ...] = USMCA,
-) -> pd.DataFrame:
-    """Baseline applied rates: 0 inside ``bloc``, rescaled 2005 pattern elsewhere, 0 for services.
-
-    The importer-sector factor of :func:`mfn_schedules` (MFN / 2005 rate on the reference
-    partner) scales the importer's 2005 rate on every partner outside the bloc, so bilateral
-    differences of 2005 (e.g. preferences) are kept in proportion. Importers without a schedule
-    row (the reference region) keep the 2005 rates. Where the 2005 reference rate is 0 but the
-    MFN is not, the MFN rate is used.
-
-    Returns
-    -------
-    DataFrame
-        ``importer, exporter, sector, tariff_pct, method`` for every ordered region pair with
-        importer ≠ exporter and every sector in ``sectors``.
-    """
-    sched = schedules.set_index(["importer", "sector"])
-    rows = []
-    for r in pattern.itertuples(index=False):
-        if r.sector not in goods:
-            continue
-        if r.importer in bloc and r.exporter in bloc:
-            rows.append(
-                (
-                    r.importer,
-                    r.exporter,
-                    r.sector,
-                    0.0,
-                    "USMCA preference: 0 assumed (full utilisation; 2024 claim shares < 1)",
-                )
-            )
-            continue
-        src = f"WITS 2005 AHS (Caliendo-Parro 2015), {r.weighting}"
-        if (r.importer, r.sector) in sched.index:
-            s = sched.loc[(r.importer, r.sector)]
-            if np.isfinite(s["factor"]):
-                rate, how = (
-                    r.tariff_pct * s["factor"],
-                    f"{src}; x{s['factor']:.3f} as in MFN step: {s['method']}",
-                )
-            else:
-                rate, how = s["mfn_pct"], f"MFN rate (2005 reference rate is 0): {s['method']}"
-        else:
-            rate, how = r.tariff_pct, f"{src}; not rescaled (no MFN control for {r.importer})"
-        rows.append((r.importer, r.exporter, r.sector, float(rate), how))
-    out = pd.DataFrame(rows, columns=["importer", "exporter", "sector", "tariff_pct", "method"])
-    pairs = out[["importer", "exporter"]].drop_duplicates()
-    services = [s for s in sectors if s not in goods]
-    extra = pairs.merge(pd.DataFrame({"sector": services}), how="cross")
-    extra["tariff_pct"] = 0.0
-    extra["method"] = _NO_TARIFF
-    out = pd.concat([out, extra], ignore_index=True)
-    order = {s: k for k, s in enumerate(sectors)}
-    return out.sort_values(
-        ["importer", "exporter", "sector"],
-        key=lambda c: c.map(order) if c.name == "sector" else c,
-        ignore_index=True,
-    )
-
-
-def supply_management_alternative(schedules: pd.DataFrame, controls: pd.DataFrame, spec: pd.DataFrame) -> pd.DataFrame:
-    """Alternative MFN rates with over-quota tariffs applied to a share of a sector's trade.
-
-    rate_alt = (1 − s) · rate_default + s · mean(over-quota rates), where s is the assumed
-    share of the sector's imports (from the partner) that are supply-managed products.
-
-    Parameters
-    ----------
-    schedules : DataFrame
-        Output of :func:`mfn_schedules`.
-    controls : DataFrame
-        ``controls.csv`` (over-quota rates).
-    spec : DataFrame
-        ``importer, sector, figures (;-separated controls figures), share, source``.
-
-    Returns
-    -------
-    DataFrame
-        ``importer, sector, mfn_pct, default_mfn_pct, method``.
-    """
-    rows = []
-    sched = schedules.set_index(["importer", "sector"])
-    for p in spec.itertuples(index=False):
-        figures = [f.strip() for f in str(p.figures).split(";") if f.strip()]
-        vals = controls[(controls["region"] == p.importer) & controls["figure"].isin(figures)]
-        if len(vals) != len(figures):
-            raise BuildInputError(
-                f"{SUPPLY_MANAGEMENT_FILE}: figure(s) {sorted(set(figures) - set(vals['figure']))} "
-                f"for {p.importer} not in {CONTROLS_FILE}"
-            )
-        over = vals["value"].astype(float).mean()
-        base = float(sched.loc[(p.importer, p.sector), "mfn_pct"])
-        share = float(p.share)
-        rows.append(
-            (
-                p.importer,
-                p.sector,
-                (1 - share) * base + share * over,
-                base,
-                f"(1-{share:g})x{base:.2f} + {share:g}x{over:.1f} "
-                f"(mean over-quota rate of {', '.join(figures)}); "
-                f"share: {p.source}",
-            )
-        )
-    return pd.DataFrame(rows, columns=["importer", "sector", "mfn_pct", "default_mfn_pct", "method"])
-
-
-# --------------------------------------------------------------------------------------------
-# Trade weights of the 2025 US measures
-# --------------------------------------------------------------------------------------------
-
-
-def sector_imports_2024(
-    imports: pd.DataFrame,
-    importer: str,
-    exporters: list[str],
-    wiod_to_sector: pd.Series,
-    goods: list[str],
-    controls: pd.DataFrame,
-) -> pd.DataFrame:
-    """Estimate 2024 imports by goods sector: WIOD 2011 composition × 2024 partner total.
-
-    Parameters
-    ----------
-    imports : DataFrame
-        Output of :func:`wiod_bilateral_imports` (WIOD region codes).
-    importer : str
-        Importing region (WIOD code equal to the model code, e.g. ``USA``).
-    exporters : list of str
-        Partners (WIOD codes equal to model codes, e.g. ``MEX``, ``CAN``).
-    wiod_to_sector : Series
-        WIOD industry → model sector.
-    goods : list of str
-        Goods sectors.
-    controls : DataFrame
-        ``controls.csv``; rows ``goods_imports`` (importer, partner) in US$ bn give the totals.
-
-    Returns
-    -------
-    DataFrame
-        ``exporter, sector, imports_musd, scale, source``.
-    """
-    rows = []
-    for exporter in exporters:
-        flow = imports[(imports["importer"] == importer) & (imports["exporter"] == exporter)].copy()
-        flow["sector"] = flow["wiod_code"].map(wiod_to_sector)
-        by_sector = flow.groupby("sector")["value_musd"].sum().reindex(goods).fillna(0.0)
-        total_2011 = by_sector.sum()
-        ctrl = controls[
-            (controls["figure"] == IMPORTS_CONTROL_FIGURE)
-            & (controls["region"] == importer)
-            & (controls["partner"] == exporter)
-        ]
-        if len(ctrl) != 1 or total_2011 <= 0:
-            raise BuildInputError(
-                f"need one '{IMPORTS_CONTROL_FIGURE}' row {importer}<-{exporter} in {CONTROLS_FILE} "
-                f"and positive WIOD 2011 goods imports (found {len(ctrl)} rows, {total_2011:.0f})"
-            )
-        c = ctrl.iloc[0]
-        scale = float(c["value"]) * 1000.0 / total_2011
-        for sector, value in by_sector.items():
-            rows.append(
-                (
-                    exporter,
-                    sector,
-                    value * scale,
-                    scale,
-                    f"WIOD 2011 {importer}<-{exporter} sector share x {c['year']} total "
-                    f"{c['value']:g} {c['unit']} ({c['source']})",
-                )
-            )
-    return pd.DataFrame(rows, columns=["exporter", "sector", "imports_musd", "scale", "source"])
-
-
-def measure_weights(covered: pd.DataFrame, sector_imports: pd.DataFrame) -> pd.DataFrame:
-    """Share of a model sector's imports covered by each measure and the implied sector rate.
-
-    Parameters
-    ----------
-    covered : DataFrame
-        ``measure, exporter, sector, covered_value_musd, rate_pct, source_or_assumption`` and,
-        optionally, ``low_musd, high_musd`` (a plausible range of the covered value).
-    sector_imports : DataFrame
-        Output of :func:`sector_imports_2024`.
-
-    Returns
-    -------
-    DataFrame
-        ``measure, exporter, sector, share_of_sector_imports, rate_pct, effective_rate_pct,
-        covered_value_musd, sector_imports_musd, [share_low, share_high,] source_or_assumption``;
-        effective_rate_pct = share × rate_pct.
-    """
-    _require_columns(
-        covered,
-        ["measure", "exporter", "sector", "covered_value_musd", "rate_pct", "source_or_assumption"],
-        COVERED_VALUES_FILE,
-    )
-    m = covered.merge(
-        sector_imports[["exporter", "sector", "imports_musd", "source"]],
-        on=["exporter", "sector"],
-        how="left",
-    )
-    if m["imports_musd"].isna().any():
-        raise BuildInputError(
-            f"{COVERED_VALUES_FILE}: no sector imports for "
-            f"{m.loc[m['imports_musd'].isna(), ['exporter', 'sector']].values.tolist()}"
-        )
-    m["share_of_sector_imports"] = m["covered_value_musd"] / m["imports_musd"]
-    over = m["share_of_sector_imports"] > 1
-    if over.any():
-        raise BuildInputError(
-            f"{COVERED_VALUES_FILE}: covered value exceeds sector imports for "
-            f"{m.loc[over, ['measure', 'exporter', 'sector']].values.tolist()}"
-        )
-    m["effective_rate_pct"] = m["share_of_sector_imports"] * m["rate_pct"]
-    m["sector_imports_musd"] = m["imports_musd"]
-    m["source_or_assumption"] = m["source_or_assumption"] + " | denominator: " + m["source"]
-    cols = [
-        "measure",
-        "exporter",
-        "sector",
-        "share_of_sector_imports",
-        "rate_pct",
-        "effective_rate_pct",
-        "covered_value_musd",
-        "sector_imports_musd",
-    ]
-    for bound in ("low", "high"):
-        if f"{bound}_musd" in m.columns:
-            m[f"share_{bound}"] = m[f"{bound}_musd"] / m["imports_musd"]
-            cols.append(f"share_{bound}")
-    return m[cols + ["source_or_assumption"]]
-
-
-# --------------------------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------------------------
 
@@ -705,7 +315,9 @@ def _default_calibration_dir() -> Path:
     return CALIBRATION_DIR
 
 
-def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+def build_tariff_tables(
+    data_dir: Path, out_dir: Path, calibration_dir: Path | None = None, sam: xr.Dataset | None = None
+) -> dict[str, pd.DataFrame]:
     """Read the raw tariff, trade and control data and write the tariff tables.
 
     Parameters
@@ -715,8 +327,12 @@ def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | N
     out_dir : Path
         Where the CSV files are written (created if missing).
     calibration_dir : Path, optional
-        Directory with ``mappings/`` (concordances) and ``tariffs/inputs/`` (cited hand-compiled
-        inputs). Defaults to the package's calibration directory.
+        Directory with ``mappings/`` (concordances), ``splits/`` (sub-sectors) and
+        ``tariffs/inputs/`` (cited hand-compiled inputs). Defaults to the package's calibration
+        directory.
+    sam : xarray.Dataset, optional
+        The SAM whose 2024 import flows are the denominators of the 2025 measure weights;
+        default: the shipped SAM. Run this again after rebuilding the SAM.
 
     Returns
     -------
@@ -767,6 +383,13 @@ def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | N
     sectors = list(pd.unique(sec35["sector"]))
     goods_flag = sec35.groupby("sector")["goods"].first().astype(str).str.lower().isin(["true", "1", "yes"])
     goods = [s for s in sectors if goods_flag[s]]
+    for split in read_splits(cal):  # sub-sectors take their parent's place (calibration/splits/)
+        if split.parent not in sectors:
+            raise BuildInputError(f"splits.csv: parent sector {split.parent!r} is not in {SECTORS_WIOD_FILE}")
+        for names in (sectors, goods):
+            if split.parent in names:
+                k = names.index(split.parent)
+                names[k : k + 1] = list(split.children)
     bad = sorted(set(wits_map["sector"]) - set(goods))
     if bad:
         raise BuildInputError(f"{SECTORS_WITS_FILE}: sector(s) {bad} are not goods sectors of {SECTORS_WIOD_FILE}")
@@ -782,10 +405,11 @@ def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | N
 
     schedules = mfn_schedules(pattern, goods, overall_mfn_targets(controls), groups, controls, partial)
     applied = baseline_applied(pattern, schedules, sectors, goods)
+    applied, special = add_special_duties(applied, inputs, goods)
 
     mfn = schedules[schedules["importer"].isin(USMCA)][["importer", "sector", "mfn_pct", "method", "quality"]]
     services = pd.DataFrame(
-        [(i, s, 0.0, _NO_TARIFF, "n/a") for i in USMCA for s in sectors if s not in goods],
+        [(i, s, 0.0, NO_TARIFF, "n/a") for i in USMCA for s in sectors if s not in goods],
         columns=mfn.columns,
     )
     mfn = pd.concat([mfn, services], ignore_index=True)
@@ -800,17 +424,22 @@ def build_tariff_tables(data_dir: Path, out_dir: Path, calibration_dir: Path | N
             f"alternative {alt.mfn_pct:.2f} in mfn_alternatives.csv)"
         )
 
-    wiod_to_sector = sec35.set_index("wiod_code")["sector"]
-    partners = sorted(covered["exporter"].unique())
-    us_imports = sector_imports_2024(imports, "USA", partners, wiod_to_sector, goods, controls)
-    weights = measure_weights(covered, us_imports)
-
     tables = {
         "baseline_applied": applied,
+        "special_duties_2024": special,
         "mfn": mfn,
         "mfn_alternatives": alternatives,
-        "us_2025_measure_weights": weights,
     }
+    if sam is None:
+        from cge.sam import load_sam
+
+        sam = load_sam()
+    missing = sorted(set(covered["sector"]) - {str(c) for c in sam["commodity"].values})
+    if missing:
+        log.warning("SAM lacks sector(s) %s of %s: measure weights not written", missing, COVERED_VALUES_FILE)
+    else:
+        partners = sorted(covered["exporter"].unique())
+        tables["us_2025_measure_weights"] = measure_weights(covered, sam_sector_imports(sam, "USA", partners, goods))
     out_dir.mkdir(parents=True, exist_ok=True)
     for stem, frame in tables.items():
         path = out_dir / f"{stem}.csv"

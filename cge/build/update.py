@@ -7,8 +7,9 @@
    a region without any takes the ratio of all GDP controls to the GDP they cover. The prior is
    not balanced; the cross-entropy step balances it.
 2. **Cross-entropy** (:func:`cge.balance.cross_entropy`): the balanced SAM closest to the prior
-   (all nonzero cells free, zero cells stay zero) that meets every control measure and keeps
-   each bilateral tariff rate: ``tariff[i,s,r] = t[i,s,r] (vxmd + xtax)[i,s,r]``.
+   (all nonzero cells free, zero cells stay zero) that meets every control measure, comes as
+   close as their standard errors say to the soft targets, and keeps each bilateral tariff rate:
+   ``tariff[i,s,r] = t[i,s,r] (vxmd + xtax)[i,s,r]`` (the base year's rates, or given rates).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import xarray as xr
 
 from cge.balance import BalanceReport, Target, Term, cross_entropy
 from cge.build.controls import ControlSet, evaluate, fob_terms, gdp_terms
+from cge.build.sector_controls import SectorControls
 from cge.dims import COMMODITY, EXPORTER, IMPORTER, REGION
 from cge.sam import SAM_SCHEMA, tariff_revenue, trade_balance
 
@@ -62,22 +64,39 @@ def scale_prior(sam: xr.Dataset, growth: dict[str, float]) -> xr.Dataset:
     return out
 
 
-def tariff_rate_targets(sam: xr.Dataset) -> list[Target]:
-    """Targets ``tariff - t (vxmd + xtax) = 0`` for every flow with a positive tariff."""
+def tariff_rates(sam: xr.Dataset) -> np.ndarray:
+    """Tariff rates of a SAM, ``tariff / (vxmd + xtax)``, shaped (commodity, exporter, importer); 0 on zero flows."""
+    fob = (sam["vxmd"] + sam["xtax"]).transpose(COMMODITY, EXPORTER, IMPORTER).values
+    rev = tariff_revenue(sam).transpose(COMMODITY, EXPORTER, IMPORTER).values
+    return np.divide(rev, fob, out=np.zeros_like(fob), where=fob > 0)
+
+
+def with_rates(sam: xr.Dataset, rate: np.ndarray) -> xr.Dataset:
+    """The SAM with ``vims = (vxmd + xtax)(1 + rate)``: tariff cells at the given rates (the
+    users' payments are not adjusted, so the result is a prior for balancing, not balanced)."""
+    out = sam.copy()
     fob = sam["vxmd"] + sam["xtax"]
-    rev = tariff_revenue(sam)
+    t = xr.DataArray(rate, dims=(COMMODITY, EXPORTER, IMPORTER))
+    out["vims"] = (fob * (1.0 + t)).transpose(*sam["vims"].dims)
+    out["vims"].attrs = sam["vims"].attrs
+    return out
+
+
+def tariff_rate_targets(sam: xr.Dataset, rate: np.ndarray) -> list[Target]:
+    """Targets ``tariff - t (vxmd + xtax) = 0`` for every flow with a positive rate and trade."""
+    fob = (sam["vxmd"] + sam["xtax"]).transpose(COMMODITY, EXPORTER, IMPORTER).values
     targets = []
-    for i, s, r in np.argwhere((rev.values > 0) & (fob.values > 0)):
+    for i, s, r in np.argwhere((rate > 0) & (fob > 0)):
         sel = {
             COMMODITY: str(sam[COMMODITY].values[i]),
             EXPORTER: str(sam[EXPORTER].values[s]),
             IMPORTER: str(sam[IMPORTER].values[r]),
         }
-        rate = float(rev.values[i, s, r] / fob.values[i, s, r])
+        t = float(rate[i, s, r])
         targets.append(
             Target(
                 f"tariff_rate[{sel[COMMODITY]},{sel[EXPORTER]}->{sel[IMPORTER]}]",
-                (Term("tariff", sel), Term("vxmd", sel, -rate), Term("xtax", sel, -rate)),
+                (Term("tariff", sel), Term("vxmd", sel, -t), Term("xtax", sel, -t)),
                 0.0,
             )
         )
@@ -116,7 +135,11 @@ def trade_balance_targets(sam: xr.Dataset, growth: dict[str, float], skip: set[s
 
 
 def update_sam(
-    sam: xr.Dataset, controls: ControlSet, keep_trade_balance_shares: bool = True
+    sam: xr.Dataset,
+    controls: ControlSet,
+    sector: SectorControls | None = None,
+    keep_trade_balance_shares: bool = True,
+    rate: np.ndarray | None = None,
 ) -> tuple[xr.Dataset, BalanceReport, dict[str, float]]:
     """Scale the base-year SAM and balance it to the controls by cross-entropy.
 
@@ -126,6 +149,16 @@ def update_sam(
         Balanced base-year SAM [US$ million] (its tariff rates are kept).
     controls : ControlSet
         Measures; those with role ``control`` are imposed.
+    sector : SectorControls, optional
+        Figures below the totals; their soft targets (role ``target``) enter the update with
+        their standard errors. A region whose trade balance is such a target gets no structural
+        trade-balance target.
+    keep_trade_balance_shares : bool
+        Keep the base-year trade-balance-to-GDP ratio of regions whose balance no figure sets.
+    rate : ndarray, optional
+        Tariff rates of the target year, shaped (commodity, exporter, importer) as fractions of
+        fob; the prior's tariff cells are set to them and every bilateral rate is a constraint.
+        Default: the base-year SAM's rates.
 
     Returns
     -------
@@ -140,15 +173,23 @@ def update_sam(
     """
     data = sam[[v for v in SAM_SCHEMA if v in sam and SAM_SCHEMA[v].units == "US$ million"]]
     growth = region_growth(data, controls)
-    prior = scale_prior(data, growth)
+    rate = tariff_rates(data) if rate is None else rate
+    prior = with_rates(scale_prior(data, growth), rate)
+    sector = sector if sector is not None else SectorControls()
     targets = [Target(m.name, m.terms, m.target) for m in controls.controls()]
+    soft = [Target(m.name, m.terms, m.target, m.sd, m.side) for m in sector.targets()]
+    structural = []
     if keep_trade_balance_shares:
-        targets += trade_balance_targets(data, growth, controls.world_trade_regions())
-    targets += tariff_rate_targets(data)
+        skip = controls.world_trade_regions() | set(sector.balance_regions)
+        structural = trade_balance_targets(data, growth, skip)
+    rates = tariff_rate_targets(data, rate)
+    targets += soft + structural + rates
     log.info(
-        "cross-entropy update: %d controls, %d tariff-rate constraints",
+        "cross-entropy update: %d controls, %d soft targets, %d structural targets, %d tariff-rate constraints",
         len(controls.controls()),
-        len(targets) - len(controls.controls()),
+        len(soft),
+        len(structural),
+        len(rates),
     )
     updated, report = cross_entropy(prior, targets)
     return updated, report, growth

@@ -33,6 +33,7 @@ _UNARY = {
     "tan": (ca.OP_TAN, math.tan),
     "abs": (ca.OP_FABS, abs),
 }
+_MUL, _DIV = ca.OP_MUL, ca.OP_DIV
 _BINARY_OPS = {ca.OP_ADD, ca.OP_SUB, ca.OP_MUL, ca.OP_DIV, ca.OP_POW, ca.OP_CONSTPOW}
 
 
@@ -83,12 +84,13 @@ class Tape:
 
     def _node(self, op: int, a: int, b: int) -> int:
         level = self.level
+        la = level[a]
+        level.append(1 + (la if b < 0 or la >= level[b] else level[b]))
         self.op.append(op)
         self.a.append(a)
         self.b.append(b)
-        level.append(1 + (level[a] if b < 0 or level[a] >= level[b] else level[b]))
         self.leaf_of.append(0)
-        return len(self.op) - 1
+        return len(level) - 1
 
     def const(self, value: float) -> int:
         """Tape id of a constant (one entry per distinct value)."""
@@ -97,10 +99,6 @@ class Tape:
             self.const_values.append(value)
             tid = self.consts[value] = self._leaf(-len(self.const_values))
         return tid
-
-    def ref_id(self, ref: float | int) -> int:
-        """Tape id of a reference (constants get an entry)."""
-        return self.const(ref) if isinstance(ref, float) else ref
 
     def is_symbol(self, ref: float | int) -> bool:
         return not isinstance(ref, float) and self.op[ref] == _LEAF and self.leaf_of[ref] >= 0
@@ -172,10 +170,13 @@ class Tape:
         self.symbols.append(tid)
         return tid
 
-    def _binary(self, op: int, a, b, fold):
-        if a.__class__ is float and b.__class__ is float:
-            return float(fold(a, b))
-        return self._node(op, self.ref_id(a), self.ref_id(b))
+    def _binary(self, op: int, a, b):
+        """Tape id of ``a op b`` for references that are not both floats."""
+        if a.__class__ is float:
+            a = self.const(a)
+        elif b.__class__ is float:
+            b = self.const(b)
+        return self._node(op, a, b)
 
     def _sum(self, node):
         constant, terms = 0.0, []
@@ -198,11 +199,17 @@ class Tape:
 
     def _product(self, node):
         a, b = node.args
-        return self._binary(ca.OP_MUL, self(a), self(b), float.__mul__)
+        a, b = self(a), self(b)
+        if a.__class__ is float and b.__class__ is float:
+            return a * b
+        return self._binary(_MUL, a, b)
 
     def _division(self, node):
         a, b = node.args
-        return self._binary(ca.OP_DIV, self(a), self(b), float.__truediv__)
+        a, b = self(a), self(b)
+        if a.__class__ is float and b.__class__ is float:
+            return a / b
+        return self._binary(_DIV, a, b)
 
     def _power(self, node):
         base, exponent = (self(arg) for arg in node.args)
@@ -212,7 +219,7 @@ class Tape:
             if base.__class__ is float:
                 return base**exponent
             return self._node(ca.OP_CONSTPOW, base, self.const(exponent))
-        return self._node(ca.OP_POW, self.ref_id(base), exponent)
+        return self._binary(ca.OP_POW, base, exponent)
 
     def _negation(self, node):
         arg = self(node.args[0])

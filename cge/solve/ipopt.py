@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import cyipopt
 import numpy as np
 
 from cge.solve.casadi_bridge import CompiledModel
@@ -119,6 +118,8 @@ def ipopt_solve(
     """
     if hessian not in ("limited-memory", "exact"):
         raise ValueError(f"hessian must be 'limited-memory' or 'exact', got {hessian!r}")
+    import cyipopt  # imported on first use: it loads SciPy's optimisers, which a Newton-only run never needs
+
     problem = (_SquareProblemExactHessian if hessian == "exact" else _SquareProblem)(compiled, p)
     nlp = cyipopt.Problem(
         n=compiled.n,

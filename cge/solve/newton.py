@@ -13,45 +13,14 @@ residual checks, and falls back to Ipopt when this returns unconverged.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator, gmres, splu
 
 from cge.solve.casadi_bridge import CompiledModel
+from cge.solve.linalg import Factorization, SparseMatrix, gmres
 
 log = logging.getLogger(__name__)
-
-LU_ORDERING = "MMD_ATA"
-"""Column ordering of SuperLU. Measured at 41 x 35 (6,033 unknowns, benchmarks/README.md):
-minimum degree on AᵀA fills 14.1 M nonzeros in 3.1 s, COLAMD 18.4 M in 4.5 s, MMD on Aᵀ+A
-17.2 M in 7.3 s."""
-
-
-class Factorization:
-    """Sparse LU factors of a Jacobian, used as the GMRES preconditioner.
-
-    Attributes
-    ----------
-    seconds : float
-        Time the factorisation took [s].
-    fill : int
-        Nonzeros of L + U.
-    """
-
-    def __init__(self, jac: sp.csc_matrix):
-        t0 = time.perf_counter()
-        self._lu = splu(jac, permc_spec=LU_ORDERING)
-        self.seconds = time.perf_counter() - t0
-        self.fill = int(self._lu.L.nnz + self._lu.U.nnz)
-
-    def solve(self, rhs: np.ndarray) -> np.ndarray:
-        return self._lu.solve(rhs)
-
-    def operator(self, n: int) -> LinearOperator:
-        return LinearOperator((n, n), matvec=self._lu.solve, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -115,10 +84,9 @@ class NewtonOutcome:
     message: str
 
 
-def jacobian_matrix(compiled: CompiledModel, x: np.ndarray, p: np.ndarray) -> sp.csc_matrix:
+def jacobian_matrix(compiled: CompiledModel, x: np.ndarray, p: np.ndarray) -> SparseMatrix:
     """The sparse Jacobian dg/dx at (x, p)."""
-    values = compiled.eval_jacobian_values(x, p)
-    return sp.csc_matrix((values, (compiled.jac_rows, compiled.jac_cols)), shape=(compiled.m, compiled.n))
+    return SparseMatrix(compiled.jac_rows, compiled.jac_cols, compiled.eval_jacobian_values(x, p), compiled.n)
 
 
 def _norm_inf(g: np.ndarray) -> float:
@@ -169,7 +137,7 @@ def newton_solve(
         if dx is None:
             try:
                 factorization = Factorization(jac)
-            except RuntimeError as exc:  # singular Jacobian
+            except (RuntimeError, np.linalg.LinAlgError) as exc:  # singular Jacobian
                 message = f"singular Jacobian: {exc}"
                 break
             factorizations += 1
@@ -201,31 +169,18 @@ def newton_solve(
 
 
 def _krylov_step(
-    jac: sp.csc_matrix, g: np.ndarray, factorization: Factorization, res: float, options: NewtonOptions
+    jac: SparseMatrix, g: np.ndarray, factorization: Factorization, res: float, options: NewtonOptions
 ) -> tuple[np.ndarray | None, int]:
     """GMRES for ``jac dx = -g`` preconditioned by ``factorization``: (dx or None if it stalled,
     iterations). The relative tolerance follows the residual (min(1e-3, max residual)), so
     steps stay quadratically convergent near the solution."""
-    count = [0]
-
-    def tick(_residual):
-        count[0] += 1
-
-    dx, info = gmres(
-        jac,
-        -g,
-        rtol=min(1e-3, max(res, 1e-14)),
-        atol=0.0,
-        restart=options.krylov_iterations,
-        maxiter=2,
-        M=factorization.operator(jac.shape[0]),
-        callback=tick,
-        callback_type="pr_norm",
+    dx, iterations, converged = gmres(
+        jac, -g, factorization, rtol=min(1e-3, max(res, 1e-14)), restart=options.krylov_iterations, max_cycles=2
     )
-    if info != 0 or not np.all(np.isfinite(dx)):
-        log.debug("gmres stopped (info %d) after %d iterations", info, count[0])
-        return None, count[0]
-    return dx, count[0]
+    if not converged:
+        log.debug("gmres did not converge in %d iterations", iterations)
+        return None, iterations
+    return dx, iterations
 
 
 def _boundary_step(x: np.ndarray, dx: np.ndarray, lower: np.ndarray, upper: np.ndarray, tau: float) -> float:

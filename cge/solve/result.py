@@ -1,11 +1,12 @@
-"""Typed solver status and result (cf. linopy's constants)."""
+"""Typed solver status and result (cf. linopy's constants); :class:`SolveError` lives in
+:mod:`cge.errors`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import pandas as pd
+from cge.errors import SolveError  # noqa: F401  (raised by the solver; defined with the other user errors)
 
 
 class SolveStatus(StrEnum):
@@ -54,25 +55,3 @@ class SolveResult:
     method: str = "ipopt"
     factorizations: int = 0
     krylov_iterations: int = 0
-
-
-class SolveError(RuntimeError):
-    """A solve that did not reach an accepted solution; carries diagnostics.
-
-    Attributes
-    ----------
-    residuals : pandas.DataFrame
-        Largest residuals by equation block and index (columns block, index, residual).
-    structural : str
-        Dulmage–Mendelsohn summary (under/over-constrained parts), if computed.
-    """
-
-    def __init__(self, message: str, residuals: pd.DataFrame | None = None, structural: str = ""):
-        self.residuals = residuals if residuals is not None else pd.DataFrame()
-        self.structural = structural
-        parts = [message]
-        if len(self.residuals):
-            parts.append("largest residuals:\n" + self.residuals.head(10).to_string(index=False))
-        if structural:
-            parts.append(structural)
-        super().__init__("\n".join(parts))

@@ -1,8 +1,10 @@
 """Running sweep tasks on a Dask cluster so that a lost worker costs only its running task.
 
-* The shared inputs (SAM, MFN table, solver settings) are a task of the graph, not scattered
-  data: the scheduler holds them and recomputes them on another worker when the worker holding
-  them dies (scattered data would be lost with it, cancelling every task that needs it).
+* The shared inputs (SAM, MFN table, options) travel as a worker plugin: the scheduler keeps
+  one copy and installs it on every worker, including workers that join later, so a task finds
+  them wherever it runs. (Scattered data were lost with the workers holding them, cancelling
+  every task that needed them; a task holding them as a dependency pinned every task to the
+  worker that computed it.)
 * A task lost with its worker is rescheduled by Dask; a task whose future is cancelled or whose
   workers kept dying (``KilledWorker``) is resubmitted up to ``retries`` times, then recorded as
   a failed draw.
@@ -122,9 +124,11 @@ def _children_ignore_sigint() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _shared(shared: SharedData) -> SharedData:
-    """Identity: makes the shared inputs a task of the graph (recomputable after a worker loss)."""
-    return shared
+def _run_with_shared(task: Task, plugin: str) -> Outcome:
+    """Run ``task`` with the shared inputs of the worker plugin named ``plugin`` (on a worker)."""
+    from distributed import get_worker
+
+    return run_task(task, get_worker().plugins[plugin].shared)
 
 
 def _n_workers(client) -> int:
@@ -170,13 +174,16 @@ def execute_tasks(
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
+    from cge.sweep.plugin import SharedInputs
+
     prefix = f"cge-{key[:12] or os.getpid()}"
-    shared_future = client.submit(_shared, shared, key=f"{prefix}-shared", pure=False)
+    plugin = f"{prefix}-shared"
+    client.register_plugin(SharedInputs(shared), name=plugin)
     attempts: dict[int, int] = {}
 
     def submit(task: Task):
         attempt = attempts.get(task.draw, 0)
-        return client.submit(run_task, task, shared_future, key=f"{prefix}-task-{task.draw}-{attempt}", pure=False)
+        return client.submit(_run_with_shared, task, plugin, key=f"{prefix}-task-{task.draw}-{attempt}", pure=False)
 
     futures = {submit(t): t for t in tasks}
     pending = as_completed(list(futures), with_results=False)
@@ -216,5 +223,10 @@ def execute_tasks(
                     continue
                 raise exc
     except BaseException:
-        client.cancel(list(futures) + [shared_future])
+        client.cancel(list(futures))
         raise
+    finally:
+        try:
+            client.unregister_worker_plugin(plugin)
+        except Exception:  # the scheduler may be gone: nothing left to clean
+            log.debug("could not unregister %s", plugin, exc_info=True)

@@ -48,8 +48,8 @@ RECORDED_ERRORS = (SolveError, CalibrationError, ArithmeticError, ValueError, Ru
 
 @dataclass(frozen=True)
 class SharedData:
-    """Inputs common to every task: one task of the Dask graph, fetched once by each worker and
-    recomputed by the scheduler if the worker holding it dies (see :mod:`cge.sweep.execute`).
+    """Inputs common to every task: a worker plugin the scheduler installs on every worker, present
+    and future (see :mod:`cge.sweep.execute`).
 
     Attributes
     ----------

@@ -1,0 +1,44 @@
+"""The user-facing error types, in one light module (no NumPy, pandas or solver imports) so the
+command line can catch them without loading the model stack. Each is re-exported by the module
+that raises it (``cge.sam.SamError``, ``cge.calibrate.CalibrationError``,
+``cge.scenario.ScenarioError``, ``cge.solve.SolveError``)."""
+
+from __future__ import annotations
+
+
+class SamError(ValueError):
+    """A SAM violates the schema or does not balance; the message names every failing account."""
+
+
+class CalibrationError(ValueError):
+    """The SAM or the elasticities cannot be calibrated; the message names the item."""
+
+
+class ScenarioError(ValueError):
+    """A scenario names something the model does not have, or is malformed."""
+
+
+class SolveError(RuntimeError):
+    """A solve that did not reach an accepted solution; carries diagnostics.
+
+    Attributes
+    ----------
+    residuals : pandas.DataFrame
+        Largest residuals by equation block and index (columns block, index, residual).
+    structural : str
+        Dulmage–Mendelsohn summary (under/over-constrained parts), if computed.
+    """
+
+    def __init__(self, message: str, residuals=None, structural: str = ""):
+        if residuals is None:
+            import pandas as pd
+
+            residuals = pd.DataFrame()
+        self.residuals = residuals
+        self.structural = structural
+        parts = [message]
+        if len(self.residuals):
+            parts.append("largest residuals:\n" + self.residuals.head(10).to_string(index=False))
+        if structural:
+            parts.append(structural)
+        super().__init__("\n".join(parts))

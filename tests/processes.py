@@ -1,14 +1,13 @@
-"""Starting and stopping real processes in tests: the ``cge`` command line, a Dask scheduler and workers.
+"""Starting the ``cge`` command line in tests (Dask schedulers and workers: ``tests/dask_processes.py``).
 
 Shared by the fault tests and the sweep tests. Every process is started by the test and stopped
-by its id; ``CGE_TEST_*`` variables switch on the fault injection of ``tests/fault_injection.py``.
+by its id; ``CGE_TEST_*`` variables switch on the fault injection of ``tests/fault_injection.py``
+(also preloaded by Dask workers).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -45,55 +44,3 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, proc: sub
         if time.monotonic() > end:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.05)
-
-
-def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-    """Send ``sig`` to the process (by its id) and wait; SIGKILL if it does not exit."""
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout)
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
-
-
-def dask_scheduler(directory: Path) -> tuple[subprocess.Popen, str]:
-    """Start ``dask scheduler`` on a free port; returns the process and its address."""
-    info = directory / "scheduler.json"
-    proc = subprocess.Popen(
-        [str(BIN / "dask"), "scheduler", "--port", "0", "--no-dashboard", "--scheduler-file", str(info)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env(),
-    )
-    wait_for(info.exists, 60, "the scheduler file", proc)
-    wait_for(lambda: bool(info.read_text().strip()), 10, "the scheduler address", proc)
-    return proc, json.loads(info.read_text())["address"]
-
-
-def dask_worker(address: str, name: str, **variables: str) -> subprocess.Popen:
-    """Start one single-threaded ``dask worker`` without a nanny (so SIGKILL kills the worker itself),
-    with ``tests/fault_injection.py`` preloaded (its variables in ``variables``)."""
-    return subprocess.Popen(
-        [
-            str(BIN / "dask"),
-            "worker",
-            address,
-            "--nthreads",
-            "1",
-            "--no-nanny",
-            "--name",
-            name,
-            "--no-dashboard",
-            "--preload",
-            str(FAULTS),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env(**variables),
-        cwd=str(TESTS),
-    )

@@ -509,25 +509,21 @@ def test_sweep_survives_a_killed_worker_with_the_same_numbers(tmp_path, hand_sam
     one ended the sweep with FutureCancelledError and lost every draw. Real ``dask scheduler`` and
     ``dask worker`` processes: the first worker is SIGKILLed after two draws, a replacement joins,
     and the sweep finishes with the numbers of an undisturbed run, bit for bit."""
-    from processes import cge, dask_scheduler, dask_worker, stop, wait_for
+    from dask_processes import external_cluster
+    from processes import FAULTS, cge, wait_for
 
     args = _cli_files(tmp_path, hand_sam, hand_elasticities)
     out, partial = tmp_path / "s.nc", tmp_path / "s.nc.partial"
-    scheduler, address = dask_scheduler(tmp_path)
-    workers = []
-    try:
-        workers.append(dask_worker(address, "first", CGE_TEST_TASK_SLEEP="1"))
-        sweep = cge(*args, "--scheduler", address, "--out", out)
+    with external_cluster(n_workers=0) as cluster:
+        first = cluster.add_worker(nanny=False, preload=FAULTS, CGE_TEST_TASK_SLEEP="1")
+        sweep = cge(*args, "--scheduler", cluster.address, "--out", out)
         wait_for(lambda: len(list(partial.glob("task-*.nc"))) >= 2, 300, "two finished draws", sweep)
-        workers[0].kill()  # SIGKILL: the running draw and the worker's memory are lost
-        workers[0].wait(30)
+        first.kill()  # SIGKILL: the running draw and the worker's memory are lost
+        first.wait(30)
         assert sweep.poll() is None, "the sweep stopped with its worker"
-        workers.append(dask_worker(address, "replacement", CGE_TEST_TASK_SLEEP="0"))
+        cluster.add_worker(nanny=False, preload=FAULTS, CGE_TEST_TASK_SLEEP="0")
         stdout, stderr = sweep.communicate(timeout=600)
-        assert sweep.returncode == 0, stderr
-    finally:
-        for proc in (*workers, scheduler):
-            stop(proc)
+        assert sweep.returncode == 0, stderr + cluster.logs()
     assert not partial.exists()
     assert_same_numbers(_load(out), _reference(tmp_path, args))
 

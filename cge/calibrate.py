@@ -94,10 +94,47 @@ def load_elasticities(path: str | Path | None = None) -> pd.DataFrame:
     path = CALIBRATION_DIR / "elasticities.csv" if path is None else Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no elasticity table at {path}")
-    frame = pd.read_csv(path, comment="#")
+    if path.is_dir():
+        raise CalibrationError(f"elasticity table {path} is a directory, not a CSV file")
+    try:
+        frame = pd.read_csv(path, comment="#", dtype={"sector": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise CalibrationError(
+            f"elasticity table {path}: cannot read as CSV ({str(exc).strip().splitlines()[0]})"
+        ) from exc
     if "sector" not in frame.columns:
-        raise CalibrationError(f"elasticity table {path} has no 'sector' column")
+        raise CalibrationError(f"elasticity table {path} has no 'sector' column (columns: {list(frame.columns)})")
+    for col in [c for c in SECTOR_ELASTICITIES if c in frame.columns]:
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = values.isna() & frame[col].notna()
+        if bad.any():
+            row = int(bad.idxmax())
+            raise CalibrationError(
+                f"elasticity table {path}: column '{col}' has {int(bad.sum())} values that are not numbers, "
+                f"first {frame[col].iloc[row]!r} for sector {frame['sector'].iloc[row]!r} (row {row + 2})"
+            )
+        frame[col] = values
+    repeated = sorted(set(frame["sector"][frame["sector"].duplicated()]))
+    if repeated:
+        raise CalibrationError(f"elasticity table {path} lists sectors {repeated} more than once")
     return frame.set_index("sector")
+
+
+def check_elasticities(sam: xr.Dataset, elasticities: pd.DataFrame, source: str | Path | None = None) -> None:
+    """Check an elasticity table against the SAM's sectors before anything is solved.
+
+    Raises
+    ------
+    CalibrationError
+        Naming ``source`` (the file), the missing columns or sectors, or every negative or
+        non-finite value.
+    """
+    try:
+        _elasticity_arrays(sam, elasticities)
+    except CalibrationError as exc:
+        if source is None:
+            raise
+        raise CalibrationError(f"elasticity table {source}: {exc}") from None
 
 
 def load_region_parameters(path: str | Path | None = None) -> pd.DataFrame:
@@ -166,6 +203,9 @@ def _elasticity_arrays(sam: xr.Dataset, elasticities: pd.DataFrame | xr.Dataset)
     if missing_cols:
         raise CalibrationError(f"elasticity table lacks columns {missing_cols}")
     index = [str(s) for s in elasticities.index]
+    repeated = sorted({s for s in index if index.count(s) > 1})
+    if repeated:
+        raise CalibrationError(f"elasticity table lists sectors {repeated} more than once")
     missing = [s for s in sectors if s not in index]
     if missing:
         raise CalibrationError(f"missing elasticities for sectors {missing} (table has {index})")

@@ -1,7 +1,8 @@
 """The ``cge`` command line (typer + rich): run scenarios, check and build SAMs.
 
-User errors (bad scenario, bad SAM, unknown label, solver failure) print one clear line and exit
-with status 1, without a traceback.
+Every error (bad scenario, bad SAM, unknown label, solver failure, unwritable output) prints one
+clear line and exits with status 1, without a traceback, and writes nothing
+(:mod:`cge.cli_errors`); outputs are written atomically (:mod:`cge.atomic`).
 """
 
 from __future__ import annotations
@@ -12,28 +13,21 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from cge.atomic import atomic_write
-from cge.errors import CalibrationError, SamError, ScenarioError, SolveError
+from cge.cli_errors import Terminated, guard_output, install_signal_handlers, reported
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
 console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, soft_wrap=True)
-USER_ERRORS = (ScenarioError, SamError, CalibrationError, SolveError, FileNotFoundError, KeyError, TypeError)
 
 
-def _fail(exc: Exception) -> None:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    err_console.print(f"[bold red]error:[/] {first}")
-    if isinstance(exc, SolveError) and len(exc.residuals):
-        err_console.print(exc.residuals.head(5).to_string(index=False))
-    raise typer.Exit(1)
+def _write_netcdf(ds, out: Path) -> None:
+    from cge.ncio import write_netcdf
 
-
-def _write_atomic_netcdf(ds, out: Path) -> None:
-    atomic_write(out, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+    write_netcdf(ds, out)
 
 
 def _show_version(value: bool) -> None:
@@ -54,6 +48,7 @@ def main(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    install_signal_handlers()
 
 
 def _progress_bar():
@@ -68,6 +63,7 @@ def _progress_bar():
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,  # a log or pipe gets no bar (and no stray blank line)
     )
 
 
@@ -83,6 +79,11 @@ def run(
     baseline: str | None = typer.Option(
         None, "--baseline", help="scenario that % changes and EV are measured against (default: the benchmark)"
     ),
+    allow_partial: bool = typer.Option(
+        False,
+        "--allow-partial",
+        help="when some scenarios do not solve, write the others (and exit 0) instead of nothing",
+    ),
     welfare_steps: int | None = typer.Option(
         None,
         "--welfare-steps",
@@ -92,11 +93,19 @@ def run(
     ),
 ) -> None:
     """Solve scenario files and write the results (netCDF) with a headline table."""
+    with reported(err_console):
+        ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps)
+        _headline(ds, out, baseline)
+
+
+def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps):
     import cge
+    from cge.runner import BatchSolveError
     from cge.scenario import Scenario
 
+    guard_output(out, [*files, sam, elasticities], "results")
+    scenarios = [Scenario.from_toml(f) for f in files]
     try:
-        scenarios = [Scenario.from_toml(f) for f in files]
         with _progress_bar() as bar:
             task = bar.add_task("preparing", total=None)
             ds = cge.run(
@@ -108,9 +117,18 @@ def run(
                 reference=baseline,
                 **({} if welfare_steps is None else {"welfare_steps": welfare_steps}),
             )
-    except (*USER_ERRORS, ValueError) as exc:
-        _fail(exc)
-    _write_atomic_netcdf(ds, out)
+    except BatchSolveError as exc:
+        if not allow_partial or exc.partial is None:
+            hint = "; --allow-partial writes the ones that solved" if exc.partial is not None else ""
+            raise RuntimeError(f"{str(exc).splitlines()[0]}; nothing written{hint}") from exc
+        ds = exc.partial
+        for name, error in exc.failures.items():
+            err_console.print(f"[bold yellow]not solved:[/] {name}: {escape(str(error).splitlines()[0])}")
+    _write_netcdf(ds, out)
+    return ds
+
+
+def _headline(ds, out: Path, baseline: str | None) -> None:
     against = f"vs {baseline}" if baseline else "vs benchmark"
     table = Table(title=f"real GDP change [%] {against} — written to {out}")
     table.add_column("scenario", no_wrap=True)
@@ -140,10 +158,8 @@ def check_sam_cmd(path: Path | None = typer.Argument(None, help="SAM file or dir
     """Check a SAM's schema and balances; print its size and totals."""
     from cge.sam import load_sam, regional_income
 
-    try:
+    with reported(err_console):
         sam = load_sam(path)
-    except USER_ERRORS as exc:
-        _fail(exc)
     income = regional_income(sam)
     console.print(
         f"SAM OK: {sam.sizes['region']} regions x {sam.sizes['commodity']} sectors x {sam.sizes['factor']} factors; "
@@ -165,10 +181,8 @@ def build_sam_cmd(
     """Build the SAM from the raw sources (WIOD, SEA, PWT, ILO, tariffs, controls)."""
     from cge.build import build_sam
 
-    try:
+    with reported(err_console):
         sam = build_sam(data_dir, out, mapping_dir, calibration_dir=calibration_dir)
-    except (*USER_ERRORS, ValueError) as exc:
-        _fail(exc)
     console.print(f"wrote {out} ({sam.sizes['region']} regions x {sam.sizes['commodity']} sectors)")
 
 
@@ -177,16 +191,10 @@ def build_sam_cmd(
 
 
 def _open_results(path: Path):
-    """Load a results netCDF file into memory (user errors name the file)."""
-    import xarray as xr
+    """Load a results netCDF file into memory (errors name the file and the reason)."""
+    from cge.ncio import read_netcdf
 
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"results file not found: {path}")
-    try:
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            return ds.load()
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"cannot read {path} as a netCDF results file ({type(exc).__name__})") from exc
+    return read_netcdf(path, "results")
 
 
 @app.command("compare")
@@ -198,15 +206,13 @@ def compare_cmd(
     ),
 ) -> None:
     """Stack saved runs on the scenario dimension into one results file."""
-    from cge.report import ReportError
     from cge.report.compare import stack_results
 
-    try:
+    with reported(err_console):
+        guard_output(out, files, "results")
         datasets = [_open_results(f) for f in files]
         ds = stack_results(datasets, [str(f) for f in files], allow_different_sam=allow_different_sam)
-    except (*USER_ERRORS, ReportError, ValueError) as exc:
-        _fail(exc)
-    _write_atomic_netcdf(ds, out)
+        _write_netcdf(ds, out)
     console.print(f"wrote {out}: {ds.sizes['scenario']} scenarios ({', '.join(map(str, ds.scenario.values))})")
 
 
@@ -255,9 +261,11 @@ def table_cmd(
     """Write report tables (Markdown, LaTeX, CSV or Excel) with a notes/source line from a results file."""
     from cge.report import ReportError, report_tables, write_tables
 
-    try:
+    with reported(err_console):
         if fmt == "xlsx" and out is None:
             raise ReportError("--format xlsx needs --out FILE.xlsx")
+        if out is not None:
+            guard_output(out, [results], "table")
         ds = _open_results(results)
         tables = report_tables(
             ds,
@@ -269,8 +277,6 @@ def table_cmd(
             variables=variables,
         )
         written = write_tables(tables, fmt, out)
-    except (*USER_ERRORS, ReportError, ValueError) as exc:
-        _fail(exc)
     _report_written(written)
 
 
@@ -286,10 +292,11 @@ def plot_cmd(
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),
 ) -> None:
     """Write page-sized report charts (150 dpi PNG): GDP, EV, jobs, agri-food exports, sector heat-maps."""
-    from cge.report import ReportError
     from cge.report.plots import write_plots
 
-    try:
+    with reported(err_console):
+        if out.exists() and not out.is_dir():
+            guard_output(out, [results], "plot directory")
         ds = _open_results(results)
         with _progress_bar() as bar:
             task = bar.add_task("drawing", total=None)
@@ -304,8 +311,6 @@ def plot_cmd(
                     task, description=f"drawing {name}", completed=done, total=total
                 ),
             )
-    except (*USER_ERRORS, ReportError, ValueError) as exc:
-        _fail(exc)
     for path in written:
         console.print(f"wrote {path}")
 
@@ -326,19 +331,19 @@ def diff_cmd(
     A and B are two scenario names in one results file (--results), or two results files (each
     holding one shocked scenario, or the one named by --scenario).
     """
-    from cge.report import ReportError, write_tables
+    from cge.report import write_tables
     from cge.report.compare import pair_for_diff
     from cge.report.tables import diff_table
 
-    try:
+    with reported(err_console):
+        if out is not None:
+            guard_output(out, [results, Path(a), Path(b)], "table")
         if Path(a).is_file() and Path(b).is_file():
             ds, name_a, name_b = pair_for_diff(_open_results(Path(a)), _open_results(Path(b)), a, b, scenario)
         else:
             ds, name_a, name_b = _open_results(results), a, b
         table = diff_table(ds, name_a, name_b, variables, _split(regions))
         written = write_tables({"diff": table}, fmt, out)
-    except (*USER_ERRORS, ReportError, ValueError) as exc:
-        _fail(exc)
     _report_written(written)
 
 
@@ -353,38 +358,86 @@ def sweep(
     sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
     baseline: str | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
+    resume: bool = typer.Option(
+        False, "--resume", help="finish an interrupted sweep: re-use the finished draws saved in OUT.partial/"
+    ),
+    allow_partial: bool = typer.Option(
+        False, "--allow-partial", help="write the results even when some solves failed (NaN, listed) and exit 0"
+    ),
+    retries: int = typer.Option(2, "--retries", help="resubmissions of a draw whose workers died [count]"),
+    worker_timeout: float = typer.Option(
+        300.0, "--worker-timeout", help="stop when no worker has been connected for this long [s]"
+    ),
 ) -> None:
-    """Run scenarios on Dask, with systematic sensitivity analysis over elasticities (--ssa)."""
+    """Run scenarios on Dask, with systematic sensitivity analysis over elasticities (--ssa).
+
+    Each finished draw is saved in OUT.partial/ as it arrives; if the sweep stops (Ctrl-C, lost
+    scheduler, no workers), rerun the same command with --resume. OUT.partial/ is removed once
+    OUT is written.
+    """
+    with reported(err_console):
+        options = (resume, allow_partial, retries, worker_timeout, baseline)
+        ds, spec, failed = _sweep(files, ssa, scheduler, workers, out, sam, elasticities, *options)
+        _sweep_table(ds, spec, failed, out, baseline)
+
+
+def _sweep(
+    files, ssa, scheduler, workers, out, sam, elasticities, resume, allow_partial, retries, worker_timeout, baseline
+):
     import json
 
     import distributed  # noqa: F401  (configures its loggers on import; quieten them after)
 
     from cge.scenario import Scenario
-    from cge.sweep import SSAError, SSASpec, SweepError, run_sweep
+    from cge.sweep import SSASpec, default_checkpoint, run_sweep
+    from cge.sweep.checkpoint import remove_checkpoint
 
-    logging.getLogger("distributed").setLevel(logging.WARNING)
-    try:
-        scenarios = [Scenario.from_toml(f) for f in files]
-        spec = SSASpec.from_toml(ssa) if ssa is not None else None
-        with Progress(console=err_console, transient=True) as bar:
-            task = bar.add_task("solving", total=None)
-            ds = run_sweep(
-                scenarios,
-                spec,
-                sam=sam,
-                elasticities=elasticities,
-                scheduler=scheduler,
-                n_workers=workers,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-                reference=baseline,
-            )
-    except (*USER_ERRORS, SSAError, SweepError, OSError) as exc:
-        _fail(exc)
-    _write_atomic_netcdf(ds, out)
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    guard_output(out, [*files, ssa, sam, elasticities], "results")
+    scenarios = [Scenario.from_toml(f) for f in files]
+    spec = SSASpec.from_toml(ssa) if ssa is not None else None
+    checkpoint = default_checkpoint(out)
+    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task("solving", total=None)
+        ds = run_sweep(
+            scenarios,
+            spec,
+            sam=sam,
+            elasticities=elasticities,
+            scheduler=scheduler,
+            n_workers=workers,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            checkpoint=checkpoint,
+            resume=resume,
+            retries=retries,
+            worker_timeout=worker_timeout,
+            reference=baseline,
+        )
     failed = json.loads(ds.attrs.get("failed_draws", ds.attrs.get("failed_scenarios", "[]")))
+    if failed and not allow_partial:
+        first = "; ".join(
+            (f"draw {f['draw']} " if "draw" in f else "") + f"{f['scenario']}: {f['error']}" for f in failed[:3]
+        )
+        raise RuntimeError(
+            f"{len(failed)} solves failed ({first}{'; ...' if len(failed) > 3 else ''}); nothing written to {out}; "
+            f"the finished ones are in {checkpoint} (rerun with --resume --allow-partial to write them, failed as NaN)"
+        )
+    try:
+        _write_netcdf(ds, out)
+    except (KeyboardInterrupt, Terminated) as exc:
+        what = "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        raise RuntimeError(
+            f"{what} while writing {out}, which is unchanged; every finished draw is saved in {checkpoint}: "
+            "rerun with --resume to write the results without solving again"
+        ) from exc
+    remove_checkpoint(checkpoint)
+    return ds, spec, failed
+
+
+def _sweep_table(ds, spec, failed, out: Path, baseline: str | None) -> None:
     for item in failed:
         where = f"draw {item['draw']}, " if "draw" in item else ""
-        err_console.print(f"[bold yellow]failed:[/] {where}{item['scenario']}: {item['error']}")
+        err_console.print(f"[bold yellow]failed:[/] {where}{item['scenario']}: {escape(item['error'])}")
     if spec is None:
         table = Table(title=f"real GDP change [%] — written to {out}")
         table.add_column("scenario")

@@ -8,6 +8,7 @@ the reference scenario). Options are one :class:`cge.options.RunOptions`.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -17,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from cge.calibrate import Calibration, calibrate, load_elasticities
+from cge.calibrate import Calibration, calibrate, check_elasticities, load_elasticities
 from cge.dims import BASELINE, SCENARIO
 from cge.indicators import annotate_trade_jobs, extract, indicator_attrs
 from cge.indicators.compare import rebase
@@ -27,7 +28,7 @@ from cge.provenance import elasticity_hash, provenance
 from cge.sam import load_sam, sam_hash
 from cge.scenario import Scenario, ScenarioError
 from cge.shocks import load_mfn, scenario_parameters
-from cge.solve import Solver
+from cge.solve import SolveError, Solver
 from cge.welfare import decompose
 
 log = logging.getLogger(__name__)
@@ -106,12 +107,16 @@ def prepare(
         raise ScenarioError(f"reference scenario '{options.reference}' is not among the scenarios: {', '.join(names)}")
     if sam is None or isinstance(sam, (str, Path)):
         sam = load_sam(sam)
+    source = elasticities if isinstance(elasticities, (str, Path)) else None
+    if elasticities is None:
+        source = "calibration/elasticities.csv (the shipped table)"
     if elasticities is None or isinstance(elasticities, (str, Path)):
         elasticities = load_elasticities(elasticities)
     elif isinstance(elasticities, xr.Dataset):
         elasticities = elasticities.to_dataframe()
     table = elasticities.copy()
     table.index = pd.Index([str(s) for s in table.index], name=elasticities.index.name or "sector")
+    check_elasticities(sam, table, source)
     mfn = load_mfn() if any(s.revert_to_mfn for s in listed) else None
     key = str(sam.attrs.get("sam_hash") or sam_hash(sam))
     return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=key)
@@ -255,22 +260,95 @@ def run(
     options = RunOptions.resolve(options, **overrides)
     inputs = prepare(scenarios, sam, elasticities, options)
     cal: Calibration = calibrate(inputs.sam, inputs.elasticities)
+    models = build_models(cal, inputs.scenarios)
+    check_scenarios(inputs, next(iter(models.values())))
     solvers: dict[Closure, Solver] = {}
-    results = {}
+    results, failures = {}, {}
     total = len(inputs.scenarios)
     for done, scenario in enumerate(inputs.scenarios):
         closure = scenario.closure.to_closure()
         if closure not in solvers:
             if progress is not None:
                 progress(f"compiling the model ({closure.describe()})", done, total)
-            try:
-                model = build_model(cal, closure)
-            except ClosureError as exc:
-                raise ScenarioError(f"scenario '{scenario.name}': {exc}") from exc
+            model = models.pop(closure)
             solvers[closure] = Solver(model, tol=options.tol, hessian=options.hessian)
         if progress is not None:
             progress(f"solving {scenario.name}", done, total)
-        results[scenario.name] = solve_scenario(solvers[closure], cal, scenario, inputs.mfn, options)
+        try:
+            results[scenario.name] = solve_scenario(solvers[closure], cal, scenario, inputs.mfn, options)
+        except SolveError as exc:
+            failures[scenario.name] = exc
+            log.warning("scenario %s did not solve: %s", scenario.name, str(exc).splitlines()[0])
         if progress is not None:
             progress(f"solved {scenario.name}", done + 1, total)
+    if failures:
+        raise BatchSolveError.of(failures, results, inputs, options)
     return finish(stack(results), inputs, options)
+
+
+def build_models(cal: Calibration, scenarios: list[Scenario]) -> dict[Closure, object]:
+    """One built (not yet compiled) model per closure of the scenarios, before anything is solved.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the first scenario whose closure the SAM cannot support.
+    """
+    models = {}
+    for scenario in scenarios:
+        closure = scenario.closure.to_closure()
+        if closure not in models:
+            try:
+                models[closure] = build_model(cal, closure)
+            except ClosureError as exc:
+                raise ScenarioError(f"scenario '{scenario.name}': {exc}") from exc
+    return models
+
+
+def check_scenarios(inputs: RunInputs, model) -> None:
+    """Translate every scenario into parameter values before anything is solved.
+
+    Raises
+    ------
+    ScenarioError
+        For the first scenario that names a label, flow or MFN schedule the model does not have.
+    """
+    for scenario in inputs.scenarios:
+        scenario_parameters(scenario, model.index, model.lookup, inputs.mfn)
+
+
+class BatchSolveError(SolveError):
+    """Some scenarios of a batch did not solve; the others are kept.
+
+    Attributes
+    ----------
+    failures : dict
+        Scenario name -> its :class:`~cge.solve.SolveError` (with diagnostics).
+    partial : xarray.Dataset or None
+        The scenarios that solved, finished as :func:`run` would (attr ``failed_scenarios``: JSON
+        list of ``{scenario, error}``); None when nothing useful solved (only the baseline, or
+        the reference scenario failed).
+    """
+
+    def __init__(self, message: str, failures: dict[str, SolveError], partial: xr.Dataset | None):
+        first = next(iter(failures.values()))
+        super().__init__(message, first.residuals, first.structural)
+        self.failures = failures
+        self.partial = partial
+
+    @classmethod
+    def of(
+        cls, failures: dict[str, SolveError], results: dict, inputs: RunInputs, options: RunOptions
+    ) -> BatchSolveError:
+        names = inputs.names
+        reasons = "; ".join(f"{name}: {str(exc).splitlines()[0]}" for name, exc in failures.items())
+        usable = bool(results) and options.reference not in failures and set(results) != {BASELINE}
+        partial = None
+        if usable:
+            partial = finish(stack(results), inputs, options)
+            partial.attrs["failed_scenarios"] = json.dumps(
+                [{"scenario": n, "error": str(e).splitlines()[0]} for n, e in failures.items()]
+            )
+        kept = f"; solved: {', '.join(results)}" if results else ""
+        message = f"{len(failures)} of {len(names)} scenarios did not solve ({reasons}){kept}"
+        return cls(message, failures, partial)

@@ -34,6 +34,7 @@ from cge.dims import (
     HOUSEHOLD,
     IMPORTER,
     INVESTMENT,
+    LABOUR,
     REGION,
 )
 from cge.errors import SamError  # noqa: F401  (raised here; defined with the other user errors)
@@ -138,6 +139,14 @@ def trade_balance(sam: xr.Dataset) -> xr.DataArray:
 
 
 # --------------------------------------------------------------------------- checks
+def _sam_error(header: str, problems: list[str], noun: str) -> SamError:
+    """One line for one problem; otherwise a first line with the count and one line per problem."""
+    if len(problems) == 1:
+        return SamError(f"{header}: {problems[0]}")
+    plural = noun if noun.endswith("s") else f"{noun}s"
+    return SamError(f"{header} ({len(problems)} {plural}):\n  " + "\n  ".join(problems))
+
+
 def _gap_lines(account: str, gap: xr.DataArray, scale: xr.DataArray, rtol: float) -> list[str]:
     """Lines naming each element whose absolute gap exceeds ``rtol * max(1, scale)``."""
     tol = rtol * np.maximum(1.0, np.abs(scale))
@@ -166,6 +175,8 @@ def _check_structure(sam: xr.Dataset) -> list[str]:
         dims = tuple(sam[var.name].dims)
         if set(dims) != set(var.dims):
             problems.append(f"variable '{var.name}' has dims {dims}, expected {var.dims}")
+        elif not np.issubdtype(sam[var.name].dtype, np.number) or sam[var.name].dtype == bool:
+            problems.append(f"variable '{var.name}' holds {sam[var.name].dtype} values, not numbers")
     if problems:
         return problems
     for dim in (REGION, COMMODITY, ACTIVITY, FACTOR, AGENT, EXPORTER, IMPORTER):
@@ -173,17 +184,19 @@ def _check_structure(sam: xr.Dataset) -> list[str]:
             problems.append(f"missing coordinate '{dim}'")
     if problems:
         return problems
-    regions = list(sam[REGION].values)
+    labels = {
+        dim: [str(x) for x in sam[dim].values] for dim in (REGION, EXPORTER, IMPORTER, ACTIVITY, COMMODITY, AGENT)
+    }
     for dim in (EXPORTER, IMPORTER):
-        if list(sam[dim].values) != regions:
-            problems.append(f"coordinate '{dim}' {list(sam[dim].values)} differs from region {regions}")
-    if list(sam[ACTIVITY].values) != list(sam[COMMODITY].values):
+        if labels[dim] != labels[REGION]:
+            problems.append(f"coordinate '{dim}' {labels[dim]} differs from region {labels[REGION]}")
+    if labels[ACTIVITY] != labels[COMMODITY]:
         problems.append(
-            f"coordinate 'activity' {list(sam[ACTIVITY].values)} differs from commodity "
-            f"{list(sam[COMMODITY].values)} (one commodity per activity)"
+            f"coordinate 'activity' {labels[ACTIVITY]} differs from commodity {labels[COMMODITY]} "
+            "(one commodity per activity)"
         )
-    if sorted(sam[AGENT].values) != sorted(AGENTS):
-        problems.append(f"coordinate 'agent' is {list(sam[AGENT].values)}, expected {list(AGENTS)}")
+    if sorted(labels[AGENT]) != sorted(AGENTS):
+        problems.append(f"coordinate 'agent' is {labels[AGENT]}, expected {list(AGENTS)}")
     if FACTOR_TYPE not in sam.coords:
         problems.append("missing coordinate 'factor_type' on 'factor' (labour/capital/land/natural_resource)")
     else:
@@ -222,6 +235,17 @@ def _check_values(sam: xr.Dataset) -> list[str]:
                     key = key if isinstance(key, tuple) else (key,)
                     label = ", ".join(f"{d}={k}" for d, k in zip(da.dims, key))
                     problems.append(f"'{var.name}' [{label}] is negative: {value:.6g} {var.units}")
+    if "employment" in sam and not problems:
+        labour = sam[FACTOR_TYPE] == LABOUR
+        wages = sam["vfm"].where(labour, 0.0).sum((FACTOR, ACTIVITY))
+        persons = sam["employment"].sum(ACTIVITY)
+        for region in [str(r) for r in sam[REGION].values if float(persons.sel({REGION: r})) <= 0]:
+            paid = float(wages.sel({REGION: region}))
+            if paid > 0:
+                problems.append(
+                    f"'employment' [region={region}] is 0 persons for {paid:.6g} US$ million of labour payments; "
+                    "fill the employment satellite or drop the variable"
+                )
     for name in BILATERAL:
         diag = np.diagonal(sam[name].transpose(COMMODITY, EXPORTER, IMPORTER).values, axis1=1, axis2=2)
         if np.any(diag != 0):
@@ -255,18 +279,21 @@ def check_sam(sam: xr.Dataset, rtol: float = 1e-9) -> xr.Dataset:
     """
     problems = _check_structure(sam)
     if problems:
-        raise SamError("SAM schema violation:\n  " + "\n  ".join(problems))
+        raise _sam_error("SAM schema violation", problems, "problems")
     problems = _check_values(sam)
     if problems:
-        raise SamError("SAM has invalid values:\n  " + "\n  ".join(problems))
+        raise _sam_error("SAM has invalid values", problems, "problems")
 
     sales = output_market(sam)
     cost = output_cost(sam)
     lines = _gap_lines("activity", sales - cost, sales, rtol)
-    basic = cost - sam["ptax"]
-    no_output = (basic <= 0) & ((sam["vdfm"] + sam["vifm"]).sum(COMMODITY) + sam["vfm"].sum(FACTOR) > 0)
-    for key in no_output.where(no_output, drop=True).to_series().dropna().index:
-        lines.append(f"activity [activity={key[0]}, region={key[1]}]: inputs but output at basic prices <= 0")
+    inputs = (sam["vdfm"] + sam["vifm"]).sum(COMMODITY) + sam["vfm"].sum(FACTOR)
+    no_output = (sales <= 0) & (inputs > 0)
+    for key, value in inputs.where(no_output).to_series().dropna().items():
+        lines.append(
+            f"activity [activity={key[0]}, region={key[1]}]: inputs of {value:.6g} US$ million but no sales "
+            "(zero output); remove the activity's inputs or give it sales"
+        )
     lines += _gap_lines("import composite", import_use(sam) - import_supply(sam), import_use(sam), rtol)
     tariff = tariff_revenue(sam)
     if bool((tariff < -rtol * np.maximum(1.0, sam["vims"])).any()):
@@ -282,7 +309,7 @@ def check_sam(sam: xr.Dataset, rtol: float = 1e-9) -> xr.Dataset:
     world_i = final_demand(sam).sel({AGENT: INVESTMENT}).sum()
     lines += _gap_lines("world savings-investment", world_s - world_i, world_s, rtol)
     if lines:
-        raise SamError(f"SAM does not balance ({len(lines)} accounts):\n  " + "\n  ".join(lines))
+        raise _sam_error("SAM does not balance", lines, "accounts")
     return sam
 
 
@@ -322,6 +349,8 @@ def save_sam(sam: xr.Dataset, directory: str | Path) -> Path:
     pathlib.Path
         Path of the netCDF file.
     """
+    from cge.ncio import netcdf_bytes
+
     check_sam(sam)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -334,7 +363,7 @@ def save_sam(sam: xr.Dataset, directory: str | Path) -> Path:
         tmp = Path(tmpdir)
         written = []
         nc_tmp = tmp / "sam.nc"
-        sam.to_netcdf(nc_tmp, engine="h5netcdf")
+        nc_tmp.write_bytes(netcdf_bytes(sam))  # serialised in memory: a full disk is an OSError, not an HDF5 crash
         written.append((nc_tmp, directory / "sam.nc"))
         for var in SAM_VARIABLES:
             if var.name not in sam:
@@ -368,12 +397,13 @@ def _coords_frame(sam: xr.Dataset) -> pd.DataFrame:
 
 
 def load_sam(path: str | Path | None = None) -> xr.Dataset:
-    """Load a SAM from a netCDF file or a directory written by :func:`save_sam`.
+    """Load a SAM from a netCDF file, or a directory written by :func:`save_sam`.
 
     Parameters
     ----------
     path : path or None
-        ``None`` loads the shipped SAM (``sam/sam.nc``); a directory loads its ``sam.nc``.
+        ``None`` loads the shipped SAM (``sam/sam.nc``); a directory loads its ``sam.nc``, or,
+        when it has none, its tidy CSV files (:func:`read_sam_csv`).
 
     Returns
     -------
@@ -383,21 +413,38 @@ def load_sam(path: str | Path | None = None) -> xr.Dataset:
     Raises
     ------
     FileNotFoundError
-        If the file does not exist.
+        If nothing exists at ``path``.
     SamError
-        If the SAM fails :func:`check_sam`.
+        Naming the file: when it cannot be read (empty, truncated, not netCDF, a CSV file) or the
+        SAM fails :func:`check_sam` (every failing account, one per line after the first).
     """
+    from cge.ncio import read_netcdf
+    from cge.sam_csv import CSV_COORDS, read_sam_csv
+
     path = SAM_DIR if path is None else Path(path)
     if path.is_dir():
+        if not (path / "sam.nc").exists() and (path / CSV_COORDS).exists():
+            return _checked(read_sam_csv(path), path)
         path = path / "sam.nc"
     if not path.exists():
         raise FileNotFoundError(f"no SAM at {path}")
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        sam = ds.load()
+    if path.suffix.lower() == ".csv":
+        raise SamError(
+            f"{path}: a CSV file is not a SAM; give the directory that holds {CSV_COORDS} and one CSV per "
+            "variable (as written by save_sam), or a sam.nc file"
+        )
+    sam = read_netcdf(path, "SAM", SamError)
     for coord in (GOODS, AGRIFOOD):
         if coord in sam.coords:
             sam = sam.assign_coords({coord: sam[coord].astype(bool)})
-    return check_sam(sam)
+    return _checked(sam, path)
+
+
+def _checked(sam: xr.Dataset, path: Path) -> xr.Dataset:
+    try:
+        return check_sam(sam)
+    except SamError as exc:
+        raise SamError(f"{path}: {exc}") from None
 
 
 def ensure_metadata_coords(sam: xr.Dataset) -> xr.Dataset:

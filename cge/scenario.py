@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cge.dims import BASELINE
 from cge.errors import ScenarioError  # noqa: F401  (raised here; defined with the other user errors)
 from cge.model.closures import HORIZONS, CapitalClosure, Closure, Horizon, LabourClosure, MacroClosure
 from cge.tomlio import read_toml
@@ -20,6 +21,12 @@ from cge.tomlio import read_toml
 ALL = "all"
 GOODS = "goods"
 """Commodity selector: every commodity whose ``goods`` coordinate is True (merchandise)."""
+
+SHOCK_FIELDS = ("tariffs", "export_taxes", "revert_to_mfn", "trade_costs")
+"""Fields of :class:`Scenario` that hold shock rows (with ``numeraire_change_pct``, every shock)."""
+
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+"""A finite number: integers and floats pass; booleans, text, NaN and infinities are errors."""
 
 
 class _Strict(BaseModel):
@@ -31,8 +38,8 @@ class TradeBalanceTarget(_Strict):
     investment adjusts (investment = savings − trade balance)."""
 
     region: str = Field(description="region label")
-    usd_bn: float | None = Field(None, description="target level [US$ bn at benchmark prices, in numeraire units]")
-    share_of_gdp_pct: float | None = Field(
+    usd_bn: Number | None = Field(None, description="target level [US$ bn at benchmark prices, in numeraire units]")
+    share_of_gdp_pct: Number | None = Field(
         None, gt=-100, lt=100, description="target as a share of the region's nominal GDP [percent]"
     )
 
@@ -70,13 +77,13 @@ class ClosureSpec(_Strict):
     labour_by_region: dict[str, LabourClosure] = Field(
         default_factory=dict, description="labour closure by region label, overriding 'labour'"
     )
-    labour_supply_elasticity: dict[str, float] = Field(
+    labour_supply_elasticity: dict[str, Annotated[float, Field(strict=True)]] = Field(
         default_factory=dict,
         description="elasticity of employment w.r.t. the real wage by region [unitless, 0 to inf]; 0 selects "
         "full_employment, inf fixed_real_wage, a value in between wage_curve with that elasticity (default: "
         "calibration/region_parameters.csv)",
     )
-    rate_of_return_flexibility: float | None = Field(
+    rate_of_return_flexibility: Number | None = Field(
         None, gt=0, description="GTAP's RORFLEX for every region [unitless]; default 10 (rate_of_return only)"
     )
     trade_balance: tuple[TradeBalanceTarget, ...] = Field(
@@ -136,18 +143,32 @@ class ClosureSpec(_Strict):
         )
 
 
+def _not_own_region(row, kind: str):
+    """A region cannot tax (or trade-cost) its own goods: importer == exporter is an error."""
+    if row.importer == row.exporter and row.importer != ALL:
+        raise ValueError(
+            f"{kind} row {row.importer}<-{row.exporter}: importer and exporter are the same region "
+            "(a region does not tax or ship to itself; domestic sales have no tariff)"
+        )
+    return row
+
+
 class TariffShock(_Strict):
     """Set or change the ad-valorem tariff of ``importer`` on ``exporter``'s ``commodity``.
 
-    ``all`` in importer, exporter or commodity means every label (own-region pairs and flows that
-    are zero in the SAM are skipped); a named commodity on a zero flow is an error.
+    ``all`` in importer or exporter means every region (own-region pairs are skipped);
+    ``commodity`` defaults to ``goods`` (the merchandise sectors): services are shocked only when
+    named or with ``all``. Flows that are zero in the SAM are skipped, but a row that selects no
+    flow at all is an error, and importer == exporter is an error.
     """
 
     importer: str = Field(description="importing region label, or 'all'")
     exporter: str = Field(description="exporting region label, or 'all'")
-    commodity: str = Field(ALL, description="commodity label, 'goods' (merchandise) or 'all'")
-    rate_pct: float | None = Field(None, ge=0, description="new tariff rate [percent of cif value]")
-    change_pct: float | None = Field(
+    commodity: str = Field(
+        GOODS, description="commodity label, 'goods' (merchandise; the default) or 'all' (services included)"
+    )
+    rate_pct: Number | None = Field(None, ge=0, description="new tariff rate [percent of cif value]")
+    change_pct: Number | None = Field(
         None, description="change of the tariff rate [percentage points of cif value], added to the benchmark"
     )
     usmca_exemption: str | None = Field(
@@ -157,11 +178,14 @@ class TariffShock(_Strict):
         "share keeps its rate, so the flow's rate becomes s x old + (1 - s) x new [unitless share from the table]",
     )
 
+    kind: ClassVar[str] = "tariff"
+
     @model_validator(mode="after")
     def _one_of(self):
+        _not_own_region(self, self.kind)
         if (self.rate_pct is None) == (self.change_pct is None):
             raise ValueError(
-                f"tariff row {self.importer}<-{self.exporter} {self.commodity}: "
+                f"{self.kind} row {self.importer}<-{self.exporter} {self.commodity}: "
                 "give exactly one of rate_pct or change_pct"
             )
         return self
@@ -169,6 +193,8 @@ class TariffShock(_Strict):
 
 class ExportTaxShock(TariffShock):
     """Set or change an export tax [percent of the exporter's market value]; same rows as tariffs."""
+
+    kind: ClassVar[str] = "export tax"
 
     @model_validator(mode="after")
     def _no_exemption(self):
@@ -185,16 +211,29 @@ class MfnReversion(_Strict):
     importer: str = Field(description="importing region label")
     exporter: str = Field(description="exporting region label, or 'all'")
 
+    @model_validator(mode="after")
+    def _other_region(self):
+        return _not_own_region(self, "revert_to_mfn")
+
 
 class TradeCostShock(_Strict):
-    """Iceberg trade-cost wedge (border costs, rules-of-origin compliance costs)."""
+    """Iceberg trade-cost wedge (border costs, rules-of-origin compliance costs).
+
+    ``commodity`` defaults to ``goods``, as for tariffs; importer == exporter is an error.
+    """
 
     importer: str = Field(description="importing region label, or 'all'")
     exporter: str = Field(description="exporting region label, or 'all'")
-    commodity: str = Field(ALL, description="commodity label, 'goods' (merchandise) or 'all'")
-    change_pct: float = Field(
+    commodity: str = Field(
+        GOODS, description="commodity label, 'goods' (merchandise; the default) or 'all' (services included)"
+    )
+    change_pct: Number = Field(
         gt=-100, description="change of units shipped per unit delivered [percent]; 2 = a 2% ad-valorem-equivalent cost"
     )
+
+    @model_validator(mode="after")
+    def _other_region(self):
+        return _not_own_region(self, "trade_costs")
 
 
 class Scenario(_Strict):
@@ -213,9 +252,15 @@ class Scenario(_Strict):
         (), description="importer/exporter pairs that revert to the importer's MFN rates (applied before tariff rows)"
     )
     trade_costs: tuple[TradeCostShock, ...] = Field((), description="iceberg trade-cost wedges")
-    numeraire_change_pct: float = Field(
+    numeraire_change_pct: Number = Field(
         0.0, gt=-100, description="change of the numeraire (world factor price index) [percent]; for homogeneity tests"
     )
+
+    def __init__(self, **data):
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:  # one line naming each field, as for a TOML file
+            raise ScenarioError(f"scenario {data.get('name', '')!r}: {_format_validation(exc)}") from None
 
     @field_validator("name")
     @classmethod
@@ -223,6 +268,25 @@ class Scenario(_Strict):
         if value != value.strip() or "/" in value:
             raise ValueError(f"scenario name {value!r} must have no surrounding spaces or '/'")
         return value
+
+    @model_validator(mode="after")
+    def _baseline_is_unshocked(self):
+        if self.name == BASELINE and self.is_shocked:
+            raise ValueError(
+                f"the name '{BASELINE}' is reserved for the unshocked run that every result is measured against, "
+                f"but this scenario has {self.shock_count} shock(s); give it another name"
+            )
+        return self
+
+    @property
+    def shock_count(self) -> int:
+        """Number of shock rows, counting a numeraire change as one."""
+        return definition_shocks(self.model_dump(mode="json"))
+
+    @property
+    def is_shocked(self) -> bool:
+        """True when the scenario changes anything but the closure."""
+        return self.shock_count > 0
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Scenario:
@@ -245,11 +309,23 @@ class Scenario(_Strict):
         return json.dumps(self.model_dump(mode="json"), sort_keys=True)
 
 
+def definition_shocks(definition: dict) -> int:
+    """Shock rows in a scenario definition (``Scenario.to_json`` form); a numeraire change counts one."""
+    rows = sum(len(definition.get(name) or ()) for name in SHOCK_FIELDS)
+    return rows + int(float(definition.get("numeraire_change_pct") or 0.0) != 0.0)
+
+
 def _format_validation(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(x) for x in err["loc"])
-        parts.append(f"field '{loc}': {err['msg']} (got {err.get('input')!r})")
+        msg = err["msg"].removeprefix("Value error, ")
+        if not loc:
+            parts.append(msg)
+        elif err["type"] == "value_error":
+            parts.append(f"{loc}: {msg}")
+        else:
+            parts.append(f"field '{loc}': {msg} (got {err.get('input')!r})")
     return "; ".join(parts)
 
 

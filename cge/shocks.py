@@ -87,11 +87,16 @@ def _flows_for(row, ix: ModelIndex, flows: set, field: str, scenario: str) -> li
     exporters = _labels(row.exporter, ix.regions, f"{field}.exporter", scenario)
     commodities = _labels(getattr(row, "commodity", ALL), ix.commodities, f"{field}.commodity", scenario, ix.goods)
     selected = [(i, s, r) for i in commodities for s in exporters for r in importers if (i, s, r) in flows]
-    explicit = not {ALL, GOODS} & {row.importer, row.exporter, getattr(row, "commodity", ALL)}
-    if explicit and not selected:
+    if not selected:
+        commodity = getattr(row, "commodity", ALL)
+        if commodity == GOODS and not ix.goods:
+            reason = "the SAM flags no commodity as goods (its 'goods' coordinate); name the commodities or use 'all'"
+        elif {ALL, GOODS} & {row.importer, row.exporter, commodity}:
+            reason = "these flows are all zero in the SAM, so the row would change nothing"
+        else:
+            reason = "this flow is zero in the SAM, so a rate on it has no base"
         raise ScenarioError(
-            f"scenario '{scenario}': {field} on {row.commodity} from {row.exporter} to {row.importer}: "
-            "this flow is zero in the SAM, so a rate on it has no base"
+            f"scenario '{scenario}': {field} on {commodity} from {row.exporter} to {row.importer}: {reason}"
         )
     return selected
 

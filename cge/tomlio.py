@@ -20,8 +20,17 @@ def read_toml(path: str | Path, error: type[Exception], kind: str) -> dict:
     """
     path = Path(path)
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise error(f"{path}: no such {kind} file") from exc
+    except IsADirectoryError as exc:
+        raise error(f"{path}: is a directory, not a {kind} file (TOML)") from exc
+    except UnicodeDecodeError as exc:
+        raise error(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            f"a {kind} file is TOML, which must be UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {kind} file ({exc.strerror or exc})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: invalid TOML: {exc}") from exc

@@ -57,10 +57,19 @@ class ExternalCluster:
             f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in sorted(self.log_dir.glob("*.log"))
         )
 
-    def add_worker(self, nthreads: int = 1) -> subprocess.Popen:
-        """Start one more ``dask worker`` process for this scheduler."""
+    def add_worker(
+        self, nthreads: int = 1, nanny: bool = True, preload: str | Path | None = None, **variables: str
+    ) -> subprocess.Popen:
+        """Start one more ``dask worker`` process for this scheduler.
+
+        ``nanny=False`` runs the worker in the process itself (so that SIGKILL kills the worker, not
+        a nanny that would restart it); ``preload`` is a module the worker imports first (e.g.
+        ``tests/fault_injection.py``) and ``variables`` extra environment variables.
+        """
         name = f"worker{len(self.workers)}"
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115  (closed with the process)
+        options = ["--nworkers", "1"] if nanny else ["--no-nanny"]
+        options += ["--preload", str(preload)] if preload is not None else []
         proc = subprocess.Popen(
             [
                 DASK,
@@ -68,8 +77,7 @@ class ExternalCluster:
                 self.address,
                 "--nthreads",
                 str(nthreads),
-                "--nworkers",
-                "1",
+                *options,
                 "--name",
                 name,
                 "--no-dashboard",
@@ -80,7 +88,7 @@ class ExternalCluster:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=_environment(),
+            env={**_environment(), **variables},
         )
         self.workers.append(proc)
         return proc
@@ -128,7 +136,8 @@ def external_cluster(n_workers: int = 1, nthreads: int = 1, timeout: float = 120
         deadline = time.monotonic() + timeout
         try:
             with Client(address, timeout=timeout) as client:
-                client.wait_for_workers(n_workers, timeout=max(1.0, deadline - time.monotonic()))
+                if n_workers:  # n_workers=0: the test adds its own workers
+                    client.wait_for_workers(n_workers, timeout=max(1.0, deadline - time.monotonic()))
         except (OSError, TimeoutError) as exc:
             raise RuntimeError(f"the external Dask cluster did not start: {exc}\n{cluster.logs()}") from exc
         yield cluster

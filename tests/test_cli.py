@@ -77,7 +77,14 @@ def test_check_sam_command(tmp_path, hand_sam):
     broken.to_netcdf(tmp_path / "broken.nc", engine="h5netcdf")
     result = runner.invoke(app, ["check-sam", str(tmp_path / "broken.nc")])
     assert result.exit_code == 1
-    assert "error: SAM does not balance" in result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0] == f"error: {tmp_path / 'broken.nc'}: SAM does not balance (3 accounts):"
+    # every failing account on its own line, as the API's SamError names them
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "regional household [region=A]",
+        "regional household [region=B]",
+        "world savings-investment",
+    ]
 
 
 def test_metadata_documents_every_model_component(hand_sam, hand_elasticities):

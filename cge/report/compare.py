@@ -11,6 +11,7 @@ import xarray as xr
 
 from cge.dims import BASELINE, SCENARIO
 from cge.report.tables import ReportError
+from cge.scenario import definition_shocks
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,11 @@ def stack_results(
         if SCENARIO not in ds.dims:
             raise ReportError(f"{source} has no 'scenario' dimension (not a cge results file?)")
         for name in (str(s) for s in ds[SCENARIO].values):
+            if name == BASELINE and _shocked_baseline(ds):
+                raise ReportError(
+                    f"{source}: its scenario '{BASELINE}' has shocks ({_shocked_baseline(ds)}): the name is reserved "
+                    "for the unshocked run, so it cannot be stacked as one; rerun it under another name"
+                )
             if name in seen and name == BASELINE and seen[name][0] != source and seen[name][1] == hashes[k]:
                 # the unshocked benchmark of the same SAM is the same in every run: keep the first
                 parts[k] = parts[k].sel({SCENARIO: [str(s) != BASELINE for s in parts[k][SCENARIO].values]})
@@ -92,6 +98,14 @@ def stack_results(
         sources=json.dumps(sources),
     )
     return out
+
+
+def _shocked_baseline(ds: xr.Dataset) -> int:
+    """Shocks of the ``baseline`` scenario of a results file (0 when unshocked or undocumented)."""
+    if "scenario_definition" not in ds:
+        return 0
+    text = str(ds["scenario_definition"].sel({SCENARIO: BASELINE}).item())
+    return definition_shocks(json.loads(text)) if text else 0
 
 
 def pair_for_diff(

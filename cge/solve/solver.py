@@ -221,6 +221,8 @@ class Solver:
         return SolveResult(SolveStatus.SOLVED, iterations, steps, max_res, walras, message, method="ipopt"), x
 
     def reset(self) -> None:
-        """Forget the warm start: the next solve starts from the benchmark."""
+        """Forget the warm start: the next solve starts from the benchmark, with no LU factors kept
+        from earlier solves (so its numbers do not depend on what was solved before)."""
         self.x_last, self.p_last = self.x_benchmark.copy(), self.p_benchmark.copy()
+        self._factorization = None
         self._store(self.x_last, self.p_last)

@@ -1,11 +1,14 @@
 """Many scenarios and systematic sensitivity analysis on Dask (DESIGN §2, issue 5).
 
 Public API: :func:`run_sweep`, :func:`run_many`, :class:`SSASpec` (the TOML schema),
-:func:`stroud_points`, :func:`plan_draws`. See ``docs/sweep.md``.
+:func:`stroud_points`, :func:`plan_draws`; checkpoints and resume (:mod:`cge.sweep.checkpoint`),
+fault-tolerant execution (:mod:`cge.sweep.execute`). See ``docs/sweep.md``.
 """
 
+from cge.sweep.checkpoint import CheckpointError, default_checkpoint
 from cge.sweep.distributions import DrawPlan, SSAError, SSASpec, plan_draws, stroud_points
-from cge.sweep.runner import CHEBYSHEV_K, SweepError, dask_client, run_many, run_sweep, summarize
+from cge.sweep.execute import SweepError, SweepIncompleteError, dask_client
+from cge.sweep.runner import CHEBYSHEV_K, run_many, run_sweep, summarize
 
 __all__ = [
     "run_sweep",
@@ -13,6 +16,9 @@ __all__ = [
     "SSASpec",
     "SSAError",
     "SweepError",
+    "SweepIncompleteError",
+    "CheckpointError",
+    "default_checkpoint",
     "DrawPlan",
     "plan_draws",
     "stroud_points",

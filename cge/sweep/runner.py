@@ -3,20 +3,24 @@
 :func:`run_sweep` solves every (draw, scenario) of an SSA, one Dask task per draw (see
 :mod:`cge.sweep.worker`), and stacks the indicators on ``draw`` and ``scenario`` with summary
 statistics over the draws. :func:`run_many` spreads plain scenarios over the workers; each
-worker compiles the model once and re-solves warm.
+worker compiles the model once.
 
 The cluster is a ``distributed.LocalCluster`` (one single-threaded worker process per core asked
-for) unless ``scheduler`` names an existing scheduler or is a ``distributed.Client``.
+for) unless ``scheduler`` names an existing scheduler or is a ``distributed.Client``. Execution
+survives lost workers (:mod:`cge.sweep.execute`); with ``checkpoint`` every finished task is
+saved as it arrives and an interrupted sweep resumes (:mod:`cge.sweep.checkpoint`). Every draw
+starts from its own benchmark, so the numbers do not depend on which worker ran what, in which
+order: a seeded sweep gives the same numbers bit for bit.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -24,13 +28,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cge.calibrate import SECTOR_ELASTICITIES
+from cge.calibrate import SECTOR_ELASTICITIES, calibrate
 from cge.dims import SCENARIO
 from cge.options import RunOptions
-from cge.runner import RunInputs, finish, prepare
+from cge.runner import RunInputs, build_models, check_scenarios, finish, prepare
 from cge.scenario import Scenario
+from cge.sweep.checkpoint import Checkpoint, fingerprint
 from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
-from cge.sweep.worker import SOLVER_FIGURES, Outcome, SharedData, Task, run_task
+from cge.sweep.execute import SweepError, SweepIncompleteError, dask_client, execute_tasks
+from cge.sweep.worker import SOLVER_FIGURES, Outcome, SharedData, Task
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +46,6 @@ SECTOR = "sector"
 SIGMA = "sigma"
 CHEBYSHEV_K = 1.0 / math.sqrt(0.10)
 """Chebyshev: P(|X - mean| >= k std) <= 1/k², so mean ± 3.162 std covers at least 90 %."""
-LOCAL = "local"
-INPROCESS = "inprocess"
 STATUS_OK, STATUS_FAILED = 0, 1
 SUMMARY_SUFFIXES = ("mean", "std", "p05", "p95")
 
@@ -49,80 +53,102 @@ ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(solves_done, solves_total)`` after each finished task."""
 
 
-class SweepError(RuntimeError):
-    """Every draw failed, or some scenarios failed where failures are not allowed."""
-
-
-# --------------------------------------------------------------------------- cluster
-@contextmanager
-def dask_client(scheduler=None, n_workers: int = 2) -> Iterator:
-    """A ``distributed.Client`` for the sweep; closes what it opened.
-
-    Parameters
-    ----------
-    scheduler : None, str or distributed.Client
-        None or ``"local"``: a new ``LocalCluster(n_workers, threads_per_worker=1,
-        processes=True)``; ``"inprocess"``: one single-threaded worker in this process (no
-        parallelism; for tests and debugging); an address such as ``"tcp://host:8786"``: connect
-        to that scheduler; a ``Client``: use it as is (not closed).
-    n_workers : int
-        Worker processes of a new LocalCluster [count].
-    """
-    from distributed import Client, LocalCluster
-
-    if isinstance(scheduler, Client):
-        yield scheduler
-        return
-    if scheduler in (None, LOCAL, INPROCESS):
-        if n_workers < 1:
-            raise ValueError(f"n_workers = {n_workers}: need at least one worker")
-        inprocess = scheduler == INPROCESS
-        cluster = LocalCluster(
-            n_workers=1 if inprocess else n_workers,
-            threads_per_worker=1,
-            processes=not inprocess,
-            dashboard_address=":0",  # any free port: never collide with another cluster
-        )
-        try:
-            with Client(cluster) as client:
-                yield client
-        finally:
-            cluster.close()
-        return
-    with Client(str(scheduler)) as client:
-        yield client
-
-
-def _execute(client, tasks: list[Task], shared: SharedData, progress: ProgressCallback | None) -> list[Outcome]:
-    """Submit the tasks, collect the outcomes (sorted by draw), report progress."""
-    from distributed import as_completed
-
-    total = sum(len(t.scenarios) for t in tasks)
-    [shared_future] = client.scatter([shared], broadcast=True)
-    futures = {client.submit(run_task, t, shared_future, pure=False): t for t in tasks}
-    outcomes, done = [], 0
-    if progress is not None:
-        progress(0, total)
-    try:
-        for future in as_completed(futures):
-            outcome = future.result()  # re-raises a ScenarioError or a bug from the worker
-            outcomes.append(outcome)
-            done += len(futures[future].scenarios)
-            for name, error in outcome.errors.items():
-                log.warning("draw %d, scenario %s failed: %s", outcome.draw, name, error)
-            if progress is not None:
-                progress(done, total)
-    except BaseException:
-        client.cancel(list(futures))
-        raise
-    return sorted(outcomes, key=lambda o: o.draw)
-
-
 # --------------------------------------------------------------------------- inputs
 def _inputs(scenarios, sam, elasticities, options: RunOptions) -> tuple[RunInputs, SharedData]:
-    """The run's inputs (:func:`cge.runner.prepare`, as for :func:`cge.run`) and what every task shares."""
+    """The run's inputs (:func:`cge.runner.prepare`, as for :func:`cge.run`) and what every task shares.
+
+    Every closure's model is built and every scenario translated here, before any task is sent,
+    so a bad scenario or closure is one error before any work (and no checkpoint is written).
+    """
     inputs = prepare(scenarios, sam, elasticities, options)
+    models = build_models(calibrate(inputs.sam, inputs.elasticities), inputs.scenarios)
+    check_scenarios(inputs, next(iter(models.values())))
     return inputs, SharedData(sam=inputs.sam, sam_key=inputs.sam_hash, mfn=inputs.mfn, options=options)
+
+
+def _sweep_key(kind: str, scenario_list: list[Scenario], shared: SharedData, table: pd.DataFrame, ssa) -> str:
+    """What makes two sweeps the same (the reference scenario only re-bases after stacking)."""
+    return fingerprint(
+        {
+            "kind": kind,
+            "scenarios": [s.to_json() for s in scenario_list],
+            "ssa": ssa.to_json() if ssa is not None else None,
+            "sam": shared.sam_key,
+            "elasticities": table.to_csv(),
+            "options": repr(dataclasses.replace(shared.options, reference=None)),
+        }
+    )
+
+
+def _where(checkpoint: Checkpoint | None) -> str:
+    if checkpoint is None:
+        return "not saved (pass checkpoint= to keep finished draws)"
+    return f"saved in {checkpoint.directory}; rerun with --resume to finish"
+
+
+def _run_tasks(
+    tasks: list[Task],
+    shared: SharedData,
+    key: str,
+    scheduler,
+    n_workers: int,
+    progress: ProgressCallback | None,
+    checkpoint: str | Path | None,
+    resume: bool,
+    retries: int,
+    worker_timeout: float,
+    noun: str,
+) -> tuple[list[Outcome], int, float]:
+    """Run the tasks not yet in the checkpoint; returns (outcomes by draw, workers, wall seconds).
+
+    Raises
+    ------
+    SweepIncompleteError
+        On an interrupt, a lost scheduler or no workers: how many tasks finished and where.
+    """
+    store = Checkpoint(Path(checkpoint), key, len(tasks)) if checkpoint is not None else None
+    outcomes: dict[int, Outcome] = store.open(resume) if store is not None else {}
+    per_task = {t.draw: len(t.scenarios) for t in tasks}
+    total = sum(per_task.values())
+    done = sum(per_task[d] for d in outcomes)
+    if progress is not None:
+        progress(done, total)
+
+    def arrived(outcome: Outcome) -> None:
+        nonlocal done
+        if store is not None:
+            store.save(outcome)
+        outcomes[outcome.draw] = outcome
+        done += per_task[outcome.draw]
+        for name, error in outcome.errors.items():
+            log.warning("draw %d, scenario %s failed: %s", outcome.draw, name, error)
+        if progress is not None:
+            progress(done, total)
+
+    todo = [t for t in tasks if t.draw not in outcomes]
+    t0 = time.perf_counter()
+    n_active = 0
+
+    def incomplete(what: str) -> SweepIncompleteError:
+        message = f"sweep {what}: {len(outcomes)} of {len(tasks)} {noun} finished, {_where(store)}"
+        return SweepIncompleteError(message, len(outcomes), len(tasks))
+
+    try:
+        if todo:
+            with dask_client(scheduler, n_workers) as client:
+                n_active = len(client.scheduler_info().get("workers", {}))
+                execute_tasks(client, todo, shared, arrived, retries, worker_timeout, key)
+    except (OSError, TimeoutError) as exc:  # scheduler lost, no workers, a full disk for the checkpoint
+        raise incomplete(
+            f"stopped ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})"
+        ) from exc
+    except Exception:
+        raise  # a bad scenario or a bug: not an incomplete sweep
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # Ctrl-C, SIGTERM
+        raise incomplete(f"interrupted ({'Ctrl-C' if isinstance(exc, KeyboardInterrupt) else exc})") from exc
+    return [outcomes[d] for d in sorted(outcomes)], n_active, time.perf_counter() - t0
 
 
 # --------------------------------------------------------------------------- stacking
@@ -230,6 +256,10 @@ def run_sweep(
     n_workers: int = 2,
     progress: ProgressCallback | None = None,
     options: RunOptions | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    retries: int = 2,
+    worker_timeout: float = 300.0,
     **overrides,
 ) -> xr.Dataset:
     """Systematic sensitivity analysis: solve every scenario for every draw of the parameters.
@@ -253,6 +283,15 @@ def run_sweep(
     options : RunOptions or None
         As for :func:`cge.run` (tolerance, Hessian, baseline, trade-jobs indicator, ``detail``,
         ``reference``); ``**overrides`` replace single fields (``trade_jobs=None``, ``tol=...``).
+    checkpoint : path or None
+        Directory where each finished draw is saved as it arrives (``cge sweep`` uses
+        ``<out>.partial``); None keeps nothing on disk. Remove it after saving the results.
+    resume : bool
+        Load the finished draws of ``checkpoint`` (same sweep only) and solve the rest.
+    retries : int
+        Resubmissions of a draw lost with its workers before it is recorded as failed [count].
+    worker_timeout : float
+        Stop (:class:`SweepIncompleteError`) when no worker has been connected for this long [s].
 
     Returns
     -------
@@ -268,13 +307,29 @@ def run_sweep(
     ------
     SweepError
         When every solve failed (with the first errors).
+    SweepIncompleteError
+        When the sweep stops early (interrupt, scheduler lost, no workers): how many draws
+        finished and where they are.
     ScenarioError, SSAError, SamError, CalibrationError
         For bad inputs, naming the field or label.
+    CheckpointError
+        When ``checkpoint`` holds another sweep, or finished draws and ``resume`` is False.
     """
     options = RunOptions.resolve(options, **overrides)
     if ssa is None:
         return run_many(
-            scenarios, sam, elasticities, scheduler, n_workers, progress, on_error="record", options=options
+            scenarios,
+            sam,
+            elasticities,
+            scheduler,
+            n_workers,
+            progress,
+            on_error="record",
+            options=options,
+            checkpoint=checkpoint,
+            resume=resume,
+            retries=retries,
+            worker_timeout=worker_timeout,
         )
     if isinstance(ssa, (str, Path)):
         ssa = SSASpec.from_toml(ssa)
@@ -287,11 +342,10 @@ def run_sweep(
         tasks.append(Task(draw=draw, scenarios=tuple(scenario_list), elasticities=el, final_demand=fd, reuse=True))
     names = [s.name for s in scenario_list]
     log.info("SSA (%s): %d draws x %d scenarios", plan.method, plan.n_draws, len(names))
-    t0 = time.perf_counter()
-    with dask_client(scheduler, n_workers) as client:
-        n_active = len(client.scheduler_info().get("workers", {}))
-        outcomes = _execute(client, tasks, shared, progress)
-    wall = time.perf_counter() - t0
+    key = _sweep_key("ssa", scenario_list, shared, table, ssa)
+    outcomes, n_active, wall = _run_tasks(
+        tasks, shared, key, scheduler, n_workers, progress, checkpoint, resume, retries, worker_timeout, "draws"
+    )
     draws = list(range(plan.n_draws))
     per_draw, status, failures = _stack(outcomes, draws, names)
     per_draw = finish(per_draw, inputs, options)
@@ -375,6 +429,10 @@ def run_many(
     progress: ProgressCallback | None = None,
     on_error: Literal["raise", "record"] = "raise",
     options: RunOptions | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    retries: int = 2,
+    worker_timeout: float = 300.0,
     **overrides,
 ) -> xr.Dataset:
     """Solve many scenarios in parallel (one Dask task each; each worker compiles once, re-solves warm).
@@ -383,6 +441,8 @@ def run_many(
     ----------
     scenarios, sam, elasticities, scheduler, n_workers, progress, options, **overrides
         As in :func:`run_sweep`.
+    checkpoint, resume, retries, worker_timeout
+        As in :func:`run_sweep` (one task per scenario).
     on_error : {"raise", "record"}
         A failed scenario raises :class:`SweepError` (like :func:`cge.run`), or is recorded as
         NaN with ``scenario_status`` = 1 and its error in the ``failed_scenarios`` attr.
@@ -399,11 +459,10 @@ def run_many(
     inputs, shared = _inputs(scenarios, sam, elasticities, options)
     scenario_list, table = inputs.scenarios, inputs.elasticities
     tasks = [Task(draw=k, scenarios=(s,), elasticities=table, reuse=True) for k, s in enumerate(scenario_list)]
-    t0 = time.perf_counter()
-    with dask_client(scheduler, n_workers) as client:
-        n_active = len(client.scheduler_info().get("workers", {}))
-        outcomes = _execute(client, tasks, shared, progress)
-    wall = time.perf_counter() - t0
+    key = _sweep_key("many", scenario_list, shared, table, None)
+    outcomes, n_active, wall = _run_tasks(
+        tasks, shared, key, scheduler, n_workers, progress, checkpoint, resume, retries, worker_timeout, "scenarios"
+    )
     names = [s.name for s in scenario_list]
     # one task per scenario: put every result on draw 0 for stacking
     merged = Outcome(draw=0)

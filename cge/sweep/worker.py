@@ -1,8 +1,9 @@
 """What runs on a Dask worker: one task = one elasticity draw (or one scenario) solved warm.
 
-Elasticities are constants of the calibrated model (they shape the CES equations), so a new
-draw needs a new calibration, model and compilation; shocks are parameters, so every scenario
-of a draw re-uses that compiled model and warm-starts from the previous solution. Scenarios
+Elasticities are parameters of the compiled model (only their form, 0 / 1 / CES, is structure),
+so draws re-use one compiled model per closure; every draw starts from its own benchmark and
+its scenarios warm-start from each other in file order, so the results do not depend on which
+worker ran which draw before (bit for bit). Scenarios
 with another closure get their own model inside the task. Tasks that share their inputs
 (``Task.reuse``, used by :func:`cge.sweep.run_many`) keep the compiled solver in a small
 per-thread cache on the worker, so each worker compiles once and re-solves warm.
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 BN = 1e-3  # US$ million -> US$ billion
 CACHE_SIZE = 8
 """Calibrations and compiled solvers kept per worker thread for re-use by later tasks (``Task.reuse``)."""
-SOLVER_FIGURES = ("iterations", "homotopy_steps", "max_residual", "walras_residual", "solve_seconds")
+SOLVER_FIGURES = ("iterations", "homotopy_steps", "max_residual", "walras_residual", "solve_seconds", "extract_seconds")
 """Per-solve diagnostics, not economic indicators (no SSA summaries)."""
 RECORDED_ERRORS = (SolveError, CalibrationError, ArithmeticError, ValueError, RuntimeError)
 """Exceptions recorded as a failed draw instead of stopping the sweep (ScenarioError is raised)."""
@@ -47,7 +48,8 @@ RECORDED_ERRORS = (SolveError, CalibrationError, ArithmeticError, ValueError, Ru
 
 @dataclass(frozen=True)
 class SharedData:
-    """Inputs common to every task, sent to each worker once (``Client.scatter``).
+    """Inputs common to every task: a worker plugin the scheduler installs on every worker, present
+    and future (see :mod:`cge.sweep.execute`).
 
     Attributes
     ----------
@@ -189,6 +191,19 @@ def _calibration(key: tuple, task: Task, shared: SharedData) -> Calibration:
     return cal
 
 
+def start_at_benchmark(solver: Solver, sigmas: dict) -> None:
+    """Make the draw's own benchmark (its elasticities, no shock) the solver's starting point.
+
+    A cached solver remembers the last solution of whatever task ran before on this worker;
+    starting every draw from its benchmark (which replicates the SAM for any elasticities, so it
+    is accepted without an iteration) makes the results independent of the scheduling.
+    """
+    solver.reset()
+    result = solver.solve(solver.parameter_vector(sigmas), warm_start=False)
+    if result.iterations:
+        log.warning("the draw's benchmark needed %d iterations (expected 0)", result.iterations)
+
+
 def run_task(task: Task, shared: SharedData) -> Outcome:
     """Solve every scenario of a task (on a worker).
 
@@ -228,10 +243,14 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
     local: dict[tuple, Solver] = {}
     closures = list(dict.fromkeys(s.closure.to_closure() for s in task.scenarios))
     for closure in closures:
+        started: set[int] = set()
         for scenario in (s for s in task.scenarios if s.closure.to_closure() == closure):
             t_setup = time.perf_counter()
             try:
                 solver, compiled = _get_solver((*base_key, closure), cal, closure, shared, local, task.reuse)
+                if id(solver) not in started:
+                    start_at_benchmark(solver, sigmas)
+                    started.add(id(solver))
             except RECORDED_ERRORS as exc:
                 out.errors[scenario.name] = error_line(exc)
                 log.warning("draw %d, %s: model build failed: %s", task.draw, scenario.name, out.errors[scenario.name])

@@ -1,0 +1,46 @@
+"""Starting the ``cge`` command line in tests (Dask schedulers and workers: ``tests/dask_processes.py``).
+
+Shared by the fault tests and the sweep tests. Every process is started by the test and stopped
+by its id; ``CGE_TEST_*`` variables switch on the fault injection of ``tests/fault_injection.py``
+(also preloaded by Dask workers).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+FAULTS = TESTS / "fault_injection.py"
+BIN = Path(sys.executable).parent
+
+
+def env(**extra: str) -> dict[str, str]:
+    """The test environment plus ``extra`` (no bytecode writing: file-size limits stay exact)."""
+    out = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", COLUMNS="200", NO_COLOR="1")
+    out.update({k: str(v) for k, v in extra.items()})
+    return out
+
+
+def cge(*args: str, faults: bool = False, **popen) -> subprocess.Popen:
+    """Start ``cge ARGS`` (through ``tests/fault_injection.py`` when ``faults``)."""
+    command = [sys.executable, str(FAULTS)] if faults else [str(BIN / "cge")]
+    popen.setdefault("stdout", subprocess.PIPE)
+    popen.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen([*command, *map(str, args)], text=True, **popen)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:
+    """Poll ``condition`` every 0.05 s; fail after ``timeout`` seconds (or if ``proc`` exits first)."""
+    end = time.monotonic() + timeout
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"process exited ({proc.returncode}) before {what}:\n{out}\n{err}")
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)

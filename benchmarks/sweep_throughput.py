@@ -26,6 +26,7 @@ import os
 import platform
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,12 @@ def _sam_and_elasticities(path: str | None):
 
     try:
         sam = cge.load_sam(path)
-        return sam, load_elasticities(), f"shipped SAM ({path or 'sam/sam.nc'})"
+        if path is not None:  # a SAM built by benchmarks/solve.py: shipped elasticities mapped to its sectors
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            from solve import _elasticities
+
+            return sam, _elasticities(sam), f"SAM {path} ({sam.sizes['region']}x{sam.sizes['commodity']})"
+        return sam, load_elasticities(), "shipped SAM (sam/sam.nc)"
     except (FileNotFoundError, ValueError) as exc:
         if path is not None:
             raise
@@ -104,9 +110,25 @@ def _warm_up() -> str:
     return "ok"
 
 
-def measure(sam, table, n_scenarios: int, n_draws: int, workers: int) -> dict:
+@contextmanager
+def _client(workers: int, external: bool):
+    """A client of a LocalCluster, or of ``dask scheduler`` + ``dask worker`` processes started
+    from the shell (tests/dask_processes.py)."""
     from distributed import Client, LocalCluster
 
+    if external:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from dask_processes import external_cluster
+
+        with external_cluster(n_workers=workers) as cluster, Client(cluster.address) as client:
+            yield client
+        return
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            yield client
+
+
+def measure(sam, table, n_scenarios: int, n_draws: int, workers: int, external: bool = False) -> dict:
     from cge.sweep import SSASpec, run_many, run_sweep
 
     spec = SSASpec.from_dict(
@@ -121,32 +143,31 @@ def measure(sam, table, n_scenarios: int, n_draws: int, workers: int) -> dict:
         }
     )
     scenarios = _scenarios(sam, n_scenarios)
-    out = {"workers": workers}
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        with Client(cluster) as client:
-            client.run(_warm_up)
-            t0 = time.perf_counter()
-            many = run_many(scenarios, sam=sam, elasticities=table, scheduler=client, include_baseline=False)
-            wall = time.perf_counter() - t0
-            out["many"] = {
-                "solves": len(scenarios),
-                "wall_s": wall,
-                "solves_per_s": len(scenarios) / wall,
-                "models_compiled": many.attrs["models_compiled"],
-                "mean_iterations": float(many["iterations"].mean()),
-            }
-            t0 = time.perf_counter()
-            ssa = run_sweep(scenarios[-2:], spec, sam=sam, elasticities=table, scheduler=client, include_baseline=False)
-            wall = time.perf_counter() - t0
-            solves = int(ssa["draw_status"].size)
-            out["ssa"] = {
-                "solves": solves,
-                "draws": n_draws,
-                "wall_s": wall,
-                "solves_per_s": solves / wall,
-                "models_compiled": ssa.attrs["models_compiled"],
-                "failed": ssa.attrs["n_failed"],
-            }
+    out = {"workers": workers, "cluster": "dask scheduler + dask worker processes" if external else "LocalCluster"}
+    with _client(workers, external) as client:
+        client.run(_warm_up)
+        t0 = time.perf_counter()
+        many = run_many(scenarios, sam=sam, elasticities=table, scheduler=client, include_baseline=False)
+        wall = time.perf_counter() - t0
+        out["many"] = {
+            "solves": len(scenarios),
+            "wall_s": wall,
+            "solves_per_s": len(scenarios) / wall,
+            "models_compiled": many.attrs["models_compiled"],
+            "mean_iterations": float(many["iterations"].mean()),
+        }
+        t0 = time.perf_counter()
+        ssa = run_sweep(scenarios[-2:], spec, sam=sam, elasticities=table, scheduler=client, include_baseline=False)
+        wall = time.perf_counter() - t0
+        solves = int(ssa["draw_status"].size)
+        out["ssa"] = {
+            "solves": solves,
+            "draws": n_draws,
+            "wall_s": wall,
+            "solves_per_s": solves / wall,
+            "models_compiled": ssa.attrs["models_compiled"],
+            "failed": ssa.attrs["n_failed"],
+        }
     return out
 
 
@@ -156,11 +177,16 @@ def main(argv=None) -> dict:
     parser.add_argument("--scenarios", type=int, default=16, help="tariff scenarios of the 'many' workload")
     parser.add_argument("--draws", type=int, default=8, help="Monte Carlo draws of the 'ssa' workload")
     parser.add_argument("--json", type=Path, default=None, help="write the results to this JSON file")
+    parser.add_argument(
+        "--external",
+        action="store_true",
+        help="workers as 'dask scheduler' + 'dask worker' processes, not a LocalCluster",
+    )
     args = parser.parse_args(argv)
     sam, table, label = _sam_and_elasticities(args.sam)
     load_before = os.getloadavg()
     probe = cpu_probe()
-    runs = [measure(sam, table, args.scenarios, args.draws, w) for w in (1, 2)]
+    runs = [measure(sam, table, args.scenarios, args.draws, w, args.external) for w in (1, 2)]
     result = {
         "sam": label,
         "size": f"{sam.sizes['region']}x{sam.sizes['commodity']}",

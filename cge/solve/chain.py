@@ -18,36 +18,6 @@ import casadi as ca
 import numpy as np
 
 
-def levels(dependencies: ca.Sparsity) -> np.ndarray:
-    """Level of each intermediate: 0 without intermediate inputs, else 1 + the highest input level.
-
-    Parameters
-    ----------
-    dependencies : Sparsity
-        (n_z x n_z) sparsity of ∂f/∂z; strictly lower triangular, as a body only refers to
-        earlier intermediates.
-    """
-    rows, cols = (np.asarray(a, dtype=np.int64) for a in dependencies.get_triplet())
-    level = np.zeros(dependencies.size1(), dtype=np.int64)
-    while len(rows):
-        new = level.copy()
-        np.maximum.at(new, rows, level[cols] + 1)
-        if np.array_equal(new, level):
-            break
-        level = new
-    return level
-
-
-def ancestors(mask: np.ndarray, dependencies: ca.Sparsity, level: np.ndarray) -> np.ndarray:
-    """Close a boolean mask of intermediates over the intermediates they depend on."""
-    rows, cols = (np.asarray(a, dtype=np.int64) for a in dependencies.get_triplet())
-    mask = mask.copy()
-    for lev in range(int(level.max()), 0, -1):
-        active = mask[rows] & (level[rows] == lev)
-        mask[cols[active]] = True
-    return mask
-
-
 def row_jacobian(rows: ca.SX, wrt: ca.SX) -> ca.SX:
     """Sparse Jacobian of the column ``rows`` with respect to the symbols ``wrt``.
 
@@ -84,7 +54,7 @@ class Chain:
     values_by_symbol : MX
         The same values in the order of the ``symbols`` given to :func:`build_chain`.
     der_symbols : SX
-        The intermediates the equations depend on (directly or through others), in level order.
+        The intermediates whose derivatives ``derivatives`` holds, in level order.
     derivatives : MX
         d z / d x of those, (n_der x n) sparse, as a function of (X, P).
     """
@@ -96,8 +66,10 @@ class Chain:
     derivatives: ca.MX
 
 
-def build_chain(x: ca.SX, p: ca.SX, symbols: ca.SX, bodies: ca.SX, used: ca.Sparsity, X: ca.MX, P: ca.MX) -> Chain:
-    """Values of every intermediate and d z / d x of those the equations use, level by level.
+def build_chain(
+    x: ca.SX, p: ca.SX, symbols: ca.SX, bodies: ca.SX, level: np.ndarray, n_derivative: int, X: ca.MX, P: ca.MX
+) -> Chain:
+    """Values of every intermediate and d z / d x of the first ``n_derivative``, level by level.
 
     Parameters
     ----------
@@ -105,8 +77,12 @@ def build_chain(x: ca.SX, p: ca.SX, symbols: ca.SX, bodies: ca.SX, used: ca.Spar
         Symbols of the variables and parameters.
     symbols, bodies : SX
         Columns of intermediates and their bodies (a body refers only to earlier symbols).
-    used : Sparsity
-        Sparsity of ∂g/∂z: which intermediates the equations use directly.
+    level : ndarray
+        Level of each intermediate (0: its body uses none; else one more than the highest level
+        it uses), from :attr:`cge.solve.convert.Tape.symbol_levels`.
+    n_derivative : int
+        The intermediates the equations use come first (the converter meets them while walking
+        the equations, and a body only uses earlier ones); only those need derivatives.
     X, P : MX
         Inputs of the staged functions.
 
@@ -117,16 +93,13 @@ def build_chain(x: ca.SX, p: ca.SX, symbols: ca.SX, bodies: ca.SX, used: ca.Spar
     n, nz = x.numel(), symbols.numel()
     if nz == 0:
         return Chain(ca.SX(0, 1), ca.MX(0, 1), ca.MX(0, 1), ca.SX(0, 1), ca.MX(0, n))
-    dependencies = ca.jacobian_sparsity(bodies, symbols)
-    level = levels(dependencies)
-    needed = np.zeros(nz, dtype=bool)
-    needed[np.asarray(used.get_col(), dtype=np.int64)] = True
-    needed = ancestors(needed, dependencies, level)
     values, derivs = [], []
     known, known_der = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     for lev in range(int(level.max()) + 1):
         members = np.flatnonzero(level == lev)
-        der_members = members[needed[members]]
+        if not len(members):
+            continue
+        der_members = members[members < n_derivative]
         outputs = [bodies[members.tolist()]]
         if len(der_members):
             f_der = bodies[der_members.tolist()]
@@ -136,8 +109,7 @@ def build_chain(x: ca.SX, p: ca.SX, symbols: ca.SX, bodies: ca.SX, used: ca.Spar
         values.append(result[0])
         known = np.concatenate([known, members])
         if len(der_members):
-            dzdx = result[1] + ca.mtimes(result[2], ca.vertcat(*derivs)) if derivs else result[1]
-            derivs.append(dzdx)
+            derivs.append(result[1] + ca.mtimes(result[2], ca.vertcat(*derivs)) if derivs else result[1])
             known_der = np.concatenate([known_der, der_members])
     position = np.empty(nz, dtype=np.int64)
     position[known] = np.arange(nz)

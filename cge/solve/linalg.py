@@ -10,7 +10,9 @@ imported Pyomo, importing SciPy also imports ``scipy.stats`` (Pyomo's deferred-i
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -21,6 +23,20 @@ LU_ORDERING = "MMD_ATA"
 """Column ordering of SuperLU. Measured at 41 x 35 (6,033 unknowns, benchmarks/README.md):
 minimum degree on AᵀA fills 14.1 M nonzeros in 3.1 s, COLAMD 18.4 M in 4.5 s, MMD on Aᵀ+A
 17.2 M in 7.3 s."""
+
+
+@cache
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def single_threaded_blas() -> AbstractContextManager:
+    """Limit BLAS to one thread (threadpoolctl). The dense products and factorisations here are
+    small; on a busy machine OpenBLAS's threads wait for each other: the inverse of the shipped
+    5 x 17 model's 385 x 385 Jacobian took 0.12 s with two threads and 0.004 s with one."""
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 @dataclass(frozen=True)

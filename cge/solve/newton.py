@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cge.solve.casadi_bridge import CompiledModel
-from cge.solve.linalg import Factorization, SparseMatrix, gmres
+from cge.solve.linalg import Factorization, SparseMatrix, gmres, single_threaded_blas
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,14 @@ def newton_solve(
     (NewtonOutcome, Factorization or None)
         The outcome and the factorisation in use at the end (for the next solve).
     """
+    with single_threaded_blas():
+        return _iterate(compiled, x0, p, factorization, options)
+
+
+def _iterate(
+    compiled: CompiledModel, x0: np.ndarray, p: np.ndarray, factorization: Factorization | None, options: NewtonOptions
+) -> tuple[NewtonOutcome, Factorization | None]:
+    """The Newton–Krylov iteration of :func:`newton_solve`."""
     lower, upper = compiled.lower, compiled.upper
     x = np.clip(np.asarray(x0, dtype=float), lower, upper)
     g = compiled.eval_residual(x, p)

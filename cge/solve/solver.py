@@ -96,6 +96,7 @@ class Solver:
         self.x_last = self.x_benchmark.copy()
         self.p_last = self.p_benchmark.copy()
         self._factorization: Factorization | None = None  # LU of an earlier Jacobian, kept between solves
+        self._stored_p = np.full(len(self.p_benchmark), np.nan)  # parameters last written to Pyomo
 
     # ------------------------------------------------------------------ parameters
     def parameter_vector(self, values: ParameterValues, base: np.ndarray | None = None) -> np.ndarray:
@@ -119,9 +120,13 @@ class Solver:
         return p
 
     def _store(self, x: np.ndarray, p: np.ndarray) -> None:
+        """Write (x, p) into the Pyomo model; only the parameters that changed since the last
+        store (Pyomo validates every parameter write, which dominates small solves)."""
         self.compiled.store(x)
-        for q, value in zip(self.compiled.parameters, p):
-            q.set_value(float(value))
+        parameters = self.compiled.parameters
+        for k in np.flatnonzero(p != self._stored_p):
+            parameters[k].set_value(float(p[k]))
+        self._stored_p = p.copy()
 
     # ------------------------------------------------------------------ checks
     def residuals(self, x: np.ndarray, p: np.ndarray) -> tuple[float, float]:

@@ -207,8 +207,10 @@ def test_quadrature_ssa_on_a_local_cluster(hand_sam, hand_elasticities):
     assert ds.attrs["n_workers"] == 2 and ds.attrs["n_failed"] == 0
     assert int(ds["draw_status"].sum()) == 0 and json.loads(ds.attrs["failed_draws"]) == []
     assert float(ds["max_residual"].max()) < 1e-9
-    # elasticity draws keep the functional forms, so each worker compiles each closure once
-    assert ds.attrs["models_compiled"] <= 2 * 2
+    # elasticity draws keep the functional forms, so each worker process compiles each closure once
+    # (per process: a worker restarted by its nanny on a loaded machine is a new process)
+    by_worker = json.loads(ds.attrs["models_compiled_by_worker"])
+    assert by_worker and max(by_worker.values()) <= 2, by_worker
     np.testing.assert_allclose(ds["elasticity"].sel(sigma="sigma_m"), 2 * ds["elasticity"].sel(sigma="sigma_d"))
     # summaries: weighted mean and std over the equally weighted points; Chebyshev interval
     gdp = ds["real_gdp_pct"]

@@ -247,6 +247,23 @@ def summarize(ds: xr.Dataset, weights: xr.DataArray, method: str) -> xr.Dataset:
 
 
 # --------------------------------------------------------------------------- public API
+def work_attrs(outcomes: list[Outcome]) -> dict:
+    """Compile and time figures of a sweep's tasks, in total and compiles per worker process.
+
+    ``models_compiled_by_worker`` (JSON: worker ``host:pid`` -> models compiled) shows whether each
+    worker compiled each closure once; a worker restarted by its nanny has a new pid.
+    """
+    by_worker: dict[str, int] = {}
+    for o in outcomes:
+        by_worker[o.worker] = by_worker.get(o.worker, 0) + o.models_compiled
+    return {
+        "models_compiled": sum(by_worker.values()),
+        "models_compiled_by_worker": json.dumps(by_worker, sort_keys=True),
+        "setup_seconds": sum(o.setup_seconds for o in outcomes),
+        "solve_seconds": sum(o.solve_seconds for o in outcomes),
+    }
+
+
 def run_sweep(
     scenarios: Scenario | str | Path | Iterable,
     ssa: SSASpec | str | Path | None,
@@ -412,9 +429,7 @@ def run_sweep(
             "n_workers": n_active,
             "wall_seconds": wall,
             "solves_per_second": status.size / wall if wall > 0 else float("nan"),
-            "models_compiled": sum(o.models_compiled for o in outcomes),
-            "setup_seconds": sum(o.setup_seconds for o in outcomes),
-            "solve_seconds": sum(o.solve_seconds for o in outcomes),
+            **work_attrs(outcomes),
         }
     )
     return out
@@ -490,9 +505,7 @@ def run_many(
             "n_workers": n_active,
             "wall_seconds": wall,
             "solves_per_second": len(names) / wall if wall > 0 else float("nan"),
-            "models_compiled": sum(o.models_compiled for o in outcomes),
-            "setup_seconds": sum(o.setup_seconds for o in outcomes),
-            "solve_seconds": sum(o.solve_seconds for o in outcomes),
+            **work_attrs(outcomes),
         }
     )
     return out

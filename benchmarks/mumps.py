@@ -40,7 +40,7 @@ OPTION_SETS = {
 """Option sets on top of the defaults (MUMPS codes: 0 AMD, 2 AMF, 5 METIS, 6 QAMD, 7 automatic)."""
 
 
-def measure_one(size: str, sam_path: Path | None, repeats: int) -> list[dict]:
+def measure_one(size: str, sam_path: Path | None, repeats: int, sets: list[str]) -> list[dict]:
     import cge
     from cge.calibrate import calibrate
     from cge.model import build_model
@@ -60,6 +60,8 @@ def measure_one(size: str, sam_path: Path | None, repeats: int) -> list[dict]:
     p = solver.parameter_vector(scenario_parameters(first, model.index, model.lookup, mfn))
     rows = []
     for label, options in OPTION_SETS.items():
+        if sets and not any(label.startswith(prefix) for prefix in sets):
+            continue
         solver.ipopt_options = dict(options)
         runs, iterations = [], None
         load = os.getloadavg()[0]
@@ -89,15 +91,16 @@ def main() -> int:
     parser.add_argument("--sam-dir", type=Path, default=None, help="directory with the SAMs built by solve.py")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--sets", default="", help="comma-separated prefixes of the option sets to run (default: all)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--sam", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure_one(args.one, args.sam, args.repeats)))
+        print(json.dumps(measure_one(args.one, args.sam, args.repeats, [x for x in args.sets.split(",") if x])))
         return 0
     rows = []
     for size in args.sizes.split(","):
-        cmd = [sys.executable, __file__, "--one", size, "--repeats", str(args.repeats)]
+        cmd = [sys.executable, __file__, "--one", size, "--repeats", str(args.repeats), "--sets", args.sets]
         if size != "shipped":
             if args.sam_dir is None:
                 raise SystemExit(f"--sam-dir is needed for {size} (build the SAMs with benchmarks/solve.py)")

@@ -61,6 +61,11 @@ def _scenarios(shipped: bool):
     return cge.Scenario(name="tariff25", tariffs=us), cge.Scenario(name="tariff25_retaliation", tariffs=us + back)
 
 
+SPLIT_SECTORS = {"metals": ("iron_steel", "other_metals"), "transport_equipment": ("motor_vehicles", "other_transport")}
+"""Shipped sectors split from one WIOD industry: the benchmark gives the WIOD industry the plain
+mean of their elasticities (a benchmark assumption)."""
+
+
 def _elasticities(sam):
     """Shipped elasticities, mapped to WIOD industries when the SAM uses WIOD codes."""
     import pandas as pd
@@ -70,8 +75,11 @@ def _elasticities(sam):
     table = load_elasticities()
     if set(map(str, sam.commodity.values)) <= set(table.index):
         return table
+    numeric = table.select_dtypes("number")
+    for name, parts in SPLIT_SECTORS.items():
+        numeric.loc[name] = numeric.loc[list(parts)].mean()
     mapping = pd.read_csv(ROOT / "calibration" / "mappings" / "sectors_wiod35.csv").set_index("wiod_code")["sector"]
-    return table.loc[mapping.values].set_index(mapping.index)
+    return numeric.loc[mapping.values].set_index(mapping.index)
 
 
 FLAT_SIGMA_RANGE = (2.0, 52.0)

@@ -10,6 +10,7 @@ throughput benchmark).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -146,3 +147,4 @@ def external_cluster(n_workers: int = 1, nthreads: int = 1, timeout: float = 120
             _stop(proc)
         _stop(scheduler)
         scheduler_log.close()
+        shutil.rmtree(log_dir, ignore_errors=True)  # logs reach a failing test through cluster.logs()

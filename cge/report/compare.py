@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from cge.dims import BASELINE, SCENARIO
-from cge.report.tables import ReportError
+from cge.report.selection import ReportError
 from cge.scenario import definition_shocks
 
 log = logging.getLogger(__name__)

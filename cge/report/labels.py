@@ -78,3 +78,8 @@ def unit_of_column(column: str) -> str:
 def pair_label(exporter: str, importer: str) -> str:
     """Label of a bilateral flow: ``"USA → MEX"``."""
     return f"{exporter} \N{RIGHTWARDS ARROW} {importer}"
+
+
+def sentence_case(text: str) -> str:
+    """First letter upper case, the rest as written (``real GDP`` -> ``Real GDP``)."""
+    return text[:1].upper() + text[1:]

@@ -1,5 +1,6 @@
 """What a report shows: the reference scenario, the scenarios, regions (and groups) asked for, and
-the notes/source line printed under every table and figure."""
+the notes/source line printed under every table and figure; and the checks every table and chart
+makes of them (scenario names, the reference scenario's results, variables and regions present)."""
 
 from __future__ import annotations
 
@@ -157,3 +158,54 @@ def source_note(ds: xr.Dataset, baseline: str | None = None) -> str:
     commit = f", commit {commit[:10]}" if commit and " " not in commit else ""
     parts.append(f"Source: cge {version}{commit}")
     return ". ".join(parts) + "."
+
+
+# --------------------------------------------------------------------------------------------------
+# reading the selected results
+
+
+def scenarios(ds: xr.Dataset) -> list[str]:
+    """Scenario names in the order of the Dataset."""
+    return [str(s) for s in ds[SCENARIO].values]
+
+
+def reference(ds: xr.Dataset, baseline: str = BASELINE) -> xr.Dataset | None:
+    """The baseline scenario's results, or None (with a warning) when the Dataset has none.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results with a ``scenario`` dimension.
+    baseline : str
+        Name of the unshocked scenario.
+
+    Returns
+    -------
+    xarray.Dataset or None
+        ``ds.sel(scenario=baseline)``, or None.
+    """
+    if baseline in scenarios(ds):
+        return ds.sel({SCENARIO: baseline})
+    log.warning("no '%s' scenario in the results: changes that need a baseline level are left empty", baseline)
+    return None
+
+
+def require_variables(ds: xr.Dataset, *names: str) -> None:
+    """Raise :class:`ReportError` naming the variables ``ds`` lacks, or a missing ``scenario`` dimension."""
+    missing = [n for n in names if n not in ds]
+    if missing:
+        raise ReportError(f"results have no variable {', '.join(repr(n) for n in missing)}")
+    if SCENARIO not in ds.dims:
+        raise ReportError("results have no 'scenario' dimension (not a cge results file?)")
+
+
+def check_regions(ds: xr.Dataset, regions: Iterable[str] | None, dim: str = REGION) -> list[str]:
+    """The regions asked for (all of ``dim`` when None); :class:`ReportError` naming one not in the results."""
+    available = [str(r) for r in ds[dim].values]
+    if regions is None:
+        return available
+    regions = [str(r) for r in regions]
+    unknown = [r for r in regions if r not in available]
+    if unknown:
+        raise ReportError(f"region {unknown[0]!r} is not in the results; regions: {', '.join(available)}")
+    return regions

@@ -18,7 +18,8 @@ import pandas as pd
 
 from cge.atomic import atomic_write
 from cge.report.labels import unit_of_column
-from cge.report.tables import TITLES, ReportError
+from cge.report.scenario_tables import TITLES
+from cge.report.selection import ReportError
 
 FORMATS = ("md", "latex", "csv", "xlsx")
 LONGTABLE_ROWS = 40

@@ -1,0 +1,344 @@
+"""The standard report tables of a results Dataset: headline macro results, trade-supported jobs,
+the welfare decomposition, jobs by sector, agri-food exports and merchandise exports by partner.
+
+Every table function is pure: results ``xarray.Dataset`` in, ``pandas.DataFrame`` out; nothing is
+re-solved. Column names carry their units in brackets (``"EV [US$ bn]"``), which the writers
+(:mod:`cge.report.writers`) use to format numbers. Changes are relative to the reference scenario
+(``baseline`` by default; see :func:`cge.report.selection.select`). Each table's ``attrs`` hold its
+``title``; :func:`cge.report.tables.report_tables` adds the ``notes`` (the source line printed under it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from cge.dims import ACTIVITY, AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
+from cge.indicators.compare import level_change, percent_change
+from cge.report.selection import ReportError, check_regions, reference, require_variables, scenarios
+
+log = logging.getLogger(__name__)
+
+US_REGION = "USA"
+
+#: Table names (keys of :func:`cge.report.tables.report_tables`) and their titles.
+TITLES = {
+    "headline": "Headline results by region and scenario",
+    "trade_jobs": "US jobs supported by trade with Mexico and Canada",
+    "welfare": "Welfare decomposition: sources of EV",
+    "jobs_by_sector": "Employment by sector: change vs baseline",
+    "agrifood_exports": "Agri-food exports by partner",
+    "trade_by_partner": "Merchandise exports by partner",
+}
+
+
+JOBS = "us_na_trade_jobs_model"
+"""Trade-supported jobs, published definition (:mod:`cge.indicators.trade_jobs`)."""
+
+
+def trade_jobs_region(ds: xr.Dataset) -> str | None:
+    """Region whose jobs ``us_na_trade_jobs_model`` counts (its ``region`` attr, else ``"USA"`` if present)."""
+    if JOBS not in ds:
+        return None
+    region = str(ds[JOBS].attrs.get("region", US_REGION))
+    return region if REGION in ds.coords and region in [str(r) for r in ds[REGION].values] else None
+
+
+def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
+    """Headline macro results by region and scenario.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results (``real_gdp_pct``, ``real_gdp`` and ``ev`` required; ``terms_of_trade_pct``,
+        ``employment_total`` and ``us_na_trade_jobs_model`` used when present).
+    baseline : str
+        Scenario that employment changes are measured against.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (region, scenario); columns ``real GDP [%]`` (change vs benchmark), ``real GDP
+        [US$ bn]`` (benchmark prices), ``EV [US$ bn]``, ``terms of trade [%]``, ``employment change
+        [persons]``, ``employment change [%]`` and ``trade-supported jobs [persons]`` (the
+        ``us_na_trade_jobs_model`` figure, on its region's rows only).
+    """
+    require_variables(ds, "real_gdp_pct", "real_gdp", "ev")
+    columns = {
+        "real GDP [%]": ds["real_gdp_pct"],
+        "real GDP [US$ bn]": ds["real_gdp"],
+        "EV [US$ bn]": ds["ev"],
+    }
+    if "terms_of_trade_pct" in ds:
+        columns["terms of trade [%]"] = ds["terms_of_trade_pct"]
+    ref = reference(ds, baseline)
+    if "employment_total" in ds:
+        emp = ds["employment_total"]
+        if ref is not None:
+            base = ref["employment_total"]
+            columns["employment change [persons]"] = emp.copy(data=level_change(emp, base.broadcast_like(emp)))
+            columns["employment change [%]"] = emp.copy(data=percent_change(emp, base.broadcast_like(emp)))
+        else:
+            columns["employment change [persons]"] = emp * np.nan
+            columns["employment change [%]"] = emp * np.nan
+    frame = pd.DataFrame(
+        {name: da.transpose(REGION, SCENARIO).to_series() for name, da in columns.items()},
+    )
+    frame.index = frame.index.set_names([REGION, SCENARIO])
+    frame = frame.reindex(pd.MultiIndex.from_product([check_regions(ds, None), scenarios(ds)], names=frame.index.names))
+    jobs_region = trade_jobs_region(ds)
+    if jobs_region is not None:
+        jobs = ds[JOBS].to_series()
+        col = np.full(len(frame), np.nan)
+        for k, (region, scen) in enumerate(frame.index):
+            if region == jobs_region:
+                col[k] = float(jobs[scen])
+        frame["trade-supported jobs [persons]"] = col
+    frame.attrs.update(title=TITLES["headline"], formats={"real GDP [%]": "+.3f"})
+    return frame
+
+
+def trade_jobs_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
+    """US jobs supported by trade with Mexico and Canada by scenario, with their parts and the
+    published figure.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results with ``us_na_trade_jobs_model`` (and ``us_na_trade_jobs_parts`` when present).
+    baseline : str
+        Scenario that changes are measured against.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index scenario; columns ``trade-supported jobs [persons]`` (ours, published definition),
+        ``change [persons]``, ``change [%]``, one ``<part> [persons]`` column per part, and on the
+        baseline row ``published [persons]`` and ``published / ours [ratio]``. The attrs
+        ``notes`` say where the published figure comes from.
+    """
+    require_variables(ds, JOBS)
+    ref = reference(ds, baseline)
+    jobs = ds[JOBS].to_series()
+    frame = pd.DataFrame({"trade-supported jobs [persons]": jobs})
+    base = float(ref[JOBS]) if ref is not None else np.nan
+    frame["change [persons]"] = level_change(jobs, base)
+    frame["change [%]"] = percent_change(jobs.values, base) if ref is not None else np.nan
+    if "us_na_trade_jobs_parts" in ds:
+        parts = ds["us_na_trade_jobs_parts"]
+        for part in parts["part"].values:
+            frame[f"{str(part).replace('_', ' ')} [persons]"] = parts.sel(part=part).to_series()
+    attrs = ds[JOBS].attrs
+    published = attrs.get("published_persons")
+    if published is not None and ref is not None:
+        frame["published [persons]"] = [float(published) if s == baseline else np.nan for s in frame.index]
+        frame["published / ours [ratio]"] = [float(published) / base if s == baseline else np.nan for s in frame.index]
+    frame.index = pd.Index([str(s) for s in frame.index], name=SCENARIO)
+    notes = "Ours: exports and imports x direct, indirect (input-output) and induced (SAM multiplier) jobs."
+    if published is not None:
+        notes += f" Published: {float(published):,.0f} ({attrs.get('published_source', '')})."
+    frame.attrs.update(title=TITLES["trade_jobs"], notes=notes)
+    return frame
+
+
+def welfare_table(ds: xr.Dataset, region: str | None = None) -> pd.DataFrame:
+    """EV by source (the Huff–Hertel decomposition) for one region, one column per scenario.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results with ``ev_decomposition`` [US$ bn] (dims scenario, region, component).
+    region : str or None
+        Region (None = ``"USA"`` if present, else the first region).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index component (plus a final ``EV`` row, their sum); one ``<scenario> [US$ bn]`` column
+        per scenario.
+    """
+    require_variables(ds, "ev_decomposition")
+    region = region or default_jobs_region(ds)
+    check_regions(ds, [region])
+    dec = ds["ev_decomposition"].sel({REGION: region})
+    frame = pd.DataFrame(
+        {f"{scen} [US$ bn]": dec.sel({SCENARIO: scen}).to_series() for scen in scenarios(ds)},
+    )
+    frame.index = pd.Index([str(c).replace("_", " ") for c in frame.index], name="component")
+    frame.loc["EV"] = frame.sum()
+    frame.attrs.update(title=f"{TITLES['welfare']} ({region})")
+    return frame
+
+
+def default_jobs_region(ds: xr.Dataset) -> str:
+    """``"USA"`` when the results have it, else the first region."""
+    regions = [str(r) for r in ds[REGION].values]
+    return US_REGION if US_REGION in regions else regions[0]
+
+
+def jobs_by_sector_table(ds: xr.Dataset, region: str | None = None, baseline: str = BASELINE) -> pd.DataFrame:
+    """Employment by sector in one region: baseline level and change in each scenario.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results with ``employment`` [persons] by scenario, region and commodity.
+    region : str or None
+        Region to show; None = ``"USA"`` if present, else the first region.
+    baseline : str
+        Scenario that changes are measured against (must be in the results).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index sector (plus a final ``total`` row); columns ``baseline [persons]`` and one
+        ``<scenario> change [persons]`` per other scenario.
+
+    Raises
+    ------
+    ReportError
+        When the results have no employment, no baseline, or not this region.
+    """
+    require_variables(ds, "employment")
+    region = region or default_jobs_region(ds)
+    check_regions(ds, [region])
+    ref = reference(ds, baseline)
+    if ref is None:
+        raise ReportError(f"jobs by sector need a '{baseline}' scenario in the results")
+    emp = ds["employment"].sel({REGION: region}).transpose(ACTIVITY, SCENARIO).to_pandas()
+    base = emp[baseline]
+    frame = pd.DataFrame({"baseline [persons]": base})
+    for scen in scenarios(ds):
+        if scen != baseline:
+            frame[f"{scen} change [persons]"] = level_change(emp[scen], base)
+    frame.loc["total"] = frame.sum()
+    frame.index = pd.Index([str(s) for s in frame.index], name="sector")
+    frame.attrs.update(title=f"{TITLES['jobs_by_sector']} ({region})")
+    return frame
+
+
+def _bilateral_table(
+    level: xr.DataArray, volume: xr.DataArray | None, ds: xr.Dataset, regions, baseline: str, title: str
+) -> pd.DataFrame:
+    exporters = check_regions(ds, regions, EXPORTER)
+    importers = check_regions(ds, regions, IMPORTER)
+    level = level.sel({EXPORTER: exporters, IMPORTER: importers})
+    scen = scenarios(ds)
+    rows = []
+    has_base = baseline in scen
+    if not has_base:
+        reference(ds, baseline)  # logs the warning
+    for exp in exporters:
+        for imp in importers:
+            flows = level.sel({EXPORTER: exp, IMPORTER: imp})
+            if exp == imp or not np.any(flows.values != 0):
+                continue
+            base = float(flows.sel({SCENARIO: baseline})) if has_base else np.nan
+            vol = volume.sel({EXPORTER: exp, IMPORTER: imp}) if volume is not None else None
+            vbase = float(vol.sel({SCENARIO: baseline})) if has_base and vol is not None else np.nan
+            for s in scen:
+                value = float(flows.sel({SCENARIO: s}))
+                row = {
+                    EXPORTER: exp,
+                    IMPORTER: imp,
+                    SCENARIO: s,
+                    "level [US$ bn]": value,
+                    "change [US$ bn]": float(level_change(value, base)),
+                    "change [%]": float(percent_change(value, base)) if has_base else np.nan,
+                }
+                if vol is not None:
+                    row["volume change [%]"] = (
+                        float(percent_change(float(vol.sel({SCENARIO: s})), vbase)) if has_base else np.nan
+                    )
+                rows.append(row)
+    cols = [EXPORTER, IMPORTER, SCENARIO, "level [US$ bn]", "change [US$ bn]", "change [%]"]
+    if volume is not None:
+        cols.append("volume change [%]")
+    frame = pd.DataFrame(rows, columns=cols).set_index([EXPORTER, IMPORTER, SCENARIO])
+    frame.attrs.update(title=title)
+    return frame
+
+
+def agrifood_exports_table(
+    ds: xr.Dataset, regions: Iterable[str] | None = None, baseline: str = BASELINE
+) -> pd.DataFrame:
+    """Agri-food exports by exporter -> importer pair and scenario: level and change.
+
+    Uses ``agrifood_exports`` when the results have it, else sums ``exports`` over the
+    commodities flagged by the ``agrifood`` coordinate.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results.
+    regions : iterable of str or None
+        Regions to include as exporters and importers (None = all). Pairs with no trade are dropped.
+    baseline : str
+        Scenario that changes are measured against.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (exporter, importer, scenario); columns ``level [US$ bn]`` (current fob prices),
+        ``change [US$ bn]``, ``change [%]`` and, from ``export_volume``, ``volume change [%]``.
+
+    Raises
+    ------
+    ReportError
+        When the results have neither ``agrifood_exports`` nor agri-food commodities.
+    """
+    volume = None
+    flagged = AGRIFOOD in ds.coords and bool(ds[AGRIFOOD].any())
+    if AGRIFOOD in ds.coords and not flagged:
+        raise ReportError("results have no agri-food commodities (the 'agrifood' coordinate is all false)")
+    if "agrifood_exports" in ds:
+        level = ds["agrifood_exports"]
+    else:
+        require_variables(ds, "exports")
+        if not flagged:
+            raise ReportError("results have no agri-food commodities (no 'agrifood' coordinate on 'commodity')")
+        level = ds["exports"].sel({COMMODITY: ds[AGRIFOOD].values}).sum(COMMODITY)
+    if "export_volume" in ds and flagged:
+        volume = ds["export_volume"].sel({COMMODITY: ds[AGRIFOOD].values}).sum(COMMODITY)
+    table = _bilateral_table(level, volume, ds, regions, baseline, TITLES["agrifood_exports"])
+    if table.empty:
+        raise ReportError("results have no agri-food trade between the regions asked for")
+    return table
+
+
+def trade_by_partner_table(
+    ds: xr.Dataset, regions: Iterable[str] | None = None, baseline: str = BASELINE
+) -> pd.DataFrame:
+    """Merchandise (goods) exports by exporter -> importer pair and scenario: level and change.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results with ``exports`` (and ``export_volume``) by exporter, importer and commodity; the
+        boolean ``goods`` coordinate on ``commodity`` selects merchandise (all commodities if absent).
+    regions : iterable of str or None
+        Regions to include as exporters and importers (None = all). Pairs with no trade are dropped.
+    baseline : str
+        Scenario that changes are measured against.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (exporter, importer, scenario); columns ``level [US$ bn]`` (current fob prices),
+        ``change [US$ bn]``, ``change [%]`` and ``volume change [%]`` (benchmark fob prices).
+    """
+    require_variables(ds, "exports")
+    title = TITLES["trade_by_partner"]
+    if GOODS in ds[COMMODITY].coords:
+        goods = ds[GOODS].values.astype(bool)
+    else:
+        log.warning("results have no 'goods' coordinate: trade by partner covers all commodities")
+        goods = np.ones(ds.sizes[COMMODITY], dtype=bool)
+        title = "Exports by partner (all commodities)"
+    level = ds["exports"].sel({COMMODITY: goods}).sum(COMMODITY)
+    volume = ds["export_volume"].sel({COMMODITY: goods}).sum(COMMODITY) if "export_volume" in ds else None
+    return _bilateral_table(level, volume, ds, regions, baseline, title)

@@ -291,7 +291,7 @@ def plot_cmd(
     ),
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),
 ) -> None:
-    """Write page-sized report charts (150 dpi PNG): GDP, EV, jobs, agri-food exports, sector heat-maps."""
+    """Write page-sized report charts (150 dpi PNG): GDP, EV, jobs, trade jobs, welfare, agri-food, sector heat-maps."""
     from cge.report.plots import write_plots
 
     with reported(err_console):

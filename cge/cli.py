@@ -291,7 +291,7 @@ def plot_cmd(
     ),
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),
 ) -> None:
-    """Write page-sized report charts (150 dpi PNG): GDP, EV, jobs, agri-food exports, sector heat-maps."""
+    """Write page-sized report charts (150 dpi PNG): GDP, EV, jobs, trade jobs, welfare, agri-food, sector heat-maps."""
     from cge.report.plots import write_plots
 
     with reported(err_console):
@@ -328,8 +328,9 @@ def diff_cmd(
 ) -> None:
     """Scenario B against scenario A: % changes and EV of B measured from A, levels as B - A.
 
-    A and B are two scenario names in one results file (--results), or two results files (each
-    holding one shocked scenario, or the one named by --scenario).
+    A and B are two scenario names in one results file (--results),
+    or two results files (each holding one shocked scenario,
+    or the one named by --scenario).
     """
     from cge.report import write_tables
     from cge.report.compare import pair_for_diff
@@ -364,16 +365,16 @@ def sweep(
     allow_partial: bool = typer.Option(
         False, "--allow-partial", help="write the results even when some solves failed (NaN, listed) and exit 0"
     ),
-    retries: int = typer.Option(2, "--retries", help="resubmissions of a draw whose workers died [count]"),
+    retries: int = typer.Option(2, "--retries", help="resubmissions of a draw whose workers died (count)"),
     worker_timeout: float = typer.Option(
-        300.0, "--worker-timeout", help="stop when no worker has been connected for this long [s]"
+        300.0, "--worker-timeout", help="stop when no worker has been connected for this many seconds"
     ),
 ) -> None:
     """Run scenarios on Dask, with systematic sensitivity analysis over elasticities (--ssa).
 
-    Each finished draw is saved in OUT.partial/ as it arrives; if the sweep stops (Ctrl-C, lost
-    scheduler, no workers), rerun the same command with --resume. OUT.partial/ is removed once
-    OUT is written.
+    Each finished draw is saved in OUT.partial/ as it arrives; if the sweep
+    stops (Ctrl-C, lost scheduler, no workers), rerun the same command with
+    --resume. OUT.partial/ is removed once OUT is written.
     """
     with reported(err_console):
         options = (resume, allow_partial, retries, worker_timeout, baseline)

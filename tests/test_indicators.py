@@ -148,6 +148,27 @@ def test_difference_of_two_scenarios(three):
     assert "iterations" not in diff
 
 
+def test_model_components_are_rebased_and_differenced_by_their_units(three, tmp_path):
+    """``detail="all"`` variables follow the indicators: ``<name>_pct`` re-based as a ratio of
+    levels, levels left alone (``rebase``) or differenced (``difference``), also after a netCDF
+    round trip (the rule comes from the ``model_component`` attr)."""
+    path = tmp_path / "three.nc"
+    three.to_netcdf(path)
+    with xr.open_dataset(path) as stored:
+        reread = stored.load()
+    for ds in (three, reread):
+        based = rebase(ds, "t30")
+        np.testing.assert_allclose(based["qo_pct"].sel(scenario="t30"), 0.0, atol=1e-12)
+        qo = ds["qo"]
+        expected = 100 * (qo.sel(scenario="t60") / qo.sel(scenario="t30") - 1)
+        np.testing.assert_allclose(based["qo_pct"].sel(scenario="t60"), expected, rtol=1e-9, atol=1e-12)
+        assert float(abs(based["qo_pct"].sel(scenario="t60")).max()) > 1e-3  # a change that could be lost
+        np.testing.assert_allclose(based["qo"], qo)
+        diff = difference(ds, "t30", "t60")
+        np.testing.assert_allclose(diff["qo_pct"], expected, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(diff["qo"], qo.sel(scenario="t60") - qo.sel(scenario="t30"))
+
+
 def test_group_subtotals_from_the_data_file(three):
     groups = load_groups()
     assert {g.name for g in groups} >= {"USMCA", "world", "goods", "services", "agri-food"}

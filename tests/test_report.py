@@ -26,6 +26,7 @@ from cge.report import (
     write_tables,
 )
 from cge.report.compare import stack_results
+from cge.report.selection import source_note
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -268,6 +269,29 @@ def test_cli_diff_of_scenarios_and_of_files(results, results_file, tmp_path):
     assert (table.abs() < 1e-9).all().all()  # the same scenario in two files: no difference
     result = runner.invoke(app, ["diff", results_file, str(other)])
     assert result.exit_code == 1 and "--scenario" in result.output
+
+
+def test_diff_shows_signed_changes_and_both_files_provenance(results, tmp_path):
+    from cge.report.compare import pair_for_diff
+    from cge.report.tables import diff_table
+
+    table = diff_table(results, "baseline", "tariff")
+    text = write_table(table, "csv")
+    body = pd.read_csv(__import__("io").StringIO(text), comment="#").set_index("region")
+    gdp = results["real_gdp_pct"].sel(scenario="tariff")
+    np.testing.assert_allclose(body["real_gdp_pct [%]"], gdp.round(3), atol=1e-12)  # three decimals
+    md = write_table(table, "md")
+    for region in ("A", "B"):
+        ev = results["ev"].sel(scenario="tariff", region=region).item()
+        assert f"{ev:+.2f}" in md  # a change carries its sign
+    first, second = results.copy(), results.copy()
+    second.attrs = dict(results.attrs, elasticity_hash="f" * 64, git_commit="e" * 40)
+    pair, a, b = pair_for_diff(first, second, "a.nc", "b.nc", scenario="tariff")
+    notes = diff_table(pair, a, b).attrs["notes"]
+    assert f"elasticities hash {results.attrs['elasticity_hash'][:12]} (A), {'f' * 12} (B)" in notes
+    assert f", {'e' * 10} (B)" in notes
+    stacked = stack_results([first.sel(scenario=["tariff"]), second.sel(scenario=["baseline"])])
+    assert f"elasticities hash {results.attrs['elasticity_hash'][:12]}, {'f' * 12}." in source_note(stacked)
 
 
 def test_latex_layouts_and_notes(results):

@@ -104,3 +104,21 @@ def test_sweep_table(workflow):
     text = outputs["table sweep.nc"]
     assert "90% low" in text and "90% high" in text and "tariff25" in text
     assert "Chebyshev" in text  # the interval method is in the notes
+    from cge.report.tables import sweep_table
+    from cge.report.writers import write_table
+
+    work, _ = workflow
+    with xr.open_dataset(next(work.glob("sweep*.nc"))) as ds:
+        csv = write_table(sweep_table(ds.load(), "real_gdp_pct"), "csv")
+    means = [line.split(",")[2] for line in csv.splitlines()[1:] if not line.startswith("#") and "," in line]
+    assert means and all(len(m.split(".")[1]) <= 3 for m in means)  # rounded as shown: 3 decimals
+    assert any(len(m.split(".")[1]) == 3 for m in means), means
+
+
+def test_a_sweep_variable_is_plotted_by_its_indicator_name(workflow, tmp_path):
+    from cge.report.plots import write_plots
+
+    work, _ = workflow
+    with xr.open_dataset(next(work.glob("sweep*.nc"))) as ds:
+        written = write_plots(ds.load(), tmp_path, variables=["terms_of_trade_pct"])
+    assert [p.name for p in written] == ["terms_of_trade_pct.png"]

@@ -9,6 +9,9 @@ Each indicator's ``reference`` rule in ``cge/indicators.csv`` says how it is re-
   prices, so this is the EV of the scenario against the reference);
 - ``level`` and ``none``: unchanged (levels; solver figures).
 
+Model components of ``detail="all"`` results follow the same rules by their units: ``<name>_pct``
+is a ratio, the level is a level (:func:`cge.indicators.registry.reference_rule`).
+
 Re-basing is transitive: against ``A`` then ``B`` equals against ``B``. The benchmark itself is
 the default reference (the ``baseline`` scenario reproduces it).
 """
@@ -55,7 +58,7 @@ def rebase(ds: xr.Dataset, reference: str | None) -> xr.Dataset:
     check_reference(ds, reference)
     out = ds.copy()
     for name, var in ds.data_vars.items():
-        rule = reference_rule(str(name))
+        rule = reference_rule(str(name), var.attrs)
         if SCENARIO not in var.dims or rule not in ("ratio", "difference"):
             continue
         ref = var.sel({SCENARIO: reference}, drop=True)
@@ -85,10 +88,11 @@ def difference(ds: xr.Dataset, a: str, b: str) -> xr.Dataset:
     based = rebase(ds, a)
     out = xr.Dataset(attrs=dict(ds.attrs, scenario_a=a, scenario_b=b))
     for name, var in based.data_vars.items():
-        if SCENARIO not in var.dims or not np.issubdtype(var.dtype, np.number) or reference_rule(str(name)) == "none":
+        rule = reference_rule(str(name), var.attrs)
+        if SCENARIO not in var.dims or not np.issubdtype(var.dtype, np.number) or rule == "none":
             continue
         new = var.sel({SCENARIO: b}, drop=True)
-        if reference_rule(str(name)) == "level":
+        if rule == "level":
             new = (new - var.sel({SCENARIO: a}, drop=True)).assign_attrs(
                 var.attrs, long_name=f"{var.attrs.get('long_name', name)}: {b} minus {a}"
             )

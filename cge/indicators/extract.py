@@ -14,7 +14,7 @@ import xarray as xr
 from cge.calibrate import Calibration
 from cge.dims import PART
 from cge.indicators.flows import flows
-from cge.indicators.registry import indicator_attrs, producers
+from cge.indicators.registry import MODEL_COMPONENT_ATTR, indicator_attrs, producers
 from cge.indicators.trade_jobs import PARTS, TradeJobsSpec
 from cge.indicators.values import Solution, solution
 
@@ -44,7 +44,7 @@ def _component_attrs(name: str) -> tuple[dict, dict | None]:
     gtap = str(row.get("gtap", "") or "")
     if gtap:
         base["gtap"] = gtap
-    base["model_component"] = f"{row['kind']} {name}"
+    base[MODEL_COMPONENT_ATTR] = f"{row['kind']} {name}"
     if row["units"] != INDEX_UNITS:
         return base, None
     pct = dict(base, long_name=f"{row['description']}: change", units="percent")

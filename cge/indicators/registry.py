@@ -15,7 +15,7 @@ checks that every registered name has a row and every ``indicator`` row a produc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -51,10 +51,23 @@ def indicator_attrs(name: str) -> dict[str, str]:
     return attrs
 
 
-def reference_rule(name: str) -> str:
-    """How ``name`` is re-expressed against a reference scenario (``none`` for unknown names)."""
+MODEL_COMPONENT_ATTR = "model_component"
+"""Attr that marks a model variable, expression or parameter in ``detail="all"`` results."""
+
+
+def reference_rule(name: str, attrs: Mapping | None = None) -> str:
+    """How ``name`` is re-expressed against a reference scenario.
+
+    Indicators take their rule from ``indicators.csv``. Model components of ``detail="all"``
+    results (marked by the ``model_component`` attr) follow their units: percent changes
+    (``<name>_pct``) are ``ratio``, levels are ``level``. Anything else is ``none``.
+    """
     table = indicator_table()
-    return str(table.at[name, "reference"]) if name in table.index else "none"
+    if name in table.index:
+        return str(table.at[name, "reference"])
+    if attrs is not None and MODEL_COMPONENT_ATTR in attrs:
+        return "ratio" if attrs.get("units") == "percent" else "level"
+    return "none"
 
 
 def aggregate_rule(name: str) -> str:

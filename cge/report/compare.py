@@ -16,6 +16,10 @@ from cge.scenario import definition_shocks
 log = logging.getLogger(__name__)
 
 
+PAIRED_PROVENANCE = ("elasticity_hash", "cge_version", "git_commit")
+"""Provenance attrs in which stacked or compared runs may differ (the notes then name every value)."""
+
+
 def stack_results(
     datasets: Sequence[xr.Dataset], sources: Sequence[str] | None = None, allow_different_sam: bool = False
 ) -> xr.Dataset:
@@ -90,13 +94,10 @@ def stack_results(
             if name in ds:
                 out[name].attrs = dict(ds[name].attrs)
                 break
-    versions = list(dict.fromkeys(str(ds.attrs.get("cge_version", "")) for ds in parts))
     out.attrs = dict(parts[0].attrs)
-    out.attrs.update(
-        sam_hash=",".join(distinct),
-        cge_version=",".join(versions),
-        sources=json.dumps(sources),
-    )
+    for key in ("cge_version", *PAIRED_PROVENANCE):  # where the runs differ, all their values
+        out.attrs[key] = ",".join(dict.fromkeys(str(ds.attrs.get(key, "")) for ds in parts))
+    out.attrs.update(sam_hash=",".join(distinct), sources=json.dumps(sources))
     return out
 
 
@@ -150,4 +151,8 @@ def pair_for_diff(
     out = out.assign_coords({SCENARIO: pd.Index([str(s) for s in out[SCENARIO].values], name=SCENARIO)})
     for name in out.data_vars:
         out[name].attrs = dict(first[name].attrs) if name in first else out[name].attrs
+    for key in PAIRED_PROVENANCE:  # where the files differ, the notes name both
+        values = [str(ds.attrs.get(key, "")) for ds in (first, second)]
+        if values[0] != values[1]:
+            out.attrs[key] = f"{values[0] or 'unknown'} (A), {values[1] or 'unknown'} (B)"
     return out, str(out[SCENARIO].values[0]), str(out[SCENARIO].values[1])

@@ -17,6 +17,36 @@ UNIT_ABBREVIATIONS = {"percent": "%", "1": "", "": ""}
 _UNIT_IN_NAME = re.compile(r"\[([^\]]*)\]\s*$")
 
 
+REAL_GDP_FORMAT = "+.3f"
+"""Format of real GDP changes [percent]: three decimals (many are below 0.01 %)."""
+
+
+def number_format(unit: str, signed: bool) -> str:
+    """Format spec of a table column by its printed unit.
+
+    Parameters
+    ----------
+    unit : str
+        Printed unit (``"%"``, ``"US$ bn"``, ``"persons"`` or other).
+    signed : bool
+        Whether the column holds changes (shown with ``+``/``-``); percent columns always are.
+
+    Returns
+    -------
+    str
+        A ``format()`` spec: persons with thousands separators and no decimals, US$ bn and
+        percent with 2 decimals, anything else with 4 significant digits.
+    """
+    sign = "+" if signed else ""
+    if unit == "persons":
+        return f"{sign},.0f"
+    if unit == "US$ bn":
+        return f"{sign},.2f"
+    if unit == "%":
+        return "+.2f"
+    return ",.4g"
+
+
 def pretty_units(units: str | None) -> str:
     """Short form of a ``units`` attr (``"percent"`` -> ``"%"``; dimensionless -> ``""``).
 

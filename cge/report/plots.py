@@ -179,6 +179,8 @@ def write_plots(
 
 def _variable_chart(ds: xr.Dataset, name: str, baseline: str) -> Callable[[], Figure | list[Figure]]:
     """The chart of one variable: region bars, or sector heat-maps for (region, commodity) variables."""
+    if is_sweep(ds) and f"{name}_mean" in ds:
+        return lambda: plot_sweep(ds, name, baseline)
     if name not in ds:
         raise ReportError(f"results have no variable {name!r}")
     dims = set(ds[name].dims) - {SCENARIO}

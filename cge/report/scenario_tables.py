@@ -19,6 +19,7 @@ import xarray as xr
 
 from cge.dims import ACTIVITY, AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
 from cge.indicators.compare import level_change, percent_change
+from cge.report.labels import REAL_GDP_FORMAT
 from cge.report.selection import ReportError, check_regions, reference, require_variables, scenarios
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
             if region == jobs_region:
                 col[k] = float(jobs[scen])
         frame["trade-supported jobs [persons]"] = col
-    frame.attrs.update(title=TITLES["headline"], formats={"real GDP [%]": "+.3f"})
+    frame.attrs.update(title=TITLES["headline"], formats={"real GDP [%]": REAL_GDP_FORMAT})
     return frame
 
 

@@ -5,6 +5,7 @@ makes of them (scenario names, the reference scenario's results, variables and r
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -150,14 +151,34 @@ def source_note(ds: xr.Dataset, baseline: str | None = None) -> str:
     if sam or sam_hash:
         parts.append(f"SAM: {sam or 'user SAM'}" + (f" (hash {sam_hash})" if sam_hash else ""))
     if ds.attrs.get("elasticity_hash"):
-        parts.append(f"elasticities hash {str(ds.attrs['elasticity_hash'])[:12]}")
+        parts.append(f"elasticities hash {_shortened(ds.attrs['elasticity_hash'], 12)}")
     if is_sweep(ds) and ds.attrs.get("interval_method"):
         parts.append(str(ds.attrs["interval_method"]))
     version = str(ds.attrs.get("cge_version", "")) or "unknown"
-    commit = str(ds.attrs.get("git_commit", ""))
-    commit = f", commit {commit[:10]}" if commit and " " not in commit else ""
+    commit = _shortened(ds.attrs.get("git_commit", ""), 10)
+    commit = f", commit {commit}" if commit else ""
     parts.append(f"Source: cge {version}{commit}")
     return ". ".join(parts) + "."
+
+
+_LABELLED = re.compile(r"^(?P<value>.*?)(?P<label> \([AB]\))?$")
+
+
+def _shortened(value, length: int) -> str:
+    """Hashes or commits cut to ``length`` characters each.
+
+    ``value`` is one value or several separated by commas (stacked runs that differ), each
+    possibly labelled `` (A)``/`` (B)`` (two compared files, :func:`cge.report.compare.pair_for_diff`).
+    An unlabelled phrase such as "not a git checkout" gives ``""``.
+    """
+    out = []
+    for piece in filter(None, (p.strip() for p in str(value or "").split(","))):
+        match = _LABELLED.match(piece)
+        text, label = match["value"], match["label"] or ""
+        short = text[:length] if " " not in text else (text if label else "")
+        if short:
+            out.append(short + label)
+    return ", ".join(out)
 
 
 # --------------------------------------------------------------------------------------------------

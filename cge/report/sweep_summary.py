@@ -7,7 +7,7 @@ import pandas as pd
 import xarray as xr
 
 from cge.dims import BASELINE, SCENARIO
-from cge.report.labels import pretty_units, sentence_case
+from cge.report.labels import REAL_GDP_FORMAT, pretty_units, sentence_case
 from cge.report.selection import require_variables, scenarios
 
 SWEEP_INDICATORS = (
@@ -55,6 +55,10 @@ def sweep_table(ds: xr.Dataset, name: str, title: str | None = None) -> pd.DataF
         frame = frame[frame.index.get_level_values(SCENARIO).isin(keep)]
     else:
         frame = frame.loc[[s for s in frame.index if s in keep]]
+    if name == "real_gdp_pct":  # three decimals, like the headline table
+        frame.attrs["formats"] = {
+            col: REAL_GDP_FORMAT.lstrip("+") if col.startswith("std") else REAL_GDP_FORMAT for col in frame.columns
+        }
     frame.attrs.update(title=sentence_case(title or str(ds[name].attrs.get("long_name", name) if name in ds else name)))
     return frame
 

@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from cge.dims import REGION, SCENARIO
-from cge.report.labels import pretty_units, sentence_case
+from cge.report.labels import REAL_GDP_FORMAT, number_format, pretty_units, sentence_case
 from cge.report.selection import ReportError, require_variables, scenarios, select, source_note
 
 
@@ -81,11 +81,16 @@ def diff_table(
     wrong = [v for v in names if diff[v].dims != (REGION,)]
     if wrong:
         raise ReportError(f"{wrong[0]!r} is not by region alone; use `cge table -v {wrong[0]}` for it")
-    frame = pd.DataFrame(
-        {f"{v} [{pretty_units(diff[v].attrs.get('units'))}]".replace(" []", ""): diff[v].to_series() for v in names}
-    )
+    columns = {v: f"{v} [{pretty_units(diff[v].attrs.get('units'))}]".replace(" []", "") for v in names}
+    frame = pd.DataFrame({columns[v]: diff[v].to_series() for v in names})
     frame.index = pd.Index([str(r) for r in frame.index], name=REGION)
+    # every column is a change of B from A: signed; real GDP with its three decimals
+    formats = {
+        col: REAL_GDP_FORMAT if v == "real_gdp_pct" else number_format(pretty_units(diff[v].attrs.get("units")), True)
+        for v, col in columns.items()
+    }
     frame.attrs.update(
+        formats=formats,
         title=f"{b} vs {a}",
         notes=f"Percent changes and EV of '{b}' measured from '{a}'; levels as '{b}' minus '{a}'. "
         + source_note(shown, a),

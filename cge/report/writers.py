@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cge.atomic import atomic_write
-from cge.report.labels import unit_of_column
+from cge.report.labels import number_format, unit_of_column
 from cge.report.scenario_tables import TITLES
 from cge.report.selection import ReportError
 
@@ -36,16 +36,7 @@ RESIZE_CHARS = 100
 def _default_spec(column: str) -> str:
     if column.startswith("std"):  # a standard deviation: no sign
         return _default_spec(column[3:]).lstrip("+")
-    unit = unit_of_column(column)
-    signed = "change" in column or unit == "%"
-    sign = "+" if signed else ""
-    if unit == "persons":
-        return f"{sign},.0f"
-    if unit == "US$ bn":
-        return f"{sign},.2f"
-    if unit == "%":
-        return "+.2f"
-    return ",.4g"
+    return number_format(unit_of_column(column), signed="change" in column)
 
 
 def _fmt(value, spec: str) -> str:

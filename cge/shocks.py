@@ -51,22 +51,41 @@ def load_claim_shares(path: str | Path | None = None) -> pd.DataFrame:
     return table
 
 
-def compliant_share(claims: pd.DataFrame, name: str, key: tuple[str, str, str], where: str) -> float:
-    """Share of flow ``key`` = (commodity, exporter, importer) exempt under claim-share set ``name``:
-    the sector's row, else the pair's ``all`` row, else 0 (the pair has no preference to claim)."""
+def claim_shares_of_set(claims: pd.DataFrame, name: str, where: str) -> dict[tuple[str, str, str], float]:
+    """Claim shares of set ``name`` as ``{(importer, exporter, sector): share [0-1]}`` (the first
+    row of a repeated key counts), for :func:`share_of_flow`.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``where`` and the known sets when ``name`` is not a set of the table.
+    """
     rows = claims[claims["set"] == name]
     if rows.empty:
         raise ScenarioError(
             f"{where}: usmca_exemption '{name}' is not a set of {CLAIM_SHARES_FILE.name} "
             f"(known: {sorted(claims['set'].unique())})"
         )
+    shares: dict[tuple[str, str, str], float] = {}
+    for row in rows.itertuples(index=False):
+        shares.setdefault((str(row.importer), str(row.exporter), str(row.sector)), float(row.share))
+    return shares
+
+
+def share_of_flow(shares: dict[tuple[str, str, str], float], key: tuple[str, str, str]) -> float:
+    """Exempt share of flow ``key`` = (commodity, exporter, importer): the sector's row, else the
+    pair's ``all`` row, else 0 (the pair has no preference to claim)."""
     commodity, exporter, importer = key
-    pair = rows[(rows["importer"] == importer) & (rows["exporter"] == exporter)]
     for sector in (commodity, ALL):
-        hit = pair[pair["sector"] == sector]
-        if len(hit):
-            return float(hit["share"].iloc[0])
+        if (importer, exporter, sector) in shares:
+            return shares[importer, exporter, sector]
     return 0.0
+
+
+def compliant_share(claims: pd.DataFrame, name: str, key: tuple[str, str, str], where: str) -> float:
+    """Share of flow ``key`` = (commodity, exporter, importer) exempt under claim-share set ``name``
+    (:func:`claim_shares_of_set` and :func:`share_of_flow` in one call)."""
+    return share_of_flow(claim_shares_of_set(claims, name, where), key)
 
 
 def _labels(value: str, known: tuple[str, ...], field: str, scenario: str, goods: tuple[str, ...] = ()) -> list[str]:
@@ -148,11 +167,13 @@ def scenario_parameters(
     if claims is None and any(row.usmca_exemption for row in scenario.tariffs):
         claims = load_claim_shares()
     for k, row in enumerate(scenario.tariffs):
+        where = f"scenario '{scenario.name}': tariffs[{k}]"
+        shares = claim_shares_of_set(claims, row.usmca_exemption, where) if row.usmca_exemption else {}
         for key in _flows_for(row, ix, flows, f"tariffs[{k}]", scenario.name):
             base = tm.get(key, tm0[key])
             new = row.rate_pct / 100.0 if row.rate_pct is not None else base + row.change_pct / 100.0
             if row.usmca_exemption:  # the compliant share keeps its rate (an ad-valorem average over the flow)
-                share = compliant_share(claims, row.usmca_exemption, key, f"scenario '{scenario.name}': tariffs[{k}]")
+                share = share_of_flow(shares, key)
                 new = share * base + (1.0 - share) * new
             tm[key] = new
             if tm[key] < 0:

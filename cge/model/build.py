@@ -10,6 +10,7 @@ import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
 
 from cge.calibrate import Calibration
+from cge.gcpause import paused_gc
 from cge.model.aggregates import add_aggregates
 from cge.model.armington import add_armington
 from cge.model.closures import Closure, MacroClosure, add_numeraire, check_closure, endogenous_endowments
@@ -76,8 +77,19 @@ def build_model(cal: Calibration, closure: Closure | None = None) -> Model:
     ClosureError
         When the closure names a region the SAM lacks or needs what a region does not have
         (investment, households).
+
+    Notes
+    -----
+    Python's cyclic garbage collector is paused while the model is built
+    (:func:`cge.gcpause.paused_gc`): the build creates millions of expression nodes and no
+    garbage cycles; the collector's passes over them took 2.6 s of the 4.8 s flat 41 x 35 build.
     """
-    closure = closure or Closure()
+    with paused_gc():
+        return _build_model(cal, closure or Closure())
+
+
+def _build_model(cal: Calibration, closure: Closure) -> Model:
+    """The body of :func:`build_model`."""
     ix: ModelIndex = build_index(cal, capital_mobile=closure.capital_mobile)
     check_closure(closure, ix)
     endogenous = endogenous_endowments(closure, ix)

@@ -26,6 +26,7 @@ import casadi as ca
 import numpy as np
 import pyomo.environ as pyo
 
+from cge.gcpause import paused_gc
 from cge.solve.cache import CompiledCache, CompiledFunctions, fingerprint
 from cge.solve.chain import build_chain, row_jacobian
 from cge.solve.convert import ConversionError, Converted, Tape
@@ -179,7 +180,21 @@ def compile_model(
     Returns
     -------
     CompiledModel
+
+    Notes
+    -----
+    Python's cyclic garbage collector is paused while compiling (:func:`cge.gcpause.paused_gc`),
+    as in :func:`cge.model.build_model`: the conversion and the evaluator create hundreds of thousands
+    of Python objects and no garbage cycles (flat 41 x 35 evaluator 1.85 -> 1.34 s).
     """
+    with paused_gc():
+        return _compile_model(model, lower_bound, layout, checks, cache)
+
+
+def _compile_model(
+    model: pyo.ConcreteModel, lower_bound: float, layout: Layout | None, checks: tuple, cache: CompiledCache | None
+) -> CompiledModel:
+    """The body of :func:`compile_model`."""
     t0 = time.perf_counter()
     constraints = list(model.component_data_objects(pyo.Constraint, active=True))
     for con in (*constraints, *checks):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
+import pyomo.environ as pyo
 
 from cge.model import Model
 from cge.solve.cache import CompiledCache, default_cache
@@ -88,9 +89,15 @@ class Solver:
             cache=default_cache() if cache == "default" else cache,
         )
         self.compile_s = time.perf_counter() - t0
-        self._param_pos = {}
-        for k, q in enumerate(self.compiled.parameters):
-            self._param_pos[(q.parent_component().local_name, q.index())] = k
+        # labels from the components' items(): ParamData.index() looks each entry up again through
+        # Param.__getitem__ (99,014 parameters of the flat 41 x 35 case: 0.79 s against 0.06 s)
+        key_of = {
+            id(data): (comp.local_name, index)
+            for comp in model.pyomo.component_objects(pyo.Param, descend_into=True)
+            if comp.mutable
+            for index, data in comp.items()
+        }
+        self._param_pos = {key_of[id(q)]: k for k, q in enumerate(self.compiled.parameters)}
         self.x_benchmark = np.array([model.benchmark[v] for v in self.compiled.variables], dtype=float)
         self.p_benchmark = np.array([model.benchmark[q] for q in self.compiled.parameters], dtype=float)
         self.x_last = self.x_benchmark.copy()

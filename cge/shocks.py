@@ -82,12 +82,6 @@ def share_of_flow(shares: dict[tuple[str, str, str], float], key: tuple[str, str
     return 0.0
 
 
-def compliant_share(claims: pd.DataFrame, name: str, key: tuple[str, str, str], where: str) -> float:
-    """Share of flow ``key`` = (commodity, exporter, importer) exempt under claim-share set ``name``
-    (:func:`claim_shares_of_set` and :func:`share_of_flow` in one call)."""
-    return share_of_flow(claim_shares_of_set(claims, name, where), key)
-
-
 def _labels(value: str, known: tuple[str, ...], field: str, scenario: str, goods: tuple[str, ...] = ()) -> list[str]:
     if value == ALL:
         return list(known)

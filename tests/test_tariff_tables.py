@@ -338,11 +338,12 @@ def test_usmca_exemption_is_for_tariffs_only():
 
 
 def test_shipped_claim_shares():
-    from cge.shocks import compliant_share, load_claim_shares
+    from cge.shocks import claim_shares_of_set, load_claim_shares, share_of_flow
 
     claims = load_claim_shares()
-    assert compliant_share(claims, "usmca_2024", ("food", "MEX", "USA"), "t") == pytest.approx(0.49)
-    assert compliant_share(claims, "usmca_2024", ("motor_vehicles", "MEX", "USA"), "t") == pytest.approx(0.875)
-    assert compliant_share(claims, "usmca_2025h2", ("mining", "CAN", "USA"), "t") == pytest.approx(0.88)
-    assert compliant_share(claims, "usmca_2025h2", ("mining", "CHN", "USA"), "t") == 0.0  # no preference
+    shares_2024, shares_2025h2 = (claim_shares_of_set(claims, name, "t") for name in ("usmca_2024", "usmca_2025h2"))
+    assert share_of_flow(shares_2024, ("food", "MEX", "USA")) == pytest.approx(0.49)
+    assert share_of_flow(shares_2024, ("motor_vehicles", "MEX", "USA")) == pytest.approx(0.875)
+    assert share_of_flow(shares_2025h2, ("mining", "CAN", "USA")) == pytest.approx(0.88)
+    assert share_of_flow(shares_2025h2, ("mining", "CHN", "USA")) == 0.0  # no preference
     assert claims["source"].notna().all()

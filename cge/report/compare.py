@@ -95,7 +95,7 @@ def stack_results(
                 out[name].attrs = dict(ds[name].attrs)
                 break
     out.attrs = dict(parts[0].attrs)
-    for key in ("cge_version", *PAIRED_PROVENANCE):  # where the runs differ, all their values
+    for key in PAIRED_PROVENANCE:  # where the runs differ, all their values
         out.attrs[key] = ",".join(dict.fromkeys(str(ds.attrs.get(key, "")) for ds in parts))
     out.attrs.update(sam_hash=",".join(distinct), sources=json.dumps(sources))
     return out

@@ -81,13 +81,13 @@ def diff_table(
     wrong = [v for v in names if diff[v].dims != (REGION,)]
     if wrong:
         raise ReportError(f"{wrong[0]!r} is not by region alone; use `cge table -v {wrong[0]}` for it")
-    columns = {v: f"{v} [{pretty_units(diff[v].attrs.get('units'))}]".replace(" []", "") for v in names}
+    units = {v: pretty_units(diff[v].attrs.get("units")) for v in names}
+    columns = {v: f"{v} [{units[v]}]".replace(" []", "") for v in names}
     frame = pd.DataFrame({columns[v]: diff[v].to_series() for v in names})
     frame.index = pd.Index([str(r) for r in frame.index], name=REGION)
     # every column is a change of B from A: signed; real GDP with its three decimals
     formats = {
-        col: REAL_GDP_FORMAT if v == "real_gdp_pct" else number_format(pretty_units(diff[v].attrs.get("units")), True)
-        for v, col in columns.items()
+        columns[v]: REAL_GDP_FORMAT if v == "real_gdp_pct" else number_format(units[v], signed=True) for v in names
     }
     frame.attrs.update(
         formats=formats,

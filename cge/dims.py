@@ -19,6 +19,8 @@ PARTNER = "partner"
 """Trading partner of a region (welfare detail)."""
 PART = "part"
 """Part of the trade-supported jobs measure (exports/imports x direct/indirect/induced)."""
+DRAW = "draw"
+"""Draw of a sensitivity analysis (``cge sweep --ssa`` results)."""
 BASELINE = "baseline"
 """Name of the unshocked scenario that every run includes."""
 

@@ -11,13 +11,11 @@ from collections.abc import Iterable
 import numpy as np
 import xarray as xr
 
-from cge.dims import BASELINE, REGION, SCENARIO
+from cge.dims import BASELINE, DRAW, REGION, SCENARIO
 from cge.indicators.compare import check_reference, rebase
 from cge.indicators.groups import add_subtotals, group_names, load_groups
 
 log = logging.getLogger(__name__)
-
-DRAW = "draw"
 
 
 class ReportError(ValueError):
@@ -96,7 +94,7 @@ def select(
 def _resummarized(ds: xr.Dataset) -> xr.Dataset:
     """Sweep results with the summaries over draws computed again from the per-draw indicators
     (after they were re-based or given group subtotals)."""
-    from cge.sweep.runner import summarize
+    from cge.sweep.statistics import summarize
 
     per_draw = xr.Dataset({k: v for k, v in ds.data_vars.items() if DRAW in v.dims})
     return ds.assign(summarize(per_draw, ds["weight"], str(ds.attrs.get("method", "quadrature"))))

@@ -8,7 +8,8 @@ fault-tolerant execution (:mod:`cge.sweep.execute`). See ``docs/sweep.md``.
 from cge.sweep.checkpoint import CheckpointError, default_checkpoint
 from cge.sweep.distributions import DrawPlan, SSAError, SSASpec, plan_draws, stroud_points
 from cge.sweep.execute import SweepError, SweepIncompleteError, dask_client
-from cge.sweep.runner import CHEBYSHEV_K, run_many, run_sweep, summarize
+from cge.sweep.runner import run_many, run_sweep
+from cge.sweep.statistics import CHEBYSHEV_K, summarize
 
 __all__ = [
     "run_sweep",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import math
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -29,25 +28,22 @@ import pandas as pd
 import xarray as xr
 
 from cge.calibrate import SECTOR_ELASTICITIES, calibrate
-from cge.dims import SCENARIO
+from cge.dims import DRAW, SCENARIO
 from cge.options import RunOptions
 from cge.runner import RunInputs, build_models, check_scenarios, finish, prepare
 from cge.scenario import Scenario
 from cge.sweep.checkpoint import Checkpoint, fingerprint
 from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
 from cge.sweep.execute import SweepError, SweepIncompleteError, dask_client, execute_tasks
-from cge.sweep.worker import SOLVER_FIGURES, Outcome, SharedData, Task
+from cge.sweep.statistics import interval_method, summarize
+from cge.sweep.worker import Outcome, SharedData, Task
 
 log = logging.getLogger(__name__)
 
-DRAW = "draw"
 PARAMETER = "parameter"
 SECTOR = "sector"
 SIGMA = "sigma"
-CHEBYSHEV_K = 1.0 / math.sqrt(0.10)
-"""Chebyshev: P(|X - mean| >= k std) <= 1/k², so mean ± 3.162 std covers at least 90 %."""
 STATUS_OK, STATUS_FAILED = 0, 1
-SUMMARY_SUFFIXES = ("mean", "std", "p05", "p95")
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(solves_done, solves_total)`` after each finished task."""
@@ -190,60 +186,6 @@ def _stack(outcomes: list[Outcome], draws: list[int], names: list[str]) -> tuple
         if name not in out.coords and set(coord.dims) <= set(out.dims):
             out = out.assign_coords({name: coord})
     return out, status, failures
-
-
-# --------------------------------------------------------------------------- statistics
-def summarize(ds: xr.Dataset, weights: xr.DataArray, method: str) -> xr.Dataset:
-    """``<name>_mean``, ``_std``, ``_p05``, ``_p95`` over ``draw`` for every indicator of ``ds``.
-
-    Parameters
-    ----------
-    ds : Dataset
-        Indicators with a ``draw`` dimension; NaN marks a failed solve (left out).
-    weights : DataArray
-        Weight of each draw [fraction] (quadrature weights, or 1/N for Monte Carlo).
-    method : {"quadrature", "monte_carlo"}
-        Quadrature: weighted mean and standard deviation and the 90 % interval from Chebyshev's
-        inequality, mean ± 3.162 std (as GTAP's SSA reports; at least 90 % whatever the
-        distribution). Monte Carlo: sample mean, sample standard deviation (ddof = 1) and the
-        empirical 5th and 95th percentiles.
-
-    Returns
-    -------
-    xarray.Dataset
-        Four variables per indicator, without the ``draw`` dimension, in the indicator's units.
-    """
-    out = xr.Dataset()
-    for name, x in ds.data_vars.items():
-        if DRAW not in x.dims or name in SOLVER_FIGURES or not np.issubdtype(x.dtype, np.number):
-            continue
-        valid = x.notnull()
-        if method == QUADRATURE:
-            w = weights.where(valid, 0.0)
-            wsum = w.sum(DRAW)
-            mean = (x.fillna(0.0) * w).sum(DRAW) / wsum
-            std = np.sqrt((((x - mean) ** 2).fillna(0.0) * w).sum(DRAW) / wsum)
-            low, high = mean - CHEBYSHEV_K * std, mean + CHEBYSHEV_K * std
-            how = "Chebyshev 90 % interval, mean - 3.162 std"
-        else:
-            mean = x.mean(DRAW, skipna=True)
-            std = x.std(DRAW, ddof=1, skipna=True) if x.sizes[DRAW] > 1 else xr.zeros_like(mean)
-            q = x.quantile([0.05, 0.95], dim=DRAW, skipna=True)
-            low, high = q.isel(quantile=0, drop=True), q.isel(quantile=1, drop=True)
-            how = "empirical 5th percentile"
-        long_name = x.attrs.get("long_name", name)
-        units = x.attrs.get("units", "")
-        stats = {
-            "mean": (mean, f"{long_name}: mean over draws"),
-            "std": (std, f"{long_name}: standard deviation over draws"),
-            "p05": (low, f"{long_name}: lower bound ({how})"),
-            "p95": (high, f"{long_name}: upper bound ({how.replace('-', '+').replace('5th', '95th')})"),
-        }
-        for suffix, (value, label) in stats.items():
-            value = value.transpose(*[d for d in x.dims if d != DRAW])
-            value.attrs = {"long_name": label, "units": units}
-            out[f"{name}_{suffix}"] = value
-    return out
 
 
 # --------------------------------------------------------------------------- public API
@@ -405,13 +347,6 @@ def run_sweep(
         attrs={"long_name": "draws solved", "units": "1"},
     )
     incomplete = [n for n, ok in zip(names, (status == STATUS_OK).all(axis=0)) if not ok]
-    if plan.method == QUADRATURE:
-        interval = (
-            "quadrature (Stroud degree 3, 2n equally weighted points): weighted mean and standard deviation; "
-            f"90 % interval from Chebyshev's inequality, mean +/- {CHEBYSHEV_K:.3f} std (as GTAP's SSA)"
-        )
-    else:
-        interval = "Monte Carlo: sample mean and standard deviation (ddof = 1); 90 % interval = empirical 5th-95th"
     if failures:
         log.warning("%d of %d solves failed: %s", len(failures), status.size, failures)
     if incomplete and plan.method == QUADRATURE:
@@ -420,7 +355,7 @@ def run_sweep(
         {
             "title": "systematic sensitivity analysis",
             "method": plan.method,
-            "interval_method": interval,
+            "interval_method": interval_method(plan.method),
             "n_draws": plan.n_draws,
             "n_failed": len(failures),
             "failed_draws": json.dumps(failures),

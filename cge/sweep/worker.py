@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 BN = 1e-3  # US$ million -> US$ billion
 CACHE_SIZE = 8
 """Calibrations and compiled solvers kept per worker thread for re-use by later tasks (``Task.reuse``)."""
-SOLVER_FIGURES = ("iterations", "homotopy_steps", "max_residual", "walras_residual", "solve_seconds", "extract_seconds")
-"""Per-solve diagnostics, not economic indicators (no SSA summaries)."""
 RECORDED_ERRORS = (SolveError, CalibrationError, ArithmeticError, ValueError, RuntimeError)
 """Exceptions recorded as a failed draw instead of stopping the sweep (ScenarioError is raised)."""
 

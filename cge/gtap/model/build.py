@@ -193,9 +193,10 @@ class ModelContext:
             term = self._make(name)
         finally:
             self._stack.pop()
+        if term.is_constant:  # e.g. a subset variable over an empty subset: still a named node
+            term = Term(self.tape.constant(np.asarray(term.value, dtype=float)), term.dims, term.space)
         self.nodes[name] = term
-        if not term.is_constant:
-            term.value.named(name)
+        term.value.named(name)
         return term
 
     def _make(self, name: str) -> Term:

@@ -71,6 +71,15 @@ PARAMETER_DIMS: dict[str, tuple[str, ...]] = {
 """Behavioural parameters the model reads, with their sets [unitless]."""
 
 
+FIXED_SETS: dict[str, tuple[str, ...]] = {
+    "DIR": ("domestic", "imported"),
+    "CTAX": ("prodtax", "pfacttax", "inctax", "inputtax", "contax", "invtax", "govtax", "xtax", "mtax"),
+    "TECHTYPE": ("output", "primfac", "v_added", "ininput", "invest", "transp", "import"),
+    "COLUMN": ("alloc_A1", "ENDWB1", "tech_C1", "pop_D1", "tot_E1", "IS_F1", "pref_G1"),
+}
+"""Sets the TABLO code defines with fixed elements (section 11-5)."""
+
+
 def _div(num: np.ndarray, den: np.ndarray, default: float = 0.0) -> np.ndarray:
     """``num / den`` with ``default`` where ``den`` is zero (GEMPACK's zero-divide default)."""
     num, den = np.broadcast_arrays(np.asarray(num, float), np.asarray(den, float))
@@ -136,7 +145,8 @@ def compute_coefficients(ds: xr.Dataset) -> Coefficients:
         Flows [US$ million], shares [fraction], parameters [unitless].
     """
     labels = {d: [str(v) for v in ds[d].values] for d in ("REG", "COMM", "ACTS", "ENDW", "MARG")}
-    space = Space(tuple((d, len(v)) for d, v in labels.items()) + (("DIR", 2),))
+    labels.update({name: list(members) for name, members in FIXED_SETS.items()})
+    space = Space(tuple((d, len(v)) for d, v in labels.items()))
     comm_index = {c: k for k, c in enumerate(labels["COMM"])}
     marg_in_comm = np.array([comm_index[m] for m in labels["MARG"]], dtype=np.int64)
     masks = {

@@ -1,0 +1,453 @@
+"""Solve the GTAP v7 model for a shock: levels along the path, GEMPACK's indices, EV, results.
+
+:func:`solve` is the public entry point (``cge.gtap.solve``). It builds the levels model for the
+closure, moves the shocked exogenous variables along GEMPACK's path in ``N + 1`` Chebyshev nodes
+(Newton at each node, warm-started from the previous one), integrates the path-dependent
+variables (:mod:`cge.gtap.path`), solves the EV shadow system and returns every GEMPACK variable
+as a percentage change (``pct`` variables) or an ordinary change (``change`` variables).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+
+from cge.gtap.closure import ClosureSpecError, apply_swap, shock_array, standard_closure, variable_spec
+from cge.gtap.model.build import Model, build_model
+from cge.gtap.model.coefficients import Coefficients, compute_coefficients
+from cge.gtap.model.decomposition import COLUMN, decomposition_rates
+from cge.gtap.model.indices import INDEX_EQUATIONS, Flows, numeraire_rate
+from cge.gtap.model.variables import variable_table
+from cge.gtap.model.welfare import shadow_household
+from cge.gtap.path import PathState, cumulative_integral, lobatto_nodes, subset_nodes
+from cge.solve.linalg import Factorization, SparseMatrix
+from cge.solve.newton import NewtonOptions, newton_solve
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NODES = 16
+"""Chebyshev-Lobatto intervals of the shock path (17 levels solves)."""
+
+
+class GtapSolveError(RuntimeError):
+    """The model could not be solved at some point of the shock path (with diagnostics)."""
+
+
+@dataclass
+class TapeSystem:
+    """The compiled tape as the square system :func:`cge.solve.newton.newton_solve` expects."""
+
+    model: Model
+    jac_rows: np.ndarray = field(init=False)
+    jac_cols: np.ndarray = field(init=False)
+    lower: np.ndarray = field(init=False)
+    upper: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        compiled = self.model.compiled
+        self.jac_rows = np.repeat(np.arange(compiled.m), np.diff(compiled.jac_indptr)).astype(np.int64)
+        self.jac_cols = compiled.jac_indices.astype(np.int64)
+        self.lower = self.model.lower
+        self.upper = np.full(self.model.n, np.inf)
+
+    @property
+    def n(self) -> int:
+        return self.model.n
+
+    def eval_residual(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return self.model.compiled.residual(x, p)
+
+    def eval_jacobian_values(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return self.model.compiled.jacobian(x, p)[1].data
+
+    def jacobian(self, x: np.ndarray, p: np.ndarray) -> SparseMatrix:
+        return SparseMatrix(self.jac_rows, self.jac_cols, self.eval_jacobian_values(x, p), self.n)
+
+
+@dataclass
+class ShockPath:
+    """The exogenous parameters along GEMPACK's path: ``p(t)`` and ``dp/dt``."""
+
+    p0: np.ndarray
+    p1: np.ndarray
+    is_change: np.ndarray
+
+    def at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        log_ratio = np.zeros_like(self.p0)
+        pct = ~self.is_change
+        log_ratio[pct] = np.log(self.p1[pct] / self.p0[pct])
+        p = self.p0.copy()
+        p[pct] = self.p0[pct] * np.exp(t * log_ratio[pct])
+        p[self.is_change] = self.p0[self.is_change] + t * (self.p1 - self.p0)[self.is_change]
+        dp = np.where(pct, p * log_ratio, self.p1 - self.p0)
+        return p, dp
+
+
+def _shock_vector(model: Model, cf: Coefficients, exogenous: dict[str, np.ndarray], shocks: Mapping) -> ShockPath:
+    p1 = model.p0.copy()
+    is_change = np.zeros_like(model.p0, dtype=bool)
+    for name in model.names:
+        slot = model.slots[name]
+        pos, _ = model.p_slice(name)
+        is_change[pos] = slot.spec.is_change
+    for key, value in shocks.items():
+        name, args = (key, None) if isinstance(key, str) else (key[0], tuple(key[1]))
+        spec = variable_spec(name)
+        if spec.treatment != "slot" or spec.name not in model.slots:
+            raise ClosureSpecError(f"cannot shock {spec.name}: it is not an exogenous variable of the model")
+        values = shock_array(cf, spec, value, args)
+        shocked = ~np.isnan(values)
+        exo = exogenous[spec.name]
+        if (shocked & ~exo).any():
+            raise ClosureSpecError(
+                f"shock to {spec.name}: {int((shocked & ~exo).sum())} shocked element(s) are endogenous in this closure"
+            )
+        pos, flat = model.p_slice(spec.name)
+        chosen = shocked.reshape(-1)[flat]
+        amounts = values.reshape(-1)[flat][chosen]
+        if spec.is_change:
+            p1[pos[chosen]] = model.p0[pos[chosen]] + amounts
+        else:
+            if np.any(amounts <= -100):
+                raise ClosureSpecError(f"shock to {spec.name}: a change of {amounts.min():g} % would make a level negative")
+            p1[pos[chosen]] = model.p0[pos[chosen]] * (1.0 + amounts / 100.0)
+    return ShockPath(model.p0.copy(), p1, is_change)
+
+
+@dataclass
+class NodeSolution:
+    t: float
+    x: np.ndarray
+    p: np.ndarray
+    dx: np.ndarray
+    dp: np.ndarray
+    iterations: int
+    residual: float
+
+
+def _solve_nodes(model: Model, path: ShockPath, nodes: np.ndarray, tol: float) -> list[NodeSolution]:
+    system = TapeSystem(model)
+    options = NewtonOptions(target=tol * 1e-2, tol=tol, max_iterations=60)
+    x = model.x0.copy()
+    out: list[NodeSolution] = []
+    factorization = None
+    for t in nodes:
+        p, dp = path.at(float(t))
+        outcome, factorization = newton_solve(system, x, p, factorization, options)  # type: ignore[arg-type]
+        if not outcome.converged or outcome.max_residual > tol:
+            raise GtapSolveError(
+                f"no solution at t = {t:.4f} of the shock path: {outcome.message}; max residual "
+                f"{outcome.max_residual:.3g} in {_worst(model, system, outcome.x, p)}"
+            )
+        x = outcome.x
+        jac = system.jacobian(x, p)
+        lu = Factorization(jac)
+        _, rhs = model.compiled.jvp(x, p, np.zeros_like(x), dp)
+        dx = lu.solve(-rhs)
+        out.append(NodeSolution(float(t), x.copy(), p, dx, dp, outcome.iterations, outcome.max_residual))
+    return out
+
+
+def _worst(model: Model, system: TapeSystem, x: np.ndarray, p: np.ndarray) -> str:
+    g = system.eval_residual(x, p)
+    if not g.size:
+        return "no equation"
+    row = int(np.argmax(np.abs(g)))
+    equation, variable, element = model.residual_of(row)
+    spec = model.slots[variable].spec
+    labels = _element_labels(model.coefficients, spec.dims, element)
+    return f"{equation} ({variable}{labels})"
+
+
+def _element_labels(cf: Coefficients, dims: tuple[str, ...], flat: int) -> str:
+    if not dims:
+        return ""
+    idx = np.unravel_index(flat, cf.space.shape(dims))
+    names = []
+    for dim, k in zip(dims, idx):
+        base = dim.split("_")[0] if dim.endswith("_2") else dim
+        names.append(cf.labels[base][int(k)])
+    return "(" + ", ".join(names) + ")"
+
+
+def _states(model: Model, solutions: list[NodeSolution]) -> list[PathState]:
+    """Levels values and percentage rates of every levels variable at each node (levels-model
+    normalisation; the numeraire correction is applied afterwards)."""
+    cf = model.coefficients
+    names = model.names
+    out = []
+    for node in solutions:
+        values, tangents = model.compiled.values(node.x, node.p, names, direction=(node.dx, node.dp))
+        vals, rates = {}, {}
+        for name in names:
+            spec = model.slots[name].spec
+            shape = cf.space.shape(spec.dims)
+            v = values[name].reshape(shape)
+            d = tangents[name].reshape(shape)
+            vals[name] = v
+            if spec.is_change:
+                rates[name] = d
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    rates[name] = np.where(v != 0, 100.0 * d / np.where(v != 0, v, 1.0), 0.0)
+        out.append(PathState(node.t, vals, rates))
+    return out
+
+
+def _apply_numeraire(model: Model, states: list[PathState], n: int) -> np.ndarray:
+    """Correct the rates of nominal variables to GEMPACK's chained numeraire; returns the
+    cumulative log scale ``100 ln lambda(t)`` at the nodes."""
+    cf = model.coefficients
+    r_lambda = np.array([float(s.rates["pfactwld"]) - numeraire_rate(s, cf) for s in states])
+    for s, rl in zip(states, r_lambda):
+        for name in model.names:
+            if model.slots[name].spec.degree == 1:
+                s.rates[name] = s.rates[name] + rl
+    return cumulative_integral(r_lambda, n)
+
+
+def _integrate_indices(model: Model, states: list[PathState], n: int) -> tuple[dict[str, np.ndarray], list[dict]]:
+    """Cumulative integrals (at every node) of GEMPACK's path-dependent variables' rates."""
+    cf = model.coefficients
+    skip = {"globalcgds"} if cf.rordelta == 0 else {"rorg"}
+    integrals: dict[str, np.ndarray] = {}
+    caches = [dict() for _ in states]
+    for name, fn in INDEX_EQUATIONS.items():
+        if name in skip or name not in variable_table():
+            continue
+        if name == "u":  # UTILSAVE = QSAVE / POP along the path (QSAVE is itself a path index)
+            for k, s in enumerate(states):
+                s.extra["utilsave"] = np.exp(integrals["qsave"][k] / 100.0) / s.values["pop"]
+        rates = np.stack([np.asarray(fn(s, cf, cache), dtype=float) for s, cache in zip(states, caches)])
+        for s, r in zip(states, rates):
+            s.rates[name] = r
+        integrals[name] = cumulative_integral(rates, n)
+    return integrals, caches
+
+
+def _integrate_welfare(
+    model: Model, states: list[PathState], caches: list[dict], integrals: dict[str, np.ndarray], n: int
+) -> tuple[dict[str, np.ndarray], list]:
+    """Shadow demand system at every node (EV, EVSCALFACT) and the decomposition's integrals."""
+    cf = model.coefficients
+    shadows = []
+    rates: dict[str, list[np.ndarray]] = {}
+    for k, s in enumerate(states):
+        v = s.values
+        beta = {"bp": cf.DPARPRIV * v["dppriv"], "bg": cf.DPARGOV * v["dpgov"], "bs": cf.DPARSAVE * v["dpsave"]}
+        shadow = shadow_household(cf, integrals["u"][k] / 100.0, beta, v["pop"], np.log(v["au"]))
+        shadows.append(shadow)
+        s.extra["utilprivev"] = shadow.up
+        s.extra["utilgovev"] = shadow.ug
+        s.extra["utilsaveev"] = shadow.ysave / v["pop"]
+        utilelas = 1.0 / (beta["bg"] + beta["bs"] + beta["bp"] / (cf.UELASPRIV * v["uepriv"]))
+        income = cf.INCOME * v["y"]
+        evscalfact = (shadow.utilelas / utilelas) * (shadow.income / income)
+        flows = caches[k].get("flows") or Flows(s, cf)
+        terms = decomposition_rates(s, cf, flows, evscalfact, shadow.income, shadow.utilelas)
+        xshr_ev = {
+            "dppriv": shadow.yp * cf.PRIVEXP / shadow.income,
+            "dpgov": shadow.yg * cf.GOVEXP / shadow.income,
+            "dpsave": shadow.ysave * cf.SAVE / shadow.income,
+        }
+        terms["dpavev"] = sum(xshr_ev[key] * s.rates[key] for key in xshr_ev)
+        for key, value in terms.items():
+            rates.setdefault(key, []).append(np.asarray(value, dtype=float))
+    out = {key: cumulative_integral(np.stack(vals), n) for key, vals in rates.items()}
+    return out, shadows
+
+
+def solve(
+    database: xr.Dataset,
+    shocks: Mapping | None = None,
+    closure: Mapping[str, np.ndarray] | None = None,
+    swaps: Sequence[str | tuple[str, str]] = (),
+    rordelta: int | None = None,
+    nodes: int = DEFAULT_NODES,
+    tol: float = 1e-9,
+) -> xr.Dataset:
+    """Solve GTAP v7 for a shock, as GEMPACK does, and return every variable.
+
+    Parameters
+    ----------
+    database : xarray.Dataset
+        A GTAP v7 database (:func:`cge.gtap.load_database`).
+    shocks : mapping, optional
+        Variable name (or ``(name, args)`` with GEMPACK element arguments such as
+        ``("tms", ('"food"', '"USA"', "REG"))``) -> percentage change (``pct`` variables) or
+        ordinary change, uniform (a number) or by element (a DataArray over the variable's sets).
+        ``{"tm": 10.0}`` raises the power of every import tariff by 10 %.
+    closure : mapping, optional
+        Exogenous masks by variable (default: GEMPACK's standard closure).
+    swaps : sequence of str or (str, str)
+        Swaps applied to the closure, e.g. ``'dpsave("USA") = del_tbalry("USA")'``.
+    rordelta : {0, 1}, optional
+        Override the database's RORDELTA (1: expected rates of return equalised; 0: investment
+        keeps the composition of capital stocks).
+    nodes : int
+        Chebyshev intervals of the shock path (even).
+    tol : float
+        Largest accepted residual of the levels system at every node.
+
+    Returns
+    -------
+    xarray.Dataset
+        Every GEMPACK variable by its name, over its GEMPACK sets; percentage changes [%] or
+        ordinary changes (US$ million, ratios), with attrs describing the solve.
+    """
+    t_start = time.perf_counter()
+    cf = compute_coefficients(database)
+    if rordelta is not None:
+        if rordelta not in (0, 1):
+            raise ClosureSpecError(f"RORDELTA must be 0 or 1, got {rordelta}")
+        cf.rordelta = int(rordelta)
+    exogenous = {k: v.copy() for k, v in (closure or standard_closure(cf)).items()}
+    for swap in swaps:
+        apply_swap(cf, exogenous, swap)
+    model = build_model(cf, exogenous)
+    path = _shock_vector(model, cf, exogenous, shocks or {})
+    if nodes < 2 or nodes % 2:
+        raise ValueError(f"nodes must be an even number of intervals >= 2, got {nodes}")
+    t_nodes = lobatto_nodes(nodes)
+    solutions = _solve_nodes(model, path, t_nodes, tol)
+    states = _states(model, solutions)
+    log_lambda = _apply_numeraire(model, states, nodes)
+    integrals, caches = _integrate_indices(model, states, nodes)
+    welfare, shadows = _integrate_welfare(model, states, caches, integrals, nodes)
+    result = _assemble(model, states, integrals, welfare, shadows[-1], log_lambda, nodes)
+    result.attrs.update(
+        {
+            "model": "GTAP v7",
+            "rordelta": int(cf.rordelta),
+            "swaps": "; ".join(s if isinstance(s, str) else f"{s[0]} = {s[1]}" for s in swaps),
+            "path_nodes": nodes + 1,
+            "newton_iterations": int(sum(s.iterations for s in solutions)),
+            "max_residual": float(max(s.residual for s in solutions)),
+            "solve_seconds": time.perf_counter() - t_start,
+            "unknowns": model.n,
+        }
+    )
+    return result
+
+
+def _assemble(
+    model: Model,
+    states: list[PathState],
+    integrals: dict[str, np.ndarray],
+    welfare: dict[str, np.ndarray],
+    shadow,
+    log_lambda: np.ndarray,
+    n: int,
+) -> xr.Dataset:
+    cf = model.coefficients
+    table = variable_table()
+    end = states[-1]
+    scale = np.exp(log_lambda[-1] / 100.0)
+    data: dict[str, xr.DataArray] = {}
+    sub = subset_nodes(n)
+    errors = {}
+    for name, spec in table.items():
+        if name == "save_value":
+            continue
+        if spec.treatment == "slot" and name in end.values:
+            level = end.values[name] * (scale if spec.degree == 1 else 1.0)
+            value = level if spec.is_change else 100.0 * (level - 1.0)
+        elif name in integrals:
+            total = integrals[name][-1]
+            coarse = cumulative_integral(np.stack([s.rates[name] for s in states])[sub], n // 2)[-1]
+            errors[name] = float(np.max(np.abs(total - coarse))) if np.size(total) else 0.0
+            value = total if spec.is_change else 100.0 * (np.exp(total / 100.0) - 1.0)
+        else:
+            continue
+        data[name] = _as_dataarray(cf, spec, np.asarray(value, dtype=float))
+    ev = _equivalent_variation(cf, shadow)
+    ev["dpavev"] = 100.0 * (np.exp(welfare["dpavev"][-1] / 100.0) - 1.0)
+    data.update({k: _as_dataarray(cf, table[k], v) for k, v in ev.items()})
+    for key, value in welfare.items():
+        if key in table and key not in data:
+            data[key] = _as_dataarray(cf, table[key], value[-1])
+    data["EV_decomposition"] = _welview_summary(cf, {k: v[-1] for k, v in welfare.items()})
+    ds = xr.Dataset(data)
+    ds.attrs["path_integration_error"] = float(max(errors.values())) if errors else 0.0
+    return ds
+
+
+def _welview_summary(cf: Coefficients, cnt: dict[str, np.ndarray]) -> xr.DataArray:
+    """WELVIEW's summary table "A": EV by region split into its seven columns [US$ million]."""
+    columns = [
+        cnt["CNTalleffr"].sum(axis=1),
+        cnt["CNTendwr"],
+        cnt["CNTtechr"].sum(axis=0),
+        cnt["CNTpop"],
+        cnt["CNTtotr"],
+        cnt["CNTpinv"],
+        cnt["CNTdpar"],
+    ]
+    return xr.DataArray(
+        np.stack(columns, axis=1),
+        dims=("REG", "COLUMN"),
+        coords={"REG": list(cf.labels["REG"]), "COLUMN": list(COLUMN)},
+        attrs={
+            "long_name": "EV decomposition (WELVIEW summary A): allocative efficiency, endowments, technology, "
+            "population, terms of trade, investment-saving, preferences",
+            "units": "US$ million",
+        },
+    )
+
+
+def _equivalent_variation(cf: Coefficients, shadow) -> dict[str, np.ndarray]:
+    income0 = cf.INCOME
+    out = {
+        "yev": 100.0 * (shadow.income / income0 - 1.0),
+        "ypev": 100.0 * (shadow.yp - 1.0),
+        "ygev": 100.0 * (shadow.yg - 1.0),
+        "ysaveev": 100.0 * (shadow.ysave - 1.0),
+        "qsaveev": 100.0 * (shadow.ysave - 1.0),
+        "upev": 100.0 * (shadow.up - 1.0),
+        "ugev": 100.0 * (shadow.ug - 1.0),
+        "ueprivev": 100.0 * (shadow.uelaspriv / cf.UELASPRIV - 1.0),
+        "uelasev": 100.0 * (shadow.utilelas / cf.UTILELAS - 1.0),
+        "qpev": 100.0 * (shadow.qp - 1.0),
+        "EV": shadow.income - income0,
+    }
+    out["WEV"] = np.asarray(out["EV"].sum())
+    return out
+
+
+def _subset_order(cf: Coefficients, gset: str) -> np.ndarray:
+    """Positions in ENDW of a GEMPACK endowment subset, in GEMPACK's order (ENDWMS = ENDWM + ENDWS)."""
+    if gset == "ENDWMS":
+        return np.concatenate([np.flatnonzero(cf.masks["ENDWM"]), np.flatnonzero(cf.masks["ENDWS"])])
+    return np.flatnonzero(cf.masks[gset])
+
+
+def _as_dataarray(cf: Coefficients, spec, value: np.ndarray) -> xr.DataArray:
+    """A result over the variable's GEMPACK sets (subsets as their own labelled dims)."""
+    value = np.asarray(value, dtype=float).reshape(cf.space.shape(spec.dims))
+    dims, coords = [], {}
+    for axis, (gset, dim) in enumerate(zip(spec.sets, spec.dims)):
+        base = dim.split("_")[0] if dim.endswith("_2") else dim
+        labels = list(cf.labels[base])
+        out_dim = gset if gset not in dims else f"{gset}_2"
+        if gset in ("ENDWMS", "ENDWF", "ENDWC", "ENDWS", "ENDWM"):
+            keep = _subset_order(cf, gset)
+            value = np.take(value, keep, axis=axis)
+            labels = [labels[k] for k in keep]
+        elif gset == "MARG" and base == "COMM":
+            keep = cf.masks["MARG_IN_COMM"]
+            value = np.take(value, keep, axis=axis)
+            labels = [labels[k] for k in keep]
+        dims.append(out_dim)
+        coords[out_dim] = labels
+    attrs = {
+        "long_name": spec.description,
+        "units": spec.units,
+        "gempack_type": "percentage change" if spec.type == "pct" else "ordinary change",
+        "equation": spec.equation,
+    }
+    return xr.DataArray(value, dims=dims, coords=coords, attrs=attrs)

@@ -1,6 +1,10 @@
-"""GTAP databases: HAR files in and out, load/check/aggregate, synthetic databases, CMF files.
+"""GTAP v7 databases: HAR files in and out, load/check/aggregate, CMF files, synthetic databases,
+and the converter from the project's SAM schema (``docs/gtap_database.md``).
 
-Public API: :func:`read_har`, :func:`write_har`.
+Public API: :func:`read_har`, :func:`write_har`, :func:`load_database`, :func:`save_database`,
+:func:`check_database`, :func:`database_problems`, :func:`aggregate_database`, :func:`read_cmf`,
+:class:`CmfSpec`, :func:`select`, :func:`synthetic_database`, :func:`from_sam`, :data:`SCHEMA`,
+and the errors :class:`HarError`, :class:`DatabaseError`, :class:`CmfError`.
 
 The names are imported on first use (module ``__getattr__``), so ``import cge.gtap`` stays light.
 """
@@ -13,6 +17,21 @@ _EXPORTS = {
     "read_har": "cge.gtap.har",
     "write_har": "cge.gtap.har",
     "HarFile": "cge.gtap.har",
+    "load_database": "cge.gtap.database",
+    "save_database": "cge.gtap.database",
+    "conform_database": "cge.gtap.database",
+    "check_database": "cge.gtap.checks",
+    "database_problems": "cge.gtap.checks",
+    "aggregate_database": "cge.gtap.aggregate",
+    "read_mapping": "cge.gtap.aggregate",
+    "read_cmf": "cge.gtap.cmf",
+    "parse_cmf": "cge.gtap.cmf",
+    "CmfSpec": "cge.gtap.cmf",
+    "select": "cge.gtap.cmf",
+    "shock_values": "cge.gtap.cmf",
+    "synthetic_database": "cge.gtap.synthetic",
+    "from_sam": "cge.gtap.from_sam",
+    "SCHEMA": "cge.gtap.schema",
     "HarError": "cge.errors",
     "DatabaseError": "cge.errors",
     "CmfError": "cge.errors",

@@ -30,8 +30,8 @@ from cge.solve.newton import NewtonOptions, newton_solve
 
 log = logging.getLogger(__name__)
 
-DEFAULT_NODES = 16
-"""Chebyshev-Lobatto intervals of the shock path (17 levels solves)."""
+MAX_NODES = 64
+"""Most Chebyshev-Lobatto intervals the adaptive path integration uses."""
 
 
 class GtapSolveError(RuntimeError):
@@ -130,26 +130,56 @@ class NodeSolution:
     residual: float
 
 
-def _solve_nodes(model: Model, path: ShockPath, nodes: np.ndarray, tol: float) -> list[NodeSolution]:
+LU_ORDERING = "MMD_AT_PLUS_A"
+"""SuperLU ordering for the GTAP system (measured at 10x7, 1,528 unknowns, 107,465 nonzeros:
+MMD on A^T+A fills 65 k in 0.011 s, COLAMD 120 k in 0.017 s, MMD on A^T A 179 k in 0.054 s)."""
+
+
+def _solve_node(
+    model: Model,
+    system: TapeSystem,
+    path: ShockPath,
+    t: float,
+    start: np.ndarray,
+    factorization: Factorization | None,
+    tol: float,
+) -> tuple[NodeSolution, Factorization]:
+    """Newton at one node of the path, then the path derivative dx/dt (implicit function theorem)."""
+    p, dp = path.at(t)
+    options = NewtonOptions(target=tol * 1e-2, tol=tol, max_iterations=60, lu_ordering=LU_ORDERING)
+    outcome, factorization = newton_solve(system, start, p, factorization, options)  # type: ignore[arg-type]
+    if not outcome.converged or outcome.max_residual > tol:
+        raise GtapSolveError(
+            f"no solution at t = {t:.4f} of the shock path: {outcome.message}; max residual "
+            f"{outcome.max_residual:.3g} in {_worst(model, system, outcome.x, p)}"
+        )
+    x = outcome.x
+    lu = Factorization(system.jacobian(x, p), LU_ORDERING)
+    _, rhs = model.compiled.jvp(x, p, np.zeros_like(x), dp)
+    dx = lu.solve(-rhs)
+    return NodeSolution(t, x.copy(), p, dx, dp, outcome.iterations, outcome.max_residual), lu
+
+
+def _solve_nodes(
+    model: Model, path: ShockPath, n: int, tol: float, known: dict[int, NodeSolution] | None = None
+) -> list[NodeSolution]:
+    """Solutions at the ``n + 1`` Lobatto nodes; ``known`` holds those of the ``n / 2`` level
+    (the even nodes), which are reused. Each new node starts from the previous node plus the
+    path derivative times the step (Euler predictor)."""
     system = TapeSystem(model)
-    options = NewtonOptions(target=tol * 1e-2, tol=tol, max_iterations=60)
-    x = model.x0.copy()
+    t_nodes = lobatto_nodes(n)
     out: list[NodeSolution] = []
     factorization = None
-    for t in nodes:
-        p, dp = path.at(float(t))
-        outcome, factorization = newton_solve(system, x, p, factorization, options)  # type: ignore[arg-type]
-        if not outcome.converged or outcome.max_residual > tol:
-            raise GtapSolveError(
-                f"no solution at t = {t:.4f} of the shock path: {outcome.message}; max residual "
-                f"{outcome.max_residual:.3g} in {_worst(model, system, outcome.x, p)}"
-            )
-        x = outcome.x
-        jac = system.jacobian(x, p)
-        lu = Factorization(jac)
-        _, rhs = model.compiled.jvp(x, p, np.zeros_like(x), dp)
-        dx = lu.solve(-rhs)
-        out.append(NodeSolution(float(t), x.copy(), p, dx, dp, outcome.iterations, outcome.max_residual))
+    previous: NodeSolution | None = None
+    for j, t in enumerate(t_nodes):
+        if known is not None and j % 2 == 0:
+            node = known[j // 2]
+        else:
+            start = model.x0.copy() if previous is None else previous.x + (t - previous.t) * previous.dx
+            start = np.maximum(start, np.where(np.isfinite(model.lower), model.lower * 10, -np.inf))
+            node, factorization = _solve_node(model, system, path, float(t), start, factorization, tol)
+        out.append(node)
+        previous = node
     return out
 
 
@@ -240,7 +270,8 @@ def _integrate_welfare(
     for k, s in enumerate(states):
         v = s.values
         beta = {"bp": cf.DPARPRIV * v["dppriv"], "bg": cf.DPARGOV * v["dpgov"], "bs": cf.DPARSAVE * v["dpsave"]}
-        shadow = shadow_household(cf, integrals["u"][k] / 100.0, beta, v["pop"], np.log(v["au"]))
+        start = (np.log(v["up"]), np.log(v["yp"])) if not shadows else (np.log(shadows[-1].up), np.log(shadows[-1].yp))
+        shadow = shadow_household(cf, integrals["u"][k] / 100.0, beta, v["pop"], np.log(v["au"]), start)
         shadows.append(shadow)
         s.extra["utilprivev"] = shadow.up
         s.extra["utilgovev"] = shadow.ug
@@ -262,14 +293,59 @@ def _integrate_welfare(
     return out, shadows
 
 
+def _path_error(
+    model: Model,
+    states: list[PathState],
+    integrals: dict[str, np.ndarray],
+    welfare: dict[str, np.ndarray],
+    log_lambda: np.ndarray,
+    n: int,
+) -> float:
+    """Largest change of any integrated quantity at t = 1 between n and n/2 intervals."""
+    if n < 4:
+        return float("inf")
+    sub = subset_nodes(n)
+    income = model.coefficients.INCOME.sum()
+    worst = 0.0
+    series: list[tuple[np.ndarray, float]] = [(log_lambda, 1.0)]
+    series += [(v, 1.0) for v in integrals.values()]
+    series += [(v, income / 100.0) for k, v in welfare.items()]
+    for values, scale in series:
+        fine = values[-1]
+        coarse = _coarse_total(values, n, sub)
+        worst = max(worst, float(np.max(np.abs(fine - coarse))) / scale if np.size(fine) else 0.0)
+    return worst
+
+
+def _coarse_total(cumulative: np.ndarray, n: int, sub: np.ndarray) -> np.ndarray:
+    """The integral at t = 1 from the integrand's values at the n/2 subset of nodes."""
+    return cumulative_integral(_integrand(cumulative, n)[sub], n // 2)[-1]
+
+
+def _integrand(cumulative: np.ndarray, n: int) -> np.ndarray:
+    """Values at the nodes of the integrand whose cumulative integral is given (Chebyshev
+    differentiation of the interpolant)."""
+    import numpy.polynomial.chebyshev as cheb
+
+    t = lobatto_nodes(n)
+    x = 2.0 * t - 1.0
+    flat = cumulative.reshape(n + 1, -1)
+    coef = cheb.chebfit(x, flat, n)
+    deriv = cheb.chebder(coef) * 2.0
+    out = cheb.chebval(x, deriv)
+    out = np.asarray(out).T if flat.shape[1] > 1 else np.asarray(out).reshape(-1, 1)
+    return out.reshape(cumulative.shape)
+
+
 def solve(
     database: xr.Dataset,
     shocks: Mapping | None = None,
     closure: Mapping[str, np.ndarray] | None = None,
     swaps: Sequence[str | tuple[str, str]] = (),
     rordelta: int | None = None,
-    nodes: int = DEFAULT_NODES,
+    nodes: int | None = None,
     tol: float = 1e-9,
+    path_tol: float = 1e-7,
 ) -> xr.Dataset:
     """Solve GTAP v7 for a shock, as GEMPACK does, and return every variable.
 
@@ -289,10 +365,14 @@ def solve(
     rordelta : {0, 1}, optional
         Override the database's RORDELTA (1: expected rates of return equalised; 0: investment
         keeps the composition of capital stocks).
-    nodes : int
-        Chebyshev intervals of the shock path (even).
+    nodes : int, optional
+        Chebyshev intervals of the shock path (even). None: adaptive, from 4 intervals doubling
+        until the path integrals change by less than ``path_tol`` (at most :data:`MAX_NODES`).
     tol : float
         Largest accepted residual of the levels system at every node.
+    path_tol : float
+        Accepted integration error of the path-dependent variables [percentage points, or
+        US$ million per US$ million of regional income for change variables].
 
     Returns
     -------
@@ -311,21 +391,31 @@ def solve(
         apply_swap(cf, exogenous, swap)
     model = build_model(cf, exogenous)
     path = _shock_vector(model, cf, exogenous, shocks or {})
-    if nodes < 2 or nodes % 2:
+    adaptive = nodes is None
+    if not adaptive and (nodes < 2 or nodes % 2):
         raise ValueError(f"nodes must be an even number of intervals >= 2, got {nodes}")
-    t_nodes = lobatto_nodes(nodes)
-    solutions = _solve_nodes(model, path, t_nodes, tol)
-    states = _states(model, solutions)
-    log_lambda = _apply_numeraire(model, states, nodes)
-    integrals, caches = _integrate_indices(model, states, nodes)
-    welfare, shadows = _integrate_welfare(model, states, caches, integrals, nodes)
-    result = _assemble(model, states, integrals, welfare, shadows[-1], log_lambda, nodes)
+    n = 4 if adaptive else nodes
+    solutions = _solve_nodes(model, path, n, tol)
+    while True:
+        states = _states(model, solutions)
+        log_lambda = _apply_numeraire(model, states, n)
+        integrals, caches = _integrate_indices(model, states, n)
+        welfare, shadows = _integrate_welfare(model, states, caches, integrals, n)
+        error = _path_error(model, states, integrals, welfare, log_lambda, n)
+        if not adaptive or error <= path_tol or n >= MAX_NODES:
+            break
+        n *= 2
+        solutions = _solve_nodes(model, path, n, tol, known=dict(enumerate(solutions)))
+    if adaptive and error > path_tol:
+        log.warning("path integration error %.3g after %d nodes (tolerance %.3g)", error, n + 1, path_tol)
+    result = _assemble(model, states, integrals, welfare, shadows[-1], log_lambda, n)
+    result.attrs["path_integration_error"] = float(error)
     result.attrs.update(
         {
             "model": "GTAP v7",
             "rordelta": int(cf.rordelta),
             "swaps": "; ".join(s if isinstance(s, str) else f"{s[0]} = {s[1]}" for s in swaps),
-            "path_nodes": nodes + 1,
+            "path_nodes": n + 1,
             "newton_iterations": int(sum(s.iterations for s in solutions)),
             "max_residual": float(max(s.residual for s in solutions)),
             "solve_seconds": time.perf_counter() - t_start,

@@ -67,7 +67,7 @@ class Factorization:
     """LU factors of a Jacobian: solves with it, and preconditions GMRES for nearby Jacobians.
 
     Dense (the explicit inverse, from LAPACK) up to :data:`DENSE_MAX` unknowns, SuperLU with
-    :data:`LU_ORDERING` above.
+    ``ordering`` (default :data:`LU_ORDERING`) above.
 
     Attributes
     ----------
@@ -82,7 +82,7 @@ class Factorization:
         When the matrix is singular.
     """
 
-    def __init__(self, matrix: SparseMatrix):
+    def __init__(self, matrix: SparseMatrix, ordering: str | None = None):
         t0 = time.perf_counter()
         if matrix.n <= DENSE_MAX:
             self._inverse = np.linalg.inv(matrix.dense())
@@ -92,7 +92,7 @@ class Factorization:
             from scipy.sparse.linalg import splu
 
             self._inverse = None
-            self._lu = splu(matrix.csc(), permc_spec=LU_ORDERING)
+            self._lu = splu(matrix.csc(), permc_spec=ordering or LU_ORDERING)
             self.fill = int(self._lu.L.nnz + self._lu.U.nnz)
         self.seconds = time.perf_counter() - t0
 

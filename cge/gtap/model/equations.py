@@ -208,14 +208,23 @@ def E_ps(cf: Coefficients) -> list[Part]:
 
 @explains("pca")
 def E_pca(cf: Coefficients) -> list[Part]:
+    """Basic price of c from activity a: pds where the commodity's sources are perfect substitutes
+    (ESUBQ = 0), a CES sourcing price otherwise; 1 where a does not make c (TABLO: pca = 0)."""
     made = cf.MAKEBUNIT > 0
+    esubq = np.broadcast_to(cf.ESUBQ[:, None, :], made.shape)
+    sourced = made & (esubq != 0)
 
-    def build(m: ModelContext) -> Term:
-        esubq = m.k("ESUBQ", CR).expand(MK).value
-        value = m.v("pds").expand(MK) * (m.v("qca") / m.v("qc").expand(MK)) ** (-np.asarray(esubq))
-        return value * made.reshape(-1).astype(float) + (~made).reshape(-1).astype(float)
+    def substitutes(m: ModelContext) -> Term:
+        return m.v("pds").expand(MK) * made.reshape(-1).astype(float) + (~made).reshape(-1).astype(float)
 
-    return [explicit("E_pca", build)]
+    def ces(m: ModelContext) -> Term:
+        share = (m.v("qca") / m.v("qc").expand(MK)) ** (-esubq.reshape(-1))
+        return m.v("pds").expand(MK) * share
+
+    parts = [explicit("E_pca", substitutes, mask=~sourced)]
+    if sourced.any():
+        parts.append(explicit("E_pca", ces, mask=sourced))
+    return parts
 
 
 @explains("qca")

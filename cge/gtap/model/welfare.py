@@ -7,8 +7,12 @@ consumption, government consumption and saving. ``EV = INCOMEEV - INCOME`` (US$ 
 
 In levels, utility is ``ln U = ln AU + sum_i beta_i ln U_i`` with ``U_P`` the CDE utility per
 capita, ``U_G = YG / (PGOV POP)``, ``U_S = QSAVE / POP`` and ``beta_i`` the distribution
-parameters (DPARPRIV, DPARGOV, DPARSAVE times dppriv, dpgov, dpsave). The shadow system at
-benchmark prices is solved for ``YEV`` by a one-dimensional root search per region.
+parameters (DPARPRIV, DPARGOV, DPARSAVE times dppriv, dpgov, dpsave). At benchmark prices the
+household's first-order conditions give government and saving expenditure from private
+expenditure ``YP`` and the CDE's utility elasticity ``UELASPRIV``:
+``YG GOVEXP = YP PRIVEXP UELASPRIV bg / bp`` and likewise for saving. So the shadow system is two
+equations per region in ``(ln UPEV, ln YPEV)``: the CDE identity and ``ln U_ev = ln U``, solved by
+Newton's method with analytical derivatives, vectorised over regions.
 """
 
 from __future__ import annotations
@@ -16,14 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from cge.gtap.model.coefficients import Coefficients
 
 
 @dataclass(frozen=True)
 class Shadow:
-    """The shadow regional household of each region (levels, benchmark = 1 unless stated).
+    """The shadow regional household of each region (indices = 1 at the benchmark unless stated).
 
     Attributes
     ----------
@@ -34,9 +37,9 @@ class Shadow:
     up, ug : ndarray
         Utility indices per capita.
     uelaspriv : ndarray
-        UELASPRIVEV [unitless level].
+        UELASPRIVEV [level].
     utilelas : ndarray
-        UTILELASEV [unitless level].
+        UTILELASEV [level].
     qp : ndarray
         Private demand indices (COMM, REG).
     """
@@ -52,26 +55,8 @@ class Shadow:
     qp: np.ndarray
 
 
-def _cde_utility(cf: Coefficients, r: int, per_capita: float) -> tuple[float, np.ndarray]:
-    """(UP, budget shares) of the CDE at benchmark prices for per-capita expenditure index
-    ``per_capita`` in region ``r``."""
-    b = cf.SUBPAR[:, r]
-    e = cf.INCPAR[:, r]
-    big_b = cf.CDE_B[:, r]
-    log_e = np.log(per_capita)
-
-    def excess(log_u: float) -> float:
-        return float((big_b * np.exp(e * b * log_u - b * log_e)).sum() - 1.0)
-
-    lo, hi = -1.0, 1.0
-    while excess(lo) > 0:
-        lo *= 2
-    while excess(hi) < 0:
-        hi *= 2
-    log_u = brentq(excess, lo, hi, xtol=1e-15, rtol=1e-15, maxiter=200)
-    s_tilde = big_b * np.exp(e * b * log_u - b * log_e)
-    shares = b * s_tilde / (b * s_tilde).sum()
-    return float(np.exp(log_u)), shares
+class ShadowError(RuntimeError):
+    """The shadow demand system of the EV did not converge."""
 
 
 def shadow_household(
@@ -80,13 +65,14 @@ def shadow_household(
     beta: dict[str, np.ndarray],
     pop: np.ndarray,
     log_au: np.ndarray,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Shadow:
     """Solve the shadow demand system of each region for the income reaching ``log_u_target``.
 
     Parameters
     ----------
     cf : Coefficients
-        Benchmark (prices of the shadow system).
+        The benchmark (its prices are the shadow system's).
     log_u_target : ndarray
         ln U of the actual solution, by region.
     beta : dict
@@ -95,38 +81,61 @@ def shadow_household(
         Population index, by region.
     log_au : ndarray
         ln AU, by region.
+    start : (ndarray, ndarray), optional
+        Starting ``(ln UPEV, ln YPEV)`` (e.g. the actual solution's).
+
+    Raises
+    ------
+    ShadowError
+        If Newton's method does not converge in 100 steps.
     """
-    n_reg = cf.space.size("REG")
-    out = {k: np.zeros(n_reg) for k in ("income", "yp", "yg", "ysave", "up", "ug", "uelaspriv", "utilelas")}
-    qp = np.zeros_like(cf.CONSHR)
-    for r in range(n_reg):
-        bp, bg, bs = beta["bp"][r], beta["bg"][r], beta["bs"][r]
-
-        def state(log_yp: float, r=r, bp=bp, bg=bg, bs=bs) -> dict:
-            yp = np.exp(log_yp)
-            up, shares = _cde_utility(cf, r, yp / pop[r])
-            uelaspriv = float((shares * cf.INCPAR[:, r]).sum())
-            d = bg + bs + bp / uelaspriv
-            income = yp * cf.PRIVEXP[r] * uelaspriv * d / bp
-            yg = income * bg / d / cf.GOVEXP[r]
-            ysave = income * bs / d / cf.SAVE[r]
-            log_u = log_au[r] + bp * np.log(up) + bg * np.log(yg / pop[r]) + bs * np.log(ysave / pop[r])
-            return dict(
-                yp=yp, up=up, shares=shares, uelaspriv=uelaspriv, utilelas=1.0 / d, income=income, yg=yg, ysave=ysave, log_u=log_u
-            )
-
-        def gap(log_yp: float) -> float:
-            return state(log_yp)["log_u"] - log_u_target[r]
-
-        lo, hi = -0.5, 0.5
-        while gap(lo) > 0:
-            lo *= 2
-        while gap(hi) < 0:
-            hi *= 2
-        solved = state(brentq(gap, lo, hi, xtol=1e-15, rtol=1e-15, maxiter=200))
-        solved["ug"] = solved["yg"] / pop[r]
-        for key in out:
-            out[key][r] = solved[key]
-        qp[:, r] = np.where(cf.CONSHR[:, r] > 0, solved["shares"] / np.where(cf.CONSHR[:, r] > 0, cf.CONSHR[:, r], 1), 1.0)
-        qp[:, r] *= solved["yp"]
-    return Shadow(qp=qp, **out)
+    b, e, big_b = cf.SUBPAR, cf.INCPAR, cf.CDE_B  # (COMM, REG)
+    bp, bg, bs = beta["bp"], beta["bg"], beta["bs"]
+    log_pop = np.log(pop)
+    const = bg * np.log(cf.PRIVEXP * bg / (bp * cf.GOVEXP)) + bs * np.log(cf.PRIVEXP * bs / (bp * cf.SAVE))
+    const = const - (bg + bs) * log_pop + log_au
+    a, y = (np.zeros_like(bp), np.zeros_like(bp)) if start is None else (start[0].copy(), start[1].copy())
+    for _ in range(100):
+        s_tilde = big_b * np.exp(e * b * a[None] - b * (y - log_pop)[None])
+        w = b * s_tilde
+        we = w * e
+        sum_s, sum_w, sum_we = s_tilde.sum(0), w.sum(0), we.sum(0)
+        uelaspriv = sum_we / sum_w
+        f1 = sum_s - 1.0
+        f2 = bp * a + (bg + bs) * (y + np.log(uelaspriv)) + const - log_u_target
+        # derivatives (d ln S_c = e_c b_c da - b_c dy)
+        d1a, d1y = (s_tilde * e * b).sum(0), -(s_tilde * b).sum(0)
+        dlog_ue_a = (we * e * b).sum(0) / sum_we - (w * e * b).sum(0) / sum_w
+        dlog_ue_y = -(we * b).sum(0) / sum_we + (w * b).sum(0) / sum_w
+        d2a = bp + (bg + bs) * dlog_ue_a
+        d2y = (bg + bs) * (1.0 + dlog_ue_y)
+        det = d1a * d2y - d1y * d2a
+        da = (f1 * d2y - f2 * d1y) / det
+        dy = (d1a * f2 - d2a * f1) / det
+        a, y = a - da, y - dy
+        if np.max(np.abs(da)) < 1e-15 and np.max(np.abs(dy)) < 1e-15 or max(np.abs(f1).max(), np.abs(f2).max()) < 1e-15:
+            break
+    else:
+        raise ShadowError("the EV shadow demand system did not converge")
+    s_tilde = big_b * np.exp(e * b * a[None] - b * (y - log_pop)[None])
+    w = b * s_tilde
+    shares = w / w.sum(0)
+    uelaspriv = (shares * e).sum(0)
+    yp = np.exp(y)
+    yg = yp * cf.PRIVEXP * uelaspriv * bg / (bp * cf.GOVEXP)
+    ysave = yp * cf.PRIVEXP * uelaspriv * bs / (bp * cf.SAVE)
+    d = bg + bs + bp / uelaspriv
+    income = yp * cf.PRIVEXP * uelaspriv * d / bp
+    conshr = cf.CONSHR
+    qp = np.where(conshr > 0, shares / np.where(conshr > 0, conshr, 1.0), 1.0) * yp[None]
+    return Shadow(
+        income=income,
+        yp=yp,
+        yg=yg,
+        ysave=ysave,
+        up=np.exp(a),
+        ug=yg / pop,
+        uelaspriv=uelaspriv,
+        utilelas=1.0 / d,
+        qp=qp,
+    )

@@ -25,6 +25,7 @@ from cge.gtap.model.indices import INDEX_EQUATIONS, Flows, numeraire_rate
 from cge.gtap.model.variables import variable_table
 from cge.gtap.model.welfare import shadow_household
 from cge.gtap.path import PathState, cumulative_integral, lobatto_nodes, subset_nodes
+from cge.gtap.update import updated_database
 from cge.solve.linalg import Factorization, SparseMatrix
 from cge.solve.newton import NewtonOptions, newton_solve
 
@@ -346,7 +347,8 @@ def solve(
     nodes: int | None = None,
     tol: float = 1e-9,
     path_tol: float = 1e-7,
-) -> xr.Dataset:
+    updated: bool = False,
+) -> xr.Dataset | tuple[xr.Dataset, xr.Dataset]:
     """Solve GTAP v7 for a shock, as GEMPACK does, and return every variable.
 
     Parameters
@@ -373,12 +375,15 @@ def solve(
     path_tol : float
         Accepted integration error of the path-dependent variables [percentage points, or
         US$ million per US$ million of regional income for change variables].
+    updated : bool
+        Also return the updated database (every flow at its new prices and quantities).
 
     Returns
     -------
-    xarray.Dataset
+    xarray.Dataset or (xarray.Dataset, xarray.Dataset)
         Every GEMPACK variable by its name, over its GEMPACK sets; percentage changes [%] or
-        ordinary changes (US$ million, ratios), with attrs describing the solve.
+        ordinary changes (US$ million, ratios), with attrs describing the solve; with
+        ``updated``, also the updated database (:mod:`cge.gtap.update`).
     """
     t_start = time.perf_counter()
     cf = compute_coefficients(database)
@@ -422,6 +427,9 @@ def solve(
             "unknowns": model.n,
         }
     )
+    if updated:
+        scale = float(np.exp(log_lambda[-1] / 100.0))
+        return result, updated_database(database, cf, states[-1].values, scale)
     return result
 
 
@@ -445,7 +453,7 @@ def _assemble(
         if name == "save_value":
             continue
         if spec.treatment == "slot" and name in end.values:
-            level = end.values[name] * (scale if spec.degree == 1 else 1.0)
+            level = end.values[name] * scale ** _degree(cf, name, spec.degree)
             value = level if spec.is_change else 100.0 * (level - 1.0)
         elif name in integrals:
             total = integrals[name][-1]
@@ -507,6 +515,16 @@ def _equivalent_variation(cf: Coefficients, shadow) -> dict[str, np.ndarray]:
     }
     out["WEV"] = np.asarray(out["EV"].sum())
     return out
+
+
+def _degree(cf: Coefficients, name: str, degree: int) -> np.ndarray | int:
+    """Homogeneity degree of a variable's elements: ``ps`` and ``pca`` of commodities an activity
+    does not make are not prices (TABLO: pca = 0, ps = -to there) and do not scale."""
+    if name == "ps":
+        return (cf.MAKS > 0).astype(int) * degree
+    if name == "pca":
+        return (cf.MAKB > 0).astype(int) * degree
+    return degree
 
 
 def _subset_order(cf: Coefficients, gset: str) -> np.ndarray:

@@ -18,32 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-HELD_OUT = ("15x10", "20x41")
-
-EXPERIMENTS = [
-    # (label, dataset, solution file, rordelta, swaps-from-cmf, shock)
-    *[
-        (f"{ds} tm {shock} std", ds, f"sl4dump_gtap7_{ds}_tm{tag}_s8-16-32.har", None, None, float(shock))
-        for ds in ("3x3", "3x4", "5x5", "10x7")
-        for shock, tag in (("10", "10"), ("3", "3"), ("1", "1"), ("0.3", "0p3"), ("0.1", "0p1"))
-    ],
-    *[(f"{ds} tm 10 capfix", ds, f"sl4dump_gtap7_{ds}_tm10_s8-16-32_capfix.har", 0, None, 10.0) for ds in ("3x3", "3x4", "5x5", "10x7")],
-    ("9x10 tm 10 swaps", "9x10", "sl4dump_9x10_tm10.har", None, "9x10_tm10.cmf", 10.0),
-    ("nus333 tm 10 swap", "nus333", "sl4dump_nus333_tm10.har", None, "nus333_tm10.cmf", 10.0),
-]
-
-
-def _swaps_from_cmf(path: Path) -> list[str]:
-    """The ``swap`` statements of a CMF file (comments dropped)."""
-    text = "\n".join(line.split("!")[0] for line in path.read_text().splitlines())
-    swaps = []
-    for statement in text.split(";"):
-        words = statement.strip()
-        if words.lower().startswith("swap "):
-            swaps.append(words[5:].strip())
-    return swaps
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fixtures", default=os.environ.get("CGE_GTAP_FIXTURES"))
@@ -55,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from cge.gtap import load_database, read_har
     from cge.gtap.model.coefficients import compute_coefficients
-    from cge.gtap.parity import compare_with_gempack, summary
+    from cge.gtap.parity import EXPERIMENTS, HELD_OUT, compare_with_gempack, summary, swaps_from_cmf
     from cge.gtap.simulate import solve
 
     import xarray as xr
@@ -70,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label}: no {sol_path.name}, skipped", file=sys.stderr)
             continue
         database = load_database(root / "datasets" / ds_name)
-        swaps = _swaps_from_cmf(root / "cmf" / cmf) if cmf else []
+        swaps = swaps_from_cmf(root / "cmf" / cmf) if cmf else []
         t0 = time.perf_counter()
         result = solve(database, {"tm": shock}, swaps=swaps, rordelta=rordelta)
         seconds = time.perf_counter() - t0

@@ -15,9 +15,36 @@ of the variable's region (of world income for global ones); a change in a ratio 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
+HELD_OUT = ("15x10", "20x41")
+
+EXPERIMENTS = [
+    # (label, dataset, solution file, rordelta, swaps-from-cmf, shock)
+    *[
+        (f"{ds} tm {shock} std", ds, f"sl4dump_gtap7_{ds}_tm{tag}_s8-16-32.har", None, None, float(shock))
+        for ds in ("3x3", "3x4", "5x5", "10x7")
+        for shock, tag in (("10", "10"), ("3", "3"), ("1", "1"), ("0.3", "0p3"), ("0.1", "0p1"))
+    ],
+    *[(f"{ds} tm 10 capfix", ds, f"sl4dump_gtap7_{ds}_tm10_s8-16-32_capfix.har", 0, None, 10.0) for ds in ("3x3", "3x4", "5x5", "10x7")],
+    ("9x10 tm 10 swaps", "9x10", "sl4dump_9x10_tm10.har", None, "9x10_tm10.cmf", 10.0),
+    ("nus333 tm 10 swap", "nus333", "sl4dump_nus333_tm10.har", None, "nus333_tm10.cmf", 10.0),
+]
+
+
+def swaps_from_cmf(path: Path) -> list[str]:
+    """The ``swap`` statements of a CMF file (comments dropped)."""
+    text = "\n".join(line.split("!")[0] for line in path.read_text().splitlines())
+    swaps = []
+    for statement in text.split(";"):
+        words = statement.strip()
+        if words.lower().startswith("swap "):
+            swaps.append(words[5:].strip())
+    return swaps
+
 
 TOLERANCES = (0.01, 0.1, 1.0)
 """Tolerances reported [percentage points, or % of regional income for US$ changes]."""

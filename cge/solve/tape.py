@@ -140,6 +140,8 @@ class Node:
         return self.tape._unary("exp", self, None)
 
     def __getitem__(self, index) -> Node:
+        if isinstance(index, slice):
+            index = np.arange(self.size)[index]
         return self.tape._gather(self, np.asarray(index, dtype=np.int64).reshape(-1))
 
     def __rmatmul__(self, matrix: sp.spmatrix) -> Node:

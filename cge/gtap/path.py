@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.polynomial.chebyshev as cheb
@@ -39,6 +40,26 @@ def lobatto_nodes(n: int) -> np.ndarray:
     if n < 1:
         raise ValueError("at least two nodes")
     return (1.0 - np.cos(np.pi * np.arange(n + 1) / n)) / 2.0
+
+
+@lru_cache(maxsize=32)
+def integration_matrix(n: int) -> np.ndarray:
+    """Matrix M with ``M @ f(t_k)`` = the integral from 0 to each Lobatto node ``t_k`` of the
+    degree-n polynomial through the samples ``f(t_k)`` (Clenshaw-Curtis cumulative weights)."""
+    x = 2.0 * lobatto_nodes(n) - 1.0
+    coef = cheb.chebfit(x, np.eye(n + 1), n)  # columns: the interpolant of each unit sample
+    integral = cheb.chebint(coef, lbnd=-1.0) / 2.0
+    out = np.asarray(cheb.chebval(x, integral)).T  # (node, sample)
+    out[0] = 0.0
+    return out
+
+
+@lru_cache(maxsize=32)
+def differentiation_matrix(n: int) -> np.ndarray:
+    """Matrix D with ``D @ F(t_k)`` = the derivative at the nodes of the polynomial through F."""
+    x = 2.0 * lobatto_nodes(n) - 1.0
+    coef = cheb.chebfit(x, np.eye(n + 1), n)
+    return np.asarray(cheb.chebval(x, cheb.chebder(coef) * 2.0)).T
 
 
 def cumulative_integral(values: np.ndarray, n: int) -> np.ndarray:
@@ -56,15 +77,8 @@ def cumulative_integral(values: np.ndarray, n: int) -> np.ndarray:
     ndarray
         Same shape: the integral from 0 to ``t_k`` for each node k (row 0 is zero).
     """
-    t = lobatto_nodes(n)
-    flat = values.reshape(n + 1, -1)
-    x = 2.0 * t - 1.0  # Chebyshev variable on [-1, 1]
-    coef = cheb.chebfit(x, flat, n)
-    integral = cheb.chebint(coef, lbnd=-1.0) / 2.0  # dt = dx / 2
-    out = cheb.chebval(x, integral).T if flat.shape[1] > 1 else cheb.chebval(x, integral).reshape(-1, 1)
-    out = np.asarray(out).reshape(n + 1, -1)
-    out[0] = 0.0
-    return out.reshape(values.shape)
+    flat = np.asarray(values, dtype=float).reshape(n + 1, -1)
+    return (integration_matrix(n) @ flat).reshape(np.shape(values))
 
 
 def subset_nodes(n: int) -> np.ndarray:

@@ -24,9 +24,9 @@ from cge.gtap.model.decomposition import COLUMN, decomposition_rates
 from cge.gtap.model.indices import INDEX_EQUATIONS, Flows, numeraire_rate
 from cge.gtap.model.variables import variable_table
 from cge.gtap.model.welfare import shadow_household
-from cge.gtap.path import PathState, cumulative_integral, lobatto_nodes, subset_nodes
+from cge.gtap.path import PathState, cumulative_integral, differentiation_matrix, lobatto_nodes, subset_nodes
 from cge.gtap.update import updated_database
-from cge.solve.linalg import Factorization, SparseMatrix
+from cge.solve.linalg import Factorization, SparseMatrix, gmres
 from cge.solve.newton import NewtonOptions, newton_solve
 
 log = logging.getLogger(__name__)
@@ -180,10 +180,29 @@ def _solve_node(
                 )
         outcome = trial
     x = outcome.x
-    lu = Factorization(system.jacobian(x, p), LU_ORDERING)
+    dx, factorization = _path_derivative(model, system, x, p, dp, factorization)
+    return NodeSolution(t, x.copy(), p, dx, dp, outcome.iterations, outcome.max_residual), factorization
+
+
+TANGENT_RTOL = 1e-13
+"""Relative accuracy of the path derivative dx/dt when it is found by GMRES."""
+
+
+def _path_derivative(
+    model: Model, system: TapeSystem, x: np.ndarray, p: np.ndarray, dp: np.ndarray, factorization: Factorization | None
+) -> tuple[np.ndarray, Factorization]:
+    """dx/dt = -J^-1 dF/dp dp/dt at a solution: GMRES preconditioned by the LU factors of a
+    nearby Jacobian (an earlier node's), a new factorisation only when GMRES stalls."""
+    jac = system.jacobian(x, p)
     _, rhs = model.compiled.jvp(x, p, np.zeros_like(x), dp)
-    dx = lu.solve(-rhs)
-    return NodeSolution(t, x.copy(), p, dx, dp, outcome.iterations, outcome.max_residual), lu
+    if not np.any(rhs):
+        return np.zeros_like(x), factorization or Factorization(jac, LU_ORDERING)
+    if factorization is not None:
+        dx, _iterations, converged = gmres(jac, -rhs, factorization, rtol=TANGENT_RTOL, restart=40, max_cycles=3)
+        if converged:
+            return dx, factorization
+    factorization = Factorization(jac, LU_ORDERING)
+    return factorization.solve(-rhs), factorization
 
 
 def _predict(model: Model, x: np.ndarray, dx: np.ndarray, step: float) -> np.ndarray:
@@ -285,7 +304,7 @@ def _apply_numeraire(model: Model, states: list[PathState], n: int) -> np.ndarra
     r_lambda = np.array([float(s.rates["pfactwld"]) - numeraire_rate(s, cf) for s in states])
     for s, rl in zip(states, r_lambda):
         for name in model.names:
-            if model.slots[name].spec.degree == 1:
+            if model.slots[name].spec.degree == 1 and name != "pfactwld":
                 s.rates[name] = s.rates[name] + rl
     return cumulative_integral(r_lambda, n)
 
@@ -372,18 +391,9 @@ def _coarse_total(cumulative: np.ndarray, n: int, sub: np.ndarray) -> np.ndarray
 
 
 def _integrand(cumulative: np.ndarray, n: int) -> np.ndarray:
-    """Values at the nodes of the integrand whose cumulative integral is given (Chebyshev
-    differentiation of the interpolant)."""
-    import numpy.polynomial.chebyshev as cheb
-
-    t = lobatto_nodes(n)
-    x = 2.0 * t - 1.0
+    """Values at the nodes of the integrand whose cumulative integral is given."""
     flat = cumulative.reshape(n + 1, -1)
-    coef = cheb.chebfit(x, flat, n)
-    deriv = cheb.chebder(coef) * 2.0
-    out = cheb.chebval(x, deriv)
-    out = np.asarray(out).T if flat.shape[1] > 1 else np.asarray(out).reshape(-1, 1)
-    return out.reshape(cumulative.shape)
+    return (differentiation_matrix(n) @ flat).reshape(cumulative.shape)
 
 
 def solve(
@@ -568,6 +578,8 @@ def _equivalent_variation(cf: Coefficients, shadow) -> dict[str, np.ndarray]:
 def _degree(cf: Coefficients, name: str, degree: int) -> np.ndarray | int:
     """Homogeneity degree of a variable's elements: ``ps`` and ``pca`` of commodities an activity
     does not make are not prices (TABLO: pca = 0, ps = -to there) and do not scale."""
+    if name == "pfactwld":  # the numeraire: GEMPACK's index equals its exogenous value
+        return 0
     if name == "ps":
         return (cf.MAKS > 0).astype(int) * degree
     if name == "pca":

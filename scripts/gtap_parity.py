@@ -27,10 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.fixtures:
         print("set CGE_GTAP_FIXTURES or pass --fixtures", file=sys.stderr)
         return 2
-    from cge.gtap import load_database, read_har
+    from cge.gtap import read_har
     from cge.gtap.model.coefficients import compute_coefficients
-    from cge.gtap.parity import EXPERIMENTS, HELD_OUT, compare_with_gempack, summary, swaps_from_cmf
-    from cge.gtap.simulate import solve
+    from cge.gtap.parity import EXPERIMENTS, HELD_OUT, compare_with_gempack, run_experiment, summary
 
     import xarray as xr
 
@@ -43,10 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         if not sol_path.exists():
             print(f"{label}: no {sol_path.name}, skipped", file=sys.stderr)
             continue
-        database = load_database(root / "datasets" / ds_name)
-        swaps = swaps_from_cmf(root / "cmf" / cmf) if cmf else []
         t0 = time.perf_counter()
-        result = solve(database, {"tm": shock}, swaps=swaps, rordelta=rordelta)
+        database, result = run_experiment(root, (label, ds_name, solution, rordelta, cmf, shock))
         seconds = time.perf_counter() - t0
         cf = compute_coefficients(database)
         income = xr.DataArray(cf.INCOME, dims="REG", coords={"REG": cf.labels["REG"]})

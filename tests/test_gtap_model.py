@@ -8,7 +8,8 @@ import pytest
 import xarray as xr
 
 from cge.gtap import check_database, synthetic_database
-from cge.gtap.closure import ClosureSpecError, standard_closure
+from cge.errors import CmfError
+from cge.gtap.closure import standard_closure
 from cge.gtap.model.build import ClosureError, build_model
 from cge.gtap.model.coefficients import compute_coefficients
 from cge.gtap.model.variables import variable_table
@@ -143,12 +144,12 @@ def test_the_updated_database_is_balanced_and_replicates(database: xr.Dataset) -
         ({"nosuchvariable": 1.0}, (), "unknown GTAP v7 variable"),
         ({"tm": -100.0}, (), "negative"),
         ({}, ("qo = tm",), "not exogenous"),
-        ({}, ('dpsave("nowhere") = del_tbalry("nowhere")',), "not an element"),
+        ({}, ('dpsave("nowhere") = del_tbalry("nowhere")',), 'element "nowhere" is not in REG'),
         ({}, ("qgdp = afereg",), "path-dependent"),
     ],
 )
 def test_bad_shocks_and_swaps_are_refused_in_one_line(database, shocks, swaps, message) -> None:
-    with pytest.raises(ClosureSpecError, match=message) as err:
+    with pytest.raises(CmfError, match=message) as err:
         solve(database, shocks, swaps=swaps)
     assert "\n" not in str(err.value)
 

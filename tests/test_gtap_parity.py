@@ -15,19 +15,16 @@ import xarray as xr
 FIXTURES = os.environ.get("CGE_GTAP_FIXTURES")
 pytestmark = pytest.mark.skipif(not FIXTURES, reason="CGE_GTAP_FIXTURES is not set (licensed GTAP data)")
 
-from cge.gtap import load_database, read_har
+from cge.gtap import read_har
 from cge.gtap.model.coefficients import compute_coefficients
-from cge.gtap.parity import EXPERIMENTS, HELD_OUT, compare_with_gempack, summary, swaps_from_cmf
-from cge.gtap.simulate import solve
+from cge.gtap.parity import EXPERIMENTS, HELD_OUT, compare_with_gempack, run_experiment, summary
 
 ROOT = Path(FIXTURES) if FIXTURES else Path()
 RUNNABLE = [e for e in EXPERIMENTS if not any(h in e[0] for h in HELD_OUT)]
 
 
 def _solve(dataset: str, rordelta, cmf, shock: float, updated: bool = False):
-    database = load_database(ROOT / "datasets" / dataset)
-    swaps = swaps_from_cmf(ROOT / "cmf" / cmf) if cmf else []
-    return database, solve(database, {"tm": shock}, swaps=swaps, rordelta=rordelta, updated=updated)
+    return run_experiment(ROOT, ("", dataset, "", rordelta, cmf, shock), updated=updated)
 
 
 @pytest.mark.parametrize("experiment", RUNNABLE, ids=[e[0] for e in RUNNABLE])
@@ -36,7 +33,7 @@ def test_every_cell_is_within_a_hundredth_of_a_point_of_gempack(experiment) -> N
     path = ROOT / "solutions" / solution
     if not path.exists():
         pytest.skip(f"{solution} not in the fixtures")
-    database, result = _solve(dataset, rordelta, cmf, shock)
+    database, result = run_experiment(ROOT, experiment)
     cf = compute_coefficients(database)
     income = xr.DataArray(cf.INCOME, dims="REG", coords={"REG": cf.labels["REG"]})
     table = compare_with_gempack(result, read_har(path), income)

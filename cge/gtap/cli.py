@@ -1,4 +1,4 @@
-"""``cge gtap ...``: GTAP databases on the command line (check, aggregate, synthetic, from-sam).
+"""``cge gtap ...``: the GTAP v7 model (run) and GTAP databases (check, aggregate, synthetic, from-sam).
 
 Errors print one ``error:`` line (a database that fails its checks: one line per failing
 identity after the count) and exit with status 1; outputs are written whole or not at all.
@@ -15,7 +15,9 @@ from rich.markup import escape
 
 from cge.cli_errors import OutputError, reported
 
-gtap_app = typer.Typer(no_args_is_help=True, help="GTAP v7 databases: check, aggregate, synthetic, from-sam.")
+gtap_app = typer.Typer(
+    no_args_is_help=True, help="The GTAP v7 model and databases: run, check, aggregate, synthetic, from-sam."
+)
 console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -112,3 +114,62 @@ def from_sam_cmd(
         ds = from_sam(load_sam(sam), elasticities=load_elasticities(elasticities))
         save_database(ds, out)
     console.print(f"wrote {out}: {_size(ds)} from the SAM")
+
+
+def _parse_shock(text: str) -> tuple[str, float]:
+    """``"tm=10"`` or ``'tms("food","USA",REG)=5'`` -> (variable reference, percentage change)."""
+    from cge.gtap.closure import ClosureSpecError
+
+    key, eq, value = text.rpartition("=")
+    if not eq or not key.strip():
+        raise ClosureSpecError(f"--shock {text!r}: write VARIABLE=PERCENT, e.g. tm=10")
+    try:
+        return key.strip(), float(value)
+    except ValueError:
+        raise ClosureSpecError(f"--shock {text!r}: {value!r} is not a number") from None
+
+
+@gtap_app.command("run")
+def run_cmd(
+    database: Path | None = typer.Argument(
+        None, help="GTAP database directory (default: the CMF's 'file GTAPDATA', else the shipped open database)"
+    ),
+    cmf: Path | None = typer.Option(None, "--cmf", help="GEMPACK command file: exogenous list, swaps, shocks"),
+    shock: list[str] = typer.Option([], "--shock", help="a uniform shock VARIABLE=PERCENT (repeatable), e.g. tm=10"),
+    swap: list[str] = typer.Option([], "--swap", help="a closure swap 'a = b' (repeatable), e.g. 'qe(ENDWC,REG) = rore'"),
+    out: Path = typer.Option(..., "--out", help="results netCDF file (every GEMPACK variable)"),
+    updated: Path | None = typer.Option(None, "--updated", help="directory for the updated database (HAR + netCDF)"),
+    rordelta: int | None = typer.Option(None, help="override RORDELTA (1: rates of return equalised; 0: fixed shares)"),
+) -> None:
+    """Solve the standard GTAP v7 model as GEMPACK does and write every variable."""
+    from cge.cli_errors import guard_output
+    from cge.gtap.cmf import read_cmf
+    from cge.gtap.database import load_database, save_database
+    from cge.gtap.simulate import solve
+    from cge.ncio import write_netcdf
+
+    with reported(err_console):
+        spec = read_cmf(cmf) if cmf is not None else None
+        source = database
+        if source is None and spec is not None:
+            data = next((v for k, v in spec.files.items() if k.upper() == "GTAPDATA"), None)
+            source = spec.resolve(data).parent if data else None
+        guard_output(out, [source, cmf], "results")
+        if updated is not None:
+            _guard_directory(updated, source)
+        ds = load_database(source)
+        shocks = dict(_parse_shock(text) for text in shock)
+        result = solve(ds, shocks, swaps=swap, rordelta=rordelta, cmf=spec, updated=updated is not None)
+        if updated is not None:
+            result, new_database = result
+            save_database(new_database, updated)
+        result.attrs["database"] = str(source) if source is not None else "shipped open database"
+        if cmf is not None:
+            result.attrs["cmf"] = str(cmf)
+        write_netcdf(result, out)
+    a = result.attrs
+    console.print(
+        f"wrote {out}: {len(result.data_vars)} GTAP v7 variables ({_size(ds)}); {a['path_nodes']} path nodes, "
+        f"{a['newton_iterations']} Newton steps, max residual {a['max_residual']:.1e}, {a['solve_seconds']:.1f} s"
+        + (f"; updated database in {updated}" if updated is not None else "")
+    )

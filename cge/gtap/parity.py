@@ -35,15 +35,18 @@ EXPERIMENTS = [
 ]
 
 
-def swaps_from_cmf(path: Path) -> list[str]:
-    """The ``swap`` statements of a CMF file (comments dropped)."""
-    text = "\n".join(line.split("!")[0] for line in path.read_text().splitlines())
-    swaps = []
-    for statement in text.split(";"):
-        words = statement.strip()
-        if words.lower().startswith("swap "):
-            swaps.append(words[5:].strip())
-    return swaps
+def run_experiment(root: Path, experiment: tuple, updated: bool = False):
+    """Solve one development experiment: (database, result[, updated database]). Experiments with
+    a CMF file run it (its exogenous list, swaps and shock); the others the standard closure."""
+    from cge.gtap.cmf import read_cmf
+    from cge.gtap.database import load_database
+    from cge.gtap.simulate import solve
+
+    _label, dataset, _solution, rordelta, cmf, shock = experiment
+    database = load_database(root / "datasets" / dataset)
+    if cmf:
+        return database, solve(database, cmf=read_cmf(root / "cmf" / cmf), rordelta=rordelta, updated=updated)
+    return database, solve(database, {"tm": shock}, rordelta=rordelta, updated=updated)
 
 
 TOLERANCES = (0.01, 0.1, 1.0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from cge.gtap.closure import ClosureSpecError, apply_swap, shock_array, standard_closure, variable_spec
+from cge.gtap.closure import ClosureSpecError, apply_swap, closure_from_cmf, shock_array, standard_closure
 from cge.gtap.model.build import Model, build_model
 from cge.gtap.model.coefficients import Coefficients, compute_coefficients
 from cge.gtap.model.decomposition import COLUMN, decomposition_rates
@@ -89,19 +89,20 @@ class ShockPath:
         return p, dp
 
 
-def _shock_vector(model: Model, cf: Coefficients, exogenous: dict[str, np.ndarray], shocks: Mapping) -> ShockPath:
+def _shock_vector(
+    model: Model, cf: Coefficients, database: xr.Dataset, exogenous: dict[str, np.ndarray], shocks: list[tuple[object, object]], cmf
+) -> ShockPath:
+    """The end point of the exogenous parameters: each shock applied to its elements (a shock
+    repeated on an element replaces the earlier one, as GEMPACK's ``shock`` does)."""
     p1 = model.p0.copy()
     is_change = np.zeros_like(model.p0, dtype=bool)
     for name in model.names:
-        slot = model.slots[name]
         pos, _ = model.p_slice(name)
-        is_change[pos] = slot.spec.is_change
-    for key, value in shocks.items():
-        name, args = (key, None) if isinstance(key, str) else (key[0], tuple(key[1]))
-        spec = variable_spec(name)
+        is_change[pos] = model.slots[name].spec.is_change
+    for key, value in shocks:
+        spec, values = shock_array(cf, database, key, value, cmf)
         if spec.treatment != "slot" or spec.name not in model.slots:
             raise ClosureSpecError(f"cannot shock {spec.name}: it is not an exogenous variable of the model")
-        values = shock_array(cf, spec, value, args)
         shocked = ~np.isnan(values)
         exo = exogenous[spec.name]
         if (shocked & ~exo).any():
@@ -361,6 +362,38 @@ def _integrate_welfare(
     return out, shadows
 
 
+def _describe_shock(key, value) -> str:
+    if value is None:  # a CMF shock statement
+        what = "uniform " + f"{key.uniform:g}" if key.uniform is not None else ("from file" if key.file else "by element")
+        return f"{key.kind} {key.var} = {what}"
+    return f"{key} = {value:g}" if isinstance(value, (int, float)) else f"{key} = by element"
+
+
+def solve_cmf(cmf_path, database: xr.Dataset | None = None, **options) -> xr.Dataset | tuple[xr.Dataset, xr.Dataset]:
+    """Solve what a GEMPACK command file asks: its closure (exogenous list, ``rest endogenous``),
+    swaps and shocks, on ``database`` or on the one its ``file GTAPDATA`` statements name.
+
+    Parameters
+    ----------
+    cmf_path : path
+        The CMF file.
+    database : xarray.Dataset, optional
+        The database; default: the directory of the CMF's GTAPDATA file.
+    **options
+        Passed to :func:`solve` (``nodes``, ``tol``, ``updated``...).
+    """
+    from cge.gtap.cmf import read_cmf
+    from cge.gtap.database import load_database
+
+    spec = read_cmf(cmf_path)
+    if database is None:
+        data = next((v for k, v in spec.files.items() if k.upper() == "GTAPDATA"), None)
+        if data is None:
+            raise ClosureSpecError(f"{cmf_path}: no 'file GTAPDATA = ...' statement and no database given")
+        database = load_database(spec.resolve(data).parent)
+    return solve(database, cmf=spec, **options)
+
+
 def _path_error(
     model: Model,
     states: list[PathState],
@@ -406,6 +439,7 @@ def solve(
     tol: float = 1e-9,
     path_tol: float = 1e-7,
     updated: bool = False,
+    cmf=None,
 ) -> xr.Dataset | tuple[xr.Dataset, xr.Dataset]:
     """Solve GTAP v7 for a shock, as GEMPACK does, and return every variable.
 
@@ -420,7 +454,7 @@ def solve(
         ``{"tm": 10.0}`` raises the power of every import tariff by 10 %.
     closure : mapping, optional
         Exogenous masks by variable (default: GEMPACK's standard closure).
-    swaps : sequence of str or (str, str)
+    swaps : sequence of str
         Swaps applied to the closure, e.g. ``'dpsave("USA") = del_tbalry("USA")'``.
     rordelta : {0, 1}, optional
         Override the database's RORDELTA (1: expected rates of return equalised; 0: investment
@@ -435,6 +469,9 @@ def solve(
         US$ million per US$ million of regional income for change variables].
     updated : bool
         Also return the updated database (every flow at its new prices and quantities).
+    cmf : CmfSpec, optional
+        A parsed GEMPACK command file (:func:`cge.gtap.read_cmf`): its closure, swaps and shocks
+        are applied before ``closure``, ``swaps`` and ``shocks`` (see :func:`solve_cmf`).
 
     Returns
     -------
@@ -449,11 +486,19 @@ def solve(
         if rordelta not in (0, 1):
             raise ClosureSpecError(f"RORDELTA must be 0 or 1, got {rordelta}")
         cf.rordelta = int(rordelta)
-    exogenous = {k: v.copy() for k, v in (closure or standard_closure(cf)).items()}
-    for swap in swaps:
-        apply_swap(cf, exogenous, swap)
+    if closure is not None:
+        exogenous = {k: np.asarray(v, dtype=bool).copy() for k, v in closure.items()}
+    elif cmf is not None:
+        exogenous = closure_from_cmf(cf, database, cmf)
+    else:
+        exogenous = standard_closure(cf)
+    all_swaps = [*(cmf.swaps if cmf is not None else []), *swaps]
+    for swap in all_swaps:
+        apply_swap(cf, database, exogenous, swap)
     model = build_model(cf, exogenous)
-    path = _shock_vector(model, cf, exogenous, shocks or {})
+    shock_list = [(shock, None) for shock in (cmf.shocks if cmf is not None else [])]
+    shock_list += list((shocks or {}).items())
+    path = _shock_vector(model, cf, database, exogenous, shock_list, cmf)
     adaptive = nodes is None
     if not adaptive and (nodes < 2 or nodes % 2):
         raise ValueError(f"nodes must be an even number of intervals >= 2, got {nodes}")
@@ -477,7 +522,8 @@ def solve(
         {
             "model": "GTAP v7",
             "rordelta": int(cf.rordelta),
-            "swaps": "; ".join(s if isinstance(s, str) else f"{s[0]} = {s[1]}" for s in swaps),
+            "swaps": "; ".join(s if isinstance(s, str) else f"{s[0]} = {s[1]}" for s in all_swaps),
+            "shocks": "; ".join(_describe_shock(k, v) for k, v in shock_list),
             "path_nodes": n + 1,
             "newton_iterations": int(sum(s.iterations for s in solutions)),
             "max_residual": float(max(s.residual for s in solutions)),

@@ -132,9 +132,11 @@ class NodeSolution:
     residual: float
 
 
-LU_ORDERING = "MMD_AT_PLUS_A"
-"""SuperLU ordering for the GTAP system (measured at 10x7, 1,528 unknowns, 107,465 nonzeros:
-MMD on A^T+A fills 65 k in 0.011 s, COLAMD 120 k in 0.017 s, MMD on A^T A 179 k in 0.054 s)."""
+LU_ORDERING = "COLAMD"
+"""SuperLU ordering for the GTAP system. CPU seconds and fill of one factorisation at the benchmark
+of synthetic databases: 10x7 (1,601 unknowns): MMD on A^T+A 0.005 s / 62 k, COLAMD 0.008 s /
+104 k, MMD on A^T A 0.026 s / 206 k; 20x41 (26,573 unknowns, 956 k nonzeros): COLAMD 0.68 s /
+7.2 M, MMD on A^T+A 1.32 s / 5.5 M, MMD on A^T A 22.8 s / 23.9 M (benchmarks/gtap_speed.py)."""
 
 
 def _newton(system: TapeSystem, start: np.ndarray, p: np.ndarray, factorization: Factorization | None, tol: float):
@@ -185,8 +187,11 @@ def _solve_node(
     return NodeSolution(t, x.copy(), p, dx, dp, outcome.iterations, outcome.max_residual), factorization
 
 
-TANGENT_RTOL = 1e-13
+TANGENT_RTOL = 1e-10
 """Relative accuracy of the path derivative dx/dt when it is found by GMRES."""
+CHEAP_LU_SECONDS = 0.05
+"""A factorisation faster than this is redone at each node (exact and cheaper than GMRES's
+several triangular solves); slower ones precondition GMRES instead."""
 
 
 def _path_derivative(
@@ -198,7 +203,7 @@ def _path_derivative(
     _, rhs = model.compiled.jvp(x, p, np.zeros_like(x), dp)
     if not np.any(rhs):
         return np.zeros_like(x), factorization or Factorization(jac, LU_ORDERING)
-    if factorization is not None:
+    if factorization is not None and factorization.seconds > CHEAP_LU_SECONDS:
         dx, _iterations, converged = gmres(jac, -rhs, factorization, rtol=TANGENT_RTOL, restart=40, max_cycles=3)
         if converged:
             return dx, factorization
@@ -550,7 +555,8 @@ def _assemble(
     table = variable_table()
     end = states[-1]
     scale = np.exp(log_lambda[-1] / 100.0)
-    data: dict[str, xr.DataArray] = {}
+    data: dict[str, tuple] = {}
+    coords: dict[str, list[str]] = {}
     sub = subset_nodes(n)
     errors = {}
     for name, spec in table.items():
@@ -566,20 +572,21 @@ def _assemble(
             value = total if spec.is_change else 100.0 * (np.exp(total / 100.0) - 1.0)
         else:
             continue
-        data[name] = _as_dataarray(cf, spec, np.asarray(value, dtype=float))
+        data[name] = _as_variable(cf, spec, np.asarray(value, dtype=float), coords)
     ev = _equivalent_variation(cf, shadow)
     ev["dpavev"] = 100.0 * (np.exp(welfare["dpavev"][-1] / 100.0) - 1.0)
-    data.update({k: _as_dataarray(cf, table[k], v) for k, v in ev.items()})
+    data.update({k: _as_variable(cf, table[k], v, coords) for k, v in ev.items()})
     for key, value in welfare.items():
         if key in table and key not in data:
-            data[key] = _as_dataarray(cf, table[key], value[-1])
+            data[key] = _as_variable(cf, table[key], value[-1], coords)
     data["EV_decomposition"] = _welview_summary(cf, {k: v[-1] for k, v in welfare.items()})
-    ds = xr.Dataset(data)
+    coords["COLUMN"] = list(COLUMN)
+    ds = xr.Dataset(data, coords=coords)
     ds.attrs["path_integration_error"] = float(max(errors.values())) if errors else 0.0
     return ds
 
 
-def _welview_summary(cf: Coefficients, cnt: dict[str, np.ndarray]) -> xr.DataArray:
+def _welview_summary(cf: Coefficients, cnt: dict[str, np.ndarray]) -> tuple:
     """WELVIEW's summary table "A": EV by region split into its seven columns [US$ million]."""
     columns = [
         cnt["CNTalleffr"].sum(axis=1),
@@ -590,11 +597,10 @@ def _welview_summary(cf: Coefficients, cnt: dict[str, np.ndarray]) -> xr.DataArr
         cnt["CNTpinv"],
         cnt["CNTdpar"],
     ]
-    return xr.DataArray(
+    return (
+        ("REG", "COLUMN"),
         np.stack(columns, axis=1),
-        dims=("REG", "COLUMN"),
-        coords={"REG": list(cf.labels["REG"]), "COLUMN": list(COLUMN)},
-        attrs={
+        {
             "long_name": "EV decomposition (WELVIEW summary A): allocative efficiency, endowments, technology, "
             "population, terms of trade, investment-saving, preferences",
             "units": "US$ million",
@@ -640,10 +646,11 @@ def _subset_order(cf: Coefficients, gset: str) -> np.ndarray:
     return np.flatnonzero(cf.masks[gset])
 
 
-def _as_dataarray(cf: Coefficients, spec, value: np.ndarray) -> xr.DataArray:
-    """A result over the variable's GEMPACK sets (subsets as their own labelled dims)."""
+def _as_variable(cf: Coefficients, spec, value: np.ndarray, coords: dict[str, list[str]]) -> tuple:
+    """A result over the variable's GEMPACK sets as ``(dims, values, attrs)`` (subsets as their own
+    labelled dims, whose labels go into ``coords``)."""
     value = np.asarray(value, dtype=float).reshape(cf.space.shape(spec.dims))
-    dims, coords = [], {}
+    dims: list[str] = []
     for axis, (gset, dim) in enumerate(zip(spec.sets, spec.dims)):
         base = dim.split("_")[0] if dim.endswith("_2") else dim
         labels = list(cf.labels[base])
@@ -657,11 +664,11 @@ def _as_dataarray(cf: Coefficients, spec, value: np.ndarray) -> xr.DataArray:
             value = np.take(value, keep, axis=axis)
             labels = [labels[k] for k in keep]
         dims.append(out_dim)
-        coords[out_dim] = labels
+        coords.setdefault(out_dim, labels)
     attrs = {
         "long_name": spec.description,
         "units": spec.units,
         "gempack_type": "percentage change" if spec.type == "pct" else "ordinary change",
         "equation": spec.equation,
     }
-    return xr.DataArray(value, dims=dims, coords=coords, attrs=attrs)
+    return tuple(dims), value, attrs

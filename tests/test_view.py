@@ -387,11 +387,18 @@ def test_html_file_is_self_contained(page, chromium, golden, tmp_path):
     assert page.requests() == [out.as_uri()]  # the file itself; the CSV comes from memory
 
 
-def test_hostile_labels_are_shown_as_text(page, tmp_path):
+def test_hostile_labels_are_shown_as_text(page, chromium, tmp_path):
     hostile = '<img src=x onerror="window.pwned=1">'
+    script = "</script><script>window.pwned=2</script>"
     ds = xr.Dataset(
-        {"x": (("scenario", "region"), [[1.0, 2.0], [3.0, 4.0]], {"long_name": "<b>bold</b>", "units": "<i>u</i>"})},
-        coords={"scenario": ["baseline", hostile], "region": ["A", "</script><script>window.pwned=2</script>"]},
+        {
+            "x": (
+                ("scenario", "region"),
+                [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],
+                {"long_name": "<b>bold</b>", "units": "<i>u</i>"},
+            )
+        },
+        coords={"scenario": ["baseline", hostile], "region": ["A", script, "=1+1"]},
     )
     source = tmp_path / "r.nc"
     ds.to_netcdf(source, engine="h5netcdf")
@@ -400,6 +407,28 @@ def test_hostile_labels_are_shown_as_text(page, tmp_path):
     page.open(out.as_uri())
     assert page.evaluate("typeof window.pwned") == "undefined"
     assert page.evaluate("document.querySelectorAll('img, b, i, #grid script').length") == 0
-    labels = [row["label"] for row in shown(page)["rows"]] + shown(page)["columns"]
-    assert hostile in labels and "</script><script>window.pwned=2</script>" in labels
+    table = shown(page)
+    assert [row["label"] for row in table["rows"]] == ["A", script, "=1+1", "world"]  # world: all regions
+    assert table["columns"] == ["baseline", hostile]
     assert page.evaluate("document.querySelector('.var-long').textContent") == "<b>bold</b>"
+    frame = _download(chromium, page, "x.csv")  # quoted where needed; no label read as a formula
+    assert list(frame.index) == ["A", script, "'=1+1", "world"] and list(frame.columns) == ["baseline", hostile]
+    assert frame.to_numpy()[:3].tolist() == [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]
+    assert frame.loc["world"].isna().all()  # 'x' has no aggregate rule: no subtotal, an empty cell
+
+
+def test_browser_tests_fail_under_ci_without_chromium(monkeypatch):
+    import browser
+
+    def cannot() -> str:
+        raise RuntimeError("no apt-get here")
+
+    monkeypatch.setattr(browser, "chromium_path", lambda: None)
+    monkeypatch.setattr(browser, "install_chromium", cannot)
+    monkeypatch.setenv("CGE_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="the browser tests need Chromium: no apt-get here"):
+        browser.require_chromium()
+    monkeypatch.delenv("CGE_REQUIRE_BROWSER")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no Chromium: no apt-get here"):
+        browser.require_chromium()

@@ -362,8 +362,7 @@ def view_cmd(
 ) -> None:
     """Browse results as ViewHAR does: pick a variable, pivot it by its dims, compare scenarios, export CSV.
 
-    Serves a page on 127.0.0.1 until Ctrl-C (its address is printed as one line), or with
-    --html writes the page as one file.
+    Serves a page on 127.0.0.1 until Ctrl-C (its address is printed as one line); --html writes it as one file.
     """
     from cge.report.browser import make_server, page_html, view_dataset, view_index
     from cge.report.browser.data import all_values

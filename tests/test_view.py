@@ -432,3 +432,32 @@ def test_browser_tests_fail_under_ci_without_chromium(monkeypatch):
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="no Chromium: no apt-get here"):
         browser.require_chromium()
+
+
+def test_gtap_results_with_subtotals_in_the_browser(page, tmp_path):
+    """GEMPACK names on GTAP sets and a ``subtotal`` dim (results decomposed by shock group)."""
+    subtotals = ["tariffs", "retaliation", "total"]
+    qgdp = np.array([[[-0.2, -0.1, -0.3], [0.4, -0.6, -0.2]], [[-0.5, 0.1, -0.4], [0.0, 0.2, 0.2]]])
+    ds = xr.Dataset(
+        {
+            "qgdp": (
+                ("scenario", "REG", "subtotal"),
+                qgdp,
+                {"long_name": "real GDP", "units": "percent", "gtap": "qgdp"},
+            )
+        },
+        coords={"scenario": ["usmca_end", "tariff25"], "REG": ["usa", "mex"], "subtotal": subtotals},
+    )
+    source = tmp_path / "gtap.nc"
+    ds.to_netcdf(source, engine="h5netcdf")
+    out = tmp_path / "gtap.html"
+    assert runner.invoke(app, ["view", str(source), "--html", str(out)]).exit_code == 0
+    page.open(out.as_uri())
+    table = shown(page)
+    assert table["columns"] == subtotals  # a subtotal dim goes to the columns
+    assert [row["label"] for row in table["rows"]] == ["usa", "mex"]  # no groups on REG
+    assert table["caption"] == "qgdp [percent]; scenario = tariff25"  # the first scenario is the reference
+    assert [float(v) for v in table["rows"][1]["values"]] == qgdp[1, 1].tolist()
+    choose(page, "#mode", "difference from")
+    mex = [float(v) for v in shown(page)["rows"][1]["values"]]
+    assert mex == pytest.approx((qgdp[1, 1] - qgdp[0, 1]).tolist(), abs=1e-15)

@@ -282,10 +282,11 @@
   }
 
   // Rows and columns: keep the last choice when the new variable has those dims; else the
-  // longest dims (a "subtotal" dim goes to the columns).
+  // longest dims, scenario last among equals (a "subtotal" dim goes to the columns).
   function layout(variable) {
     const dims = variable.dims;
-    const bySize = dims.slice().sort((a, b) => INDEX.dims[b].labels.length - INDEX.dims[a].labels.length);
+    const size = (d) => INDEX.dims[d].labels.length + (d === SCENARIO ? 0 : 0.5); // a tie: scenario is fixed
+    const bySize = dims.slice().sort((a, b) => size(b) - size(a));
     let row = dims.includes(state.rowDim) ? state.rowDim : null;
     let col = dims.includes(state.colDim) && state.colDim !== row ? state.colDim : null;
     if (!col && dims.includes("subtotal") && row !== "subtotal") col = "subtotal";

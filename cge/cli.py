@@ -1,4 +1,5 @@
-"""The ``cge`` command line (typer + rich): run scenarios, check and build SAMs.
+"""The ``cge`` command line (typer + rich): run scenarios, check and build SAMs, GTAP databases
+(``cge gtap ...``, :mod:`cge.gtap.cli`).
 
 Every error (bad scenario, bad SAM, unknown label, solver failure, unwritable output) prints one
 clear line and exits with status 1, without a traceback, and writes nothing
@@ -18,10 +19,12 @@ from rich.progress import Progress
 from rich.table import Table
 
 from cge.cli_errors import Terminated, guard_output, install_signal_handlers, reported
+from cge.gtap.cli import gtap_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
 console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, soft_wrap=True)
+app.add_typer(gtap_app, name="gtap")
 
 
 def _write_netcdf(ds, out: Path) -> None:

@@ -54,13 +54,13 @@ def install_signal_handlers() -> None:
 
 def error_lines(exc: BaseException) -> list[str]:
     """The lines printed for ``exc``: one, or for a SAM error one per failing account after the count."""
-    from cge.errors import SamError, SolveError
+    from cge.errors import DatabaseError, SamError, SolveError
 
     text = str(exc).strip()
     if isinstance(exc, KeyError) and exc.args:
         text = str(exc.args[0])
     lines = text.splitlines() or [type(exc).__name__]
-    if isinstance(exc, SamError):
+    if isinstance(exc, (SamError, DatabaseError)):
         return [lines[0], *(line.strip() for line in lines[1:] if line.strip())]
     first = lines[0]
     if isinstance(exc, SolveError) and len(exc.residuals):

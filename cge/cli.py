@@ -351,6 +351,53 @@ def diff_cmd(
     _report_written(written)
 
 
+# ---------------------------------------------------------------------------- view (issue 19)
+@app.command("view")
+def view_cmd(
+    files: list[Path] = typer.Argument(
+        ..., help="results files (netCDF) of cge run, cge compare or cge sweep; several are stacked on scenario"
+    ),
+    html: Path | None = typer.Option(
+        None, "--html", help="write one self-contained HTML file (data inside, no network) instead of serving"
+    ),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="port on 127.0.0.1 (default: a free one)"),
+    no_browser: bool = typer.Option(False, "--no-browser", help="print the address only; do not open a browser"),
+) -> None:
+    """Browse results as ViewHAR does: pick a variable, pivot it by its dims, compare scenarios, export CSV.
+
+    Serves a page on 127.0.0.1 until Ctrl-C (its address is printed as one line); --html writes it as one file.
+    """
+    from cge.report.browser import make_server, page_html, view_dataset, view_index
+    from cge.report.browser.data import all_values
+
+    with reported(err_console):
+        if html is not None:
+            if port:
+                raise ValueError("--port has no use with --html (the file is opened without a server)")
+            guard_output(html, files, "page")
+        sources = [str(f) for f in files]
+        ds = view_dataset([_open_results(f) for f in files], sources)
+        index = view_index(ds, sources)
+        if html is not None:
+            from cge.atomic import atomic_write_bytes
+
+            atomic_write_bytes(html, page_html(index, all_values(ds)).encode("utf-8"))
+            err_console.print(f"wrote {escape(str(html))} ({html.stat().st_size / 1e6:.1f} MB)")
+            return
+        server = make_server(ds, index, port)
+    typer.echo(f"cge view: {len(index['variables'])} variables at {server.url} (Ctrl-C to stop)")
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, Terminated):  # the way to stop a server: not an error
+        err_console.print("cge view: stopped")
+    finally:
+        server.server_close()
+
+
 # ---------------------------------------------------------------------------- sweep (issue 5)
 @app.command()
 def sweep(

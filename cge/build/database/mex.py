@@ -43,7 +43,7 @@ from cge.build.database.table import (
 from cge.build.sources import BuildInputError, read_csv_checked
 
 CONCORDANCE = "inegi20.csv"
-ROWS = ("P.1", "B.1bV", "D.1", "D.29-D.39", "B.2b", "D.21-D.31", "UON", "P.7", "PT", "PTR", "PFTNRD")
+ROWS = ("P.1", "B.1bV", "D.1", "D.29-D.39", "B.2b", "D.21-D.31", "UON", "P.7", "PT", "PTR", "PFTNRD", "OT", "Emp")
 FINAL_LABELS = {PRIVATE: "CPrv", GOVERNMENT: "CG", INVESTMENT: ("P.51b", "P.52")}
 """INEGI final-use column codes of each final user."""
 

@@ -49,7 +49,9 @@ def read_statcan(path: Path, year: int) -> dict[str, float]:
     BuildInputError
         If an item is missing for Canada in that year.
     """
-    frame = read_csv_checked(path, ["REF_DATE", "GEO", "Estimates", "VALUE"], ["REF_DATE", "VALUE"], dtype_str=["GEO", "Estimates"])
+    frame = read_csv_checked(
+        path, ["REF_DATE", "GEO", "Estimates", "VALUE"], ["REF_DATE", "VALUE"], dtype_str=["GEO", "Estimates"]
+    )
     rows = frame[(frame["GEO"] == "Canada") & (frame["REF_DATE"] == year)].set_index("Estimates")["VALUE"]
     out = {}
     for key, label in STATCAN_ITEMS.items():
@@ -77,7 +79,9 @@ def read_can(files: NationalFiles, calibration_dir: Path, sectors: SectorSet) ->
     tax = t.tax * (taxes / t.tax.sum())
     gdp = va.sum() + taxes
     ptax = production_share * gdp * va / va.sum()
-    lab_va = np.divide(sea["LAB"].to_numpy(), sea["VA"].to_numpy(), out=np.zeros(len(labels)), where=sea["VA"].to_numpy() > 0)
+    lab_va = np.divide(
+        sea["LAB"].to_numpy(), sea["VA"].to_numpy(), out=np.zeros(len(labels)), where=sea["VA"].to_numpy() > 0
+    )
     pattern = lab_va * va
     labour = pattern * (labour_share * gdp / pattern.sum())
     labour = np.minimum(labour, va - ptax)

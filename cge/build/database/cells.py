@@ -28,8 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 import xarray as xr
+
+from cge.balance.vector import LinearRow
 
 REG, REG_2, COMM, ACTS, ENDW, MARG, ENDT = "REG", "REG_2", "COMM", "ACTS", "ENDW", "MARG", "ENDT"
 ENDOWMENTS = ("Land", "UnSkLab", "SkLab", "Capital", "NatlRes")
@@ -112,16 +113,6 @@ class Form:
         return out
 
 
-@dataclass(frozen=True)
-class Row:
-    """A linear row ``Σ coef × x[index] = value`` with a name."""
-
-    name: str
-    index: np.ndarray
-    coef: np.ndarray
-    value: float = 0.0
-
-
 class CellSpace:
     """Layout of the free cells and the fixed wedges of one database.
 
@@ -172,7 +163,9 @@ class CellSpace:
         for name, dims in FREE_DIMS.items():
             shape = [len(self.coords[d]) for d in dims]
             size = int(np.prod(shape))
-            out[name] = xr.DataArray(x[self.offsets[name] : self.offsets[name] + size].reshape(shape), dims=dims, coords=self._labels(dims))
+            out[name] = xr.DataArray(
+                x[self.offsets[name] : self.offsets[name] + size].reshape(shape), dims=dims, coords=self._labels(dims)
+            )
         return out
 
     # ----------------------------------------------------------------- forms
@@ -204,7 +197,9 @@ class CellSpace:
         if header == "VTWR":
             idx = self.free_index("VXSB")
             coef = w["margin"] * (1.0 + w["xs"])
-            return Form(idx.broadcast_like(coef).transpose(MARG, COMM, REG, REG_2), coef.transpose(MARG, COMM, REG, REG_2))
+            return Form(
+                idx.broadcast_like(coef).transpose(MARG, COMM, REG, REG_2), coef.transpose(MARG, COMM, REG, REG_2)
+            )
         raise KeyError(f"unknown header {header!r}")
 
     def difference(self, upper: str, lower: str) -> Form:
@@ -245,7 +240,7 @@ class CellSpace:
         )
 
     # ----------------------------------------------------------------- identities
-    def identities(self) -> list[Row]:
+    def identities(self) -> list[LinearRow]:
         """GTAP's data identities as rows (all with value 0 except regional income, = VDEP):
 
         - ``costs[a,r]``: Σ_c VDFP + VMFP + Σ_e EVFP − Σ_c MAKS = 0;
@@ -256,13 +251,13 @@ class CellSpace:
 
         The world saving–investment identity is implied by the others (Walras) and left out.
         """
-        rows: list[Row] = []
+        rows: list[LinearRow] = []
         # activity costs
         acc: dict[tuple[str, str], list] = {}
         for header, sign in (("VDFP", 1.0), ("VMFP", 1.0), ("EVFP", 1.0), ("MAKS", -1.0)):
             for labels, i, c in self.form(header).sum_over((ACTS, REG)):
                 acc.setdefault((labels[ACTS], labels[REG]), []).append((i, sign * c))
-        rows += [Row(f"costs[{a},{r}]", *_concat(v)) for (a, r), v in acc.items()]
+        rows += [LinearRow(f"costs[{a},{r}]", *_concat(v)) for (a, r), v in acc.items()]
         # commodity supply at basic prices
         acc = {}
         for header, sign in (("MAKB", 1.0), ("VDFB", -1.0), ("VDPB", -1.0), ("VDGB", -1.0), ("VDIB", -1.0)):
@@ -272,7 +267,7 @@ class CellSpace:
             acc[(labels[COMM], labels[REG])].append((i, -c))
         for labels, i, c in self.form("VST").sum_over((MARG, REG)):
             acc[(labels[MARG], labels[REG])].append((i, -c))
-        rows += [Row(f"supply[{c},{r}]", *_concat(v)) for (c, r), v in acc.items()]
+        rows += [LinearRow(f"supply[{c},{r}]", *_concat(v)) for (c, r), v in acc.items()]
         # imports by agent
         acc = {}
         for labels, i, c in self.form("VMSB").sum_over((COMM, REG_2)):
@@ -280,24 +275,26 @@ class CellSpace:
         for header in ("VMFB", "VMPB", "VMGB", "VMIB"):
             for labels, i, c in self.form(header).sum_over((COMM, REG)):
                 acc[(labels[COMM], labels[REG])].append((i, -c))
-        rows += [Row(f"imports[{c},{r}]", *_concat(v)) for (c, r), v in acc.items()]
+        rows += [LinearRow(f"imports[{c},{r}]", *_concat(v)) for (c, r), v in acc.items()]
         # international margins
         for m in self.coords[MARG]:
-            rows.append(Row(f"margins[{m}]", *_concat([self.form("VST").select({MARG: m}), self.form("VTWR").select({MARG: m}, -1.0)])))
+            rows.append(
+                LinearRow(
+                    f"margins[{m}]",
+                    *_concat([self.form("VST").select({MARG: m}), self.form("VTWR").select({MARG: m}, -1.0)]),
+                )
+            )
         # regional income
         for r in self.coords[REG]:
             spend = [self.form(h).select({REG: r}, -1.0) for h in ("VDPP", "VMPP", "VDGP", "VMGP")]
             rows.append(
-                Row(f"income[{r}]", *_concat([self.gdp(r), *spend, self.form("SAVE").select({REG: r}, -1.0)]), float(self.wedges["VDEP"].sel({REG: r})))
+                LinearRow(
+                    f"income[{r}]",
+                    *_concat([self.gdp(r), *spend, self.form("SAVE").select({REG: r}, -1.0)]),
+                    float(self.wedges["VDEP"].sel({REG: r})),
+                )
             )
         return rows
-
-    def matrix(self, rows: list[Row]) -> sp.csr_matrix:
-        """Rows as a sparse matrix (rows × free cells)."""
-        r = np.concatenate([np.full(len(row.index), k) for k, row in enumerate(rows)]) if rows else np.zeros(0, int)
-        c = np.concatenate([row.index for row in rows]) if rows else np.zeros(0, int)
-        v = np.concatenate([row.coef for row in rows]) if rows else np.zeros(0)
-        return sp.csr_matrix((v, (r, c)), shape=(len(rows), self.size))
 
     # ----------------------------------------------------------------- dataset
     def headers(self, x: np.ndarray) -> dict[str, xr.DataArray]:

@@ -20,14 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
+from cge.build.database.niot import CONCORDANCE as NIOT_CONCORDANCE
 from cge.build.database.niot import FINAL_COLUMNS as NIOT_FINAL
 from cge.build.database.niot import read_niot_frame
-from cge.build.database.niot import CONCORDANCE as NIOT_CONCORDANCE
 from cge.build.database.sectors import CONCORDANCE_DIR, SectorSet, concordance_matrix, read_concordance
 from cge.build.database.sources import NBS_YEAR, WIOD16_YEAR, NationalFiles, exchange_rate
 from cge.build.database.table import (
     GOVERNMENT,
-    INVESTMENT,
     PRIVATE,
     NationalTable,
     by_activity,
@@ -71,7 +70,9 @@ def read_chn(files: NationalFiles, calibration_dir: Path, sectors: SectorSet) ->
     """China's table for :data:`NBS_YEAR` in model sectors [US$ million of 2020]."""
     labels = list(sectors.sectors)
     n = len(labels)
-    frame = read_csv_checked(files.nbs, ["Code", "Origin", "TC", "FU201", "FU202", "EX", "GO"], dtype_str=["Code", "Origin"])
+    frame = read_csv_checked(
+        files.nbs, ["Code", "Origin", "TC", "FU201", "FU202", "EX", "GO"], dtype_str=["Code", "Origin"]
+    )
     codes = [f"{k:02d}" for k in range(1, 43)]
     missing = [c for c in codes + ["TC", "FU201", "FU202", "EX"] if c not in frame.columns]
     if missing:

@@ -37,7 +37,9 @@ def read_skill_shares(calibration_dir: Path, regions: list[str], sectors: list[s
         If a (region, sector) has neither its own nor a ``*`` row, or a share is outside [0, 1].
     """
     path = Path(calibration_dir) / SKILL_FILE
-    frame = read_csv_checked(path, ["region", "sector", "skilled_share", "source"], ["skilled_share"], dtype_str=["region", "sector"])
+    frame = read_csv_checked(
+        path, ["region", "sector", "skilled_share", "source"], ["skilled_share"], dtype_str=["region", "sector"]
+    )
     bad = frame["skilled_share"].isna() | (frame["skilled_share"] < 0) | (frame["skilled_share"] > 1)
     if bad.any():
         raise BuildInputError(f"{path}: skilled_share row {int(bad.idxmax()) + 2} must be in [0, 1]")
@@ -61,7 +63,12 @@ def read_surplus_shares(calibration_dir: Path, sectors: list[str]) -> xr.DataArr
         On an unknown sector or endowment, or shares of a sector summing above 1.
     """
     path = Path(calibration_dir) / ENDOWMENT_FILE
-    frame = read_csv_checked(path, ["sector", "endowment", "share_of_surplus", "source"], ["share_of_surplus"], dtype_str=["sector", "endowment"])
+    frame = read_csv_checked(
+        path,
+        ["sector", "endowment", "share_of_surplus", "source"],
+        ["share_of_surplus"],
+        dtype_str=["sector", "endowment"],
+    )
     unknown = sorted(set(frame["sector"]) - set(sectors))
     if unknown:
         raise BuildInputError(f"{path}: sector(s) {unknown} are not model sectors")
@@ -72,7 +79,9 @@ def read_surplus_shares(calibration_dir: Path, sectors: list[str]) -> xr.DataArr
     total = frame.groupby("sector")["share_of_surplus"].sum()
     if (total > 1).any() or (frame["share_of_surplus"] < 0).any():
         raise BuildInputError(f"{path}: shares of sector(s) {total[total > 1].index.tolist()} exceed 1 or are negative")
-    out = xr.DataArray(np.zeros((len(ENDOWMENTS), len(sectors))), dims=(ENDW, ACTS), coords={ENDW: list(ENDOWMENTS), ACTS: sectors})
+    out = xr.DataArray(
+        np.zeros((len(ENDOWMENTS), len(sectors))), dims=(ENDW, ACTS), coords={ENDW: list(ENDOWMENTS), ACTS: sectors}
+    )
     for r in frame.itertuples():
         out.loc[{ENDW: r.endowment, ACTS: r.sector}] = r.share_of_surplus
     out.loc[{ENDW: CAPITAL}] = 1.0 - out.sum(ENDW)

@@ -18,7 +18,9 @@ from cge.build.database.sectors import SectorSet
 from cge.build.database.sources import WIOD16_YEAR, NationalFiles
 
 
-def margin_rates(files: NationalFiles, regions: list[str], sectors: SectorSet) -> tuple[dict[str, float], dict[str, str]]:
+def margin_rates(
+    files: NationalFiles, regions: list[str], sectors: SectorSet
+) -> tuple[dict[str, float], dict[str, str]]:
     """Margin rate (c.i.f. − f.o.b.) / f.o.b. on goods imports by region, and the source of each."""
     goods_codes = None
     rates, weights, source = {}, {}, {}
@@ -32,7 +34,9 @@ def margin_rates(files: NationalFiles, regions: list[str], sectors: SectorSet) -
         margin = float(rows[(rows["Origin"] == "TOT") & (rows["Code"] == "IntTTM")][cols].to_numpy(float).sum())
         rates[country] = margin / goods
         weights[country] = goods
-        source[country] = f"WIOD 2016 national table {country} {WIOD16_YEAR}: IntTTM {margin:,.0f} / goods imports f.o.b. {goods:,.0f} US$ m (the table's import rows exclude IntTTM)"
+        source[country] = (
+            f"WIOD 2016 national table {country} {WIOD16_YEAR}: IntTTM {margin:,.0f} / goods imports f.o.b. {goods:,.0f} US$ m (the table's import rows exclude IntTTM)"
+        )
     mean = sum(rates[c] * weights[c] for c in rates) / sum(weights.values())
     out, text = {}, {}
     for r in regions:

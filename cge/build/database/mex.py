@@ -77,7 +77,9 @@ def read_inegi(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _product_tax_share(inegi: pd.DataFrame, finals: pd.DataFrame) -> float:
     """Net product taxes over GDP (value added + net product taxes) in INEGI's table."""
-    users = [c for u in FINAL_USERS for c in (FINAL_LABELS[u] if isinstance(FINAL_LABELS[u], tuple) else (FINAL_LABELS[u],))]
+    users = [
+        c for u in FINAL_USERS for c in (FINAL_LABELS[u] if isinstance(FINAL_LABELS[u], tuple) else (FINAL_LABELS[u],))
+    ]
     taxes = float(inegi["D.21-D.31"].sum() + finals.loc[users, "D.21-D.31"].sum())
     return taxes / (float(inegi["B.1bV"].sum()) + taxes)
 
@@ -110,7 +112,11 @@ def read_mex(files: NationalFiles, calibration_dir: Path, sectors: SectorSet) ->
     uncovered = [s for s in labels if s not in group_of_sector]
     if uncovered:
         raise BuildInputError(f"{conc_path}: model sector(s) {uncovered} belong to no INEGI group")
-    g = inegi.assign(group=inegi.index.map(group_of_code), mixed=mixed_labour(inegi)).groupby("group").sum(numeric_only=True)
+    g = (
+        inegi.assign(group=inegi.index.map(group_of_code), mixed=mixed_labour(inegi))
+        .groupby("group")
+        .sum(numeric_only=True)
+    )
     usd = g[["P.1", "B.1bV", "D.1", "D.29-D.39", "B.2b", "D.21-D.31", "UON", "P.7", "mixed"]] / rate
     groups = [group_of_sector[s] for s in labels]
     # 2. resize each group to its 2018 output
@@ -169,7 +175,11 @@ def read_mex(files: NationalFiles, calibration_dir: Path, sectors: SectorSet) ->
 def inegi_jobs(files: NationalFiles, calibration_dir: Path, sectors: SectorSet, labour: pd.Series) -> pd.Series:
     """Jobs (``PT``, INEGI 2018) by model sector: a group's jobs split over its sectors by labour income."""
     inegi, _ = read_inegi(files.inegi)
-    conc = read_csv_checked(Path(calibration_dir) / CONCORDANCE_DIR / CONCORDANCE, ["code", "group", "sectors"], dtype_str=["code", "group", "sectors"])
+    conc = read_csv_checked(
+        Path(calibration_dir) / CONCORDANCE_DIR / CONCORDANCE,
+        ["code", "group", "sectors"],
+        dtype_str=["code", "group", "sectors"],
+    )
     jobs = inegi["PT"].groupby(inegi.index.map(dict(zip(conc["code"], conc["group"])))).sum()
     out = {}
     for r in conc.drop_duplicates("group").itertuples():

@@ -96,7 +96,9 @@ def read_niot_frame(path: Path, year: int) -> pd.DataFrame:
 def read_niot(path: Path, year: int, calibration_dir: Path, sectors: SectorSet) -> NiotTable:
     """Read one WIOD 2016 national table into model sectors (see the module docstring)."""
     rows = read_niot_frame(path, year)
-    industries = [c for c in rows.columns[4:] if c not in ("GO",) and c not in sum(FINAL_COLUMNS.values(), []) and c != EXPORTS]
+    industries = [
+        c for c in rows.columns[4:] if c not in ("GO",) and c not in sum(FINAL_COLUMNS.values(), []) and c != EXPORTS
+    ]
     conc_path = Path(calibration_dir) / CONCORDANCE_DIR / CONCORDANCE
     cm = concordance_matrix(read_concordance(conc_path, sectors), industries, sectors, str(conc_path))
     labels = list(sectors.sectors)
@@ -109,7 +111,9 @@ def read_niot(path: Path, year: int, calibration_dir: Path, sectors: SectorSet) 
     for origin in ("Domestic", "Imports"):
         part = rows[rows["Origin"] == origin].set_index("Code").reindex(industries)
         if part.isna().all(axis=1).any():
-            raise BuildInputError(f"{path}: {origin} rows missing for {part.index[part.isna().all(axis=1)].tolist()[:5]}")
+            raise BuildInputError(
+                f"{path}: {origin} rows missing for {part.index[part.isna().all(axis=1)].tolist()[:5]}"
+            )
         block[origin] = part[cols].to_numpy(float)
     tot = rows[rows["Origin"] == "TOT"].set_index("Code")[cols].astype(float)
     col = {c: k for k, c in enumerate(cols)}
@@ -121,10 +125,14 @@ def read_niot(path: Path, year: int, calibration_dir: Path, sectors: SectorSet) 
     margin = tot.loc["IntTTM"].to_numpy(float)
     goods_rows = np.array([any(sectors.goods[k] for k in np.nonzero(cm[i])[0]) for i in range(len(industries))])
     imp_goods = imp * goods_rows[:, None]
-    imp = imp + np.divide(imp_goods * margin, imp_goods.sum(axis=0), out=np.zeros_like(imp), where=imp_goods.sum(axis=0) > 0)
+    imp = imp + np.divide(
+        imp_goods * margin, imp_goods.sum(axis=0), out=np.zeros_like(imp), where=imp_goods.sum(axis=0) > 0
+    )
     txsp = tot.loc["TXSP"].to_numpy(float)
     purchases = dom + imp
-    tax = np.divide(purchases * txsp, purchases.sum(axis=0), out=np.zeros_like(purchases), where=purchases.sum(axis=0) > 0)
+    tax = np.divide(
+        purchases * txsp, purchases.sum(axis=0), out=np.zeros_like(purchases), where=purchases.sum(axis=0) > 0
+    )
 
     def to_model(values: np.ndarray) -> np.ndarray:
         out = np.zeros((len(labels), len(labels) + len(FINAL_USERS)))

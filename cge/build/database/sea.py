@@ -28,10 +28,14 @@ def read_sea(path: Path, country: str, year: int, calibration_dir: Path, sectors
     BuildInputError
         If the file has no rows for the country and year, or industries the concordance lacks.
     """
-    frame = read_csv_checked(path, ["country", "code", "year", *SEA_VARIABLES], ["year", *SEA_VARIABLES], dtype_str=["country", "code"])
+    frame = read_csv_checked(
+        path, ["country", "code", "year", *SEA_VARIABLES], ["year", *SEA_VARIABLES], dtype_str=["country", "code"]
+    )
     rows = frame[(frame["country"] == country) & (frame["year"] == year)].fillna({v: 0.0 for v in SEA_VARIABLES})
     if rows.empty:
-        raise BuildInputError(f"{path}: no rows for {country} {year} (the socio-economic accounts cover {sorted(set(frame['country']))})")
+        raise BuildInputError(
+            f"{path}: no rows for {country} {year} (the socio-economic accounts cover {sorted(set(frame['country']))})"
+        )
     conc_path = Path(calibration_dir) / CONCORDANCE_DIR / CONCORDANCE
     codes = list(rows["code"])
     cm = concordance_matrix(read_concordance(conc_path, sectors), codes, sectors, str(conc_path))

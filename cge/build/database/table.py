@@ -3,7 +3,7 @@
 All values are at **basic prices** in US$ million of the table's year (converted from national
 currency at that year's exchange rate). Domestic trade and transport margins are purchases of
 the margin services by the user of the good (GTAP's convention: no separate margin account);
-``margins`` keeps them by good as a satellite where the source gives them (BEA).
+``margins`` keeps the trade margins by good as a satellite where the source gives them (BEA).
 
 Identities that hold (to the rounding of the source) after reading:
 
@@ -66,7 +66,8 @@ class NationalTable:
     depreciation : float or None
         Consumption of fixed capital, where the source gives it.
     margins : xarray.DataArray (COMM, USER) or None
-        Domestic trade and transport margins on the purchases of each good (satellite).
+        Domestic trade margins on the purchases of each good (satellite; transport margins are
+        not kept).
     notes : dict
         Figures of the conversion for the README (str → str).
     """
@@ -93,7 +94,9 @@ class NationalTable:
         """GDP at market prices: value added at basic prices + net product taxes [US$ million].
 
         Import duties are not in ``tax``; they are added by the tariff step."""
-        return float(self.value_added.sel({VALUE_ADDED: [LABOUR, SURPLUS]}).sum() + self.production_tax.sum() + self.tax.sum())
+        return float(
+            self.value_added.sel({VALUE_ADDED: [LABOUR, SURPLUS]}).sum() + self.production_tax.sum() + self.tax.sum()
+        )
 
     def value_added_basic(self) -> xr.DataArray:
         """Gross value added at basic prices by activity [US$ million]."""

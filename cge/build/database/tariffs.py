@@ -80,14 +80,17 @@ def read_table(path: Path, regions: list[str], sectors: list[str], goods: list[s
     BuildInputError
         Naming the file and the pairs of regions it lacks.
     """
-    frame = read_csv_checked(path, ["importer", "exporter", "sector", "tariff_pct"], ["tariff_pct"], dtype_str=["importer", "exporter", "sector"])
+    frame = read_csv_checked(
+        path,
+        ["importer", "exporter", "sector", "tariff_pct"],
+        ["tariff_pct"],
+        dtype_str=["importer", "exporter", "sector"],
+    )
     if (frame["tariff_pct"].isna() | (frame["tariff_pct"] < 0)).any():
         row = int((frame["tariff_pct"].isna() | (frame["tariff_pct"] < 0)).idxmax())
         raise BuildInputError(f"{path}: column 'tariff_pct' row {row + 2} must be a number >= 0")
     have = set(zip(frame["importer"], frame["exporter"], frame["sector"]))
-    missing = sorted(
-        {(i, e) for i in regions for e in regions if i != e for s in goods if (i, e, s) not in have}
-    )
+    missing = sorted({(i, e) for i in regions for e in regions if i != e for s in goods if (i, e, s) not in have})
     if missing:
         raise BuildInputError(
             f"{path}: no tariff rows for {len(missing)} importer-exporter pair(s) of the aggregation, e.g. "
@@ -127,7 +130,9 @@ def us_rates(us_imports: pd.DataFrame, regions: list[str], sectors: list[str]) -
 def read_special(path: Path, regions: list[str], sectors: list[str]) -> pd.DataFrame:
     """Special duties (``importer, exporter, sector, additional_pct, coverage_usd_bn | coverage_share, ...``)."""
     if not path.is_file():
-        return pd.DataFrame(columns=["importer", "exporter", "sector", "additional_pct", "coverage_share", "coverage_usd_bn"])
+        return pd.DataFrame(
+            columns=["importer", "exporter", "sector", "additional_pct", "coverage_share", "coverage_usd_bn"]
+        )
     frame = read_csv_checked(
         path,
         ["measure", "importer", "exporter", "sector", "additional_pct", "coverage_share", "coverage_usd_bn", "source"],
@@ -139,7 +144,9 @@ def read_special(path: Path, regions: list[str], sectors: list[str]) -> pd.DataF
         raise BuildInputError(f"{path}: sector(s) {sorted(set(unknown['sector']))} are not model sectors")
     both = frame["coverage_share"].notna() == frame["coverage_usd_bn"].notna()
     if both.any():
-        raise BuildInputError(f"{path}: row {int(both.idxmax()) + 2}: give exactly one of coverage_share, coverage_usd_bn")
+        raise BuildInputError(
+            f"{path}: row {int(both.idxmax()) + 2}: give exactly one of coverage_share, coverage_usd_bn"
+        )
     skipped = frame[~(frame["importer"].isin(regions) & frame["exporter"].isin(regions))]
     if len(skipped):
         log.warning("%s: %d special-duty rows name regions outside the aggregation (skipped)", path, len(skipped))
@@ -152,13 +159,23 @@ def special_rates(rows: pd.DataFrame, fob: np.ndarray, regions: list[str], secto
     out = np.zeros(fob.shape)
     for r in rows.itertuples():
         c, s, d = sectors.index(r.sector), regions.index(r.exporter), regions.index(r.importer)
-        share = r.coverage_share if pd.notna(r.coverage_share) else min(1.0, r.coverage_usd_bn * 1000.0 / max(fob[c, s, d], 1e-9))
+        share = (
+            r.coverage_share
+            if pd.notna(r.coverage_share)
+            else min(1.0, r.coverage_usd_bn * 1000.0 / max(fob[c, s, d], 1e-9))
+        )
         out[c, s, d] += r.additional_pct / 100.0 * share
     return out
 
 
 def level_factors(
-    fob: np.ndarray, base: np.ndarray, scalable: np.ndarray, special: np.ndarray, levels: list[TariffLevel], regions: list[str], goods: np.ndarray
+    fob: np.ndarray,
+    base: np.ndarray,
+    scalable: np.ndarray,
+    special: np.ndarray,
+    levels: list[TariffLevel],
+    regions: list[str],
+    goods: np.ndarray,
 ) -> dict[str, float]:
     """Factor per importer so that fixed + factor × scalable revenue + special = collected duties.
 

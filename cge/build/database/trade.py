@@ -82,16 +82,22 @@ def us_imports_2024(hs6_path: Path, crosswalk_path: Path, calibration_dir: Path,
     gtap = dict(zip(cross["hs6_code"], cross["gtap_code"].str.lower()))
     missing = sorted(set(imports["hs6"]) - set(gtap))
     if missing:
-        raise BuildInputError(f"{crosswalk_path}: HS6 code(s) {missing[:5]} ({len(missing)} in all) of {hs6_path.name} have no GTAP code")
+        raise BuildInputError(
+            f"{crosswalk_path}: HS6 code(s) {missing[:5]} ({len(missing)} in all) of {hs6_path.name} have no GTAP code"
+        )
     to_sector = read_gtap_concordance(calibration_dir, sectors)
     imports["gtap"] = imports["hs6"].map(gtap)
     unknown = sorted(set(imports["gtap"]) - set(to_sector))
     if unknown:
-        raise BuildInputError(f"{Path(calibration_dir) / CONCORDANCE_DIR / GTAP_CONCORDANCE}: GTAP code(s) {unknown} have no row")
+        raise BuildInputError(
+            f"{Path(calibration_dir) / CONCORDANCE_DIR / GTAP_CONCORDANCE}: GTAP code(s) {unknown} have no row"
+        )
     imports["sector"] = imports["gtap"].map(to_sector)
     imports["partner"] = imports["cty_code"].map(PARTNERS)
     if imports["partner"].isna().any():
-        raise BuildInputError(f"{hs6_path}: unknown Census country code(s) {sorted(set(imports.loc[imports['partner'].isna(), 'cty_code']))}")
+        raise BuildInputError(
+            f"{hs6_path}: unknown Census country code(s) {sorted(set(imports.loc[imports['partner'].isna(), 'cty_code']))}"
+        )
     cols = {"con_val_usd": "value", "cal_dut_usd": "duties", "usmca_claimed_usd_est": "claimed"}
     frame = imports.rename(columns=cols)
     frame[list(cols.values())] = frame[list(cols.values())].fillna(0.0) * MUSD
@@ -106,4 +112,6 @@ def us_imports_2024(hs6_path: Path, crosswalk_path: Path, calibration_dir: Path,
         known.index.name = "sector"
         out.append(known.assign(partner=partner).reset_index())
     result = pd.concat(out).set_index(["partner", "sector"]).sort_index()
-    return result.reindex(pd.MultiIndex.from_product([sorted(PARTNERS.values()), list(sectors.sectors)], names=["partner", "sector"])).fillna(0.0)
+    return result.reindex(
+        pd.MultiIndex.from_product([sorted(PARTNERS.values()), list(sectors.sectors)], names=["partner", "sector"])
+    ).fillna(0.0)

@@ -55,7 +55,22 @@ CONCORDANCE = "bea_summary.csv"
 FINAL_COLUMNS = {
     PRIVATE: ["F010"],
     GOVERNMENT: ["F06C", "F07C", "F10C"],
-    INVESTMENT: ["F02E", "F02N", "F02R", "F02S", "F030", "F06E", "F06N", "F06S", "F07E", "F07N", "F07S", "F10E", "F10N", "F10S"],
+    INVESTMENT: [
+        "F02E",
+        "F02N",
+        "F02R",
+        "F02S",
+        "F030",
+        "F06E",
+        "F06N",
+        "F06S",
+        "F07E",
+        "F07N",
+        "F07S",
+        "F10E",
+        "F10N",
+        "F10S",
+    ],
 }
 """BEA final-use columns of each final user."""
 EXPORTS = "F040"
@@ -175,12 +190,19 @@ def read_usa(files: NationalFiles, calibration_dir: Path, sectors: SectorSet, la
     duties = _spread(s["MDTY"].to_numpy(float), imp_weights)
     basic = purch - margins - taxes - duties
     # margins become purchases of the services that supply them (their negative Trade/Trans entries)
+    kind_margin = {}
     for kind in ("Trade", "Trans"):
         supplied = np.maximum(-s[kind].to_numpy(float), 0.0)
-        kind_margin = margins * np.divide(
-            np.maximum(s[kind].to_numpy(float), 0.0), goods_margin, out=np.zeros(len(commodities)), where=goods_margin > 0
-        )[:, None]
-        basic += np.outer(supplied / supplied.sum(), kind_margin.sum(axis=0))
+        kind_margin[kind] = (
+            margins
+            * np.divide(
+                np.maximum(s[kind].to_numpy(float), 0.0),
+                goods_margin,
+                out=np.zeros(len(commodities)),
+                where=goods_margin > 0,
+            )[:, None]
+        )
+        basic += np.outer(supplied / supplied.sum(), kind_margin[kind].sum(axis=0))
     import_total = np.maximum((s["MCIF"] + s["MADJ"]).to_numpy(float), 0.0)
     room = np.maximum(basic, 0.0)
     room[:, col[EXPORTS]] = 0.0
@@ -196,13 +218,15 @@ def read_usa(files: NationalFiles, calibration_dir: Path, sectors: SectorSet, la
             out[:, len(labels) + k] = cm.T @ values[:, cols].sum(axis=1)
         return out
 
-    dom_m, imp_m, tax_m, margin_m = to_users(dom), to_users(imp), to_users(taxes), to_users(margins)
+    dom_m, imp_m, tax_m, margin_m = to_users(dom), to_users(imp), to_users(taxes), to_users(kind_margin["Trade"])
     negative = dom_m < 0
     notes = {"travel_exports_musd": f"{travel:.0f}", "negative_purchases_netted_musd": f"{netted:.0f}"}
     if negative.any():
         moved = float(-dom_m[negative].sum())
         notes["negative_domestic_use_zeroed_musd"] = f"{moved:.1f}"
-        log.info("USA: %d negative domestic-use cells (%.1f US$ m, inventory draw-downs) set to zero", negative.sum(), moved)
+        log.info(
+            "USA: %d negative domestic-use cells (%.1f US$ m, inventory draw-downs) set to zero", negative.sum(), moved
+        )
         dom_m = np.maximum(dom_m, 0.0)
     imp_m = np.maximum(imp_m, 0.0)
     exports = cm.T @ dom[:, col[EXPORTS]]
@@ -211,15 +235,16 @@ def read_usa(files: NationalFiles, calibration_dir: Path, sectors: SectorSet, la
     compensation, ptax, surplus = va[0], va[1] - va[2], va[3]
     labour = np.minimum(compensation * lab_ratio.reindex(labels).fillna(1.0).to_numpy(), compensation + surplus)
     gos = surplus - (labour - compensation)
-    goods = [k for k, g in enumerate(sectors.goods) if g]
-    purch_goods = float(cm[:, goods].sum(axis=1) @ np.maximum(purch[:, : len(industries)], 0).sum(axis=1))
-    purch_goods += float((cm[:, goods].sum(axis=1)[:, None] * weights[:, len(industries) :]).sum())
+    goods_rows = cm[:, [k for k, g in enumerate(sectors.goods) if g]].sum(axis=1)
+    purchases_goods = float(goods_rows @ weights.sum(axis=1))
     notes.update(
         {
             "trade_margins_musd": f"{float(s['Trade'].clip(lower=0).sum()):.0f}",
             "transport_margins_musd": f"{float(s['Trans'].clip(lower=0).sum()):.0f}",
             "product_taxes_musd": f"{float((s['TOP'] + s['SUB']).sum()):.0f}",
             "import_duties_musd": f"{float(s['MDTY'].sum()):.0f}",
+            "goods_purchases_domestic_musd": f"{purchases_goods:.0f}",
+            "trade_margin_rate_goods": f"{float(kind_margin['Trade'].sum()) / purchases_goods:.6f}",
         }
     )
     source = (

@@ -137,6 +137,7 @@ def balance_vector(
     names = [b.name for b in balances] + [t.name for t in targets]
     problem = assemble_problem(full, value, scale, names, len(balances), free, prior, list(targets), tol)
     values, iterations, message = solve_problem(problem, prior, free, tol)
+    values = np.maximum(values, 0.0)  # Ipopt may end a hair below its zero bound (1e-50 US$ million)
     bal_value = np.array([b.value for b in balances])
     table = pd.DataFrame(
         {

@@ -105,9 +105,10 @@ class Form:
         shape = [idx.sizes[d] for d in keep_dims]
         flat_i = np.asarray(idx.values).reshape(int(np.prod(shape)), -1)
         flat_c = np.asarray(coef.values, dtype=float).reshape(int(np.prod(shape)), -1)
+        names = [[str(v) for v in idx[d].values] for d in keep_dims]
         out = []
         for k, pos in enumerate(np.ndindex(*shape)):
-            labels = {d: str(idx[d].values[p]) for d, p in zip(keep_dims, pos)}
+            labels = {d: names[j][p] for j, (d, p) in enumerate(zip(keep_dims, pos))}
             keep = flat_c[k] != 0
             out.append((labels, flat_i[k][keep], flat_c[k][keep]))
         return out
@@ -137,6 +138,7 @@ class CellSpace:
             self.offsets[name] = n
             n += int(np.prod([len(self.coords[d]) for d in dims]))
         self.size = n
+        self._cache: dict[tuple[str, ...], object] = {}
 
     # ----------------------------------------------------------------- layout
     def _labels(self, dims: tuple[str, ...]) -> dict[str, list[str]]:
@@ -170,7 +172,13 @@ class CellSpace:
 
     # ----------------------------------------------------------------- forms
     def form(self, header: str) -> Form:
-        """Every header of the database (free or derived) as a :class:`Form`."""
+        """Every header of the database (free or derived) as a :class:`Form` (computed once)."""
+        key = (header,)
+        if key not in self._cache:
+            self._cache[key] = self._form(header)
+        return self._cache[key]
+
+    def _form(self, header: str) -> Form:
         w = self.wedges
         if header in FREE_DIMS:
             idx = self.free_index(header)
@@ -204,10 +212,13 @@ class CellSpace:
 
     def difference(self, upper: str, lower: str) -> Form:
         """``upper − lower`` for two headers on the same free cells (a tax: VDFP − VDFB, ...)."""
-        a, b = self.form(upper), self.form(lower)
-        if not np.array_equal(a.index.values, b.index.transpose(*a.index.dims).values):
-            raise ValueError(f"{upper} and {lower} are not on the same cells")
-        return Form(a.index, a.coef - b.coef.transpose(*a.coef.dims))
+        key = (upper, lower)
+        if key not in self._cache:
+            a, b = self.form(upper), self.form(lower)
+            if not np.array_equal(a.index.values, b.index.transpose(*a.index.dims).values):
+                raise ValueError(f"{upper} and {lower} are not on the same cells")
+            self._cache[key] = Form(a.index, a.coef - b.coef.transpose(*a.coef.dims))
+        return self._cache[key]
 
     # ----------------------------------------------------------------- measures
     def taxes(self, region: str, *, trade: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -241,6 +252,12 @@ class CellSpace:
 
     # ----------------------------------------------------------------- identities
     def identities(self) -> list[LinearRow]:
+        """GTAP's data identities as rows (computed once; see :meth:`_identities`)."""
+        if ("__identities__",) not in self._cache:
+            self._cache[("__identities__",)] = self._identities()
+        return self._cache[("__identities__",)]
+
+    def _identities(self) -> list[LinearRow]:
         """GTAP's data identities as rows (all with value 0 except regional income, = VDEP):
 
         - ``costs[a,r]``: Σ_c VDFP + VMFP + Σ_e EVFP − Σ_c MAKS = 0;

@@ -42,7 +42,7 @@ from cge.build.database.sea import labour_to_compensation, read_sea
 from cge.build.database.sectors import SectorSet, read_sectors
 from cge.build.database.sources import WIOD16_YEAR, NationalFiles
 from cge.build.database.table import NationalTable
-from cge.build.database.targets import DatabaseTarget, read_targets
+from cge.build.database.targets import DatabaseTarget, read_targets, with_rows
 from cge.build.database.tariffs import (
     SPECIAL_FILE,
     TABLE_FILE,
@@ -305,11 +305,12 @@ def balance_rounds(
     goods = np.array(inputs.sectors.goods)
     levels = list(inputs.sector.tariff_levels)
     params = read_region_parameters(inputs.calibration_dir)
-    factors = level_factors(trade, tariffs.base, tariffs.scalable, tariffs.special, levels, regions, goods)
+    resolved, skipped = read_targets(inputs.files, inputs.calibration_dir, inputs.sectors, regions, inputs.gdp, _context(inputs))
+    special = tariffs.special
+    history = [special]
+    factors = level_factors(trade, tariffs.base, tariffs.scalable, special, levels, regions, goods)
     for round_ in range(1, MAX_ROUNDS + 1):
-        current = Tariffs(
-            tariffs.base, tariffs.scalable, tariffs.special, factors, tariffs.source, tariffs.special_rows
-        )
+        current = Tariffs(tariffs.base, tariffs.scalable, special, factors, tariffs.source, tariffs.special_rows)
         prior = build_prior(
             inputs.tables,
             inputs.gdp,
@@ -327,15 +328,15 @@ def balance_rounds(
         hard = space.identities()
         controls = [measure_row(space, m, soft=False) for m in inputs.controls.controls()]
         soft = [measure_row(space, m, soft=True) for m in inputs.sector.targets()]
-        targets, skipped = read_targets(
-            inputs.files, inputs.calibration_dir, inputs.sectors, regions, inputs.gdp, space, _context(inputs)
-        )
+        targets = with_rows(resolved, space)
         soft += [t.row for t in targets if t.use == "target" and t.row is not None]
         soft += _hs6_targets(inputs, space)
         result = balance_vector(prior.x0, hard, controls + soft)
         fob = space.headers(result.values)["VFOB"].transpose(COMM, REG, REG_2).values
-        new = level_factors(fob, tariffs.base, tariffs.scalable, tariffs.special, levels, regions, goods)
-        change = max((abs(new[r] / factors[r] - 1.0) for r in new), default=0.0)
+        # special duties cover a value: their rate follows the balanced flow, as do the level factors
+        new_special = special_rates(tariffs.special_rows, fob, regions, sectors)
+        new = level_factors(fob, tariffs.base, tariffs.scalable, new_special, levels, regions, goods)
+        change = max([abs(new[r] / factors[r] - 1.0) for r in new] + [float(np.abs(new_special - special).max(initial=0.0))])
         log.info(
             "database round %d: %d iterations, tariff level factors %s (change %.2e)",
             round_,
@@ -344,11 +345,21 @@ def balance_rounds(
             change,
         )
         if change <= TARIFF_TOL:
-            return BuildOutcome(
-                inputs, prior, result, result.values, current, targets, hard + controls, soft, round_, skipped
-            )
-        factors = new
+            return BuildOutcome(inputs, prior, result, result.values, current, targets, hard + controls, soft, round_, skipped)
+        history.append(new_special)
+        factors, special = new, _aitken(history) if len(history) % 3 == 0 else new_special
     raise BuildError(f"tariff levels did not settle in {MAX_ROUNDS} rounds (last factors {factors})")
+
+
+def _aitken(history: list[np.ndarray]) -> np.ndarray:
+    """Aitken's extrapolation of the last three iterates of the special-duty rates (a duty that
+    covers a value has the rate value / flow, and the flow answers to the rate: the fixed point
+    converges linearly; one extrapolation lands next to it)."""
+    s0, s1, s2 = history[-3:]
+    d1, d2 = s1 - s0, s2 - s1
+    denom = d2 - d1
+    step = np.divide(d2 * d2, denom, out=np.zeros_like(s2), where=np.abs(denom) > 1e-12)
+    return np.maximum(s2 - step, 0.0)
 
 
 def _context(inputs: Inputs) -> dict:

@@ -18,6 +18,7 @@ are reported only. Rows naming regions or sectors outside the aggregation are sk
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,10 +202,10 @@ def read_targets(
     sectors: SectorSet,
     regions: list[str],
     gdp: dict[str, float],
-    space: CellSpace,
     context: dict,
 ) -> tuple[list[DatabaseTarget], list[str]]:
-    """Resolve the targets file for the aggregation; also return the skipped rows (with why).
+    """Resolve the targets file for the aggregation (values; rows come from :func:`with_rows`); also return the
+    skipped rows (with why).
 
     Raises
     ------
@@ -248,30 +249,26 @@ def read_targets(
         else:
             target = None
         sd = float(np.hypot(quality_sd(row["quality"], sds, path), float(row["coverage_sd"])))
-        linear = None
-        if target is not None:
-            i, c = _row(space, row["kind"], row["region"], row["partner"], chosen)
-            linear = LinearRow(row["name"], i, c, target, sd if row["use"] == "target" else None, Side.EQUAL)
         out.append(
             DatabaseTarget(
-                row["name"],
-                row["kind"],
-                row["region"],
-                row["partner"],
-                chosen,
-                value,
-                unit,
-                str(row["year"]),
-                target,
-                sd,
-                row["use"],
-                row["source"],
-                linear,
+                row["name"], row["kind"], row["region"], row["partner"], chosen, value, unit, str(row["year"]), target, sd, row["use"], row["source"], None
             )
         )
     for line in skipped:
         log.warning("database target skipped: %s", line)
     return out, skipped
+
+
+def with_rows(targets: list[DatabaseTarget], space: CellSpace) -> list[DatabaseTarget]:
+    """The targets with their rows on ``space`` (soft for ``use = target``; None for kinds checked after balancing)."""
+    out = []
+    for t in targets:
+        row = None
+        if t.target_musd is not None:
+            i, c = _row(space, t.kind, t.region, t.partner, t.sectors)
+            row = LinearRow(t.name, i, c, t.target_musd, t.sd if t.use == "target" else None, Side.EQUAL)
+        out.append(dataclasses.replace(t, row=row))
+    return out
 
 
 def evaluate(target: DatabaseTarget, x: np.ndarray, headers: dict) -> float:

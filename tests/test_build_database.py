@@ -189,7 +189,11 @@ def built():
 
 @needs_data
 def test_database_passes_gtap_identities(built):
+    from cge.gtap import check_database, database_problems
+
     db, _, _ = built
+    check_database(db)
+    assert database_problems(db, 1e-9) == []
     gaps = identity_gaps(db)
     assert max(gaps.values()) < 1e-9, gaps
     for name in ("VDFB", "VMFB", "VDPB", "VXSB", "EVFB", "MAKB", "VST", "VTWR"):
@@ -234,9 +238,9 @@ def test_sam_build_controls_still_hold(built):
 def test_usmca_claim_shares_are_data_of_the_database(built):
     db, _, _ = built
     share = db["usmca_claim_share"].sel({REG: "MEX", REG_2: "USA"})
-    assert 0.75 < float(share.sel({COMM: "motor_vehicles"})) < 0.85  # 108.9 of 138.1 US$ bn claimed
+    assert 0.75 < float(share.sel({COMM: "motor_veh"})) < 0.85  # 108.9 of 138.1 US$ bn claimed
     assert float(db["usmca_claim_share"].sel({REG: "CHN"}).max()) == 0.0
-    rate = float(((db.VMSB - db.VCIF) / db.VFOB).sel({COMM: "motor_vehicles", REG: "CHN", REG_2: "CAN"}))
+    rate = float(((db.VMSB - db.VCIF) / db.VFOB).sel({COMM: "motor_veh", REG: "CHN", REG_2: "CAN"}))
     assert rate > 0.2  # Canada's 100 % surtax on Chinese EVs on the covered share
 
 
@@ -252,6 +256,16 @@ def test_rebuild_reproduces_the_shipped_database(built):
         total = max(1.0, float(np.abs(a).sum()))
         assert np.abs(a - b).max() <= 1e-9 * total, name
     assert set(db.data_vars) == set(shipped.data_vars)
+
+
+@needs_data
+@pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped sam/gtap/database.nc")
+def test_load_database_without_argument_gives_the_shipped_database():
+    from cge.gtap import check_database, load_database
+
+    db = check_database(load_database())
+    assert list(db[REG].values) == ["USA", "MEX", "CAN", "CHN", "ROW"]
+    assert "usmca_claim_share" in db and db.attrs["hash"]
 
 
 # --------------------------------------------------------------------------- custom regions: EU and Japan split out

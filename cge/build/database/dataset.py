@@ -183,6 +183,8 @@ def assemble_dataset(outcome, margin_rates: dict[str, float]) -> xr.Dataset:
             db[name].attrs.setdefault(
                 "units", "million persons" if name == "POP" else ("1" if name == "DPSM" else "US$ million")
             )
+    label = inputs.sectors.label_of()
+    db = db.assign_coords({dim: [label[str(v)] for v in db[dim].values] for dim in (COMM, ACTS, MARG)})
     _satellite_attrs(db)
     db.attrs = _attrs(outcome, margin_rates, pop_source, emp_source, db)
     db.attrs["hash"] = database_hash(db)
@@ -218,6 +220,17 @@ def _trade_margins(outcome, headers: dict) -> tuple[xr.DataArray, xr.DataArray]:
     return margins, purchases
 
 
+SATELLITE_HEADERS = {
+    "employment": "EMPL",
+    "usmca_claim_share": "UCLM",
+    "usmca_nonclaimed_rate": "UNCR",
+    "mfn_rate": "MFNR",
+    "domestic_trade_margins": "DTRM",
+    "goods_purchases_purchaser": "GPUR",
+}
+"""Satellite → its four-character header in ``basedata.har`` (not read by GTAP's TABLO code)."""
+
+
 def _satellite_attrs(db: xr.Dataset) -> None:
     db["usmca_claim_share"].attrs = {
         "long_name": "share of US imports for consumption entered under USMCA (SPI S/S+), 2024",
@@ -234,6 +247,8 @@ def _satellite_attrs(db: xr.Dataset) -> None:
         "units": "1",
         "source": "calibration/tariffs/mfn.csv (see calibration/README.md, section 3.2); 0 where no schedule",
     }
+    for name, header in SATELLITE_HEADERS.items():
+        db[name].attrs["header"] = header
 
 
 def _attrs(outcome, rates: dict[str, float], pop_source: dict, emp_source: dict, db: xr.Dataset) -> dict:
@@ -274,7 +289,9 @@ def _attrs(outcome, rates: dict[str, float], pop_source: dict, emp_source: dict,
         "title": "Open North American database, 2024, GTAP v7 format",
         "base_year": 2024,
         "units": "US$ million (POP: million persons; employment: persons)",
-        "aggregation": f"{len(regions)} regions ({', '.join(regions)}) x {len(inputs.sectors.sectors)} sectors ({', '.join(inputs.sectors.sectors)})",
+        "aggregation": f"{len(regions)} regions ({', '.join(regions)}) x {len(inputs.sectors.sectors)} sectors ("
+        + ", ".join(f"{lab} = {name}" if lab != name else name for name, lab in inputs.sectors.label_of().items())
+        + "); sector definitions in calibration/database/sectors.csv",
         "regions_source": json.dumps({r: inputs.regions.source(r) for r in regions}),
         "tables": json.dumps({r: inputs.tables[r].source for r in regions}),
         "table_notes": json.dumps({r: inputs.tables[r].notes for r in regions}),

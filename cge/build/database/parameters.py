@@ -136,7 +136,7 @@ def parameters(
         "RORDELTA": xr.DataArray(RORDELTA),
         "INCPAR": incpar,
         "SUBPAR": subpar,
-        "ENDOWFLAG": xr.DataArray(flag, dims=(ENDW, "ENDT"), coords={ENDW: endw, "ENDT": list(ENDOWMENT_TYPES)}),
+        "ENDOWFLAG": xr.DataArray(flag, dims=(ENDW, "ENDWT"), coords={ENDW: endw, "ENDWT": list(ENDOWMENT_TYPES)}),
     }
     for name, arr in out.items():
         arr.attrs["source"] = SOURCES.get(

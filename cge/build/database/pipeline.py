@@ -407,7 +407,8 @@ def build_database(
     data_dir : pathlib.Path
         Raw sources laid out as ``../shared/data`` (WIOD 2013, ``national/``, ``macro/``, ...).
     out_dir : pathlib.Path, optional
-        Where to write ``database.nc`` and ``README.md`` (atomically); None writes nothing.
+        Where to write the database (:func:`cge.gtap.save_database`: ``sets.har``, ``basedata.har``,
+        ``default.prm``, ``database.nc``) and ``README.md``; None writes nothing.
     calibration_dir : pathlib.Path, optional
         Calibration tables (default: the shipped ``calibration/``).
     mapping_dir : pathlib.Path, optional
@@ -426,16 +427,17 @@ def build_database(
         not cover the aggregation (e.g. a region without a GDP control or tariff rows).
     BuildError
         If the tariff levels do not settle.
+    DatabaseError
+        If the result fails GTAP's checks (:func:`cge.gtap.check_database`; a bug, never expected).
     """
-    from cge.atomic import atomic_write_bytes
     from cge.build.database.readme import render, write_readme
-    from cge.ncio import netcdf_bytes
+    from cge.gtap import check_database, save_database
 
     db, outcome, seconds = run_database_build(Path(data_dir), calibration_dir, mapping_dir)
+    db = check_database(db)
     if out_dir is not None:
         out_dir = Path(out_dir)
         text = render(db, outcome, seconds, DATABASE_FILE)  # everything is computed before anything is written
-        data = netcdf_bytes(db)
-        atomic_write_bytes(out_dir / DATABASE_FILE, data)
+        save_database(db, out_dir)
         write_readme(text, out_dir / "README.md")
     return db

@@ -1,7 +1,8 @@
 """The model sectors of the open database and the concordances that map source classifications to them.
 
 ``calibration/database/sectors.csv`` lists the sectors (one commodity and one activity each) with
-their flags: ``goods`` (merchandise), ``agrifood`` (agriculture and food) and ``margin`` (the
+their ``label`` in the database (at most 12 characters: GEMPACK's limit on set elements; the
+calibration tables use the ``sector`` names) and their flags: ``goods`` (merchandise), ``agrifood`` (agriculture and food) and ``margin`` (the
 commodity that supplies international transport margins). Each source classification has a
 concordance in ``calibration/database/concordances/`` with columns ``code, sector, share, source``:
 a code may be split over several sectors by shares that sum to 1 (e.g. basic metals into iron and
@@ -26,6 +27,8 @@ from cge.build.sources import BuildInputError, read_csv_checked
 SECTOR_FILE = Path("database") / "sectors.csv"
 CONCORDANCE_DIR = Path("database") / "concordances"
 SHARE_TOL = 1e-6
+MAX_LABEL = 12
+"""GEMPACK's limit on the length of a set element."""
 """Tolerance on the sum of a code's shares."""
 
 
@@ -41,6 +44,8 @@ class SectorSet:
         Merchandise; agriculture and food; margin commodity (international transport).
     definition : tuple of str
         ISIC Rev.4 / NAICS / GTAP definition of each sector.
+    labels : tuple of str
+        Label of each sector in the database (≤ 12 characters); the sector name if empty.
     """
 
     sectors: tuple[str, ...]
@@ -48,6 +53,11 @@ class SectorSet:
     agrifood: tuple[bool, ...]
     margin: tuple[bool, ...]
     definition: tuple[str, ...]
+    labels: tuple[str, ...] = ()
+
+    def label_of(self) -> dict[str, str]:
+        """Sector name → its label in the database."""
+        return dict(zip(self.sectors, self.labels or self.sectors))
 
     def flagged(self, flag: str) -> list[str]:
         """Sectors whose ``flag`` (goods, agrifood, margin) is set."""
@@ -66,7 +76,7 @@ def read_sectors(calibration_dir: Path) -> SectorSet:
     frame = read_csv_checked(
         path,
         ["sector", "goods", "agrifood", "margin", "definition"],
-        dtype_str=["sector", "goods", "agrifood", "margin", "definition"],
+        dtype_str=["sector", "label", "goods", "agrifood", "margin", "definition"],
     )
     blank = frame["sector"].isna() | (frame["sector"].str.strip() == "")
     if blank.any():
@@ -77,6 +87,12 @@ def read_sectors(calibration_dir: Path) -> SectorSet:
     if "order" in frame.columns:
         frame = frame.sort_values("order", kind="stable")
     flags = {c: tuple(bool(x) for x in _as_bool(frame[c], path, c)) for c in ("goods", "agrifood", "margin")}
+    labels = frame["label"].fillna(frame["sector"]).str.strip() if "label" in frame.columns else frame["sector"].str.strip()
+    long = labels[labels.str.len() > MAX_LABEL]
+    if len(long):
+        raise BuildInputError(f"{path}: label(s) {long.tolist()} have more than {MAX_LABEL} characters (GEMPACK's limit)")
+    if labels.duplicated().any():
+        raise BuildInputError(f"{path}: label(s) {sorted(set(labels[labels.duplicated()]))} appear more than once")
     if not any(flags["margin"]):
         raise BuildInputError(f"{path}: no sector has margin = True (international transport margins need one)")
     return SectorSet(
@@ -85,6 +101,7 @@ def read_sectors(calibration_dir: Path) -> SectorSet:
         flags["agrifood"],
         flags["margin"],
         tuple(frame["definition"].fillna("")),
+        tuple(labels),
     )
 
 

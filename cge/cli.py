@@ -188,7 +188,9 @@ def build_sam_cmd(
 
 @app.command("build-database")
 def build_database_cmd(
-    out: Path = typer.Option(..., "--out", "-o", help="output directory (required; never the shipped sam/gtap by default)"),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="output directory (required; never the shipped sam/gtap by default)"
+    ),
     data_dir: Path = typer.Option(Path("../shared/data"), help="directory of the raw public sources"),
     mapping_dir: Path | None = typer.Option(None, help="directory with regions_wiod41.csv (custom regions)"),
     calibration_dir: Path | None = typer.Option(None, help="calibration tables (default: the shipped calibration/)"),

@@ -35,7 +35,7 @@ needs_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="raw data (../s
 EU = "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GRC HUN IRL ITA LTU LUX LVA MLT NLD POL PRT ROM SVK SVN SWE".split()
 
 
-# --------------------------------------------------------------------------- GTAP identities, written from the TABLO code
+# --------------------------------------------------------------------------- GTAP identities, from the TABLO code
 def identity_gaps(db: xr.Dataset) -> dict[str, float]:
     """Largest relative gap of each GTAP data identity (GTAPv7.tab definitions)."""
     r2 = {REG_2: REG}
@@ -54,7 +54,16 @@ def identity_gaps(db: xr.Dataset) -> dict[str, float]:
     gaps["cif = fob + margins"] = rel(db.VCIF, db.VFOB + db.VTWR.sum(MARG))
     gaps["margins"] = rel(db.VST.sum(REG), db.VTWR.sum([COMM, REG, REG_2]))
     taxes = (db.MAKB - db.MAKS).sum([COMM, ACTS]) + (db.EVFP - db.EVFB).sum([ENDW, ACTS])
-    for p, b in (("VDFP", "VDFB"), ("VMFP", "VMFB"), ("VDPP", "VDPB"), ("VMPP", "VMPB"), ("VDGP", "VDGB"), ("VMGP", "VMGB"), ("VDIP", "VDIB"), ("VMIP", "VMIB")):
+    for p, b in (
+        ("VDFP", "VDFB"),
+        ("VMFP", "VMFB"),
+        ("VDPP", "VDPB"),
+        ("VMPP", "VMPB"),
+        ("VDGP", "VDGB"),
+        ("VMGP", "VMGB"),
+        ("VDIP", "VDIB"),
+        ("VMIP", "VMIB"),
+    ):
         taxes = taxes + (db[p] - db[b]).sum([d for d in db[p].dims if d != REG])
     taxes = taxes + (db.VFOB - db.VXSB).sum([COMM, REG_2]) + (db.VMSB - db.VCIF).sum([COMM, REG]).rename(r2)
     income = db.EVFB.sum([ENDW, ACTS]) - db.VDEP + taxes
@@ -80,7 +89,9 @@ def test_balance_vector_meets_balances_and_soft_targets():
     assert 25.0 < x[1] <= 30.0 + 1e-6  # pulled most of the way to 30 by a tight target
     loose = balance_vector(prior, [balance], [hard, LinearRow("second", np.array([1]), np.array([1.0]), 30.0, sd=10.0)])
     assert loose.values[1] < x[1]  # a loose target moves the cell less
-    one_sided = balance_vector(prior, [balance], [hard, LinearRow("second", np.array([1]), np.array([1.0]), 15.0, sd=0.01, side=Side.AT_LEAST)])
+    one_sided = balance_vector(
+        prior, [balance], [hard, LinearRow("second", np.array([1]), np.array([1.0]), 15.0, sd=0.01, side=Side.AT_LEAST)]
+    )
     assert one_sided.values[1] == pytest.approx(20.0 * 12.0 / 10.0 * 0 + one_sided.values[1])
     assert one_sided.values[1] >= 15.0  # a met lower bound does not pull
 
@@ -99,9 +110,18 @@ def _space(seed: int = 0) -> tuple[CellSpace, np.ndarray]:
     coords = {REG: regions, COMM: comm, ACTS: comm, ENDW: list(ENDOWMENTS), MARG: marg}
     wedges = {}
     for name, dims in WEDGE_DIMS.items():
-        shape = [len({REG: regions, REG_2: regions, COMM: comm, ACTS: comm, ENDW: ENDOWMENTS, MARG: marg}[d]) for d in dims]
+        shape = [
+            len({REG: regions, REG_2: regions, COMM: comm, ACTS: comm, ENDW: ENDOWMENTS, MARG: marg}[d]) for d in dims
+        ]
         values = rng.uniform(0.0, 0.2, shape)
-        wedges[name] = xr.DataArray(values, dims=dims, coords={d: {REG: regions, REG_2: regions, COMM: comm, ACTS: comm, ENDW: list(ENDOWMENTS), MARG: marg}[d] for d in dims})
+        wedges[name] = xr.DataArray(
+            values,
+            dims=dims,
+            coords={
+                d: {REG: regions, REG_2: regions, COMM: comm, ACTS: comm, ENDW: list(ENDOWMENTS), MARG: marg}[d]
+                for d in dims
+            },
+        )
     wedges["VDEP"] = xr.DataArray([3.0, 4.0], dims=(REG,), coords={REG: regions})
     space = CellSpace(coords, wedges)
     return space, rng.uniform(1.0, 10.0, space.size)
@@ -119,7 +139,9 @@ def test_cell_space_rows_are_the_tablo_identities():
             expect = float((db.VDFP + db.VMFP).sel(sel).sum() + db.EVFP.sel(sel).sum() - db.MAKS.sel(sel).sum())
             assert rows[f"costs[{a},{r}]"].evaluate(x) == pytest.approx(expect, rel=1e-12, abs=1e-9)
         expect = float(
-            (db.VMSB.sel({REG_2: r}).sum() - db.VMFB.sel({REG: r}).sum() - (db.VMPB + db.VMGB + db.VMIB).sel({REG: r}).sum())
+            db.VMSB.sel({REG_2: r}).sum()
+            - db.VMFB.sel({REG: r}).sum()
+            - (db.VMPB + db.VMGB + db.VMIB).sel({REG: r}).sum()
         )
         got = sum(rows[f"imports[{c},{r}]"].evaluate(x) for c in space.coords[COMM])
         assert got == pytest.approx(expect, rel=1e-12, abs=1e-9)
@@ -140,10 +162,14 @@ def test_balanced_cells_pass_the_identities():
 def test_concordance_errors_name_file_and_code(tmp_path):
     sectors = SectorSet(("a", "b"), (True, False), (True, False), (False, True), ("", ""))
     path = tmp_path / "c.csv"
-    pd.DataFrame({"code": ["x", "x", "y"], "sector": ["a", "b", "b"], "share": [0.5, 0.4, 1.0], "source": "s"}).to_csv(path, index=False)
+    pd.DataFrame({"code": ["x", "x", "y"], "sector": ["a", "b", "b"], "share": [0.5, 0.4, 1.0], "source": "s"}).to_csv(
+        path, index=False
+    )
     with pytest.raises(BuildInputError, match=r"c\.csv: shares of code\(s\) \['x'\] sum to \[0\.9\]"):
         read_concordance(path, sectors)
-    pd.DataFrame({"code": ["x", "y"], "sector": ["a", "zz"], "share": [1.0, 1.0], "source": "s"}).to_csv(path, index=False)
+    pd.DataFrame({"code": ["x", "y"], "sector": ["a", "zz"], "share": [1.0, 1.0], "source": "s"}).to_csv(
+        path, index=False
+    )
     with pytest.raises(BuildInputError, match=r"sector\(s\) \['zz'\]"):
         read_concordance(path, sectors)
     pd.DataFrame({"code": ["x"], "sector": ["a"], "share": [1.0], "source": "s"}).to_csv(path, index=False)
@@ -171,7 +197,9 @@ def test_cli_requires_out_and_writes_nothing_on_error(tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["build-database"])
     assert result.exit_code != 0 and "--out" in result.output
-    result = runner.invoke(app, ["build-database", "--out", str(tmp_path / "db"), "--data-dir", str(tmp_path / "nowhere")])
+    result = runner.invoke(
+        app, ["build-database", "--out", str(tmp_path / "db"), "--data-dir", str(tmp_path / "nowhere")]
+    )
     assert result.exit_code == 1
     assert not (tmp_path / "db").exists()
 
@@ -210,7 +238,14 @@ def test_issue_targets_within_15_percent(built):
     assert len(table) >= 20
     gap = (table["database"] / table["value"] - 1.0).abs()
     assert (gap <= 0.15).all(), gap[gap > 0.15].to_dict()
-    for name in ("manufacturing_share[CAN]", "mining_share[MEX]", "motor_vehicle_va[CAN]", "labour_share[MEX]", "services[MEX->USA]", "duties[CHN->USA]"):
+    for name in (
+        "manufacturing_share[CAN]",
+        "mining_share[MEX]",
+        "motor_vehicle_va[CAN]",
+        "labour_share[MEX]",
+        "services[MEX->USA]",
+        "duties[CHN->USA]",
+    ):
         assert name in table.index
 
 
@@ -221,7 +256,15 @@ def test_sam_build_controls_still_hold(built):
     gap = (report["achieved"] / report["target"] - 1.0).abs()
     for region in ("USA", "MEX", "CAN", "CHN", "ROW"):
         assert gap[f"gdp[{region}]"] < 0.01
-    for flow in ("goods[USA->CAN]", "goods[USA->MEX]", "goods[CAN->USA]", "goods[MEX->USA]", "goods[CHN->USA]", "goods[USA->WLD]", "goods[WLD->USA]"):
+    for flow in (
+        "goods[USA->CAN]",
+        "goods[USA->MEX]",
+        "goods[CAN->USA]",
+        "goods[MEX->USA]",
+        "goods[CHN->USA]",
+        "goods[USA->WLD]",
+        "goods[WLD->USA]",
+    ):
         assert gap[flow] < 0.02
     for flow in ("agrifood[USA->MEX]", "agrifood[USA->CAN]"):
         assert gap[flow] < 0.10
@@ -283,7 +326,9 @@ def _eu_japan_mapping(tmp_path: Path) -> Path:
 def test_eu_japan_split_stops_on_the_pooled_gdp_control(tmp_path):
     from cge.build.database import build_database
 
-    with pytest.raises(BuildInputError, match=r"controls\.csv: no 2024 gdp_nominal row for regions \['ROW', 'EU', 'JPN'\]") as err:
+    with pytest.raises(
+        BuildInputError, match=r"controls\.csv: no 2024 gdp_nominal row for regions \['ROW', 'EU', 'JPN'\]"
+    ) as err:
         build_database(SHARED_DATA, tmp_path / "out", mapping_dir=_eu_japan_mapping(tmp_path))
     assert "\n" not in str(err.value)
     assert not (tmp_path / "out").exists()

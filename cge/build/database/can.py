@@ -35,7 +35,8 @@ STATCAN_ITEMS = {
     "product_taxes": "Taxes less subsidies on products and imports",
     "mixed_income": "Gross mixed income",
     "cfc_corporations": "Consumption of fixed capital: corporations",
-    "cfc_government": "Consumption of fixed capital: general governments and non-profit institutions serving households",
+    "cfc_government": "Consumption of fixed capital: general governments and non-profit institutions serving "
+    "households",
     "cfc_unincorporated": "Consumption of fixed capital: unincorporated businesses",
 }
 """Statistics Canada 36-10-0221 items used (national, CAD million)."""
@@ -97,8 +98,10 @@ def read_can(files: NationalFiles, calibration_dir: Path, sectors: SectorSet) ->
         "cfc_share_gdp": f"{depreciation / gdp:.4f}",
     }
     source = (
-        f"WIOD 2016 release national IO table CAN {WIOD16_YEAR} (national/wiod2016_niot; Timmer et al. 2015, CC BY 4.0); "
-        f"Statistics Canada table 36-10-0221-01 {STATCAN_YEAR} (shares of GDP: product taxes {100 * product_share:.2f} %, "
+        f"WIOD 2016 release national IO table CAN {WIOD16_YEAR} (national/wiod2016_niot; Timmer et al. 2015, "
+        "CC BY 4.0); "
+        f"Statistics Canada table 36-10-0221-01 {STATCAN_YEAR} (shares of GDP: product taxes "
+        f"{100 * product_share:.2f} %, "
         f"production taxes {100 * production_share:.2f} %, labour {100 * labour_share:.2f} % = compensation x WIOD-SEA "
         f"{WIOD16_YEAR} LAB/COMP {ratio:.3f}, CFC); sector pattern of labour: WIOD-SEA CAN {WIOD16_YEAR} LAB/VA"
     )

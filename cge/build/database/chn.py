@@ -33,6 +33,7 @@ from cge.build.database.table import (
     by_commodity,
     comm_user,
     make_matrix,
+    net_negative,
     value_added,
 )
 from cge.build.sources import BuildInputError, read_csv_checked
@@ -41,14 +42,6 @@ CONCORDANCE = "nbs42.csv"
 UNIT = 0.01
 """CNY million per NBS unit (CNY 10 000)."""
 VA_ROWS = ("VA001", "VA002", "VA003", "VA004")
-
-
-def _net_negative(values: np.ndarray) -> np.ndarray:
-    pos = np.maximum(values, 0.0)
-    neg = np.minimum(values, 0.0).sum(axis=1)
-    total = pos.sum(axis=1)
-    factor = np.divide(total + neg, total, out=np.ones_like(total), where=total > 0)
-    return pos * np.maximum(factor, 0.0)[:, None]
 
 
 def government_shares(files: NationalFiles, calibration_dir: Path, sectors: SectorSet) -> dict[str, np.ndarray]:
@@ -96,7 +89,7 @@ def read_chn(files: NationalFiles, calibration_dir: Path, sectors: SectorSet) ->
     def use(origin: str) -> np.ndarray:
         part = block[origin]
         cols = codes + ["TC", "FU201", "FU202"]
-        values = _net_negative(part[cols].to_numpy(float)) * scale
+        values = net_negative(part[cols].to_numpy(float)) * scale
         out = np.zeros((n, n + 3))
         out[:, :n] = cm.T @ values[:, :42] @ cm
         consumption = cm.T @ values[:, 42]

@@ -235,7 +235,8 @@ def _satellite_attrs(db: xr.Dataset) -> None:
     db["usmca_claim_share"].attrs = {
         "long_name": "share of US imports for consumption entered under USMCA (SPI S/S+), 2024",
         "units": "1",
-        "source": "national/us_imports_2024: HS10 claim shares (USITC DataWeb via the Yale Budget Lab) x Census values, by HS6, mapped to sectors; only USA <- CAN, MEX are nonzero",
+        "source": "national/us_imports_2024: HS10 claim shares (USITC DataWeb via the Yale Budget Lab) x Census "
+        "values, by HS6, mapped to sectors; only USA <- CAN, MEX are nonzero",
     }
     db["usmca_nonclaimed_rate"].attrs = {
         "long_name": "duties collected over the value that did not claim USMCA, 2024",

@@ -35,7 +35,8 @@ def margin_rates(
         rates[country] = margin / goods
         weights[country] = goods
         source[country] = (
-            f"WIOD 2016 national table {country} {WIOD16_YEAR}: IntTTM {margin:,.0f} / goods imports f.o.b. {goods:,.0f} US$ m (the table's import rows exclude IntTTM)"
+            f"WIOD 2016 national table {country} {WIOD16_YEAR}: IntTTM {margin:,.0f} / goods imports f.o.b. "
+            f"{goods:,.0f} US$ m (the table's import rows exclude IntTTM)"
         )
     mean = sum(rates[c] * weights[c] for c in rates) / sum(weights.values())
     out, text = {}, {}

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cge.build.database.sectors import CONCORDANCE_DIR, SectorSet, concordance_matrix, read_concordance
-from cge.build.database.table import FINAL_USERS, GOVERNMENT, INVESTMENT, PRIVATE
+from cge.build.database.table import FINAL_USERS, GOVERNMENT, INVESTMENT, PRIVATE, net_negative
 from cge.build.sources import BuildInputError, read_csv_checked
 
 CONCORDANCE = "wiod56.csv"
@@ -72,15 +72,6 @@ class NiotTable:
     travel: dict[str, float]
 
 
-def _net_negative(values: np.ndarray) -> np.ndarray:
-    """Negative entries of each row netted against the row's positive entries (row totals kept)."""
-    pos = np.maximum(values, 0.0)
-    neg = np.minimum(values, 0.0).sum(axis=1)
-    total = pos.sum(axis=1)
-    factor = np.divide(total + neg, total, out=np.ones_like(total), where=total > 0)
-    return pos * np.maximum(factor, 0.0)[:, None]
-
-
 def read_niot_frame(path: Path, year: int) -> pd.DataFrame:
     """The rows of ``year`` of a WIOD 2016 national table, checked."""
     frame = read_csv_checked(path, ["Year", "Code", "Origin", "GO"], ["Year"], dtype_str=["Code", "Origin"])
@@ -117,10 +108,9 @@ def read_niot(path: Path, year: int, calibration_dir: Path, sectors: SectorSet) 
         block[origin] = part[cols].to_numpy(float)
     tot = rows[rows["Origin"] == "TOT"].set_index("Code")[cols].astype(float)
     col = {c: k for k, c in enumerate(cols)}
-    private = col[FINAL_COLUMNS[PRIVATE][0]]
 
-    dom = _net_negative(block["Domestic"])
-    imp = _net_negative(block["Imports"])
+    dom = net_negative(block["Domestic"])
+    imp = net_negative(block["Imports"])
     # international transport margins: c.i.f. imports by user
     margin = tot.loc["IntTTM"].to_numpy(float)
     goods_rows = np.array([any(sectors.goods[k] for k in np.nonzero(cm[i])[0]) for i in range(len(industries))])

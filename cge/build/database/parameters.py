@@ -39,8 +39,10 @@ ETRAE = {LAND: -1.0, NATRES: -0.001}
 ETRAE_MOBILE = -2.0
 
 SOURCES = {
-    "ESUBD": "calibration/elasticities.csv sigma_d (GTAPAgg rule over GTAP 9 ESUBD; sources in calibration/elasticities/gtap_parameters.csv)",
-    "ESUBM": "calibration/elasticities.csv sigma_m (= 2 x ESUBD, GTAP's rule of two; Hertel, Hummels, Ivanic and Keeney 2007)",
+    "ESUBD": "calibration/elasticities.csv sigma_d (GTAPAgg rule over GTAP 9 ESUBD; sources in "
+    "calibration/elasticities/gtap_parameters.csv)",
+    "ESUBM": "calibration/elasticities.csv sigma_m (= 2 x ESUBD, GTAP's rule of two; Hertel, Hummels, Ivanic and "
+    "Keeney 2007)",
     "ESUBVA": "calibration/elasticities.csv sigma_va (GTAP ESUBVA by sector group)",
     "ESUBT": "calibration/elasticities.csv sigma_t (GTAP default 0, Leontief)",
     "ESUBC": "calibration/elasticities.csv sigma_nd (GTAP default 0, Leontief)",
@@ -49,10 +51,12 @@ SOURCES = {
     "ESUBG": "GTAP v7 default (1, Cobb-Douglas government demand)",
     "ESUBI": "ASSUMPTION: 0, Leontief investment composite",
     "ESUBS": "GTAP v7 default (1, Cobb-Douglas international transport)",
-    "ETRAE": "GTAP convention: land -1 (sluggish), natural resources -0.001 (sector-specific); -2 for mobile endowments (unused)",
+    "ETRAE": "GTAP convention: land -1 (sluggish), natural resources -0.001 (sector-specific); -2 for mobile "
+    "endowments (unused)",
     "RORFLEX": "GTAP v7 default (10)",
     "RORDELTA": "GTAP v7 default (1: rates of return equalised)",
-    "INCPAR": "calibrated to assumed income elasticities (agri 0.5, food 0.6, other goods 1.0, services 1.15, rescaled to Engel aggregation) with SUBPAR = 0.7",
+    "INCPAR": "calibrated to assumed income elasticities (agri 0.5, food 0.6, other goods 1.0, services 1.15, "
+    "rescaled to Engel aggregation) with SUBPAR = 0.7",
     "SUBPAR": "ASSUMPTION: 0.7 for every commodity",
 }
 

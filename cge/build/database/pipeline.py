@@ -305,7 +305,9 @@ def balance_rounds(
     goods = np.array(inputs.sectors.goods)
     levels = list(inputs.sector.tariff_levels)
     params = read_region_parameters(inputs.calibration_dir)
-    resolved, skipped = read_targets(inputs.files, inputs.calibration_dir, inputs.sectors, regions, inputs.gdp, _context(inputs))
+    resolved, skipped = read_targets(
+        inputs.files, inputs.calibration_dir, inputs.sectors, regions, inputs.gdp, _context(inputs)
+    )
     special = tariffs.special
     history = [special]
     factors = level_factors(trade, tariffs.base, tariffs.scalable, special, levels, regions, goods)
@@ -336,7 +338,9 @@ def balance_rounds(
         # special duties cover a value: their rate follows the balanced flow, as do the level factors
         new_special = special_rates(tariffs.special_rows, fob, regions, sectors)
         new = level_factors(fob, tariffs.base, tariffs.scalable, new_special, levels, regions, goods)
-        change = max([abs(new[r] / factors[r] - 1.0) for r in new] + [float(np.abs(new_special - special).max(initial=0.0))])
+        change = max(
+            [abs(new[r] / factors[r] - 1.0) for r in new] + [float(np.abs(new_special - special).max(initial=0.0))]
+        )
         log.info(
             "database round %d: %d iterations, tariff level factors %s (change %.2e)",
             round_,
@@ -345,7 +349,9 @@ def balance_rounds(
             change,
         )
         if change <= TARIFF_TOL:
-            return BuildOutcome(inputs, prior, result, result.values, current, targets, hard + controls, soft, round_, skipped)
+            return BuildOutcome(
+                inputs, prior, result, result.values, current, targets, hard + controls, soft, round_, skipped
+            )
         history.append(new_special)
         factors, special = new, _aitken(history) if len(history) % 3 == 0 else new_special
     raise BuildError(f"tariff levels did not settle in {MAX_ROUNDS} rounds (last factors {factors})")

@@ -146,9 +146,10 @@ def build_prior(
     growth = {r: gdp[r] / tables[r].gdp() for r in regions}
     scaled = {r: tables[r].scaled(growth[r]) for r in regions}
     n, nr = len(sectors), len(regions)
-    da = lambda v, dims: xr.DataArray(
-        v, dims=dims, coords={d: (regions if d in (REG, REG_2) else coords[d]) for d in dims}
-    )  # noqa: E731
+
+    def da(values, dims: tuple[str, ...]) -> xr.DataArray:
+        return xr.DataArray(values, dims=dims, coords={d: (regions if d in (REG, REG_2) else coords[d]) for d in dims})
+
     margin_total = margin.sum(axis=0)
     ms = tariff_fob / (1.0 + margin_total)
     vcif = trade * (1.0 + margin_total)

@@ -18,8 +18,10 @@ from cge.build.sources import BuildInputError, read_csv_checked
 
 NATIONAL_SOURCES = {
     "USA": "BEA summary supply-use tables 2023 (national/usa_bea_sut)",
-    "CAN": "WIOD 2016 release national table 2014 with Statistics Canada 36-10-0221 2023 (national/wiod2016_niot, national/can_statcan)",
-    "MEX": "WIOD 2016 release national table 2014 resized to INEGI MIP 2018 (national/wiod2016_niot, national/mex_inegi_mip_2018)",
+    "CAN": "WIOD 2016 release national table 2014 with Statistics Canada 36-10-0221 2023 (national/wiod2016_niot, "
+    "national/can_statcan)",
+    "MEX": "WIOD 2016 release national table 2014 resized to INEGI MIP 2018 (national/wiod2016_niot, "
+    "national/mex_inegi_mip_2018)",
     "CHN": "NBS input-output table 2020 (national/chn_nbs_io_2020)",
 }
 """WIOD country → the national table that describes it."""
@@ -75,7 +77,8 @@ def read_regions(mapping_dir: Path) -> RegionSet:
         with_table = [m for m in ms if m in NATIONAL_SOURCES]
         if with_table and len(ms) > 1:
             raise BuildInputError(
-                f"{path}: region {region} pools {with_table} (national tables in national/) with {[m for m in ms if m not in with_table]}; "
+                f"{path}: region {region} pools {with_table} (national tables in national/) with "
+                f"{[m for m in ms if m not in with_table]}; "
                 "the tables cannot be pooled: give each of these countries its own region"
             )
         national[region] = with_table[0] if with_table else None

@@ -2,7 +2,8 @@
 
 ``calibration/database/sectors.csv`` lists the sectors (one commodity and one activity each) with
 their ``label`` in the database (at most 12 characters: GEMPACK's limit on set elements; the
-calibration tables use the ``sector`` names) and their flags: ``goods`` (merchandise), ``agrifood`` (agriculture and food) and ``margin`` (the
+calibration tables use the ``sector`` names) and their flags: ``goods`` (merchandise), ``agrifood``
+(agriculture and food) and ``margin`` (the
 commodity that supplies international transport margins). Each source classification has a
 concordance in ``calibration/database/concordances/`` with columns ``code, sector, share, source``:
 a code may be split over several sectors by shares that sum to 1 (e.g. basic metals into iron and
@@ -87,10 +88,14 @@ def read_sectors(calibration_dir: Path) -> SectorSet:
     if "order" in frame.columns:
         frame = frame.sort_values("order", kind="stable")
     flags = {c: tuple(bool(x) for x in _as_bool(frame[c], path, c)) for c in ("goods", "agrifood", "margin")}
-    labels = frame["label"].fillna(frame["sector"]).str.strip() if "label" in frame.columns else frame["sector"].str.strip()
+    labels = (
+        frame["label"].fillna(frame["sector"]).str.strip() if "label" in frame.columns else frame["sector"].str.strip()
+    )
     long = labels[labels.str.len() > MAX_LABEL]
     if len(long):
-        raise BuildInputError(f"{path}: label(s) {long.tolist()} have more than {MAX_LABEL} characters (GEMPACK's limit)")
+        raise BuildInputError(
+            f"{path}: label(s) {long.tolist()} have more than {MAX_LABEL} characters (GEMPACK's limit)"
+        )
     if labels.duplicated().any():
         raise BuildInputError(f"{path}: label(s) {sorted(set(labels[labels.duplicated()]))} appear more than once")
     if not any(flags["margin"]):

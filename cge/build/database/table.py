@@ -162,3 +162,13 @@ def value_added(compensation: np.ndarray, labour: np.ndarray, surplus: np.ndarra
         dims=(VALUE_ADDED, ACTS),
         coords={VALUE_ADDED: list(VALUE_ADDED_PARTS), ACTS: sectors},
     )
+
+
+def net_negative(values: np.ndarray) -> np.ndarray:
+    """Negative purchases (sales of used goods, inventory draw-downs) netted against the positive
+    purchases of the same commodity (row), in proportion; row totals are kept (≥ 0)."""
+    pos = np.maximum(values, 0.0)
+    neg = np.minimum(values, 0.0).sum(axis=1)
+    total = pos.sum(axis=1)
+    factor = np.divide(total + neg, total, out=np.ones_like(total), where=total > 0)
+    return pos * np.maximum(factor, 0.0)[:, None]

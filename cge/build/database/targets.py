@@ -251,7 +251,19 @@ def read_targets(
         sd = float(np.hypot(quality_sd(row["quality"], sds, path), float(row["coverage_sd"])))
         out.append(
             DatabaseTarget(
-                row["name"], row["kind"], row["region"], row["partner"], chosen, value, unit, str(row["year"]), target, sd, row["use"], row["source"], None
+                row["name"],
+                row["kind"],
+                row["region"],
+                row["partner"],
+                chosen,
+                value,
+                unit,
+                str(row["year"]),
+                target,
+                sd,
+                row["use"],
+                row["source"],
+                None,
             )
         )
     for line in skipped:

@@ -96,7 +96,8 @@ def us_imports_2024(hs6_path: Path, crosswalk_path: Path, calibration_dir: Path,
     imports["partner"] = imports["cty_code"].map(PARTNERS)
     if imports["partner"].isna().any():
         raise BuildInputError(
-            f"{hs6_path}: unknown Census country code(s) {sorted(set(imports.loc[imports['partner'].isna(), 'cty_code']))}"
+            f"{hs6_path}: unknown Census country code(s) "
+            f"{sorted(set(imports.loc[imports['partner'].isna(), 'cty_code']))}"
         )
     cols = {"con_val_usd": "value", "cal_dut_usd": "duties", "usmca_claimed_usd_est": "claimed"}
     frame = imports.rename(columns=cols)

@@ -45,6 +45,7 @@ from cge.build.database.table import (
     by_commodity,
     comm_user,
     make_matrix,
+    net_negative,
     value_added,
 )
 from cge.build.sources import BuildInputError
@@ -130,16 +131,6 @@ def _travel_exports(frame: pd.DataFrame, col: dict[str, int]) -> tuple[np.ndarra
     return values, float(exported)
 
 
-def _net_negative(values: np.ndarray) -> tuple[np.ndarray, float]:
-    """Negative purchases (sales of used goods, inventory draw-downs) netted against the positive
-    purchases of the same commodity, in proportion; row totals are kept."""
-    pos = np.maximum(values, 0.0)
-    neg = np.minimum(values, 0.0).sum(axis=1)
-    total = pos.sum(axis=1)
-    factor = np.divide(total + neg, total, out=np.ones_like(total), where=total > 0)
-    return pos * np.maximum(factor, 0.0)[:, None], float(-neg.sum())
-
-
 def read_usa(files: NationalFiles, calibration_dir: Path, sectors: SectorSet, lab_ratio: pd.Series) -> NationalTable:
     """The US table for :data:`BEA_YEAR` in model sectors [US$ million, basic prices].
 
@@ -175,7 +166,8 @@ def read_usa(files: NationalFiles, calibration_dir: Path, sectors: SectorSet, la
 
     col = {c: k for k, c in enumerate(industries + finals)}
     purch, travel = _travel_exports(use.loc[commodities, industries + finals], col)
-    purch, netted = _net_negative(purch)
+    netted = float(-np.minimum(purch, 0.0).sum())
+    purch = net_negative(purch)
     s = supply.loc[commodities]
     weights = np.maximum(purch, 0.0)
     weights[:, col[INVENTORIES]] = 0.0

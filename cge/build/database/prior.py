@@ -11,7 +11,8 @@
    rates (production taxes over output net of them), margin rates, tariff rates at c.i.f.; no
    export, factor-use or income taxes.
 4. Imports by agent at basic prices = the table's imports × (1 + the average tariff of the
-   commodity in the region); endowments from :mod:`cge.build.database.factors`; depreciation
+   commodity in the region) (a commodity the table does not import but the bilateral data do
+   gets those imports, spread like its domestic use); endowments from :mod:`cge.build.database.factors`; depreciation
    from the table (Canada, China) or PWT's rate × the capital stock implied by PWT's return
    (``calibration/region_parameters.csv``); saving = the regional household's residual.
 """
@@ -42,6 +43,8 @@ from cge.build.database.table import FINAL_USERS, GOVERNMENT, INVESTMENT, PRIVAT
 log = logging.getLogger(__name__)
 
 RAS_SWEEPS = 20
+RAS_FLOOR = 0.05
+"""Smallest share of a WIOD-based flow the trade RAS keeps when a table says the trade is smaller."""
 AGENT_HEADERS = {
     PRIVATE: ("VDPB", "VMPB", "dpp", "mpp"),
     GOVERNMENT: ("VDGB", "VMGB", "dgp", "mgp"),
@@ -93,20 +96,39 @@ def ras_trade(
 ) -> np.ndarray:
     """Scale free cells of exporter rows (c, s, ·) and importer columns (c, ·, d) towards targets.
 
-    ``row_target[s]`` / ``col_target[d]``: totals by commodity; fixed cells keep their values;
-    a target below the fixed part leaves the free cells at 1 % of their value (never negative)."""
+    ``row_target[s]`` / ``col_target[d]``: totals by commodity; fixed cells keep their values; a
+    target below the fixed part (or zero) leaves the free cells at :data:`RAS_FLOOR` of their
+    starting value, never lower (the balancing decides; no flow of the data is zeroed)."""
     out = flows.copy()
+    floor = RAS_FLOOR * np.where(fixed, 0.0, flows)
     for _ in range(sweeps):
         for s, target in row_target.items():
-            free = np.where(fixed[:, s, :], 0.0, out[:, s, :]).sum(axis=1)
-            held = np.where(fixed[:, s, :], out[:, s, :], 0.0).sum(axis=1)
-            k = np.divide(np.maximum(target - held, 0.01 * free), free, out=np.ones_like(free), where=free > 0)
-            out[:, s, :] = np.where(fixed[:, s, :], out[:, s, :], out[:, s, :] * k[:, None])
+            out[:, s, :] = _scale_free(out[:, s, :], fixed[:, s, :], floor[:, s, :], target)
         for d, target in col_target.items():
-            free = np.where(fixed[:, :, d], 0.0, out[:, :, d]).sum(axis=1)
-            held = np.where(fixed[:, :, d], out[:, :, d], 0.0).sum(axis=1)
-            k = np.divide(np.maximum(target - held, 0.01 * free), free, out=np.ones_like(free), where=free > 0)
-            out[:, :, d] = np.where(fixed[:, :, d], out[:, :, d], out[:, :, d] * k[:, None])
+            out[:, :, d] = _scale_free(out[:, :, d], fixed[:, :, d], floor[:, :, d], target)
+    return out
+
+
+def _scale_free(block: np.ndarray, fixed: np.ndarray, floor: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Rows of ``block`` (commodity × partner) with the free cells scaled so that each row sums to
+    ``target``, each free cell at least its ``floor``."""
+    free = np.where(fixed, 0.0, block)
+    held = np.where(fixed, block, 0.0).sum(axis=1)
+    total = free.sum(axis=1)
+    k = np.divide(np.maximum(target - held, 0.0), total, out=np.ones_like(total), where=total > 0)
+    return np.where(fixed, block, np.maximum(free * k[:, None], floor))
+
+
+def _imports_where_traded(imp: np.ndarray, dom: np.ndarray, traded: np.ndarray) -> np.ndarray:
+    """Imports by user (c, u) with a commodity the table does not import but the bilateral trade
+    does (WIOD; e.g. construction services) spread over its users like their domestic purchases.
+
+    Without this the balancing drives the commodity's imports to zero, and a CES import composite
+    of nothing has no price (GTAP's databases import every commodity a little)."""
+    out = imp.copy()
+    missing = (imp.sum(axis=1) <= 0) & (traded > 0) & (dom.sum(axis=1) > 0)
+    for c in np.nonzero(missing)[0]:
+        out[c] = traded[c] * dom[c] / dom[c].sum()
     return out
 
 
@@ -171,6 +193,7 @@ def build_prior(
         t = scaled[r]
         dom = t.dom.transpose(COMM, USER).values
         imp = t.imp.transpose(COMM, USER).values * (1.0 + avg_tariff[:, k])[:, None]
+        imp = _imports_where_traded(imp, dom, (duty + vcif)[:, :, k].sum(axis=1))
         tax = t.tax.transpose(COMM, USER).values
         base = dom + imp
         rate = np.divide(tax, base, out=np.zeros_like(tax), where=base > 0)

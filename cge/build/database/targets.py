@@ -4,7 +4,8 @@ Each row names a public figure, its year, quality and source, and how it is meas
 
 - ``va_share`` (% of GDP): value added at basic prices of ``sectors`` = share × the region's GDP
   control; ``va_value`` (bn, currency of ``unit``): the same as a value;
-- ``labour_share`` (% of GDP): skilled + unskilled labour payments = share × GDP control;
+- ``labour_share`` (% of GDP at basic prices, PWT's basis): skilled + unskilled labour payments =
+  share × (GDP control − net taxes on products, tariffs and export taxes);
 - ``product_tax_share`` (% of GDP): net taxes on products (tariffs excluded) = share × GDP;
 - ``flow`` (US$ bn): f.o.b. exports of ``sectors`` (``goods``, ``services``, ``all`` or a list);
 - ``duties`` (US$ bn) and ``trade_margin_rate`` (%): checks computed after balancing.
@@ -29,7 +30,7 @@ import pandas as pd
 from cge.balance.report import Side
 from cge.balance.vector import LinearRow
 from cge.build.database.can import read_statcan
-from cge.build.database.cells import COMM, ENDW, LABOUR_ENDOWMENTS, REG, REG_2, CellSpace
+from cge.build.database.cells import COMM, ENDW, LABOUR_ENDOWMENTS, REG, REG_2, CellSpace, _concat
 from cge.build.database.mex import _product_tax_share, read_inegi
 from cge.build.database.sectors import CONCORDANCE_DIR, SectorSet, concordance_matrix, read_concordance
 from cge.build.database.sources import STATCAN_YEAR, NationalFiles, read_indexed
@@ -182,11 +183,30 @@ def resolve_raw(
     raise BuildInputError(f"{TARGET_FILE}: unknown raw key {key!r}")
 
 
-def _row(space: CellSpace, kind: str, region: str, partner: str, sectors: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _labour(space: CellSpace, region: str) -> tuple[np.ndarray, np.ndarray]:
+    return space.form("EVFB").select({REG: region, ENDW: list(LABOUR_ENDOWMENTS)})
+
+
+def _taxes_on_products(space: CellSpace, region: str) -> tuple[np.ndarray, np.ndarray]:
+    """Net taxes on products, tariffs and export taxes: GDP at market prices minus at basic prices."""
+    return _concat(
+        [
+            space.product_taxes(region),
+            space.difference("VMSB", "VCIF").select({REG_2: region}),
+            space.difference("VFOB", "VXSB").select({REG: region}),
+        ]
+    )
+
+
+def _row(
+    space: CellSpace, kind: str, region: str, partner: str, sectors: list[str], share: float
+) -> tuple[np.ndarray, np.ndarray]:
     if kind in ("va_share", "va_value"):
         return space.value_added(region, sectors)
     if kind == "labour_share":
-        return space.form("EVFB").select({REG: region, ENDW: list(LABOUR_ENDOWMENTS)})
+        # labour = s × GDP at basic prices = s × (GDP − taxes on products): labour + s × taxes = s × GDP
+        i, c = _taxes_on_products(space, region)
+        return _concat([_labour(space, region), (i, share / 100.0 * c)])
     if kind == "product_tax_share":
         return space.product_taxes(region)
     if kind == "flow":
@@ -277,14 +297,20 @@ def with_rows(targets: list[DatabaseTarget], space: CellSpace) -> list[DatabaseT
     for t in targets:
         row = None
         if t.target_musd is not None:
-            i, c = _row(space, t.kind, t.region, t.partner, t.sectors)
+            i, c = _row(space, t.kind, t.region, t.partner, t.sectors, t.value)
             row = LinearRow(t.name, i, c, t.target_musd, t.sd if t.use == "target" else None, Side.EQUAL)
         out.append(dataclasses.replace(t, row=row))
     return out
 
 
-def evaluate(target: DatabaseTarget, x: np.ndarray, headers: dict) -> float:
-    """The database's value of a target in the row's unit (% or bn)."""
+def evaluate(target: DatabaseTarget, x: np.ndarray, headers: dict, space: CellSpace | None = None) -> float:
+    """The database's value of a target in the row's unit (% or bn); labour shares are of GDP at
+    basic prices (``space`` needed)."""
+    if target.kind == "labour_share" and space is not None:
+        labour = LinearRow("labour", *_labour(space, target.region)).evaluate(x)
+        taxes = LinearRow("taxes", *_taxes_on_products(space, target.region)).evaluate(x)
+        gdp = LinearRow("gdp", *space.gdp(target.region)).evaluate(x)
+        return 100.0 * labour / (gdp - taxes)
     if target.kind == "trade_margin_rate":
         sat = headers.get("domestic_trade_margins")
         if sat is None:

@@ -179,7 +179,8 @@ def render(db: xr.Dataset, outcome, seconds: float, out_name: str) -> str:
         "(BEA 2023; INEGI 2018 with the WIOD 2016 release's 2014 detail for Mexico; WIOD 2016 for 2014 with "
         "Statistics Canada's 2023 income shares for Canada, which has no newer table there; NBS 2020 for China). "
         "Every table is scaled by one factor to its region's 2024 GDP control; the balancing then moves it to the "
-        "2024 targets.",
+        "2024 targets. The make matrix is BEA's supply table for the USA (off-diagonal production); it is diagonal "
+        "for the other regions (their tables are industry by industry).",
         "",
         "Figures of the conversion (national currency converted at the year's Federal Reserve G.5A rate):",
         "",

@@ -189,6 +189,23 @@ def build_sam_cmd(
     console.print(f"wrote {out} ({sam.sizes['region']} regions x {sam.sizes['commodity']} sectors)")
 
 
+@app.command("build-database")
+def build_database_cmd(
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="output directory (required; never the shipped sam/gtap by default)"
+    ),
+    data_dir: Path = typer.Option(Path("../shared/data"), help="directory of the raw public sources"),
+    mapping_dir: Path | None = typer.Option(None, help="directory with regions_wiod41.csv (custom regions)"),
+    calibration_dir: Path | None = typer.Option(None, help="calibration tables (default: the shipped calibration/)"),
+) -> None:
+    """Build the open 2024 database in GTAP v7 format from the national tables (docs/build_database.md)."""
+    from cge.build.database import build_database
+
+    with reported(err_console):
+        db = build_database(data_dir, out, calibration_dir=calibration_dir, mapping_dir=mapping_dir)
+    console.print(f"wrote {out} ({db.sizes['REG']} regions x {db.sizes['COMM']} sectors; hash {db.attrs['hash'][:12]})")
+
+
 # ==================================================================================================
 # Reporting commands: compare, table, plot (issue 4). They read saved results; nothing is re-solved.
 

@@ -160,3 +160,35 @@ def test_a_closure_that_is_not_square_is_refused(database: xr.Dataset) -> None:
     closure["dpsave"] = np.zeros_like(closure["dpsave"])  # three more unknowns, no equation
     with pytest.raises(ClosureError, match="not square"):
         build_model(cf, closure)
+
+
+def _household_buys_less(database: xr.Dataset, remaining: float) -> xr.Dataset:
+    """Move the households' purchases of c00 in the first region to the government but for
+    ``remaining`` US$ million of domestic and as much of imported c00 (basic and purchaser values
+    alike, so every balance still holds; equal values give the import share GEMPACK's zero-divide
+    default 0.5 gives an empty bundle)."""
+    db = database.copy(deep=True)
+    cell = {"COMM": db["COMM"].values[0], "REG": db["REG"].values[0]}
+    # Cobb-Douglas between domestic and imported c00: the price of an empty bundle (GEMPACK's
+    # fixed default share, log-linear) is then the same function as that of a tiny one.
+    db["ESUBD"].loc[cell] = 1.0
+    for purchaser, basic, gov_purchaser, gov_basic in (("VDPP", "VDPB", "VDGP", "VDGB"), ("VMPP", "VMPB", "VMGP", "VMGB")):
+        moved = 1.0 - remaining / float(db[purchaser].loc[cell])
+        for private, government in ((purchaser, gov_purchaser), (basic, gov_basic)):
+            amount = moved * db[private].loc[cell]
+            db[government].loc[cell] = db[government].loc[cell] + amount
+            db[private].loc[cell] = db[private].loc[cell] - amount
+    return db
+
+
+def test_a_commodity_households_do_not_buy_has_a_finite_continuous_demand(database: xr.Dataset) -> None:
+    zero = _household_buys_less(database, 0.0)
+    check_database(zero, tol=1e-9)  # raises on any broken identity
+    replication = solve(zero, {})
+    assert np.abs(replication["qpa"].values).max() < 1e-9
+    # GEMPACK's linear CDE equation gives the cell a demand response; the levels form must give
+    # the limit of a vanishing share, not -100 % (a zero level divided by a zero level).
+    at_zero = solve(zero, {"tm": 10.0})["qpa"].values[0, 0]
+    tiny = solve(_household_buys_less(database, 1e-7), {"tm": 10.0})["qpa"].values[0, 0]
+    assert np.isfinite(at_zero) and abs(at_zero) > 1e-3
+    assert at_zero == pytest.approx(tiny, abs=1e-4)

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 __all__ = ["DatabaseError", "load_database", "save_database", "conform_database", "SHIPPED_DIR"]
 
 SHIPPED_DIR = SAM_DIR / "gtap"
-"""Where the project's open database lives (built by ``cge build-sam``)."""
+"""Where the project's open database lives (built by ``cge build-database``)."""
 NETCDF_NAME = "database.nc"
 TEXT_ATTRS = ("DREL", "LICN")
 """Character headers kept as Dataset attrs (release identifier, licence)."""

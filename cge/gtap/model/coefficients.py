@@ -251,7 +251,10 @@ def _derive(cf: Coefficients) -> None:
     cf["MAKEBUNIT"] = (v["MAKB"] > 0).astype(float)
     # final demand shares
     cf["CONSHR"] = _div(vpp, privexp[None])
-    cf["PMSHR"] = _div(v["VMPP"], vpp)
+    # GTAPv7.tab sets no zero-divide default for PMSHR (GEMPACK stops on a household that buys
+    # none of c); we give it the 0.5 that GMSHR, IMSHR and FMSHR get, so an empty bundle is priced
+    # alike for every agent (no effect on any cell with a flow).
+    cf["PMSHR"] = _div(v["VMPP"], vpp, 0.5)
     cf["GMSHR"] = _div(v["VMGP"], vgp, 0.5)
     cf["IMSHR"] = _div(v["VMIP"], vip, 0.5)
     cf["GOVSHR"] = _div(vgp, govexp[None])

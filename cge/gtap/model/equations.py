@@ -392,10 +392,16 @@ def cde(m: ModelContext) -> dict[str, Term]:
         e = cf.INCPAR.reshape(-1)
         per_capita_price = m.v("ppa") * m.v("pop").expand(CR) / m.v("yp").expand(CR)
         log_s = m.v("up").expand(CR).log() * (e * b) + per_capita_price.log() * b
-        s_tilde = log_s.exp() * cf.CDE_B.reshape(-1)
+        relative = log_s.exp()
+        s_tilde = relative * cf.CDE_B.reshape(-1)
         weighted = s_tilde * b
-        shares = weighted / weighted.sum("COMM").expand(CR)
-        return {"value": {"s_tilde": s_tilde, "shares": shares}}
+        total = weighted.sum("COMM").expand(CR)
+        shares = weighted / total
+        # s(c) / CONSHR(c) without dividing by the share: defined (and what GEMPACK's linear
+        # CDE equation integrates to) for commodities the household does not buy in the data.
+        base_total = np.asarray((cf.CDE_B * cf.SUBPAR).sum(axis=0))
+        share_ratio = relative * np.broadcast_to(base_total, cf.CDE_B.shape).reshape(-1) / total
+        return {"value": {"s_tilde": s_tilde, "shares": shares, "share_ratio": share_ratio}}
 
     return m.cached("cde", build)["value"]
 
@@ -408,9 +414,7 @@ def E_up(cf: Coefficients) -> list[Part]:
 @explains("qpa")
 def E_qpa(cf: Coefficients) -> list[Part]:
     def build(m: ModelContext) -> Term:
-        shares = cde(m)["shares"]
-        inv_conshr = np.where(m.cf.CONSHR > 0, 1.0 / np.where(m.cf.CONSHR > 0, m.cf.CONSHR, 1.0), 0.0)
-        return shares * inv_conshr.reshape(-1) * m.v("yp").expand(CR) / m.v("ppa")
+        return cde(m)["share_ratio"] * m.v("yp").expand(CR) / m.v("ppa")
 
     return [explicit("E_qpa", build)]
 

@@ -136,7 +136,9 @@ def run_cmd(
     ),
     cmf: Path | None = typer.Option(None, "--cmf", help="GEMPACK command file: exogenous list, swaps, shocks"),
     shock: list[str] = typer.Option([], "--shock", help="a uniform shock VARIABLE=PERCENT (repeatable), e.g. tm=10"),
-    swap: list[str] = typer.Option([], "--swap", help="a closure swap 'a = b' (repeatable), e.g. 'qe(ENDWC,REG) = rore'"),
+    swap: list[str] = typer.Option(
+        [], "--swap", help="a closure swap 'a = b' (repeatable), e.g. 'qe(ENDWC,REG) = rore'"
+    ),
     out: Path = typer.Option(..., "--out", help="results netCDF file (every GEMPACK variable)"),
     updated: Path | None = typer.Option(None, "--updated", help="directory for the updated database (HAR + netCDF)"),
     rordelta: int | None = typer.Option(None, help="override RORDELTA (1: rates of return equalised; 0: fixed shares)"),

@@ -18,6 +18,7 @@ _EXPORTS = {
     "check_sam": "cge.sam",
     "save_sam": "cge.sam",
     "aggregate_sam": "cge.aggregate",
+    "aggregate_elasticities": "cge.aggregate",
     "ras": "cge.balance",
     "cross_entropy": "cge.balance",
     "Scenario": "cge.scenario",

@@ -32,6 +32,7 @@ from cge.errors import CalibrationError  # noqa: F401  (raised here; defined wit
 from cge.paths import CALIBRATION_DIR
 from cge.sam import (
     check_sam,
+    conform_sam,
     ensure_metadata_coords,
     import_use,
     output_market,
@@ -262,7 +263,8 @@ def calibrate(
         For a missing or negative elasticity or a region parameter out of range. A region
         without investment demand is accepted (the macro closures say what it allows).
     """
-    check_sam(sam)
+    sam = check_sam(conform_sam(sam))
+    data_hash = sam_hash(sam)  # from the data, never from an attr: caches are keyed by it
     sam = ensure_metadata_coords(sam)
     if elasticities is None:
         elasticities = load_elasticities()
@@ -321,7 +323,7 @@ def calibrate(
 
     data.attrs.update(
         {
-            "sam_hash": sam.attrs.get("sam_hash") or sam_hash(sam),
+            "sam_hash": data_hash,
             "units": "US$ million at benchmark prices; rates and shares as fractions",
         }
     )

@@ -18,6 +18,10 @@ class ScenarioError(ValueError):
     """A scenario names something the model does not have, or is malformed."""
 
 
+class ResultsFileError(ValueError):
+    """A file given as results is not a cge results file of this format; the message names the file."""
+
+
 class SolveError(RuntimeError):
     """A solve that did not reach an accepted solution; carries diagnostics.
 

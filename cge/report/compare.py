@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 import xarray as xr
 
-from cge.dims import BASELINE, SCENARIO
+from cge.dims import BASELINE, BENCHMARK, SCENARIO
 from cge.report.selection import ReportError
 from cge.scenario import definition_shocks
 
@@ -45,7 +45,8 @@ def stack_results(
     Raises
     ------
     ReportError
-        When fewer than one Dataset is given, a scenario name appears twice, or SAM hashes differ
+        When fewer than one Dataset is given, a scenario name appears twice, the runs are measured
+        against different reference scenarios (:func:`same_reference`), or SAM hashes differ
         (without ``allow_different_sam``). A ``baseline`` in several runs on the same SAM is the
         same benchmark: the first is kept, the others are dropped.
     """
@@ -55,6 +56,7 @@ def stack_results(
     sources = [str(s) for s in sources] if sources is not None else [f"results {k + 1}" for k in range(len(parts))]
     if len(sources) != len(parts):
         raise ValueError("give one source name per Dataset")
+    same_reference(parts, sources)
     hashes = [str(ds.attrs.get("sam_hash", "")) for ds in parts]
     distinct = list(dict.fromkeys(hashes))
     if len(distinct) > 1:
@@ -101,6 +103,29 @@ def stack_results(
     return out
 
 
+def same_reference(datasets: Sequence[xr.Dataset], sources: Sequence[str]) -> str:
+    """The reference scenario the results are measured against, the same in every Dataset.
+
+    Percent changes and EV measured against the benchmark and against a scenario are different
+    numbers under the same names, so runs with different references are not combined.
+
+    Raises
+    ------
+    ReportError
+        Naming the first two sources and their references.
+    """
+    references = [str(ds.attrs.get("reference_scenario", BENCHMARK)) for ds in datasets]
+    for source, reference in zip(sources, references):
+        if reference != references[0]:
+            describe = {r: "the benchmark" if r == BENCHMARK else f"scenario '{r}'" for r in references}
+            raise ReportError(
+                f"{sources[0]} measures changes against {describe[references[0]]}, {source} against "
+                f"{describe[reference]}: their percent changes and EV are not comparable; run both against the "
+                "benchmark (no --baseline) and choose the reference with `cge table --baseline` or `cge diff`"
+            )
+    return references[0]
+
+
 def _shocked_baseline(ds: xr.Dataset) -> int:
     """Shocks of the ``baseline`` scenario of a results file (0 when unshocked or undocumented)."""
     if "scenario_definition" not in ds:
@@ -125,7 +150,8 @@ def pair_for_diff(
     ------
     ReportError
         When a file holds several shocked scenarios and none is named, the named one is missing,
-        or the files were solved on different SAMs.
+        the files are measured against different reference scenarios, or were solved on different
+        SAMs.
     """
     picked = []
     for source, ds in ((source_a, first), (source_b, second)):
@@ -144,9 +170,12 @@ def pair_for_diff(
                 )
             name = shocks[0]
         picked.append(ds.sel({SCENARIO: [name]}).assign_coords({SCENARIO: [f"{source}:{name}"]}))
+    same_reference((first, second), (source_a, source_b))
     hashes = [str(ds.attrs.get("sam_hash", "")) for ds in (first, second)]
     if hashes[0] != hashes[1]:
         raise ReportError(f"{source_a} and {source_b} were solved on different SAMs: their levels are not comparable")
+    if picked[0][SCENARIO].item() == picked[1][SCENARIO].item():  # one scenario of one file against itself
+        picked = picked[:1]
     out = xr.concat(picked, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")
     out = out.assign_coords({SCENARIO: pd.Index([str(s) for s in out[SCENARIO].values], name=SCENARIO)})
     for name in out.data_vars:
@@ -155,4 +184,4 @@ def pair_for_diff(
         values = [str(ds.attrs.get(key, "")) for ds in (first, second)]
         if values[0] != values[1]:
             out.attrs[key] = f"{values[0] or 'unknown'} (A), {values[1] or 'unknown'} (B)"
-    return out, str(out[SCENARIO].values[0]), str(out[SCENARIO].values[1])
+    return out, str(out[SCENARIO].values[0]), str(out[SCENARIO].values[-1])

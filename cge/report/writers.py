@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cge.atomic import atomic_write
+from cge.escaping import protect_xlsx_cell
 from cge.report.labels import number_format, unit_of_column
 from cge.report.scenario_tables import TITLES
 from cge.report.selection import ReportError
@@ -279,6 +280,9 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path) -> None:
                 number_format = _excel_format(col, overrides.get(col))
                 for row in ws.iter_rows(min_row=3, min_col=j, max_col=j):
                     row[0].number_format = number_format
+            for row in ws.iter_rows():  # labels such as '=cmd|...' stay text, never formulas
+                for cell in row:
+                    protect_xlsx_cell(cell)
 
 
 def render(tables: Mapping[str, pd.DataFrame], fmt: str) -> str:

@@ -28,9 +28,7 @@ from cge.cli_errors import (
 )
 from cge.escaping import RICH_CONSOLE_OPTIONS, escape_rich, escape_terminal
 
-app = typer.Typer(
-    cls=CommandGroup, add_completion=False, no_args_is_help=True, help="North American trade CGE model."
-)
+app = typer.Typer(cls=CommandGroup, add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
 console = Console(width=None if sys.stdout.isatty() else 140, **RICH_CONSOLE_OPTIONS)
 err_console = Console(stderr=True, soft_wrap=True, **RICH_CONSOLE_OPTIONS)
 
@@ -137,7 +135,9 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare
             raise RuntimeError(f"{str(exc).splitlines()[0]}; nothing written{hint}") from exc
         ds = exc.partial
         for name, error in exc.failures.items():
-            err_console.print(f"[bold yellow]not solved:[/] {escape_rich(name)}: {escape_rich(str(error).splitlines()[0])}")
+            err_console.print(
+                f"[bold yellow]not solved:[/] {escape_rich(name)}: {escape_rich(str(error).splitlines()[0])}"
+            )
     _write_netcdf(ds, out)
     return ds
 
@@ -195,9 +195,8 @@ def build_sam_cmd(
     ),
 ) -> None:
     """Build the SAM from the raw sources (WIOD, SEA, PWT, ILO, tariffs, controls)."""
-    from cge.build import build_sam
-
     from cge.atomic import refuse_special_target
+    from cge.build import build_sam
     from cge.sam import SAM_VARIABLES
 
     with reported(err_console):
@@ -466,7 +465,9 @@ def _sweep(
 def _sweep_table(ds, spec, failed, out: Path, baseline: str | None) -> None:
     for item in failed:
         where = f"draw {item['draw']}, " if "draw" in item else ""
-        err_console.print(f"[bold yellow]failed:[/] {where}{escape_rich(item['scenario'])}: {escape_rich(item['error'])}")
+        err_console.print(
+            f"[bold yellow]failed:[/] {where}{escape_rich(item['scenario'])}: {escape_rich(item['error'])}"
+        )
     if spec is None:
         table = Table(title=escape_rich(f"real GDP change [%] — written to {out}"))
         table.add_column("scenario")
@@ -481,7 +482,9 @@ def _sweep_table(ds, spec, failed, out: Path, baseline: str | None) -> None:
     from cge.report.writers import render
 
     err_console.print(
-        escape_rich(f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}")
+        escape_rich(
+            f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}"
+        )
     )
     typer.echo(escape_terminal(render(report_tables(ds, baseline=baseline), "md"), keep="\n\t"), nl=False)
 

@@ -78,9 +78,8 @@ def error_lines(exc: BaseException) -> list[str]:
     first = lines[0]
     if isinstance(exc, SolveError) and len(exc.residuals):
         top = exc.residuals.iloc[0]
-        first += (
-            f" (largest residual {top['block']}[{top['index']}] = {float(top['residual']):.3g}; --verbose for diagnostics)"
-        )
+        residual = f"{top['block']}[{top['index']}] = {float(top['residual']):.3g}"
+        first += f" (largest residual {residual}; --verbose for diagnostics)"
     return [first]
 
 
@@ -120,7 +119,8 @@ def reported(console: Console) -> Iterator[None]:
         if not isinstance(exc, (ValueError, OSError, KeyError, TypeError, RuntimeError, ArithmeticError)):
             if _verbose():
                 raise
-            lines = [f"internal error {type(exc).__name__}: {error_lines(exc)[0]} (rerun with --verbose for the traceback)"]
+            first = error_lines(exc)[0]
+            lines = [f"internal error {type(exc).__name__}: {first} (rerun with --verbose for the traceback)"]
         else:
             lines = error_lines(exc)
         _print(console, lines)

@@ -27,11 +27,17 @@ RICH_CONSOLE_OPTIONS = {"emoji": False}
 
 
 def has_control_characters(text: str) -> bool:
-    """Whether ``text`` holds a control character (newline, tab, NUL, escape, DEL, C1 controls ...)."""
-    return any(unicodedata.category(char) == "Cc" for char in text)
+    """Whether ``text`` holds a control character (newline, tab, NUL, escape, DEL, C1 controls) or
+    a bidirectional formatting character (which makes a name read differently than it is)."""
+    return any(unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS for char in text)
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def _visible(char: str) -> str:
+    if char in _NAMED:
+        return _NAMED[char]
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
@@ -48,9 +54,7 @@ def escape_terminal(text: object, keep: str = "") -> str:
     """
     text = str(text)
     return "".join(
-        _visible(char)
-        if char not in keep and (unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS)
-        else char
+        _visible(char) if char not in keep and (unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS) else char
         for char in text
     )
 

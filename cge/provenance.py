@@ -74,7 +74,8 @@ def provenance(sam_hash: str, elasticities_hash: str, sam_title: str, reference:
     Returns
     -------
     dict
-        ``format_version`` (:data:`cge.results_file.RESULTS_FORMAT`), ``sam_hash``, ``sam_source``, ``elasticity_hash``, ``cge_version``, ``package_versions``
+        ``format_version`` (:data:`cge.results_file.RESULTS_FORMAT`), ``sam_hash``, ``sam_source``,
+        ``elasticity_hash``, ``cge_version``, ``package_versions``
         (JSON), ``git_commit``, ``created`` (UTC, ISO 8601), ``reference_scenario``, ``units_note``.
     """
     from cge.results_file import FORMAT_ATTR, RESULTS_FORMAT

@@ -130,10 +130,7 @@ def boolean_values(values, what: str) -> np.ndarray:
             bad.append(value)
         out.append(bool(flag))
     if bad:
-        raise SamError(
-            f"{what} has {len(bad)} values that are not booleans, e.g. {bad[:3]}; "
-            "use true/false (or 1/0)"
-        )
+        raise SamError(f"{what} has {len(bad)} values that are not booleans, e.g. {bad[:3]}; use true/false (or 1/0)")
     return np.array(out, dtype=bool).reshape(array.shape)
 
 
@@ -159,9 +156,7 @@ def conform_sam(sam: xr.Dataset) -> xr.Dataset:
     reordered = {
         var.name: sam[var.name].transpose(*var.dims)
         for var in SAM_VARIABLES
-        if var.name in sam
-        and tuple(sam[var.name].dims) != var.dims
-        and sorted(sam[var.name].dims) == sorted(var.dims)
+        if var.name in sam and tuple(sam[var.name].dims) != var.dims and sorted(sam[var.name].dims) == sorted(var.dims)
     }
     out = sam.assign(reordered) if reordered else sam.copy()
     flags = {
@@ -323,7 +318,7 @@ def _check_structure(sam: xr.Dataset) -> list[str]:
 
 def _dtype_problems(what: str, dtype: np.dtype) -> list[str]:
     """A variable must hold real numbers (integers or floats)."""
-    if not np.issubdtype(dtype, np.number) or dtype == bool or np.issubdtype(dtype, np.complexfloating):
+    if not np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.complexfloating):
         return [f"{what} holds {dtype} values, not numbers"]
     return []
 
@@ -333,9 +328,7 @@ def _precision_problems(sam: xr.Dataset) -> list[str]:
     narrow = {
         var.name: sam[var.name].dtype
         for var in SAM_VARIABLES
-        if var.name in sam
-        and np.issubdtype(sam[var.name].dtype, np.floating)
-        and sam[var.name].dtype.itemsize < 8
+        if var.name in sam and np.issubdtype(sam[var.name].dtype, np.floating) and sam[var.name].dtype.itemsize < 8
     }
     if not narrow:
         return []
@@ -518,9 +511,8 @@ def save_sam(sam: xr.Dataset, directory: str | Path) -> Path:
     pathlib.Path
         Path of the netCDF file.
     """
-    from cge.ncio import netcdf_bytes
-
     from cge.atomic import refuse_special_target
+    from cge.ncio import netcdf_bytes
 
     sam = check_sam(conform_sam(sam))
     directory = Path(directory)

@@ -6,18 +6,21 @@ one line per error, user strings escaped for their output. Each test failed befo
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
+from test_bad_inputs import TARIFF as TARIFF_ROW
+from test_bad_inputs import Case, _create, _results, _run, _workdir, snapshot
 from typer.testing import CliRunner
 
 import cge
 from cge.calibrate import calibrate
 from cge.cli import app
 from cge.examples import two_region_sam
-from cge.sam import SamError, check_sam, conform_sam, load_sam, sam_hash, save_sam
+from cge.sam import SamError, check_sam, load_sam, sam_hash, save_sam
 from cge.scenario import Scenario
 
 VALUES = ("vdfm", "vifm", "vdfd", "vifd", "vfm", "ptax", "vxmd", "xtax", "vims", "savings")
@@ -52,6 +55,8 @@ def test_check_sam_compares_dims_in_order(hand_sam):
     """Audit 20.1: check_sam compared dims as sets, so a transposed vdfm passed with the shipped hash."""
     with pytest.raises(SamError, match=r"'vdfm' has dims \('activity', 'commodity', 'region'\), expected"):
         check_sam(_transposed(hand_sam))
+    from cge.sam import conform_sam
+
     check_sam(conform_sam(_transposed(hand_sam)))
 
 
@@ -127,9 +132,7 @@ def test_resume_with_another_sam_is_refused(tmp_path, hand_sam, hand_elasticitie
     _doubled(hand_sam).to_netcdf(tmp_path / "other.nc", engine="h5netcdf")
     hand_elasticities.to_csv(tmp_path / "el.csv")
     (tmp_path / "t.toml").write_text('[[tariffs]]\nimporter = "A"\nexporter = "B"\ncommodity = "man"\nrate_pct = 30\n')
-    (tmp_path / "ssa.toml").write_text(
-        'method = "quadrature"\n[[parameter]]\nname = "sigma_d"\ndistribution = "uniform"\nlow_pct = -20\nhigh_pct = 20\n'
-    )
+    (tmp_path / "ssa.toml").write_text(_ssa("low_pct = -20\nhigh_pct = 20\n")["ssa.toml"])
     args = ["sweep", str(tmp_path / "t.toml"), "--ssa", str(tmp_path / "ssa.toml"), "--scheduler", "inprocess"]
     args += ["--elasticities", str(tmp_path / "el.csv"), "--out", str(tmp_path / "s.nc")]
 
@@ -151,8 +154,6 @@ def test_resume_with_another_sam_is_refused(tmp_path, hand_sam, hand_elasticitie
 # ============================================================================ the catalogue of issue 20
 # Bad inputs of the classes of issue 20 through the real command line: one ``error:`` line naming
 # the file, field or label, exit status 1, nothing written (the harness of tests/test_bad_inputs.py).
-from test_bad_inputs import TARIFF as TARIFF_ROW  # noqa: E402
-from test_bad_inputs import Case, _create, _results, _run, _workdir, snapshot  # noqa: E402
 
 
 def _hand_variant(change, name: str = "bad_sam.nc"):
@@ -525,3 +526,255 @@ def test_issue_20_catalogue(case: Case, tmp_path, hand_sam, hand_elasticities):
     for needle in case.needles:
         assert needle.format(d=d) in lines[0], f"{needle!r} not in {lines[0]!r}"
     assert snapshot(tmp_path) == before
+
+
+# ============================================================================ 20.3 targets beyond the catalogue
+@pytest.mark.skipif(
+    not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() != 0, reason="mknod needs root"
+)
+def test_a_device_node_or_dev_null_link_is_never_replaced(tmp_path, hand_sam, hand_elasticities):
+    """Audit 20.3: as root, ``--out dev/null`` on a mknod copy turned the device into a 130 kB file,
+    and so did a ``/dev/stdout`` symlink; /dev/null itself is refused too."""
+    import os
+    import stat
+
+    d = _workdir(tmp_path, hand_sam, hand_elasticities)
+    os.mknod(d / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    (d / "stdout").symlink_to("/dev/stdout")
+    for out, needle in ((d / "null", "a character device"), (d / "stdout", "a symbolic link"), ("/dev/null", "device")):
+        result = CliRunner().invoke(app, [a.format(d=d) for a in _run("{d}/t.toml", out=str(out))])
+        assert result.exit_code == 1 and needle in result.output, result.output
+    assert stat.S_ISCHR(os.lstat(d / "null").st_mode) and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert (d / "stdout").is_symlink()
+
+
+def test_every_writer_refuses_a_target_that_is_not_a_regular_file(tmp_path, hand_sam):
+    """The rule sits in cge/atomic.py, so the API's writers inherit it: netCDF, text, save_sam."""
+    from cge.atomic import WriteError, atomic_write
+    from cge.ncio import write_netcdf
+
+    (tmp_path / "real.txt").write_text("kept\n")
+    (tmp_path / "link.nc").symlink_to(tmp_path / "real.txt")
+    with pytest.raises(WriteError, match="link.nc: it is a symbolic link"):
+        write_netcdf(hand_sam, tmp_path / "link.nc")
+    with pytest.raises(WriteError, match="link.nc: it is a symbolic link"):
+        atomic_write(tmp_path / "link.nc", lambda tmp: tmp.write_text("x"))
+    (tmp_path / "sam").mkdir()
+    (tmp_path / "sam" / "vdfm.csv").symlink_to(tmp_path / "real.txt")
+    with pytest.raises(WriteError, match="vdfm.csv: it is a symbolic link"):
+        save_sam(hand_sam, tmp_path / "sam")
+    assert (tmp_path / "real.txt").read_text() == "kept\n" and sorted(p.name for p in (tmp_path / "sam").iterdir()) == [
+        "vdfm.csv"
+    ]
+
+
+def test_default_outputs_never_replace_a_file(tmp_path, hand_sam, hand_elasticities, monkeypatch):
+    """Issue 19.5: ``cge run`` without --out overwrote results.nc; ``cge build-sam`` wrote into the
+    shipped sam/ by default. A default name is used only when nothing is there; --out replaces."""
+    d = _workdir(tmp_path, hand_sam, hand_elasticities)
+    monkeypatch.chdir(d)
+    args = ["run", "t.toml", "--sam", "sam", "--elasticities", "el.csv"]
+    assert CliRunner().invoke(app, args).exit_code == 0 and Path("results.nc").is_file()
+    before = Path("results.nc").read_bytes()
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "results.nc exists and no --out was given" in result.output
+    assert Path("results.nc").read_bytes() == before
+    assert CliRunner().invoke(app, [*args, "--out", "results.nc"]).exit_code == 0
+    Path("sweep.nc").write_text("previous")
+    result = CliRunner().invoke(app, ["sweep", "t.toml", "--scheduler", "inprocess", "--sam", "sam"])
+    assert result.exit_code == 1 and "sweep.nc exists and no --out was given" in result.output
+    result = CliRunner().invoke(app, ["build-sam", "--data-dir", "nodata"])
+    assert result.exit_code == 1 and "Missing option '--out'" in result.output
+
+
+# ============================================================================ 20.6 strict schema beyond the catalogue
+def test_boolean_flags_stored_as_text_are_read_as_booleans(tmp_path, hand_sam, hand_elasticities):
+    """Audit 20.6: ``goods = 'True'/'False'`` stored as text made every commodity a good (NumPy reads
+    the text 'False' as True), so a default 'goods' tariff also taxed services."""
+    scen = Scenario(name="t", tariffs=[{"importer": "all", "exporter": "all", "rate_pct": 20}])
+    reference = cge.run(scen, sam=hand_sam, elasticities=hand_elasticities, welfare_steps=0)
+    text = hand_sam.assign_coords(
+        goods=("commodity", np.array(["True", "False"], dtype=object)),
+        agrifood=("commodity", np.array(["false", "0"], dtype=object)),
+    )
+    text.to_netcdf(tmp_path / "text.nc", engine="h5netcdf")
+    assert load_sam(tmp_path / "text.nc")["goods"].values.tolist() == [True, False]
+    for sam in (text, tmp_path / "text.nc"):
+        ds = cge.run(scen, sam=sam, elasticities=hand_elasticities, welfare_steps=0)
+        np.testing.assert_allclose(_gdp(ds), _gdp(reference), rtol=1e-12)
+    save_sam(hand_sam, tmp_path / "csv")
+    (tmp_path / "csv" / "sam.nc").unlink()
+    coords = (tmp_path / "csv" / "coords.csv").read_text().replace("man,,True", "man,,yes")
+    (tmp_path / "csv" / "coords.csv").write_text(coords)
+    with pytest.raises(SamError, match=r"coords.csv: column 'goods' has 1 values that are not booleans.*'yes'"):
+        load_sam(tmp_path / "csv")
+
+
+def test_api_inputs_follow_the_same_schema(hand_sam):
+    from cge.sweep import run_sweep
+
+    with pytest.raises(cge.scenario.ScenarioError, match="control characters"):
+        Scenario(name="a\nb")
+    with pytest.raises(SamError, match="hold float32 values"):
+        check_sam(hand_sam.assign(vdfm=hand_sam["vdfm"].astype("float32")))
+    with pytest.raises(ValueError, match="retries = -1: must be a whole number >= 0"):
+        run_sweep([TARIFF], None, sam=hand_sam, retries=-1)
+    with pytest.raises(ValueError, match="worker_timeout = nan"):
+        run_sweep([TARIFF], None, sam=hand_sam, worker_timeout=float("nan"))
+
+
+# ============================================================================ 20.9 one line
+def test_a_solver_failure_is_one_line_without_warnings(tmp_path, hand_sam, hand_elasticities):
+    """Audit 20.9: a ``WARNING cge.runner: scenario ... did not solve`` line came before the ``error:``
+    line, and NumPy RuntimeWarnings (overflow) were printed. The real command, in a process."""
+    from processes import cge as cge_process
+
+    d = _workdir(tmp_path, hand_sam, hand_elasticities)
+    (d / "n.toml").write_text("numeraire_change_pct = 1e308\n")
+    proc = cge_process(*_run(f"{d}/n.toml", sam=f"{d}/sam", el=f"{d}/el.csv", out=f"{d}/n.nc"))
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 1
+    [line] = err.strip().splitlines()
+    assert line.startswith("error: 1 of 2 scenarios did not solve (n: ") and not (d / "n.nc").exists()
+
+
+def test_a_toml_file_with_a_byte_order_mark_is_read(tmp_path, hand_sam, hand_elasticities):
+    """Audit 20.9: a UTF-8 BOM (Windows editors) gave 'Invalid statement (at line 1, column 1)'."""
+    d = _workdir(tmp_path, hand_sam, hand_elasticities)
+    (d / "bom.toml").write_bytes(b"\xef\xbb\xbf" + (d / "t.toml").read_bytes())
+    assert Scenario.from_toml(d / "bom.toml") == Scenario.from_toml(d / "t.toml").model_copy(update={"name": "bom"})
+
+
+def test_diff_of_a_file_with_itself_works(tmp_path, hand_sam, hand_elasticities):
+    """Audit 20.9: ``cge diff r.nc r.nc`` was 'internal error InvalidIndexError'."""
+    d = _workdir(tmp_path, hand_sam, hand_elasticities)
+    _results(d)
+    result = CliRunner().invoke(app, ["diff", str(d / "r.nc"), str(d / "r.nc")])
+    assert result.exit_code == 0, result.output
+    assert "r.nc:t vs " in result.output and "0.000" in result.output
+
+
+def test_results_with_transposed_variables_read_the_same(tmp_path, hand_sam, hand_elasticities):
+    """Audit 20.1 for results: a file whose arrays another tool transposed is put in the declared order."""
+    from cge.results_file import read_results
+
+    d = _workdir(tmp_path, hand_sam, hand_elasticities)
+    _results(d)
+    ds = xr.load_dataset(d / "r.nc", engine="h5netcdf")
+    ds.assign(real_gdp_pct=ds["real_gdp_pct"].transpose("region", "scenario")).to_netcdf(d / "tr.nc", engine="h5netcdf")
+    assert read_results(d / "tr.nc")["real_gdp_pct"].dims == ("scenario", "region")
+    tables = [CliRunner().invoke(app, ["table", str(d / name), "-t", "headline"]).output for name in ("r.nc", "tr.nc")]
+    assert tables[0].replace("r.nc", "") == tables[1].replace("tr.nc", "") and "real" in tables[0]
+
+
+# ============================================================================ 19.5 format version
+def test_results_carry_their_format_version_and_a_newer_file_is_named(tmp_path, hand_sam, hand_elasticities):
+    from cge.results_file import RESULTS_FORMAT, ResultsFileError, read_results
+
+    ds = cge.run(TARIFF, sam=hand_sam, elasticities=hand_elasticities, welfare_steps=0)
+    assert ds.attrs["format_version"] == RESULTS_FORMAT
+    ds.attrs["format_version"] = RESULTS_FORMAT + 1
+    ds.to_netcdf(tmp_path / "new.nc", engine="h5netcdf")
+    with pytest.raises(ResultsFileError, match=f"new.nc: results format {RESULTS_FORMAT + 1} .*upgrade cge"):
+        read_results(tmp_path / "new.nc")
+
+
+# ============================================================================ 19.5 save_sam, aggregate_elasticities
+def test_save_sam_round_trips_the_shipped_and_an_aggregated_sam(tmp_path):
+    """Issue 19.5: ``save_sam(cge.load_sam(), dir)`` crashed (int64 base year is not JSON serialisable)."""
+    shipped = load_sam()
+    sectors = {
+        str(c): ("goods_sector" if g else "service_sector")
+        for c, g in zip(shipped.commodity.values, shipped.goods.values)
+    }
+    sectors = {c: ("agrifood_sector" if a else sectors[c]) for c, a in zip(sectors, shipped.agrifood.values)}
+    for name, sam in (("shipped", shipped), ("small", cge.aggregate_sam(shipped, sector_map=sectors))):
+        save_sam(sam, tmp_path / name)
+        again = load_sam(tmp_path / name)
+        assert sam_hash(again) == sam_hash(sam) and again.attrs["base_year"] == shipped.attrs["base_year"]
+
+
+def test_aggregate_elasticities_weights_each_sigma_by_its_flow(hand_sam, hand_elasticities):
+    """Issue 19.5: ``cge.aggregate_elasticities`` beside ``aggregate_sam``, flow-weighted as GTAPAgg."""
+    from cge.aggregate import elasticity_weights
+
+    one = cge.aggregate_elasticities(hand_elasticities, hand_sam, {"man": "all_sectors", "ser": "all_sectors"})
+    weights = elasticity_weights(hand_sam)
+    assert list(one.index) == ["all_sectors"]
+    for name in hand_elasticities.columns:
+        w = weights[name]
+        expected = float((hand_elasticities[name] * w).sum() / w.sum())
+        assert one.loc["all_sectors", name] == pytest.approx(expected, rel=1e-12)
+    assert weights.loc["man", "sigma_m"] == pytest.approx(float(hand_sam["vims"].sel(commodity="man").sum()))
+    assert weights.loc["ser", "sigma_va"] == pytest.approx(float(hand_sam["vfm"].sel(activity="ser").sum()))
+    same = cge.aggregate_elasticities(hand_elasticities, hand_sam, {"man": "man", "ser": "ser"})
+    np.testing.assert_allclose(same.values, hand_elasticities.values)
+    flat = hand_sam.assign_coords(goods=("commodity", [False, False]))  # sectors of one kind may merge
+    small = cge.aggregate_sam(flat, sector_map={"man": "all_sectors", "ser": "all_sectors"})
+    ds = cge.run(Scenario(name="x", numeraire_change_pct=10), sam=small, elasticities=one, welfare_steps=0)
+    assert float(ds["max_residual"].max()) < 1e-9
+
+
+# ============================================================================ 19.5 command line
+def test_help_shows_plain_value_types_and_v_means_variable(tmp_path):
+    """Issue 19.5: help showed ``<bool>`` and ``<list[Path]>``; ``-v`` was verbose globally but
+    variable in subcommands (now --verbose only; -v is --variable)."""
+    for command in ([], ["run"], ["compare"], ["table"], ["plot"], ["diff"], ["sweep"], ["check-sam"], ["build-sam"]):
+        result = CliRunner().invoke(app, [*command, "--help"])
+        assert result.exit_code == 0 and not re.search(r"<(bool|str|int|float|path|list)", result.output), result.output
+    assert "PATH" in CliRunner().invoke(app, ["run", "--help"]).output
+    result = CliRunner().invoke(app, ["-v", "table", "r.nc"])
+    assert result.exit_code == 1 and result.output.startswith("error: No such option: -v")
+
+
+# ============================================================================ 20.11 escaping
+def _results_named(d: Path, name: str) -> Path:
+    """A results file whose shocked scenario is called ``name`` (as another tool or version could write)."""
+    _results(d)
+    ds = xr.load_dataset(d / "r.nc", engine="h5netcdf")
+    ds.assign_coords(scenario=["baseline", name]).to_netcdf(d / "named.nc", engine="h5netcdf")
+    return d / "named.nc"
+
+
+def test_user_strings_never_act_in_their_output(tmp_path, hand_sam, hand_elasticities):
+    """Audit 20.11: a name starting with '=' became an Excel formula; ANSI sequences reached the
+    terminal; Rich markup and emoji codes were rendered, also inside ``error:`` lines."""
+    from openpyxl import load_workbook
+
+    d = _workdir(tmp_path, hand_sam, hand_elasticities)
+    formula = '=HYPERLINK("http://x","y")'
+    named = _results_named(d, formula)
+    result = CliRunner().invoke(app, ["table", str(named), "-t", "headline", "-f", "xlsx", "-o", str(d / "t.xlsx")])
+    assert result.exit_code == 0, result.output
+    cells = [c for row in load_workbook(d / "t.xlsx").active.iter_rows() for c in row if c.value == formula]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+    ansi = _results_named(d, "red\x1b[31mX")
+    result = CliRunner().invoke(app, ["table", str(ansi), "-t", "headline"])
+    assert result.exit_code == 0 and "\x1b" not in result.output and "red\\x1b[31mX" in result.output
+    (d / "m.toml").write_text('name = "[bold]x :thumbs_up:"\n' + TARIFF_ROW + "rate_pct = 5\n")
+    result = CliRunner().invoke(app, _run(f"{d}/m.toml", sam=f"{d}/sam", el=f"{d}/el.csv", out=f"{d}/m.nc"))
+    assert result.exit_code == 0 and "[bold]x :thumbs_up:" in " ".join(result.output.split()), result.output
+    (d / "e.toml").write_text(TARIFF_ROW.replace('"B"', '"[red]Z :x:"') + "rate_pct = 5\n")
+    result = CliRunner().invoke(app, _run(f"{d}/e.toml", sam=f"{d}/sam", el=f"{d}/el.csv", out=f"{d}/e.nc"))
+    assert result.exit_code == 1 and "'[red]Z :x:' is not in the SAM" in result.output
+
+
+def test_escape_functions():
+    from cge.escaping import escape_html, escape_rich, escape_terminal
+
+    assert escape_terminal("a\x1b[2J\x00\u202eb\n") == "a\\x1b[2J\\x00\\u202eb\\n"
+    assert escape_terminal("a\nb\tc", keep="\n\t") == "a\nb\tc"
+    assert escape_rich("[red]x\x07") == "\\[red]x\\x07"
+    assert escape_html("<script>\"&'") == "&lt;script&gt;&quot;&amp;&#x27;"
+
+
+def test_docs_list_every_issue_20_case():
+    """docs/bad_inputs.md documents this catalogue: every case by name, and the count."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "bad_inputs.md").read_text()
+    section = text[text.index("## The audit of issue 20") :]
+    for case in CASES:
+        assert f"`{case.name}`" in section, case.name
+    assert f"**{len(CASES)} cases of issue 20, all on the command line; all {len(CASES)} write nothing.**" in section
+    for name in [n for n in globals() if n.startswith("test_") and n != "test_docs_list_every_issue_20_case"]:
+        if name != "test_issue_20_catalogue":
+            assert f"`{name}`" in section, name

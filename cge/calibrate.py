@@ -41,6 +41,7 @@ from cge.sam import (
     tariff_revenue,
     trade_balance,
 )
+from cge.validation import csv_separator_hint
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +103,13 @@ def load_elasticities(path: str | Path | None = None) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise CalibrationError(
             f"elasticity table {path}: cannot read as CSV ({str(exc).strip().splitlines()[0]})"
+            + csv_separator_hint(path)
         ) from exc
     if "sector" not in frame.columns:
-        raise CalibrationError(f"elasticity table {path} has no 'sector' column (columns: {list(frame.columns)})")
+        raise CalibrationError(
+            f"elasticity table {path} has no 'sector' column (columns: {list(frame.columns)})"
+            + csv_separator_hint(path)
+        )
     for col in [c for c in SECTOR_ELASTICITIES if c in frame.columns]:
         values = pd.to_numeric(frame[col], errors="coerce")
         bad = values.isna() & frame[col].notna()

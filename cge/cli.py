@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -301,6 +302,10 @@ def table_cmd(
     _report_written(written)
 
 
+CHART_SUFFIXES = (".png", ".pdf", ".svg")
+"""Files of a chart directory that `cge plot` may replace."""
+
+
 @app.command("plot")
 def plot_cmd(
     results: Path = typer.Argument(..., help="results file (netCDF) of cge run, cge compare or cge sweep"),
@@ -313,11 +318,14 @@ def plot_cmd(
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),
 ) -> None:
     """Write page-sized report charts (150 dpi PNG): GDP, EV, jobs, trade jobs, welfare, agri-food, sector heat-maps."""
+    from cge.atomic import WriteError, refuse_special_target
     from cge.report.plots import write_plots
 
     with reported(err_console):
         if out.exists() and not out.is_dir():
-            guard_output(out, [results], "plot directory")
+            raise WriteError(17, f"cannot write charts into {out}: it is a file, not a directory")
+        for chart in (p for p in out.glob("*") if p.suffix.lower() in CHART_SUFFIXES) if out.is_dir() else ():
+            refuse_special_target(chart)  # before the first chart, not half-way through
         ds = _open_results(results)
         with _progress_bar() as bar:
             task = bar.add_task("drawing", total=None)
@@ -425,7 +433,10 @@ def _sweep(
     scenarios = [Scenario.from_toml(f) for f in files]
     spec = SSASpec.from_toml(ssa) if ssa is not None else None
     checkpoint = default_checkpoint(out)
-    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+    with (
+        _ssa_file_named(ssa),
+        Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar,
+    ):
         task = bar.add_task("solving", total=None)
         ds = run_sweep(
             scenarios,
@@ -460,6 +471,19 @@ def _sweep(
         ) from exc
     remove_checkpoint(checkpoint)
     return ds, spec, failed
+
+
+@contextmanager
+def _ssa_file_named(ssa: Path | None):
+    """An SSA error found while planning the draws (an unknown sector) names the SSA file."""
+    from cge.sweep import SSAError
+
+    try:
+        yield
+    except SSAError as exc:
+        if ssa is None or str(exc).startswith(str(ssa)):
+            raise
+        raise SSAError(f"{ssa}: {exc}") from None
 
 
 def _sweep_table(ds, spec, failed, out: Path, baseline: str | None) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from cge.calibrate import Calibration, calibrate, check_elasticities, load_elasticities
+from cge.calibrate import SECTOR_ELASTICITIES, Calibration, calibrate, check_elasticities, load_elasticities
 from cge.dims import BASELINE, SCENARIO
 from cge.indicators import annotate_trade_jobs, extract, indicator_attrs
 from cge.indicators.compare import rebase
@@ -116,6 +116,8 @@ def prepare(
     table = elasticities.copy()
     table.index = pd.Index([str(s) for s in table.index], name=elasticities.index.name or "sector")
     check_elasticities(sam, table, source)
+    sigmas = [c for c in SECTOR_ELASTICITIES if c in table.columns]
+    table[sigmas] = table[sigmas].astype(float)  # a CSV of whole numbers reads as int64; draws are floats
     mfn = load_mfn() if any(s.revert_to_mfn for s in listed) else None
     return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=sam_hash(sam))
 

@@ -140,8 +140,9 @@ def conform_sam(sam: xr.Dataset) -> xr.Dataset:
 
     Every way a SAM enters (:func:`load_sam`, a Dataset given to :func:`cge.run`,
     :func:`cge.aggregate_sam`, :func:`cge.calibrate`, the balancing functions) passes through
-    here, so code downstream may rely on the schema's axis order. Variables whose dims differ
-    from the schema's as a set are left for :func:`check_sam` to name.
+    here, so code downstream may rely on the schema's axis order. Labels stored as byte strings
+    (by other tools) become text. Variables whose dims differ from the schema's as a set are left
+    for :func:`check_sam` to name.
 
     Returns
     -------
@@ -159,6 +160,13 @@ def conform_sam(sam: xr.Dataset) -> xr.Dataset:
         if var.name in sam and tuple(sam[var.name].dims) != var.dims and sorted(sam[var.name].dims) == sorted(var.dims)
     }
     out = sam.assign(reordered) if reordered else sam.copy()
+    text = {  # labels other tools stored as byte strings ("|S3"): b'USA' would not match 'USA'
+        name: [v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v for v in out[name].values.tolist()]
+        for name in (REGION, EXPORTER, IMPORTER, COMMODITY, ACTIVITY, FACTOR, AGENT, FACTOR_TYPE)
+        if name in out.coords and any(isinstance(v, bytes) for v in out[name].values.tolist())
+    }
+    for name, labels in text.items():
+        out = out.assign_coords({name: (out[name].dims, np.array(labels, dtype=object), out[name].attrs)})
     flags = {
         flag: (out[flag].dims, boolean_values(out[flag].values, f"coordinate '{flag}'"), out[flag].attrs)
         for flag in FLAGS
@@ -304,6 +312,11 @@ def _check_structure(sam: xr.Dataset) -> list[str]:
             f"coordinate '{dim}' has the label {label!r} with control characters (newline, NUL, escape ...)"
             for label in labels
             if has_control_characters(label)
+        ]
+        problems += [
+            f"coordinate '{dim}' has the label {label!r}: labels are not empty and have no surrounding spaces"
+            for label in labels
+            if label != label.strip() or not label
         ]
     for flag in FLAGS:
         if flag in sam.coords and sam[flag].dtype != bool:

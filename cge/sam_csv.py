@@ -13,6 +13,7 @@ import xarray as xr
 
 from cge.dims import ACTIVITY, AGENT, AGRIFOOD, COMMODITY, EXPORTER, FACTOR, FACTOR_TYPE, GOODS, IMPORTER, REGION
 from cge.sam import SAM_VARIABLES, SamError, boolean_values
+from cge.validation import csv_separator_hint
 
 CSV_COORDS = "coords.csv"
 
@@ -21,10 +22,14 @@ def _read_table(path: Path, columns: list[str]) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, keep_default_na=False, dtype=str)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SamError(f"{path}: cannot read as CSV ({str(exc).strip().splitlines()[0]})") from exc
+        raise SamError(
+            f"{path}: cannot read as CSV ({str(exc).strip().splitlines()[0]}){csv_separator_hint(path)}"
+        ) from exc
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise SamError(f"{path}: missing column(s) {missing} of {columns}; found {list(frame.columns)}")
+        raise SamError(
+            f"{path}: missing column(s) {missing} of {columns}; found {list(frame.columns)}" + csv_separator_hint(path)
+        )
     return frame
 
 

@@ -269,6 +269,8 @@ class Scenario(_Strict):
     def _clean_name(cls, value: str) -> str:
         if value != value.strip() or "/" in value:
             raise ValueError(f"scenario name {value!r} must have no surrounding spaces or '/'")
+        if value.startswith("-"):
+            raise ValueError(f"scenario name {value!r} starts with '-', which the command line reads as an option")
         if has_control_characters(value):
             raise ValueError(f"scenario name {value!r} has control characters (newline, NUL, escape ...)")
         if value == BENCHMARK:

@@ -74,3 +74,24 @@ def suggestion(value: str, choices: Iterable[str]) -> str:
     close = close or [c for c in choices if len(folded) >= 3 and c.casefold().startswith(folded)][:1]
     close = close or [lowered[m] for m in difflib.get_close_matches(folded, list(lowered), n=1, cutoff=0.7)]
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def csv_separator_hint(path) -> str:
+    """``"; it is separated by ';' ..."`` when a CSV file's first line uses ``;`` or tabs, not commas.
+
+    Spreadsheets in many locales save CSV with ``;`` separators and decimal commas; read as
+    comma-separated, such a file has one column. Empty when the file looks comma-separated or
+    cannot be read.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            first = handle.readline()
+    except OSError:
+        return ""
+    for separator, name in ((";", "';'"), ("\t", "tabs")):
+        if separator in first and "," not in first:
+            return (
+                f"; it is separated by {name}, as spreadsheets in some locales save CSV: save it with ',' "
+                "separators and '.' decimal points"
+            )
+    return ""

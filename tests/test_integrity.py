@@ -199,6 +199,33 @@ def _fifo(name: str):
     return make
 
 
+def _csv_sam_with(write_vdfm):
+    """A SAM as tidy CSV files in ``csvsam/`` whose vdfm.csv is written by ``write_vdfm(frame, path)``."""
+
+    def make(d: Path) -> None:
+        import pandas as pd
+
+        (d / "csvsam").mkdir()
+        for path in (d / "sam").glob("*.csv"):
+            (d / "csvsam" / path.name).write_text(path.read_text())
+        write_vdfm(pd.read_csv(d / "sam" / "vdfm.csv"), d / "csvsam" / "vdfm.csv")
+
+    return make
+
+
+def _sweep_results(d: Path) -> None:
+    """A sweep results file (quadrature on sigma_d, scenario v) as ``s.nc``."""
+    from cge.sweep import SSASpec, run_sweep
+
+    spec = SSASpec.from_dict(
+        {"method": "quadrature", "parameter": [{"name": "sigma_d", "distribution": "uniform", **BOUNDS}]}
+    )
+    scen = Scenario(name="v", tariffs=[{"importer": "A", "exporter": "B", "commodity": "man", "rate_pct": 20}])
+    run_sweep([scen], spec, sam=two_region_sam(), elasticities=d / "el.csv", scheduler="inprocess").to_netcdf(
+        d / "s.nc", engine="h5netcdf"
+    )
+
+
 def _plain_hdf5(d: Path) -> None:
     import h5py
 
@@ -501,6 +528,103 @@ CASES = [
         ("against scenario 'u'", "not comparable"),
         defect="20.5",
     ),
+    # ------------------------------------------------------------------ found by the hostile audit of issue 20
+    Case(
+        "elasticities_semicolons",
+        "audit",
+        {"eu.csv": "sector;sigma_d;sigma_m;sigma_va;sigma_t;sigma_nd\nman;2,5;5;1;0;0\nser;2;4;0,5;0,5;1\n"},
+        _run("{d}/t.toml", el="{d}/eu.csv"),
+        ("eu.csv", "separated by ';'", "save it with ',' separators"),
+        defect="audit",
+    ),
+    Case(
+        "sam_csv_semicolons",
+        "audit",
+        {"csvsam/": _csv_sam_with(lambda frame, path: frame.to_csv(path, sep=";", index=False))},
+        _run("{d}/t.toml", sam="{d}/csvsam"),
+        ("csvsam/vdfm.csv: missing column(s)", "separated by ';'"),
+        defect="audit",
+    ),
+    Case(
+        "sam_empty_label",
+        "audit",
+        {"bad_sam.nc": _hand_variant(_relabel("region", "A", ""))},
+        _run("{d}/t.toml", sam="{d}/bad_sam.nc"),
+        ("region' has the label ''", "not empty"),
+        defect="audit",
+    ),
+    Case(
+        "sam_label_with_spaces",
+        "audit",
+        {"bad_sam.nc": _hand_variant(_relabel("commodity", "man", "man "))},
+        _run("{d}/t.toml", sam="{d}/bad_sam.nc"),
+        ("commodity' has the label 'man '", "no surrounding spaces"),
+        defect="audit",
+    ),
+    Case(
+        "scenario_name_leading_dash",
+        "audit",
+        {"b.toml": 'name = "-x"\n'},
+        _run("{d}/b.toml"),
+        ("'-x' starts with '-'", "option"),
+        defect="audit",
+    ),
+    Case(
+        "ssa_sectors_one_string",
+        "audit",
+        _ssa('sectors = "man"\nlow_pct = -20\nhigh_pct = 20\n'),
+        SWEEP_SSA,
+        ("field 'parameter[0].sectors'", "give 'all' or a list of sector labels, e.g. ['man']"),
+        defect="audit",
+    ),
+    Case(
+        "ssa_unknown_sector",
+        "audit",
+        _ssa('sectors = ["Man"]\nlow_pct = -20\nhigh_pct = 20\n'),
+        SWEEP_SSA,
+        ("{d}/ssa.toml: field 'parameter[0].sectors'", "['Man'] not in the elasticity table", "did you mean 'man'?"),
+        defect="audit",
+    ),
+    Case(
+        "plot_out_is_a_file",
+        "audit",
+        {"r.nc": _results, "pf": "a file\n"},
+        ("plot", "{d}/r.nc", "--out", "{d}/pf"),
+        ("cannot write charts into {d}/pf: it is a file, not a directory",),
+        defect="audit",
+    ),
+    Case(
+        "plot_later_chart_is_a_symlink",
+        "audit",
+        {"r.nc": _results, "pl/ev.png": _symlink("pl/ev.png")},
+        ("plot", "{d}/r.nc", "--out", "{d}/pl"),
+        ("cannot write {d}/pl/ev.png: it is a symbolic link",),
+        defect="audit",
+    ),
+    Case(
+        "csv_tables_one_is_a_symlink",
+        "audit",
+        {"r.nc": _results, "t_welfare.csv": _symlink("t_welfare.csv")},
+        ("table", "{d}/r.nc", "--format", "csv", "--out", "{d}/t.csv"),
+        ("cannot write {d}/t_welfare.csv: it is a symbolic link",),
+        defect="audit",
+    ),
+    Case(
+        "compare_one_file_twice",
+        "audit",
+        {"r.nc": _results},
+        ("compare", "{d}/r.nc", "{d}/r.nc", "--out", "{d}/c.nc"),
+        ("{d}/r.nc is given more than once",),
+        defect="audit",
+    ),
+    Case(
+        "compare_run_and_sweep",
+        "audit",
+        {"r.nc": _results, "s.nc": _sweep_results},
+        ("compare", "{d}/r.nc", "{d}/s.nc", "--out", "{d}/c.nc"),
+        ("{d}/s.nc is a sensitivity analysis", "{d}/r.nc a run without draws", "cannot be stacked"),
+        defect="audit",
+    ),
     Case(
         "compare_foreign_netcdf",
         "results",
@@ -778,3 +902,21 @@ def test_docs_list_every_issue_20_case():
     for name in [n for n in globals() if n.startswith("test_") and n != "test_docs_list_every_issue_20_case"]:
         if name != "test_issue_20_catalogue":
             assert f"`{name}`" in section, name
+
+
+def test_other_tools_types_in_inputs_read_as_meant(tmp_path, hand_sam, hand_elasticities):
+    """Found by the hostile audit: labels stored as byte strings (|S1) read as "b'A'" and matched no
+    scenario row; an elasticity CSV of whole numbers (int64) broke every sweep draw with
+    "Invalid value '[1.77 1.77]' for dtype 'int64'"."""
+    from cge.sweep import SSASpec, run_sweep
+
+    labels = {k: np.array([b"A", b"B"], dtype="S1") for k in ("region", "exporter", "importer")}
+    hand_sam.assign_coords(labels).to_netcdf(tmp_path / "bytes.nc", engine="h5netcdf")
+    ds = cge.run(TARIFF, sam=tmp_path / "bytes.nc", elasticities=hand_elasticities, welfare_steps=0)
+    assert list(ds["region"].values) == ["A", "B"]
+    whole = hand_elasticities.astype(float).round().astype("int64")
+    spec = SSASpec.from_dict(
+        {"method": "quadrature", "parameter": [{"name": "sigma_d", "distribution": "uniform", **BOUNDS}]}
+    )
+    sweep = run_sweep([TARIFF], spec, sam=hand_sam, elasticities=whole, scheduler="inprocess")
+    assert sweep.attrs["n_failed"] == 0 and float(sweep["max_residual"].max()) < 1e-9

@@ -29,7 +29,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cge.calibrate import FINAL_DEMAND_ELASTICITIES, SECTOR_ELASTICITIES
 from cge.tomlio import read_toml
@@ -79,6 +79,13 @@ class _Parameter(_Strict, ABC):
         False, description="sigma_d only: set sigma_m = 2 x the drawn sigma_d for the same sectors (GTAP's rule of two)"
     )
     label: str | None = Field(None, description="name of the variable in the results; default name[sectors]")
+
+    @field_validator("sectors", mode="before")
+    @classmethod
+    def _sectors_list(cls, value):
+        if isinstance(value, str) and value != ALL:
+            raise ValueError(f"sectors = {value!r}: give 'all' or a list of sector labels, e.g. [{value!r}]")
+        return value
 
     @model_validator(mode="after")
     def _check_common(self):
@@ -462,6 +469,7 @@ def _variables(spec: SSASpec, sectors: list[str]) -> list[Variable]:
         if unknown:
             raise SSAError(
                 f"field 'parameter[{k}].sectors': {unknown} not in the elasticity table (known: {list(sectors)})"
+                + suggestion(unknown[0], sectors)
             )
         if p.per_sector:
             base = p.label or p.name

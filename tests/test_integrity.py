@@ -920,3 +920,20 @@ def test_other_tools_types_in_inputs_read_as_meant(tmp_path, hand_sam, hand_elas
     )
     sweep = run_sweep([TARIFF], spec, sam=hand_sam, elasticities=whole, scheduler="inprocess")
     assert sweep.attrs["n_failed"] == 0 and float(sweep["max_residual"].max()) < 1e-9
+
+
+def test_readme_aggregation_example_runs(tmp_path, monkeypatch):
+    """The README's second Python block (aggregate, aggregate_elasticities, save, run) runs as written."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = re.findall(r"```python\n(.*?)```", text, flags=re.S)[1]
+    shipped = load_sam()
+    kinds = zip(shipped.commodity.values, shipped.goods.values, shipped.agrifood.values)
+    rows = [f"{c},{'agrifood' if a else 'merchandise' if g else 'service'}" for c, g, a in kinds]
+    (tmp_path / "my_sectors.csv").write_text("source,target\n" + "\n".join(rows) + "\n")
+    monkeypatch.chdir(tmp_path)
+    scenarios = [Scenario(name="t", tariffs=[{"importer": "USA", "exporter": "MEX", "rate_pct": 25}])]
+    namespace = {"cge": cge, "scenarios": scenarios}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    assert list(namespace["ds"]["commodity"].values) == ["agrifood", "merchandise", "service"]
+    assert sam_hash(load_sam(tmp_path / "my_sam")) == sam_hash(namespace["small"])
+    assert float(namespace["ds"]["real_gdp_pct"].sel(scenario="t", region="USA")) < 0

@@ -181,7 +181,7 @@ def check_sam_cmd(path: Path | None = typer.Argument(None, help="SAM file or dir
         f"hash {sam_hash(sam)[:12]}"
     )
     for region, value in zip(income.region.values, income.values):
-        console.print(f"  GDP (income side) {region}: {value / 1e3:,.1f} US$ bn")
+        console.print(f"  GDP (income side) {escape_rich(region)}: {value / 1e3:,.1f} US$ bn")
 
 
 @app.command("build-sam")

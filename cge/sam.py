@@ -337,7 +337,7 @@ def _dtype_problems(what: str, dtype: np.dtype) -> list[str]:
 
 
 def _precision_problems(sam: xr.Dataset) -> list[str]:
-    """One line for every variable stored with less than double precision (float32, float16)."""
+    """One line naming every variable stored with less than double precision (float32, float16)."""
     narrow = {
         var.name: sam[var.name].dtype
         for var in SAM_VARIABLES

@@ -10,8 +10,13 @@ line's ``--help`` do not load NumPy, pandas, xarray, Pyomo or CasADi.
 from __future__ import annotations
 
 import importlib
+import logging
 
 __version__ = "0.2.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+# a library leaves output to the application: without a configured handler (a Dask worker process,
+# a script), cge's log records are not printed by Python's last-resort handler
 
 _EXPORTS = {
     "load_sam": "cge.sam",

@@ -762,6 +762,21 @@ def test_a_solver_failure_is_one_line_without_warnings(tmp_path, hand_sam, hand_
     assert line.startswith("error: 1 of 2 scenarios did not solve (n: ") and not (d / "n.nc").exists()
 
 
+def test_a_failed_draw_on_a_local_cluster_is_one_line(tmp_path, hand_sam, hand_elasticities):
+    """Worker processes print to the user's terminal: NumPy's RuntimeWarning and the worker's own
+    log line came before the ``error:`` line (found after the fix of the single-process case)."""
+    from processes import cge as cge_process
+
+    d = _workdir(tmp_path, hand_sam, hand_elasticities)
+    (d / "n.toml").write_text("numeraire_change_pct = 1e308\n")
+    args = ("sweep", f"{d}/n.toml", "--workers", "1", "--sam", f"{d}/sam", "--elasticities", f"{d}/el.csv")
+    proc = cge_process(*args, "--out", f"{d}/s.nc")
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 1
+    [line] = err.strip().splitlines()
+    assert line.startswith("error: 1 solves failed (n: SolveError: no solution") and not (d / "s.nc").exists()
+
+
 def test_a_toml_file_with_a_byte_order_mark_is_read(tmp_path, hand_sam, hand_elasticities):
     """Audit 20.9: a UTF-8 BOM (Windows editors) gave 'Invalid statement (at line 1, column 1)'."""
     d = _workdir(tmp_path, hand_sam, hand_elasticities)

@@ -10,20 +10,30 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from cge.cli_errors import Terminated, guard_output, install_signal_handlers, reported
+from cge.cli_errors import (
+    CommandGroup,
+    Terminated,
+    configure_logging,
+    finite_number,
+    fresh_output,
+    guard_output,
+    install_signal_handlers,
+    reported,
+)
+from cge.escaping import RICH_CONSOLE_OPTIONS, escape_rich, escape_terminal
 from cge.gtap.cli import gtap_app
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True, soft_wrap=True)
+app = typer.Typer(cls=CommandGroup, add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
+console = Console(width=None if sys.stdout.isatty() else 140, **RICH_CONSOLE_OPTIONS)
+err_console = Console(stderr=True, soft_wrap=True, **RICH_CONSOLE_OPTIONS)
 app.add_typer(gtap_app, name="gtap")
 
 
@@ -43,14 +53,14 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def main(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="log progress"),
+    verbose: bool = typer.Option(
+        False, "--verbose", help="log progress, Python warnings and, on an error, the diagnostics (-v is --variable)"
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_show_version, is_eager=True, help="print the version and exit"
     ),
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(verbose)
     install_signal_handlers()
 
 
@@ -73,7 +83,9 @@ def _progress_bar():
 @app.command()
 def run(
     files: list[Path] = typer.Argument(..., help="scenario TOML files"),
-    out: Path = typer.Option(Path("results.nc"), "--out", "-o", help="netCDF results file"),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="netCDF results file (default: results.nc, which must not exist yet)"
+    ),
     sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
     detail: str = typer.Option(
@@ -97,6 +109,7 @@ def run(
 ) -> None:
     """Solve scenario files and write the results (netCDF) with a headline table."""
     with reported(err_console):
+        out = fresh_output(out, Path("results.nc"))
         ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps)
         _headline(ds, out, baseline)
 
@@ -126,23 +139,25 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare
             raise RuntimeError(f"{str(exc).splitlines()[0]}; nothing written{hint}") from exc
         ds = exc.partial
         for name, error in exc.failures.items():
-            err_console.print(f"[bold yellow]not solved:[/] {name}: {escape(str(error).splitlines()[0])}")
+            err_console.print(
+                f"[bold yellow]not solved:[/] {escape_rich(name)}: {escape_rich(str(error).splitlines()[0])}"
+            )
     _write_netcdf(ds, out)
     return ds
 
 
 def _headline(ds, out: Path, baseline: str | None) -> None:
     against = f"vs {baseline}" if baseline else "vs benchmark"
-    table = Table(title=f"real GDP change [%] {against} — written to {out}")
+    table = Table(title=escape_rich(f"real GDP change [%] {against} — written to {out}"))
     table.add_column("scenario", no_wrap=True)
     for region in ds.region.values:
-        table.add_column(str(region), justify="right")
+        table.add_column(escape_rich(region), justify="right")
     table.add_column("iter", justify="right")
     table.add_column("max res", justify="right")
     for name in ds.scenario.values:
         row = ds.sel(scenario=name)
         table.add_row(
-            str(name),
+            escape_rich(name),
             *[_signed(float(v), 3) for v in row["real_gdp_pct"].values],
             str(int(row["iterations"])),
             f"{float(row['max_residual']):.1e}",
@@ -159,34 +174,40 @@ def _signed(value: float, decimals: int) -> str:
 @app.command("check-sam")
 def check_sam_cmd(path: Path | None = typer.Argument(None, help="SAM file or directory; default: shipped SAM")) -> None:
     """Check a SAM's schema and balances; print its size and totals."""
-    from cge.sam import load_sam, regional_income
+    from cge.sam import load_sam, regional_income, sam_hash
 
     with reported(err_console):
         sam = load_sam(path)
     income = regional_income(sam)
     console.print(
         f"SAM OK: {sam.sizes['region']} regions x {sam.sizes['commodity']} sectors x {sam.sizes['factor']} factors; "
-        f"hash {sam.attrs.get('sam_hash', '')[:12]}"
+        f"hash {sam_hash(sam)[:12]}"
     )
     for region, value in zip(income.region.values, income.values):
-        console.print(f"  GDP (income side) {region}: {value / 1e3:,.1f} US$ bn")
+        console.print(f"  GDP (income side) {escape_rich(region)}: {value / 1e3:,.1f} US$ bn")
 
 
 @app.command("build-sam")
 def build_sam_cmd(
     data_dir: Path = typer.Option(Path("../shared/data"), help="directory of the raw public sources"),
-    out: Path = typer.Option(Path("sam"), help="output directory for the SAM"),
+    out: Path = typer.Option(
+        ..., help="output directory for the SAM (required: the shipped sam/ is replaced only when named)"
+    ),
     mapping_dir: Path | None = typer.Option(None, help="directory with the region/sector mapping CSVs"),
     calibration_dir: Path | None = typer.Option(
         None, help="directory with value_added/, employment/, tariffs/ (default: the shipped calibration/)"
     ),
 ) -> None:
     """Build the SAM from the raw sources (WIOD, SEA, PWT, ILO, tariffs, controls)."""
+    from cge.atomic import refuse_special_target
     from cge.build import build_sam
+    from cge.sam import SAM_VARIABLES
 
     with reported(err_console):
+        for name in ("sam.nc", "coords.csv", "README.md", *(f"{v.name}.csv" for v in SAM_VARIABLES)):
+            refuse_special_target(out / name)  # before the build, not after it
         sam = build_sam(data_dir, out, mapping_dir, calibration_dir=calibration_dir)
-    console.print(f"wrote {out} ({sam.sizes['region']} regions x {sam.sizes['commodity']} sectors)")
+    console.print(f"wrote {escape_rich(out)} ({sam.sizes['region']} regions x {sam.sizes['commodity']} sectors)")
 
 
 @app.command("build-database")
@@ -211,10 +232,10 @@ def build_database_cmd(
 
 
 def _open_results(path: Path):
-    """Load a results netCDF file into memory (errors name the file and the reason)."""
-    from cge.ncio import read_netcdf
+    """Load a results file into memory, checked (errors name the file and the reason)."""
+    from cge.results_file import read_results
 
-    return read_netcdf(path, "results")
+    return read_results(path)
 
 
 @app.command("compare")
@@ -233,16 +254,17 @@ def compare_cmd(
         datasets = [_open_results(f) for f in files]
         ds = stack_results(datasets, [str(f) for f in files], allow_different_sam=allow_different_sam)
         _write_netcdf(ds, out)
-    console.print(f"wrote {out}: {ds.sizes['scenario']} scenarios ({', '.join(map(str, ds.scenario.values))})")
+    names = ", ".join(map(str, ds.scenario.values))
+    console.print(escape_rich(f"wrote {out}: {ds.sizes['scenario']} scenarios ({names})"))
 
 
 def _report_written(written) -> None:
     """Print a rendered document to stdout, or the files written to stderr."""
     if isinstance(written, str):
-        typer.echo(written, nl=False)
+        typer.echo(escape_terminal(written, keep="\n\t"), nl=False)
         return
     for path in written:
-        err_console.print(f"wrote {path}")
+        err_console.print(f"wrote {escape_rich(path)}")
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -300,6 +322,10 @@ def table_cmd(
     _report_written(written)
 
 
+CHART_SUFFIXES = (".png", ".pdf", ".svg")
+"""Files of a chart directory that `cge plot` may replace."""
+
+
 @app.command("plot")
 def plot_cmd(
     results: Path = typer.Argument(..., help="results file (netCDF) of cge run, cge compare or cge sweep"),
@@ -312,11 +338,14 @@ def plot_cmd(
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),
 ) -> None:
     """Write page-sized report charts (150 dpi PNG): GDP, EV, jobs, trade jobs, welfare, agri-food, sector heat-maps."""
+    from cge.atomic import WriteError, refuse_special_target
     from cge.report.plots import write_plots
 
     with reported(err_console):
         if out.exists() and not out.is_dir():
-            guard_output(out, [results], "plot directory")
+            raise WriteError(17, f"cannot write charts into {out}: it is a file, not a directory")
+        for chart in (p for p in out.glob("*") if p.suffix.lower() in CHART_SUFFIXES) if out.is_dir() else ():
+            refuse_special_target(chart)  # before the first chart, not half-way through
         ds = _open_results(results)
         with _progress_bar() as bar:
             task = bar.add_task("drawing", total=None)
@@ -332,7 +361,7 @@ def plot_cmd(
                 ),
             )
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {escape_rich(path)}")
 
 
 @app.command("diff")
@@ -422,7 +451,9 @@ def sweep(
     ssa: Path | None = typer.Option(None, "--ssa", help="SSA TOML (uncertain parameters); omit: plain parallel run"),
     scheduler: str | None = typer.Option(None, help="Dask scheduler address; default: a new LocalCluster"),
     workers: int = typer.Option(2, "--workers", "-w", help="worker processes of the LocalCluster"),
-    out: Path = typer.Option(Path("sweep.nc"), "--out", "-o", help="netCDF results file"),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="netCDF results file (default: sweep.nc, which must not exist yet)"
+    ),
     sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
     baseline: str | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
@@ -432,9 +463,12 @@ def sweep(
     allow_partial: bool = typer.Option(
         False, "--allow-partial", help="write the results even when some solves failed (NaN, listed) and exit 0"
     ),
-    retries: int = typer.Option(2, "--retries", help="resubmissions of a draw whose workers died (count)"),
+    retries: int = typer.Option(2, "--retries", min=0, help="resubmissions of a draw whose workers died (count)"),
     worker_timeout: float = typer.Option(
-        300.0, "--worker-timeout", help="stop when no worker has been connected for this many seconds"
+        300.0,
+        "--worker-timeout",
+        callback=finite_number("--worker-timeout", above=0.0),
+        help="stop when no worker has been connected for this many seconds",
     ),
 ) -> None:
     """Run scenarios on Dask, with systematic sensitivity analysis over elasticities (--ssa).
@@ -444,6 +478,7 @@ def sweep(
     --resume. OUT.partial/ is removed once OUT is written.
     """
     with reported(err_console):
+        out = fresh_output(out, Path("sweep.nc"))
         options = (resume, allow_partial, retries, worker_timeout, baseline)
         ds, spec, failed = _sweep(files, ssa, scheduler, workers, out, sam, elasticities, *options)
         _sweep_table(ds, spec, failed, out, baseline)
@@ -465,7 +500,10 @@ def _sweep(
     scenarios = [Scenario.from_toml(f) for f in files]
     spec = SSASpec.from_toml(ssa) if ssa is not None else None
     checkpoint = default_checkpoint(out)
-    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+    with (
+        _ssa_file_named(ssa),
+        Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar,
+    ):
         task = bar.add_task("solving", total=None)
         ds = run_sweep(
             scenarios,
@@ -502,26 +540,44 @@ def _sweep(
     return ds, spec, failed
 
 
+@contextmanager
+def _ssa_file_named(ssa: Path | None):
+    """An SSA error found while planning the draws (an unknown sector) names the SSA file."""
+    from cge.sweep import SSAError
+
+    try:
+        yield
+    except SSAError as exc:
+        if ssa is None or str(exc).startswith(str(ssa)):
+            raise
+        raise SSAError(f"{ssa}: {exc}") from None
+
+
 def _sweep_table(ds, spec, failed, out: Path, baseline: str | None) -> None:
     for item in failed:
         where = f"draw {item['draw']}, " if "draw" in item else ""
-        err_console.print(f"[bold yellow]failed:[/] {where}{item['scenario']}: {escape(item['error'])}")
+        err_console.print(
+            f"[bold yellow]failed:[/] {where}{escape_rich(item['scenario'])}: {escape_rich(item['error'])}"
+        )
     if spec is None:
-        table = Table(title=f"real GDP change [%] — written to {out}")
+        table = Table(title=escape_rich(f"real GDP change [%] — written to {out}"))
         table.add_column("scenario")
         for region in ds.region.values:
-            table.add_column(str(region), justify="right")
+            table.add_column(escape_rich(region), justify="right")
         for name in ds.scenario.values:
-            table.add_row(str(name), *[_signed(float(v), 3) for v in ds["real_gdp_pct"].sel(scenario=name).values])
+            values = ds["real_gdp_pct"].sel(scenario=name).values
+            table.add_row(escape_rich(name), *[_signed(float(v), 3) for v in values])
         console.print(table)
         return
     from cge.report import report_tables
     from cge.report.writers import render
 
     err_console.print(
-        f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}"
+        escape_rich(
+            f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}"
+        )
     )
-    typer.echo(render(report_tables(ds, baseline=baseline), "md"), nl=False)
+    typer.echo(escape_terminal(render(report_tables(ds, baseline=baseline), "md"), keep="\n\t"), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,14 +18,14 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from cge.calibrate import Calibration, calibrate, check_elasticities, load_elasticities
+from cge.calibrate import SECTOR_ELASTICITIES, Calibration, calibrate, check_elasticities, load_elasticities
 from cge.dims import BASELINE, SCENARIO
 from cge.indicators import annotate_trade_jobs, extract, indicator_attrs
 from cge.indicators.compare import rebase
 from cge.model import Closure, ClosureError, build_model
 from cge.options import RunOptions
 from cge.provenance import elasticity_hash, provenance
-from cge.sam import load_sam, sam_hash
+from cge.sam import conform_sam, load_sam, sam_hash
 from cge.scenario import Scenario, ScenarioError
 from cge.shocks import load_mfn, scenario_parameters
 from cge.solve import SolveError, Solver
@@ -72,7 +72,7 @@ class RunInputs:
     mfn : DataFrame or None
         MFN schedule for scenarios that revert to it.
     sam_hash : str
-        SHA-256 of the SAM (its ``sam_hash`` attr when it has one).
+        SHA-256 of the SAM, computed from its data (never read from its ``sam_hash`` attr).
     """
 
     scenarios: list[Scenario]
@@ -105,8 +105,7 @@ def prepare(
     names = [s.name for s in listed]
     if options.reference is not None and options.reference not in names:
         raise ScenarioError(f"reference scenario '{options.reference}' is not among the scenarios: {', '.join(names)}")
-    if sam is None or isinstance(sam, (str, Path)):
-        sam = load_sam(sam)
+    sam = load_sam(sam) if sam is None or isinstance(sam, (str, Path)) else conform_sam(sam)
     source = elasticities if isinstance(elasticities, (str, Path)) else None
     if elasticities is None:
         source = "calibration/elasticities.csv (the shipped table)"
@@ -117,9 +116,10 @@ def prepare(
     table = elasticities.copy()
     table.index = pd.Index([str(s) for s in table.index], name=elasticities.index.name or "sector")
     check_elasticities(sam, table, source)
+    sigmas = [c for c in SECTOR_ELASTICITIES if c in table.columns]
+    table[sigmas] = table[sigmas].astype(float)  # a CSV of whole numbers reads as int64; draws are floats
     mfn = load_mfn() if any(s.revert_to_mfn for s in listed) else None
-    key = str(sam.attrs.get("sam_hash") or sam_hash(sam))
-    return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=key)
+    return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=sam_hash(sam))
 
 
 def solve_scenario(

@@ -13,10 +13,12 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cge.dims import BASELINE
+from cge.dims import BASELINE, BENCHMARK
 from cge.errors import ScenarioError  # noqa: F401  (raised here; defined with the other user errors)
+from cge.escaping import has_control_characters
 from cge.model.closures import HORIZONS, CapitalClosure, Closure, Horizon, LabourClosure, MacroClosure
 from cge.tomlio import read_toml
+from cge.validation import suggestion, valid_keys
 
 ALL = "all"
 GOODS = "goods"
@@ -267,6 +269,22 @@ class Scenario(_Strict):
     def _clean_name(cls, value: str) -> str:
         if value != value.strip() or "/" in value:
             raise ValueError(f"scenario name {value!r} must have no surrounding spaces or '/'")
+        if value.startswith("-"):
+            raise ValueError(f"scenario name {value!r} starts with '-', which the command line reads as an option")
+        if has_control_characters(value):
+            raise ValueError(f"scenario name {value!r} has control characters (newline, NUL, escape ...)")
+        if value == BENCHMARK:
+            raise ValueError(
+                f"the name '{BENCHMARK}' stands for the SAM's own values, the reference of every run without "
+                "--baseline; give the scenario another name"
+            )
+        return value
+
+    @field_validator("description")
+    @classmethod
+    def _clean_description(cls, value: str) -> str:
+        if has_control_characters(value.replace("\n", "").replace("\t", "")):
+            raise ValueError(f"description {value!r} has control characters other than newlines and tabs")
         return value
 
     @model_validator(mode="after")
@@ -325,8 +343,16 @@ def _format_validation(exc: ValidationError) -> str:
         elif err["type"] == "value_error":
             parts.append(f"{loc}: {msg}")
         else:
-            parts.append(f"field '{loc}': {msg} (got {err.get('input')!r})")
+            parts.append(f"field '{loc}': {msg} (got {err.get('input')!r}){_unknown_key_help(err)}")
     return "; ".join(parts)
+
+
+def _unknown_key_help(err: dict) -> str:
+    """For an unknown key: the valid keys at its place and the closest one."""
+    if err["type"] != "extra_forbidden":
+        return ""
+    keys = valid_keys(Scenario, err["loc"][:-1])
+    return f"; valid keys: {', '.join(keys)}{suggestion(str(err['loc'][-1]), keys)}" if keys else ""
 
 
 ShockKind = Literal["tm", "te", "tau"]

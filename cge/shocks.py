@@ -19,6 +19,7 @@ from cge.model.index import ModelIndex
 from cge.model.lookup import Lookup
 from cge.paths import CALIBRATION_DIR
 from cge.scenario import ALL, GOODS, Scenario, ScenarioError
+from cge.validation import suggestion
 
 
 def load_mfn(path: str | Path | None = None) -> pd.DataFrame | None:
@@ -91,6 +92,7 @@ def _labels(value: str, known: tuple[str, ...], field: str, scenario: str, goods
         keywords = "'all' or 'goods'" if field.endswith(".commodity") else "'all'"
         raise ScenarioError(
             f"scenario '{scenario}': {field} '{value}' is not in the SAM (known: {list(known)}, or {keywords})"
+            + suggestion(value, [*known, ALL, *([GOODS] if field.endswith(".commodity") else [])])
         )
     return [value]
 

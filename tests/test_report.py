@@ -209,7 +209,7 @@ def test_cli_compare_table_plot(results, results_file, tmp_path):
     with xr.open_dataset(out, engine="h5netcdf") as ds:
         assert list(ds.scenario.values) == ["baseline", "tariff", "tariff_b"]
     result = runner.invoke(app, ["compare", results_file, results_file, "--out", str(tmp_path / "x.nc")])
-    assert result.exit_code == 1 and "appears twice" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "is given more than once" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "x.nc").exists()
 
     result = runner.invoke(app, ["table", str(out), "--table", "headline"])

@@ -14,12 +14,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from cge.cli_errors import OutputError, reported
+from cge.escaping import RICH_CONSOLE_OPTIONS
 
 gtap_app = typer.Typer(
     no_args_is_help=True, help="The GTAP v7 model and databases: run, check, aggregate, synthetic, from-sam."
 )
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True, soft_wrap=True)
+console = Console(width=None if sys.stdout.isatty() else 140, **RICH_CONSOLE_OPTIONS)
+err_console = Console(stderr=True, soft_wrap=True, **RICH_CONSOLE_OPTIONS)
 
 
 def _size(ds) -> str:

@@ -14,6 +14,7 @@ import xarray as xr
 from cge.dims import BASELINE, DRAW, REGION, SCENARIO
 from cge.indicators.compare import check_reference, rebase
 from cge.indicators.groups import add_subtotals, group_names, load_groups
+from cge.validation import suggestion
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,10 @@ def select(
         scenarios = [str(s) for s in scenarios]
         unknown = [s for s in scenarios if s not in available]
         if unknown:
-            raise ReportError(f"scenario {unknown[0]!r} is not in the results; scenarios: {', '.join(available)}")
+            raise ReportError(
+                f"scenario {unknown[0]!r} is not in the results; scenarios: {', '.join(available)}"
+                + suggestion(unknown[0], available)
+            )
         keep = [s for s in available if s in scenarios or s == (baseline or BASELINE)]
         ds = ds.sel({SCENARIO: keep})
     if regions is not None and REGION in ds.dims:
@@ -80,6 +84,7 @@ def select(
             raise ReportError(
                 f"region {unknown[0]!r} is not in the results; regions: {', '.join(members)}; "
                 f"groups: {', '.join(group_names(groups, REGION))}"
+                + suggestion(unknown[0], [*members, *group_names(groups)])
             )
         if wanted_groups:
             ds = add_subtotals(ds, groups, wanted_groups)
@@ -213,7 +218,10 @@ def require_variables(ds: xr.Dataset, *names: str) -> None:
     """Raise :class:`ReportError` naming the variables ``ds`` lacks, or a missing ``scenario`` dimension."""
     missing = [n for n in names if n not in ds]
     if missing:
-        raise ReportError(f"results have no variable {', '.join(repr(n) for n in missing)}")
+        raise ReportError(
+            f"results have no variable {', '.join(repr(n) for n in missing)}"
+            + suggestion(missing[0], [str(v) for v in ds.data_vars])
+        )
     if SCENARIO not in ds.dims:
         raise ReportError("results have no 'scenario' dimension (not a cge results file?)")
 
@@ -226,5 +234,8 @@ def check_regions(ds: xr.Dataset, regions: Iterable[str] | None, dim: str = REGI
     regions = [str(r) for r in regions]
     unknown = [r for r in regions if r not in available]
     if unknown:
-        raise ReportError(f"region {unknown[0]!r} is not in the results; regions: {', '.join(available)}")
+        raise ReportError(
+            f"region {unknown[0]!r} is not in the results; regions: {', '.join(available)}"
+            + suggestion(unknown[0], available)
+        )
     return regions

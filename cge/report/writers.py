@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cge.atomic import atomic_write
+from cge.atomic import atomic_write, refuse_special_target
+from cge.escaping import protect_xlsx_cell
 from cge.report.labels import number_format, unit_of_column
 from cge.report.scenario_tables import TITLES
 from cge.report.selection import ReportError
@@ -279,6 +280,9 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path) -> None:
                 number_format = _excel_format(col, overrides.get(col))
                 for row in ws.iter_rows(min_row=3, min_col=j, max_col=j):
                     row[0].number_format = number_format
+            for row in ws.iter_rows():  # labels such as '=cmd|...' stay text, never formulas
+                for cell in row:
+                    protect_xlsx_cell(cell)
 
 
 def render(tables: Mapping[str, pd.DataFrame], fmt: str) -> str:
@@ -372,8 +376,8 @@ def write_tables(tables: Mapping[str, pd.DataFrame], fmt: str, path: str | Path 
     if fmt == "xlsx":
         return [atomic_write(path, lambda tmp: _write_xlsx(tables, tmp))]
     if fmt == "csv" and len(tables) > 1:
-        written = []
-        for name, df in tables.items():
-            written.append(_write_text(path.with_name(f"{path.stem}_{name}{path.suffix or '.csv'}"), to_csv(df)))
-        return written
+        paths = {name: path.with_name(f"{path.stem}_{name}{path.suffix or '.csv'}") for name in tables}
+        for target in paths.values():  # every target checked before the first is written
+            refuse_special_target(target)
+        return [_write_text(paths[name], to_csv(df)) for name, df in tables.items()]
     return [_write_text(path, render(tables, fmt))]

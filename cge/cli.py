@@ -428,7 +428,7 @@ def view_cmd(
             from cge.atomic import atomic_write_bytes
 
             atomic_write_bytes(html, page_html(index, all_values(ds)).encode("utf-8"))
-            err_console.print(f"wrote {escape(str(html))} ({html.stat().st_size / 1e6:.1f} MB)")
+            err_console.print(f"wrote {escape_rich(str(html))} ({html.stat().st_size / 1e6:.1f} MB)")
             return
         server = make_server(ds, index, port)
     typer.echo(f"cge view: {len(index['variables'])} variables at {server.url} (Ctrl-C to stop)")

@@ -33,6 +33,7 @@ from cge.report.figure_style import (
     legend_above,
     magnitudes_differ,
     mark_all_zero,
+    plain_numbers,
     scenario_colours,
     shared_xlabel,
     shown_scenarios,
@@ -51,7 +52,9 @@ TICK_LABEL_WIDTH = 30
 """Scenario labels on a value axis wrap at this many characters."""
 
 
-def _grouped_bars(ax, table: pd.DataFrame, colours: dict, labels: dict, horizontal: bool = False) -> None:
+def _grouped_bars(
+    ax, table: pd.DataFrame, colours: dict, labels: dict, horizontal: bool = False, units: str | None = None
+) -> None:
     """Bars of ``table`` (rows = groups on the category axis, columns = scenarios in the legend,
     labelled by ``labels``)."""
     n_groups, n_series = table.shape
@@ -60,7 +63,7 @@ def _grouped_bars(ax, table: pd.DataFrame, colours: dict, labels: dict, horizont
     for k, series in enumerate(table.columns):
         colour = colours[str(series)]
         offset = (k - (n_series - 1) / 2) * width
-        values = without_noise(table[series].to_numpy(dtype=float))
+        values = without_noise(table[series].to_numpy(dtype=float), units)
         label = labels.get(str(series), str(series))
         if horizontal:
             ax.barh(centres + offset, values, height=width, label=label, color=colour)
@@ -112,6 +115,8 @@ def plot_region_bars(
     if var not in ds:
         raise ReportError(f"results have no variable {var!r}")
     da = ds[var]
+    if set(da.dims) != {SCENARIO, REGION}:
+        raise ReportError(f"{var!r} is not by scenario and region (dims {', '.join(map(str, da.dims))})")
     extra = ""
     if change:
         ref = reference(ds, baseline)
@@ -131,13 +136,16 @@ def plot_region_bars(
         return _region_panels(table, da, extra, title, colours, labels)
     with plt.rc_context(STYLE):
         fig, ax = _bar_figure(*table.shape)
-        _grouped_bars(ax, table, colours, labels)
-        if mark_all_zero(ax, table.to_numpy()):
+        units = da.attrs.get("units")
+        _grouped_bars(ax, table, colours, labels, units=units)
+        if mark_all_zero(ax, without_noise(table.to_numpy(), units)):
             ax.set_ylim(-1, 1)
         ax.set_ylabel(label_from_attrs(da, extra, width=45))
         ax.set_xlabel("region")
         if da.attrs.get("units") == "persons":
             ax.yaxis.set_major_formatter(THOUSANDS)
+        else:
+            plain_numbers(ax.yaxis, table.to_numpy())
         figure_title(fig, title)
         legend_above(ax, table.shape[1])
     return fig
@@ -149,8 +157,9 @@ def _region_panels(
     """Many scenarios: one panel per region, scenarios as labelled horizontal bars; one value axis
     for all panels unless their magnitudes differ (:func:`magnitudes_differ`)."""
     regions, names = [str(r) for r in table.index], [str(c) for c in table.columns]
-    values = {r: without_noise(table.loc[r].to_numpy(dtype=float)) for r in regions}
+    values = {r: without_noise(table.loc[r].to_numpy(dtype=float), da.attrs.get("units")) for r in regions}
     shared = not magnitudes_differ(list(values.values()))
+    everything_zero = not any(np.any(np.nan_to_num(v)) for v in values.values())
     check_categories(len(names))
     ncols = min(len(regions), 3)
     nrows = int(np.ceil(len(regions) / ncols))
@@ -168,6 +177,8 @@ def _region_panels(
                 continue
             y = np.arange(len(names))
             ax.barh(y, values[regions[k]], color=[colours[n] for n in names], height=0.7)
+            if not np.any(np.nan_to_num(values[regions[k]])) and (everything_zero or not shared):
+                ax.set_xlim(-1, 1)  # the bar labels say 0; no axis scaled to nothing
             ax.set_yticks(y, tick_labels if k % ncols == 0 else [""] * len(names), fontsize=font)
             ax.invert_yaxis()
             ax.axvline(0, color="black", linewidth=0.8)
@@ -181,6 +192,8 @@ def _region_panels(
             ax.tick_params(axis="x", labelbottom=True, labelsize=7)
             if persons:
                 ax.xaxis.set_major_formatter(COMPACT)
+            else:
+                plain_numbers(ax.xaxis, table.to_numpy())
         shared_xlabel(fig, label_from_attrs(da, extra + ("" if shared else " (each panel its own scale)")))
         figure_title(fig, title)
     return fig
@@ -211,9 +224,11 @@ def plot_trade_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
     if "us_na_trade_jobs_model" not in ds:
         raise ReportError("results have no variable 'us_na_trade_jobs_model'")
     da = ds["us_na_trade_jobs_model"]
+    if da.dims != (SCENARIO,):
+        raise ReportError(f"'us_na_trade_jobs_model' is not by scenario alone (dims {', '.join(da.dims)})")
     names = scenarios(ds)
     check_categories(len(names))
-    values = without_noise([float(da.sel({SCENARIO: s})) for s in names])
+    values = without_noise([float(da.sel({SCENARIO: s})) for s in names], "persons")
     height = min(0.26 * len(names) + 2.4, PAGE_HEIGHT)
     tick_labels, font = category_labels(labels_of(ds, names), (height - 2.4) * 72 / len(names), 8, 40)
     with plt.rc_context(STYLE):
@@ -249,6 +264,8 @@ def plot_welfare(
     regions = [str(r) for r in regions] if regions is not None else available
     region = region if region in regions else regions[0]
     dec = ds["ev_decomposition"].sel({REGION: region})
+    if set(dec.dims) != {SCENARIO, "component"}:
+        raise ReportError(f"'ev_decomposition' is not by scenario, region and component (dims {', '.join(dec.dims)})")
     names = [s for s in scenarios(ds) if s != baseline] or scenarios(ds)
     table = dec.sel({SCENARIO: names}).transpose(SCENARIO, "component").to_pandas()
     table = table.apply(without_noise)

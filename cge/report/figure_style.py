@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, ScalarFormatter  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
 from cge.dims import BASELINE  # noqa: E402
@@ -140,6 +140,19 @@ NOTE_CHAR_EM = 0.6
 """Average width of a character of the notes line [em], for wrapping it to the figure's width."""
 LEGEND_LABEL_WIDTH = 28
 """Legend entries wrap at this many characters."""
+
+
+def plain_numbers(axis, values=None) -> None:
+    """Tick labels of a value axis as plain numbers, with thousands separators from 10,000 on: no
+    ``1e6`` offset text, which would sit where the legend or the title is."""
+    finite = np.asarray(values if values is not None else axis.get_view_interval(), dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size and np.abs(finite).max() >= 1e4:
+        axis.set_major_formatter(THOUSANDS)
+    else:
+        formatter = ScalarFormatter(useOffset=False)
+        formatter.set_scientific(False)
+        axis.set_major_formatter(formatter)
 
 
 def figure_title(fig: Figure, text: str) -> None:

@@ -25,6 +25,7 @@ from cge.report.figure_style import (
     check_categories,
     figure_title,
     labels_of,
+    plain_numbers,
     shown_scenarios,
     wrapped,
 )
@@ -118,6 +119,8 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
     if var not in ds:
         raise ReportError(f"results have no variable {var!r}")
     da = ds[var]
+    if set(da.dims) != {SCENARIO, REGION, COMMODITY}:
+        raise ReportError(f"{var!r} is not by scenario, region and commodity (dims {', '.join(map(str, da.dims))})")
     shown = shown_scenarios(ds, baseline)
     values = da.sel({SCENARIO: shown}).transpose(SCENARIO, REGION, COMMODITY)
     present = np.isfinite(values.values)
@@ -174,6 +177,7 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
                 title = labels[chunk[k]] if panel_dim == SCENARIO else chunk[k]
                 ax.set_title(wrapped(title, max(12, int(CELL_W * len(columns) * 72 / 9 / 0.6))), fontsize=8.5)
             cbar = fig.colorbar(image, ax=axes, shrink=0.6, pad=0.02, extend="both" if clipped else "neither")
+            plain_numbers(cbar.ax.yaxis, [norm.vmin, norm.vmax])
             cbar.set_label(label_from_attrs(da, width=30))
             suffix = f" ({page + 1}/{pages})" if pages > 1 else ""
             figure_title(fig, f"{noun} by sector and region{suffix}")

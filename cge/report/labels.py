@@ -26,26 +26,34 @@ REAL_GDP_FORMAT = "+.3f"
 ZERO_TOLERANCE = 1e-9
 """Values smaller in magnitude than this, in their own units, or than this times the largest
 magnitude in their column, are solver noise: tables and charts show them as 0 (no ``9.89e-13``)."""
+PERSONS_TOLERANCE = 0.5
+"""Head counts below half a person are noise too (employment is ~1e8 persons, so a solver's
+relative 1e-14 is ~1e-6 persons)."""
 
 
-def without_noise(values) -> np.ndarray:
+def without_noise(values, units: str | None = None) -> np.ndarray:
     """``values`` with solver noise set to exactly 0.
 
     Parameters
     ----------
     values : array-like of float
-        One column of a table, or the values of one chart [any units].
+        One column of a table, or the values of one chart.
+    units : str or None
+        Their units (``persons``: counts, whose noise floor is :data:`PERSONS_TOLERANCE`).
 
     Returns
     -------
     numpy.ndarray
-        Float copy; entries with ``|x| <= ZERO_TOLERANCE * max(1, max |values|)`` are 0 (NaN kept).
+        Float copy; entries with ``|x| <= ZERO_TOLERANCE * max(1, max |values|)`` (or below
+        half a person) are 0; NaN kept.
     """
     out = np.array(values, dtype=float, copy=True)
     finite = np.isfinite(out)
     if not finite.any():
         return out
     scale = max(1.0, float(np.abs(out[finite]).max()))
+    tolerance = max(ZERO_TOLERANCE * scale, PERSONS_TOLERANCE if units in ("persons", "[persons]") else 0.0)
+    out[finite & (np.abs(out) < tolerance)] = 0.0
     out[finite & (np.abs(out) <= ZERO_TOLERANCE * scale)] = 0.0
     return out
 

@@ -269,6 +269,8 @@ def jobs_by_sector_table(ds: xr.Dataset, region: str | None = None, baseline: st
 def _bilateral_table(
     level: xr.DataArray, volume: xr.DataArray | None, ds: xr.Dataset, regions, baseline: str, title: str
 ) -> pd.DataFrame:
+    if set(level.dims) != {SCENARIO, EXPORTER, IMPORTER}:
+        raise ReportError(f"{title}: flows by scenario, exporter and importer needed (dims {', '.join(level.dims)})")
     exporters = check_regions(ds, regions, EXPORTER)
     importers = check_regions(ds, regions, IMPORTER)
     level = level.sel({EXPORTER: exporters, IMPORTER: importers})

@@ -16,6 +16,8 @@ from cge.report.figure_style import (
     figure_title,
     labels_of,
     magnitudes_differ,
+    mark_all_zero,
+    plain_numbers,
     scenario_colours,
     shared_xlabel,
     wrapped,
@@ -42,8 +44,10 @@ def plot_sweep(ds: xr.Dataset, var: str = "real_gdp_pct", baseline: str = BASELI
     regions = [str(r) for r in ds[REGION].values]
     colours = scenario_colours(scenarios(ds), baseline)
     at = {r: {SCENARIO: names, REGION: r} for r in regions}
-    points = {r: tuple(without_noise(v.sel(at[r]).values) for v in (mean, low, high)) for r in regions}
+    units = (ds[var] if var in ds else mean).attrs.get("units")
+    points = {r: tuple(without_noise(v.sel(at[r]).values, units) for v in (mean, low, high)) for r in regions}
     shared = not magnitudes_differ([np.concatenate(points[r]) for r in regions])
+    everything_zero = not any(np.any(np.nan_to_num(np.concatenate(points[r]))) for r in regions)
     ncols = min(len(regions), 3)
     nrows = int(np.ceil(len(regions) / ncols))
     source = ds[var] if var in ds else mean
@@ -67,10 +71,13 @@ def plot_sweep(ds: xr.Dataset, var: str = "real_gdp_pct", baseline: str = BASELI
                 ax.errorbar(m[y], y, xerr=error, fmt="o", color=colours[name], capsize=3, markersize=4)
             ax.set_yticks(range(len(names)), tick_labels if k % ncols == 0 else [""] * len(names), fontsize=7)
             ax.set_ylim(len(names) - 0.5, -0.5)
+            if mark_all_zero(ax, np.concatenate(points[regions[k]])) and (everything_zero or not shared):
+                ax.set_xlim(-1, 1)
             ax.axvline(0, color="black", linewidth=0.8)
             ax.grid(axis="x", color="0.85", linewidth=0.6)
             ax.set_title(regions[k], fontsize=10)
             ax.xaxis.set_major_locator(plt.MaxNLocator(4))
+            plain_numbers(ax.xaxis, np.concatenate([points[r] for r in regions] if shared else points[regions[k]]))
             ax.tick_params(axis="x", labelbottom=True, labelsize=7)
         scale = "" if shared else " (each panel its own scale)"
         shared_xlabel(fig, label_from_attrs(source, f": mean and 90% interval over the draws{scale}"))

@@ -83,7 +83,8 @@ def format_table(df: pd.DataFrame, sparsify: bool = True) -> pd.DataFrame:
     text = pd.DataFrame(index=df.index)
     for col in df.columns:
         spec = column_spec(df, col)
-        values = without_noise(df[col]) if pd.api.types.is_numeric_dtype(df[col]) else df[col]
+        numeric = pd.api.types.is_numeric_dtype(df[col])
+        values = without_noise(df[col], unit_of_column(col)) if numeric else df[col]
         text[col] = [_fmt(v, spec) for v in list(values)]
     text = displayed(text.reset_index(), df)
     index_cols = [str(n) for n in df.index.names]
@@ -166,7 +167,7 @@ def rounded(df: pd.DataFrame) -> pd.DataFrame:
     for col in df.columns:
         if pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
             spec = column_spec(df, col)
-            values = [_decimals(spec, float(v)) for v in without_noise(df[col])]
+            values = [_decimals(spec, float(v)) for v in without_noise(df[col], unit_of_column(col))]
             out[col] = pd.array(values, dtype="Int64") if spec.endswith(".0f") else values
     return out
 
@@ -220,7 +221,7 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path) -> None:
             full = df.copy()
             for col in df.columns:
                 if pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
-                    full[col] = without_noise(df[col])
+                    full[col] = without_noise(df[col], unit_of_column(col))
             flat = displayed(full.reset_index(), df)
             overrides = {
                 renamed: column_spec(df, col) for renamed, col in zip(flat.columns[_n_index(df) :], df.columns)

@@ -69,3 +69,19 @@ def hand_elasticity_table() -> pd.DataFrame:
         },
         index=pd.Index(["man", "ser"], name="sector"),
     )
+
+
+def hand_results(scenarios, **options):
+    """``cge.run`` of ``scenarios`` on the hand SAM with ``man`` flagged as agri-food (every model
+    variable unless ``detail`` is given)."""
+    import cge
+
+    sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
+    return cge.run(scenarios, sam=sam, elasticities=hand_elasticity_table(), **{"detail": "all", **options})
+
+
+def saved_results(ds, tmp_path_factory, name: str = "results") -> str:
+    """``ds`` written as a netCDF results file in a fresh temporary directory; its path."""
+    path = tmp_path_factory.mktemp(name) / "r.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    return str(path)

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import hand_elasticity_table
+from conftest import hand_elasticity_table, hand_results, saved_results
 
 import cge
 from cge.dims import DRAW, REGION, SCENARIO
@@ -37,14 +37,13 @@ PAGE_IN = (plots.PAGE_WIDTH, plots.PAGE_HEIGHT)
 @pytest.fixture(scope="module")
 def hand() -> xr.Dataset:
     """Baseline and a 30% tariff on the hand SAM (two regions, two sectors; one agri-food)."""
-    sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
     scenarios = [
         cge.Scenario(name="baseline"),
         cge.Scenario(
             name="tariff", label="30% tariff of A on B", tariffs=[{"importer": "A", "exporter": "B", "rate_pct": 30}]
         ),
     ]
-    return cge.run(scenarios, sam=sam, elasticities=hand_elasticity_table(), detail="all")
+    return hand_results(scenarios)
 
 
 @pytest.fixture(scope="module")
@@ -240,9 +239,7 @@ def test_every_public_chart_function_draws_something(hand, shipped):
 
 @pytest.fixture(scope="module")
 def hand_file(hand, tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("figures") / "r.nc"
-    hand.to_netcdf(path, engine="h5netcdf")
-    return str(path)
+    return saved_results(hand, tmp_path_factory, "figures")
 
 
 def test_plot_formats_and_one_pdf(hand_file, tmp_path):

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import hand_elasticity_table
+from conftest import hand_elasticity_table, hand_results, saved_results
 from sam_factory import random_balanced_sam
 from typer.testing import CliRunner
 
 import cge
 from cge.cli import app
 from cge.examples import two_region_sam
-from cge.indicators.groups import GroupError, load_groups, read_groups
+from cge.indicators.groups import GroupError, load_groups
 from cge.report import ReportError, report_tables
 from cge.report.tables import diff_table
 
@@ -26,16 +26,12 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def results() -> xr.Dataset:
-    sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
-    scenarios = [cge.Scenario(name="tariff", tariffs=[{"importer": "A", "exporter": "B", "rate_pct": 30}])]
-    return cge.run(scenarios, sam=sam, elasticities=hand_elasticity_table(), detail="all")
+    return hand_results([cge.Scenario(name="tariff", tariffs=[{"importer": "A", "exporter": "B", "rate_pct": 30}])])
 
 
 @pytest.fixture(scope="module")
 def results_file(results, tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("groups") / "r.nc"
-    results.to_netcdf(path, engine="h5netcdf")
-    return str(path)
+    return saved_results(results, tmp_path_factory, "groups")
 
 
 @pytest.fixture
@@ -73,7 +69,8 @@ def _flows(model, rows, groups=None):
 
     _sam, m = model
     scenario = cge.Scenario(name="s", tariffs=rows)
-    return set(scenario_parameters(scenario, m.index, m.lookup, groups=groups)["tm"])
+    extra = {"groups": groups} if groups is not None else {}
+    return set(scenario_parameters(scenario, m.index, m.lookup, **extra)["tm"])
 
 
 def test_scenario_rows_expand_commodity_groups(model):
@@ -140,6 +137,8 @@ def test_cli_run_with_a_user_groups_file(tmp_path):
     ],
 )
 def test_bad_groups_files_are_one_line_errors(tmp_path, results_file, text, message):
+    from cge.indicators.groups import read_groups
+
     path = tmp_path / "bad.csv"
     path.write_text(text)
     with pytest.raises(GroupError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):

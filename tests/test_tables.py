@@ -12,14 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import hand_elasticity_table
+from conftest import hand_results, saved_results
 from latex_engine import compile_latex
 from typer.testing import CliRunner
 
 import cge
 from cge.cli import app
 from cge.errors import ScenarioError
-from cge.examples import two_region_sam
 from cge.report import headline_table, report_tables, write_table, write_tables
 from cge.report.tables import diff_table, variable_table
 
@@ -30,7 +29,6 @@ runner = CliRunner()
 def results() -> xr.Dataset:
     """Baseline and two tariffs on the hand SAM, every model variable; the scenarios have
     descriptions and are held in another order than the one asked for below."""
-    sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
     scenarios = [
         cge.Scenario(name="baseline"),
         cge.Scenario(
@@ -42,14 +40,12 @@ def results() -> xr.Dataset:
             name="big", description="30% tariff", tariffs=[{"importer": "A", "exporter": "B", "rate_pct": 30}]
         ),
     ]
-    return cge.run(scenarios, sam=sam, elasticities=hand_elasticity_table(), detail="all")
+    return hand_results(scenarios)
 
 
 @pytest.fixture(scope="module")
 def results_file(results, tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("tables") / "r.nc"
-    results.to_netcdf(path, engine="h5netcdf")
-    return str(path)
+    return saved_results(results, tmp_path_factory, "tables")
 
 
 def _noisy_copy(results: xr.Dataset) -> xr.Dataset:

@@ -99,8 +99,10 @@ def test_latex_tables_compile(results, tmp_path):
         {f"column {k} [US$ bn]": [-12345.678, 0.5] for k in range(11)}, index=pd.Index(["a", "b"], name="row")
     )
     tables["wide"] = wide
+    tables["very wide"] = pd.concat([wide.add_prefix(f"part {k} ") for k in range(4)], axis=1)  # 44 columns
     tex = write_tables(tables, "latex")
     assert "\\begin{longtable}" in tex and "\\begin{sidewaystable}" in tex
+    assert "\\caption{very wide (1/" in tex  # too wide for any page: split, label columns repeated
     log = compile_latex(tex, tmp_path)
     assert "Overfull \\hbox" not in log
 

@@ -34,6 +34,8 @@ from cge.report.selection import ReportError
 
 CELL_W, CELL_H = 0.34, 0.2
 """Heat-map cell size [inches]."""
+CELL_SCALES = (1.0, 0.8, 0.65)
+"""Cell sizes tried (times :data:`CELL_W` x :data:`CELL_H`): smaller cells when they save pages."""
 CELL_FONT = 5.5
 """Font size of the cell annotations [pt]; smaller cells get smaller text, down to :data:`MIN_CELL_FONT`."""
 MIN_CELL_FONT = 4.5
@@ -101,7 +103,8 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
     """Heat-maps of sector changes, as many page-sized figures as needed.
 
     Commodity rows; the panels are the scenarios (region columns) or, when that needs fewer pages
-    and the scenarios fit across a page, the regions (scenario columns). Diverging colour map
+    and the scenarios fit across a page, the regions (scenario columns); cells shrink (down to
+    0.65 times :data:`CELL_W` x :data:`CELL_H`) when that saves pages. Diverging colour map
     centred at 0 (red = fall, blue = rise), one colour scale for every panel and page, each cell
     annotated with its value when the cells hold it. Regions, scenarios and sectors without any
     value are left out.
@@ -131,17 +134,22 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
         raise ReportError(f"{var!r} has no values for the scenarios and regions asked for")
     labels = dict(zip(shown, labels_of(ds, shown)))
     label_w = 0.06 * max(len(c) for c in commodities) + 0.3
+    # column-header height by what the panels are: regions over scenario panels, labels over region panels
     head = {SCENARIO: 0.065 * max(len(x) for x in regions) + 0.5, REGION: 0.07 * COLUMN_LABEL_WIDTH + 0.6}
     layouts = []
-    for panel_dim, panels, columns in ((SCENARIO, shown, regions), (REGION, regions, shown)):
-        column_dim = REGION if panel_dim == SCENARIO else SCENARIO
-        panel_h = CELL_H * len(commodities) + head[column_dim] + 0.2 * max(len(str(p)) for p in panels) / 30
-        panel_w = CELL_W * len(columns) + 0.25
-        fits = label_w + panel_w + 1.3 <= PAGE_WIDTH
-        ncols, nrows = _page_grid(len(panels), panel_w, panel_h, label_w)
-        pages = int(np.ceil(len(panels) / (ncols * nrows)))
-        layouts.append((not fits, pages, panel_dim, panels, columns, ncols, nrows, panel_h))
-    _squeezed, pages, panel_dim, panels, columns, ncols, nrows, panel_h = min(layouts, key=lambda t: t[:2])
+    for scale in CELL_SCALES:
+        cell_w, cell_h = CELL_W * scale, CELL_H * scale
+        for panel_dim, panels, columns in ((SCENARIO, shown, regions), (REGION, regions, shown)):
+            column_dim = REGION if panel_dim == SCENARIO else SCENARIO
+            panel_h = cell_h * len(commodities) + head[panel_dim] + 0.2 * max(len(str(p)) for p in panels) / 30
+            panel_w = cell_w * len(columns) + 0.25
+            fits = label_w + panel_w + 1.3 <= PAGE_WIDTH
+            ncols, nrows = _page_grid(len(panels), panel_w, panel_h, label_w)
+            pages = int(np.ceil(len(panels) / (ncols * nrows)))
+            layouts.append((not fits, pages, -scale, panel_dim, panels, columns, ncols, nrows, panel_h))
+    # cells that fit the page, then fewest pages, then the largest cells
+    _squeezed, pages, scale, panel_dim, panels, columns, ncols, nrows, panel_h = min(layouts, key=lambda t: t[:3])
+    cell_w, cell_h = CELL_W * -scale, CELL_H * -scale
     column_dim = REGION if panel_dim == SCENARIO else SCENARIO
     norm, clipped = _diverging_norm(without_noise(values.values))
     noun = str(da.attrs.get("long_name", var))
@@ -150,9 +158,9 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
     for page in range(pages):
         chunk = panels[page * per_page : (page + 1) * per_page]
         rows = int(np.ceil(len(chunk) / ncols))
-        fig_w = min(label_w + ncols * (CELL_W * len(columns) + 0.25) + 1.3, PAGE_WIDTH)
+        fig_w = min(label_w + ncols * (cell_w * len(columns) + 0.25) + 1.3, PAGE_WIDTH)
         fig_h = min(rows * panel_h + 1.6, PAGE_HEIGHT)
-        cell_w = min(CELL_W, (fig_w - label_w - 1.3) / ncols / max(len(columns), 1))
+        cell_w = min(cell_w, (fig_w - label_w - 1.3) / ncols / max(len(columns), 1))
         with plt.rc_context(STYLE):
             fig, axes = plt.subplots(
                 rows, ncols, figsize=(max(fig_w, 4.5), fig_h), squeeze=False, sharey=True, layout="constrained"
@@ -164,7 +172,7 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
                     continue
                 panel = values.sel({panel_dim: chunk[k]}).sel({column_dim: columns, COMMODITY: commodities})
                 matrix = without_noise(panel.transpose(COMMODITY, column_dim).values)
-                image = _annotated_heatmap(ax, matrix, norm, cell_font(matrix, cell_w, CELL_H))
+                image = _annotated_heatmap(ax, matrix, norm, cell_font(matrix, cell_w, cell_h))
                 names = [labels[c] for c in columns] if column_dim == SCENARIO else columns
                 ax.set_xticks(
                     range(len(columns)),
@@ -173,9 +181,9 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
                     fontsize=6.5 if column_dim == SCENARIO else 7,
                 )
                 ax.xaxis.tick_top()
-                ax.set_yticks(range(len(commodities)), commodities, fontsize=7)
+                ax.set_yticks(range(len(commodities)), commodities, fontsize=min(7.0, cell_h * 72 / 1.3))
                 title = labels[chunk[k]] if panel_dim == SCENARIO else chunk[k]
-                ax.set_title(wrapped(title, max(12, int(CELL_W * len(columns) * 72 / 9 / 0.6))), fontsize=8.5)
+                ax.set_title(wrapped(title, max(12, int(cell_w * len(columns) * 72 / 8.5 / 0.6))), fontsize=8.5)
             cbar = fig.colorbar(image, ax=axes, shrink=0.6, pad=0.02, extend="both" if clipped else "neither")
             plain_numbers(cbar.ax.yaxis, [norm.vmin, norm.vmax])
             cbar.set_label(label_from_attrs(da, width=30))

@@ -47,31 +47,6 @@ def hand() -> xr.Dataset:
 
 
 @pytest.fixture(scope="module")
-def shipped() -> xr.Dataset:
-    """Three library scenarios on the shipped SAM, every model variable (the README workflow's run)."""
-    files = [ROOT / "experiments" / f"{name}.toml" for name in ("termination", "tariff25", "tariff25_retaliation")]
-    return cge.run(files, detail="all", welfare_steps=2)
-
-
-@pytest.fixture(scope="module")
-def many(shipped) -> xr.Dataset:
-    """37 scenarios with the library's names and labels (values cycled and scaled from ``shipped``)."""
-    library = sorted((ROOT / "experiments").glob("*.toml"))
-    definitions = [cge.Scenario.from_toml(p) for p in library]
-    source = [str(s) for s in shipped[SCENARIO].values if s != "baseline"]
-    parts = [shipped.sel({SCENARIO: ["baseline"]})]
-    for k, scenario in enumerate(d for d in definitions if d.name != "baseline"):
-        part = shipped.sel({SCENARIO: [source[k % len(source)]]}).copy(deep=True)
-        for name, var in part.data_vars.items():
-            if np.issubdtype(var.dtype, np.floating) and name.endswith(("_pct", "ev", "change")):
-                part[name] = var * (1 + k / 6)
-        part = part.assign_coords({SCENARIO: [scenario.name]})
-        part["scenario_label"] = (SCENARIO, [scenario.label])
-        parts.append(part)
-    return xr.concat(parts, dim=SCENARIO, coords="minimal", compat="override", combine_attrs="override")
-
-
-@pytest.fixture(scope="module")
 def hand_sweep() -> xr.Dataset:
     """A quadrature sensitivity analysis of the hand SAM (in-process)."""
     from cge.sweep import SSASpec, run_sweep
@@ -108,14 +83,14 @@ def case(request):
     if request.param == "hand":
         return request.getfixturevalue("hand"), {}
     if request.param == "shipped":
-        return request.getfixturevalue("shipped"), {}
+        return request.getfixturevalue("shipped_results"), {}
     if request.param == "shipped_groups":
-        return request.getfixturevalue("shipped"), {"regions": ["USA", "MEX", "CAN", "USMCA", "world"]}
+        return request.getfixturevalue("shipped_results"), {"regions": ["USA", "MEX", "CAN", "USMCA", "world"]}
     if request.param == "many":
-        return request.getfixturevalue("many"), {}
+        return request.getfixturevalue("many_scenarios"), {}
     if request.param == "hand_sweep":
         return request.getfixturevalue("hand_sweep"), {}
-    return _synthetic_sweep(request.getfixturevalue("shipped")), {}
+    return _synthetic_sweep(request.getfixturevalue("shipped_results")), {}
 
 
 # -------------------------------------------------------------------------------------- checks
@@ -213,13 +188,13 @@ def test_every_api_chart_is_legible(case):
     assert not problems, "\n".join(problems[:30])
 
 
-def test_every_public_chart_function_draws_something(hand, shipped):
+def test_every_public_chart_function_draws_something(hand, shipped_results):
     """The enumeration above reaches every public chart function (none is silently skipped)."""
-    sweep = _synthetic_sweep(shipped)
+    sweep = _synthetic_sweep(shipped_results)
     for name, func in _public_chart_functions().items():
         parameters = inspect.signature(func).parameters
         drawn = False
-        for ds in (hand, shipped, sweep):
+        for ds in (hand, shipped_results, sweep):
             for var in (_representatives(ds) + list(plots.SWEEP_CHARTS)) if "var" in parameters else [None]:
                 try:
                     result = func(ds, var) if var is not None else func(ds)
@@ -280,8 +255,8 @@ def test_no_notes(hand):
     plt.close("all")
 
 
-def test_agrifood_chart_respects_regions(shipped):
-    figures = dict(plots.charts(shipped, regions=["USA", "MEX", "CAN"]))
+def test_agrifood_chart_respects_regions(shipped_results):
+    figures = dict(plots.charts(shipped_results, regions=["USA", "MEX", "CAN"]))
     ax = figures["agrifood_exports"].axes[0]
     pairs = [t.get_text() for t in ax.get_yticklabels()] + [t.get_text() for t in ax.get_xticklabels()]
     pairs = [p for p in pairs if "\N{RIGHTWARDS ARROW}" in p]
@@ -289,15 +264,15 @@ def test_agrifood_chart_respects_regions(shipped):
     welfare = figures["welfare"]
     assert welfare._suptitle.get_text().endswith("USA")
     plt.close("all")
-    figures = dict(plots.charts(shipped, regions=["MEX", "CAN"]))
+    figures = dict(plots.charts(shipped_results, regions=["MEX", "CAN"]))
     assert "trade_jobs" not in figures  # the US jobs indicator: USA not shown
     assert figures["welfare"]._suptitle.get_text().endswith("MEX")
     plt.close("all")
 
 
-def test_heatmaps_leave_out_empty_columns(shipped):
+def test_heatmaps_leave_out_empty_columns(shipped_results):
     """A column with no value (e.g. a region without the variable) is not drawn as an empty column."""
-    ds = shipped.copy()
+    ds = shipped_results.copy()
     ds["pm_pct"] = ds["pm_pct"].where(ds["region"] != "CHN")
     for fig in plots.plot_output_heatmaps(ds, "pm_pct"):
         for ax in fig.axes[:-1]:
@@ -306,23 +281,23 @@ def test_heatmaps_leave_out_empty_columns(shipped):
                 assert not np.isnan(ax.images[0].get_array().filled(np.nan)).all(axis=0).any()
         plt.close(fig)
     with pytest.raises(ReportError, match="no USMCA subtotal"):
-        list(plots.charts(shipped, variables=["pm_pct"], regions=["USA", "MEX", "CAN", "USMCA"]))
+        list(plots.charts(shipped_results, variables=["pm_pct"], regions=["USA", "MEX", "CAN", "USMCA"]))
 
 
-def test_titles_and_units_read_properly(shipped):
-    fig = plots.plot_region_bars(shipped, "real_gdp_pct")
+def test_titles_and_units_read_properly(shipped_results):
+    fig = plots.plot_region_bars(shipped_results, "real_gdp_pct")
     assert fig._suptitle.get_text() == "Real GDP change"  # not "Real gdp change"
     plt.close(fig)
-    sweep = _synthetic_sweep(shipped)
+    sweep = _synthetic_sweep(shipped_results)
     fig = plots.plot_sweep(sweep, "ev")
     label = fig._supxlabel.get_text()
     assert "[US$ bn]" in label and "[US$\n" not in label
     plt.close(fig)
 
 
-def test_sweep_panels_have_their_own_scales_when_magnitudes_differ(shipped):
+def test_sweep_panels_have_their_own_scales_when_magnitudes_differ(shipped_results):
     """A narrow US interval is drawn wide enough to see beside Mexico's wide one."""
-    sweep = _synthetic_sweep(shipped)
+    sweep = _synthetic_sweep(shipped_results)
     fig = plots.plot_sweep(sweep, "ev")
     axes = {ax.get_title(): ax for ax in fig.axes if ax.get_visible()}
     for region, ax in axes.items():

@@ -22,6 +22,7 @@ from cge.report.figure_style import (
     PAGE_WIDTH,
     STYLE,
     category_labels,
+    chars_across,
     check_categories,
     figure_title,
     labels_of,
@@ -34,6 +35,8 @@ from cge.report.selection import ReportError
 
 CELL_W, CELL_H = 0.34, 0.2
 """Heat-map cell size [inches]."""
+MIN_HEIGHT = 3.2
+"""Smallest heat-map figure [inches]: room for the colour bar's label."""
 CELL_SCALES = (1.0, 0.8, 0.65)
 """Cell sizes tried (times :data:`CELL_W` x :data:`CELL_H`): smaller cells when they save pages."""
 CELL_FONT = 5.5
@@ -143,7 +146,9 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
             column_dim = REGION if panel_dim == SCENARIO else SCENARIO
             panel_h = cell_h * len(commodities) + head[panel_dim] + 0.2 * max(len(str(p)) for p in panels) / 30
             panel_w = cell_w * len(columns) + 0.25
-            fits = label_w + panel_w + 1.3 <= PAGE_WIDTH
+            # region names across the columns must fit their cells (scenario labels are upright)
+            across = max(len(c) for c in columns) * 0.68 * 7 / 72 if column_dim == REGION else 0.0
+            fits = label_w + panel_w + 1.3 <= PAGE_WIDTH and across <= cell_w
             ncols, nrows = _page_grid(len(panels), panel_w, panel_h, label_w)
             pages = int(np.ceil(len(panels) / (ncols * nrows)))
             layouts.append((not fits, pages, -scale, panel_dim, panels, columns, ncols, nrows, panel_h))
@@ -159,7 +164,7 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
         chunk = panels[page * per_page : (page + 1) * per_page]
         rows = int(np.ceil(len(chunk) / ncols))
         fig_w = min(label_w + ncols * (cell_w * len(columns) + 0.25) + 1.3, PAGE_WIDTH)
-        fig_h = min(rows * panel_h + 1.6, PAGE_HEIGHT)
+        fig_h = min(max(rows * panel_h + 1.6, MIN_HEIGHT), PAGE_HEIGHT)
         cell_w = min(cell_w, (fig_w - label_w - 1.3) / ncols / max(len(columns), 1))
         with plt.rc_context(STYLE):
             fig, axes = plt.subplots(
@@ -186,7 +191,7 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
                 ax.set_title(wrapped(title, max(12, int(cell_w * len(columns) * 72 / 8.5 / 0.6))), fontsize=8.5)
             cbar = fig.colorbar(image, ax=axes, shrink=0.6, pad=0.02, extend="both" if clipped else "neither")
             plain_numbers(cbar.ax.yaxis, [norm.vmin, norm.vmax])
-            cbar.set_label(label_from_attrs(da, width=30))
+            cbar.set_label(label_from_attrs(da, width=chars_across(fig_h * 0.5, 9)))
             suffix = f" ({page + 1}/{pages})" if pages > 1 else ""
             figure_title(fig, f"{noun} by sector and region{suffix}")
         figures.append(fig)

@@ -194,3 +194,21 @@ def test_library_scale_tables_compile(many_scenarios, tmp_path):
     assert "resizebox" not in tex and "(1/" in tex
     log = compile_latex(tex, tmp_path)
     assert "Overfull \\hbox" not in log
+
+
+def test_labels_of_stacked_files_with_and_without_labels(results):
+    """A file written before scenario labels existed stacks with a new one: its scenarios keep their
+    descriptions (or names), never 'nan'."""
+    from cge.report.compare import stack_results
+    from cge.report.selection import scenario_labels
+
+    new = results.sel(scenario=["big"]).assign_coords(scenario=["big_new"])
+    new["scenario_label"] = ("scenario", ["Big, new"])
+    old = results.drop_vars("scenario_label", errors="ignore")
+    labels = scenario_labels(stack_results([old, new], ["old.nc", "new.nc"]))
+    assert labels == {
+        "baseline": "baseline",
+        "small": "a 10% tariff of A on B",
+        "big": "30% tariff",
+        "big_new": "Big, new",
+    }

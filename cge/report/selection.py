@@ -150,7 +150,7 @@ def scenario_labels(ds: xr.Dataset) -> dict[str, str]:
     def texts(var: str) -> list[str]:
         if var not in ds or ds[var].dims != (SCENARIO,):
             return [""] * len(names)
-        return [" ".join(str(v).split()) for v in ds[var].values]
+        return [" ".join(v.split()) if isinstance(v, str) else "" for v in ds[var].values.tolist()]
 
     labels = {
         name: label or description or name

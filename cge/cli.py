@@ -31,6 +31,11 @@ from cge.cli_errors import (
 from cge.escaping import RICH_CONSOLE_OPTIONS, escape_rich, escape_terminal
 from cge.gtap.cli import gtap_app
 
+GROUPS_HELP = (
+    "CSV of extra region/commodity groups (columns dimension, group, members, description; docs/reporting.md), "
+    "added to calibration/groups.csv"
+)
+
 app = typer.Typer(cls=CommandGroup, add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
 console = Console(width=None if sys.stdout.isatty() else 140, **RICH_CONSOLE_OPTIONS)
 err_console = Console(stderr=True, soft_wrap=True, **RICH_CONSOLE_OPTIONS)
@@ -106,20 +111,22 @@ def run(
         help="path intervals to start the EV decomposition with (default 4; refined to a residual <= 0.1 % of "
         "|EV|); 0 skips it",
     ),
+    groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
 ) -> None:
     """Solve scenario files and write the results (netCDF) with a headline table."""
     with reported(err_console):
         out = fresh_output(out, Path("results.nc"))
-        ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps)
+        ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps, groups)
         _headline(ds, out, baseline)
 
 
-def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps):
+def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps, groups=None):
     import cge
     from cge.runner import BatchSolveError
     from cge.scenario import Scenario
 
-    guard_output(out, [*files, sam, elasticities], "results")
+    guard_output(out, [*files, sam, elasticities, groups], "results")
+    registry = _groups(groups)
     scenarios = [Scenario.from_toml(f) for f in files]
     try:
         with _progress_bar() as bar:
@@ -131,6 +138,7 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare
                 progress=lambda msg, done, total: bar.update(task, description=msg, completed=done, total=total),
                 detail=detail,
                 reference=baseline,
+                groups=registry,
                 **({} if welfare_steps is None else {"welfare_steps": welfare_steps}),
             )
     except BatchSolveError as exc:
@@ -271,9 +279,23 @@ def _split(text: str | None) -> list[str] | None:
     return [r.strip() for r in text.split(",") if r.strip()] if text else None
 
 
-SCENARIOS_HELP = "comma-separated scenarios to show (the reference is kept; default: all)"
+SCENARIOS_HELP = "comma-separated scenarios to show, in this order (the reference is kept; default: all)"
 REGIONS_HELP = "comma-separated regions to show; groups such as USMCA or world add subtotals (default: all)"
+COMMODITIES_HELP = (
+    "comma-separated commodities (sectors) to show; groups such as goods, services or agri-food add subtotals "
+    "(default: all)"
+)
 BASELINE_HELP = "scenario every change is measured against (default: baseline)"
+NAMES_HELP = "show scenario names instead of their labels (the TOML 'label', else 'description')"
+
+
+def _groups(path: Path | None):
+    """The group registry: calibration/groups.csv plus a user's --groups FILE (None without one)."""
+    if path is None:
+        return None
+    from cge.indicators.groups import load_groups
+
+    return tuple(load_groups(extra=path))
 
 
 @app.command("table")
@@ -299,6 +321,9 @@ def table_cmd(
     regions: str | None = typer.Option(None, help=REGIONS_HELP),
     scenarios: str | None = typer.Option(None, help=SCENARIOS_HELP),
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),
+    commodities: str | None = typer.Option(None, help=COMMODITIES_HELP),
+    groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
+    names_as_labels: bool = typer.Option(False, "--names", help=NAMES_HELP),
 ) -> None:
     """Write report tables (Markdown, LaTeX, CSV or Excel) with a notes/source line from a results file."""
     from cge.report import ReportError, report_tables, write_tables
@@ -307,7 +332,8 @@ def table_cmd(
         if fmt == "xlsx" and out is None:
             raise ReportError("--format xlsx needs --out FILE.xlsx")
         if out is not None:
-            guard_output(out, [results], "table")
+            guard_output(out, [results, groups], "table")
+        registry = _groups(groups)
         ds = _open_results(results)
         tables = report_tables(
             ds,
@@ -317,6 +343,9 @@ def table_cmd(
             names=names,
             scenarios=_split(scenarios),
             variables=variables,
+            commodities=_split(commodities),
+            groups=registry,
+            names_as_labels=names_as_labels,
         )
         written = write_tables(tables, fmt, out)
     _report_written(written)
@@ -329,23 +358,36 @@ CHART_SUFFIXES = (".png", ".pdf", ".svg")
 @app.command("plot")
 def plot_cmd(
     results: Path = typer.Argument(..., help="results file (netCDF) of cge run, cge compare or cge sweep"),
-    out: Path = typer.Option(Path("plots"), "--out", "-o", help="directory for the PNG charts"),
+    out: Path = typer.Option(
+        Path("plots"), "--out", "-o", help="directory for the charts, or FILE.pdf for one PDF with a page per chart"
+    ),
     regions: str | None = typer.Option(None, help=REGIONS_HELP),
     scenarios: str | None = typer.Option(None, help=SCENARIOS_HELP),
     variables: list[str] | None = typer.Option(
         None, "--variable", "-v", help="one chart per variable instead (by region, or region x commodity)"
     ),
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="png (150 dpi), pdf or svg (default: pdf for --out FILE.pdf, else png)"
+    ),
+    no_notes: bool = typer.Option(False, "--no-notes", help="leave out the notes/source line under each chart"),
+    commodities: str | None = typer.Option(None, help=COMMODITIES_HELP),
+    groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
+    names_as_labels: bool = typer.Option(False, "--names", help=NAMES_HELP),
 ) -> None:
-    """Write page-sized report charts (150 dpi PNG): GDP, EV, jobs, trade jobs, welfare, agri-food, sector heat-maps."""
+    """Write page-sized report charts (PNG, PDF or SVG): GDP, EV, jobs, trade jobs, welfare, agri-food, heat-maps."""
     from cge.atomic import WriteError, refuse_special_target
     from cge.report.plots import write_plots
 
     with reported(err_console):
-        if out.exists() and not out.is_dir():
+        one_pdf = out.suffix.lower() == ".pdf"
+        if not one_pdf and out.exists() and not out.is_dir():
             raise WriteError(17, f"cannot write charts into {out}: it is a file, not a directory")
+        if one_pdf:
+            guard_output(out, [results, groups], "plot file")
         for chart in (p for p in out.glob("*") if p.suffix.lower() in CHART_SUFFIXES) if out.is_dir() else ():
             refuse_special_target(chart)  # before the first chart, not half-way through
+        registry = _groups(groups)
         ds = _open_results(results)
         with _progress_bar() as bar:
             task = bar.add_task("drawing", total=None)
@@ -359,6 +401,11 @@ def plot_cmd(
                 progress=lambda name, done, total: bar.update(
                     task, description=f"drawing {name}", completed=done, total=total
                 ),
+                fmt=fmt,
+                notes=not no_notes,
+                commodities=_split(commodities),
+                groups=registry,
+                names_as_labels=names_as_labels,
             )
     for path in written:
         console.print(f"wrote {escape_rich(path)}")
@@ -374,6 +421,8 @@ def diff_cmd(
     regions: str | None = typer.Option(None, help=REGIONS_HELP),
     fmt: str = typer.Option("md", "--format", "-f", help="md, latex, csv or xlsx"),
     out: Path | None = typer.Option(None, "--out", "-o", help="output file (default: stdout)"),
+    groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
+    names_as_labels: bool = typer.Option(False, "--names", help=NAMES_HELP),
 ) -> None:
     """Scenario B against scenario A: % changes and EV of B measured from A, levels as B - A.
 
@@ -387,12 +436,13 @@ def diff_cmd(
 
     with reported(err_console):
         if out is not None:
-            guard_output(out, [results, Path(a), Path(b)], "table")
+            guard_output(out, [results, Path(a), Path(b), groups], "table")
+        registry = _groups(groups)
         if Path(a).is_file() and Path(b).is_file():
             ds, name_a, name_b = pair_for_diff(_open_results(Path(a)), _open_results(Path(b)), a, b, scenario)
         else:
             ds, name_a, name_b = _open_results(results), a, b
-        table = diff_table(ds, name_a, name_b, variables, _split(regions))
+        table = diff_table(ds, name_a, name_b, variables, _split(regions), registry, names_as_labels)
         written = write_tables({"diff": table}, fmt, out)
     _report_written(written)
 
@@ -470,6 +520,7 @@ def sweep(
         callback=finite_number("--worker-timeout", above=0.0),
         help="stop when no worker has been connected for this many seconds",
     ),
+    groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
 ) -> None:
     """Run scenarios on Dask, with systematic sensitivity analysis over elasticities (--ssa).
 
@@ -480,12 +531,24 @@ def sweep(
     with reported(err_console):
         out = fresh_output(out, Path("sweep.nc"))
         options = (resume, allow_partial, retries, worker_timeout, baseline)
-        ds, spec, failed = _sweep(files, ssa, scheduler, workers, out, sam, elasticities, *options)
+        ds, spec, failed = _sweep(files, ssa, scheduler, workers, out, sam, elasticities, *options, groups=groups)
         _sweep_table(ds, spec, failed, out, baseline)
 
 
 def _sweep(
-    files, ssa, scheduler, workers, out, sam, elasticities, resume, allow_partial, retries, worker_timeout, baseline
+    files,
+    ssa,
+    scheduler,
+    workers,
+    out,
+    sam,
+    elasticities,
+    resume,
+    allow_partial,
+    retries,
+    worker_timeout,
+    baseline,
+    groups=None,
 ):
     import json
 
@@ -496,7 +559,8 @@ def _sweep(
     from cge.sweep.checkpoint import remove_checkpoint
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
-    guard_output(out, [*files, ssa, sam, elasticities], "results")
+    guard_output(out, [*files, ssa, sam, elasticities, groups], "results")
+    registry = _groups(groups)
     scenarios = [Scenario.from_toml(f) for f in files]
     spec = SSASpec.from_toml(ssa) if ssa is not None else None
     checkpoint = default_checkpoint(out)
@@ -518,6 +582,7 @@ def _sweep(
             retries=retries,
             worker_timeout=worker_timeout,
             reference=baseline,
+            groups=registry,
         )
     failed = json.loads(ds.attrs.get("failed_draws", ds.attrs.get("failed_scenarios", "[]")))
     if failed and not allow_partial:

@@ -22,6 +22,7 @@ from cge.calibrate import SECTOR_ELASTICITIES, Calibration, calibrate, check_ela
 from cge.dims import BASELINE, SCENARIO
 from cge.indicators import annotate_trade_jobs, extract, indicator_attrs
 from cge.indicators.compare import rebase
+from cge.indicators.groups import Group
 from cge.model import Closure, ClosureError, build_model
 from cge.options import RunOptions
 from cge.provenance import elasticity_hash, provenance
@@ -53,7 +54,7 @@ def scenario_list(scenarios: Scenario | str | Path | Iterable, include_baseline:
     if duplicates:
         raise ScenarioError(f"scenario names must be unique; repeated: {duplicates}")
     if include_baseline and BASELINE not in names:
-        out.insert(0, Scenario(name=BASELINE, description="no shock: benchmark replication"))
+        out.insert(0, Scenario(name=BASELINE, label=BASELINE, description="no shock: benchmark replication"))
     return out
 
 
@@ -73,6 +74,8 @@ class RunInputs:
         MFN schedule for scenarios that revert to it.
     sam_hash : str
         SHA-256 of the SAM, computed from its data (never read from its ``sam_hash`` attr).
+    groups : tuple of Group or None
+        Group registry of the scenario rows (``RunOptions.groups``; None = the shipped one).
     """
 
     scenarios: list[Scenario]
@@ -80,6 +83,7 @@ class RunInputs:
     elasticities: pd.DataFrame
     mfn: pd.DataFrame | None
     sam_hash: str
+    groups: tuple[Group, ...] | None = None
 
     @property
     def names(self) -> list[str]:
@@ -119,7 +123,9 @@ def prepare(
     sigmas = [c for c in SECTOR_ELASTICITIES if c in table.columns]
     table[sigmas] = table[sigmas].astype(float)  # a CSV of whole numbers reads as int64; draws are floats
     mfn = load_mfn() if any(s.revert_to_mfn for s in listed) else None
-    return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=sam_hash(sam))
+    return RunInputs(
+        scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=sam_hash(sam), groups=options.groups
+    )
 
 
 def solve_scenario(
@@ -150,7 +156,7 @@ def solve_scenario(
         When the solve is not accepted.
     """
     t0 = time.perf_counter()
-    values = scenario_parameters(scenario, solver.model.index, solver.model.lookup, mfn)
+    values = scenario_parameters(scenario, solver.model.index, solver.model.lookup, mfn, groups=options.groups)
     values.update(extra or {})
     try:
         p = solver.parameter_vector(values)
@@ -202,6 +208,11 @@ def finish(ds: xr.Dataset, inputs: RunInputs, options: RunOptions) -> xr.Dataset
         dims=SCENARIO,
         attrs=indicator_attrs("scenario_description"),
     )
+    ds["scenario_label"] = xr.DataArray(
+        [by_name[n].label if n in by_name else "" for n in held],
+        dims=SCENARIO,
+        attrs=indicator_attrs("scenario_label"),
+    )
     ds["scenario_definition"] = xr.DataArray(
         [by_name[n].to_json() if n in by_name else "" for n in held],
         dims=SCENARIO,
@@ -211,6 +222,8 @@ def finish(ds: xr.Dataset, inputs: RunInputs, options: RunOptions) -> xr.Dataset
         ds["closure"] = xr.DataArray(
             [by_name[n].closure.to_closure().describe() for n in held], dims=SCENARIO, attrs=indicator_attrs("closure")
         )
+    if inputs.groups is not None:  # a user's groups file: what its names meant in the scenario rows
+        ds.attrs["groups"] = json.dumps([[g.dimension, g.name, g.members] for g in inputs.groups])
     title = str(inputs.sam.attrs.get("title", ""))
     ds.attrs.update(provenance(inputs.sam_hash, elasticity_hash(inputs.elasticities), title, options.reference))
     return rebase(ds, options.reference)
@@ -314,7 +327,7 @@ def check_scenarios(inputs: RunInputs, model) -> None:
         For the first scenario that names a label, flow or MFN schedule the model does not have.
     """
     for scenario in inputs.scenarios:
-        scenario_parameters(scenario, model.index, model.lookup, inputs.mfn)
+        scenario_parameters(scenario, model.index, model.lookup, inputs.mfn, groups=inputs.groups)
 
 
 class BatchSolveError(SolveError):

@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from cge.dims import BASELINE, BENCHMARK, DRAW, SCENARIO
-from cge.report.selection import ReportError
+from cge.report.selection import ReportError, scenario_labels
 from cge.scenario import definition_shocks
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def pair_for_diff(
     """Two results files as one Dataset holding the two scenarios to compare (``cge diff A.nc B.nc``).
 
     Each file contributes its one shocked scenario (not ``baseline``), or ``scenario`` when given.
-    The two are labelled ``<file>:<scenario>``.
+    The two are named ``<file>:<scenario>`` and labelled ``<label> (<file>)``.
 
     Returns
     -------
@@ -201,7 +201,9 @@ def pair_for_diff(
                     f"{source} holds scenarios {', '.join(names)}: name the one to compare with --scenario"
                 )
             name = shocks[0]
-        picked.append(ds.sel({SCENARIO: [name]}).assign_coords({SCENARIO: [f"{source}:{name}"]}))
+        label = f"{scenario_labels(ds)[name]} ({source})"
+        one = ds.sel({SCENARIO: [name]}).assign_coords({SCENARIO: [f"{source}:{name}"]})
+        picked.append(one.assign(scenario_label=(SCENARIO, [label])))
     same_reference((first, second), (source_a, source_b))
     same_draws((first, second), (source_a, source_b))
     hashes = [str(ds.attrs.get("sam_hash", "")) for ds in (first, second)]

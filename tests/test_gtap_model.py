@@ -84,10 +84,17 @@ def test_a_tariff_raises_the_importers_price_and_cuts_imports(tariff: xr.Dataset
 
 
 def test_the_path_integral_has_converged(tariff: xr.Dataset) -> None:
-    assert tariff.attrs["path_integration_error"] < 1e-7
-    fine = solve(synthetic_database(regions=3, commodities=4, seed=1), {"tm": 10.0}, nodes=16)
-    for name in ("qgdp", "u", "EV", "tot", "psave", "CNTqmsr"):
-        assert np.allclose(fine[name].values, tariff[name].values, atol=1e-7), name
+    """The adaptive node count meets its tolerance (1e-5 pp, or 1e-5 % of world income) against a
+    solve on 32 intervals, and its error estimate is not below the true error by much."""
+    assert tariff.attrs["path_integration_error"] <= 1e-5
+    fine = solve(synthetic_database(regions=3, commodities=4, seed=1), {"tm": 10.0}, nodes=32)
+    world_income = float(compute_coefficients(synthetic_database(regions=3, commodities=4, seed=1)).INCOME.sum())
+    worst = 0.0
+    for name in ("qgdp", "u", "EV", "tot", "psave", "CNTqmsr", "pfactor", "qxw"):
+        scale = world_income / 100.0 if tariff[name].attrs["units"] == "US$ million" else 1.0
+        worst = max(worst, float(np.abs(fine[name] - tariff[name]).max()) / scale)
+    assert worst <= 1e-5
+    assert worst <= 10 * max(tariff.attrs["path_integration_error"], 1e-9)
 
 
 def test_rordelta_zero_keeps_the_composition_of_net_investment(database: xr.Dataset) -> None:

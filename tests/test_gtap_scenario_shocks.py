@@ -129,11 +129,14 @@ def test_mfn_reversion_applies_the_database_mfn_rate(db):
     assert float(plan.shocks["tms"].sel(REG="USA", REG_2="CHN").max()) == 0.0  # the rest of the world is not touched
 
 
-def test_mfn_reversion_needs_a_schedule_and_a_region_label(db):
+def test_mfn_reversion_needs_a_schedule_and_accepts_a_region_group(db):
     with pytest.raises(ScenarioError, match=r"revert_to_mfn\[0\]: no MFN schedule for importer 'CHN'"):
         _plan(db, revert_to_mfn=[{"importer": "CHN", "exporter": "USA"}])
-    with pytest.raises(ScenarioError, match=r"revert_to_mfn\[0\]\.importer 'all' is not a region .*'ROW'\]\)$"):
-        _plan(db, revert_to_mfn=[{"importer": "all", "exporter": "USA"}])
+    grouped = _plan(db, revert_to_mfn=[{"importer": "USMCA", "exporter": "CHN"}])  # each applies its own schedule
+    new = grouped.rates["tariff_new_pct"].sel(REG="CHN", REG_2=["USA", "MEX", "CAN"])
+    mfn = 100 * db["mfn_rate"].sel(REG=["USA", "MEX", "CAN"]).rename(REG="REG_2")
+    np.testing.assert_allclose(new.values, mfn.where(new.notnull()).transpose(*new.dims).values, atol=1e-12)
+    assert list(grouped.groups) == ["mfn USMCA"]
 
 
 def test_mfn_reversion_without_an_mfn_satellite_is_a_one_line_error(synthetic):
@@ -319,13 +322,43 @@ def test_a_database_with_its_own_labels_works(synthetic):
     assert list(plan.groups) == ["tariffs r02"]
     with pytest.raises(
         ScenarioError,
-        match=r"'goods': the database has no boolean 'goods' coordinate on COMM and its commodities \['c00'",
+        match=r"commodity group 'goods' needs the SAM's 'goods' flag on commodity; the database has no boolean 'goods' "
+        r"coordinate on COMM and its commodities \['c00'",
     ):
         _plan(synthetic, tariffs=[{"importer": "r02", "exporter": "r00", "rate_pct": 5}])
     flagged = synthetic.assign_coords(goods=("COMM", [True, False, True, False, False]))
     plan = _plan(flagged, tariffs=[{"importer": "r02", "exporter": "r00", "rate_pct": 5}])
     touched = plan.shocks["tms"].sel(REG="r00", REG_2="r02") != 0
     assert list(touched.COMM.values[touched.values]) == ["c00", "c02"]
+
+
+def test_rows_may_name_groups_of_the_registry(db, tmp_path):
+    services = _plan(db, tariffs=[{"importer": "USMCA", "exporter": "CHN", "commodity": "services", "change_pct": 1}])
+    tms = services.shocks["tms"]
+    commodities = set(tms.COMM.values[(tms != 0).any(["REG", "REG_2"]).values])
+    assert commodities and commodities <= set(db.COMM.values[~db["goods"].values]) and "bus_serv" in commodities
+    assert set(tms.REG_2.values[(tms != 0).any(["COMM", "REG"]).values]) == {"USA", "MEX", "CAN"}
+    agrifood = _plan(db, tariffs=[{"importer": "USA", "exporter": "MEX", "commodity": "agri-food", "rate_pct": 5}])
+    assert set(agrifood.shocks["tms"].COMM.values[(agrifood.shocks["tms"] != 0).any(["REG", "REG_2"]).values]) == {
+        "agri",
+        "food",
+    }
+    user = tmp_path / "groups.csv"
+    user.write_text("dimension,group,members\ncommodity,metals,iron_steel other_metals\nregion,NAFTA,USA MEX CAN\n")
+    from cge.indicators.groups import load_groups
+
+    scenario = Scenario(
+        name="t", tariffs=[{"importer": "USA", "exporter": "CAN", "commodity": "metals", "rate_pct": 50}]
+    )
+    plan = gtap_shocks(scenario, db, groups=load_groups(extra=user))
+    touched = (plan.shocks["tms"] != 0).any(["REG", "REG_2"])
+    assert list(touched.COMM.values[touched.values]) == ["iron_steel", "other_metals"]
+    with pytest.raises(
+        ScenarioError, match=r"commodity 'metals' is not a commodity .*'all' or a commodity group: goods"
+    ):
+        gtap_shocks(scenario, db)
+    with pytest.raises(ScenarioError, match=r"importer 'usa' is not a region .*\(did you mean 'USA'\?\)$"):
+        _plan(db, tariffs=[{"importer": "usa", "exporter": "CAN", "rate_pct": 5}])
 
 
 def test_gtap_sector_codes_define_goods_without_a_coordinate(synthetic):

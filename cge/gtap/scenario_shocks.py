@@ -23,12 +23,15 @@ A tariff row with ``usmca_exemption`` splits each flow into its USMCA-compliant 
 applies to the rest only, the compliant share keeps the rate it paid before the scenario's tariff
 rows (the database's rate, or the MFN rate of a reversion), and the flow's rate is
 ``s · compliant + (1 - s) · rest``. Labels are the database's (``COMM``, ``REG``); the long sector
-names of ``calibration/database/sectors.csv`` are accepted where they name a label of the database.
+names of ``calibration/database/sectors.csv`` are accepted where they name a label of the database,
+and ``all`` and the groups of the registry (``calibration/groups.csv``: ``USMCA``, ``goods``,
+``services``, ``agri-food``) select their members.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,8 +39,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from cge.dims import COMMODITY, REGION
 from cge.errors import ScenarioError
 from cge.gtap.schema import COMM, REG, REG_2
+from cge.indicators.groups import Group, GroupError, expand_label, find_group, group_names, load_groups
 from cge.paths import CALIBRATION_DIR
 from cge.scenario import (
     ALL,
@@ -49,6 +54,7 @@ from cge.scenario import (
     TariffShock,
     TradeCostShock,
 )
+from cge.validation import suggestion
 
 log = logging.getLogger(__name__)
 
@@ -89,43 +95,50 @@ class ShockPlan:
 # ----------------------------------------------------------------------------- labels
 @dataclass(frozen=True)
 class Labels:
-    """The database's labels as scenario rows may name them."""
+    """The database's labels as scenario rows may name them: labels, long sector names, ``all``
+    and the groups of the registry (``USMCA``, ``goods``, ``services``, ``agri-food``, a user's)."""
 
     regions: tuple[str, ...]
     commodities: tuple[str, ...]
     aliases: dict[str, str]
     """Another name of a commodity -> its label in the database."""
-    goods: tuple[str, ...] | None
-    """The merchandise commodities; None when the database does not say (see ``goods_problem``)."""
+    flags: dict[str, tuple[str, ...]]
+    """Boolean commodity flags (``goods``, ``agrifood``) -> the commodities where they are true."""
+    groups: tuple[Group, ...]
     goods_problem: str = ""
+    """Why the database has no ``goods`` flag (empty when it has one)."""
 
-    def region_index(self, value: str, where: str, allow_all: bool = True) -> list[int]:
-        """Positions in REG of a region label, or of every region for ``all`` (when allowed)."""
-        if value == ALL and allow_all:
-            return list(range(len(self.regions)))
-        if value not in self.regions:
-            also = ", or 'all'" if allow_all else ""
-            raise ScenarioError(
-                f"{where} '{value}' is not a region of the database (known: {list(self.regions)}{also})"
-            )
-        return [self.regions.index(value)]
+    def region_index(self, value: str, where: str) -> list[int]:
+        """Positions in REG of a region label, ``all`` or a region group."""
+        return self._index(value, where, REGION, self.regions)
 
     def commodity_index(self, value: str, where: str) -> list[int]:
-        """Positions in COMM of a commodity label, one of its aliases, ``goods`` or ``all``."""
+        """Positions in COMM of a commodity label, a long sector name, ``all`` or a commodity group."""
+        return self._index(value, where, COMMODITY, self.commodities)
+
+    def _index(self, value: str, where: str, dimension: str, labels: tuple[str, ...]) -> list[int]:
         if value == ALL:
-            return list(range(len(self.commodities)))
-        if value == GOODS:
-            if self.goods is None:
-                raise ScenarioError(f"{where} 'goods': {self.goods_problem}")
-            return [self.commodities.index(c) for c in self.goods]
-        label = value if value in self.commodities else self.aliases.get(value)
+            return list(range(len(labels)))
+        try:
+            members = expand_label(value, dimension, labels, self.flags, self.groups)
+        except GroupError as exc:
+            group = find_group(self.groups, dimension, value)
+            why = f"; {self.goods_problem}" if self.goods_problem and group and "goods" in group.members else ""
+            raise ScenarioError(f"{where} {exc}{why}") from None
+        if members is not None:
+            if not members:
+                raise ScenarioError(f"{where} '{value}': the group selects no {dimension} of the database")
+            return [labels.index(m) for m in members]
+        label = value if value in labels else self.aliases.get(value) if dimension == COMMODITY else None
         if label is None:
-            also = f", their long names in {SECTOR_NAMES_FILE.name}" if self.aliases else ""
+            names = group_names(self.groups, dimension)
+            also = f", their long names in {SECTOR_NAMES_FILE.name}" if dimension == COMMODITY and self.aliases else ""
             raise ScenarioError(
-                f"{where} '{value}' is not a commodity of the database "
-                f"(known: {list(self.commodities)}{also}, or 'goods', 'all')"
+                f"{where} '{value}' is not a {dimension} of the database (known: {list(labels)}{also}, "
+                f"'all' or a {dimension} group: {', '.join(names)})"
+                + suggestion(value, [*labels, *(self.aliases if dimension == COMMODITY else ()), ALL, *names])
             )
-        return [self.commodities.index(label)]
+        return [labels.index(label)]
 
 
 def commodity_aliases(commodities: tuple[str, ...], path: Path = SECTOR_NAMES_FILE) -> dict[str, str]:
@@ -138,37 +151,45 @@ def commodity_aliases(commodities: tuple[str, ...], path: Path = SECTOR_NAMES_FI
     }
 
 
-def goods_of(database: xr.Dataset, path: Path = GTAP_SECTORS_FILE) -> tuple[tuple[str, ...] | None, str]:
-    """The merchandise commodities of a database and, when undefined, why.
+def commodity_flags_of(database: xr.Dataset, path: Path = GTAP_SECTORS_FILE) -> tuple[dict[str, tuple[str, ...]], str]:
+    """The boolean commodity flags of a database and, when it has no ``goods`` flag, why.
 
-    The database's boolean ``goods`` coordinate on COMM if it has one; otherwise, when every
-    commodity label is a GTAP sector code (``calibration/mappings/gtap_sectors.csv``, matched
-    case-insensitively), the codes flagged as merchandise; otherwise None.
+    The database's boolean coordinates on COMM (``goods``, ``agrifood``); without a ``goods``
+    coordinate, when every commodity label is a GTAP sector code
+    (``calibration/mappings/gtap_sectors.csv``, matched case-insensitively), ``goods`` = the codes
+    flagged as merchandise.
     """
     commodities = [str(c) for c in database[COMM].values]
-    if "goods" in database.coords and database["goods"].dims == (COMM,):
-        flags = np.asarray(database["goods"].values, dtype=bool)
-        return tuple(c for c, flag in zip(commodities, flags) if flag), ""
+    flags = {
+        str(name): tuple(c for c, flag in zip(commodities, coord.values) if flag)
+        for name, coord in database.coords.items()
+        if coord.dims == (COMM,) and name != COMM and coord.dtype == bool
+    }
+    if GOODS in flags:
+        return flags, ""
     table = pd.read_csv(path, comment="#", dtype={"code": str, "goods": str})
     merchandise = {str(c).lower(): flag.strip().lower() == "true" for c, flag in zip(table["code"], table["goods"])}
     unknown = [c for c in commodities if c.lower() not in merchandise]
     if unknown:
-        return None, (
-            f"the database has no boolean 'goods' coordinate on COMM and its commodities {unknown} are not GTAP sector "
-            f"codes ({path.name}); add the coordinate, or name the commodities, or use 'all'"
+        return flags, (
+            f"the database has no boolean 'goods' coordinate on COMM and its commodities {unknown} are not GTAP "
+            f"sector codes ({path.name}); add the coordinate, or name the commodities, or use 'all'"
         )
-    return tuple(c for c in commodities if merchandise[c.lower()]), ""
+    flags[GOODS] = tuple(c for c in commodities if merchandise[c.lower()])
+    return flags, ""
 
 
-def database_labels(database: xr.Dataset) -> Labels:
-    """The labels of a GTAP database as scenario rows name them."""
+def database_labels(database: xr.Dataset, groups: Sequence[Group] | None = None) -> Labels:
+    """The labels of a GTAP database as scenario rows name them (``groups``: the registry, default
+    ``calibration/groups.csv``)."""
     commodities = tuple(str(c) for c in database[COMM].values)
-    goods, problem = goods_of(database)
+    flags, problem = commodity_flags_of(database)
     return Labels(
         regions=tuple(str(r) for r in database[REG].values),
         commodities=commodities,
         aliases=commodity_aliases(commodities),
-        goods=goods,
+        flags=flags,
+        groups=tuple(groups if groups is not None else load_groups()),
         goods_problem=problem,
     )
 
@@ -263,7 +284,7 @@ def _selected(row, labels: Labels, exists: np.ndarray, where: str) -> np.ndarray
     mask[np.ix_(commodities, exporters, importers)] = True
     mask &= exists
     if not mask.any():
-        if {ALL, GOODS} & {row.importer, row.exporter, commodity}:
+        if {row.importer, row.exporter, commodity} - {*labels.regions, *labels.commodities, *labels.aliases}:
             reason = "these flows are all zero in the database, so the row would change nothing"
         else:
             reason = "this flow is zero in the database, so a rate on it has no base"
@@ -279,10 +300,12 @@ def _first_flow(mask: np.ndarray, labels: Labels) -> str:
 class _Translation:
     """The state of a scenario's instruments while its rows are applied in order."""
 
-    def __init__(self, scenario: Scenario, database: xr.Dataset, claims: pd.DataFrame | None) -> None:
+    def __init__(
+        self, scenario: Scenario, database: xr.Dataset, claims: pd.DataFrame | None, groups: Sequence[Group] | None
+    ) -> None:
         self.scenario = scenario
         self.database = database
-        self.labels = database_labels(database)
+        self.labels = database_labels(database, groups)
         self.claims = claims
         vxsb, vcif = _flows(database, "VXSB"), _flows(database, "VCIF")
         own = np.eye(len(self.labels.regions), dtype=bool)[None, :, :]
@@ -317,14 +340,15 @@ class _Translation:
                 f"{where} needs the database's mfn_rate satellite (COMM, REG: the importer's MFN rate, fraction); "
                 "this database has none"
             )
-        importer = self.labels.region_index(row.importer, f"{where}.importer", allow_all=False)[0]
-        schedule = self.database["mfn_rate"].transpose(COMM, REG).values[:, importer].astype(float)
-        if not np.any(schedule):
-            raise ScenarioError(
-                f"{where}: no MFN schedule for importer '{row.importer}' (its mfn_rate is zero for every commodity)"
-            )
         mask = _selected(row, self.labels, self.exists, where)
-        rates = np.broadcast_to(schedule[:, None, None], mask.shape)
+        schedules = self.database["mfn_rate"].transpose(COMM, REG).values.astype(float)
+        for d in np.flatnonzero(mask.any(axis=(0, 1))):
+            if not np.any(schedules[:, d]):
+                raise ScenarioError(
+                    f"{where}: no MFN schedule for importer '{self.labels.regions[d]}' "
+                    "(its mfn_rate is zero for every commodity)"
+                )
+        rates = np.broadcast_to(schedules[:, None, :], mask.shape)
         self.set_tariff(mask, rates, rates, where, exemption="")
         self.own(self.tariff, mask, row.shock_group)
 
@@ -448,7 +472,12 @@ class _Translation:
         )
 
 
-def gtap_shocks(scenario: Scenario, database: xr.Dataset, claims: pd.DataFrame | None = None) -> ShockPlan:
+def gtap_shocks(
+    scenario: Scenario,
+    database: xr.Dataset,
+    claims: pd.DataFrame | None = None,
+    groups: Sequence[Group] | None = None,
+) -> ShockPlan:
     """The GTAP v7 shocks of a scenario, grouped for subtotals.
 
     Parameters
@@ -461,6 +490,9 @@ def gtap_shocks(scenario: Scenario, database: xr.Dataset, claims: pd.DataFrame |
     claims : pandas.DataFrame, optional
         USMCA claim-share sets (:func:`read_claim_shares`); default: the shipped
         ``calibration/tariffs/usmca_claim_shares.csv``, read when a row needs it.
+    groups : sequence of Group, optional
+        The group registry for rows that name a group (``importer = "USMCA"``, ``commodity =
+        "services"``; :func:`cge.indicators.groups.load_groups`); default ``calibration/groups.csv``.
 
     Returns
     -------
@@ -473,7 +505,7 @@ def gtap_shocks(scenario: Scenario, database: xr.Dataset, claims: pd.DataFrame |
         One line naming the row and field: an unknown label, a flow that is zero in the database,
         a negative tariff, an export subsidy of 100 % or more, an unknown claim-share set.
     """
-    state = _Translation(scenario, database, claims)
+    state = _Translation(scenario, database, claims, groups)
     for k, row in enumerate(scenario.revert_to_mfn):
         state.revert_to_mfn(k, row)
     for k, row in enumerate(scenario.tariffs):

@@ -790,7 +790,7 @@ def test_diff_of_a_file_with_itself_works(tmp_path, hand_sam, hand_elasticities)
     _results(d)
     result = CliRunner().invoke(app, ["diff", str(d / "r.nc"), str(d / "r.nc")])
     assert result.exit_code == 0, result.output
-    assert "r.nc:t vs " in result.output and "0.000" in result.output
+    assert "r.nc) vs t (" in result.output and "0.000" in result.output, result.output
 
 
 def test_results_with_transposed_variables_read_the_same(tmp_path, hand_sam, hand_elasticities):

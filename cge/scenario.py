@@ -163,14 +163,13 @@ class ClosureSpec(_Strict):
 
 
 class _ShockRow(_Strict):
-    """Fields and checks every shock row shares: the optional shock ``group``."""
-
-    group: str | None = Field(None, description=GROUP_DESCRIPTION)
+    """Checks every shock row shares: its optional shock ``group`` (a field of each row class, the
+    last one, so that the error listing the valid keys shows the row's own fields first)."""
 
     group_type: ClassVar[str] = ""
     """Row type in the default group name ``'<type> <importer>'``."""
 
-    @field_validator("group")
+    @field_validator("group", check_fields=False)
     @classmethod
     def _clean_group(cls, value: str | None) -> str | None:
         if value is None:
@@ -187,7 +186,8 @@ class _ShockRow(_Strict):
     @property
     def shock_group(self) -> str:
         """The row's shock group: ``group`` if given, else ``'<type> <importer>'``."""
-        return self.group if self.group is not None else f"{self.group_type} {self.importer}"
+        group = getattr(self, "group", None)
+        return group if group is not None else f"{self.group_type} {self.importer}"
 
 
 def _not_own_region(row, kind: str):
@@ -224,6 +224,7 @@ class TariffShock(_ShockRow):
         "'usmca_2025h2'): the new rate applies only to the non-compliant share s of each flow, the compliant "
         "share keeps its rate, so the flow's rate becomes s x old + (1 - s) x new [unitless share from the table]",
     )
+    group: str | None = Field(None, description=GROUP_DESCRIPTION)
 
     kind: ClassVar[str] = "tariff"
     group_type: ClassVar[str] = "tariffs"
@@ -260,6 +261,7 @@ class MfnReversion(_ShockRow):
 
     importer: str = Field(description="importing region label, or a region group (e.g. 'USMCA')")
     exporter: str = Field(description=EXPORTER_HELP)
+    group: str | None = Field(None, description=GROUP_DESCRIPTION)
 
     group_type: ClassVar[str] = "mfn"
 
@@ -280,6 +282,7 @@ class TradeCostShock(_ShockRow):
     change_pct: Number = Field(
         gt=-100, description="change of units shipped per unit delivered [percent]; 2 = a 2% ad-valorem-equivalent cost"
     )
+    group: str | None = Field(None, description=GROUP_DESCRIPTION)
 
     group_type: ClassVar[str] = "trade_costs"
 

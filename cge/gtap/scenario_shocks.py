@@ -79,8 +79,11 @@ class ShockPlan:
         ``tms``, ``txs``, ``ams`` over (COMM, REG, REG_2) = (commodity, source, destination),
         ``pfactwld`` 0-d; only the variables some row shocks. Input of ``cge.gtap.solve``.
     groups : dict of str to dict of str to xarray.DataArray
-        Shock group -> its shocks in the same form; each shocked cell is in exactly one group,
-        so the groups sum to ``shocks`` exactly. ``numeraire`` holds the numeraire shock.
+        Shock group -> its shocks in the same form but NaN on the cells the group does not shock
+        (``cge.gtap.solve(database, subtotals=plan.groups)``: a cell shocked by two groups would
+        take the later group's value, as GEMPACK's ``shock`` does). Each shocked cell is in
+        exactly one group, so the groups with NaN as 0 sum to ``shocks`` exactly. ``numeraire``
+        holds the numeraire shock.
     rates : xarray.Dataset
         Per flow (COMM, REG, REG_2): ``tariff_base_pct``, ``tariff_new_pct`` [% of cif value],
         ``export_tax_base_pct``, ``export_tax_new_pct`` [% of the exporter's market value, VXSB],
@@ -433,7 +436,7 @@ class _Translation:
                 continue
             shocks[name] = xr.DataArray(np.where(owned, change, 0.0), dims=FLOW_DIMS, coords=coords, name=name)
             for group in sorted(set(instrument.owner[owned]), key=self.group_order.index):
-                groups[group][name] = shocks[name].where(instrument.owner == group, 0.0)
+                groups[group][name] = shocks[name].where(instrument.owner == group)  # NaN: not this group's
         if self.scenario.numeraire_change_pct != 0.0:
             shocks["pfactwld"] = xr.DataArray(float(self.scenario.numeraire_change_pct), name="pfactwld")
             groups[NUMERAIRE_GROUP] = {"pfactwld": shocks["pfactwld"]}

@@ -169,9 +169,13 @@ def load_region_parameters(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def _region_arrays(sam: xr.Dataset, table: pd.DataFrame) -> xr.Dataset:
-    """Per-region parameters for the SAM's regions (unlisted regions take the ``default`` row),
-    checked for range, plus the employment elasticity implied by the wage curve."""
-    regions = [str(r) for r in sam[REGION].values]
+    """Per-region parameters for the SAM's regions (:func:`region_parameter_arrays`)."""
+    return region_parameter_arrays([str(r) for r in sam[REGION].values], table)
+
+
+def region_parameter_arrays(regions: list[str], table: pd.DataFrame) -> xr.Dataset:
+    """Per-region parameters for ``regions`` (unlisted regions take the ``default`` row), checked
+    for range, plus the employment elasticity implied by the wage curve (dim ``region``)."""
     index = [str(r) for r in table.index]
     rows = []
     for region in regions:
@@ -192,7 +196,7 @@ def _region_arrays(sam: xr.Dataset, table: pd.DataFrame) -> xr.Dataset:
             raise CalibrationError(
                 f"region parameter {column} out of range for {bad} (see calibration/region_parameters.csv)"
             )
-    out = xr.Dataset(coords={REGION: sam[REGION].values})
+    out = xr.Dataset(coords={REGION: regions})
     for column in REGION_PARAMETERS:
         out[column] = xr.DataArray(values[column].values, dims=REGION)
     u = out["unemployment_rate"]

@@ -26,6 +26,8 @@ RESULTS_FORMAT = 2
 2: files that carry the attr; files without it (format 1) were written before it existed (cge 0.2.0
 and earlier, e.g. with the old employment definitions)."""
 FORMAT_ATTR = "format_version"
+GTAP_MODEL = "GTAP v7"
+"""The ``model`` attr of a solution of :func:`cge.gtap.solve` (GEMPACK names on GTAP sets)."""
 _METADATA = Path(__file__).resolve().parent / "model" / "metadata.csv"
 _SUMMARY_SUFFIXES = ("_mean", "_std", "_p05", "_p95")
 
@@ -110,6 +112,10 @@ def check_results(ds: xr.Dataset, source: str) -> xr.Dataset:
         results format (both versions and what to do), or a variable whose dims are not the
         declared ones.
     """
+    gtap_solution = str(ds.attrs.get("model", "")) == GTAP_MODEL
+    if SCENARIO not in ds.dims and gtap_solution and _format_problem(ds, source) is None:
+        # one GEMPACK-style solution (`cge gtap run`): one scenario, named after the file
+        return ds.expand_dims({SCENARIO: [Path(source).stem]})
     if SCENARIO not in ds.dims:
         if "vdfm" in ds and "savings" in ds:
             raise ResultsFileError(f"{source} is a SAM, not a cge results file; solve it with `cge run --sam {source}`")
@@ -120,6 +126,8 @@ def check_results(ds: xr.Dataset, source: str) -> xr.Dataset:
     problem = _format_problem(ds, source)
     if problem:
         raise ResultsFileError(problem)
+    if gtap_solution:  # GEMPACK's names on GTAP's sets, declared in cge/gtap/model/variables.csv
+        return ds
     ordered = {}
     for name, var in ds.data_vars.items():
         declared = declared_dims(str(name))

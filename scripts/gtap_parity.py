@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fixtures", default=os.environ.get("CGE_GTAP_FIXTURES"))
@@ -27,11 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.fixtures:
         print("set CGE_GTAP_FIXTURES or pass --fixtures", file=sys.stderr)
         return 2
+    import xarray as xr
+
     from cge.gtap import read_har
     from cge.gtap.model.coefficients import compute_coefficients
     from cge.gtap.parity import EXPERIMENTS, HELD_OUT, compare_with_gempack, run_experiment, summary
-
-    import xarray as xr
 
     root = Path(args.fixtures)
     rows = []

@@ -197,3 +197,16 @@ def test_a_commodity_households_do_not_buy_has_a_finite_continuous_demand(databa
     tiny = solve(_household_buys_less(database, 1e-7), {"tm": 10.0})["qpa"].values[0, 0]
     assert np.isfinite(at_zero) and abs(at_zero) > 1e-3
     assert at_zero == pytest.approx(tiny, abs=1e-4)
+
+
+def test_a_prepared_model_solves_like_the_database(database: xr.Dataset) -> None:
+    from cge.gtap.simulate import prepare
+
+    prepared = prepare(database, swaps=['dpsave("r00") = del_tbalry("r00")'])
+    direct = solve(database, {"tm": 5.0}, swaps=['dpsave("r00") = del_tbalry("r00")'])
+    for _ in range(2):  # the prepared model is not changed by a solve
+        again = solve(prepared, {"tm": 5.0})
+        for name in ("qgdp", "EV", "qxs", "dpsave"):
+            assert np.array_equal(again[name].values, direct[name].values), name
+    with pytest.raises(ValueError, match="prepared model has its closure"):
+        solve(prepared, {"tm": 5.0}, rordelta=0)

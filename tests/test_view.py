@@ -28,6 +28,7 @@ from cge.cli import app
 from cge.report.browser import make_server, page_html, view_dataset, view_index
 from cge.report.browser.data import all_values, variable_values
 from cge.report.selection import ReportError
+from cge.results_file import FORMAT_ATTR, RESULTS_FORMAT
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "library.nc"
 runner = CliRunner()
@@ -399,6 +400,7 @@ def test_hostile_labels_are_shown_as_text(page, chromium, tmp_path):
             )
         },
         coords={"scenario": ["baseline", hostile], "region": ["A", script, "=1+1"]},
+        attrs={FORMAT_ATTR: RESULTS_FORMAT},
     )
     source = tmp_path / "r.nc"
     ds.to_netcdf(source, engine="h5netcdf")
@@ -447,6 +449,7 @@ def test_gtap_results_with_subtotals_in_the_browser(page, tmp_path):
             )
         },
         coords={"scenario": ["usmca_end", "tariff25"], "REG": ["usa", "mex"], "subtotal": subtotals},
+        attrs={FORMAT_ATTR: RESULTS_FORMAT},
     )
     source = tmp_path / "gtap.nc"
     ds.to_netcdf(source, engine="h5netcdf")
@@ -461,3 +464,17 @@ def test_gtap_results_with_subtotals_in_the_browser(page, tmp_path):
     choose(page, "#mode", "difference from")
     mex = [float(v) for v in shown(page)["rows"][1]["values"]]
     assert mex == pytest.approx((qgdp[1, 1] - qgdp[0, 1]).tolist(), abs=1e-15)
+
+
+def test_a_gtap_run_opens_in_the_viewer(tmp_path):
+    """What ``cge gtap run`` writes (GEMPACK names on GTAP sets) is a results file the viewer reads."""
+    database = tmp_path / "db"
+    assert (
+        runner.invoke(app, ["gtap", "synthetic", str(database), "--regions", "2", "--commodities", "3"]).exit_code == 0
+    )
+    result = runner.invoke(app, ["gtap", "run", str(database), "--shock", "tm=5", "--out", str(tmp_path / "r.nc")])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "r.html"
+    shown_ = runner.invoke(app, ["view", str(tmp_path / "r.nc"), "--html", str(out)])
+    assert shown_.exit_code == 0, shown_.output
+    assert "qgdp" in out.read_text(encoding="utf-8")

@@ -2,7 +2,8 @@
 in and out, load/check/aggregate, CMF files, synthetic databases, and the converter from the
 project's SAM schema (``docs/gtap_database.md``).
 
-Public API: :func:`solve` and :func:`solve_cmf` (the GTAP v7 model, ``docs/gtap7.md``),
+Public API: :func:`solve`, :func:`solve_cmf`, :func:`prepare` and :func:`gtap_closure` (the
+GTAP v7 model and the project's closures on it, ``docs/gtap7.md``),
 :func:`read_har`, :func:`write_har`, :func:`load_database`, :func:`save_database`,
 :func:`check_database`, :func:`database_problems`, :func:`aggregate_database`, :func:`read_cmf`,
 :class:`CmfSpec`, :func:`select`, :func:`synthetic_database`, :func:`from_sam`, :data:`SCHEMA`,
@@ -35,6 +36,9 @@ _EXPORTS = {
     "synthetic_database": "cge.gtap.synthetic",
     "solve": "cge.gtap.simulate",
     "solve_cmf": "cge.gtap.simulate",
+    "prepare": "cge.gtap.simulate",
+    "PreparedModel": "cge.gtap.simulate",
+    "gtap_closure": "cge.gtap.horizons",
     "GtapSolveError": "cge.gtap.simulate",
     "updated_database": "cge.gtap.update",
     "from_sam": "cge.gtap.from_sam",

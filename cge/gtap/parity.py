@@ -154,7 +154,13 @@ def compare_with_gempack(
         raw = _aligned(arr, theirs)[0]
         out.append(
             CellComparison(
-                name, int(diff.size), within, float(diff[k]), str(cells[k]), float(raw[k]), float(reference[k])
+                name,
+                int(diff.size),
+                within,
+                float(diff[k]),
+                "(" + ", ".join(str(c) for c in cells[k]) + ")" if isinstance(cells[k], tuple) else str(cells[k]),
+                float(raw[k]),
+                float(reference[k]),
             )
         )
     return out

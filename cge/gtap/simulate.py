@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from cge import __version__
 from cge.gtap import subtotals as sub_
 from cge.gtap.closure import ClosureSpecError, apply_swap, closure_from_cmf, shock_array, standard_closure
 from cge.gtap.model.build import Model, build_model
@@ -28,6 +29,7 @@ from cge.gtap.model.welfare import ev_results, shadow_household
 from cge.gtap.path import PathState, cumulative_integral, lobatto_nodes, subset_nodes
 from cge.gtap.subtotals import TOTAL, WelfareNode, group_states
 from cge.gtap.update import updated_database
+from cge.results_file import FORMAT_ATTR, RESULTS_FORMAT
 from cge.solve.linalg import Factorization, SparseMatrix, gmres
 from cge.solve.newton import NewtonOptions, newton_solve
 
@@ -201,12 +203,11 @@ def _solve_node(
         outcome = trial
     x = outcome.x
     jac = system.jacobian(x, p)
-    dx, factorization = _path_derivative(model, jac, x, p, dp, factorization)
-    dx_groups = []
-    for mask in group_masks:
-        dx_group, factorization = _path_derivative(model, jac, x, p, np.where(mask, dp, 0.0), factorization)
-        dx_groups.append(dx_group)
-    return NodeSolution(t, x.copy(), p, dx, dp, outcome.iterations, outcome.max_residual, dx_groups), factorization
+    directions = np.stack([dp, *(np.where(mask, dp, 0.0) for mask in group_masks)], axis=1)
+    dxs, factorization = _path_derivative(model, jac, x, p, directions, factorization)
+    dx_groups = [dxs[:, g + 1] for g in range(len(group_masks))]
+    node = NodeSolution(t, x.copy(), p, dxs[:, 0], dp, outcome.iterations, outcome.max_residual, dx_groups)
+    return node, factorization
 
 
 TANGENT_RTOL = 1e-10
@@ -217,19 +218,28 @@ several triangular solves); slower ones precondition GMRES instead."""
 
 
 def _path_derivative(
-    model: Model, jac: SparseMatrix, x: np.ndarray, p: np.ndarray, dp: np.ndarray, factorization: Factorization | None
+    model: Model, jac: SparseMatrix, x: np.ndarray, p: np.ndarray, dps: np.ndarray, factorization: Factorization | None
 ) -> tuple[np.ndarray, Factorization]:
-    """dx/dt = -J^-1 dF/dp dp/dt at a solution: GMRES preconditioned by the LU factors of a
-    nearby Jacobian (an earlier node's), a new factorisation only when GMRES stalls."""
-    _, rhs = model.compiled.jvp(x, p, np.zeros_like(x), dp)
-    if not np.any(rhs):
-        return np.zeros_like(x), factorization or Factorization(jac, LU_ORDERING)
+    """dx/dt = -J^-1 dF/dp dp/dt at a solution for each column of ``dps`` (the path's direction,
+    then each shock group's part of it): GMRES preconditioned by the LU factors of a nearby
+    Jacobian (an earlier node's) when factorising is expensive, else a new factorisation."""
+    _, rhs = model.compiled.jvp(x, p, np.zeros((x.size, dps.shape[1])), dps)
+    out = np.zeros((x.size, dps.shape[1]))
+    nonzero = np.flatnonzero(np.any(rhs != 0, axis=0))
+    if not nonzero.size:
+        return out, factorization or Factorization(jac, LU_ORDERING)
     if factorization is not None and factorization.seconds > CHEAP_LU_SECONDS:
-        dx, _iterations, converged = gmres(jac, -rhs, factorization, rtol=TANGENT_RTOL, restart=40, max_cycles=3)
+        converged = True
+        for j in nonzero:
+            out[:, j], _iterations, ok = gmres(
+                jac, -rhs[:, j], factorization, rtol=TANGENT_RTOL, restart=40, max_cycles=3
+            )
+            converged = converged and ok
         if converged:
-            return dx, factorization
+            return out, factorization
     factorization = Factorization(jac, LU_ORDERING)
-    return factorization.solve(-rhs), factorization
+    out[:, nonzero] = factorization.solve(-rhs[:, nonzero])
+    return out, factorization
 
 
 def _predict(model: Model, x: np.ndarray, dx: np.ndarray, step: float) -> np.ndarray:
@@ -312,9 +322,10 @@ def _levels_and_tangents(
     cf = model.coefficients
     values, tangents = model.compiled.values(x, p, model.names, direction=(dx, dp))
     shapes = {name: cf.space.shape(model.slots[name].spec.dims) for name in model.names}
+    extra = (dx.shape[1],) if dx.ndim == 2 else ()
     return (
         {name: values[name].reshape(shape) for name, shape in shapes.items()},
-        {name: tangents[name].reshape(shape) for name, shape in shapes.items()},
+        {name: tangents[name].reshape((*shape, *extra)) for name, shape in shapes.items()},
     )
 
 
@@ -449,8 +460,52 @@ def _path_error(series: list[tuple[np.ndarray, np.ndarray, float]], n: int) -> f
     return worst
 
 
-def solve(
+@dataclass(frozen=True)
+class PreparedModel:
+    """A database's levels model under one closure, built once and solved for many shocks
+    (:func:`prepare`; pass it to :func:`solve` instead of the database)."""
+
+    database: xr.Dataset
+    model: Model
+    exogenous: dict[str, np.ndarray]
+    swaps: tuple
+    cmf: object = None
+
+
+def prepare(
     database: xr.Dataset,
+    closure: Mapping[str, np.ndarray] | None = None,
+    swaps: Sequence[str | tuple[str, str]] = (),
+    rordelta: int | None = None,
+    cmf=None,
+) -> PreparedModel:
+    """Build the levels model of ``database`` for a closure (arguments as in :func:`solve`).
+
+    Raises
+    ------
+    ClosureSpecError
+        For a bad swap or RORDELTA; :class:`~cge.gtap.model.build.ClosureError` for a closure
+        that is not square.
+    """
+    cf = compute_coefficients(database)
+    if rordelta is not None:
+        if rordelta not in (0, 1):
+            raise ClosureSpecError(f"RORDELTA must be 0 or 1, got {rordelta}")
+        cf.rordelta = int(rordelta)
+    if closure is not None:
+        exogenous = {k: np.asarray(v, dtype=bool).copy() for k, v in closure.items()}
+    elif cmf is not None:
+        exogenous = closure_from_cmf(cf, database, cmf)
+    else:
+        exogenous = standard_closure(cf)
+    all_swaps = (*(cmf.swaps if cmf is not None else []), *swaps)
+    for swap in all_swaps:
+        apply_swap(cf, database, exogenous, swap)
+    return PreparedModel(database, build_model(cf, exogenous), exogenous, all_swaps, cmf)
+
+
+def solve(
+    database: xr.Dataset | PreparedModel,
     shocks: Mapping | None = None,
     closure: Mapping[str, np.ndarray] | None = None,
     swaps: Sequence[str | tuple[str, str]] = (),
@@ -466,8 +521,9 @@ def solve(
 
     Parameters
     ----------
-    database : xarray.Dataset
-        A GTAP v7 database (:func:`cge.gtap.load_database`).
+    database : xarray.Dataset or PreparedModel
+        A GTAP v7 database (:func:`cge.gtap.load_database`), or a model :func:`prepare` built
+        (then ``closure``, ``swaps``, ``rordelta`` and ``cmf`` are its own).
     shocks : mapping, optional
         Variable name (or ``(name, args)`` with GEMPACK element arguments such as
         ``("tms", ('"food"', '"USA"', "REG"))``) -> percentage change (``pct`` variables) or
@@ -511,21 +567,14 @@ def solve(
         ``updated``, also the updated database (:mod:`cge.gtap.update`).
     """
     t_start = time.perf_counter()
-    cf = compute_coefficients(database)
-    if rordelta is not None:
-        if rordelta not in (0, 1):
-            raise ClosureSpecError(f"RORDELTA must be 0 or 1, got {rordelta}")
-        cf.rordelta = int(rordelta)
-    if closure is not None:
-        exogenous = {k: np.asarray(v, dtype=bool).copy() for k, v in closure.items()}
-    elif cmf is not None:
-        exogenous = closure_from_cmf(cf, database, cmf)
+    if isinstance(database, PreparedModel):
+        if closure is not None or swaps or rordelta is not None or cmf is not None:
+            raise ValueError("a prepared model has its closure: give closure, swaps, rordelta and cmf to prepare()")
+        prepared = database
     else:
-        exogenous = standard_closure(cf)
-    all_swaps = [*(cmf.swaps if cmf is not None else []), *swaps]
-    for swap in all_swaps:
-        apply_swap(cf, database, exogenous, swap)
-    model = build_model(cf, exogenous)
+        prepared = prepare(database, closure, swaps, rordelta, cmf)
+    database, model, exogenous, all_swaps = prepared.database, prepared.model, prepared.exogenous, prepared.swaps
+    cf, cmf = model.coefficients, prepared.cmf
     shock_list = [(shock, None) for shock in (cmf.shocks if cmf is not None else [])]
     shock_list += list((shocks or {}).items())
     group_names: list[str] = []
@@ -561,11 +610,12 @@ def solve(
         series += [(welfare_rates[k], v, income / 100.0) for k, v in welfare.items()]
         error = _path_error(series, n)
         totals = _totals(model, states, integrals, welfare, welfare_nodes[-1].shadow, log_lambda, n)
+        all_tangents = _group_tangents(model, solutions, masks) if masks else []
         parts = [
             _group_contributions(
-                model, solutions, states, caches, integrals, welfare, welfare_nodes, log_lambda, g, mask, n
+                model, solutions, states, caches, integrals, welfare, welfare_nodes, log_lambda, g, all_tangents, n
             )
-            for g, mask in enumerate(masks)
+            for g in range(len(masks))
         ]
         gap = sub_.sum_gap(totals, parts, income) if parts else 0.0
         if not adaptive or max(error, gap) <= path_tol or n >= MAX_NODES:
@@ -581,6 +631,8 @@ def solve(
     result.attrs.update(
         {
             "model": "GTAP v7",
+            FORMAT_ATTR: RESULTS_FORMAT,
+            "cge_version": __version__,
             "rordelta": int(cf.rordelta),
             "swaps": "; ".join(s if isinstance(s, str) else f"{s[0]} = {s[1]}" for s in all_swaps),
             "shocks": "; ".join(_describe_shock(k, v) for k, v in shock_list),
@@ -597,6 +649,18 @@ def solve(
     return result
 
 
+def _group_tangents(
+    model: Model, solutions: list[NodeSolution], masks: list[np.ndarray]
+) -> list[dict[str, np.ndarray]]:
+    """At each node, every levels variable's derivative in each group's direction (last axis)."""
+    out = []
+    for node in solutions:
+        dx = np.stack(node.dx_groups, axis=1)
+        dp = np.stack([np.where(mask, node.dp, 0.0) for mask in masks], axis=1)
+        out.append(_levels_and_tangents(model, node.x, node.p, dx, dp)[1])
+    return out
+
+
 def _group_contributions(
     model: Model,
     solutions: list[NodeSolution],
@@ -607,15 +671,12 @@ def _group_contributions(
     welfare_nodes: list[WelfareNode],
     log_lambda: np.ndarray,
     group: int,
-    mask: np.ndarray,
+    all_tangents: list[dict[str, np.ndarray]],
     n: int,
 ) -> dict[str, np.ndarray]:
     """One shock group's contribution to every result (:mod:`cge.gtap.subtotals`)."""
     cf = model.coefficients
-    tangents = [
-        _levels_and_tangents(model, node.x, node.p, node.dx_groups[group], np.where(mask, node.dp, 0.0))[1]
-        for node in solutions
-    ]
+    tangents = [{name: t[..., group] for name, t in node_tangents.items()} for node_tangents in all_tangents]
     is_change = {name: model.slots[name].spec.is_change for name in model.names}
     group = group_states(states, tangents, is_change)
     degree_one = [name for name in model.names if model.slots[name].spec.degree == 1 and name != "pfactwld"]

@@ -33,10 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
 import pyomo.environ as pyo
 
+from cge.gtap.horizons import HORIZONS, CapitalClosure, Horizon, LabourClosure, MacroClosure  # noqa: F401
 from cge.model.index import ModelIndex
 from cge.model.lookup import Lookup
 from cge.model.metadata import doc
@@ -45,40 +45,6 @@ from cge.model.metadata import doc
 class ClosureError(ValueError):
     """A closure the data cannot support (an unknown region, a region without investment or
     households where the closure needs them); the message names the regions."""
-
-
-class MacroClosure(StrEnum):
-    FIXED_TRADE_BALANCE = "fixed_trade_balance"
-    GLOBAL_BANK = "global_bank"
-    RATE_OF_RETURN = "rate_of_return"
-
-
-class LabourClosure(StrEnum):
-    FULL_EMPLOYMENT = "full_employment"
-    WAGE_CURVE = "wage_curve"
-    FIXED_REAL_WAGE = "fixed_real_wage"
-
-
-class CapitalClosure(StrEnum):
-    MOBILE = "mobile"
-    SECTOR_SPECIFIC = "sector_specific"
-    STEADY_STATE = "steady_state"
-
-
-class Horizon(StrEnum):
-    SHORT_RUN = "short_run"
-    MEDIUM_RUN = "medium_run"
-    LONG_RUN = "long_run"
-
-
-HORIZONS: dict[Horizon, tuple[LabourClosure, CapitalClosure]] = {
-    Horizon.SHORT_RUN: (LabourClosure.WAGE_CURVE, CapitalClosure.SECTOR_SPECIFIC),
-    Horizon.MEDIUM_RUN: (LabourClosure.FULL_EMPLOYMENT, CapitalClosure.MOBILE),
-    Horizon.LONG_RUN: (LabourClosure.FULL_EMPLOYMENT, CapitalClosure.STEADY_STATE),
-}
-"""Labour and capital closures of each horizon: short run = sluggish wages (wage curve) and
-sector-specific capital; medium run = full employment and a fixed, mobile capital stock; long run
-= full employment and steady-state capital (rate of return fixed, stock endogenous)."""
 
 
 @dataclass(frozen=True)

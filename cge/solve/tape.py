@@ -339,6 +339,12 @@ def _binary_value(op: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
     raise ValueError(op)
 
 
+def _by_column(d, col) -> np.ndarray:
+    """A derivative vector shaped to multiply (size, k) tangents (scalars stay scalars)."""
+    d = np.asarray(d)
+    return d[col] if d.ndim == 1 else d
+
+
 @dataclass
 class _Evaluation:
     values: list
@@ -422,6 +428,9 @@ class CompiledTape:
         jac: list | None = [None] * len(ops) if jacobian else None
         tan: list | None = [None] * len(ops) if direction is not None else None
         dx, dp = direction if direction is not None else (None, None)
+        # several directions at once: tangents are (size, k) arrays and derivatives broadcast
+        col = (slice(None), None) if dx is not None and np.ndim(dx) == 2 else slice(None)
+        tail = (dx.shape[1],) if dx is not None and np.ndim(dx) == 2 else ()
         for k, op in enumerate(ops):
             if not need[k]:
                 continue
@@ -445,14 +454,14 @@ class CompiledTape:
                 if jacobian:
                     jac[k] = np.zeros(0)
                 if tan is not None:
-                    tan[k] = np.zeros(op.size)
+                    tan[k] = np.zeros((op.size, *tail))
             elif kind == _UNARY:
                 v, d = _unary_value(op.op, vals[op.a], op.arg)
                 vals[k] = v
                 if jacobian:
                     jac[k] = jac[op.a] * d[op.rows]
                 if tan is not None:
-                    tan[k] = tan[op.a] * d
+                    tan[k] = tan[op.a] * _by_column(d, col)
             elif kind == _BINARY:
                 va = vals[op.a] if op.a >= 0 else op.const_a
                 vb = vals[op.b] if op.b >= 0 else op.const_b
@@ -469,11 +478,11 @@ class CompiledTape:
                     else:
                         jac[k] = jac[op.b] * db[op.rows]
                 if tan is not None:
-                    t = np.zeros(op.size)
+                    t = np.zeros((op.size, *tail))
                     if op.a >= 0:
-                        t = t + da * tan[op.a]
+                        t = t + _by_column(da, col) * tan[op.a]
                     if op.b >= 0:
-                        t = t + db * tan[op.b]
+                        t = t + _by_column(db, col) * tan[op.b]
                     tan[k] = t
             elif kind == _GATHER:
                 vals[k] = vals[op.a][op.arg]

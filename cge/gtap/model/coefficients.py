@@ -171,6 +171,9 @@ def compute_coefficients(ds: xr.Dataset) -> Coefficients:
         cf[name] = _parameter(ds, name, dims, space)
     pop = np.asarray(ds["POP"].transpose("REG").values, dtype=float) if "POP" in ds else np.ones(space.size("REG"))
     cf["POP"] = pop
+    # cge extension (not a GTAP header): elasticity of employment w.r.t. the real wage on the wage
+    # curve, by region (cge.gtap.horizons puts it in the database it solves; 0 otherwise)
+    cf["WAGEELAS"] = _parameter(ds, "WAGEELAS", ("REG",), space) if "WAGEELAS" in ds else np.zeros(space.size("REG"))
     _derive(cf)
     return cf
 

@@ -719,6 +719,27 @@ def E_pe(cf: Coefficients) -> list[Part]:
     return [condition("E_pe1", market, mask=mobile), explicit("E_pe2", cet, mask=sluggish)]
 
 
+# ---------------------------------------------------------------------- cge extension: the wage curve
+@explains("pcpi")
+def E_pcpi(cf: Coefficients) -> list[Part]:
+    """Consumer prices for the wage curve: the benchmark basket of private consumption at ppa (a
+    levels index; GEMPACK's ppriv is chained and exists only along the path)."""
+    return [explicit("E_pcpi", lambda m: (m.v("ppa") * m.cf.CONSHR.reshape(-1)).sum("COMM"))]
+
+
+@explains("rwage")
+def E_rwage(cf: Coefficients) -> list[Part]:
+    return [explicit("E_rwage", lambda m: m.v("pe") / m.v("pcpi").expand(ER))]
+
+
+@explains("fwage")
+def E_fwage(cf: Coefficients) -> list[Part]:
+    """The wage curve ``qe = fwage * rwage^WAGEELAS``, written for the shifter: endogenous (and
+    inert) in the standard closure; swapped with qe it makes employment follow the real wage."""
+    elasticity = np.broadcast_to(cf.WAGEELAS[None, :], cf.space.shape(ER)).reshape(-1)
+    return [explicit("E_fwage", lambda m: m.v("qe") * m.v("rwage") ** (-elasticity))]
+
+
 def _move_acts_last(arr: np.ndarray) -> np.ndarray:
     """(ENDW, ACTS, REG) -> (ENDW, REG, ACTS)."""
     return np.ascontiguousarray(np.moveaxis(arr, 1, 2))

@@ -34,6 +34,16 @@ COMMODITY_HELP = (
 SHOCK_FIELDS = ("tariffs", "export_taxes", "revert_to_mfn", "trade_costs")
 """Fields of :class:`Scenario` that hold shock rows (with ``numeraire_change_pct``, every shock)."""
 
+NUMERAIRE_GROUP = "numeraire"
+"""Shock group of ``numeraire_change_pct`` (reserved: no row may use it)."""
+GROUP_MAX_CHARS = 40
+"""Longest shock-group name [characters]."""
+GROUP_DESCRIPTION = (
+    "shock group of the row: results are split into subtotals by shock group, as GEMPACK's subtotals "
+    "(Harrison-Horridge-Pearson), each group's contribution summing to the total; 1 to 40 characters; default "
+    "'<type> <importer>' (e.g. 'tariffs USA'); the last row to set a flow's rate owns that flow"
+)
+
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A finite number: integers and floats pass; booleans, text, NaN and infinities are errors."""
 
@@ -152,6 +162,34 @@ class ClosureSpec(_Strict):
         )
 
 
+class _ShockRow(_Strict):
+    """Checks every shock row shares: its optional shock ``group`` (a field of each row class, the
+    last one, so that the error listing the valid keys shows the row's own fields first)."""
+
+    group_type: ClassVar[str] = ""
+    """Row type in the default group name ``'<type> <importer>'``."""
+
+    @field_validator("group", check_fields=False)
+    @classmethod
+    def _clean_group(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value.strip() or len(value) > GROUP_MAX_CHARS or value != value.strip():
+            raise ValueError(
+                f"group {value!r} must be 1 to {GROUP_MAX_CHARS} characters without surrounding spaces "
+                f"(it has {len(value)})"
+            )
+        if value == NUMERAIRE_GROUP:
+            raise ValueError(f"group '{NUMERAIRE_GROUP}' is reserved for numeraire_change_pct")
+        return value
+
+    @property
+    def shock_group(self) -> str:
+        """The row's shock group: ``group`` if given, else ``'<type> <importer>'``."""
+        group = getattr(self, "group", None)
+        return group if group is not None else f"{self.group_type} {self.importer}"
+
+
 def _not_own_region(row, kind: str):
     """A region cannot tax (or trade-cost) its own goods: importer == exporter is an error."""
     if row.importer == row.exporter and row.importer != ALL:
@@ -162,7 +200,7 @@ def _not_own_region(row, kind: str):
     return row
 
 
-class TariffShock(_Strict):
+class TariffShock(_ShockRow):
     """Set or change the ad-valorem tariff of ``importer`` on ``exporter``'s ``commodity``.
 
     ``all`` in importer or exporter means every region (own-region pairs are skipped), a region
@@ -186,8 +224,10 @@ class TariffShock(_Strict):
         "'usmca_2025h2'): the new rate applies only to the non-compliant share s of each flow, the compliant "
         "share keeps its rate, so the flow's rate becomes s x old + (1 - s) x new [unitless share from the table]",
     )
+    group: str | None = Field(None, description=GROUP_DESCRIPTION)
 
     kind: ClassVar[str] = "tariff"
+    group_type: ClassVar[str] = "tariffs"
 
     @model_validator(mode="after")
     def _one_of(self):
@@ -204,6 +244,7 @@ class ExportTaxShock(TariffShock):
     """Set or change an export tax [percent of the exporter's market value]; same rows as tariffs."""
 
     kind: ClassVar[str] = "export tax"
+    group_type: ClassVar[str] = "export_taxes"
 
     @model_validator(mode="after")
     def _no_exemption(self):
@@ -214,18 +255,22 @@ class ExportTaxShock(TariffShock):
         return self
 
 
-class MfnReversion(_Strict):
-    """Importer applies its MFN schedule (``calibration/tariffs/mfn.csv``) to exporter's goods."""
+class MfnReversion(_ShockRow):
+    """Importer applies its MFN schedule (``calibration/tariffs/mfn.csv``; on GTAP v7 the
+    database's ``mfn_rate``) to exporter's goods."""
 
     importer: str = Field(description="importing region label, or a region group (e.g. 'USMCA')")
     exporter: str = Field(description=EXPORTER_HELP)
+    group: str | None = Field(None, description=GROUP_DESCRIPTION)
+
+    group_type: ClassVar[str] = "mfn"
 
     @model_validator(mode="after")
     def _other_region(self):
         return _not_own_region(self, "revert_to_mfn")
 
 
-class TradeCostShock(_Strict):
+class TradeCostShock(_ShockRow):
     """Iceberg trade-cost wedge (border costs, rules-of-origin compliance costs).
 
     ``commodity`` defaults to ``goods``, as for tariffs; importer == exporter is an error.
@@ -237,6 +282,9 @@ class TradeCostShock(_Strict):
     change_pct: Number = Field(
         gt=-100, description="change of units shipped per unit delivered [percent]; 2 = a 2% ad-valorem-equivalent cost"
     )
+    group: str | None = Field(None, description=GROUP_DESCRIPTION)
+
+    group_type: ClassVar[str] = "trade_costs"
 
     @model_validator(mode="after")
     def _other_region(self):

@@ -7,6 +7,7 @@ GTAP v7 model and the project's closures on it, ``docs/gtap7.md``),
 :func:`read_har`, :func:`write_har`, :func:`load_database`, :func:`save_database`,
 :func:`check_database`, :func:`database_problems`, :func:`aggregate_database`, :func:`read_cmf`,
 :class:`CmfSpec`, :func:`select`, :func:`synthetic_database`, :func:`from_sam`, :data:`SCHEMA`,
+:func:`gtap_shocks` and :class:`ShockPlan` (scenario rows as shocks, ``docs/scenarios.md``),
 and the errors :class:`HarError`, :class:`DatabaseError`, :class:`CmfError`.
 
 The names are imported on first use (module ``__getattr__``), so ``import cge.gtap`` stays light.
@@ -41,6 +42,8 @@ _EXPORTS = {
     "GtapSolveError": "cge.gtap.simulate",
     "updated_database": "cge.gtap.update",
     "from_sam": "cge.gtap.from_sam",
+    "gtap_shocks": "cge.gtap.scenario_shocks",
+    "ShockPlan": "cge.gtap.scenario_shocks",
     "SCHEMA": "cge.gtap.schema",
     "HarError": "cge.errors",
     "DatabaseError": "cge.errors",

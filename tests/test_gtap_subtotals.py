@@ -74,6 +74,7 @@ def test_a_group_of_zero_shocks_contributes_nothing(database: xr.Dataset) -> Non
         ({"shocks": {"tm": 1.0}, "subtotals": {"a": {"to": 1.0}}}, "not both"),
         ({"subtotals": {TOTAL: {"tm": 1.0}}}, "label of the total"),
         ({"subtotals": {" ": {"tm": 1.0}}}, "non-empty"),
+        ({"subtotals": {"a": {"tm": 1.0}, "b": {"tm": 0.0}}}, "shocked by subtotal groups 'a' and 'b'"),
     ],
 )
 def test_bad_subtotal_requests_are_refused(database: xr.Dataset, kwargs, message) -> None:

@@ -102,9 +102,12 @@ def _shock_vector(
     exogenous: dict[str, np.ndarray],
     shocks: list[tuple[object, object]],
     cmf,
+    groups: Sequence[str] = (),
 ) -> ShockPath:
     """The end point of the exogenous parameters: each shock applied to its elements (a shock
-    repeated on an element replaces the earlier one, as GEMPACK's ``shock`` does)."""
+    repeated on an element replaces the earlier one, as GEMPACK's ``shock`` does). ``groups``
+    names the subtotal group of each shock; an element shocked by two groups is an error (its
+    contribution would belong to neither)."""
     p1 = model.p0.copy()
     is_change = np.zeros_like(model.p0, dtype=bool)
     for name in model.names:
@@ -124,6 +127,16 @@ def _shock_vector(
         pos, flat = model.p_slice(spec.name)
         chosen = shocked.reshape(-1)[flat]
         amounts = values.reshape(-1)[flat][chosen]
+        if groups:
+            earlier = owner[pos[chosen]]
+            clash = (earlier >= 0) & (np.asarray(groups)[earlier] != groups[item])
+            if clash.any():
+                first = int(np.flatnonzero(clash)[0])
+                element = _element_labels(cf, spec.dims, int(flat[chosen][first]))
+                raise ClosureSpecError(
+                    f"{spec.name}{element} is shocked by subtotal groups '{groups[int(earlier[first])]}' and "
+                    f"'{groups[item]}': give each element to one group (NaN where a group does not shock it)"
+                )
         if spec.is_change:
             p1[pos[chosen]] = model.p0[pos[chosen]] + amounts
         else:
@@ -600,7 +613,7 @@ def solve(
         for g, group in enumerate(subtotals.values()):
             shock_list += list(group.items())
             item_group += [g] * len(group)
-    path = _shock_vector(model, cf, database, exogenous, shock_list, cmf)
+    path = _shock_vector(model, cf, database, exogenous, shock_list, cmf, [group_names[g] for g in item_group])
     group_items = [np.flatnonzero(np.asarray(item_group) == g) for g in range(len(group_names))]
     masks = [np.isin(path.owner, items) for items in group_items]
     adaptive = nodes is None

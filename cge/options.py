@@ -43,6 +43,9 @@ class RunOptions:
         The group registry for scenario rows that name a group (``importer = "USMCA"``,
         ``commodity = "services"``): None = the shipped ``calibration/groups.csv``; a path = a
         user's groups file added to it (``--groups FILE``, :func:`cge.indicators.groups.load_groups`).
+    subtotals : bool
+        Split every result into the contributions of the scenario's shock groups (GEMPACK's
+        subtotals; a ``subtotal`` dim labelled ``total`` then the groups; GTAP v7 runs only).
     """
 
     tol: float = 1e-9
@@ -53,6 +56,7 @@ class RunOptions:
     reference: str | None = None
     welfare_steps: int = WELFARE_STEPS
     groups: tuple[Group, ...] | None = None
+    subtotals: bool = False
 
     def __post_init__(self):
         if isinstance(self.groups, (str, Path)):

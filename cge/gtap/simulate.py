@@ -18,6 +18,7 @@ import numpy as np
 import xarray as xr
 
 from cge import __version__
+from cge.errors import SolveError
 from cge.gtap import subtotals as sub_
 from cge.gtap.closure import ClosureSpecError, apply_swap, closure_from_cmf, shock_array, standard_closure
 from cge.gtap.model.build import Model, build_model
@@ -39,7 +40,7 @@ MAX_NODES = 64
 """Most Chebyshev-Lobatto intervals the adaptive path integration uses."""
 
 
-class GtapSolveError(RuntimeError):
+class GtapSolveError(SolveError):
     """The model could not be solved at some point of the shock path (with diagnostics)."""
 
 

@@ -1,0 +1,393 @@
+"""Scenario files on the GTAP v7 model: solve each and stack its indicators on ``scenario``.
+
+:func:`run_gtap` is what ``cge.run`` and ``cge run`` do: every scenario's rows become GTAP v7
+shocks (:func:`cge.gtap.scenario_shocks.gtap_shocks`), its ``[closure]`` the project's closure on
+GTAP v7 (:func:`cge.gtap.horizons.gtap_closure`), the model is built once per closure
+(:func:`cge.gtap.simulate.prepare`) and solved as GEMPACK would, and the indicators come from the
+solution and the database (:func:`cge.indicators.gtap.gtap_indicators`). With subtotals, every
+result is split into the contributions of the scenario's shock groups (``subtotal`` dim).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from cge.dims import BASELINE, REGION, SCENARIO
+from cge.errors import ScenarioError, SolveError
+from cge.gtap.closure import ClosureSpecError
+from cge.gtap.horizons import GtapClosure, LabourClosure, MacroClosure, gtap_closure
+from cge.gtap.scenario_shocks import ShockPlan, gtap_shocks
+from cge.gtap.simulate import PreparedModel, prepare, solve
+from cge.gtap.subtotals import TOTAL
+from cge.options import RunOptions
+from cge.scenario import ClosureSpec, Scenario
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(message, solves_done, solves_total)`` when a stage starts or a solve ends."""
+
+DETAIL = {"headline": "default", "all": "all"}
+"""RunOptions.detail -> the indicator layer's detail."""
+
+ELASTICITY_PARAMETERS = {
+    "sigma_d": "ESUBD",
+    "sigma_m": "ESUBM",
+    "sigma_va": "ESUBVA",
+    "sigma_t": "ESUBT",
+    "sigma_nd": "ESUBC",
+}
+"""Columns of an elasticity table (``calibration/elasticities.csv``) -> GTAP v7 parameters."""
+
+SOLVER_FIGURES = {
+    "iterations": "newton_iterations",
+    "max_residual": "max_residual",
+    "path_nodes": "path_nodes",
+    "solve_seconds": "solve_seconds",
+}
+"""Solver figures by scenario -> the solution attr they come from."""
+
+
+# ---------------------------------------------------------------------------------- inputs
+def resolve_database(source: xr.Dataset | str | Path | None) -> xr.Dataset:
+    """The GTAP v7 database a run solves.
+
+    Parameters
+    ----------
+    source : Dataset, path or None
+        None: the shipped open database (``sam/gtap``); a GTAP v7 Dataset or a directory with
+        ``basedata.har``/``database.nc``; or a SAM of the project's schema (a Dataset or a SAM
+        directory), converted by :func:`cge.gtap.from_sam`.
+    """
+    from cge.gtap import from_sam, load_database
+
+    if source is None:
+        return load_database()
+    if isinstance(source, xr.Dataset):
+        return source if "VDFB" in source else from_sam(source)
+    path = Path(source)
+    if path.is_dir() and any((path / name).exists() for name in ("basedata.har", "database.nc")):
+        return load_database(path)
+    from cge.sam import load_sam
+
+    return from_sam(load_sam(path))
+
+
+def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | None) -> xr.Dataset:
+    """The database with an elasticity table's values in its GTAP parameters (every region).
+
+    ``table`` has one row per commodity (its database label, or a long name that
+    ``calibration/database/sectors.csv`` maps to it) and columns among :data:`ELASTICITY_PARAMETERS`;
+    a commodity of the database without a row, or a row for a commodity it does not have, is an
+    error naming it. ``sigma_va``, ``sigma_t`` and ``sigma_nd`` apply to the activity that makes the
+    commodity of the same label.
+    """
+    if table is None:
+        return database
+    if not isinstance(table, pd.DataFrame):
+        from cge.calibrate import load_elasticities
+
+        table = load_elasticities(table)
+    from cge.gtap.scenario_shocks import commodity_aliases
+
+    comms = [str(c) for c in database["COMM"].values]
+    aliases = commodity_aliases(tuple(comms))
+    rows = {aliases.get(str(label), str(label)): row for label, row in table.iterrows()}
+    missing = [c for c in comms if c not in rows]
+    extra = [label for label in rows if label not in comms]
+    if missing or extra:
+        what = f"has no row for {missing[0]!r}" if missing else f"names {extra[0]!r}, which the database does not have"
+        raise ScenarioError(f"elasticity table {what} (database commodities: {', '.join(comms)})")
+    ds = database.copy()
+    for column, parameter in ELASTICITY_PARAMETERS.items():
+        if column not in table.columns or parameter not in ds:
+            continue
+        values = np.array([float(rows[c][column]) for c in comms])
+        if not np.all(np.isfinite(values)) or np.any(values < 0):
+            raise ScenarioError(f"elasticity table column {column}: values must be finite and >= 0")
+        set_name = "COMM" if "COMM" in ds[parameter].dims else "ACTS"
+        by_label = dict(zip(comms, values))
+        labels = [str(x) for x in ds[set_name].values]
+        if any(label not in by_label for label in labels):
+            continue  # an activity without a commodity of its name keeps the database's value
+        per_label = xr.DataArray([by_label[label] for label in labels], dims=set_name, coords={set_name: ds[set_name]})
+        ds[parameter] = (ds[parameter] * 0 + per_label).transpose(*ds[parameter].dims).assign_attrs(ds[parameter].attrs)
+    return ds
+
+
+def closure_arguments(spec: ClosureSpec) -> dict:
+    """Keyword arguments of :func:`cge.gtap.horizons.gtap_closure` for a scenario's ``[closure]``.
+
+    A macro rule the file does not set is GTAP's standard (``rate_of_return``: RORDELTA = 1).
+    Per-region labour-supply elasticities choose the labour closure (0 full employment, infinity a
+    fixed real wage, in between the wage curve with that elasticity).
+
+    Raises
+    ------
+    ScenarioError
+        For trade-balance targets, which the GTAP v7 path does not provide (use
+        ``macro = "fixed_trade_balance"``).
+    """
+    if spec.trade_balance:
+        raise ScenarioError(
+            "closure.trade_balance targets are not available on the GTAP v7 model; "
+            "macro = 'fixed_trade_balance' keeps every region's trade balance at its benchmark share of world income"
+        )
+    by_region = {r: LabourClosure(c) for r, c in spec.labour_by_region.items()}
+    elasticity = {}
+    for region, value in spec.labour_supply_elasticity.items():
+        if value == 0:
+            by_region[region] = LabourClosure.FULL_EMPLOYMENT
+        elif math.isinf(value):
+            by_region[region] = LabourClosure.FIXED_REAL_WAGE
+        else:
+            by_region[region] = LabourClosure.WAGE_CURVE
+            elasticity[region] = float(value)
+    macro = spec.macro if "macro" in spec.model_fields_set else MacroClosure.RATE_OF_RETURN
+    return {
+        "horizon": spec.horizon,
+        "labour": spec.labour,
+        "capital": spec.capital,
+        "labour_by_region": by_region,
+        "wage_elasticity": elasticity,
+        "macro": macro,
+        "rorflex": spec.rate_of_return_flexibility,
+    }
+
+
+def database_hash(database: xr.Dataset) -> str:
+    """SHA-256 of a database's data (every array, in name order, with its dims and labels)."""
+    digest = hashlib.sha256()
+    for name in sorted(map(str, database.variables)):
+        var = database[name]
+        digest.update(f"{name}{var.dims}".encode())
+        digest.update(np.ascontiguousarray(var.values).tobytes() if var.dtype.kind != "O" else str(var.values).encode())
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------- one scenario
+def solve_one(
+    scenario: Scenario,
+    database: xr.Dataset,
+    models: dict[str, tuple[GtapClosure, PreparedModel]],
+    options: RunOptions,
+) -> xr.Dataset:
+    """Solve one scenario on a (cached) prepared model and return its indicators.
+
+    Raises
+    ------
+    ScenarioError
+        For rows or closures the database cannot support.
+    cge.gtap.simulate.GtapSolveError
+        When the solve fails (with diagnostics).
+    """
+    from cge.indicators.gtap import gtap_indicators
+
+    t0 = time.perf_counter()
+    try:
+        arguments = closure_arguments(scenario.closure)
+        key = json.dumps({k: str(v) for k, v in arguments.items()}, sort_keys=True)
+        if key not in models:
+            closure = gtap_closure(database, **arguments)
+            models[key] = (closure, prepare(closure.database, **closure.solve_options()))
+    except ClosureSpecError as exc:
+        raise ScenarioError(f"scenario '{scenario.name}': {exc}") from None
+    closure, prepared = models[key]
+    plan: ShockPlan = gtap_shocks(scenario, database, groups=options.groups)
+    if options.subtotals and plan.groups:
+        solution = solve(prepared, subtotals=plan.groups)
+    else:
+        solution = solve(prepared, plan.shocks)
+    out = gtap_indicators(solution, database, DETAIL[options.detail], rates=plan.rates)
+    for name in ("qgdp", "EV"):
+        out[name] = solution[name].rename({"REG": REGION}).assign_attrs(solution[name].attrs, gtap=name)
+    for name, attr in SOLVER_FIGURES.items():
+        out[name] = xr.DataArray(float(solution.attrs[attr]), attrs=_attrs(name))
+    out["walras_residual"] = xr.DataArray(float(np.abs(solution["walraslack"]).max()), attrs=_attrs("walras_residual"))
+    out["closure"] = xr.DataArray(closure.description, attrs=_attrs("closure"))
+    log.info(
+        "%s: %d iterations, %d path nodes, %.1f s",
+        scenario.name,
+        solution.attrs["newton_iterations"],
+        solution.attrs["path_nodes"],
+        time.perf_counter() - t0,
+    )
+    return out
+
+
+def _attrs(name: str) -> dict:
+    from cge.indicators import indicator_attrs
+
+    try:
+        return indicator_attrs(name)
+    except KeyError:
+        return {}
+
+
+# ---------------------------------------------------------------------------------- a batch
+def stack_scenarios(results: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """Per-scenario results stacked on ``scenario``; scenarios with other shock groups get zeros
+    for the groups they do not have (a shock a scenario does not apply contributes nothing)."""
+    labels: list[str] = []
+    for ds in results.values():
+        if "subtotal" in ds.dims:
+            labels += [str(s) for s in ds["subtotal"].values if str(s) not in labels]
+    if labels:
+        labels = [TOTAL, *[s for s in labels if s != TOTAL]]
+        results = {name: _with_subtotals(ds, labels) for name, ds in results.items()}
+    names = list(results)
+    out = xr.concat(list(results.values()), dim=pd.Index(names, name=SCENARIO, dtype=object), coords="minimal")
+    for name, var in next(iter(results.values())).variables.items():
+        if name in out:
+            out[name].attrs = dict(var.attrs)
+    return out
+
+
+def _with_subtotals(ds: xr.Dataset, labels: list[str]) -> xr.Dataset:
+    """``ds`` with a ``subtotal`` dim over ``labels``: the total as the total, 0 for other groups."""
+    out = {}
+    for name, var in ds.data_vars.items():
+        if "subtotal" in var.dims:
+            out[name] = var.reindex(subtotal=labels, fill_value=0.0)
+        elif var.dtype.kind in "fc" and var.dims and name not in SOLVER_FIGURES:
+            zeros = xr.zeros_like(var).expand_dims(subtotal=labels[1:])
+            out[name] = xr.concat([var.expand_dims(subtotal=[TOTAL]), zeros], dim="subtotal").transpose(
+                *var.dims, "subtotal"
+            )
+        else:
+            out[name] = var
+    return xr.Dataset(out, attrs=ds.attrs).assign_coords(subtotal=labels)
+
+
+def run_gtap(
+    scenarios: Scenario | str | Path | Iterable,
+    database: xr.Dataset | str | Path | None = None,
+    elasticities: pd.DataFrame | str | Path | None = None,
+    progress: Progress | None = None,
+    options: RunOptions | None = None,
+    **overrides,
+) -> xr.Dataset:
+    """Solve scenarios on the GTAP v7 model and stack their indicators on ``scenario``.
+
+    Parameters
+    ----------
+    scenarios : Scenario, path, or iterable of them
+        Scenario objects or TOML files (``baseline`` is prepended unless
+        ``include_baseline=False``).
+    database : Dataset, path or None
+        The GTAP v7 database (:func:`resolve_database`; None = the shipped open database).
+    elasticities : DataFrame, path or None
+        An elasticity table replacing the database's parameters (:func:`with_elasticities`).
+    progress : callable, optional
+        ``progress(message, solves_done, solves_total)``.
+    options : RunOptions, optional
+        ``detail``, ``reference``, ``subtotals``, ``include_baseline``, ``groups``.
+    **overrides
+        Fields of :class:`~cge.options.RunOptions`.
+
+    Returns
+    -------
+    xarray.Dataset
+        Indicators by scenario (``cge/indicators.csv``), ``qgdp`` and ``EV`` under their GEMPACK
+        names, solver figures, scenario descriptions, labels and definitions; attrs ``model =
+        "GTAP v7"``, the database's hash and source, versions, the reference scenario.
+
+    Raises
+    ------
+    ScenarioError
+        For bad scenarios or closures, before anything is solved.
+    cge.runner.BatchSolveError
+        When some scenarios do not solve (its ``partial`` holds the others).
+    """
+    from cge.runner import BatchSolveError, scenario_list
+
+    options = RunOptions.resolve(options, **overrides)
+    listed = scenario_list(scenarios, options.include_baseline)
+    names = [s.name for s in listed]
+    if options.reference is not None and options.reference not in names:
+        raise ScenarioError(f"reference scenario '{options.reference}' is not among the scenarios: {', '.join(names)}")
+    if options.reference is not None and options.subtotals:
+        raise ScenarioError("subtotals are measured from the benchmark: give either a reference scenario or subtotals")
+    db = with_elasticities(resolve_database(database), elasticities)
+    for scenario in listed:  # every scenario's rows and closure checked before anything is solved
+        gtap_shocks(scenario, db, groups=options.groups)
+        try:
+            gtap_closure(db, **closure_arguments(scenario.closure))
+        except ClosureSpecError as exc:
+            raise ScenarioError(f"scenario '{scenario.name}': {exc}") from None
+    models: dict = {}
+    results: dict[str, xr.Dataset] = {}
+    failures: dict[str, SolveError] = {}
+    for done, scenario in enumerate(listed):
+        if progress is not None:
+            progress(f"solving {scenario.name}", done, len(listed))
+        try:
+            results[scenario.name] = solve_one(scenario, db, models, options)
+        except SolveError as exc:
+            failures[scenario.name] = exc
+            log.warning("scenario %s did not solve: %s", scenario.name, str(exc).splitlines()[0])
+        if progress is not None:
+            progress(f"solved {scenario.name}", done + 1, len(listed))
+    if failures:
+        reasons = "; ".join(f"{name}: {str(exc).splitlines()[0]}" for name, exc in failures.items())
+        usable = bool(results) and options.reference not in failures and set(results) != {BASELINE}
+        partial = None
+        if usable:
+            partial = finish_gtap(stack_scenarios(results), listed, db, options)
+            partial.attrs["failed_scenarios"] = json.dumps(
+                [{"scenario": n, "error": str(e).splitlines()[0]} for n, e in failures.items()]
+            )
+        kept = f"; solved: {', '.join(results)}" if results else ""
+        raise BatchSolveError(
+            f"{len(failures)} of {len(listed)} scenarios did not solve ({reasons}){kept}", failures, partial
+        )
+    return finish_gtap(stack_scenarios(results), listed, db, options)
+
+
+def finish_gtap(ds: xr.Dataset, scenarios: list[Scenario], database: xr.Dataset, options: RunOptions) -> xr.Dataset:
+    """Scenario descriptions, labels and definitions on ``scenario``; provenance attrs; the
+    indicators re-based on ``options.reference``."""
+    from cge.indicators.compare import rebase
+    from cge.provenance import git_commit, package_versions
+    from cge.results_file import FORMAT_ATTR, GTAP_MODEL, RESULTS_FORMAT
+
+    held = [str(s) for s in ds[SCENARIO].values]
+    by_name = {s.name: s for s in scenarios}
+    for name, get in (
+        ("scenario_description", lambda s: s.description),
+        ("scenario_label", lambda s: s.label),
+        ("scenario_definition", lambda s: s.to_json()),
+    ):
+        ds[name] = xr.DataArray(
+            [get(by_name[n]) if n in by_name else "" for n in held], dims=SCENARIO, attrs=_attrs(name)
+        )
+    ds[SCENARIO].attrs.update(_attrs(SCENARIO))
+    if options.groups is not None:
+        ds.attrs["groups"] = json.dumps([[g.dimension, g.name, g.members] for g in options.groups])
+    from cge import __version__
+
+    ds.attrs.update(
+        {
+            "model": GTAP_MODEL,
+            FORMAT_ATTR: RESULTS_FORMAT,
+            "database_hash": database_hash(database),
+            "database_source": str(database.attrs.get("title", database.attrs.get("source", ""))),
+            "cge_version": __version__,
+            "package_versions": package_versions(),
+            "git_commit": git_commit(),
+            "created": pd.Timestamp.now(tz="UTC").isoformat(),
+            "reference_scenario": options.reference or "benchmark",
+            "units_note": "US$ bn unless stated; qgdp and EV under their GEMPACK names (%, US$ million)",
+        }
+    )
+    return rebase(ds, options.reference)

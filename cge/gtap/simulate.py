@@ -633,6 +633,10 @@ def solve(
         series += [(np.stack([s.rates[k] for s in states]), v, 1.0) for k, v in integrals.items()]
         series += [(welfare_rates[k], v, income / 100.0) for k, v in welfare.items()]
         error = _path_error(series, n)
+        if adaptive and error > path_tol and n < MAX_NODES:  # the total first: subtotals only once it holds
+            n *= 2
+            solutions = _solve_nodes(model, path, n, tol, known=dict(enumerate(solutions)), group_masks=masks)
+            continue
         totals = _totals(model, states, integrals, welfare, welfare_nodes[-1].shadow, log_lambda, n)
         all_tangents = _group_tangents(model, solutions, masks) if masks else []
         parts = [

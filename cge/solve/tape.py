@@ -154,6 +154,29 @@ class Node:
         return self
 
 
+SMALL_MAP_NNZ = 50_000
+"""Constant linear maps with fewer nonzeros are applied with ``np.bincount`` (SciPy's sparse
+product costs tens of microseconds of checks per call, which dominate small models' replays)."""
+
+
+class _SmallMap:
+    """A constant sparse matrix applied by ``np.bincount`` (rows, cols, data in COO form)."""
+
+    def __init__(self, matrix: sp.csr_matrix):
+        coo = matrix.tocoo()
+        self.rows, self.cols, self.data = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(float)
+        self.m = int(matrix.shape[0])
+
+    def __matmul__(self, v: np.ndarray) -> np.ndarray:
+        if v.ndim == 1:
+            return np.bincount(self.rows, weights=self.data * v[self.cols], minlength=self.m)
+        return np.stack([self @ v[:, j] for j in range(v.shape[1])], axis=1)
+
+
+def _fast(matrix: sp.csr_matrix | None) -> sp.csr_matrix | _SmallMap | None:
+    return _SmallMap(matrix) if matrix is not None and matrix.nnz < SMALL_MAP_NNZ else matrix
+
+
 @dataclass
 class _Op:
     kind: int
@@ -174,6 +197,8 @@ class _Op:
     rows_b: np.ndarray | None = None
     perm: np.ndarray | None = None
     data_map: sp.csr_matrix | None = None
+    fast_matrix: _SmallMap | None = None
+    fast_data_map: _SmallMap | None = None
 
 
 class Tape:
@@ -491,11 +516,13 @@ class CompiledTape:
                 if tan is not None:
                     tan[k] = tan[op.a][op.arg]
             elif kind == _LINMAP:
-                vals[k] = op.matrix @ vals[op.a]
+                if op.fast_matrix is None:
+                    op.fast_matrix, op.fast_data_map = _fast(op.matrix), _fast(op.data_map)
+                vals[k] = op.fast_matrix @ vals[op.a]
                 if jacobian:
-                    jac[k] = op.data_map @ jac[op.a] if op.pattern.nnz else np.zeros(0)
+                    jac[k] = op.fast_data_map @ jac[op.a] if op.pattern.nnz else np.zeros(0)
                 if tan is not None:
-                    tan[k] = op.matrix @ tan[op.a]
+                    tan[k] = op.fast_matrix @ tan[op.a]
         return _Evaluation(vals, jac, tan)
 
     # ---------------------------------------------------------------- public

@@ -46,33 +46,53 @@ class GtapSolveError(SolveError):
 
 @dataclass
 class TapeSystem:
-    """The compiled tape as the square system :func:`cge.solve.newton.newton_solve` expects."""
+    """The compiled tape as the square system :func:`cge.solve.newton.newton_solve` expects, in
+    log-levels: an unknown that is a positive index (finite lower bound) is ``x = exp(z)``, so a
+    Newton step is a relative change, as GEMPACK's percentage changes are, and a level that heads
+    for zero (the rental of capital stuck in a collapsing activity) approaches it without ever
+    reaching or crossing it; the other unknowns stay as they are (``z = x``)."""
 
     model: Model
     jac_rows: np.ndarray = field(init=False)
     jac_cols: np.ndarray = field(init=False)
     lower: np.ndarray = field(init=False)
     upper: np.ndarray = field(init=False)
+    positive: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         compiled = self.model.compiled
         self.jac_rows = np.repeat(np.arange(compiled.m), np.diff(compiled.jac_indptr)).astype(np.int64)
         self.jac_cols = compiled.jac_indices.astype(np.int64)
-        self.lower = self.model.lower
+        self.positive = np.isfinite(self.model.lower)
+        self.lower = np.full(self.model.n, -np.inf)
         self.upper = np.full(self.model.n, np.inf)
 
     @property
     def n(self) -> int:
         return self.model.n
 
-    def eval_residual(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
-        return self.model.compiled.residual(x, p)
+    def to_x(self, z: np.ndarray) -> np.ndarray:
+        """Levels from log-levels."""
+        with np.errstate(over="ignore"):
+            return np.where(self.positive, np.exp(np.minimum(z, 700.0)), z)
 
-    def eval_jacobian_values(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
-        return self.model.compiled.jacobian(x, p)[1].data
+    def to_z(self, x: np.ndarray) -> np.ndarray:
+        """Log-levels from levels (positive levels only)."""
+        return np.where(self.positive, np.log(np.where(self.positive, x, 1.0)), x)
 
-    def jacobian(self, x: np.ndarray, p: np.ndarray) -> SparseMatrix:
-        return SparseMatrix(self.jac_rows, self.jac_cols, self.eval_jacobian_values(x, p), self.n)
+    def scale(self, x: np.ndarray) -> np.ndarray:
+        """dx/dz at x."""
+        return np.where(self.positive, x, 1.0)
+
+    def eval_residual(self, z: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return self.model.compiled.residual(self.to_x(z), p)
+
+    def eval_jacobian_values(self, z: np.ndarray, p: np.ndarray) -> np.ndarray:
+        x = self.to_x(z)
+        return self.model.compiled.jacobian(x, p)[1].data * self.scale(x)[self.jac_cols]
+
+    def jacobian(self, z: np.ndarray, p: np.ndarray) -> SparseMatrix:
+        return SparseMatrix(self.jac_rows, self.jac_cols, self.eval_jacobian_values(z, p), self.n)
 
 
 @dataclass
@@ -185,40 +205,45 @@ def _solve_node(
     tol: float,
     group_masks: Sequence[np.ndarray] = (),
 ) -> tuple[NodeSolution, Factorization]:
-    """Newton at one node of the path (from the previous node plus its derivative times the step),
-    then the path derivative dx/dt (implicit function theorem). If Newton fails, the step from the
-    previous node is cut in halves (continuation) until it succeeds or is 1/1024 of the path."""
+    """Newton at one node of the path (in log-levels, from the previous node plus its derivative
+    times the step), then the path derivative dx/dt (implicit function theorem). If Newton fails,
+    the step from the previous node is cut in halves (continuation) until it succeeds or is 1/1024
+    of the path."""
     p, dp = path.at(t)
     t_from = 0.0 if previous is None else previous.t
     x_from = model.x0 if previous is None else previous.x
-    dx_from = np.zeros_like(model.x0) if previous is None else previous.dx
-    outcome, factorization = _newton(system, _predict(model, x_from, dx_from, t - t_from), p, factorization, tol)
+    z_from = system.to_z(x_from)
+    dz_from = np.zeros_like(z_from) if previous is None else previous.dx / system.scale(x_from)
+    outcome, factorization = _newton(system, z_from + (t - t_from) * dz_from, p, factorization, tol)
     if not (outcome.converged and outcome.max_residual <= tol):
-        x, t_now, step, iterations = x_from.copy(), t_from, (t - t_from) / 2, 0
+        z, t_now, step, iterations = z_from.copy(), t_from, (t - t_from) / 2, 0
         factorization = None
         while t_now < t:
             target = min(t, t_now + step)
             p_target, _ = path.at(target)
-            trial, factorization = _newton(system, x, p_target, factorization, tol)
+            trial, factorization = _newton(system, z, p_target, factorization, tol)
             iterations += trial.iterations
             if trial.converged and trial.max_residual <= tol:
-                x, t_now = trial.x, target
+                z, t_now = trial.x, target
                 step = min(2 * step, t - t_now) if t_now < t else step
                 continue
             step /= 2
             factorization = None
             if step < 1.0 / 1024:
+                x_trial = system.to_x(trial.x)
                 raise GtapSolveError(
                     f"no solution at t = {target:.4f} of the shock path (continuation from {t_now:.4f} stalled): "
                     f"{trial.message}; max residual {trial.max_residual:.3g} in "
-                    f"{_worst(model, system, trial.x, p_target)}; "
-                    f"smallest level {_smallest_level(model, trial.x)}"
+                    f"{_worst(model, x_trial, p_target)}; "
+                    f"smallest level {_smallest_level(model, x_trial)}"
                 )
         outcome = trial
-    x = outcome.x
-    jac = system.jacobian(x, p)
+    z = outcome.x
+    x = system.to_x(z)
+    jac = system.jacobian(z, p)
     directions = np.stack([dp, *(np.where(mask, dp, 0.0) for mask in group_masks)], axis=1)
-    dxs, factorization = _path_derivative(model, jac, x, p, directions, factorization)
+    dzs, factorization = _path_derivative(model, jac, x, p, directions, factorization)
+    dxs = dzs * system.scale(x)[:, None]
     dx_groups = [dxs[:, g + 1] for g in range(len(group_masks))]
     node = NodeSolution(t, x.copy(), p, dxs[:, 0], dp, outcome.iterations, outcome.max_residual, dx_groups)
     return node, factorization
@@ -236,9 +261,10 @@ time, so that the same inputs give the same numbers on a busy machine (10x7: 1e5
 def _path_derivative(
     model: Model, jac: SparseMatrix, x: np.ndarray, p: np.ndarray, dps: np.ndarray, factorization: Factorization | None
 ) -> tuple[np.ndarray, Factorization]:
-    """dx/dt = -J^-1 dF/dp dp/dt at a solution for each column of ``dps`` (the path's direction,
-    then each shock group's part of it): GMRES preconditioned by the LU factors of a nearby
-    Jacobian (an earlier node's) when factorising is expensive, else a new factorisation."""
+    """dz/dt = -J^-1 dF/dp dp/dt at a solution for each column of ``dps`` (the path's direction,
+    then each shock group's part of it), with ``jac`` the Jacobian in the system's (log-)levels
+    ``z``: GMRES preconditioned by the LU factors of a nearby Jacobian (an earlier node's) when
+    factorising is expensive, else a new factorisation."""
     _, rhs = model.compiled.jvp(x, p, np.zeros((x.size, dps.shape[1])), dps)
     out = np.zeros((x.size, dps.shape[1]))
     nonzero = np.flatnonzero(np.any(rhs != 0, axis=0))
@@ -256,15 +282,6 @@ def _path_derivative(
     factorization = Factorization(jac, LU_ORDERING)
     out[:, nonzero] = factorization.solve(-rhs[:, nonzero])
     return out, factorization
-
-
-def _predict(model: Model, x: np.ndarray, dx: np.ndarray, step: float) -> np.ndarray:
-    """Euler predictor, kept inside the bounds."""
-    guess = x + step * dx
-    low = model.lower
-    inside = np.isfinite(low)
-    guess[inside] = np.maximum(guess[inside], 0.5 * x[inside])
-    return guess
 
 
 def _solve_nodes(
@@ -293,8 +310,8 @@ def _solve_nodes(
     return out
 
 
-def _worst(model: Model, system: TapeSystem, x: np.ndarray, p: np.ndarray) -> str:
-    g = system.eval_residual(x, p)
+def _worst(model: Model, x: np.ndarray, p: np.ndarray) -> str:
+    g = model.compiled.residual(x, p)
     if not g.size:
         return "no equation"
     row = int(np.argmax(np.abs(g)))

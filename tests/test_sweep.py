@@ -201,16 +201,20 @@ def test_summaries_quadrature_chebyshev_and_monte_carlo_percentiles():
 
 # ----------------------------------------------------------------------------- runs on Dask
 def test_quadrature_ssa_on_a_local_cluster(hand_sam, hand_elasticities):
-    """4 quadrature points x 2 scenarios (two closures) on a LocalCluster of 2 worker processes."""
+    """4 quadrature points x 2 scenarios (two closures) on a LocalCluster of 2 worker processes:
+    every draw done, and the numbers of a serial run bit for bit. (It asserted compiles per worker,
+    which depend on which draws each worker happened to take: it failed on a loaded machine with
+    ``{'vm:11763': 2, 'vm:11766': 4}``, the draws changing the form of sigma_va between CES and
+    Cobb-Douglas.)"""
     ds = run_sweep(_scenarios(), _spec(), sam=hand_sam, elasticities=hand_elasticities, n_workers=2)
+    serial = run_sweep(_scenarios(), _spec(), sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
     assert ds.sizes["draw"] == 4 and list(ds.scenario.values) == ["baseline", "t30", "t20_short_run"]
-    assert ds.attrs["n_workers"] == 2 and ds.attrs["n_failed"] == 0
-    assert int(ds["draw_status"].sum()) == 0 and json.loads(ds.attrs["failed_draws"]) == []
+    assert ds.attrs["n_failed"] == 0 and json.loads(ds.attrs["failed_draws"]) == []
+    assert ds["draw_status"].values.tolist() == [[0, 0, 0]] * 4 and ds["draws_ok"].values.tolist() == [4, 4, 4]
     assert float(ds["max_residual"].max()) < 1e-9
-    # elasticity draws keep the functional forms, so each worker process compiles each closure once
-    # (per process: a worker restarted by its nanny on a loaded machine is a new process)
-    by_worker = json.loads(ds.attrs["models_compiled_by_worker"])
-    assert by_worker and max(by_worker.values()) <= 2, by_worker
+    assert_same_numbers(ds, serial)
+    by_worker = json.loads(ds.attrs["models_compiled_by_worker"])  # how many: scheduling; the sum is the total
+    assert sum(by_worker.values()) == ds.attrs["models_compiled"]
     np.testing.assert_allclose(ds["elasticity"].sel(sigma="sigma_m"), 2 * ds["elasticity"].sel(sigma="sigma_d"))
     # summaries: weighted mean and std over the equally weighted points; Chebyshev interval
     gdp = ds["real_gdp_pct"]
@@ -360,7 +364,7 @@ def test_seeded_monte_carlo_gives_the_same_numbers_whatever_the_scheduling(hand_
     spec = SSASpec.from_dict(MC)
     one = run_sweep(_scenarios(), spec, sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
     two = run_sweep(_scenarios(), spec, sam=hand_sam, elasticities=hand_elasticities, n_workers=2)
-    assert one.attrs["n_failed"] == 0 and two.attrs["n_workers"] == 2
+    assert one.attrs["n_failed"] == 0 and two.attrs["n_failed"] == 0
     assert_same_numbers(one, two)
 
 

@@ -20,6 +20,7 @@ import os
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -31,6 +32,9 @@ LOCAL = "local"
 INPROCESS = "inprocess"
 POLL_SECONDS = 1.0
 """How often the scheduler is asked for its workers while waiting [s]."""
+DONE = ("finished", "error", "cancelled")
+"""Future states that are final; any other state of a future given back as completed means its
+result was lost with its worker and is being computed again."""
 
 
 class SweepError(RuntimeError):
@@ -128,7 +132,10 @@ def _run_with_shared(task: Task, plugin: str) -> Outcome:
     """Run ``task`` with the shared inputs of the worker plugin named ``plugin`` (on a worker)."""
     from distributed import get_worker
 
-    return run_task(task, get_worker().plugins[plugin].shared)
+    worker = get_worker()
+    if plugin not in worker.plugins:
+        raise RuntimeError(f"Dask worker {worker.address} has no {plugin} plugin (the sweep's shared inputs)")
+    return run_task(task, worker.plugins[plugin].shared)
 
 
 def _n_workers(client) -> int:
@@ -161,7 +168,8 @@ def execute_tasks(
     worker_timeout : float
         Give up when no worker has been connected for this long [s].
     key : str
-        Prefix of the Dask keys (the sweep's fingerprint), so two sweeps on one cluster never mix.
+        The sweep's fingerprint, the start of its Dask keys and plugin name; a random token follows,
+        so two runs on one cluster never share a key or a plugin (even of the same sweep).
 
     Raises
     ------
@@ -176,7 +184,7 @@ def execute_tasks(
 
     from cge.sweep.plugin import SharedInputs
 
-    prefix = f"cge-{key[:12] or os.getpid()}"
+    prefix = f"cge-{key[:12] or os.getpid()}-{uuid.uuid4().hex[:8]}"  # this run's own keys and plugin
     plugin = f"{prefix}-shared"
     client.register_plugin(SharedInputs(shared), name=plugin)
     attempts: dict[int, int] = {}
@@ -202,7 +210,14 @@ def execute_tasks(
                         raise TimeoutError(f"no Dask worker connected for {worker_timeout:.0f} s")
                 continue
             for future in batch:
-                task = futures.pop(future)
+                task = futures[future]
+                if future.status not in DONE:
+                    # its result was lost with a worker after it finished ("lost"), and Dask is
+                    # computing it again ("pending", "processing"): wait for it again
+                    log.info("draw %d: result lost with its worker (%s); Dask recomputes it", task.draw, future.status)
+                    pending.add(future)
+                    continue
+                del futures[future]
                 if future.status == "finished":
                     on_outcome(future.result())
                     continue

@@ -565,3 +565,28 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0]
     except (FileNotFoundError, IndexError):
         return "Z"
+
+
+def _listening_addresses() -> set[tuple[str, int]]:
+    """(IP address, port) of the listening TCP sockets of this process and its children."""
+    import psutil
+
+    me = psutil.Process()
+    return {
+        (c.laddr.ip, c.laddr.port)
+        for proc in [me, *me.children(recursive=True)]
+        for c in proc.net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN
+    }
+
+
+@pytest.mark.parametrize("scheduler", ["inprocess", "local"])
+def test_a_local_cluster_listens_on_loopback_only(scheduler):
+    """Issue 20 item 10: the LocalCluster's dashboard bound 0.0.0.0 (an unauthenticated page listing
+    the workers, open to the network); the in-process cluster's worker pages too."""
+    from cge.sweep.execute import dask_client
+
+    before = _listening_addresses()
+    with dask_client(scheduler, n_workers=1):
+        opened = _listening_addresses() - before
+    assert opened and {ip for ip, port in opened} == {"127.0.0.1"}, opened

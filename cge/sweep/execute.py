@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 LOCAL = "local"
 INPROCESS = "inprocess"
+LOOPBACK = "127.0.0.1:0"
+"""Where a LocalCluster's HTTP pages listen: this machine only, any free port."""
 POLL_SECONDS = 1.0
 """How often the scheduler is asked for its workers while waiting [s]."""
 DONE = ("finished", "error", "cancelled")
@@ -93,7 +95,10 @@ def dask_client(scheduler=None, n_workers: int = 2) -> Iterator:
                 n_workers=1 if inprocess else n_workers,
                 threads_per_worker=1,
                 processes=not inprocess,
-                dashboard_address=":0",  # any free port: never collide with another cluster
+                host=None if inprocess else "127.0.0.1",  # loopback only (in process: no sockets at all)
+                # Dask's HTTP pages (dashboard, /info) list the workers: loopback only, any free port
+                dashboard_address=LOOPBACK,
+                worker_dashboard_address=LOOPBACK,
                 silence_logs=logging.ERROR,  # a cancelled task at Ctrl-C is not worth a warning
             )
         try:

@@ -7,6 +7,7 @@ clear line and exits with status 1, without a traceback, and writes nothing
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -376,14 +377,26 @@ def sweep(
     stops (Ctrl-C, lost scheduler, no workers), rerun the same command with
     --resume. OUT.partial/ is removed once OUT is written.
     """
-    with reported(err_console):
-        options = (resume, allow_partial, retries, worker_timeout, baseline)
+    with reported(err_console), contextlib.ExitStack() as held:  # held: the checkpoint's lock, until OUT is written
+        options = (resume, allow_partial, retries, worker_timeout, baseline, held)
         ds, spec, failed = _sweep(files, ssa, scheduler, workers, out, sam, elasticities, *options)
         _sweep_table(ds, spec, failed, out, baseline)
 
 
 def _sweep(
-    files, ssa, scheduler, workers, out, sam, elasticities, resume, allow_partial, retries, worker_timeout, baseline
+    files,
+    ssa,
+    scheduler,
+    workers,
+    out,
+    sam,
+    elasticities,
+    resume,
+    allow_partial,
+    retries,
+    worker_timeout,
+    baseline,
+    held,
 ):
     import json
 
@@ -391,13 +404,14 @@ def _sweep(
 
     from cge.scenario import Scenario
     from cge.sweep import SSASpec, default_checkpoint, run_sweep
-    from cge.sweep.checkpoint import remove_checkpoint
+    from cge.sweep.checkpoint import checkpoint_lock, remove_checkpoint
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     guard_output(out, [*files, ssa, sam, elasticities], "results")
     scenarios = [Scenario.from_toml(f) for f in files]
     spec = SSASpec.from_toml(ssa) if ssa is not None else None
     checkpoint = default_checkpoint(out)
+    held.enter_context(checkpoint_lock(checkpoint))  # two sweeps never share a checkpoint, nor write one OUT
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("solving", total=None)
         ds = run_sweep(

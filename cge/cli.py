@@ -19,6 +19,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from cge.cli_errors import Terminated, guard_output, install_signal_handlers, reported
+from cge.memory import SWEEP_START_MB, doing, prepare_for_memory_limit, require_address_space
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -28,6 +29,7 @@ err_console = Console(stderr=True, soft_wrap=True)
 def _write_netcdf(ds, out: Path) -> None:
     from cge.ncio import write_netcdf
 
+    doing(f"writing {out}")
     write_netcdf(ds, out)
 
 
@@ -50,6 +52,8 @@ def main(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     install_signal_handlers()
+    with reported(err_console):
+        prepare_for_memory_limit()  # under ulimit -v: BLAS started now, one thread, or one line
 
 
 def _progress_bar():
@@ -99,6 +103,12 @@ def run(
         _headline(ds, out, baseline)
 
 
+def _stage(bar, task, message: str, done: int, total: int) -> None:
+    """Show a stage of ``cge.run`` on the progress bar and remember it for an out-of-memory error."""
+    doing(f"computing the results of {message[7:]}" if message.startswith("solved ") else message)
+    bar.update(task, description=message, completed=done, total=total)
+
+
 def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps):
     import cge
     from cge.runner import BatchSolveError
@@ -106,6 +116,7 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare
 
     guard_output(out, [*files, sam, elasticities], "results")
     scenarios = [Scenario.from_toml(f) for f in files]
+    doing("reading the SAM and the elasticities, calibrating and building the model")
     try:
         with _progress_bar() as bar:
             task = bar.add_task("preparing", total=None)
@@ -113,7 +124,7 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare
                 scenarios,
                 sam=sam,
                 elasticities=elasticities,
-                progress=lambda msg, done, total: bar.update(task, description=msg, completed=done, total=total),
+                progress=lambda msg, done, total: _stage(bar, task, msg, done, total),
                 detail=detail,
                 reference=baseline,
                 **({} if welfare_steps is None else {"welfare_steps": welfare_steps}),
@@ -410,8 +421,10 @@ def _sweep(
     guard_output(out, [*files, ssa, sam, elasticities], "results")
     scenarios = [Scenario.from_toml(f) for f in files]
     spec = SSASpec.from_toml(ssa) if ssa is not None else None
+    require_address_space(SWEEP_START_MB, "for a sweep (Dask's scheduler, threads and worker processes)")
     checkpoint = default_checkpoint(out)
-    held.enter_context(checkpoint_lock(checkpoint))  # two sweeps never share a checkpoint, nor write one OUT
+    held.enter_context(checkpoint_lock(checkpoint))
+    doing("running the sweep")  # two sweeps never share a checkpoint, nor write one OUT
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("solving", total=None)
         ds = run_sweep(

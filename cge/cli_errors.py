@@ -23,6 +23,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from cge.memory import is_out_of_memory, out_of_memory_line
+
 log = logging.getLogger(__name__)
 
 EXIT_ERROR = 1
@@ -100,7 +102,9 @@ def reported(console: Console) -> Iterator[None]:
         raise typer.Exit(EXIT_SIGTERM) from None
     except Exception as exc:
         log.info("error details", exc_info=True)
-        if not isinstance(exc, (ValueError, OSError, KeyError, TypeError, RuntimeError, ArithmeticError)):
+        if is_out_of_memory(exc):
+            lines = [out_of_memory_line(exc)]
+        elif not isinstance(exc, (ValueError, OSError, KeyError, TypeError, RuntimeError, ArithmeticError)):
             if _verbose():
                 raise
             lines = [f"internal error {type(exc).__name__}: {error_lines(exc)[0]} (rerun with -v for the traceback)"]

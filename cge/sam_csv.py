@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from cge.dims import ACTIVITY, AGENT, AGRIFOOD, COMMODITY, EXPORTER, FACTOR, FACTOR_TYPE, GOODS, IMPORTER, REGION
+from cge.input_files import regular_file
 from cge.sam import SAM_VARIABLES, SamError
 
 CSV_COORDS = "coords.csv"
@@ -19,6 +20,7 @@ _TRUE = {"true", "1", "yes"}
 
 
 def _read_table(path: Path, columns: list[str]) -> pd.DataFrame:
+    regular_file(path, "SAM table (CSV)", SamError)
     try:
         frame = pd.read_csv(path, keep_default_na=False, dtype=str)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

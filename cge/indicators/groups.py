@@ -23,6 +23,7 @@ import xarray as xr
 
 from cge.dims import ACTIVITY, COMMODITY, EXPORTER, IMPORTER, REGION
 from cge.indicators.registry import aggregate_rule
+from cge.input_files import regular_file
 from cge.paths import CALIBRATION_DIR
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def load_groups(path: str | Path | None = None) -> list[Group]:
     GroupError
         Naming the file and the problem (missing column, unknown dimension, repeated group).
     """
-    path = Path(path) if path is not None else GROUPS_FILE
+    path = regular_file(path if path is not None else GROUPS_FILE, "groups file", GroupError)
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError) as exc:

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 LOCAL = "local"
 INPROCESS = "inprocess"
+WORKERS_PER_CORE = 4
+"""A LocalCluster has at most this many worker processes per core (each loads the model)."""
 LOOPBACK = "127.0.0.1:0"
 """Where a LocalCluster's HTTP pages listen: this machine only, any free port."""
 POLL_SECONDS = 1.0
@@ -89,6 +91,11 @@ def dask_client(scheduler=None, n_workers: int = 2) -> Iterator:
     if scheduler in (None, LOCAL, INPROCESS):
         if n_workers < 1:
             raise ValueError(f"--workers {n_workers}: a sweep needs at least one worker process")
+        if n_workers > max_workers():
+            raise ValueError(
+                f"--workers {n_workers}: at most {max_workers()} worker processes ({WORKERS_PER_CORE} per core of "
+                f"this machine's {os.cpu_count() or 1}); for more, start a cluster and pass --scheduler"
+            )
         inprocess = scheduler == INPROCESS
         with _children_ignore_sigint():
             cluster = LocalCluster(
@@ -141,6 +148,11 @@ def _run_with_shared(task: Task, plugin: str) -> Outcome:
     if plugin not in worker.plugins:
         raise RuntimeError(f"Dask worker {worker.address} has no {plugin} plugin (the sweep's shared inputs)")
     return run_task(task, worker.plugins[plugin].shared)
+
+
+def max_workers() -> int:
+    """Most worker processes of a new LocalCluster: :data:`WORKERS_PER_CORE` per core [count]."""
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
 
 
 def _n_workers(client) -> int:

@@ -424,7 +424,7 @@ def load_sam(path: str | Path | None = None) -> xr.Dataset:
     path = SAM_DIR if path is None else Path(path)
     if path.is_dir():
         if not (path / "sam.nc").exists() and (path / CSV_COORDS).exists():
-            return _checked(read_sam_csv(path), path)
+            return _checked(read_sam_csv(path, SAM_VARIABLES), path)
         path = path / "sam.nc"
     if not path.exists():
         raise FileNotFoundError(f"no SAM at {path}")

@@ -6,14 +6,15 @@ there is none, these CSV files. Every error names the file, the column and the s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 import xarray as xr
 
 from cge.dims import ACTIVITY, AGENT, AGRIFOOD, COMMODITY, EXPORTER, FACTOR, FACTOR_TYPE, GOODS, IMPORTER, REGION
+from cge.errors import SamError
 from cge.input_files import regular_file
-from cge.sam import SAM_VARIABLES, SamError
 
 CSV_COORDS = "coords.csv"
 _TRUE = {"true", "1", "yes"}
@@ -31,8 +32,11 @@ def _read_table(path: Path, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def read_sam_csv(directory: str | Path) -> xr.Dataset:
+def read_sam_csv(directory: str | Path, variables: Iterable) -> xr.Dataset:
     """Read a SAM from tidy CSV files (the format :func:`save_sam` writes), unchecked.
+
+    ``variables`` is the schema (:data:`cge.sam.SAM_VARIABLES`: name, dims, long name, required),
+    passed in so that this module does not import :mod:`cge.sam` (which imports it).
 
     ``coords.csv`` (columns dim, label, factor_type, goods, agrifood) gives the labels of
     region, commodity, factor and agent; ``<variable>.csv`` has one column per dimension of the
@@ -60,7 +64,7 @@ def read_sam_csv(directory: str | Path) -> xr.Dataset:
             AGRIFOOD: (COMMODITY, commodities[AGRIFOOD].str.lower().isin(_TRUE).to_numpy()),
         }
     )
-    for var in SAM_VARIABLES:
+    for var in variables:
         path = directory / f"{var.name}.csv"
         if not path.exists():
             if var.required:

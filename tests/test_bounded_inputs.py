@@ -78,7 +78,11 @@ NOT_REGULAR = [
 ]
 
 
-@pytest.mark.parametrize(("name", "args", "needle"), NOT_REGULAR, ids=[c[0] for c in NOT_REGULAR])
+@pytest.mark.parametrize(
+    ("name", "args", "needle"),
+    [pytest.param(*case, marks=[pytest.mark.slow] if case[0] != "scenario_fifo" else []) for case in NOT_REGULAR],
+    ids=[c[0] for c in NOT_REGULAR],
+)
 def test_only_regular_files_are_read_as_inputs(work, name, args, needle):
     """A FIFO with no writer blocked ``cge run`` for ever (the audit's hang)."""
     status, stderr = _cli(work, *args)
@@ -140,6 +144,7 @@ def test_a_small_address_space_limit_is_one_line_not_a_spin(work):
     assert not (work / "out.nc").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="address-space limits as on Linux")
 def test_a_sweep_under_a_small_address_space_limit_is_one_line(work):
     """Under ``ulimit -v 560000`` Dask's own allocations failed in its event loop and the sweep waited

@@ -437,6 +437,7 @@ def test_interrupted_sweep_says_where_the_draws_are_and_resumes(tmp_path, hand_s
     assert_same_numbers(_load(out), _reference(tmp_path, args))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_signal_during_the_final_write_then_resume_without_solving(
     tmp_path, hand_sam, hand_elasticities, monkeypatch, sig
@@ -532,6 +533,7 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
 def test_ctrl_c_in_a_terminal_stops_a_local_cluster_sweep_with_one_line(tmp_path, hand_sam, hand_elasticities):
     """Audit item 7: Ctrl-C during a sweep printed tracebacks. A terminal's Ctrl-C reaches the

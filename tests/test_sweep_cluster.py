@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import xarray as xr
 from dask_processes import external_cluster
 from typer.testing import CliRunner
@@ -17,6 +18,7 @@ EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 SCENARIOS = ["termination.toml", "tariff25.toml", "us_canada_only.toml", "tariff25_retaliation.toml"]
 
 
+@pytest.mark.slow
 def test_cli_sweep_on_external_scheduler_and_workers(tmp_path):
     files = [str(EXPERIMENTS / name) for name in SCENARIOS]
     reference = cge.run(files)

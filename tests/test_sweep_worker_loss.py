@@ -89,7 +89,12 @@ def _run_and_kill(moment: str, tmp_path: Path, args: list[str], scheduler: list[
     return sweep.returncode, stderr, draw, pid, gate, out, partial
 
 
-MOMENTS = ["first_draw_running", "result_not_collected", "mid_sweep", "last_draw_running"]
+MOMENTS = [
+    pytest.param("first_draw_running", marks=pytest.mark.slow),
+    "result_not_collected",  # the moment that stopped the sweep before the fix: in the quick set
+    pytest.param("mid_sweep", marks=pytest.mark.slow),
+    pytest.param("last_draw_running", marks=pytest.mark.slow),
+]
 
 
 @pytest.mark.parametrize("moment", MOMENTS)

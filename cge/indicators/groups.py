@@ -148,8 +148,8 @@ def add_subtotals(ds: xr.Dataset, groups: list[Group] | None = None, names: list
         for dim in dims:
             if dim not in out.dims:
                 continue
-            chosen = [(g, g.labels(out, dim)) for g in groups if g.dimension == group_dim]
-            chosen = [(g, labels) for g, labels in chosen if labels]
+            found = [(g, g.labels(out, dim)) for g in groups if g.dimension == group_dim]
+            chosen = [(g, labels) for g, labels in found if labels]
             if not chosen:
                 continue
             out = _extend(out, dim, chosen)

@@ -277,7 +277,8 @@ def plot_agrifood_exports(ds: xr.Dataset, regions: Iterable[str] | None = None, 
     if pct.size > MAX_BARS:
         return pair_heatmap(pct)
     with plt.rc_context(STYLE):
-        fig, ax = _bar_figure(*pct.shape, horizontal=True)
+        n_groups, n_series = pct.shape
+        fig, ax = _bar_figure(n_groups, n_series, horizontal=True)
         _grouped_bars(ax, pct, scenario_colours(scenarios(ds), baseline), horizontal=True)
         ax.set_xlabel("agri-food exports, change vs baseline (current fob prices) [%]")
         ax.set_ylabel("exporter \N{RIGHTWARDS ARROW} importer")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable
+from typing import Any, cast
 
 import matplotlib
 
@@ -16,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
@@ -28,7 +30,7 @@ PAGE_WIDTH = 7.0
 PAGE_HEIGHT = 9.0
 """Largest figure height [inches]: 1350 px at :data:`DPI`."""
 NOTE_FONTSIZE = 6.5
-STYLE = {
+STYLE: Any = {  # matplotlib rcParams (rc_context's keys are typed as a Literal of every rcParam)
     "font.size": 9,
     "axes.titlesize": 11,
     "axes.titleweight": "bold",
@@ -42,6 +44,12 @@ STYLE = {
 }
 THOUSANDS = FuncFormatter(lambda x, _pos: f"{x:,.0f}")
 """Axis tick labels with thousands separators (``1,336,000``)."""
+
+
+def _colours(name: str) -> list:
+    """The colours of a listed matplotlib colour map (``tab10``, ``tab20``)."""
+    colours: Any = cast(ListedColormap, plt.get_cmap(name)).colors  # a list of RGB tuples
+    return list(colours)
 
 
 def compact_persons(value: float, sign: bool = False) -> str:
@@ -80,9 +88,9 @@ def scenario_colours(names: Iterable[str], baseline: str = BASELINE) -> dict[str
     from tab10 (up to 9 scenarios), tab20 (up to 18) or evenly spaced hues, never grey."""
     others = [str(n) for n in names if str(n) != baseline]
     if len(others) <= 9:
-        palette = [c for k, c in enumerate(plt.get_cmap("tab10").colors) if k != 7]  # 7 is grey
+        palette = [c for k, c in enumerate(_colours("tab10")) if k != 7]  # 7 is grey
     elif len(others) <= 18:
-        palette = [c for k, c in enumerate(plt.get_cmap("tab20").colors) if k not in (14, 15)]  # greys
+        palette = [c for k, c in enumerate(_colours("tab20")) if k not in (14, 15)]  # greys
     else:
         palette = [plt.get_cmap("hsv")(k / len(others)) for k in range(len(others))]
     colours = {name: tuple(palette[k]) for k, name in enumerate(others)}
@@ -99,7 +107,7 @@ def add_notes(fig: Figure, note: str) -> Figure:
     lines = textwrap.wrap(note, max(40, int(width * 17)))
     fig.text(0.01, 0.004, "\n".join(lines), fontsize=NOTE_FONTSIZE, color="0.35", ha="left", va="bottom")
     reserve = min(0.3, (len(lines) * NOTE_FONTSIZE * 1.35 / 72 + 0.06) / height)
-    engine = fig.get_layout_engine()
+    engine: Any = fig.get_layout_engine()  # constrained: its set() takes rect
     if engine is not None and hasattr(engine, "set"):
         engine.set(rect=(0, reserve, 1, 1 - reserve))
     return fig

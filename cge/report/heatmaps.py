@@ -7,6 +7,8 @@ capped at the 97th percentile of the absolute changes; each cell is annotated wi
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -47,7 +49,7 @@ def _annotated_heatmap(ax, matrix: np.ndarray, norm: TwoSlopeNorm, fontsize: flo
             for j in range(matrix.shape[1]):
                 v = matrix[i, j]
                 if np.isfinite(v):
-                    colour = "white" if abs(v) > 0.6 * norm.vmax else "black"
+                    colour = "white" if abs(v) > 0.6 * cast(float, norm.vmax) else "black"
                     text = f"{v:+.1f}" if round(v, 1) != 0 else "0.0"
                     ax.text(j, i, text, ha="center", va="center", fontsize=fontsize, color=colour)
     return image
@@ -108,7 +110,7 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
             fig, axes = plt.subplots(
                 rows, ncols, figsize=(max(fig_w, 4.5), fig_h), squeeze=False, sharey=True, layout="constrained"
             )
-            image = None
+            image: Any = None
             for k, ax in enumerate(axes.flat):
                 if k >= len(chunk):
                     ax.set_visible(False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import xarray as xr
@@ -140,6 +141,7 @@ def write_plots(
     shown = select(ds, baseline, scenarios, regions)
     ref = baseline or BASELINE
     note = source_note(shown, baseline)
+    charts: dict[str, Callable[[], Any]]
     if variables:
         charts = {name: _variable_chart(shown, name, ref) for name in variables}
     elif is_sweep(ds):
@@ -188,4 +190,6 @@ def _variable_chart(ds: xr.Dataset, name: str, baseline: str) -> Callable[[], Fi
         return lambda: plot_region_bars(ds, name, baseline=baseline)
     if dims == {REGION, COMMODITY}:
         return lambda: plot_output_heatmaps(ds, name, baseline)
-    raise ReportError(f"no chart for {name!r} with dims {sorted(dims)}: plot variables by region (and commodity)")
+    raise ReportError(
+        f"no chart for {name!r} with dims {sorted(map(str, dims))}: plot variables by region (and commodity)"
+    )

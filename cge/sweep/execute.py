@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from cge.sweep.worker import Outcome, SharedData, Task, run_task
 
@@ -147,7 +148,8 @@ def _run_with_shared(task: Task, plugin: str) -> Outcome:
     worker = get_worker()
     if plugin not in worker.plugins:
         raise RuntimeError(f"Dask worker {worker.address} has no {plugin} plugin (the sweep's shared inputs)")
-    return run_task(task, worker.plugins[plugin].shared)
+    inputs: Any = worker.plugins[plugin]  # our SharedInputs
+    return run_task(task, inputs.shared)
 
 
 def max_workers() -> int:
@@ -253,6 +255,8 @@ def execute_tasks(
                     line = f"WorkerLost: the workers running this draw died {attempts[task.draw]} times ({reason})"
                     on_outcome(Outcome(draw=task.draw, errors={s.name: line for s in task.scenarios}))
                     continue
+                if exc is None:  # not reached: every other final state is handled above
+                    raise RuntimeError(f"draw {task.draw}: its Dask future ended as {future.status!r}")
                 raise exc
     except BaseException:
         client.cancel(list(futures))

@@ -110,6 +110,7 @@ def test_a_local_cluster_sweep_survives_a_killed_worker(tmp_path, sweep_inputs, 
     assert_same_numbers(_load(out), reference)
 
 
+@pytest.mark.slow  # a scheduler and two worker processes: the local case above is the quick one
 @pytest.mark.skipif(not (Path(sys.executable).parent / "dask").exists(), reason="needs the dask command")
 @pytest.mark.parametrize("moment", MOMENTS)
 def test_an_external_cluster_sweep_survives_its_only_worker_killed(tmp_path, sweep_inputs, moment):

@@ -1,7 +1,8 @@
 """The user-facing error types, in one light module (no NumPy, pandas or solver imports) so the
 command line can catch them without loading the model stack. Each is re-exported by the module
 that raises it (``cge.sam.SamError``, ``cge.calibrate.CalibrationError``,
-``cge.scenario.ScenarioError``, ``cge.solve.SolveError``)."""
+``cge.scenario.ScenarioError``, ``cge.solve.SolveError``, ``cge.gtap.HarError``,
+``cge.gtap.DatabaseError``, ``cge.gtap.CmfError``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,25 @@ class CalibrationError(ValueError):
 
 class ScenarioError(ValueError):
     """A scenario names something the model does not have, or is malformed."""
+
+
+class HarError(ValueError):
+    """A GEMPACK header array (HAR) file cannot be read or an array cannot be written as one; the
+    message names the file and the header."""
+
+
+class DatabaseError(ValueError):
+    """A GTAP database is missing a header, has arrays of the wrong shape, or fails an identity;
+    the message names the file or header, where, and by how much."""
+
+
+class CmfError(ValueError):
+    """A GEMPACK command (CMF) file has a statement this project does not support, or names a set
+    or element the database does not have; the message names the statement and its line."""
+
+
+class ResultsFileError(ValueError):
+    """A file given as results is not a cge results file of this format; the message names the file."""
 
 
 class SolveError(RuntimeError):

@@ -11,6 +11,9 @@ from cge.input_files import MAX_TEXT_BYTES, regular_file
 def read_toml(path: str | Path, error: type[Exception], kind: str) -> dict:
     """Parse a TOML file; a missing file or a syntax error raises ``error`` naming the file.
 
+    A UTF-8 byte-order mark at the start is accepted (TOML itself forbids it; Windows editors
+    write it).
+
     Parameters
     ----------
     path : path
@@ -25,7 +28,8 @@ def read_toml(path: str | Path, error: type[Exception], kind: str) -> dict:
     if size > MAX_TEXT_BYTES:
         raise error(f"{path}: {size / 2**20:,.0f} MiB; a {kind} file (TOML) is at most {MAX_TEXT_BYTES // 2**20} MiB")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark, which Windows editors write, is read as nothing
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as exc:
         raise error(f"{path}: no such {kind} file") from exc
     except IsADirectoryError as exc:

@@ -24,6 +24,7 @@ from cge.balance.report import (
     attach_report,
     max_account_gap,
 )
+from cge.sam import conform_sam
 from cge.sam_matrix import CELL_VARIABLES, SamCells, cell_dims, cells_to_sam, fold_accounts, sam_cells
 
 log = logging.getLogger(__name__)
@@ -206,8 +207,34 @@ def _build_problem(sam, cells: SamCells, targets, fixed, tol: float) -> tuple[_P
     Raises ValueError for hard rows that cannot be met (see :func:`cross_entropy`); soft targets
     are always feasible through their slacks."""
     full, value, scale, names, n_bal, free = _constraint_system(sam, cells, targets, fixed)
-    rhs = value - full[:, ~free] @ cells.value[~free]
-    jac = (full[:, free] @ sp.diags(cells.value[free])).tocsr()
+    return assemble_problem(full, value, scale, names, n_bal, free, cells.value, targets, tol), free
+
+
+def assemble_problem(full, value, scale, names, n_bal, free, prior, targets, tol: float) -> _Problem:
+    """The scaled problem from constraint rows on cell magnitudes.
+
+    Parameters
+    ----------
+    full : scipy.sparse matrix (rows × cells)
+        Balances (the first ``n_bal`` rows), then one row per target, on cell magnitudes.
+    value, scale : ndarray
+        Right-hand side and row scale of every row.
+    names : list of str
+        Row names.
+    free : ndarray of bool
+        Cells that may move.
+    prior : ndarray
+        Prior magnitudes of every cell (positive where free).
+    targets : sequence
+        Objects with ``soft``, ``value``, ``sd`` and ``side`` (one per target row).
+
+    Raises
+    ------
+    ValueError
+        For hard rows without free cells that are not met, targets of the wrong sign or
+        contradictory targets."""
+    rhs = value - full[:, ~free] @ prior[~free]
+    jac = (full[:, free] @ sp.diags(prior[free])).tocsr()
     soft = np.zeros(len(names), dtype=bool)
     soft[n_bal:] = [t.soft for t in targets]
     hard = np.nonzero(~soft)[0]
@@ -218,8 +245,8 @@ def _build_problem(sam, cells: SamCells, targets, fixed, tol: float) -> tuple[_P
     _check_target_consistency(jac[hard], rhs[hard], scale[hard], hard_names, n_bal)
     keep = np.nonzero(rows)[0]
     scaled = (sp.diags(1.0 / scale[keep]) @ jac[keep]).tocsr()
-    mean_cell = float(cells.value[free].mean()) if free.any() else 1.0
-    weight = cells.value[free] / mean_cell if free.any() else np.zeros(0)
+    mean_cell = float(prior[free].mean()) if free.any() else 1.0
+    weight = prior[free] / mean_cell if free.any() else np.zeros(0)
     slack, penalty = _soft_columns(targets, keep, n_bal, mean_cell)
     # slacks start at the prior's relative gaps (z = 1): u+ - u- = A z - rhs
     gap = np.asarray(scaled @ np.ones(scaled.shape[1])).ravel() - rhs[keep] / scale[keep]
@@ -228,7 +255,7 @@ def _build_problem(sam, cells: SamCells, targets, fixed, tol: float) -> tuple[_P
     for col in range(0, len(penalty), 2):
         row = owner.indices[owner.indptr[col]]
         start[col], start[col + 1] = max(gap[row], 0.0), max(-gap[row], 0.0)
-    problem = _Problem(
+    return _Problem(
         sp.hstack([scaled, slack]).tocsr(),
         rhs[keep] / scale[keep],
         [names[k] for k in keep],
@@ -237,7 +264,6 @@ def _build_problem(sam, cells: SamCells, targets, fixed, tol: float) -> tuple[_P
         penalty,
         start,
     )
-    return problem, free
 
 
 # --------------------------------------------------------------------------- cross-entropy: solver
@@ -335,6 +361,30 @@ def _raise_infeasible(problem: _Problem, resid: np.ndarray, message: str) -> Non
     )
 
 
+def solve_problem(problem: _Problem, prior: np.ndarray, free: np.ndarray, tol: float) -> tuple[np.ndarray, int, str]:
+    """Solve an assembled problem from the prior; return the magnitudes of every cell, the
+    Ipopt iterations and the status message.
+
+    Raises
+    ------
+    ValueError
+        Naming the targets (else the accounts) left unmet if the solve fails."""
+    magnitudes = prior.copy()
+    iterations, message = 0, "nothing to adjust"
+    start = np.concatenate([np.ones(len(problem.weight)), problem.start_slack])
+    if free.any() and len(problem.rhs):
+        met = np.abs(problem.jac @ start - problem.rhs).max() <= feasibility_tol(tol)
+        if met and not (problem.penalty * problem.start_slack).any():
+            message = "prior already balanced and on target: unchanged"
+        else:
+            x, iterations, message = _solve(problem, tol)
+            resid = problem.jac @ x - problem.rhs
+            if np.abs(resid).max() > 10 * feasibility_tol(tol):
+                _raise_infeasible(problem, resid, message)
+            magnitudes[free] = prior[free] * x[: len(problem.weight)]
+    return magnitudes, iterations, message
+
+
 def cross_entropy(
     sam: xr.Dataset,
     targets: Sequence[Target] = (),
@@ -382,21 +432,10 @@ def cross_entropy(
         or fixed, targets of the wrong sign, linearly contradictory targets, or a problem Ipopt
         finds infeasible; also for unknown variables or labels in a target.
     """
+    sam = conform_sam(sam)  # schema axis order and boolean flags, as every SAM that enters
     cells = sam_cells(sam)
     problem, free = _build_problem(sam, cells, targets, fixed, tol)
-    magnitudes = cells.value.copy()
-    iterations, message = 0, "nothing to adjust"
-    start = np.concatenate([np.ones(len(problem.weight)), problem.start_slack])
-    if free.any() and len(problem.rhs):
-        met = np.abs(problem.jac @ start - problem.rhs).max() <= feasibility_tol(tol)
-        if met and not (problem.penalty * problem.start_slack).any():
-            message = "prior already balanced and on target: unchanged"
-        else:
-            x, iterations, message = _solve(problem, tol)
-            resid = problem.jac @ x - problem.rhs
-            if np.abs(resid).max() > 10 * feasibility_tol(tol):
-                _raise_infeasible(problem, resid, message)
-            magnitudes[free] = cells.value[free] * x[: len(problem.weight)]
+    magnitudes, iterations, message = solve_problem(problem, cells.value, free, tol)
     result = cells_to_sam(sam, cells, magnitudes)
     tmat = _target_matrix(sam, cells, targets)
     table = pd.DataFrame(

@@ -1,7 +1,30 @@
-"""Pyomo -> CasADi -> cyipopt solver bridge (DESIGN §5)."""
+"""Solvers: the Pyomo -> CasADi -> cyipopt bridge (DESIGN §5), Newton-Krylov, and the
+vectorised sparse-derivative tape of the GTAP v7 model (:mod:`cge.solve.tape`).
 
-from cge.solve.casadi_bridge import CompiledModel, compile_model
-from cge.solve.result import SolveError, SolveResult, SolveStatus
-from cge.solve.solver import Solver
+Names are imported on first use, so importing a submodule (``cge.solve.tape``) does not load
+Pyomo or CasADi.
+"""
 
-__all__ = ["CompiledModel", "compile_model", "Solver", "SolveError", "SolveResult", "SolveStatus"]
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "CompiledModel": "cge.solve.casadi_bridge",
+    "compile_model": "cge.solve.casadi_bridge",
+    "SolveError": "cge.solve.result",
+    "SolveResult": "cge.solve.result",
+    "SolveStatus": "cge.solve.result",
+    "Solver": "cge.solve.solver",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cge.solve' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cge.solve.casadi_bridge import CompiledModel
 from cge.solve.linalg import Factorization, SparseMatrix, gmres, single_threaded_blas
+
+if TYPE_CHECKING:
+    from cge.solve.casadi_bridge import CompiledModel
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,8 @@ class NewtonOptions:
         Fraction of the distance to a bound a step may cover (Ipopt's τ).
     max_backtracks : int
         Step halvings before giving up.
+    lu_ordering : str or None
+        SuperLU column ordering of the factorisations (None: :data:`cge.solve.linalg.LU_ORDERING`).
     """
 
     target: float = 1e-12
@@ -51,6 +56,7 @@ class NewtonOptions:
     krylov_iterations: int = 30
     boundary_fraction: float = 0.99
     max_backtracks: int = 30
+    lu_ordering: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,7 @@ def _iterate(
         krylov_total += used
         if dx is None:
             try:
-                factorization = Factorization(jac)
+                factorization = Factorization(jac, options.lu_ordering)
             except (RuntimeError, np.linalg.LinAlgError) as exc:  # singular Jacobian
                 message = f"singular Jacobian: {exc}"
                 break

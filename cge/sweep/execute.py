@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
+
 from cge.sweep.worker import Outcome, SharedData, Task, run_task
 
 log = logging.getLogger(__name__)
@@ -149,7 +151,10 @@ def _run_with_shared(task: Task, plugin: str) -> Outcome:
     if plugin not in worker.plugins:
         raise RuntimeError(f"Dask worker {worker.address} has no {plugin} plugin (the sweep's shared inputs)")
     inputs: Any = worker.plugins[plugin]  # our SharedInputs
-    return run_task(task, inputs.shared)
+    # a worker process prints to the user's terminal: NumPy's warnings of an overflowing trial step
+    # are not worth a line there (every solve is accepted on its residuals; failures are reported)
+    with np.errstate(all="ignore"):
+        return run_task(task, inputs.shared)
 
 
 def max_workers() -> int:

@@ -1,0 +1,527 @@
+"""Vectorised expressions with exact sparse Jacobians, traced once and replayed.
+
+A model states its equations as NumPy-like operations on :class:`Node` vectors (one vector per
+equation block or intermediate array). Tracing records each operation with the sparsity pattern
+of its Jacobian with respect to the unknowns ``x``; :meth:`Tape.compile` turns the record into a
+:class:`CompiledTape` whose evaluations replay it with NumPy gathers, products and constant
+sparse matrix-vector products only:
+
+- values of every node at ``(x, p)`` (``p``: the model's parameters, e.g. tax powers);
+- the Jacobian ``dF/dx`` of the outputs as CSR data on a pattern fixed at compile time (exact:
+  each operation applies its analytical derivative to its operands' nonzeros);
+- Jacobian-vector products in any direction ``(dx, dp)`` (forward mode), which give the
+  derivatives along a shock path (``dF/dp`` times the path's direction) and the rates of every
+  intermediate array.
+
+The pattern of a node is structural: an entry exists where the operand patterns say it may be
+nonzero, whatever its value at the point of tracing, so a Jacobian entry that happens to be zero
+at the benchmark is still in the pattern.
+
+Operations: unary functions (log, exp, power by a constant), products, quotients, sums and
+differences of two nodes or of a node and a constant, gathers (``node[index]``, which broadcasts
+a vector onto a larger index space), and constant linear maps (``S @ node``, which sums over
+sets). Everything is float64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+_VAR, _PAR, _UNARY, _BINARY, _GATHER, _LINMAP, _CONST = range(7)
+
+Operand = "Node | np.ndarray | float"
+
+
+@dataclass
+class _Pattern:
+    """CSR structure of a node's Jacobian with respect to x (rows = node entries)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+    @property
+    def nnz(self) -> int:
+        return int(self.indices.size)
+
+    def rows(self) -> np.ndarray:
+        """Row of each stored entry."""
+        return np.repeat(np.arange(self.indptr.size - 1), np.diff(self.indptr))
+
+
+def _empty_pattern(size: int) -> _Pattern:
+    return _Pattern(np.zeros(size + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+
+def _bool_matrix(pattern: _Pattern, n: int) -> sp.csr_matrix:
+    data = np.ones(pattern.nnz, dtype=np.int8)
+    return sp.csr_matrix((data, pattern.indices, pattern.indptr), shape=(pattern.indptr.size - 1, n))
+
+
+def _pattern_of(matrix: sp.csr_matrix) -> _Pattern:
+    matrix = matrix.tocsr()
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    return _Pattern(matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64))
+
+
+def _positions(outer: _Pattern, inner: _Pattern, n: int) -> np.ndarray:
+    """Position in ``outer``'s data of each stored entry of ``inner`` (same rows, inner ⊆ outer)."""
+    if inner.nnz == 0:
+        return np.zeros(0, dtype=np.int64)
+    keys_outer = outer.rows() * n + outer.indices
+    keys_inner = inner.rows() * n + inner.indices
+    pos = np.searchsorted(keys_outer, keys_inner)
+    return pos.astype(np.int64)
+
+
+@dataclass(eq=False)
+class Node:
+    """A symbolic vector recorded on a :class:`Tape`.
+
+    Attributes
+    ----------
+    tape : Tape
+        The tape it belongs to.
+    index : int
+        Its position on the tape.
+    size : int
+        Number of entries.
+    name : str
+        Optional name (for diagnostics and values lookup).
+    """
+
+    tape: Tape
+    index: int
+    size: int
+    name: str = ""
+
+    __array_ufunc__ = None  # NumPy defers to the reflected operators (array - node is a node)
+
+    # ---------------------------------------------------------------- arithmetic
+    def __add__(self, other: Operand) -> Node:
+        return self.tape._binary("add", self, other)
+
+    def __radd__(self, other: Operand) -> Node:
+        return self.tape._binary("add", other, self)
+
+    def __sub__(self, other: Operand) -> Node:
+        return self.tape._binary("sub", self, other)
+
+    def __rsub__(self, other: Operand) -> Node:
+        return self.tape._binary("sub", other, self)
+
+    def __mul__(self, other: Operand) -> Node:
+        return self.tape._binary("mul", self, other)
+
+    def __rmul__(self, other: Operand) -> Node:
+        return self.tape._binary("mul", other, self)
+
+    def __truediv__(self, other: Operand) -> Node:
+        return self.tape._binary("div", self, other)
+
+    def __rtruediv__(self, other: Operand) -> Node:
+        return self.tape._binary("div", other, self)
+
+    def __neg__(self) -> Node:
+        return self.tape._binary("mul", self, -1.0)
+
+    def __pow__(self, exponent: Operand) -> Node:
+        if isinstance(exponent, Node):
+            return (self.log() * exponent).exp()
+        return self.tape._unary("pow", self, np.asarray(exponent, dtype=float))
+
+    def log(self) -> Node:
+        return self.tape._unary("log", self, None)
+
+    def exp(self) -> Node:
+        return self.tape._unary("exp", self, None)
+
+    def __getitem__(self, index) -> Node:
+        if isinstance(index, slice):
+            index = np.arange(self.size)[index]
+        return self.tape._gather(self, np.asarray(index, dtype=np.int64).reshape(-1))
+
+    def __rmatmul__(self, matrix: sp.spmatrix) -> Node:
+        return self.tape._linmap(sp.csr_matrix(matrix), self)
+
+    def named(self, name: str) -> Node:
+        """Give this node a name (for :meth:`CompiledTape.values`)."""
+        self.tape.names[name] = self.index
+        self.name = name
+        return self
+
+
+@dataclass
+class _Op:
+    kind: int
+    size: int
+    a: int = -1  # operand node index (or -1)
+    b: int = -1
+    const_a: np.ndarray | None = None  # constant operand (broadcast to size)
+    const_b: np.ndarray | None = None
+    op: str = ""
+    arg: np.ndarray | None = None  # exponent, gather index, slice start
+    matrix: sp.csr_matrix | None = None
+    pattern: _Pattern | None = None
+    # replay data for the Jacobian
+    pos_a: np.ndarray | None = None
+    pos_b: np.ndarray | None = None
+    rows: np.ndarray | None = None
+    rows_a: np.ndarray | None = None
+    rows_b: np.ndarray | None = None
+    perm: np.ndarray | None = None
+    data_map: sp.csr_matrix | None = None
+
+
+class Tape:
+    """Records vector operations on unknowns ``x`` (length ``n``) and parameters ``p`` (length ``n_p``)."""
+
+    def __init__(self, n: int, n_p: int):
+        self.n, self.n_p = n, n_p
+        self.ops: list[_Op] = []
+        self.names: dict[str, int] = {}
+
+    # ---------------------------------------------------------------- leaves
+    def variable(self, start: int, size: int, name: str = "") -> Node:
+        """The unknowns ``x[start:start + size]``."""
+        if start < 0 or start + size > self.n:
+            raise ValueError(f"variable slice [{start}, {start + size}) outside x of length {self.n}")
+        pattern = _Pattern(np.arange(size + 1, dtype=np.int64), np.arange(start, start + size, dtype=np.int64))
+        node = self._push(_Op(_VAR, size, arg=np.array([start]), pattern=pattern))
+        return node.named(name) if name else node
+
+    def parameter(self, start: int, size: int, name: str = "") -> Node:
+        """The parameters ``p[start:start + size]`` (constant with respect to x)."""
+        if start < 0 or start + size > self.n_p:
+            raise ValueError(f"parameter slice [{start}, {start + size}) outside p of length {self.n_p}")
+        node = self._push(_Op(_PAR, size, arg=np.array([start]), pattern=_empty_pattern(size)))
+        return node.named(name) if name else node
+
+    def constant(self, values: np.ndarray, name: str = "") -> Node:
+        """A constant vector as a node (rarely needed: operations accept NumPy arrays)."""
+        values = np.asarray(values, dtype=float).reshape(-1)
+        node = self._push(_Op(_CONST, values.size, const_a=values, pattern=_empty_pattern(values.size)))
+        return node.named(name) if name else node
+
+    # ---------------------------------------------------------------- recording
+    def _push(self, op: _Op) -> Node:
+        self.ops.append(op)
+        return Node(self, len(self.ops) - 1, op.size)
+
+    def _check(self, node: Node) -> None:
+        if node.tape is not self:
+            raise ValueError("operands come from different tapes")
+
+    def _unary(self, op: str, a: Node, arg) -> Node:
+        self._check(a)
+        pattern = self.ops[a.index].pattern
+        return self._push(_Op(_UNARY, a.size, a=a.index, op=op, arg=arg, pattern=pattern, rows=pattern.rows()))
+
+    def _binary(self, op: str, left: Operand, right: Operand) -> Node:
+        nodes = [v for v in (left, right) if isinstance(v, Node)]
+        for v in nodes:
+            self._check(v)
+        size = nodes[0].size
+        for v in nodes:
+            if v.size != size:
+                raise ValueError(f"{op}: operand sizes differ ({left_size(left)} and {left_size(right)})")
+
+        def as_const(v):
+            if isinstance(v, Node):
+                return None
+            arr = np.asarray(v, dtype=float)
+            if arr.ndim == 0:
+                return np.full(size, float(arr))
+            arr = arr.reshape(-1)
+            if arr.size != size:
+                raise ValueError(f"{op}: constant of size {arr.size} against a node of size {size}")
+            return arr
+
+        ca, cb = as_const(left), as_const(right)
+        a = left.index if isinstance(left, Node) else -1
+        b = right.index if isinstance(right, Node) else -1
+        rec = _Op(_BINARY, size, a=a, b=b, const_a=ca, const_b=cb, op=op)
+        if a >= 0 and b >= 0:
+            pa, pb = self.ops[a].pattern, self.ops[b].pattern
+            union = _pattern_of(_bool_matrix(pa, self.n) + _bool_matrix(pb, self.n))
+            rec.pattern = union
+            rec.pos_a = _positions(union, pa, self.n)
+            rec.pos_b = _positions(union, pb, self.n)
+            rec.rows_a, rec.rows_b = pa.rows(), pb.rows()
+        else:
+            pattern = self.ops[a if a >= 0 else b].pattern
+            rec.pattern = pattern
+            rec.rows = pattern.rows()
+        return self._push(rec)
+
+    def _gather(self, a: Node, index: np.ndarray) -> Node:
+        self._check(a)
+        if index.size and (index.min() < 0 or index.max() >= a.size):
+            raise IndexError(f"gather index outside 0..{a.size - 1}")
+        pa = self.ops[a.index].pattern
+        starts, ends = pa.indptr[index], pa.indptr[index + 1]
+        counts = ends - starts
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        perm = _ranges(starts, counts)
+        pattern = _Pattern(indptr, pa.indices[perm])
+        return self._push(_Op(_GATHER, index.size, a=a.index, arg=index, pattern=pattern, perm=perm))
+
+    def _linmap(self, matrix: sp.csr_matrix, a: Node) -> Node:
+        self._check(a)
+        if matrix.shape[1] != a.size:
+            raise ValueError(f"linear map of {matrix.shape[1]} columns applied to a node of size {a.size}")
+        matrix = matrix.tocsr().astype(float)
+        matrix.sum_duplicates()
+        pa = self.ops[a.index].pattern
+        out = _pattern_of(_bool_matrix(_pattern_of(matrix), a.size) @ _bool_matrix(pa, self.n))
+        # every (matrix entry (i, k, s), nonzero q of row k of a) contributes s * d_a[q] to (i, col(q))
+        m_rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        counts = np.diff(pa.indptr)[matrix.indices]
+        q = _ranges(pa.indptr[matrix.indices], counts)
+        i = np.repeat(m_rows, counts)
+        s = np.repeat(matrix.data, counts)
+        keys_out = out.rows() * self.n + out.indices
+        pos = np.searchsorted(keys_out, i * self.n + pa.indices[q])
+        data_map = sp.csr_matrix((s, (pos, q)), shape=(out.nnz, pa.nnz))
+        return self._push(_Op(_LINMAP, matrix.shape[0], a=a.index, matrix=matrix, pattern=out, data_map=data_map))
+
+    # ---------------------------------------------------------------- compile
+    def compile(self, outputs: list[Node]) -> CompiledTape:
+        """Fix the outputs (stacked in order) and return the evaluator."""
+        for node in outputs:
+            self._check(node)
+        return CompiledTape(self, [node.index for node in outputs])
+
+
+def left_size(v) -> int:
+    return v.size if isinstance(v, Node) else np.asarray(v).size
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + c)`` for each (s, c)."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    return (np.arange(total, dtype=np.int64) + offsets).astype(np.int64)
+
+
+def _unary_value(op: str, x: np.ndarray, arg) -> tuple[np.ndarray, np.ndarray]:
+    """(f(x), f'(x))."""
+    if op == "log":
+        return np.log(x), 1.0 / x
+    if op == "exp":
+        e = np.exp(x)
+        return e, e
+    if op == "pow":
+        k = arg
+        return x**k, k * x ** (k - 1.0)
+    raise ValueError(op)
+
+
+def _binary_value(op: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a op b, d/da, d/db)."""
+    if op == "add":
+        one = np.ones_like(a)
+        return a + b, one, one
+    if op == "sub":
+        one = np.ones_like(a)
+        return a - b, one, -one
+    if op == "mul":
+        return a * b, b, a
+    if op == "div":
+        inv = 1.0 / b
+        v = a * inv
+        return v, inv, -v * inv
+    raise ValueError(op)
+
+
+@dataclass
+class _Evaluation:
+    values: list
+    jac: list | None = None
+    tangents: list | None = None
+
+
+@dataclass
+class CompiledTape:
+    """Replays a :class:`Tape`: values, Jacobian data and tangents of its nodes.
+
+    Attributes
+    ----------
+    n, n_p : int
+        Lengths of x and p.
+    m : int
+        Number of stacked outputs.
+    jac_indptr, jac_indices : ndarray
+        CSR pattern of the outputs' Jacobian with respect to x (fixed).
+    """
+
+    tape: Tape
+    outputs: list[int]
+    offsets: np.ndarray = field(init=False)
+    jac_indptr: np.ndarray = field(init=False)
+    jac_indices: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        ops = self.tape.ops
+        sizes = [ops[k].size for k in self.outputs]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        indptr, indices, shift = [np.zeros(1, dtype=np.int64)], [], 0
+        for k in self.outputs:
+            pat = ops[k].pattern
+            indptr.append(pat.indptr[1:] + shift)
+            indices.append(pat.indices)
+            shift += pat.nnz
+        self.jac_indptr = np.concatenate(indptr)
+        self.jac_indices = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
+        self._needed = self._dependencies(self.outputs)
+
+    # ---------------------------------------------------------------- sizes
+    @property
+    def n(self) -> int:
+        return self.tape.n
+
+    @property
+    def n_p(self) -> int:
+        return self.tape.n_p
+
+    @property
+    def m(self) -> int:
+        return int(self.offsets[-1])
+
+    def _dependencies(self, roots: list[int]) -> np.ndarray:
+        ops = self.tape.ops
+        need = np.zeros(len(ops), dtype=bool)
+        for k in roots:
+            need[k] = True
+        for k in range(len(ops) - 1, -1, -1):
+            if need[k]:
+                op = ops[k]
+                if op.a >= 0:
+                    need[op.a] = True
+                if op.b >= 0:
+                    need[op.b] = True
+        return need
+
+    # ---------------------------------------------------------------- replay
+    def _run(
+        self,
+        x: np.ndarray,
+        p: np.ndarray,
+        jacobian: bool = False,
+        direction: tuple[np.ndarray, np.ndarray] | None = None,
+        needed: np.ndarray | None = None,
+    ) -> _Evaluation:
+        ops = self.tape.ops
+        need = self._needed if needed is None else needed
+        vals: list = [None] * len(ops)
+        jac: list | None = [None] * len(ops) if jacobian else None
+        tan: list | None = [None] * len(ops) if direction is not None else None
+        dx, dp = direction if direction is not None else (None, None)
+        for k, op in enumerate(ops):
+            if not need[k]:
+                continue
+            kind = op.kind
+            if kind == _VAR:
+                s = int(op.arg[0])
+                vals[k] = x[s : s + op.size]
+                if jacobian:
+                    jac[k] = np.ones(op.size)
+                if tan is not None:
+                    tan[k] = dx[s : s + op.size]
+            elif kind == _PAR:
+                s = int(op.arg[0])
+                vals[k] = p[s : s + op.size]
+                if jacobian:
+                    jac[k] = np.zeros(0)
+                if tan is not None:
+                    tan[k] = dp[s : s + op.size]
+            elif kind == _CONST:
+                vals[k] = op.const_a
+                if jacobian:
+                    jac[k] = np.zeros(0)
+                if tan is not None:
+                    tan[k] = np.zeros(op.size)
+            elif kind == _UNARY:
+                v, d = _unary_value(op.op, vals[op.a], op.arg)
+                vals[k] = v
+                if jacobian:
+                    jac[k] = jac[op.a] * d[op.rows]
+                if tan is not None:
+                    tan[k] = tan[op.a] * d
+            elif kind == _BINARY:
+                va = vals[op.a] if op.a >= 0 else op.const_a
+                vb = vals[op.b] if op.b >= 0 else op.const_b
+                v, da, db = _binary_value(op.op, va, vb)
+                vals[k] = v
+                if jacobian:
+                    if op.a >= 0 and op.b >= 0:
+                        data = np.zeros(op.pattern.nnz)
+                        data[op.pos_a] = jac[op.a] * da[op.rows_a]
+                        data[op.pos_b] += jac[op.b] * db[op.rows_b]
+                        jac[k] = data
+                    elif op.a >= 0:
+                        jac[k] = jac[op.a] * da[op.rows]
+                    else:
+                        jac[k] = jac[op.b] * db[op.rows]
+                if tan is not None:
+                    t = np.zeros(op.size)
+                    if op.a >= 0:
+                        t = t + da * tan[op.a]
+                    if op.b >= 0:
+                        t = t + db * tan[op.b]
+                    tan[k] = t
+            elif kind == _GATHER:
+                vals[k] = vals[op.a][op.arg]
+                if jacobian:
+                    jac[k] = jac[op.a][op.perm]
+                if tan is not None:
+                    tan[k] = tan[op.a][op.arg]
+            elif kind == _LINMAP:
+                vals[k] = op.matrix @ vals[op.a]
+                if jacobian:
+                    jac[k] = op.data_map @ jac[op.a] if op.pattern.nnz else np.zeros(0)
+                if tan is not None:
+                    tan[k] = op.matrix @ tan[op.a]
+        return _Evaluation(vals, jac, tan)
+
+    # ---------------------------------------------------------------- public
+    def residual(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """The stacked outputs at (x, p)."""
+        ev = self._run(x, p)
+        return np.concatenate([np.asarray(ev.values[k], dtype=float) for k in self.outputs])
+
+    def jacobian(self, x: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, sp.csr_matrix]:
+        """(outputs, d outputs / dx as CSR on the fixed pattern) at (x, p)."""
+        ev = self._run(x, p, jacobian=True)
+        g = np.concatenate([np.asarray(ev.values[k], dtype=float) for k in self.outputs])
+        data = np.concatenate([ev.jac[k] for k in self.outputs]) if self.outputs else np.zeros(0)
+        matrix = sp.csr_matrix((data, self.jac_indices, self.jac_indptr), shape=(self.m, self.n))
+        return g, matrix
+
+    def jvp(self, x: np.ndarray, p: np.ndarray, dx: np.ndarray, dp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(outputs, their derivative in the direction (dx, dp)) at (x, p)."""
+        ev = self._run(x, p, direction=(dx, dp))
+        g = np.concatenate([np.asarray(ev.values[k], dtype=float) for k in self.outputs])
+        t = np.concatenate([np.asarray(ev.tangents[k], dtype=float) for k in self.outputs])
+        return g, t
+
+    def values(
+        self,
+        x: np.ndarray,
+        p: np.ndarray,
+        names: list[str],
+        direction: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> dict[str, np.ndarray] | tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Values of named nodes at (x, p); with ``direction``, also their tangents."""
+        index = [self.tape.names[name] for name in names]
+        ev = self._run(x, p, direction=direction, needed=self._dependencies(index))
+        vals = {name: np.asarray(ev.values[k], dtype=float) for name, k in zip(names, index)}
+        if direction is None:
+            return vals
+        tans = {name: np.asarray(ev.tangents[k], dtype=float) for name, k in zip(names, index)}
+        return vals, tans

@@ -1,0 +1,190 @@
+"""``cge gtap ...`` on the command line: check, aggregate, synthetic, from-sam; every bad input is
+one ``error:`` line (a failing database: one line per failing identity after the count), exit 1,
+and nothing written."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+from conftest import hand_elasticity_table
+from typer.testing import CliRunner
+
+from cge.cli import app
+from cge.examples import two_region_sam
+from cge.gtap import load_database, read_har, save_database, synthetic_database, write_har
+from cge.gtap.har import encode_har
+from cge.sam import save_sam
+
+runner = CliRunner()
+
+
+def snapshot(directory):
+    return {str(p.relative_to(directory)): (p.stat().st_size, p.stat().st_mtime_ns) for p in directory.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("gtap") / "db"
+    save_database(synthetic_database(3, 4, seed=4), directory)
+    (directory / "database.nc").unlink()  # the HAR files are what users have
+    return directory
+
+
+def _copy(database, tmp_path, edit=None, header_file="basedata.har"):
+    out = tmp_path / "copy"
+    out.mkdir()
+    for path in database.iterdir():
+        (out / path.name).write_bytes(path.read_bytes())
+    if edit is not None:
+        arrays = dict(read_har(out / header_file))
+        edit(arrays)
+        (out / header_file).write_bytes(encode_har(arrays))
+    return out
+
+
+def test_check_ok_prints_one_summary_line(database):
+    result = runner.invoke(app, ["gtap", "check", str(database)])
+    assert result.exit_code == 0, result.output
+    assert (
+        result.output.strip()
+        == "GTAP database OK: 3 REG x 4 COMM x 4 ACTS x 5 ENDW; identities hold within 0.0001 of each flow"
+    )
+
+
+def test_synthetic_aggregate_and_from_sam(tmp_path):
+    result = runner.invoke(app, ["gtap", "synthetic", str(tmp_path / "s"), "--regions", "4", "--commodities", "5"])
+    assert result.exit_code == 0, result.output
+    assert "4 REG x 5 COMM x 5 ACTS x 5 ENDW, seed 0" in result.output
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("set,from,to\nREG,r00,A\nREG,r01,A\nREG,r02,B\nREG,r03,B\n")
+    result = runner.invoke(
+        app, ["gtap", "aggregate", str(tmp_path / "s"), "--map", str(mapping), "--out", str(tmp_path / "a")]
+    )
+    assert result.exit_code == 0, result.output
+    assert load_database(tmp_path / "a").sizes["REG"] == 2
+    save_sam(two_region_sam(), tmp_path / "sam")
+    hand_elasticity_table().to_csv(tmp_path / "el.csv")
+    args = ["--sam", str(tmp_path / "sam"), "--elasticities", str(tmp_path / "el.csv")]
+    result = runner.invoke(app, ["gtap", "from-sam", str(tmp_path / "f"), *args])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["gtap", "check", str(tmp_path / "f")]).exit_code == 0
+
+
+def _bump_vdfb(arrays):
+    arrays["VDFB"] = arrays["VDFB"] * 1.05
+
+
+def _nan_save(arrays):
+    arrays["SAVE"] = arrays["SAVE"].copy(data=np.array([1234.5, 2.0, 3.0], dtype="f4"))
+
+
+def _drop_headers(arrays):
+    del arrays["VTWR"], arrays["MAKS"]
+
+
+def _wrong_dims(arrays):
+    arrays["VDFB"] = arrays["VDFB"].sum("ACTS")
+
+
+def _wrong_labels(arrays):
+    arrays["SAVE"] = arrays["SAVE"].assign_coords(REG=["r00", "r01", "USA"])
+
+
+def _no_types(arrays):
+    for header in ("ENDM", "ENDS", "ENDF"):
+        del arrays[header]
+
+
+def _no_flags(arrays):
+    del arrays["EFLG"]
+
+
+CASES = [
+    ("missing_file", lambda db, tmp: (db / "default.prm").unlink(), ["check", "{db}"], ["no default.prm"], 0),
+    ("not_a_directory", None, ["check", "{db}/sets.har"], ["sets.har: not a directory"], 0),
+    ("unbalanced", _bump_vdfb, ["check", "{db}"], ["fails GTAP's checks (", "problems):"], -1),
+    ("missing_headers", _drop_headers, ["check", "{db}"], ["(2 problems)"], 2),
+    (
+        "wrong_dims",
+        _wrong_dims,
+        ["check", "{db}"],
+        ["header 'VDFB' has dims ('COMM', 'REG')", "expected ('COMM', 'ACTS', 'REG')"],
+        0,
+    ),
+    ("wrong_labels", _wrong_labels, ["check", "{db}"], ["header 'SAVE': REG labels ['r00', 'r01', 'USA'] differ"], 0),
+    (
+        "truncated",
+        lambda db, tmp: (db / "sets.har").write_bytes((db / "sets.har").read_bytes()[:-5]),
+        ["check", "{db}"],
+        ["sets.har: truncated"],
+        0,
+    ),
+    (
+        "unmapped",
+        None,
+        ["aggregate", "{db}", "--map", "{tmp}/map.csv", "--out", "{tmp}/out"],
+        ["2 REG elements are not mapped: ['r01', 'r02']"],
+        0,
+    ),
+    ("out_is_input", None, ["aggregate", "{db}", "--map", "{tmp}/map.csv", "--out", "{db}"], ["would replace it"], 0),
+    ("out_is_file", None, ["synthetic", "{db}/sets.har"], ["is a file; give a directory"], 0),
+    (
+        "long_labels",
+        None,
+        ["from-sam", "{tmp}/out"],
+        ["label of set COMM 'motor_vehicles' has 14 characters (at most 12)"],
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c[0])
+def test_bad_inputs_are_one_line_and_write_nothing(case, database, tmp_path):
+    name, edit, args, needles, extra = case
+    header_file = "sets.har" if edit in (_no_types,) else "default.prm" if edit is _no_flags else "basedata.har"
+    arrays_edit = edit if edit is not None and edit.__code__.co_argcount == 1 else None
+    db = _copy(database, tmp_path, arrays_edit, header_file)
+    if edit is not None and edit.__code__.co_argcount == 2:
+        edit(db, tmp_path)
+    (tmp_path / "map.csv").write_text("set,from,to\nREG,r00,A\n")
+    before = snapshot(tmp_path)
+    result = runner.invoke(app, ["gtap", *[a.format(db=db, tmp=tmp_path) for a in args]])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("error: ") and "Traceback" not in result.output
+    if extra >= 0:
+        assert len(lines) == 1 + extra, result.output
+    else:
+        count = int(lines[0].split("(")[-1].split()[0])
+        assert len(lines) == 1 + count and count >= 2
+    for needle in needles:
+        assert needle in result.output.replace("\n", " "), f"{needle!r} not in {result.output!r}"
+    assert snapshot(tmp_path) == before
+
+
+def test_nan_in_a_har_file_is_named(database, tmp_path):
+    db = _copy(database, tmp_path, _nan_save)
+    data = (db / "basedata.har").read_bytes()
+    marker = struct.pack("<f", 1234.5)
+    (db / "basedata.har").write_bytes(data.replace(marker, struct.pack("<f", float("nan"))))
+    result = runner.invoke(app, ["gtap", "check", str(db)])
+    assert result.exit_code == 1
+    assert "SAVE: 1 NaN/inf values, first at REG=r00" in result.output
+
+
+def test_endowment_types_that_cannot_be_told(database, tmp_path):
+    db = _copy(database, tmp_path, _no_types, "sets.har")
+    arrays = dict(read_har(db / "default.prm"))
+    _no_flags(arrays)
+    (db / "default.prm").write_bytes(encode_har(arrays))
+    result = runner.invoke(app, ["gtap", "check", str(db)])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "cannot tell mobile, sluggish and sector-specific endowments apart" in result.output
+
+
+def test_write_har_of_a_loaded_file_elsewhere(database, tmp_path):
+    arrays = read_har(database / "sets.har")
+    write_har(tmp_path / "sets.har", arrays)
+    assert (tmp_path / "sets.har").read_bytes() == (database / "sets.har").read_bytes()

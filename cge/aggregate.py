@@ -47,6 +47,7 @@ from cge.dims import (
     IMPORTER,
     REGION,
 )
+from cge.input_files import regular_file
 from cge.sam import SAM_VARIABLES, conform_sam, import_use, output_market, sam_hash
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def read_map(mapping: MapLike, labels: list[str], what: str) -> dict[str, str]:
     if mapping is None:
         return {label: label for label in labels}
     if isinstance(mapping, (str, Path)):
-        mapping = pd.read_csv(mapping, dtype=str)
+        mapping = pd.read_csv(regular_file(mapping, f"{what} map (CSV)"), dtype=str)
     if isinstance(mapping, pd.DataFrame):
         if mapping.shape[1] < 2:
             raise ValueError(f"{what} map needs two columns (source, target), got {list(mapping.columns)}")

@@ -29,6 +29,7 @@ from cge.dims import (
     REGION,
 )
 from cge.errors import CalibrationError  # noqa: F401  (raised here; defined with the other user errors)
+from cge.input_files import regular_file
 from cge.paths import CALIBRATION_DIR
 from cge.sam import (
     check_sam,
@@ -93,7 +94,9 @@ def load_elasticities(path: str | Path | None = None) -> pd.DataFrame:
     pandas.DataFrame
         Indexed by sector, with the columns of :data:`SECTOR_ELASTICITIES` [unitless].
     """
-    path = CALIBRATION_DIR / "elasticities.csv" if path is None else Path(path)
+    path = regular_file(
+        CALIBRATION_DIR / "elasticities.csv" if path is None else path, "elasticity table", CalibrationError
+    )
     if not path.exists():
         raise FileNotFoundError(f"no elasticity table at {path}")
     if path.is_dir():
@@ -158,7 +161,8 @@ def load_region_parameters(path: str | Path | None = None) -> pd.DataFrame:
         Indexed by region label (with a ``default`` row for unlisted regions); fractions and
         unitless values as documented in the file.
     """
-    path = CALIBRATION_DIR / "region_parameters.csv" if path is None else Path(path)
+    path = CALIBRATION_DIR / "region_parameters.csv" if path is None else path
+    path = regular_file(path, "region parameter table", CalibrationError)
     if not path.exists():
         raise FileNotFoundError(f"no region parameter table at {path}")
     frame = pd.read_csv(path, comment="#")

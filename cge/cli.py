@@ -8,6 +8,7 @@ clear line and exits with status 1, without a traceback, and writes nothing
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from cge.cli_errors import (
 )
 from cge.escaping import RICH_CONSOLE_OPTIONS, escape_rich, escape_terminal
 from cge.gtap.cli import gtap_app
+from cge.memory import SWEEP_START_MB, doing, prepare_for_memory_limit, require_address_space
 
 GROUPS_HELP = (
     "CSV of extra region/commodity groups (columns dimension, group, members, description; docs/reporting.md), "
@@ -45,6 +47,7 @@ app.add_typer(gtap_app, name="gtap")
 def _write_netcdf(ds, out: Path) -> None:
     from cge.ncio import write_netcdf
 
+    doing(f"writing {out}")
     write_netcdf(ds, out)
 
 
@@ -67,6 +70,8 @@ def main(
 ) -> None:
     configure_logging(verbose)
     install_signal_handlers()
+    with reported(err_console):
+        prepare_for_memory_limit()  # under ulimit -v: BLAS started now, one thread, or one line
 
 
 def _progress_bar():
@@ -120,6 +125,12 @@ def run(
         _headline(ds, out, baseline)
 
 
+def _stage(bar, task, message: str, done: int, total: int) -> None:
+    """Show a stage of ``cge.run`` on the progress bar and remember it for an out-of-memory error."""
+    doing(f"computing the results of {message[7:]}" if message.startswith("solved ") else message)
+    bar.update(task, description=message, completed=done, total=total)
+
+
 def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps, groups=None):
     import cge
     from cge.runner import BatchSolveError
@@ -128,6 +139,7 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare
     guard_output(out, [*files, sam, elasticities, groups], "results")
     registry = _groups(groups)
     scenarios = [Scenario.from_toml(f) for f in files]
+    doing("reading the SAM and the elasticities, calibrating and building the model")
     try:
         with _progress_bar() as bar:
             task = bar.add_task("preparing", total=None)
@@ -135,7 +147,7 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare
                 scenarios,
                 sam=sam,
                 elasticities=elasticities,
-                progress=lambda msg, done, total: bar.update(task, description=msg, completed=done, total=total),
+                progress=lambda msg, done, total: _stage(bar, task, msg, done, total),
                 detail=detail,
                 reference=baseline,
                 groups=registry,
@@ -528,9 +540,9 @@ def sweep(
     stops (Ctrl-C, lost scheduler, no workers), rerun the same command with
     --resume. OUT.partial/ is removed once OUT is written.
     """
-    with reported(err_console):
+    with reported(err_console), contextlib.ExitStack() as held:  # held: the checkpoint's lock, until OUT is written
         out = fresh_output(out, Path("sweep.nc"))
-        options = (resume, allow_partial, retries, worker_timeout, baseline)
+        options = (resume, allow_partial, retries, worker_timeout, baseline, held)
         ds, spec, failed = _sweep(files, ssa, scheduler, workers, out, sam, elasticities, *options, groups=groups)
         _sweep_table(ds, spec, failed, out, baseline)
 
@@ -548,6 +560,7 @@ def _sweep(
     retries,
     worker_timeout,
     baseline,
+    held,
     groups=None,
 ):
     import json
@@ -556,14 +569,17 @@ def _sweep(
 
     from cge.scenario import Scenario
     from cge.sweep import SSASpec, default_checkpoint, run_sweep
-    from cge.sweep.checkpoint import remove_checkpoint
+    from cge.sweep.checkpoint import checkpoint_lock, remove_checkpoint
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     guard_output(out, [*files, ssa, sam, elasticities, groups], "results")
     registry = _groups(groups)
     scenarios = [Scenario.from_toml(f) for f in files]
     spec = SSASpec.from_toml(ssa) if ssa is not None else None
+    require_address_space(SWEEP_START_MB, "for a sweep (Dask's scheduler, threads and worker processes)")
     checkpoint = default_checkpoint(out)
+    held.enter_context(checkpoint_lock(checkpoint))  # two sweeps never share a checkpoint, nor write one OUT
+    doing("running the sweep")
     with (
         _ssa_file_named(ssa),
         Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar,

@@ -35,6 +35,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from cge.escaping import RICH_CONSOLE_OPTIONS, escape_rich, escape_terminal
+from cge.memory import is_out_of_memory, out_of_memory_line
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,9 @@ def reported(console: Console) -> Iterator[None]:
     except Exception as exc:
         HELD_WARNINGS.discard()  # the error line says what failed; warnings before it would be noise
         log.info("error details", exc_info=True)
-        if not isinstance(exc, (ValueError, OSError, KeyError, TypeError, RuntimeError, ArithmeticError)):
+        if is_out_of_memory(exc):
+            lines = [out_of_memory_line(exc)]
+        elif not isinstance(exc, (ValueError, OSError, KeyError, TypeError, RuntimeError, ArithmeticError)):
             if _verbose():
                 raise
             first = error_lines(exc)[0]

@@ -14,6 +14,7 @@ from pathlib import Path
 import xarray as xr
 
 from cge.atomic import atomic_write_bytes
+from cge.input_files import regular_file
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 NETCDF3_SIGNATURE = b"CDF"
@@ -80,7 +81,7 @@ def read_netcdf(path: str | Path, what: str, error: type[Exception] = ValueError
         For a directory, an empty, truncated or non-netCDF file: one line naming the file, the
         size and the reason.
     """
-    path = Path(path)
+    path = regular_file(path, f"{what} file", error)
     if path.is_dir():
         raise error(f"{path}: is a directory, not a {what} file (netCDF)")
     if not path.exists():

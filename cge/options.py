@@ -9,7 +9,7 @@ from pathlib import Path
 from cge.indicators.extract import DETAILS
 from cge.indicators.groups import Group, load_groups
 from cge.indicators.trade_jobs import TradeJobsSpec
-from cge.welfare import WELFARE_STEPS
+from cge.welfare import MAX_WELFARE_STEPS, WELFARE_STEPS
 
 HESSIANS = ("limited-memory", "exact")
 
@@ -69,8 +69,10 @@ class RunOptions:
             raise ValueError(f"hessian = {self.hessian!r}: use one of {', '.join(HESSIANS)}")
         if not self.tol > 0:
             raise ValueError(f"tol = {self.tol}: must be positive")
-        if self.welfare_steps < 0:
-            raise ValueError(f"welfare_steps = {self.welfare_steps}: must be >= 0 (0 skips the decomposition)")
+        if not 0 <= self.welfare_steps <= MAX_WELFARE_STEPS:
+            raise ValueError(
+                f"welfare_steps = {self.welfare_steps}: must be 0 (skip the decomposition) to {MAX_WELFARE_STEPS}"
+            )
 
     @classmethod
     def resolve(cls, options: RunOptions | None = None, **overrides) -> RunOptions:

@@ -41,6 +41,7 @@ from cge.dims import (
 from cge.errors import SamError  # noqa: F401  (raised here; defined with the other user errors)
 from cge.escaping import has_control_characters
 from cge.paths import CALIBRATION_DIR, SAM_DIR
+from cge.validation import boolean_values  # noqa: F401  (defined there: sam_csv uses it too)
 
 log = logging.getLogger(__name__)
 
@@ -89,51 +90,9 @@ FLAGS = (GOODS, AGRIFOOD)
 """Boolean coordinates on ``commodity``: merchandise (``goods``) and agriculture and food (``agrifood``)."""
 SELECTORS = {REGION: ("all",), COMMODITY: ("all", GOODS)}
 """Words that scenario rows use as selectors, so no region or commodity may be labelled with them."""
-_TRUE_TEXT = ("true", "1")
-_FALSE_TEXT = ("false", "0")
 
 
 # --------------------------------------------------------------------------- the schema's form
-def boolean_values(values, what: str) -> np.ndarray:
-    """Booleans from booleans, the integers 0/1 or the text ``true``/``false``/``1``/``0`` (any case).
-
-    Other tools store flags as text or integers (netCDF has no boolean type); NumPy's own cast
-    would read the text ``"False"`` as True, so anything else is refused.
-
-    Parameters
-    ----------
-    values : array-like
-        The stored flags.
-    what : str
-        What the values are, for the message (e.g. "coordinate 'goods'").
-
-    Raises
-    ------
-    SamError
-        Naming ``what``, how many values are not booleans and the first few.
-    """
-    array = np.asarray(values)
-    if array.dtype == bool:
-        return array
-    out, bad = [], []
-    for value in array.ravel().tolist():
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", errors="replace")
-        if isinstance(value, str):
-            text = value.strip().lower()
-            flag = True if text in _TRUE_TEXT else False if text in _FALSE_TEXT else None
-        elif isinstance(value, (bool, int, float)) and value in (0, 1):
-            flag = bool(value)
-        else:
-            flag = None
-        if flag is None:
-            bad.append(value)
-        out.append(bool(flag))
-    if bad:
-        raise SamError(f"{what} has {len(bad)} values that are not booleans, e.g. {bad[:3]}; use true/false (or 1/0)")
-    return np.array(out, dtype=bool).reshape(array.shape)
-
-
 def conform_sam(sam: xr.Dataset) -> xr.Dataset:
     """The SAM in the form the model reads: every variable's dims in the schema's order, the
     commodity flags (``goods``, ``agrifood``) as booleans.
@@ -609,7 +568,7 @@ def load_sam(path: str | Path | None = None) -> xr.Dataset:
     path = SAM_DIR if path is None else Path(path)
     if path.is_dir():
         if not (path / "sam.nc").exists() and (path / CSV_COORDS).exists():
-            return _checked(read_sam_csv(path), path)
+            return _checked(read_sam_csv(path, SAM_VARIABLES), path)
         path = path / "sam.nc"
     if not path.exists():
         raise FileNotFoundError(f"no SAM at {path}")

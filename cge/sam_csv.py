@@ -6,19 +6,22 @@ there is none, these CSV files. Every error names the file, the column and the s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 import xarray as xr
 
 from cge.dims import ACTIVITY, AGENT, AGRIFOOD, COMMODITY, EXPORTER, FACTOR, FACTOR_TYPE, GOODS, IMPORTER, REGION
-from cge.sam import SAM_VARIABLES, SamError, boolean_values
-from cge.validation import csv_separator_hint
+from cge.errors import SamError
+from cge.input_files import regular_file
+from cge.validation import boolean_values, csv_separator_hint
 
 CSV_COORDS = "coords.csv"
 
 
 def _read_table(path: Path, columns: list[str]) -> pd.DataFrame:
+    regular_file(path, "SAM table (CSV)", SamError)
     try:
         frame = pd.read_csv(path, keep_default_na=False, dtype=str)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -43,8 +46,11 @@ def _flag(column: pd.Series, path: Path, flag: str):
         raise SamError(f"{path}: {exc}") from None
 
 
-def read_sam_csv(directory: str | Path) -> xr.Dataset:
+def read_sam_csv(directory: str | Path, variables: Iterable) -> xr.Dataset:
     """Read a SAM from tidy CSV files (the format :func:`save_sam` writes), unchecked.
+
+    ``variables`` is the schema (:data:`cge.sam.SAM_VARIABLES`: name, dims, long name, required),
+    passed in so that this module does not import :mod:`cge.sam` (which imports it).
 
     ``coords.csv`` (columns dim, label, factor_type, goods, agrifood) gives the labels of
     region, commodity, factor and agent; ``<variable>.csv`` has one column per dimension of the
@@ -71,7 +77,7 @@ def read_sam_csv(directory: str | Path) -> xr.Dataset:
             **{flag: (COMMODITY, _flag(commodities[flag], directory / CSV_COORDS, flag)) for flag in (GOODS, AGRIFOOD)},
         }
     )
-    for var in SAM_VARIABLES:
+    for var in variables:
         path = directory / f"{var.name}.csv"
         if not path.exists():
             if var.required:

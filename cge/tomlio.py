@@ -5,6 +5,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from cge.input_files import MAX_TEXT_BYTES, regular_file
+
 
 def read_toml(path: str | Path, error: type[Exception], kind: str) -> dict:
     """Parse a TOML file; a missing file or a syntax error raises ``error`` naming the file.
@@ -21,7 +23,10 @@ def read_toml(path: str | Path, error: type[Exception], kind: str) -> dict:
     kind : str
         What the file is, for the message (e.g. "scenario").
     """
-    path = Path(path)
+    path = regular_file(path, f"{kind} file", error)
+    size = path.stat().st_size if path.is_file() else 0
+    if size > MAX_TEXT_BYTES:
+        raise error(f"{path}: {size / 2**20:,.0f} MiB; a {kind} file (TOML) is at most {MAX_TEXT_BYTES // 2**20} MiB")
     try:
         # utf-8-sig: a byte-order mark, which Windows editors write, is read as nothing
         return tomllib.loads(path.read_text(encoding="utf-8-sig"))

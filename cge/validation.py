@@ -10,6 +10,9 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
+if typing.TYPE_CHECKING:
+    import numpy as np
+
 
 def _models_in(annotation) -> list[type[BaseModel]]:
     """The pydantic models an annotation holds (``tuple[TariffShock, ...]``, ``A | None``, ``Annotated``)."""
@@ -95,3 +98,51 @@ def csv_separator_hint(path) -> str:
                 "separators and '.' decimal points"
             )
     return ""
+
+
+_TRUE_TEXT = ("true", "1")
+_FALSE_TEXT = ("false", "0")
+
+
+def boolean_values(values, what: str) -> np.ndarray:
+    """Booleans from booleans, the integers 0/1 or the text ``true``/``false``/``1``/``0`` (any case).
+
+    Other tools store flags as text or integers (netCDF has no boolean type); NumPy's own cast
+    would read the text ``"False"`` as True, so anything else is refused.
+
+    Parameters
+    ----------
+    values : array-like
+        The stored flags.
+    what : str
+        What the values are, for the message (e.g. "coordinate 'goods'").
+
+    Raises
+    ------
+    SamError
+        Naming ``what``, how many values are not booleans and the first few.
+    """
+    import numpy as np
+
+    from cge.errors import SamError
+
+    array = np.asarray(values)
+    if array.dtype == bool:
+        return array
+    out, bad = [], []
+    for value in array.ravel().tolist():
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", errors="replace")
+        if isinstance(value, str):
+            text = value.strip().lower()
+            flag = True if text in _TRUE_TEXT else False if text in _FALSE_TEXT else None
+        elif isinstance(value, (bool, int, float)) and value in (0, 1):
+            flag = bool(value)
+        else:
+            flag = None
+        if flag is None:
+            bad.append(value)
+        out.append(bool(flag))
+    if bad:
+        raise SamError(f"{what} has {len(bad)} values that are not booleans, e.g. {bad[:3]}; use true/false (or 1/0)")
+    return np.array(out, dtype=bool).reshape(array.shape)

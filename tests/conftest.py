@@ -118,3 +118,21 @@ def many_scenarios(shipped_results):
         part["scenario_label"] = ("scenario", [scenario.label])
         parts.append(part)
     return xr.concat(parts, dim="scenario", coords="minimal", compat="override", combine_attrs="override")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the tests marked slow (the README's test command and .ci/run do)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without ``--slow`` the tests marked ``slow`` are deselected: the quick set for development."""
+    if config.getoption("--slow") or config.getoption("-m"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]

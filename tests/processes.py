@@ -8,6 +8,7 @@ by its id; ``CGE_TEST_*`` variables switch on the fault injection of ``tests/fau
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -27,11 +28,24 @@ def env(**extra: str) -> dict[str, str]:
 
 
 def cge(*args: str, faults: bool = False, **popen) -> subprocess.Popen:
-    """Start ``cge ARGS`` (through ``tests/fault_injection.py`` when ``faults``)."""
+    """Start ``cge ARGS`` (through ``tests/fault_injection.py`` when ``faults``).
+
+    The child starts with Ctrl-C's default disposition, as in a terminal, whatever this process
+    inherited: a test suite started in the background by a shell without job control has SIGINT
+    ignored, which Python then keeps ignoring (the SIGINT tests timed out that way), then runs
+    ``preexec_fn`` if one is given.
+    """
     command = [sys.executable, str(FAULTS)] if faults else [str(BIN / "cge")]
     popen.setdefault("stdout", subprocess.PIPE)
     popen.setdefault("stderr", subprocess.PIPE)
-    return subprocess.Popen([*command, *map(str, args)], text=True, **popen)
+    given = popen.pop("preexec_fn", None)
+
+    def start() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if given is not None:
+            given()
+
+    return subprocess.Popen([*command, *map(str, args)], text=True, preexec_fn=start, **popen)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:

@@ -575,6 +575,7 @@ def rebuild_gaps(rebuilt, shipped) -> list[tuple[float, str, str]]:
     not SHARED_DATA.is_dir() or not (SHIPPED_SAM_DIR / "sam.nc").exists(),
     reason="raw data (../shared/data) or shipped SAM not available",
 )
+@pytest.mark.slow
 def test_rebuild_reproduces_the_shipped_sam(tmp_path):
     """Rebuilding from ../shared/data gives the shipped SAM within 1e-9 of each cell's account total.
 

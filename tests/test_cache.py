@@ -147,6 +147,7 @@ def test_concurrent_processes_share_the_cache(tmp_path):
     assert _compile_in_process(str(tmp_path))[0]  # a later process reads it
 
 
+@pytest.mark.slow
 def test_second_cli_run_reads_the_cache(tmp_path):
     """Two `cge run` processes with CGE_CACHE_DIR set: the second reads the first one's entry and
     writes the same results."""

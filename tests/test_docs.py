@@ -81,3 +81,14 @@ def test_every_relative_markdown_link_points_to_an_existing_file():
                 broken.append(f"{where} -> no heading '#{anchor}'")
     assert checked >= 20, checked
     assert not broken, "broken links:\n" + "\n".join(broken)
+
+
+def test_ci_runs_exactly_the_readme_commands():
+    """``.ci/run`` runs the README's two commands, word for word (the test command with ``--slow``)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Quick start (the two commands)") :]
+    commands = re.findall(r"```bash\n(.*?)\n```", section, flags=re.S)[:2]
+    script = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert len(commands) == 2 and "pytest -q --slow" in commands[1]
+    for command in commands:
+        assert command.strip() in script, command

@@ -86,6 +86,7 @@ def test_signal_during_the_write_keeps_the_previous_file_and_leaves_no_temp(work
     assert _temps(work / "out") == []
 
 
+@pytest.mark.slow
 def test_sigkill_with_named_temporary_files_is_cleaned_by_the_next_write(work):
     """Without ``O_TMPFILE`` (other systems) a SIGKILL leaves a named temporary file of a dead
     process; the next write to the same file removes it."""
@@ -101,6 +102,7 @@ def test_sigkill_with_named_temporary_files_is_cleaned_by_the_next_write(work):
     assert _temps(work / "out") == [] and _scenarios(work / "out" / "r.nc") == ["baseline", "t60"]
 
 
+@pytest.mark.slow
 def test_two_concurrent_runs_into_one_file_end_with_one_complete_file(work):
     first = cge(*_run_args(work, "t30.toml", work / "out" / "both.nc"))
     second = cge(*_run_args(work, "t60.toml", work / "out" / "both.nc"))
@@ -148,6 +150,7 @@ def _private_tmpfs_shell() -> list[str] | None:
     return None
 
 
+@pytest.mark.slow
 def test_full_disk_gives_one_line_not_a_crash(work):
     """Audit defect 3: on a full 32 kB tmpfs ``cge run --out`` ended with a segfault (exit 139),
     HDF5 failing while it closed the file. A real small tmpfs, mounted in a private mount

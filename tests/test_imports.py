@@ -35,3 +35,40 @@ def test_error_types_are_shared():
     assert calibrate.CalibrationError is errors.CalibrationError
     assert scenario.ScenarioError is errors.ScenarioError
     assert solve.SolveError is errors.SolveError
+
+
+def _import_graph():
+    """Modules of ``cge`` and the ``cge`` modules each imports (any statement, at any depth)."""
+    import ast
+    from pathlib import Path
+
+    import networkx as nx
+
+    root = Path(__file__).resolve().parents[1] / "cge"
+    modules = {}
+    for path in root.rglob("*.py"):
+        name = ".".join(path.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__")
+        modules[name] = path
+    graph = nx.DiGraph()
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("cge"):
+                targets = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            for target in targets:
+                # a package's __init__ re-exporting its modules is not a cycle of the code's jobs
+                if target in modules and target != name and not name.startswith(target + "."):
+                    if not target.startswith(name + "."):
+                        graph.add_edge(name, target)
+    return graph
+
+
+def test_no_import_cycles():
+    """Issue 19 item 6: ``sam.py`` and ``sam_csv.py`` imported each other, and so did
+    ``build/pipeline.py`` and ``build/readme.py`` (type-only imports count too)."""
+    import networkx as nx
+
+    cycles = sorted(sorted(c) for c in nx.simple_cycles(_import_graph()))
+    assert cycles == [], cycles

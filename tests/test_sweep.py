@@ -6,7 +6,6 @@ import json
 import math
 import os
 import signal
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -201,16 +200,20 @@ def test_summaries_quadrature_chebyshev_and_monte_carlo_percentiles():
 
 # ----------------------------------------------------------------------------- runs on Dask
 def test_quadrature_ssa_on_a_local_cluster(hand_sam, hand_elasticities):
-    """4 quadrature points x 2 scenarios (two closures) on a LocalCluster of 2 worker processes."""
+    """4 quadrature points x 2 scenarios (two closures) on a LocalCluster of 2 worker processes:
+    every draw done, and the numbers of a serial run bit for bit. (It asserted compiles per worker,
+    which depend on which draws each worker happened to take: it failed on a loaded machine with
+    ``{'vm:11763': 2, 'vm:11766': 4}``, the draws changing the form of sigma_va between CES and
+    Cobb-Douglas.)"""
     ds = run_sweep(_scenarios(), _spec(), sam=hand_sam, elasticities=hand_elasticities, n_workers=2)
+    serial = run_sweep(_scenarios(), _spec(), sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
     assert ds.sizes["draw"] == 4 and list(ds.scenario.values) == ["baseline", "t30", "t20_short_run"]
-    assert ds.attrs["n_workers"] == 2 and ds.attrs["n_failed"] == 0
-    assert int(ds["draw_status"].sum()) == 0 and json.loads(ds.attrs["failed_draws"]) == []
+    assert ds.attrs["n_failed"] == 0 and json.loads(ds.attrs["failed_draws"]) == []
+    assert ds["draw_status"].values.tolist() == [[0, 0, 0]] * 4 and ds["draws_ok"].values.tolist() == [4, 4, 4]
     assert float(ds["max_residual"].max()) < 1e-9
-    # elasticity draws keep the functional forms, so each worker process compiles each closure once
-    # (per process: a worker restarted by its nanny on a loaded machine is a new process)
-    by_worker = json.loads(ds.attrs["models_compiled_by_worker"])
-    assert by_worker and max(by_worker.values()) <= 2, by_worker
+    assert_same_numbers(ds, serial)
+    by_worker = json.loads(ds.attrs["models_compiled_by_worker"])  # how many: scheduling; the sum is the total
+    assert sum(by_worker.values()) == ds.attrs["models_compiled"]
     np.testing.assert_allclose(ds["elasticity"].sel(sigma="sigma_m"), 2 * ds["elasticity"].sel(sigma="sigma_d"))
     # summaries: weighted mean and std over the equally weighted points; Chebyshev interval
     gdp = ds["real_gdp_pct"]
@@ -360,7 +363,7 @@ def test_seeded_monte_carlo_gives_the_same_numbers_whatever_the_scheduling(hand_
     spec = SSASpec.from_dict(MC)
     one = run_sweep(_scenarios(), spec, sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
     two = run_sweep(_scenarios(), spec, sam=hand_sam, elasticities=hand_elasticities, n_workers=2)
-    assert one.attrs["n_failed"] == 0 and two.attrs["n_workers"] == 2
+    assert one.attrs["n_failed"] == 0 and two.attrs["n_failed"] == 0
     assert_same_numbers(one, two)
 
 
@@ -394,6 +397,20 @@ def _load(path: Path) -> xr.Dataset:
         return ds.load()
 
 
+def _gate(d: Path, open_draws: int) -> Path:
+    """A gate directory for ``tests/fault_injection.py`` with draws ``0 .. open_draws - 1`` let through."""
+    gate = d / "gate"
+    gate.mkdir()
+    for draw in range(open_draws):
+        (gate / f"open-{draw}").touch()
+    return gate
+
+
+def _finished(partial: Path) -> int:
+    """Finished draws in a checkpoint directory [count]."""
+    return len(list(partial.glob("task-*.nc")))
+
+
 def test_interrupted_sweep_says_where_the_draws_are_and_resumes(tmp_path, hand_sam, hand_elasticities):
     """Ctrl-C in the middle of a sweep (audit item 7: a traceback, every finished draw lost): one
     line with the count and the checkpoint; ``--resume`` solves only the rest, and the numbers
@@ -402,24 +419,25 @@ def test_interrupted_sweep_says_where_the_draws_are_and_resumes(tmp_path, hand_s
 
     args = _cli_files(tmp_path, hand_sam, hand_elasticities)
     out, partial = tmp_path / "s.nc", tmp_path / "s.nc.partial"
-    proc = cge(*args, "--scheduler", "inprocess", "--out", out, faults=True, env=env(CGE_TEST_TASK_SLEEP="0.5"))
-    wait_for(lambda: len(list(partial.glob("task-*.nc"))) >= 2, 300, "two finished draws", proc)
+    gate = _gate(tmp_path, open_draws=2)  # draws 0 and 1 run, draw 2 waits at the gate
+    proc = cge(*args, "--scheduler", "inprocess", "--out", out, faults=True, env=env(CGE_TEST_GATE=gate))
+    wait_for(lambda: _finished(partial) == 2 and list(gate.glob("started-2-*")), 300, "draw 2 held", proc)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
     [line] = stderr.strip().splitlines()
-    finished = len(list(partial.glob("task-*.nc")))
     assert line.startswith("error: sweep interrupted")
-    assert f": {finished} of 6 draws finished, saved in {partial}; rerun with --resume to finish" in line
-    assert 2 <= finished < 6 and not out.exists()
+    assert f": 2 of 6 draws finished, saved in {partial}; rerun with --resume to finish" in line
+    assert _finished(partial) == 2 and not out.exists()
     result = CliRunner().invoke(cli_app, [*args, "--scheduler", "inprocess", "--out", str(out)])
-    assert result.exit_code == 1 and f"{partial} holds {finished} finished tasks" in result.output  # no silent restart
+    assert result.exit_code == 1 and f"{partial} holds 2 finished tasks" in result.output  # no silent restart
     result = CliRunner().invoke(cli_app, [*args, "--scheduler", "inprocess", "--out", str(out), "--resume"])
     assert result.exit_code == 0, result.output
     assert not partial.exists()  # removed once the results are written
     assert_same_numbers(_load(out), _reference(tmp_path, args))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_signal_during_the_final_write_then_resume_without_solving(
     tmp_path, hand_sam, hand_elasticities, monkeypatch, sig
@@ -505,31 +523,6 @@ def test_sweep_with_failed_draws_exits_non_zero_unless_allow_partial(
     assert not partial.exists()
 
 
-@pytest.mark.skipif(not (Path(sys.executable).parent / "dask").exists(), reason="needs the dask command")
-def test_sweep_survives_a_killed_worker_with_the_same_numbers(tmp_path, hand_sam, hand_elasticities):
-    """Audit item 2: killing the only worker of an external cluster mid-sweep and starting a new
-    one ended the sweep with FutureCancelledError and lost every draw. Real ``dask scheduler`` and
-    ``dask worker`` processes: the first worker is SIGKILLed after two draws, a replacement joins,
-    and the sweep finishes with the numbers of an undisturbed run, bit for bit."""
-    from dask_processes import external_cluster
-    from processes import FAULTS, cge, wait_for
-
-    args = _cli_files(tmp_path, hand_sam, hand_elasticities)
-    out, partial = tmp_path / "s.nc", tmp_path / "s.nc.partial"
-    with external_cluster(n_workers=0) as cluster:
-        first = cluster.add_worker(nanny=False, preload=FAULTS, CGE_TEST_TASK_SLEEP="1")
-        sweep = cge(*args, "--scheduler", cluster.address, "--out", out)
-        wait_for(lambda: len(list(partial.glob("task-*.nc"))) >= 2, 300, "two finished draws", sweep)
-        first.kill()  # SIGKILL: the running draw and the worker's memory are lost
-        first.wait(30)
-        assert sweep.poll() is None, "the sweep stopped with its worker"
-        cluster.add_worker(nanny=False, preload=FAULTS, CGE_TEST_TASK_SLEEP="0")
-        stdout, stderr = sweep.communicate(timeout=600)
-        assert sweep.returncode == 0, stderr + cluster.logs()
-    assert not partial.exists()
-    assert_same_numbers(_load(out), _reference(tmp_path, args))
-
-
 def _descendants(pid: int) -> list[int]:
     """Process ids of the children of ``pid``, recursively (Linux /proc)."""
     out = []
@@ -540,6 +533,7 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
 def test_ctrl_c_in_a_terminal_stops_a_local_cluster_sweep_with_one_line(tmp_path, hand_sam, hand_elasticities):
     """Audit item 7: Ctrl-C during a sweep printed tracebacks. A terminal's Ctrl-C reaches the
@@ -549,8 +543,13 @@ def test_ctrl_c_in_a_terminal_stops_a_local_cluster_sweep_with_one_line(tmp_path
 
     args = _cli_files(tmp_path, hand_sam, hand_elasticities)
     partial = tmp_path / "s.nc.partial"
-    proc = cge(*args, "--workers", "2", "--out", tmp_path / "s.nc", faults=True, env=env(CGE_TEST_TASK_SLEEP="1"))
-    wait_for(lambda: len(list(partial.glob("task-*.nc"))) >= 2, 300, "two finished draws", proc)
+    gate = _gate(tmp_path, open_draws=2)  # then both workers hold a draw at the gate
+    proc = cge(*args, "--workers", "2", "--out", tmp_path / "s.nc", faults=True, env=env(CGE_TEST_GATE=gate))
+
+    def held_by_two_workers() -> bool:
+        return len({p.name.split("-")[2] for p in gate.glob("started-*") if int(p.name.split("-")[1]) >= 2}) == 2
+
+    wait_for(lambda: _finished(partial) == 2 and held_by_two_workers(), 300, "two finished draws, two held", proc)
     group = [proc.pid, *_descendants(proc.pid)]
     assert len(group) >= 3  # the command and at least two worker processes
     for pid in group:  # what the terminal does: SIGINT to every process of the job
@@ -558,7 +557,7 @@ def test_ctrl_c_in_a_terminal_stops_a_local_cluster_sweep_with_one_line(tmp_path
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130
     [line] = stderr.rstrip("\n").split("\n")
-    assert line.startswith("error: sweep interrupted (Ctrl-C): ") and f"saved in {partial}" in line
+    assert line.startswith("error: sweep interrupted (Ctrl-C): 2 of 6 draws finished") and f"saved in {partial}" in line
     for pid in group[1:]:
         wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists() or "Z" in _state(pid), 60, f"worker {pid} to exit")
 
@@ -568,3 +567,28 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0]
     except (FileNotFoundError, IndexError):
         return "Z"
+
+
+def _listening_addresses() -> set[tuple[str, int]]:
+    """(IP address, port) of the listening TCP sockets of this process and its children."""
+    import psutil
+
+    me = psutil.Process()
+    return {
+        (c.laddr.ip, c.laddr.port)
+        for proc in [me, *me.children(recursive=True)]
+        for c in proc.net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN
+    }
+
+
+@pytest.mark.parametrize("scheduler", ["inprocess", "local"])
+def test_a_local_cluster_listens_on_loopback_only(scheduler):
+    """Issue 20 item 10: the LocalCluster's dashboard bound 0.0.0.0 (an unauthenticated page listing
+    the workers, open to the network); the in-process cluster's worker pages too."""
+    from cge.sweep.execute import dask_client
+
+    before = _listening_addresses()
+    with dask_client(scheduler, n_workers=1):
+        opened = _listening_addresses() - before
+    assert opened and {ip for ip, port in opened} == {"127.0.0.1"}, opened

@@ -19,7 +19,6 @@ import dataclasses
 import json
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -28,17 +27,18 @@ import xarray as xr
 from cge.atomic import atomic_write
 from cge.balance import BalanceReport
 from cge.build.agrifood import agrifood_definition, widen_agrifood_controls
-from cge.build.assemble import AssemblyReport, assemble_sam
+from cge.build.assemble import assemble_sam
 from cge.build.controls import ControlSet, build_measures, read_controls
-from cge.build.employment import Employment, employment_satellite, employment_table
-from cge.build.mapping import Aggregation, read_aggregation
+from cge.build.employment import employment_satellite, employment_table
+from cge.build.mapping import read_aggregation
+from cge.build.result import BASE_YEAR, BuildResult
 from cge.build.sector_controls import SectorControls, build_sector_controls
 from cge.build.sources import BuildError, SourceFiles
 from cge.build.split_spec import apply_splits, parent_rates, read_splits, split_aggregation, split_employment
 from cge.build.tariff_levels import level_factors, scale_rates
-from cge.build.trade import TARIFF_FILE, TariffRates, read_tariff_rates
+from cge.build.trade import TARIFF_FILE, read_tariff_rates
 from cge.build.update import update_sam
-from cge.build.value_added import LabourShares, labour_shares
+from cge.build.value_added import labour_shares
 from cge.build.wiod import aggregate_wiod, read_wiod
 from cge.dims import ACTIVITY, AGRIFOOD, REGION
 from cge.paths import CALIBRATION_DIR, SAM_DIR
@@ -46,8 +46,6 @@ from cge.sam import check_sam, sam_hash, save_sam
 
 log = logging.getLogger(__name__)
 
-BASE_YEAR = 2011
-"""Year of the WIOD table."""
 TARGET_YEAR = 2024
 """Year of the control totals the SAM is updated to."""
 EMPLOYMENT_CSV = Path("employment") / "employment_2024.csv"
@@ -65,37 +63,6 @@ SOURCES = (
     "baseline applied tariffs: calibration/tariffs/baseline_applied.csv (WITS-TRAINS 2005 AHS as compiled by "
     "Caliendo and Parro (2015), Review of Economic Studies 82(1), rescaled to WTO MFN averages)"
 )
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """Everything the build computed, for the README and the tests.
-
-    Attributes
-    ----------
-    sam : xarray.Dataset
-        The final SAM [US$ million; employment in persons].
-    base : xarray.Dataset
-        The balanced base-year (2011) SAM before the update.
-    """
-
-    sam: xr.Dataset
-    base: xr.Dataset
-    agg: Aggregation
-    controls: ControlSet
-    sector: SectorControls
-    assembly: AssemblyReport
-    balance: BalanceReport | None
-    growth: dict[str, float]
-    shares: LabourShares
-    labour_share: pd.DataFrame
-    tariffs: TariffRates
-    tariff_factors: dict[str, float]
-    employment: Employment
-    source_digests: dict[str, str]
-    seconds: float
-    year: int
-    calibration_dir: Path = CALIBRATION_DIR
 
 
 def run_build(

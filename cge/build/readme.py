@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ import xarray as xr
 
 from cge.atomic import atomic_write
 from cge.build.controls import BN, measure_table
+from cge.build.result import BuildResult
 from cge.dims import (
     ACTIVITY,
     AGENT,
@@ -32,9 +32,6 @@ from cge.dims import (
     REGION,
 )
 from cge.sam import final_demand, regional_income, tariff_revenue, trade_balance
-
-if TYPE_CHECKING:
-    from cge.build.pipeline import BuildResult
 
 TEMPLATE = Path(__file__).with_name("readme_template.md")
 
@@ -203,10 +200,9 @@ def _region_table(result: BuildResult) -> pd.DataFrame:
 
 
 def _controls(result: BuildResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from cge.build.pipeline import BASE_YEAR
 
-    measures = [m for m in result.controls.measures if m.year != str(BASE_YEAR)]
-    base_checks = [m for m in result.controls.measures if m.year == str(BASE_YEAR)]
+    measures = [m for m in result.controls.measures if m.year != str(result.base_year)]
+    base_checks = [m for m in result.controls.measures if m.year == str(result.base_year)]
     table = measure_table(result.sam, measures)
     if result.balance is None:
         table["role"] = "check"

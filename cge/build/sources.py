@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from cge.input_files import regular_file
+
 log = logging.getLogger(__name__)
 
 
@@ -116,6 +118,7 @@ def read_csv_checked(
     BuildInputError
         Naming the file and the missing column, or the first bad cell (row and value).
     """
+    regular_file(path, "source table (CSV)", BuildInputError)
     try:
         frame = pd.read_csv(path, dtype={c: str for c in dtype_str}, keep_default_na=True)
     except FileNotFoundError as err:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ class TariffLevel:
         if self.value is not None:
             return float(self.value)
         fob = (sam["vxmd"] + sam["xtax"]).where(sam["goods"], 0.0)
-        return float(self.share) * float(fob.sel({IMPORTER: self.importer}).sum())
+        return float(cast(float, self.share)) * float(fob.sel({IMPORTER: self.importer}).sum())
 
 
 def implied_revenue(sam: xr.Dataset, rate: np.ndarray) -> pd.Series:

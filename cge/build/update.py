@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 import xarray as xr
@@ -103,7 +104,9 @@ def tariff_rate_targets(sam: xr.Dataset, rate: np.ndarray) -> list[Target]:
     return targets
 
 
-def trade_balance_targets(sam: xr.Dataset, growth: dict[str, float], skip: set[str] = frozenset()) -> list[Target]:
+def trade_balance_targets(
+    sam: xr.Dataset, growth: dict[str, float], skip: AbstractSet[str] = frozenset()
+) -> list[Target]:
     """Targets keeping each region's trade balance at its base-year share of GDP.
 
     Left out: the largest region by base-year GDP (world exports equal world imports, so its

@@ -83,8 +83,8 @@ def difference(ds: xr.Dataset, a: str, b: str) -> xr.Dataset:
     xarray.Dataset
         Without the scenario dimension; numeric variables only; attrs ``scenario_a``/``scenario_b``.
     """
-    for name in (a, b):
-        check_reference(ds, name)
+    for scenario in (a, b):
+        check_reference(ds, scenario)
     based = rebase(ds, a)
     out = xr.Dataset(attrs=dict(ds.attrs, scenario_a=a, scenario_b=b))
     for name, var in based.data_vars.items():

@@ -8,6 +8,7 @@ Pyomo expressions are never walked.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import xarray as xr
 
@@ -100,7 +101,7 @@ def extract(
         variables.update(model_components(sol, set(variables)))
     used = {d for dims, _v, _a in variables.values() for d in dims}
     labels = {**INDICATOR_COORDS, **sol.coords}
-    coords = {d: (d, list(labels[d]), indicator_attrs(d)) for d in used}
+    coords: dict[str, tuple[str, Any, dict[str, str]]] = {d: (d, list(labels[d]), indicator_attrs(d)) for d in used}
     if "commodity" in used:
         coords["goods"] = ("commodity", sol.bench.goods, indicator_attrs("goods"))
         coords["agrifood"] = ("commodity", sol.bench.agrifood, indicator_attrs("agrifood"))

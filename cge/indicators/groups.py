@@ -33,6 +33,7 @@ import xarray as xr
 
 from cge.dims import ACTIVITY, COMMODITY, EXPORTER, IMPORTER, REGION
 from cge.indicators.registry import MODEL_COMPONENT_ATTR, aggregate_rule, indicator_table
+from cge.input_files import regular_file
 from cge.paths import CALIBRATION_DIR
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def read_groups(path: str | Path) -> list[Group]:
         dimension, empty or comma-holding name, no members, a ``[flag]`` on regions, a group
         defined twice.
     """
-    path = Path(path)
+    path = regular_file(path, "groups file", GroupError)
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#", skipinitialspace=True)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

@@ -85,7 +85,7 @@ class Benchmark:
 def _on_axes(da: xr.DataArray, dims: tuple[str, ...], coords: Mapping[str, tuple[str, ...]]) -> np.ndarray:
     """``da`` as an array on ``dims`` with the labels of ``coords`` (re-ordered only if needed)."""
     values = np.asarray(da.values, dtype=float)
-    for k, d in enumerate(da.dims):
+    for k, d in enumerate(map(str, da.dims)):
         labels = [str(v) for v in da[d].values]
         if labels != list(coords[d]):
             order = [labels.index(label) for label in coords[d]]

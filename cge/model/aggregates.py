@@ -94,13 +94,15 @@ def add_aggregates(m: pyo.ConcreteModel, ix: ModelIndex, lk: Lookup, endogenous:
 
     m.trade_balance = pyo.Expression(ix.regions, rule=trade_balance, doc=doc("trade_balance"))
 
-    endogenous = set(endogenous)
+    is_endogenous = set(endogenous)
     capital_of = defaultdict(list)
     for f, r in ix.capital_factors:
         capital_of[r].append(f)
 
     def capital_stock(_m, r):
-        stock = [(endow0[f, r], m.qendow[f, r] if (f, r) in endogenous else m.endowment[f, r]) for f in capital_of[r]]
+        stock = [
+            (endow0[f, r], m.qendow[f, r] if (f, r) in is_endogenous else m.endowment[f, r]) for f in capital_of[r]
+        ]
         return sum(w * q for w, q in stock) / sum(w for w, _q in stock)
 
     m.capital_stock = pyo.Expression(sorted(capital_of), rule=capital_stock, doc=doc("capital_stock"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 _CD_TOL = 1e-9
 
@@ -14,7 +14,7 @@ class Sigma(NamedTuple):
     parameter), so a new value of the same form changes numbers, not the compiled model."""
 
     value: float
-    symbol: object
+    symbol: Any
 
 
 def is_special(value: float) -> bool:
@@ -22,11 +22,11 @@ def is_special(value: float) -> bool:
     return value == 0.0 or abs(value - 1.0) < _CD_TOL
 
 
-def _parts(sigma) -> tuple[float, object]:
+def _parts(sigma) -> tuple[float, Any]:
     return (sigma.value, sigma.symbol) if isinstance(sigma, Sigma) else (sigma, sigma)
 
 
-def ces_price(terms: Sequence[tuple[float, object]], sigma: Sigma | float):
+def ces_price(terms: Sequence[tuple[float, Any]], sigma: Sigma | float):
     """Unit cost index of a CES aggregate.
 
     Parameters

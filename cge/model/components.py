@@ -127,7 +127,7 @@ def elasticity_values(cal) -> dict[str, dict]:
         ``{"sigma_d": {sector: value}, ..., "sigma_c": {None: value}, ...}`` [unitless].
     """
     data = cal.data
-    out = {
+    out: dict[str, dict] = {
         name: {str(k): float(v) for k, v in zip(data[name][data[name].dims[0]].values, data[name].values)}
         for name in SECTOR_SIGMAS
     }
@@ -140,7 +140,7 @@ def elasticity_forms(cal) -> tuple:
     calibration's elasticities that is model structure. Two calibrations with the same forms
     can share one compiled model."""
     data = cal.data
-    special = []
+    special: list[tuple[str, str | None, float]] = []
     for name in SECTOR_SIGMAS:
         labels = data[name][data[name].dims[0]].values
         special += [(name, str(k), float(v)) for k, v in zip(labels, data[name].values) if is_special(float(v))]

@@ -6,6 +6,7 @@ Everything is derived from the calibrated data, so any region/sector/factor labe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -27,7 +28,7 @@ from cge.dims import (
 )
 
 
-def _positive(da: xr.DataArray, dims: tuple[str, ...]) -> list[tuple[str, ...]]:
+def _positive(da: xr.DataArray, dims: tuple[str, ...]) -> list[tuple[Any, ...]]:
     """Label tuples (in ``dims`` order) where ``da`` > 0."""
     arr = da.transpose(*dims)
     idx = np.argwhere(arr.values > 0)

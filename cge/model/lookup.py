@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -18,7 +19,7 @@ class Lookup:
 
     def __init__(self, cal: Calibration):
         self._data = cal.data
-        self._cache: dict[str, dict | float] = {}
+        self._cache: dict[str, Any] = {}  # dict, or a float for a scalar
 
     def __call__(self, name: str) -> dict:
         if name not in self._cache:

@@ -80,7 +80,7 @@ def _source_digest() -> str:
 def fingerprint(arrays: dict[str, np.ndarray]) -> str:
     """Cache key of a compiled model from the arrays that define it (tape, row ids, sizes)."""
     digest = hashlib.sha256()
-    digest.update(f"cge-compiled/{CACHE_FORMAT}/casadi {ca.__version__}/{_source_digest()}".encode())
+    digest.update(f"cge-compiled/{CACHE_FORMAT}/casadi {ca.__version__}/{_source_digest()}".encode())  # type: ignore[attr-defined]
     for name in sorted(arrays):
         value = np.ascontiguousarray(arrays[name])
         digest.update(f"{name}:{value.dtype.str}:{value.shape}".encode())
@@ -169,7 +169,7 @@ class CompiledCache:
             "format": CACHE_FORMAT,
             "key": key,
             "sha256": hashlib.sha256(payload).hexdigest(),
-            "casadi": ca.__version__,
+            "casadi": ca.__version__,  # type: ignore[attr-defined]
         }
         path = self.path(key)
         tmp = None

@@ -220,7 +220,8 @@ def _compile_model(
             tape(expr)
     tape.end_walk()
     t1 = time.perf_counter()
-    key = functions = None
+    key: str | None = None
+    functions = None
     if cache is not None:
         key = fingerprint(
             {
@@ -238,7 +239,7 @@ def _compile_model(
     cache_hit = functions is not None
     if functions is None:
         functions = _compile_functions(tape, row_ids, check_ids, n_derivative)
-        if cache is not None:
+        if cache is not None and key is not None:
             cache.store(key, functions)
     t2 = time.perf_counter()
     evaluator = None

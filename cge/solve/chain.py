@@ -13,6 +13,7 @@ every price index it contains again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import casadi as ca
 import numpy as np
@@ -93,7 +94,8 @@ def build_chain(
     n, nz = x.numel(), symbols.numel()
     if nz == 0:
         return Chain(ca.SX(0, 1), ca.MX(0, 1), ca.MX(0, 1), ca.SX(0, 1), ca.MX(0, n))
-    values, derivs = [], []
+    values: list[Any] = []  # CasADi MX
+    derivs: list[Any] = []
     known, known_der = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     for lev in range(int(level.max()) + 1):
         members = np.flatnonzero(level == lev)
@@ -104,7 +106,7 @@ def build_chain(
         if len(der_members):
             f_der = bodies[der_members.tolist()]
             outputs += [ca.jacobian(f_der, x), ca.jacobian(f_der, symbols[known_der.tolist()])]
-        stage = ca.Function(f"level{lev}", [x, symbols[known.tolist()], p], outputs)
+        stage: Any = ca.Function(f"level{lev}", [x, symbols[known.tolist()], p], outputs)  # called on MX
         result = stage.call([X, ca.vertcat(*values) if values else ca.MX(0, 1), P])  # always a list
         values.append(result[0])
         known = np.concatenate([known, members])

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
+from typing import Any
 
 import casadi as ca
 import numpy as np
@@ -81,7 +83,7 @@ class Tape:
         self.memo: dict[int, float | int] = {}
         self._x_ids: dict[int, int] = {}
         self._p_ids: dict[int, int] = {}
-        self._handlers: dict[type, object] = {}
+        self._handlers: dict[type, Callable[..., Any]] = {}
 
     # ------------------------------------------------------------------ entries
     def _leaf(self, leaf: int, z_depth: int = -1) -> int:
@@ -240,7 +242,7 @@ class Tape:
 
     def residual(self, con) -> int:
         """Tape id of ``body - rhs`` of an equality constraint."""
-        body = self(con.body)
+        body: Any = self(con.body)  # a tape id, or a float for a constant body
         rhs = float(pyo.value(con.upper))
         if body.__class__ is float:
             return self.const(body - rhs)

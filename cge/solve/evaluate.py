@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import casadi as ca
 import numpy as np
@@ -110,7 +111,7 @@ class Evaluator:
 
 def build_evaluator(
     model: pyo.ConcreteModel,
-    convert: Callable,
+    convert: Any,  # the bridge's converter: callable, with .sx
     x: ca.SX,
     p: ca.SX,
     layout: Layout,

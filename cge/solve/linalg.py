@@ -94,7 +94,7 @@ class Factorization:
     def __init__(self, matrix: SparseMatrix, ordering: str | None = None):
         t0 = time.perf_counter()
         if matrix.n <= DENSE_MAX:
-            self._inverse = np.linalg.inv(matrix.dense())
+            self._inverse: np.ndarray | None = np.linalg.inv(matrix.dense())
             self._lu = None
             self.fill = matrix.n * matrix.n
         else:

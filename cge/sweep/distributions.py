@@ -35,6 +35,11 @@ from cge.calibrate import FINAL_DEMAND_ELASTICITIES, SECTOR_ELASTICITIES
 from cge.tomlio import read_toml
 from cge.validation import suggestion, valid_keys
 
+MAX_DRAWS = 10_000
+"""Most Monte Carlo draws of one sweep [count]: each draw is a task whose results stay in memory
+until the sweep is stacked (the audit's ``draws = 100000000`` ran for ever); GTAP's SSA uses tens
+to hundreds."""
+
 ALL = "all"
 MIN_CHANGE_PCT = -100.0
 """Smallest relative change [percent]: an elasticity may fall to 0 but not below."""
@@ -270,7 +275,9 @@ class SSASpec(_Strict):
     method: Literal["quadrature", "monte_carlo"] = Field(
         QUADRATURE, description="quadrature (Stroud degree 3, 2n points) or monte_carlo"
     )
-    draws: Count | None = Field(None, ge=2, description="number of Monte Carlo draws (monte_carlo only) [count]")
+    draws: Count | None = Field(
+        None, ge=2, le=MAX_DRAWS, description=f"Monte Carlo draws (monte_carlo only), 2 to {MAX_DRAWS} [count]"
+    )
     seed: Count = Field(0, ge=0, description="seed of the Monte Carlo random generator (numpy default_rng)")
     parameter: tuple[Parameter, ...] = Field(description="the uncertain parameters ([[parameter]]), at least one")
 

@@ -20,8 +20,10 @@ import os
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +33,15 @@ log = logging.getLogger(__name__)
 
 LOCAL = "local"
 INPROCESS = "inprocess"
+WORKERS_PER_CORE = 4
+"""A LocalCluster has at most this many worker processes per core (each loads the model)."""
+LOOPBACK = "127.0.0.1:0"
+"""Where a LocalCluster's HTTP pages listen: this machine only, any free port."""
 POLL_SECONDS = 1.0
 """How often the scheduler is asked for its workers while waiting [s]."""
+DONE = ("finished", "error", "cancelled")
+"""Future states that are final; any other state of a future given back as completed means its
+result was lost with its worker and is being computed again."""
 
 
 class SweepError(RuntimeError):
@@ -85,13 +94,21 @@ def dask_client(scheduler=None, n_workers: int = 2) -> Iterator:
     if scheduler in (None, LOCAL, INPROCESS):
         if n_workers < 1:
             raise ValueError(f"--workers {n_workers}: a sweep needs at least one worker process")
+        if n_workers > max_workers():
+            raise ValueError(
+                f"--workers {n_workers}: at most {max_workers()} worker processes ({WORKERS_PER_CORE} per core of "
+                f"this machine's {os.cpu_count() or 1}); for more, start a cluster and pass --scheduler"
+            )
         inprocess = scheduler == INPROCESS
         with _children_ignore_sigint():
             cluster = LocalCluster(
                 n_workers=1 if inprocess else n_workers,
                 threads_per_worker=1,
                 processes=not inprocess,
-                dashboard_address=":0",  # any free port: never collide with another cluster
+                host=None if inprocess else "127.0.0.1",  # loopback only (in process: no sockets at all)
+                # Dask's HTTP pages (dashboard, /info) list the workers: loopback only, any free port
+                dashboard_address=LOOPBACK,
+                worker_dashboard_address=LOOPBACK,
                 silence_logs=logging.ERROR,  # a cancelled task at Ctrl-C is not worth a warning
             )
         try:
@@ -130,10 +147,19 @@ def _run_with_shared(task: Task, plugin: str) -> Outcome:
     """Run ``task`` with the shared inputs of the worker plugin named ``plugin`` (on a worker)."""
     from distributed import get_worker
 
+    worker = get_worker()
+    if plugin not in worker.plugins:
+        raise RuntimeError(f"Dask worker {worker.address} has no {plugin} plugin (the sweep's shared inputs)")
+    inputs: Any = worker.plugins[plugin]  # our SharedInputs
     # a worker process prints to the user's terminal: NumPy's warnings of an overflowing trial step
     # are not worth a line there (every solve is accepted on its residuals; failures are reported)
     with np.errstate(all="ignore"):
-        return run_task(task, get_worker().plugins[plugin].shared)
+        return run_task(task, inputs.shared)
+
+
+def max_workers() -> int:
+    """Most worker processes of a new LocalCluster: :data:`WORKERS_PER_CORE` per core [count]."""
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
 
 
 def _n_workers(client) -> int:
@@ -166,7 +192,8 @@ def execute_tasks(
     worker_timeout : float
         Give up when no worker has been connected for this long [s].
     key : str
-        Prefix of the Dask keys (the sweep's fingerprint), so two sweeps on one cluster never mix.
+        The sweep's fingerprint, the start of its Dask keys and plugin name; a random token follows,
+        so two runs on one cluster never share a key or a plugin (even of the same sweep).
 
     Raises
     ------
@@ -181,7 +208,7 @@ def execute_tasks(
 
     from cge.sweep.plugin import SharedInputs
 
-    prefix = f"cge-{key[:12] or os.getpid()}"
+    prefix = f"cge-{key[:12] or os.getpid()}-{uuid.uuid4().hex[:8]}"  # this run's own keys and plugin
     plugin = f"{prefix}-shared"
     client.register_plugin(SharedInputs(shared), name=plugin)
     attempts: dict[int, int] = {}
@@ -207,7 +234,14 @@ def execute_tasks(
                         raise TimeoutError(f"no Dask worker connected for {worker_timeout:.0f} s")
                 continue
             for future in batch:
-                task = futures.pop(future)
+                task = futures[future]
+                if future.status not in DONE:
+                    # its result was lost with a worker after it finished ("lost"), and Dask is
+                    # computing it again ("pending", "processing"): wait for it again
+                    log.info("draw %d: result lost with its worker (%s); Dask recomputes it", task.draw, future.status)
+                    pending.add(future)
+                    continue
+                del futures[future]
                 if future.status == "finished":
                     on_outcome(future.result())
                     continue
@@ -226,6 +260,8 @@ def execute_tasks(
                     line = f"WorkerLost: the workers running this draw died {attempts[task.draw]} times ({reason})"
                     on_outcome(Outcome(draw=task.draw, errors={s.name: line for s in task.scenarios}))
                     continue
+                if exc is None:  # not reached: every other final state is handled above
+                    raise RuntimeError(f"draw {task.draw}: its Dask future ended as {future.status!r}")
                 raise exc
     except BaseException:
         client.cancel(list(futures))

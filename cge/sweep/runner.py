@@ -15,6 +15,7 @@ order: a seeded sweep gives the same numbers bit for bit.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -27,12 +28,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from cge import __version__
 from cge.calibrate import SECTOR_ELASTICITIES, calibrate
 from cge.dims import DRAW, SCENARIO
 from cge.options import RunOptions
 from cge.runner import RunInputs, build_models, check_scenarios, finish, prepare
 from cge.scenario import Scenario
-from cge.sweep.checkpoint import Checkpoint, fingerprint
+from cge.sweep.checkpoint import Checkpoint, checkpoint_lock, fingerprint
 from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
 from cge.sweep.execute import SweepError, SweepIncompleteError, dask_client, execute_tasks
 from cge.sweep.statistics import interval_method, summarize
@@ -74,7 +76,8 @@ def check_execution(retries: int, worker_timeout: float) -> None:
 
 
 def _sweep_key(kind: str, scenario_list: list[Scenario], shared: SharedData, table: pd.DataFrame, ssa) -> str:
-    """What makes two sweeps the same (the reference scenario only re-bases after stacking)."""
+    """What makes two sweeps the same: scenarios, SSA (with its seed), SAM hash, elasticities, solver
+    options and cge version (the reference scenario only re-bases after stacking)."""
     return fingerprint(
         {
             "kind": kind,
@@ -83,6 +86,7 @@ def _sweep_key(kind: str, scenario_list: list[Scenario], shared: SharedData, tab
             "sam": shared.sam_key,
             "elasticities": table.to_csv(),
             "options": repr(dataclasses.replace(shared.options, reference=None)),
+            "cge_version": __version__,
         }
     )
 
@@ -113,49 +117,51 @@ def _run_tasks(
     SweepIncompleteError
         On an interrupt, a lost scheduler or no workers: how many tasks finished and where.
     """
-    store = Checkpoint(Path(checkpoint), key, len(tasks)) if checkpoint is not None else None
-    outcomes: dict[int, Outcome] = store.open(resume) if store is not None else {}
-    per_task = {t.draw: len(t.scenarios) for t in tasks}
-    total = sum(per_task.values())
-    done = sum(per_task[d] for d in outcomes)
-    if progress is not None:
-        progress(done, total)
-
-    def arrived(outcome: Outcome) -> None:
-        nonlocal done
-        if store is not None:
-            store.save(outcome)
-        outcomes[outcome.draw] = outcome
-        done += per_task[outcome.draw]
-        for name, error in outcome.errors.items():
-            log.warning("draw %d, scenario %s failed: %s", outcome.draw, name, error)
+    lock = checkpoint_lock(checkpoint) if checkpoint is not None else contextlib.nullcontext()
+    with lock:  # held for the sweep's life: a second sweep into this checkpoint is refused
+        store = Checkpoint(Path(checkpoint), key, len(tasks)) if checkpoint is not None else None
+        outcomes: dict[int, Outcome] = store.open(resume) if store is not None else {}
+        per_task = {t.draw: len(t.scenarios) for t in tasks}
+        total = sum(per_task.values())
+        done = sum(per_task[d] for d in outcomes)
         if progress is not None:
             progress(done, total)
 
-    todo = [t for t in tasks if t.draw not in outcomes]
-    t0 = time.perf_counter()
-    n_active = 0
+        def arrived(outcome: Outcome) -> None:
+            nonlocal done
+            if store is not None:
+                store.save(outcome)
+            outcomes[outcome.draw] = outcome
+            done += per_task[outcome.draw]
+            for name, error in outcome.errors.items():
+                log.warning("draw %d, scenario %s failed: %s", outcome.draw, name, error)
+            if progress is not None:
+                progress(done, total)
 
-    def incomplete(what: str) -> SweepIncompleteError:
-        message = f"sweep {what}: {len(outcomes)} of {len(tasks)} {noun} finished, {_where(store)}"
-        return SweepIncompleteError(message, len(outcomes), len(tasks))
+        todo = [t for t in tasks if t.draw not in outcomes]
+        t0 = time.perf_counter()
+        n_active = 0
 
-    try:
-        if todo:
-            with dask_client(scheduler, n_workers) as client:
-                n_active = len(client.scheduler_info().get("workers", {}))
-                execute_tasks(client, todo, shared, arrived, retries, worker_timeout, key)
-    except (OSError, TimeoutError) as exc:  # scheduler lost, no workers, a full disk for the checkpoint
-        raise incomplete(
-            f"stopped ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})"
-        ) from exc
-    except Exception:
-        raise  # a bad scenario or a bug: not an incomplete sweep
-    except (SystemExit, GeneratorExit):
-        raise
-    except BaseException as exc:  # Ctrl-C, SIGTERM
-        raise incomplete(f"interrupted ({'Ctrl-C' if isinstance(exc, KeyboardInterrupt) else exc})") from exc
-    return [outcomes[d] for d in sorted(outcomes)], n_active, time.perf_counter() - t0
+        def incomplete(what: str) -> SweepIncompleteError:
+            message = f"sweep {what}: {len(outcomes)} of {len(tasks)} {noun} finished, {_where(store)}"
+            return SweepIncompleteError(message, len(outcomes), len(tasks))
+
+        try:
+            if todo:
+                with dask_client(scheduler, n_workers) as client:
+                    n_active = len(client.scheduler_info().get("workers", {}))
+                    execute_tasks(client, todo, shared, arrived, retries, worker_timeout, key)
+        except (OSError, TimeoutError) as exc:  # scheduler lost, no workers, a full disk for the checkpoint
+            raise incomplete(
+                f"stopped ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})"
+            ) from exc
+        except Exception:
+            raise  # a bad scenario or a bug: not an incomplete sweep
+        except (SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # Ctrl-C, SIGTERM
+            raise incomplete(f"interrupted ({'Ctrl-C' if isinstance(exc, KeyboardInterrupt) else exc})") from exc
+        return [outcomes[d] for d in sorted(outcomes)], n_active, time.perf_counter() - t0
 
 
 # --------------------------------------------------------------------------- stacking

@@ -5,6 +5,7 @@ Monte Carlo)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -47,7 +48,7 @@ def summarize(ds: xr.Dataset, weights: xr.DataArray, method: str) -> xr.Dataset:
             w = weights.where(valid, 0.0)
             wsum = w.sum(DRAW)
             mean = (x.fillna(0.0) * w).sum(DRAW) / wsum
-            std = np.sqrt((((x - mean) ** 2).fillna(0.0) * w).sum(DRAW) / wsum)
+            std: Any = np.sqrt((((x - mean) ** 2).fillna(0.0) * w).sum(DRAW) / wsum)  # a DataArray
             low, high = mean - CHEBYSHEV_K * std, mean + CHEBYSHEV_K * std
             how = "Chebyshev 90 % interval, mean - 3.162 std"
         else:
@@ -58,7 +59,7 @@ def summarize(ds: xr.Dataset, weights: xr.DataArray, method: str) -> xr.Dataset:
             how = "empirical 5th percentile"
         long_name = x.attrs.get("long_name", name)
         units = x.attrs.get("units", "")
-        stats = {
+        stats: dict[str, tuple[Any, str]] = {
             "mean": (mean, f"{long_name}: mean over draws"),
             "std": (std, f"{long_name}: standard deviation over draws"),
             "p05": (low, f"{long_name}: lower bound ({how})"),

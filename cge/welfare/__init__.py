@@ -27,7 +27,7 @@ RESIDUAL_TOLERANCE = 1e-3
 """Target |residual| / |EV| of every region [fraction]; the path is refined (steps doubled)
 until it holds (absolute floor: 1e-7 of the region's benchmark income)."""
 
-__all__ = ["COMPONENTS", "INSTRUMENTS", "WELFARE_STEPS", "decompose", "decomposition_arrays"]
+__all__ = ["COMPONENTS", "INSTRUMENTS", "MAX_WELFARE_STEPS", "WELFARE_STEPS", "decompose", "decomposition_arrays"]
 
 
 def decompose(

@@ -17,6 +17,9 @@ Environment variables, read at import:
     The client, about to save draw DRAW in the checkpoint, creates ``DIR/saving-DRAW`` and waits
     for ``DIR/open-save``: results that finish meanwhile stay on their workers, not collected,
     and for each of them ``DIR/finished-<draw>`` appears once the client knows it finished.
+``CGE_TEST_HOLD_AFTER_SAVE=DRAW`` (with ``CGE_TEST_GATE``)
+    The client, having saved draw DRAW and before counting it, creates ``DIR/saved-DRAW`` and
+    waits for ``DIR/open-after-save``.
 ``CGE_TEST_NO_TMPFILE=1``
     Disable ``O_TMPFILE``: atomic writes use a named temporary file (the portable path).
 
@@ -113,7 +116,12 @@ if os.environ.get("CGE_TEST_GATE"):
                     if state.status == "finished":  # the scheduler has it in a worker's memory
                         (gate / f"finished-{str(key).split('-task-')[1].split('-')[0]}").touch()
                 time.sleep(0.01)
-        return _save(self, outcome)
+        path = _save(self, outcome)
+        if os.environ.get("CGE_TEST_HOLD_AFTER_SAVE") == str(outcome.draw):  # saved, not yet counted
+            (gate / f"saved-{outcome.draw}").touch()
+            while not (gate / "open-after-save").exists():
+                time.sleep(0.01)
+        return path
 
     checkpoint.Checkpoint.save = _held_save
 

@@ -438,6 +438,27 @@ def test_interrupted_sweep_says_where_the_draws_are_and_resumes(tmp_path, hand_s
 
 
 @pytest.mark.slow
+def test_an_interrupt_just_after_a_draw_is_saved_counts_it(tmp_path, hand_sam, hand_elasticities):
+    """Ctrl-C after a draw's task file was written but before the sweep counted it said "1 of 6
+    draws finished" with 2 task files saved (found by the terminal Ctrl-C test in a CI run on a
+    loaded machine); the count is now the checkpoint's. Here the interrupt lands exactly there."""
+    from processes import cge, env, wait_for
+
+    args = _cli_files(tmp_path, hand_sam, hand_elasticities)
+    out, partial = tmp_path / "s.nc", tmp_path / "s.nc.partial"
+    gate = _gate(tmp_path, open_draws=2)
+    variables = env(CGE_TEST_GATE=gate, CGE_TEST_HOLD_AFTER_SAVE="1")
+    proc = cge(*args, "--scheduler", "inprocess", "--out", out, faults=True, env=variables)
+    wait_for((gate / "saved-1").exists, 300, "draw 1 saved, not yet counted", proc)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    [line] = stderr.strip().splitlines()
+    assert line.startswith("error: sweep interrupted (Ctrl-C): 2 of 6 draws finished, saved in "), line
+    assert _finished(partial) == 2
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_signal_during_the_final_write_then_resume_without_solving(
     tmp_path, hand_sam, hand_elasticities, monkeypatch, sig

@@ -143,8 +143,11 @@ def _run_tasks(
         n_active = 0
 
         def incomplete(what: str) -> SweepIncompleteError:
-            message = f"sweep {what}: {len(outcomes)} of {len(tasks)} {noun} finished, {_where(store)}"
-            return SweepIncompleteError(message, len(outcomes), len(tasks))
+            # the tasks saved in the checkpoint: an interrupt between saving a task and counting it
+            # said "1 of 6 finished" with 2 task files saved
+            finished = len(store.finished()) if store is not None else len(outcomes)
+            message = f"sweep {what}: {finished} of {len(tasks)} {noun} finished, {_where(store)}"
+            return SweepIncompleteError(message, finished, len(tasks))
 
         try:
             if todo:

@@ -217,3 +217,10 @@ def test_a_prepared_model_solves_like_the_database(database: xr.Dataset) -> None
             assert np.array_equal(again[name].values, direct[name].values), name
     with pytest.raises(ValueError, match="prepared model has its closure"):
         solve(prepared, {"tm": 5.0}, rordelta=0)
+
+
+def test_a_nominal_price_made_exogenous_is_refused(database: xr.Dataset) -> None:
+    """GEMPACK fixes an exogenous price in units of its chained numeraire; the levels model's
+    numeraire differs from it by a path-dependent scale, so such a closure would be silently off."""
+    with pytest.raises(CmfError, match="pe is a price made exogenous"):
+        solve(database, {"tm": 1.0}, swaps=['qe("UnSkLab",REG) = pe("UnSkLab",REG)'])

@@ -19,7 +19,7 @@ from cge.escaping import RICH_CONSOLE_OPTIONS
 gtap_app = typer.Typer(
     no_args_is_help=True, help="The GTAP v7 model and databases: run, check, aggregate, synthetic, from-sam."
 )
-console = Console(width=None if sys.stdout.isatty() else 140, **RICH_CONSOLE_OPTIONS)
+console = Console(width=None if sys.stdout.isatty() else 140, soft_wrap=True, **RICH_CONSOLE_OPTIONS)
 err_console = Console(stderr=True, soft_wrap=True, **RICH_CONSOLE_OPTIONS)
 
 

@@ -25,7 +25,7 @@ from cge.gtap.model.build import Model, build_model
 from cge.gtap.model.coefficients import Coefficients, compute_coefficients
 from cge.gtap.model.decomposition import COLUMN, decomposition_rates
 from cge.gtap.model.indices import INDEX_EQUATIONS, Flows, numeraire_rate
-from cge.gtap.model.variables import element_degree, variable_table
+from cge.gtap.model.variables import NOMINAL_CHANGE_BASE, element_degree, variable_table
 from cge.gtap.model.welfare import ev_results, shadow_household
 from cge.gtap.path import PathState, cumulative_integral, lobatto_nodes, subset_nodes
 from cge.gtap.subtotals import TOTAL, WelfareNode, group_states
@@ -381,7 +381,7 @@ def _apply_numeraire(model: Model, states: list[PathState]) -> np.ndarray:
     r_lambda = np.array([float(s.rates["pfactwld"]) - numeraire_rate(s, cf) for s in states])
     for s, rl in zip(states, r_lambda):
         for name in model.names:
-            if model.slots[name].spec.degree == 1 and name != "pfactwld":
+            if model.slots[name].spec.degree == 1 and not model.slots[name].spec.is_change and name != "pfactwld":
                 s.rates[name] = s.rates[name] + rl
     return r_lambda
 
@@ -542,6 +542,15 @@ def prepare(
     all_swaps = (*(cmf.swaps if cmf is not None else []), *swaps)
     for swap in all_swaps:
         apply_swap(cf, database, exogenous, swap)
+    table = variable_table()
+    for name, mask in exogenous.items():
+        spec = table[name]
+        if spec.degree == 1 and not spec.is_change and name != "pfactwld" and np.any(mask):
+            raise ClosureSpecError(
+                f"{name} is a price made exogenous ({int(np.sum(mask))} element(s)): fixing a nominal variable besides "
+                "the numeraire pfactwld is not supported (GEMPACK's chained pfactwld and the levels model's numeraire "
+                "differ by a path-dependent scale); fix a real one instead (rwage, the real wage; del_tbalry)"
+            )
     return PreparedModel(database, build_model(cf, exogenous), exogenous, all_swaps, cmf)
 
 
@@ -724,7 +733,11 @@ def _group_contributions(
     tangents = [{name: t[..., group] for name, t in node_tangents.items()} for node_tangents in all_tangents]
     is_change = {name: model.slots[name].spec.is_change for name in model.names}
     group = group_states(states, tangents, is_change)
-    degree_one = [name for name in model.names if model.slots[name].spec.degree == 1 and name != "pfactwld"]
+    degree_one = [
+        name
+        for name in model.names
+        if model.slots[name].spec.degree == 1 and not model.slots[name].spec.is_change and name != "pfactwld"
+    ]
     r_lambda = sub_.apply_group_numeraire(group, cf, degree_one)
     skip = {"globalcgds"} if cf.rordelta == 0 else {"rorg"}
     sub_.index_rates(group, cf, caches, skip)
@@ -755,7 +768,10 @@ def _totals(
     for name, spec in table.items():
         if name == "save_value":
             continue
-        if spec.treatment == "slot" and name in end.values:
+        if spec.treatment == "slot" and name in end.values and spec.is_change and spec.degree:
+            base = getattr(cf, NOMINAL_CHANGE_BASE[name])
+            value = scale * (base + end.values[name]) - base
+        elif spec.treatment == "slot" and name in end.values:
             level = end.values[name] * scale ** element_degree(cf, name, spec.degree)
             value = level if spec.is_change else 100.0 * (level - 1.0)
         elif name in integrals:

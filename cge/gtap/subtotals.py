@@ -32,7 +32,7 @@ import numpy as np
 from cge.gtap.model.coefficients import Coefficients
 from cge.gtap.model.decomposition import decomposition_rates
 from cge.gtap.model.indices import INDEX_EQUATIONS, numeraire_rate
-from cge.gtap.model.variables import element_degree, variable_table
+from cge.gtap.model.variables import NOMINAL_CHANGE_BASE, element_degree, variable_table
 from cge.gtap.model.welfare import Shadow, ev_results, shadow_household
 from cge.gtap.path import PathState, cumulative_integral
 
@@ -185,6 +185,13 @@ def contributions(
             continue
         if spec.treatment == "slot" and name in tangents[0]:
             d = np.stack([t[name] for t in tangents])
+            if spec.is_change and spec.degree:  # nominal US$: lambda * (base + x) - base
+                base = getattr(cf, NOMINAL_CHANGE_BASE[name])
+                x = np.stack([s.values[name] for s in total])
+                lam = scale.reshape((-1,) + (1,) * (x.ndim - 1))
+                rl = r_lambda.reshape((-1,) + (1,) * (x.ndim - 1))
+                out[name] = integral(lam * (d + (base + x) * rl / 100.0))
+                continue
             if spec.is_change:
                 out[name] = integral(d)
                 continue

@@ -318,6 +318,7 @@ def _derive(cf: Coefficients) -> None:
     cf["VXWREGION"] = cf.VXW.sum(axis=0)
     cf["VMWREGION"] = cf.VMCIF.sum(axis=0)
     cf["TBAL"] = cf.VXWREGION - cf.VMWREGION
+    cf["TBALC"] = cf.VXW - cf.VMCIF  # trade balance by commodity (E_del_tbalc)
     cf["INCOMEWLD"] = np.array(income.sum())
     cf["VENDWREG"] = v["EVFB"].sum(axis=(0, 1))
     cf["GDP"] = privexp + govexp + reginv + vxdfob.sum(axis=0) + v["VST"].sum(axis=0) - cf.VMCIF.sum(axis=0)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from cge.gtap.model.algebra import Term
-from cge.gtap.model.build import CONDITION, EXPLICIT, ModelContext, Part, explains
 from cge.gtap.model.coefficients import Coefficients
+from cge.gtap.model.context import ModelContext
 from cge.gtap.model.forms import ces_demand, ces_price
+from cge.gtap.model.registry import CONDITION, EXPLICIT, Part, explains
 
 F = ("COMM", "ACTS", "REG")  # firms' purchases of commodities
 E = ("ENDW", "ACTS", "REG")  # firms' purchases of endowments
@@ -957,7 +958,7 @@ def E_ywld(cf: Coefficients) -> list[Part]:
 
 @explains("del_tbalc")
 def E_del_tbalc(cf: Coefficients) -> list[Part]:
-    return [explicit("E_del_tbalc", lambda m: export_values(m) - import_values(m) - (m.cf.VXW - m.cf.VMCIF))]
+    return [explicit("E_del_tbalc", lambda m: export_values(m) - import_values(m) - m.cf.TBALC)]
 
 
 @explains("del_tbal")

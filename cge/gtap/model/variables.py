@@ -102,3 +102,9 @@ def element_degree(cf: Coefficients, name: str, degree: int) -> np.ndarray | int
     if name == "pca":
         return (cf.MAKB > 0).astype(int) * degree
     return degree
+
+
+NOMINAL_CHANGE_BASE = {"del_tbal": "TBAL", "del_tbalc": "TBALC"}
+"""Change variables in US$ (degree 1): the coefficient holding their benchmark level. GEMPACK's
+change is ``lambda * (base + change) - base`` with ``lambda`` its price level over the levels
+model's (:mod:`cge.gtap.path`)."""

@@ -10,14 +10,20 @@ line's ``--help`` do not load NumPy, pandas, xarray, Pyomo or CasADi.
 from __future__ import annotations
 
 import importlib
+import logging
 
 __version__ = "0.2.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+# a library leaves output to the application: without a configured handler (a Dask worker process,
+# a script), cge's log records are not printed by Python's last-resort handler
 
 _EXPORTS = {
     "load_sam": "cge.sam",
     "check_sam": "cge.sam",
     "save_sam": "cge.sam",
     "aggregate_sam": "cge.aggregate",
+    "aggregate_elasticities": "cge.aggregate",
     "ras": "cge.balance",
     "cross_entropy": "cge.balance",
     "Scenario": "cge.scenario",

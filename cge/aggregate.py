@@ -37,6 +37,7 @@ import xarray as xr
 
 from cge.dims import (
     ACTIVITY,
+    AGENT,
     AGRIFOOD,
     COMMODITY,
     EXPORTER,
@@ -46,7 +47,7 @@ from cge.dims import (
     IMPORTER,
     REGION,
 )
-from cge.sam import SAM_VARIABLES, import_use, sam_hash
+from cge.sam import SAM_VARIABLES, conform_sam, import_use, output_market, sam_hash
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +220,7 @@ def aggregate_sam(
         have different ``factor_type``, or a target sector whose sources differ in ``goods`` or
         ``agrifood``.
     """
+    sam = conform_sam(sam)
     raw = {REGION: region_map, COMMODITY: sector_map, FACTOR: factor_map}
     given = {dim: m is not None for dim, m in raw.items()}
     maps = {dim: read_map(m, list(map(str, sam[dim].values)), dim) for dim, m in raw.items()}
@@ -248,4 +250,108 @@ def aggregate_sam(
         out.sizes[COMMODITY],
         out.sizes[FACTOR],
     )
+    return out
+
+
+# --------------------------------------------------------------------------- elasticities
+ELASTICITY_WEIGHTS = {
+    "sigma_d": "absorption (domestic and imported purchases of the commodity)",
+    "sigma_m": "imports (of the commodity, all routes)",
+    "sigma_va": "value added (factor payments of the activity)",
+    "sigma_t": "output (sales of the activity)",
+    "sigma_nd": "intermediate inputs (purchases of the activity)",
+}
+"""The flow each elasticity of an aggregated sector is weighted by (all regions together)."""
+
+
+def _by_commodity(da: xr.DataArray) -> xr.DataArray:
+    """An activity array labelled by commodity (one commodity per activity, same labels)."""
+    return da.rename({ACTIVITY: COMMODITY})
+
+
+def elasticity_weights(sam: xr.Dataset) -> pd.DataFrame:
+    """The flows that weight each elasticity when sectors are aggregated [US$ million].
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: sector (commodity = activity label); one column per key of
+        :data:`ELASTICITY_WEIGHTS`, summed over regions.
+    """
+    sam = conform_sam(sam)
+    flows = {
+        "sigma_d": ((sam["vdfm"] + sam["vifm"]).sum(ACTIVITY) + (sam["vdfd"] + sam["vifd"]).sum(AGENT)).sum(REGION),
+        "sigma_m": sam["vims"].sum((EXPORTER, IMPORTER)),
+        "sigma_va": _by_commodity(sam["vfm"].sum((FACTOR, REGION))),
+        "sigma_t": _by_commodity(output_market(sam).sum(REGION)),
+        "sigma_nd": _by_commodity((sam["vdfm"] + sam["vifm"]).sum((COMMODITY, REGION))),
+    }
+    index = pd.Index([str(c) for c in sam[COMMODITY].values], name="sector")
+    return pd.DataFrame({k: v.reset_coords(drop=True).to_series().to_numpy() for k, v in flows.items()}, index=index)
+
+
+def aggregate_elasticities(
+    elasticities: pd.DataFrame | str | Path | None, sam: xr.Dataset, sector_map: MapLike
+) -> pd.DataFrame:
+    """Elasticities of aggregated sectors: each a flow-weighted mean of its sources' (as GTAPAgg).
+
+    The weight of a source sector is the flow its elasticity governs in ``sam`` (the SAM *before*
+    aggregation, all regions): absorption for ``sigma_d``, imports for ``sigma_m``, value added
+    for ``sigma_va``, output for ``sigma_t``, intermediate inputs for ``sigma_nd``
+    (:data:`ELASTICITY_WEIGHTS`). A target whose sources all have zero weight gets their simple
+    mean. Use it with :func:`aggregate_sam` and the same ``sector_map``::
+
+        small = cge.aggregate_sam(sam, sector_map=m)
+        el = cge.aggregate_elasticities(None, sam, m)
+        cge.run(scenarios, sam=small, elasticities=el)
+
+    Parameters
+    ----------
+    elasticities : DataFrame, path or None
+        Elasticities of the SAM's sectors (index or ``sector`` column; the columns of
+        :data:`cge.calibrate.SECTOR_ELASTICITIES`) [unitless]; None = the shipped table.
+    sam : xarray.Dataset
+        The SAM the sectors come from [US$ million].
+    sector_map : mapping, pandas.DataFrame or path
+        Source sector -> target sector, as for :func:`aggregate_sam`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``sector`` (target labels in order of first appearance), the five elasticity
+        columns [unitless].
+
+    Raises
+    ------
+    CalibrationError
+        When the table lacks a column or a sector of the SAM, or holds a negative or non-finite value.
+    ValueError
+        For a map that does not cover the SAM's sectors exactly.
+    """
+    from cge.calibrate import SECTOR_ELASTICITIES, check_elasticities, load_elasticities
+
+    if elasticities is None or isinstance(elasticities, (str, Path)):
+        elasticities = load_elasticities(elasticities)
+    table = elasticities.copy()
+    table.index = pd.Index([str(s) for s in table.index], name="sector")
+    sam = conform_sam(sam)
+    check_elasticities(sam, table)
+    labels = [str(c) for c in sam[COMMODITY].values]
+    mapping = read_map(sector_map, labels, COMMODITY)
+    weights = elasticity_weights(sam)
+    rows = {}
+    for target in _targets(labels, mapping):
+        sources = [s for s in labels if mapping[s] == target]
+        row = {}
+        for name in SECTOR_ELASTICITIES:
+            values, w = table.loc[sources, name].astype(float), weights.loc[sources, name]
+            if w.sum() > 0:
+                row[name] = float(np.average(values, weights=w))
+            else:
+                row[name] = float(values.mean())
+                if values.nunique() > 1:
+                    log.info("%s of %s: simple mean (its sources have no %s)", name, target, ELASTICITY_WEIGHTS[name])
+        rows[target] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")[list(SECTOR_ELASTICITIES)]
+    out.index.name = "sector"
     return out

@@ -10,7 +10,10 @@ file untouched. Two precautions against orphans:
   first removes the temporaries of the same target whose process is gone (killed writers).
 
 Errors of the device (full disk, quota, file-size limit, read-only file system) raise
-:class:`WriteError`, one line naming the file and the size of the write.
+:class:`WriteError`, one line naming the file and the size of the write. A target that exists
+but is not a regular file (symbolic link, directory, device such as ``/dev/null``, FIFO, socket)
+is refused before anything is written (:func:`refuse_special_target`): replacing it would turn
+it into a regular file.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -120,6 +124,46 @@ def _device_errors(path: Path, size: int | None) -> Iterator[None]:
         raise
 
 
+_SPECIAL_FILES = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISDIR, "a directory; give a file name"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def refuse_special_target(path: str | Path) -> Path:
+    """Refuse to write over anything but a regular file: a symbolic link, directory, device, FIFO
+    or socket at ``path`` would be replaced by a regular file (``/dev/null`` turned into a file).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``, when nothing exists there or it is a regular file.
+
+    Raises
+    ------
+    WriteError
+        One line naming the path and what it is.
+    """
+    path = Path(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return path
+    if stat.S_ISREG(mode):
+        return path
+    kind = next((text for test, text in _SPECIAL_FILES if test(mode)), "not a regular file")
+    if stat.S_ISLNK(mode):
+        kind += f" (to {os.readlink(path)}); give the path of a regular file"
+    elif not stat.S_ISDIR(mode):
+        kind += ", not a regular file; outputs are written only as regular files"
+    code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EEXIST
+    raise WriteError(code, f"cannot write {path}: it is {kind}")
+
+
 def prepare_output(path: str | Path) -> Path:
     """Check, before any work, that ``path`` can be written; create its directory.
 
@@ -129,11 +173,10 @@ def prepare_output(path: str | Path) -> Path:
     Raises
     ------
     WriteError
-        When ``path`` is a directory, or its directory cannot be created or written.
+        When ``path`` exists but is not a regular file (:func:`refuse_special_target`), or its
+        directory cannot be created or written.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise WriteError(errno.EISDIR, f"cannot write {path}: it is a directory; give a file name")
+    path = refuse_special_target(path)
     blocker = next((p for p in path.parents if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise WriteError(errno.ENOTDIR, f"cannot write {path}: {blocker} is a file, not a directory")
@@ -169,9 +212,10 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     Raises
     ------
     WriteError
-        On a device error (full disk, quota, file-size limit, read-only file system).
+        On a device error (full disk, quota, file-size limit, read-only file system), or when
+        ``path`` exists but is not a regular file (:func:`refuse_special_target`).
     """
-    path = Path(path)
+    path = refuse_special_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(path)
     tmp = _named_temp(path)
@@ -245,9 +289,10 @@ def atomic_write_bytes(path: str | Path, data: bytes | memoryview) -> Path:
     ------
     WriteError
         On a device error (full disk, quota, file-size limit, read-only file system), naming the
-        file and the size; the previous file is untouched.
+        file and the size; the previous file is untouched. When ``path`` exists but is not a
+        regular file (:func:`refuse_special_target`), before anything is written.
     """
-    path = Path(path)
+    path = refuse_special_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(path)
     size = memoryview(data).nbytes

@@ -32,6 +32,7 @@ from cge.errors import CalibrationError  # noqa: F401  (raised here; defined wit
 from cge.paths import CALIBRATION_DIR
 from cge.sam import (
     check_sam,
+    conform_sam,
     ensure_metadata_coords,
     import_use,
     output_market,
@@ -40,6 +41,7 @@ from cge.sam import (
     tariff_revenue,
     trade_balance,
 )
+from cge.validation import csv_separator_hint
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +103,13 @@ def load_elasticities(path: str | Path | None = None) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise CalibrationError(
             f"elasticity table {path}: cannot read as CSV ({str(exc).strip().splitlines()[0]})"
+            + csv_separator_hint(path)
         ) from exc
     if "sector" not in frame.columns:
-        raise CalibrationError(f"elasticity table {path} has no 'sector' column (columns: {list(frame.columns)})")
+        raise CalibrationError(
+            f"elasticity table {path} has no 'sector' column (columns: {list(frame.columns)})"
+            + csv_separator_hint(path)
+        )
     for col in [c for c in SECTOR_ELASTICITIES if c in frame.columns]:
         values = pd.to_numeric(frame[col], errors="coerce")
         bad = values.isna() & frame[col].notna()
@@ -262,7 +268,8 @@ def calibrate(
         For a missing or negative elasticity or a region parameter out of range. A region
         without investment demand is accepted (the macro closures say what it allows).
     """
-    check_sam(sam)
+    sam = check_sam(conform_sam(sam))
+    data_hash = sam_hash(sam)  # from the data, never from an attr: caches are keyed by it
     sam = ensure_metadata_coords(sam)
     if elasticities is None:
         elasticities = load_elasticities()
@@ -321,7 +328,7 @@ def calibrate(
 
     data.attrs.update(
         {
-            "sam_hash": sam.attrs.get("sam_hash") or sam_hash(sam),
+            "sam_hash": data_hash,
             "units": "US$ million at benchmark prices; rates and shares as fractions",
         }
     )

@@ -10,20 +10,35 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from cge.cli_errors import Terminated, guard_output, install_signal_handlers, reported
+from cge.cli_errors import (
+    CommandGroup,
+    Terminated,
+    configure_logging,
+    finite_number,
+    fresh_output,
+    guard_output,
+    install_signal_handlers,
+    reported,
+)
+from cge.escaping import RICH_CONSOLE_OPTIONS, escape_rich, escape_terminal
 from cge.gtap.cli import gtap_app
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True, soft_wrap=True)
+GROUPS_HELP = (
+    "CSV of extra region/commodity groups (columns dimension, group, members, description; docs/reporting.md), "
+    "added to calibration/groups.csv"
+)
+
+app = typer.Typer(cls=CommandGroup, add_completion=False, no_args_is_help=True, help="North American trade CGE model.")
+console = Console(width=None if sys.stdout.isatty() else 140, **RICH_CONSOLE_OPTIONS)
+err_console = Console(stderr=True, soft_wrap=True, **RICH_CONSOLE_OPTIONS)
 app.add_typer(gtap_app, name="gtap")
 
 
@@ -43,14 +58,14 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def main(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="log progress"),
+    verbose: bool = typer.Option(
+        False, "--verbose", help="log progress, Python warnings and, on an error, the diagnostics (-v is --variable)"
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_show_version, is_eager=True, help="print the version and exit"
     ),
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(verbose)
     install_signal_handlers()
 
 
@@ -73,7 +88,9 @@ def _progress_bar():
 @app.command()
 def run(
     files: list[Path] = typer.Argument(..., help="scenario TOML files"),
-    out: Path = typer.Option(Path("results.nc"), "--out", "-o", help="netCDF results file"),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="netCDF results file (default: results.nc, which must not exist yet)"
+    ),
     sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
     detail: str = typer.Option(
@@ -94,19 +111,22 @@ def run(
         help="path intervals to start the EV decomposition with (default 4; refined to a residual <= 0.1 % of "
         "|EV|); 0 skips it",
     ),
+    groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
 ) -> None:
     """Solve scenario files and write the results (netCDF) with a headline table."""
     with reported(err_console):
-        ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps)
+        out = fresh_output(out, Path("results.nc"))
+        ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps, groups)
         _headline(ds, out, baseline)
 
 
-def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps):
+def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps, groups=None):
     import cge
     from cge.runner import BatchSolveError
     from cge.scenario import Scenario
 
-    guard_output(out, [*files, sam, elasticities], "results")
+    guard_output(out, [*files, sam, elasticities, groups], "results")
+    registry = _groups(groups)
     scenarios = [Scenario.from_toml(f) for f in files]
     try:
         with _progress_bar() as bar:
@@ -118,6 +138,7 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare
                 progress=lambda msg, done, total: bar.update(task, description=msg, completed=done, total=total),
                 detail=detail,
                 reference=baseline,
+                groups=registry,
                 **({} if welfare_steps is None else {"welfare_steps": welfare_steps}),
             )
     except BatchSolveError as exc:
@@ -126,23 +147,25 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare
             raise RuntimeError(f"{str(exc).splitlines()[0]}; nothing written{hint}") from exc
         ds = exc.partial
         for name, error in exc.failures.items():
-            err_console.print(f"[bold yellow]not solved:[/] {name}: {escape(str(error).splitlines()[0])}")
+            err_console.print(
+                f"[bold yellow]not solved:[/] {escape_rich(name)}: {escape_rich(str(error).splitlines()[0])}"
+            )
     _write_netcdf(ds, out)
     return ds
 
 
 def _headline(ds, out: Path, baseline: str | None) -> None:
     against = f"vs {baseline}" if baseline else "vs benchmark"
-    table = Table(title=f"real GDP change [%] {against} — written to {out}")
+    table = Table(title=escape_rich(f"real GDP change [%] {against} — written to {out}"))
     table.add_column("scenario", no_wrap=True)
     for region in ds.region.values:
-        table.add_column(str(region), justify="right")
+        table.add_column(escape_rich(region), justify="right")
     table.add_column("iter", justify="right")
     table.add_column("max res", justify="right")
     for name in ds.scenario.values:
         row = ds.sel(scenario=name)
         table.add_row(
-            str(name),
+            escape_rich(name),
             *[_signed(float(v), 3) for v in row["real_gdp_pct"].values],
             str(int(row["iterations"])),
             f"{float(row['max_residual']):.1e}",
@@ -159,34 +182,40 @@ def _signed(value: float, decimals: int) -> str:
 @app.command("check-sam")
 def check_sam_cmd(path: Path | None = typer.Argument(None, help="SAM file or directory; default: shipped SAM")) -> None:
     """Check a SAM's schema and balances; print its size and totals."""
-    from cge.sam import load_sam, regional_income
+    from cge.sam import load_sam, regional_income, sam_hash
 
     with reported(err_console):
         sam = load_sam(path)
     income = regional_income(sam)
     console.print(
         f"SAM OK: {sam.sizes['region']} regions x {sam.sizes['commodity']} sectors x {sam.sizes['factor']} factors; "
-        f"hash {sam.attrs.get('sam_hash', '')[:12]}"
+        f"hash {sam_hash(sam)[:12]}"
     )
     for region, value in zip(income.region.values, income.values):
-        console.print(f"  GDP (income side) {region}: {value / 1e3:,.1f} US$ bn")
+        console.print(f"  GDP (income side) {escape_rich(region)}: {value / 1e3:,.1f} US$ bn")
 
 
 @app.command("build-sam")
 def build_sam_cmd(
     data_dir: Path = typer.Option(Path("../shared/data"), help="directory of the raw public sources"),
-    out: Path = typer.Option(Path("sam"), help="output directory for the SAM"),
+    out: Path = typer.Option(
+        ..., help="output directory for the SAM (required: the shipped sam/ is replaced only when named)"
+    ),
     mapping_dir: Path | None = typer.Option(None, help="directory with the region/sector mapping CSVs"),
     calibration_dir: Path | None = typer.Option(
         None, help="directory with value_added/, employment/, tariffs/ (default: the shipped calibration/)"
     ),
 ) -> None:
     """Build the SAM from the raw sources (WIOD, SEA, PWT, ILO, tariffs, controls)."""
+    from cge.atomic import refuse_special_target
     from cge.build import build_sam
+    from cge.sam import SAM_VARIABLES
 
     with reported(err_console):
+        for name in ("sam.nc", "coords.csv", "README.md", *(f"{v.name}.csv" for v in SAM_VARIABLES)):
+            refuse_special_target(out / name)  # before the build, not after it
         sam = build_sam(data_dir, out, mapping_dir, calibration_dir=calibration_dir)
-    console.print(f"wrote {out} ({sam.sizes['region']} regions x {sam.sizes['commodity']} sectors)")
+    console.print(f"wrote {escape_rich(out)} ({sam.sizes['region']} regions x {sam.sizes['commodity']} sectors)")
 
 
 @app.command("build-database")
@@ -211,10 +240,10 @@ def build_database_cmd(
 
 
 def _open_results(path: Path):
-    """Load a results netCDF file into memory (errors name the file and the reason)."""
-    from cge.ncio import read_netcdf
+    """Load a results file into memory, checked (errors name the file and the reason)."""
+    from cge.results_file import read_results
 
-    return read_netcdf(path, "results")
+    return read_results(path)
 
 
 @app.command("compare")
@@ -233,25 +262,40 @@ def compare_cmd(
         datasets = [_open_results(f) for f in files]
         ds = stack_results(datasets, [str(f) for f in files], allow_different_sam=allow_different_sam)
         _write_netcdf(ds, out)
-    console.print(f"wrote {out}: {ds.sizes['scenario']} scenarios ({', '.join(map(str, ds.scenario.values))})")
+    names = ", ".join(map(str, ds.scenario.values))
+    console.print(escape_rich(f"wrote {out}: {ds.sizes['scenario']} scenarios ({names})"))
 
 
 def _report_written(written) -> None:
     """Print a rendered document to stdout, or the files written to stderr."""
     if isinstance(written, str):
-        typer.echo(written, nl=False)
+        typer.echo(escape_terminal(written, keep="\n\t"), nl=False)
         return
     for path in written:
-        err_console.print(f"wrote {path}")
+        err_console.print(f"wrote {escape_rich(path)}")
 
 
 def _split(text: str | None) -> list[str] | None:
     return [r.strip() for r in text.split(",") if r.strip()] if text else None
 
 
-SCENARIOS_HELP = "comma-separated scenarios to show (the reference is kept; default: all)"
+SCENARIOS_HELP = "comma-separated scenarios to show, in this order (the reference is kept; default: all)"
 REGIONS_HELP = "comma-separated regions to show; groups such as USMCA or world add subtotals (default: all)"
+COMMODITIES_HELP = (
+    "comma-separated commodities (sectors) to show; groups such as goods, services or agri-food add subtotals "
+    "(default: all)"
+)
 BASELINE_HELP = "scenario every change is measured against (default: baseline)"
+NAMES_HELP = "show scenario names instead of their labels (the TOML 'label', else 'description')"
+
+
+def _groups(path: Path | None):
+    """The group registry: calibration/groups.csv plus a user's --groups FILE (None without one)."""
+    if path is None:
+        return None
+    from cge.indicators.groups import load_groups
+
+    return tuple(load_groups(extra=path))
 
 
 @app.command("table")
@@ -277,6 +321,9 @@ def table_cmd(
     regions: str | None = typer.Option(None, help=REGIONS_HELP),
     scenarios: str | None = typer.Option(None, help=SCENARIOS_HELP),
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),
+    commodities: str | None = typer.Option(None, help=COMMODITIES_HELP),
+    groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
+    names_as_labels: bool = typer.Option(False, "--names", help=NAMES_HELP),
 ) -> None:
     """Write report tables (Markdown, LaTeX, CSV or Excel) with a notes/source line from a results file."""
     from cge.report import ReportError, report_tables, write_tables
@@ -285,7 +332,8 @@ def table_cmd(
         if fmt == "xlsx" and out is None:
             raise ReportError("--format xlsx needs --out FILE.xlsx")
         if out is not None:
-            guard_output(out, [results], "table")
+            guard_output(out, [results, groups], "table")
+        registry = _groups(groups)
         ds = _open_results(results)
         tables = report_tables(
             ds,
@@ -295,28 +343,51 @@ def table_cmd(
             names=names,
             scenarios=_split(scenarios),
             variables=variables,
+            commodities=_split(commodities),
+            groups=registry,
+            names_as_labels=names_as_labels,
         )
         written = write_tables(tables, fmt, out)
     _report_written(written)
 
 
+CHART_SUFFIXES = (".png", ".pdf", ".svg")
+"""Files of a chart directory that `cge plot` may replace."""
+
+
 @app.command("plot")
 def plot_cmd(
     results: Path = typer.Argument(..., help="results file (netCDF) of cge run, cge compare or cge sweep"),
-    out: Path = typer.Option(Path("plots"), "--out", "-o", help="directory for the PNG charts"),
+    out: Path = typer.Option(
+        Path("plots"), "--out", "-o", help="directory for the charts, or FILE.pdf for one PDF with a page per chart"
+    ),
     regions: str | None = typer.Option(None, help=REGIONS_HELP),
     scenarios: str | None = typer.Option(None, help=SCENARIOS_HELP),
     variables: list[str] | None = typer.Option(
         None, "--variable", "-v", help="one chart per variable instead (by region, or region x commodity)"
     ),
     baseline: str | None = typer.Option(None, help=BASELINE_HELP),
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="png (150 dpi), pdf or svg (default: pdf for --out FILE.pdf, else png)"
+    ),
+    no_notes: bool = typer.Option(False, "--no-notes", help="leave out the notes/source line under each chart"),
+    commodities: str | None = typer.Option(None, help=COMMODITIES_HELP),
+    groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
+    names_as_labels: bool = typer.Option(False, "--names", help=NAMES_HELP),
 ) -> None:
-    """Write page-sized report charts (150 dpi PNG): GDP, EV, jobs, trade jobs, welfare, agri-food, sector heat-maps."""
+    """Write page-sized report charts (PNG, PDF or SVG): GDP, EV, jobs, trade jobs, welfare, agri-food, heat-maps."""
+    from cge.atomic import WriteError, refuse_special_target
     from cge.report.plots import write_plots
 
     with reported(err_console):
-        if out.exists() and not out.is_dir():
-            guard_output(out, [results], "plot directory")
+        one_pdf = out.suffix.lower() == ".pdf"
+        if not one_pdf and out.exists() and not out.is_dir():
+            raise WriteError(17, f"cannot write charts into {out}: it is a file, not a directory")
+        if one_pdf:
+            guard_output(out, [results, groups], "plot file")
+        for chart in (p for p in out.glob("*") if p.suffix.lower() in CHART_SUFFIXES) if out.is_dir() else ():
+            refuse_special_target(chart)  # before the first chart, not half-way through
+        registry = _groups(groups)
         ds = _open_results(results)
         with _progress_bar() as bar:
             task = bar.add_task("drawing", total=None)
@@ -330,9 +401,14 @@ def plot_cmd(
                 progress=lambda name, done, total: bar.update(
                     task, description=f"drawing {name}", completed=done, total=total
                 ),
+                fmt=fmt,
+                notes=not no_notes,
+                commodities=_split(commodities),
+                groups=registry,
+                names_as_labels=names_as_labels,
             )
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {escape_rich(path)}")
 
 
 @app.command("diff")
@@ -345,6 +421,8 @@ def diff_cmd(
     regions: str | None = typer.Option(None, help=REGIONS_HELP),
     fmt: str = typer.Option("md", "--format", "-f", help="md, latex, csv or xlsx"),
     out: Path | None = typer.Option(None, "--out", "-o", help="output file (default: stdout)"),
+    groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
+    names_as_labels: bool = typer.Option(False, "--names", help=NAMES_HELP),
 ) -> None:
     """Scenario B against scenario A: % changes and EV of B measured from A, levels as B - A.
 
@@ -358,12 +436,13 @@ def diff_cmd(
 
     with reported(err_console):
         if out is not None:
-            guard_output(out, [results, Path(a), Path(b)], "table")
+            guard_output(out, [results, Path(a), Path(b), groups], "table")
+        registry = _groups(groups)
         if Path(a).is_file() and Path(b).is_file():
             ds, name_a, name_b = pair_for_diff(_open_results(Path(a)), _open_results(Path(b)), a, b, scenario)
         else:
             ds, name_a, name_b = _open_results(results), a, b
-        table = diff_table(ds, name_a, name_b, variables, _split(regions))
+        table = diff_table(ds, name_a, name_b, variables, _split(regions), registry, names_as_labels)
         written = write_tables({"diff": table}, fmt, out)
     _report_written(written)
 
@@ -399,7 +478,7 @@ def view_cmd(
             from cge.atomic import atomic_write_bytes
 
             atomic_write_bytes(html, page_html(index, all_values(ds)).encode("utf-8"))
-            err_console.print(f"wrote {escape(str(html))} ({html.stat().st_size / 1e6:.1f} MB)")
+            err_console.print(f"wrote {escape_rich(str(html))} ({html.stat().st_size / 1e6:.1f} MB)")
             return
         server = make_server(ds, index, port)
     typer.echo(f"cge view: {len(index['variables'])} variables at {server.url} (Ctrl-C to stop)")
@@ -422,7 +501,9 @@ def sweep(
     ssa: Path | None = typer.Option(None, "--ssa", help="SSA TOML (uncertain parameters); omit: plain parallel run"),
     scheduler: str | None = typer.Option(None, help="Dask scheduler address; default: a new LocalCluster"),
     workers: int = typer.Option(2, "--workers", "-w", help="worker processes of the LocalCluster"),
-    out: Path = typer.Option(Path("sweep.nc"), "--out", "-o", help="netCDF results file"),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="netCDF results file (default: sweep.nc, which must not exist yet)"
+    ),
     sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
     baseline: str | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
@@ -432,10 +513,14 @@ def sweep(
     allow_partial: bool = typer.Option(
         False, "--allow-partial", help="write the results even when some solves failed (NaN, listed) and exit 0"
     ),
-    retries: int = typer.Option(2, "--retries", help="resubmissions of a draw whose workers died (count)"),
+    retries: int = typer.Option(2, "--retries", min=0, help="resubmissions of a draw whose workers died (count)"),
     worker_timeout: float = typer.Option(
-        300.0, "--worker-timeout", help="stop when no worker has been connected for this many seconds"
+        300.0,
+        "--worker-timeout",
+        callback=finite_number("--worker-timeout", above=0.0),
+        help="stop when no worker has been connected for this many seconds",
     ),
+    groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
 ) -> None:
     """Run scenarios on Dask, with systematic sensitivity analysis over elasticities (--ssa).
 
@@ -444,13 +529,26 @@ def sweep(
     --resume. OUT.partial/ is removed once OUT is written.
     """
     with reported(err_console):
+        out = fresh_output(out, Path("sweep.nc"))
         options = (resume, allow_partial, retries, worker_timeout, baseline)
-        ds, spec, failed = _sweep(files, ssa, scheduler, workers, out, sam, elasticities, *options)
+        ds, spec, failed = _sweep(files, ssa, scheduler, workers, out, sam, elasticities, *options, groups=groups)
         _sweep_table(ds, spec, failed, out, baseline)
 
 
 def _sweep(
-    files, ssa, scheduler, workers, out, sam, elasticities, resume, allow_partial, retries, worker_timeout, baseline
+    files,
+    ssa,
+    scheduler,
+    workers,
+    out,
+    sam,
+    elasticities,
+    resume,
+    allow_partial,
+    retries,
+    worker_timeout,
+    baseline,
+    groups=None,
 ):
     import json
 
@@ -461,11 +559,15 @@ def _sweep(
     from cge.sweep.checkpoint import remove_checkpoint
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
-    guard_output(out, [*files, ssa, sam, elasticities], "results")
+    guard_output(out, [*files, ssa, sam, elasticities, groups], "results")
+    registry = _groups(groups)
     scenarios = [Scenario.from_toml(f) for f in files]
     spec = SSASpec.from_toml(ssa) if ssa is not None else None
     checkpoint = default_checkpoint(out)
-    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+    with (
+        _ssa_file_named(ssa),
+        Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar,
+    ):
         task = bar.add_task("solving", total=None)
         ds = run_sweep(
             scenarios,
@@ -480,6 +582,7 @@ def _sweep(
             retries=retries,
             worker_timeout=worker_timeout,
             reference=baseline,
+            groups=registry,
         )
     failed = json.loads(ds.attrs.get("failed_draws", ds.attrs.get("failed_scenarios", "[]")))
     if failed and not allow_partial:
@@ -502,26 +605,44 @@ def _sweep(
     return ds, spec, failed
 
 
+@contextmanager
+def _ssa_file_named(ssa: Path | None):
+    """An SSA error found while planning the draws (an unknown sector) names the SSA file."""
+    from cge.sweep import SSAError
+
+    try:
+        yield
+    except SSAError as exc:
+        if ssa is None or str(exc).startswith(str(ssa)):
+            raise
+        raise SSAError(f"{ssa}: {exc}") from None
+
+
 def _sweep_table(ds, spec, failed, out: Path, baseline: str | None) -> None:
     for item in failed:
         where = f"draw {item['draw']}, " if "draw" in item else ""
-        err_console.print(f"[bold yellow]failed:[/] {where}{item['scenario']}: {escape(item['error'])}")
+        err_console.print(
+            f"[bold yellow]failed:[/] {where}{escape_rich(item['scenario'])}: {escape_rich(item['error'])}"
+        )
     if spec is None:
-        table = Table(title=f"real GDP change [%] — written to {out}")
+        table = Table(title=escape_rich(f"real GDP change [%] — written to {out}"))
         table.add_column("scenario")
         for region in ds.region.values:
-            table.add_column(str(region), justify="right")
+            table.add_column(escape_rich(region), justify="right")
         for name in ds.scenario.values:
-            table.add_row(str(name), *[_signed(float(v), 3) for v in ds["real_gdp_pct"].sel(scenario=name).values])
+            values = ds["real_gdp_pct"].sel(scenario=name).values
+            table.add_row(escape_rich(name), *[_signed(float(v), 3) for v in values])
         console.print(table)
         return
     from cge.report import report_tables
     from cge.report.writers import render
 
     err_console.print(
-        f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}"
+        escape_rich(
+            f"{ds.attrs['method']}: {ds.attrs['n_draws']} draws, {len(failed)} failed solves — written to {out}"
+        )
     )
-    typer.echo(render(report_tables(ds, baseline=baseline), "md"), nl=False)
+    typer.echo(escape_terminal(render(report_tables(ds, baseline=baseline), "md"), keep="\n\t"), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,22 +6,35 @@
   unexpected exception shows its traceback.
 * :func:`install_signal_handlers` makes SIGTERM unwind like Ctrl-C (temporary files are removed,
   the previous output stays) and turns a file-size limit (SIGXFSZ) into an ordinary write error.
-* :func:`guard_output` refuses an output path that is one of the inputs and checks that the
-  output can be written before any work starts.
+* :func:`guard_output` refuses an output path that is one of the inputs, or that exists but is
+  not a regular file, and checks that the output can be written before any work starts;
+  :func:`fresh_output` refuses to replace an existing file under a default name.
+* :class:`CommandGroup` makes a misused command line (unknown option, bad number, missing
+  argument) one ``error:`` line with exit status 1 too, and shows plain value types in the help
+  (``PATH``, ``INTEGER``; nothing for flags).
+* Warnings logged during a command are held and shown after it succeeds; a failing command
+  prints only its ``error:`` line. Python warnings (NumPy's ``RuntimeWarning``) go to the log,
+  seen only with ``--verbose``.
+* Every user string in a message is escaped for the terminal and Rich (:mod:`cge.escaping`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import get_args, get_origin
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from typer.core import TyperGroup
+
+from cge.escaping import RICH_CONSOLE_OPTIONS, escape_rich, escape_terminal
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +78,8 @@ def error_lines(exc: BaseException) -> list[str]:
     first = lines[0]
     if isinstance(exc, SolveError) and len(exc.residuals):
         top = exc.residuals.iloc[0]
-        first += (
-            f" (largest residual {top['block']}[{top['index']}] = {float(top['residual']):.3g}; -v for diagnostics)"
-        )
+        residual = f"{top['block']}[{top['index']}] = {float(top['residual']):.3g}"
+        first += f" (largest residual {residual}; --verbose for diagnostics)"
     return [first]
 
 
@@ -76,9 +88,9 @@ def _verbose() -> bool:
 
 
 def _print(console: Console, lines: list[str]) -> None:
-    console.print(f"[bold red]error:[/] {escape(lines[0])}")
+    console.print(f"[bold red]error:[/] {escape_rich(lines[0])}")
     for line in lines[1:]:
-        console.print(f"  {escape(line)}")
+        console.print(f"  {escape_rich(line)}")
 
 
 @contextmanager
@@ -91,25 +103,144 @@ def reported(console: Console) -> Iterator[None]:
     try:
         yield
     except (typer.Exit, typer.Abort):
+        HELD_WARNINGS.show()
         raise
     except KeyboardInterrupt as exc:
+        HELD_WARNINGS.discard()
         _print(console, [str(exc) or "interrupted (Ctrl-C); nothing was written"])
         raise typer.Exit(EXIT_SIGINT) from None
     except Terminated as exc:
+        HELD_WARNINGS.discard()
         _print(console, [str(exc) + "; nothing was written"])
         raise typer.Exit(EXIT_SIGTERM) from None
     except Exception as exc:
+        HELD_WARNINGS.discard()  # the error line says what failed; warnings before it would be noise
         log.info("error details", exc_info=True)
         if not isinstance(exc, (ValueError, OSError, KeyError, TypeError, RuntimeError, ArithmeticError)):
             if _verbose():
                 raise
-            lines = [f"internal error {type(exc).__name__}: {error_lines(exc)[0]} (rerun with -v for the traceback)"]
+            first = error_lines(exc)[0]
+            lines = [f"internal error {type(exc).__name__}: {first} (rerun with --verbose for the traceback)"]
         else:
             lines = error_lines(exc)
         _print(console, lines)
         cause = exc.__cause__  # e.g. an interrupted sweep, which says how many draws finished
         status = EXIT_SIGINT if isinstance(cause, KeyboardInterrupt) else EXIT_ERROR
         raise typer.Exit(EXIT_SIGTERM if isinstance(cause, Terminated) else status) from None
+    HELD_WARNINGS.show()
+
+
+class HeldWarnings(logging.Handler):
+    """Holds WARNING records of a command until it ends: shown after success, dropped on error.
+
+    Without ``--verbose`` this is the command line's only log handler (level WARNING), so an
+    ``error:`` line is the whole output of a failing command (no ``WARNING ...`` line before it).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def show(self) -> None:
+        """Print the held records on stderr (escaped) and forget them."""
+        records, self.records = self.records, []
+        for record in records:
+            sys.stderr.write(escape_terminal(self.format(record)) + "\n")
+
+    def discard(self) -> None:
+        self.records = []
+
+
+HELD_WARNINGS = HeldWarnings()
+"""The handler :func:`configure_logging` installs without ``--verbose``."""
+
+
+def configure_logging(verbose: bool) -> None:
+    """Log INFO and above live with ``--verbose``; otherwise hold warnings (:class:`HeldWarnings`).
+
+    Python warnings (NumPy ``RuntimeWarning`` in an overflowing trial step, library
+    ``UserWarning``) go to the ``py.warnings`` logger, shown only with ``--verbose``.
+    """
+    root = logging.getLogger()
+    logging.captureWarnings(True)
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        root.setLevel(logging.INFO)
+        logging.getLogger("py.warnings").setLevel(logging.INFO)
+        return
+    HELD_WARNINGS.discard()
+    if HELD_WARNINGS not in root.handlers:
+        root.addHandler(HELD_WARNINGS)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("py.warnings").setLevel(logging.ERROR)
+
+
+# ---------------------------------------------------------------------------- misused command lines
+_TYPE_NAMES = {Path: "PATH", int: "INTEGER", float: "NUMBER", str: "TEXT"}
+
+
+def plain_type(param) -> str | None:
+    """The value type shown in a parameter's help: its metavar, ``PATH``, ``INTEGER``, ``NUMBER``,
+    ``TEXT``; nothing for a flag (Typer's own shows ``<bool>``, ``<list[Path]>``)."""
+    if param.metavar:
+        return param.metavar
+    if getattr(param, "is_flag", False):
+        return None
+    annotation = param.type_descriptor.annotation
+    if get_origin(annotation) is list:
+        annotation = get_args(annotation)[0]
+    return _TYPE_NAMES.get(annotation, "TEXT")
+
+
+def _plain_help_option(get_help_option):
+    """``--help`` (made when the help is shown) without a value type."""
+
+    def plain(ctx):
+        option = get_help_option(ctx)
+        if option is not None:
+            option.display_type_rich = lambda ctx=None: None
+        return option
+
+    return plain
+
+
+class CommandGroup(TyperGroup):
+    """The ``cge`` command group: usage errors are one ``error:`` line with exit status 1.
+
+    Click (inside Typer) prints a boxed message with the usage and exits with status 2 for an
+    unknown option, a bad number or a missing argument; the README promises one line and 1 for
+    every error, so :meth:`main` runs Click without its own error display and prints the line.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for command in [self, *self.commands.values()]:
+            for param in command.params:
+                param.display_type_rich = lambda ctx=None, param=param: plain_type(param)
+            command.get_help_option = _plain_help_option(command.get_help_option)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode: bool = True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        console = Console(stderr=True, soft_wrap=True, **RICH_CONSOLE_OPTIONS)
+        try:
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `cge` alone: the help
+                typer.echo(exc.format_message(), err=True)
+                sys.exit(0)
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            _print(console, [f"{exc.format_message()}{where}"])
+            sys.exit(EXIT_ERROR)
+        except typer.Abort:
+            _print(console, ["aborted"])
+            sys.exit(EXIT_ERROR)
+        sys.exit(status if isinstance(status, int) else 0)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -129,6 +260,39 @@ def input_files(path: Path | None) -> list[Path]:
     if path.is_dir():
         return [path, path / "sam.nc", *sorted(path.glob("*.csv"))]
     return [path]
+
+
+def fresh_output(out: Path | None, default: Path) -> Path:
+    """The output file: ``out`` when given, else ``default`` if nothing exists there yet.
+
+    An explicit ``--out`` may replace a file; a default name never does.
+
+    Raises
+    ------
+    OutputError
+        When ``out`` is None and ``default`` exists.
+    """
+    if out is not None:
+        return Path(out)
+    if default.exists() or default.is_symlink():
+        raise OutputError(
+            f"{default} exists and no --out was given: give --out {default} to replace it, or another file name"
+        )
+    return default
+
+
+def finite_number(option: str, above: float | None = None):
+    """A Typer callback refusing NaN, infinities and values not above ``above`` (one line, exit 1)."""
+
+    def check(value: float | None) -> float | None:
+        if value is None:
+            return value
+        if not math.isfinite(value) or (above is not None and value <= above):
+            bound = f" above {above:g}" if above is not None else ""
+            raise typer.BadParameter(f"{value} is not a finite number{bound}", param_hint=f"'{option}'")
+        return value
+
+    return check
 
 
 def guard_output(out: Path, inputs: Iterable[Path | None], what: str = "output") -> Path:

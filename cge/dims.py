@@ -23,6 +23,8 @@ DRAW = "draw"
 """Draw of a sensitivity analysis (``cge sweep --ssa`` results)."""
 BASELINE = "baseline"
 """Name of the unshocked scenario that every run includes."""
+BENCHMARK = "benchmark"
+"""Reference of results measured against the SAM itself (their ``reference_scenario`` attr); not a scenario name."""
 
 FACTOR_TYPE = "factor_type"
 GOODS = "goods"

@@ -34,6 +34,10 @@ class CmfError(ValueError):
     or element the database does not have; the message names the statement and its line."""
 
 
+class ResultsFileError(ValueError):
+    """A file given as results is not a cge results file of this format; the message names the file."""
+
+
 class SolveError(RuntimeError):
     """A solve that did not reach an accepted solution; carries diagnostics.
 

@@ -89,8 +89,10 @@ def read_netcdf(path: str | Path, what: str, error: type[Exception] = ValueError
     if size == 0:
         raise error(f"{path}: empty file (0 bytes), not a {what} file (netCDF)")
     engine = "scipy" if _head(path).startswith(NETCDF3_SIGNATURE) else "h5netcdf"
+    # a plain HDF5 file has no netCDF dimensions: name them as read, without h5netcdf's warning
+    options = {"phony_dims": "access"} if engine == "h5netcdf" else {}
     try:
-        with xr.open_dataset(path, engine=engine) as ds:
+        with xr.open_dataset(path, engine=engine, **options) as ds:
             return ds.load()
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise error(f"{path}: cannot read as a netCDF {what} file ({_why_unreadable(path, exc)})") from exc

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 from cge.indicators.extract import DETAILS
+from cge.indicators.groups import Group, load_groups
 from cge.indicators.trade_jobs import TradeJobsSpec
 from cge.welfare import WELFARE_STEPS
 
@@ -37,6 +39,10 @@ class RunOptions:
     welfare_steps : int
         Path intervals to start the EV decomposition with (``ev_decomposition``, refined until
         its residual is below 0.1 % of |EV|); 0 skips it (the sweep's draws skip it).
+    groups : tuple of Group, str, Path or None
+        The group registry for scenario rows that name a group (``importer = "USMCA"``,
+        ``commodity = "services"``): None = the shipped ``calibration/groups.csv``; a path = a
+        user's groups file added to it (``--groups FILE``, :func:`cge.indicators.groups.load_groups`).
     """
 
     tol: float = 1e-9
@@ -46,8 +52,13 @@ class RunOptions:
     detail: str = "headline"
     reference: str | None = None
     welfare_steps: int = WELFARE_STEPS
+    groups: tuple[Group, ...] | None = None
 
     def __post_init__(self):
+        if isinstance(self.groups, (str, Path)):
+            object.__setattr__(self, "groups", tuple(load_groups(extra=self.groups)))
+        elif self.groups is not None:
+            object.__setattr__(self, "groups", tuple(self.groups))
         if self.detail not in DETAILS:
             raise ValueError(f"detail = {self.detail!r}: use one of {', '.join(DETAILS)}")
         if self.hessian not in HESSIANS:

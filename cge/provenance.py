@@ -57,7 +57,7 @@ def git_commit() -> str:
     return out.stdout.strip()
 
 
-def provenance(sam_hash: str, elasticities_hash: str, sam_title: str, reference: str | None) -> dict[str, str]:
+def provenance(sam_hash: str, elasticities_hash: str, sam_title: str, reference: str | None) -> dict[str, str | int]:
     """Run attrs of a results Dataset (the same for ``run``, ``run_many`` and ``run_sweep``).
 
     Parameters
@@ -74,11 +74,15 @@ def provenance(sam_hash: str, elasticities_hash: str, sam_title: str, reference:
     Returns
     -------
     dict
-        ``sam_hash``, ``sam_source``, ``elasticity_hash``, ``cge_version``, ``package_versions``
+        ``format_version`` (:data:`cge.results_file.RESULTS_FORMAT`), ``sam_hash``, ``sam_source``,
+        ``elasticity_hash``, ``cge_version``, ``package_versions``
         (JSON), ``git_commit``, ``created`` (UTC, ISO 8601), ``reference_scenario``, ``units_note``.
     """
+    from cge.results_file import FORMAT_ATTR, RESULTS_FORMAT
+
     against = f"the '{reference}' scenario" if reference else "the benchmark SAM"
     return {
+        FORMAT_ATTR: RESULTS_FORMAT,
         "sam_hash": sam_hash,
         "sam_source": sam_title,
         "elasticity_hash": elasticities_hash,

@@ -18,14 +18,15 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from cge.calibrate import Calibration, calibrate, check_elasticities, load_elasticities
+from cge.calibrate import SECTOR_ELASTICITIES, Calibration, calibrate, check_elasticities, load_elasticities
 from cge.dims import BASELINE, SCENARIO
 from cge.indicators import annotate_trade_jobs, extract, indicator_attrs
 from cge.indicators.compare import rebase
+from cge.indicators.groups import Group
 from cge.model import Closure, ClosureError, build_model
 from cge.options import RunOptions
 from cge.provenance import elasticity_hash, provenance
-from cge.sam import load_sam, sam_hash
+from cge.sam import conform_sam, load_sam, sam_hash
 from cge.scenario import Scenario, ScenarioError
 from cge.shocks import load_mfn, scenario_parameters
 from cge.solve import SolveError, Solver
@@ -53,7 +54,7 @@ def scenario_list(scenarios: Scenario | str | Path | Iterable, include_baseline:
     if duplicates:
         raise ScenarioError(f"scenario names must be unique; repeated: {duplicates}")
     if include_baseline and BASELINE not in names:
-        out.insert(0, Scenario(name=BASELINE, description="no shock: benchmark replication"))
+        out.insert(0, Scenario(name=BASELINE, label=BASELINE, description="no shock: benchmark replication"))
     return out
 
 
@@ -72,7 +73,9 @@ class RunInputs:
     mfn : DataFrame or None
         MFN schedule for scenarios that revert to it.
     sam_hash : str
-        SHA-256 of the SAM (its ``sam_hash`` attr when it has one).
+        SHA-256 of the SAM, computed from its data (never read from its ``sam_hash`` attr).
+    groups : tuple of Group or None
+        Group registry of the scenario rows (``RunOptions.groups``; None = the shipped one).
     """
 
     scenarios: list[Scenario]
@@ -80,6 +83,7 @@ class RunInputs:
     elasticities: pd.DataFrame
     mfn: pd.DataFrame | None
     sam_hash: str
+    groups: tuple[Group, ...] | None = None
 
     @property
     def names(self) -> list[str]:
@@ -105,8 +109,7 @@ def prepare(
     names = [s.name for s in listed]
     if options.reference is not None and options.reference not in names:
         raise ScenarioError(f"reference scenario '{options.reference}' is not among the scenarios: {', '.join(names)}")
-    if sam is None or isinstance(sam, (str, Path)):
-        sam = load_sam(sam)
+    sam = load_sam(sam) if sam is None or isinstance(sam, (str, Path)) else conform_sam(sam)
     source = elasticities if isinstance(elasticities, (str, Path)) else None
     if elasticities is None:
         source = "calibration/elasticities.csv (the shipped table)"
@@ -117,9 +120,12 @@ def prepare(
     table = elasticities.copy()
     table.index = pd.Index([str(s) for s in table.index], name=elasticities.index.name or "sector")
     check_elasticities(sam, table, source)
+    sigmas = [c for c in SECTOR_ELASTICITIES if c in table.columns]
+    table[sigmas] = table[sigmas].astype(float)  # a CSV of whole numbers reads as int64; draws are floats
     mfn = load_mfn() if any(s.revert_to_mfn for s in listed) else None
-    key = str(sam.attrs.get("sam_hash") or sam_hash(sam))
-    return RunInputs(scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=key)
+    return RunInputs(
+        scenarios=listed, sam=sam, elasticities=table, mfn=mfn, sam_hash=sam_hash(sam), groups=options.groups
+    )
 
 
 def solve_scenario(
@@ -150,7 +156,7 @@ def solve_scenario(
         When the solve is not accepted.
     """
     t0 = time.perf_counter()
-    values = scenario_parameters(scenario, solver.model.index, solver.model.lookup, mfn)
+    values = scenario_parameters(scenario, solver.model.index, solver.model.lookup, mfn, groups=options.groups)
     values.update(extra or {})
     try:
         p = solver.parameter_vector(values)
@@ -202,6 +208,11 @@ def finish(ds: xr.Dataset, inputs: RunInputs, options: RunOptions) -> xr.Dataset
         dims=SCENARIO,
         attrs=indicator_attrs("scenario_description"),
     )
+    ds["scenario_label"] = xr.DataArray(
+        [by_name[n].label if n in by_name else "" for n in held],
+        dims=SCENARIO,
+        attrs=indicator_attrs("scenario_label"),
+    )
     ds["scenario_definition"] = xr.DataArray(
         [by_name[n].to_json() if n in by_name else "" for n in held],
         dims=SCENARIO,
@@ -211,6 +222,8 @@ def finish(ds: xr.Dataset, inputs: RunInputs, options: RunOptions) -> xr.Dataset
         ds["closure"] = xr.DataArray(
             [by_name[n].closure.to_closure().describe() for n in held], dims=SCENARIO, attrs=indicator_attrs("closure")
         )
+    if inputs.groups is not None:  # a user's groups file: what its names meant in the scenario rows
+        ds.attrs["groups"] = json.dumps([[g.dimension, g.name, g.members] for g in inputs.groups])
     title = str(inputs.sam.attrs.get("title", ""))
     ds.attrs.update(provenance(inputs.sam_hash, elasticity_hash(inputs.elasticities), title, options.reference))
     return rebase(ds, options.reference)
@@ -314,7 +327,7 @@ def check_scenarios(inputs: RunInputs, model) -> None:
         For the first scenario that names a label, flow or MFN schedule the model does not have.
     """
     for scenario in inputs.scenarios:
-        scenario_parameters(scenario, model.index, model.lookup, inputs.mfn)
+        scenario_parameters(scenario, model.index, model.lookup, inputs.mfn, groups=inputs.groups)
 
 
 class BatchSolveError(SolveError):

@@ -13,6 +13,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,8 @@ from cge.dims import (
     REGION,
 )
 from cge.errors import SamError  # noqa: F401  (raised here; defined with the other user errors)
-from cge.paths import SAM_DIR
+from cge.escaping import has_control_characters
+from cge.paths import CALIBRATION_DIR, SAM_DIR
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,94 @@ SAM_VARIABLES: tuple[SamVariable, ...] = (
 )
 SAM_SCHEMA = {v.name: v for v in SAM_VARIABLES}
 BILATERAL = ("vxmd", "xtax", "vims")
+FLAGS = (GOODS, AGRIFOOD)
+"""Boolean coordinates on ``commodity``: merchandise (``goods``) and agriculture and food (``agrifood``)."""
+SELECTORS = {REGION: ("all",), COMMODITY: ("all", GOODS)}
+"""Words that scenario rows use as selectors, so no region or commodity may be labelled with them."""
+_TRUE_TEXT = ("true", "1")
+_FALSE_TEXT = ("false", "0")
+
+
+# --------------------------------------------------------------------------- the schema's form
+def boolean_values(values, what: str) -> np.ndarray:
+    """Booleans from booleans, the integers 0/1 or the text ``true``/``false``/``1``/``0`` (any case).
+
+    Other tools store flags as text or integers (netCDF has no boolean type); NumPy's own cast
+    would read the text ``"False"`` as True, so anything else is refused.
+
+    Parameters
+    ----------
+    values : array-like
+        The stored flags.
+    what : str
+        What the values are, for the message (e.g. "coordinate 'goods'").
+
+    Raises
+    ------
+    SamError
+        Naming ``what``, how many values are not booleans and the first few.
+    """
+    array = np.asarray(values)
+    if array.dtype == bool:
+        return array
+    out, bad = [], []
+    for value in array.ravel().tolist():
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", errors="replace")
+        if isinstance(value, str):
+            text = value.strip().lower()
+            flag = True if text in _TRUE_TEXT else False if text in _FALSE_TEXT else None
+        elif isinstance(value, (bool, int, float)) and value in (0, 1):
+            flag = bool(value)
+        else:
+            flag = None
+        if flag is None:
+            bad.append(value)
+        out.append(bool(flag))
+    if bad:
+        raise SamError(f"{what} has {len(bad)} values that are not booleans, e.g. {bad[:3]}; use true/false (or 1/0)")
+    return np.array(out, dtype=bool).reshape(array.shape)
+
+
+def conform_sam(sam: xr.Dataset) -> xr.Dataset:
+    """The SAM in the form the model reads: every variable's dims in the schema's order, the
+    commodity flags (``goods``, ``agrifood``) as booleans.
+
+    Every way a SAM enters (:func:`load_sam`, a Dataset given to :func:`cge.run`,
+    :func:`cge.aggregate_sam`, :func:`cge.calibrate`, the balancing functions) passes through
+    here, so code downstream may rely on the schema's axis order. Labels stored as byte strings
+    (by other tools) become text. Variables whose dims differ from the schema's as a set are left
+    for :func:`check_sam` to name.
+
+    Returns
+    -------
+    xarray.Dataset
+        A new Dataset (the input is not modified) [US$ million].
+
+    Raises
+    ------
+    SamError
+        When a flag holds values that are not booleans.
+    """
+    reordered = {
+        var.name: sam[var.name].transpose(*var.dims)
+        for var in SAM_VARIABLES
+        if var.name in sam and tuple(sam[var.name].dims) != var.dims and sorted(sam[var.name].dims) == sorted(var.dims)
+    }
+    out = sam.assign(reordered) if reordered else sam.copy()
+    text = {  # labels other tools stored as byte strings ("|S3"): b'USA' would not match 'USA'
+        name: [v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v for v in out[name].values.tolist()]
+        for name in (REGION, EXPORTER, IMPORTER, COMMODITY, ACTIVITY, FACTOR, AGENT, FACTOR_TYPE)
+        if name in out.coords and any(isinstance(v, bytes) for v in out[name].values.tolist())
+    }
+    for name, labels in text.items():
+        out = out.assign_coords({name: (out[name].dims, np.array(labels, dtype=object), out[name].attrs)})
+    flags = {
+        flag: (out[flag].dims, boolean_values(out[flag].values, f"coordinate '{flag}'"), out[flag].attrs)
+        for flag in FLAGS
+        if flag in out.coords and out[flag].dtype != bool
+    }
+    return out.assign_coords(flags) if flags else out
 
 
 # --------------------------------------------------------------------------- derived flows
@@ -166,6 +256,10 @@ def _gap_lines(account: str, gap: xr.DataArray, scale: xr.DataArray, rtol: float
 
 
 def _check_structure(sam: xr.Dataset) -> list[str]:
+    if not any(var.name in sam for var in SAM_VARIABLES):
+        held = ", ".join(list(map(str, sam.data_vars))[:5]) or "no variables"
+        names = ", ".join(var.name for var in SAM_VARIABLES if var.required)
+        return [f"not a SAM: none of the schema's variables ({names}) is in it; it holds {held}"]
     problems = []
     for var in SAM_VARIABLES:
         if var.name not in sam:
@@ -173,10 +267,15 @@ def _check_structure(sam: xr.Dataset) -> list[str]:
                 problems.append(f"missing variable '{var.name}' ({var.long_name}, dims {var.dims})")
             continue
         dims = tuple(sam[var.name].dims)
-        if set(dims) != set(var.dims):
-            problems.append(f"variable '{var.name}' has dims {dims}, expected {var.dims}")
-        elif not np.issubdtype(sam[var.name].dtype, np.number) or sam[var.name].dtype == bool:
-            problems.append(f"variable '{var.name}' holds {sam[var.name].dtype} values, not numbers")
+        if dims != var.dims:
+            order = " (the same dims in another order: cge.sam.conform_sam puts them in order)"
+            problems.append(
+                f"variable '{var.name}' has dims {dims}, expected {var.dims}"
+                + (order if sorted(dims) == sorted(var.dims) else "")
+            )
+        else:
+            problems += _dtype_problems(f"variable '{var.name}'", sam[var.name].dtype)
+    problems += _precision_problems(sam)
     if problems:
         return problems
     for dim in (REGION, COMMODITY, ACTIVITY, FACTOR, AGENT, EXPORTER, IMPORTER):
@@ -209,6 +308,79 @@ def _check_structure(sam: xr.Dataset) -> list[str]:
             problems.append(f"coordinate '{dim}' has duplicate labels")
         if not labels:
             problems.append(f"coordinate '{dim}' is empty")
+        problems += [
+            f"coordinate '{dim}' has the label {label!r} with control characters (newline, NUL, escape ...)"
+            for label in labels
+            if has_control_characters(label)
+        ]
+        problems += [
+            f"coordinate '{dim}' has the label {label!r}: labels are not empty and have no surrounding spaces"
+            for label in labels
+            if label != label.strip() or not label
+        ]
+    for flag in FLAGS:
+        if flag in sam.coords and sam[flag].dtype != bool:
+            problems.append(
+                f"coordinate '{flag}' holds {sam[flag].dtype} values, not booleans (cge.sam.conform_sam reads "
+                "the text true/false)"
+            )
+    if not problems:
+        problems += _reserved_label_problems(sam)
+    return problems
+
+
+def _dtype_problems(what: str, dtype: np.dtype) -> list[str]:
+    """A variable must hold real numbers (integers or floats)."""
+    if not np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.complexfloating):
+        return [f"{what} holds {dtype} values, not numbers"]
+    return []
+
+
+def _precision_problems(sam: xr.Dataset) -> list[str]:
+    """One line naming every variable stored with less than double precision (float32, float16)."""
+    narrow = {
+        var.name: sam[var.name].dtype
+        for var in SAM_VARIABLES
+        if var.name in sam and np.issubdtype(sam[var.name].dtype, np.floating) and sam[var.name].dtype.itemsize < 8
+    }
+    if not narrow:
+        return []
+    dtype = next(iter(narrow.values()))
+    return [
+        f"variables {', '.join(narrow)} hold {dtype} values: about {np.finfo(dtype).precision} significant digits "
+        "cannot balance to the check's relative tolerance (1e-9); store the SAM as float64"
+    ]
+
+
+@cache
+def _group_rows() -> tuple[tuple[str, str, str], ...]:
+    """(dimension, group, members) of the shipped ``calibration/groups.csv``."""
+    path = CALIBRATION_DIR / "groups.csv"
+    if not path.exists():
+        return ()
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return tuple(zip(table["dimension"], table["group"], table["members"], strict=True))
+
+
+def _reserved_label_problems(sam: xr.Dataset) -> list[str]:
+    """Labels that scenario rows or report subtotals use as names of a selection.
+
+    ``all`` (every region or commodity) and ``goods`` are selectors of scenario rows; a group of
+    ``calibration/groups.csv`` is a subtotal row of the reports when its members are present
+    (``*`` and ``[flag]`` groups always are).
+    """
+    problems = []
+    for dim in (REGION, COMMODITY):
+        labels = set(map(str, sam[dim].values))
+        reserved = {name: "a selector of scenario rows" for name in SELECTORS[dim]}
+        for group_dim, group, members in _group_rows():
+            spec = members.strip()
+            applies = spec == "*" or spec.startswith("[") or set(spec.split()) <= labels
+            if group_dim == dim and applies:
+                reserved.setdefault(group, "a group of calibration/groups.csv (a subtotal in the reports)")
+        for name, why in reserved.items():
+            if name in labels:
+                problems.append(f"coordinate '{dim}' has the label {name!r}, which is reserved as {why}; rename it")
     return problems
 
 
@@ -335,7 +507,10 @@ def save_sam(sam: xr.Dataset, directory: str | Path) -> Path:
     """Write a SAM as ``sam.nc`` plus one tidy CSV per variable and ``coords.csv``.
 
     Every file is written to a temporary name first and moved into place, so an interrupted
-    save never leaves a half-written file. The ``sam_hash`` attribute is refreshed.
+    save never leaves a half-written file; a target that exists but is not a regular file
+    (symbolic link, device, FIFO) is refused before anything is written. The ``sam_hash``
+    attribute is computed from the data; attrs that netCDF cannot store (NumPy scalars,
+    mappings) are stored as numbers or JSON.
 
     Parameters
     ----------
@@ -349,16 +524,17 @@ def save_sam(sam: xr.Dataset, directory: str | Path) -> Path:
     pathlib.Path
         Path of the netCDF file.
     """
+    from cge.atomic import refuse_special_target
     from cge.ncio import netcdf_bytes
 
-    check_sam(sam)
+    sam = check_sam(conform_sam(sam))
     directory = Path(directory)
+    names = ["sam.nc", *(f"{var.name}.csv" for var in SAM_VARIABLES if var.name in sam), "coords.csv"]
+    for name in names:
+        refuse_special_target(directory / name)
     directory.mkdir(parents=True, exist_ok=True)
-    sam = sam.copy()
+    sam.attrs = {key: _netcdf_attr(value) for key, value in sam.attrs.items()}
     sam.attrs["sam_hash"] = sam_hash(sam)
-    for key, value in list(sam.attrs.items()):
-        if not isinstance(value, (str, int, float)):
-            sam.attrs[key] = json.dumps(value)
     with tempfile.TemporaryDirectory(dir=directory) as tmpdir:
         tmp = Path(tmpdir)
         written = []
@@ -379,6 +555,15 @@ def save_sam(sam: xr.Dataset, directory: str | Path) -> Path:
             os.replace(src, dst)
     log.info("saved SAM to %s (hash %s)", directory, sam.attrs["sam_hash"][:12])
     return directory / "sam.nc"
+
+
+def _netcdf_attr(value):
+    """An attr value netCDF stores as it is: text or a number (NumPy scalars included); JSON otherwise."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return value
+    return json.dumps(value, default=lambda v: v.tolist() if hasattr(v, "tolist") else str(v))
 
 
 def _coords_frame(sam: xr.Dataset) -> pd.DataFrame:
@@ -433,18 +618,20 @@ def load_sam(path: str | Path | None = None) -> xr.Dataset:
             f"{path}: a CSV file is not a SAM; give the directory that holds {CSV_COORDS} and one CSV per "
             "variable (as written by save_sam), or a sam.nc file"
         )
-    sam = read_netcdf(path, "SAM", SamError)
-    for coord in (GOODS, AGRIFOOD):
-        if coord in sam.coords:
-            sam = sam.assign_coords({coord: sam[coord].astype(bool)})
-    return _checked(sam, path)
+    return _checked(read_netcdf(path, "SAM", SamError), path)
 
 
 def _checked(sam: xr.Dataset, path: Path) -> xr.Dataset:
+    """The SAM read from ``path`` in schema form, checked, with ``sam_hash`` computed from its data."""
     try:
-        return check_sam(sam)
+        sam = check_sam(conform_sam(sam))
     except SamError as exc:
         raise SamError(f"{path}: {exc}") from None
+    stored = sam.attrs.get("sam_hash")
+    sam.attrs["sam_hash"] = sam_hash(sam)
+    if stored is not None and stored != sam.attrs["sam_hash"]:
+        log.info("%s: stored sam_hash %.12s is not the hash of its data (%.12s)", path, stored, sam.attrs["sam_hash"])
+    return sam
 
 
 def ensure_metadata_coords(sam: xr.Dataset) -> xr.Dataset:

@@ -12,21 +12,35 @@ import pandas as pd
 import xarray as xr
 
 from cge.dims import ACTIVITY, AGENT, AGRIFOOD, COMMODITY, EXPORTER, FACTOR, FACTOR_TYPE, GOODS, IMPORTER, REGION
-from cge.sam import SAM_VARIABLES, SamError
+from cge.sam import SAM_VARIABLES, SamError, boolean_values
+from cge.validation import csv_separator_hint
 
 CSV_COORDS = "coords.csv"
-_TRUE = {"true", "1", "yes"}
 
 
 def _read_table(path: Path, columns: list[str]) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, keep_default_na=False, dtype=str)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SamError(f"{path}: cannot read as CSV ({str(exc).strip().splitlines()[0]})") from exc
+        raise SamError(
+            f"{path}: cannot read as CSV ({str(exc).strip().splitlines()[0]}){csv_separator_hint(path)}"
+        ) from exc
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise SamError(f"{path}: missing column(s) {missing} of {columns}; found {list(frame.columns)}")
+        raise SamError(
+            f"{path}: missing column(s) {missing} of {columns}; found {list(frame.columns)}" + csv_separator_hint(path)
+        )
     return frame
+
+
+def _flag(column: pd.Series, path: Path, flag: str):
+    """A commodity flag column as booleans (all empty: False); other text than true/false/1/0 is an error."""
+    if (column.str.strip() == "").all():
+        return [False] * len(column)
+    try:
+        return boolean_values(column.to_numpy(), f"column '{flag}'")
+    except SamError as exc:
+        raise SamError(f"{path}: {exc}") from None
 
 
 def read_sam_csv(directory: str | Path) -> xr.Dataset:
@@ -54,8 +68,7 @@ def read_sam_csv(directory: str | Path) -> xr.Dataset:
         coords={
             **{dim: labels[dim] for dim in (REGION, COMMODITY, ACTIVITY, FACTOR, AGENT, EXPORTER, IMPORTER)},
             FACTOR_TYPE: (FACTOR, factors["factor_type"].tolist()),
-            GOODS: (COMMODITY, commodities[GOODS].str.lower().isin(_TRUE).to_numpy()),
-            AGRIFOOD: (COMMODITY, commodities[AGRIFOOD].str.lower().isin(_TRUE).to_numpy()),
+            **{flag: (COMMODITY, _flag(commodities[flag], directory / CSV_COORDS, flag)) for flag in (GOODS, AGRIFOOD)},
         }
     )
     for var in SAM_VARIABLES:

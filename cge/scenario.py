@@ -13,14 +13,23 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cge.dims import BASELINE
+from cge.dims import BASELINE, BENCHMARK
 from cge.errors import ScenarioError  # noqa: F401  (raised here; defined with the other user errors)
+from cge.escaping import has_control_characters
 from cge.model.closures import HORIZONS, CapitalClosure, Closure, Horizon, LabourClosure, MacroClosure
 from cge.tomlio import read_toml
+from cge.validation import suggestion, valid_keys
 
 ALL = "all"
 GOODS = "goods"
 """Commodity selector: every commodity whose ``goods`` coordinate is True (merchandise)."""
+
+IMPORTER_HELP = "importing region label, 'all', or a region group (calibration/groups.csv, e.g. 'USMCA')"
+EXPORTER_HELP = "exporting region label, 'all', or a region group (calibration/groups.csv, e.g. 'USMCA')"
+COMMODITY_HELP = (
+    "commodity label, 'all' (services included) or a commodity group (calibration/groups.csv: 'goods' = "
+    "merchandise, the default; 'services'; 'agri-food'; groups of a --groups file)"
+)
 
 SHOCK_FIELDS = ("tariffs", "export_taxes", "revert_to_mfn", "trade_costs")
 """Fields of :class:`Scenario` that hold shock rows (with ``numeraire_change_pct``, every shock)."""
@@ -156,17 +165,17 @@ def _not_own_region(row, kind: str):
 class TariffShock(_Strict):
     """Set or change the ad-valorem tariff of ``importer`` on ``exporter``'s ``commodity``.
 
-    ``all`` in importer or exporter means every region (own-region pairs are skipped);
-    ``commodity`` defaults to ``goods`` (the merchandise sectors): services are shocked only when
-    named or with ``all``. Flows that are zero in the SAM are skipped, but a row that selects no
-    flow at all is an error, and importer == exporter is an error.
+    ``all`` in importer or exporter means every region (own-region pairs are skipped), a region
+    group (``USMCA``) its members; ``commodity`` defaults to ``goods`` (the merchandise sectors):
+    services are shocked only when named, with ``services`` or with ``all``; any commodity group of
+    the registry (``calibration/groups.csv``, :mod:`cge.indicators.groups`) expands to its members.
+    Flows that are zero in the SAM are skipped, but a row that selects no flow at all is an error,
+    and importer == exporter is an error.
     """
 
-    importer: str = Field(description="importing region label, or 'all'")
-    exporter: str = Field(description="exporting region label, or 'all'")
-    commodity: str = Field(
-        GOODS, description="commodity label, 'goods' (merchandise; the default) or 'all' (services included)"
-    )
+    importer: str = Field(description=IMPORTER_HELP)
+    exporter: str = Field(description=EXPORTER_HELP)
+    commodity: str = Field(GOODS, description=COMMODITY_HELP)
     rate_pct: Number | None = Field(None, ge=0, description="new tariff rate [percent of cif value]")
     change_pct: Number | None = Field(
         None, description="change of the tariff rate [percentage points of cif value], added to the benchmark"
@@ -208,8 +217,8 @@ class ExportTaxShock(TariffShock):
 class MfnReversion(_Strict):
     """Importer applies its MFN schedule (``calibration/tariffs/mfn.csv``) to exporter's goods."""
 
-    importer: str = Field(description="importing region label")
-    exporter: str = Field(description="exporting region label, or 'all'")
+    importer: str = Field(description="importing region label, or a region group (e.g. 'USMCA')")
+    exporter: str = Field(description=EXPORTER_HELP)
 
     @model_validator(mode="after")
     def _other_region(self):
@@ -222,11 +231,9 @@ class TradeCostShock(_Strict):
     ``commodity`` defaults to ``goods``, as for tariffs; importer == exporter is an error.
     """
 
-    importer: str = Field(description="importing region label, or 'all'")
-    exporter: str = Field(description="exporting region label, or 'all'")
-    commodity: str = Field(
-        GOODS, description="commodity label, 'goods' (merchandise; the default) or 'all' (services included)"
-    )
+    importer: str = Field(description=IMPORTER_HELP)
+    exporter: str = Field(description=EXPORTER_HELP)
+    commodity: str = Field(GOODS, description=COMMODITY_HELP)
     change_pct: Number = Field(
         gt=-100, description="change of units shipped per unit delivered [percent]; 2 = a 2% ad-valorem-equivalent cost"
     )
@@ -245,6 +252,12 @@ class Scenario(_Strict):
 
     name: str = Field(description="scenario name (unique within a run)", min_length=1)
     description: str = Field("", description="what the scenario represents")
+    label: str = Field(
+        "",
+        description="short display label of tables and charts (default: the description, else the name); "
+        "one line, at most 60 characters",
+        max_length=60,
+    )
     closure: ClosureSpec = Field(default_factory=ClosureSpec, description="closure choices")
     tariffs: tuple[TariffShock, ...] = Field((), description="tariff rows, applied in order")
     export_taxes: tuple[ExportTaxShock, ...] = Field((), description="export tax rows, applied in order")
@@ -267,6 +280,29 @@ class Scenario(_Strict):
     def _clean_name(cls, value: str) -> str:
         if value != value.strip() or "/" in value:
             raise ValueError(f"scenario name {value!r} must have no surrounding spaces or '/'")
+        if value.startswith("-"):
+            raise ValueError(f"scenario name {value!r} starts with '-', which the command line reads as an option")
+        if has_control_characters(value):
+            raise ValueError(f"scenario name {value!r} has control characters (newline, NUL, escape ...)")
+        if value == BENCHMARK:
+            raise ValueError(
+                f"the name '{BENCHMARK}' stands for the SAM's own values, the reference of every run without "
+                "--baseline; give the scenario another name"
+            )
+        return value
+
+    @field_validator("description")
+    @classmethod
+    def _clean_description(cls, value: str) -> str:
+        if has_control_characters(value.replace("\n", "").replace("\t", "")):
+            raise ValueError(f"description {value!r} has control characters other than newlines and tabs")
+        return value
+
+    @field_validator("label")
+    @classmethod
+    def _one_line_label(cls, value: str) -> str:
+        if value != value.strip() or any(not ch.isprintable() for ch in value):
+            raise ValueError(f"label {value!r} must be one line without surrounding spaces")
         return value
 
     @model_validator(mode="after")
@@ -325,8 +361,16 @@ def _format_validation(exc: ValidationError) -> str:
         elif err["type"] == "value_error":
             parts.append(f"{loc}: {msg}")
         else:
-            parts.append(f"field '{loc}': {msg} (got {err.get('input')!r})")
+            parts.append(f"field '{loc}': {msg} (got {err.get('input')!r}){_unknown_key_help(err)}")
     return "; ".join(parts)
+
+
+def _unknown_key_help(err: dict) -> str:
+    """For an unknown key: the valid keys at its place and the closest one."""
+    if err["type"] != "extra_forbidden":
+        return ""
+    keys = valid_keys(Scenario, err["loc"][:-1])
+    return f"; valid keys: {', '.join(keys)}{suggestion(str(err['loc'][-1]), keys)}" if keys else ""
 
 
 ShockKind = Literal["tm", "te", "tau"]

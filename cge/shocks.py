@@ -11,14 +11,18 @@ on it would have no base.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from cge.dims import COMMODITY, REGION
+from cge.indicators.groups import Group, GroupError, expand_label, find_group, group_names, load_groups
 from cge.model.index import ModelIndex
 from cge.model.lookup import Lookup
 from cge.paths import CALIBRATION_DIR
-from cge.scenario import ALL, GOODS, Scenario, ScenarioError
+from cge.scenario import ALL, Scenario, ScenarioError
+from cge.validation import suggestion
 
 
 def load_mfn(path: str | Path | None = None) -> pd.DataFrame | None:
@@ -82,29 +86,38 @@ def share_of_flow(shares: dict[tuple[str, str, str], float], key: tuple[str, str
     return 0.0
 
 
-def _labels(value: str, known: tuple[str, ...], field: str, scenario: str, goods: tuple[str, ...] = ()) -> list[str]:
+def _labels(value: str, known: tuple[str, ...], field: str, scenario: str, ix: ModelIndex, groups) -> list[str]:
+    """Labels a row field stands for: ``all``, a group of the registry (``goods``, ``services``,
+    ``agri-food``, ``USMCA``, user groups) or one label of the model."""
     if value == ALL:
         return list(known)
-    if value == GOODS and field.endswith(".commodity"):
-        return list(goods)
+    commodity = field.endswith(".commodity")
+    dimension = COMMODITY if commodity else REGION
+    try:
+        members = expand_label(value, dimension, known, ix.commodity_flags, groups)
+    except GroupError as exc:
+        raise ScenarioError(f"scenario '{scenario}': {field} {exc}") from None
+    if members is not None:
+        return members
     if value not in known:
-        keywords = "'all' or 'goods'" if field.endswith(".commodity") else "'all'"
+        names = group_names(groups if groups is not None else load_groups(), dimension)
         raise ScenarioError(
-            f"scenario '{scenario}': {field} '{value}' is not in the SAM (known: {list(known)}, or {keywords})"
+            f"scenario '{scenario}': {field} '{value}' is not in the SAM (known: {list(known)}, "
+            f"'all' or a {dimension} group: {', '.join(names)})" + suggestion(value, [*known, ALL, *names])
         )
     return [value]
 
 
-def _flows_for(row, ix: ModelIndex, flows: set, field: str, scenario: str) -> list[tuple[str, str, str]]:
-    importers = _labels(row.importer, ix.regions, f"{field}.importer", scenario)
-    exporters = _labels(row.exporter, ix.regions, f"{field}.exporter", scenario)
-    commodities = _labels(getattr(row, "commodity", ALL), ix.commodities, f"{field}.commodity", scenario, ix.goods)
+def _flows_for(row, ix: ModelIndex, flows: set, field: str, scenario: str, groups) -> list[tuple[str, str, str]]:
+    importers = _labels(row.importer, ix.regions, f"{field}.importer", scenario, ix, groups)
+    exporters = _labels(row.exporter, ix.regions, f"{field}.exporter", scenario, ix, groups)
+    commodity = getattr(row, "commodity", ALL)
+    commodities = _labels(commodity, ix.commodities, f"{field}.commodity", scenario, ix, groups)
     selected = [(i, s, r) for i in commodities for s in exporters for r in importers if (i, s, r) in flows]
     if not selected:
-        commodity = getattr(row, "commodity", ALL)
-        if commodity == GOODS and not ix.goods:
-            reason = "the SAM flags no commodity as goods (its 'goods' coordinate); name the commodities or use 'all'"
-        elif {ALL, GOODS} & {row.importer, row.exporter, commodity}:
+        if not commodities:
+            reason = _empty_group(commodity, groups)
+        elif {row.importer, row.exporter, commodity} - {*ix.regions, *ix.commodities}:
             reason = "these flows are all zero in the SAM, so the row would change nothing"
         else:
             reason = "this flow is zero in the SAM, so a rate on it has no base"
@@ -114,12 +127,23 @@ def _flows_for(row, ix: ModelIndex, flows: set, field: str, scenario: str) -> li
     return selected
 
 
+def _empty_group(name: str, groups) -> str:
+    """Why the commodity group ``name`` selects nothing: the SAM's flag it reads is false everywhere
+    (or, for ``[!flag]``, true everywhere)."""
+    group = find_group(groups if groups is not None else load_groups(), COMMODITY, name)
+    flag = group.members.strip("[] ") if group is not None else name
+    which = "every commodity" if flag.startswith("!") else "no commodity"
+    flag = flag.lstrip("!")
+    return f"the SAM flags {which} as {flag} (its '{flag}' coordinate); name the commodities or use 'all'"
+
+
 def scenario_parameters(
     scenario: Scenario,
     ix: ModelIndex,
     lk: Lookup,
     mfn: pd.DataFrame | None = None,
     claims: pd.DataFrame | None = None,
+    groups: Sequence[Group] | None = None,
 ) -> dict[str, dict]:
     """Parameter values implied by a scenario.
 
@@ -135,6 +159,9 @@ def scenario_parameters(
     claims : DataFrame or None
         USMCA claim shares for tariff rows with ``usmca_exemption``; None reads the shipped table
         when a row needs it.
+    groups : sequence of Group or None
+        The group registry for rows that name a group (``importer = "USMCA"``, ``commodity =
+        "services"``); None = the shipped ``calibration/groups.csv``.
 
     Returns
     -------
@@ -150,20 +177,22 @@ def scenario_parameters(
             raise ScenarioError(
                 f"scenario '{scenario.name}': revert_to_mfn[{k}] needs an MFN table (calibration/tariffs/mfn.csv)"
             )
-        rates = mfn[mfn["importer"] == row.importer].set_index("sector")["mfn_pct"]
-        if rates.empty:
-            raise ScenarioError(
-                f"scenario '{scenario.name}': revert_to_mfn[{k}]: no MFN schedule for importer '{row.importer}'"
-            )
-        for i, s, r in _flows_for(row, ix, flows, f"revert_to_mfn[{k}]", scenario.name):
-            if s != r and i in rates.index:
-                tm[i, s, r] = float(rates[i]) / 100.0
+        schedules = {}
+        for i, s, r in _flows_for(row, ix, flows, f"revert_to_mfn[{k}]", scenario.name, groups):
+            if r not in schedules:
+                schedules[r] = mfn[mfn["importer"] == r].set_index("sector")["mfn_pct"]
+                if schedules[r].empty:
+                    raise ScenarioError(
+                        f"scenario '{scenario.name}': revert_to_mfn[{k}]: no MFN schedule for importer '{r}'"
+                    )
+            if s != r and i in schedules[r].index:
+                tm[i, s, r] = float(schedules[r][i]) / 100.0
     if claims is None and any(row.usmca_exemption for row in scenario.tariffs):
         claims = load_claim_shares()
     for k, row in enumerate(scenario.tariffs):
         where = f"scenario '{scenario.name}': tariffs[{k}]"
         shares = claim_shares_of_set(claims, row.usmca_exemption, where) if row.usmca_exemption else {}
-        for key in _flows_for(row, ix, flows, f"tariffs[{k}]", scenario.name):
+        for key in _flows_for(row, ix, flows, f"tariffs[{k}]", scenario.name, groups):
             base = tm.get(key, tm0[key])
             new = row.rate_pct / 100.0 if row.rate_pct is not None else base + row.change_pct / 100.0
             if row.usmca_exemption:  # the compliant share keeps its rate (an ad-valorem average over the flow)
@@ -175,7 +204,7 @@ def scenario_parameters(
                     f"scenario '{scenario.name}': tariffs[{k}] makes the tariff on {key} negative ({tm[key]:.4f})"
                 )
     for k, row in enumerate(scenario.export_taxes):
-        for key in _flows_for(row, ix, flows, f"export_taxes[{k}]", scenario.name):
+        for key in _flows_for(row, ix, flows, f"export_taxes[{k}]", scenario.name, groups):
             base = te.get(key, te0[key])
             te[key] = row.rate_pct / 100.0 if row.rate_pct is not None else base + row.change_pct / 100.0
             if te[key] <= -1:
@@ -183,7 +212,7 @@ def scenario_parameters(
                     f"scenario '{scenario.name}': export_taxes[{k}] gives a subsidy of 100% or more on {key}"
                 )
     for k, row in enumerate(scenario.trade_costs):
-        for key in _flows_for(row, ix, flows, f"trade_costs[{k}]", scenario.name):
+        for key in _flows_for(row, ix, flows, f"trade_costs[{k}]", scenario.name, groups):
             tau[key] = tau.get(key, 1.0) * (1.0 + row.change_pct / 100.0)
     values = {"tm": tm, "te": te, "tau": tau, "pnum": {None: 1.0 + scenario.numeraire_change_pct / 100.0}}
     values.update(closure_parameters(scenario, ix))

@@ -9,6 +9,9 @@ from pathlib import Path
 def read_toml(path: str | Path, error: type[Exception], kind: str) -> dict:
     """Parse a TOML file; a missing file or a syntax error raises ``error`` naming the file.
 
+    A UTF-8 byte-order mark at the start is accepted (TOML itself forbids it; Windows editors
+    write it).
+
     Parameters
     ----------
     path : path
@@ -20,7 +23,8 @@ def read_toml(path: str | Path, error: type[Exception], kind: str) -> dict:
     """
     path = Path(path)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark, which Windows editors write, is read as nothing
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as exc:
         raise error(f"{path}: no such {kind} file") from exc
     except IsADirectoryError as exc:

@@ -69,3 +69,52 @@ def hand_elasticity_table() -> pd.DataFrame:
         },
         index=pd.Index(["man", "ser"], name="sector"),
     )
+
+
+def hand_results(scenarios, **options):
+    """``cge.run`` of ``scenarios`` on the hand SAM with ``man`` flagged as agri-food (every model
+    variable unless ``detail`` is given)."""
+    import cge
+
+    sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
+    return cge.run(scenarios, sam=sam, elasticities=hand_elasticity_table(), **{"detail": "all", **options})
+
+
+def saved_results(ds, tmp_path_factory, name: str = "results") -> str:
+    """``ds`` written as a netCDF results file in a fresh temporary directory; its path."""
+    path = tmp_path_factory.mktemp(name) / "r.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def shipped_results():
+    """Three library scenarios on the shipped SAM, every model variable (the README workflow's run)."""
+    import cge
+
+    root = Path(__file__).resolve().parent.parent
+    files = [root / "experiments" / f"{name}.toml" for name in ("termination", "tariff25", "tariff25_retaliation")]
+    return cge.run(files, detail="all", welfare_steps=2)
+
+
+@pytest.fixture(scope="session")
+def many_scenarios(shipped_results):
+    """37 scenarios with the library's names and labels (values cycled and scaled from
+    ``shipped_results``): the layouts of a report on the whole library, without solving it."""
+    import xarray as xr
+
+    import cge
+
+    library = sorted((Path(__file__).resolve().parent.parent / "experiments").glob("*.toml"))
+    definitions = [cge.Scenario.from_toml(p) for p in library]
+    source = [str(s) for s in shipped_results["scenario"].values if s != "baseline"]
+    parts = [shipped_results.sel(scenario=["baseline"])]
+    for k, scenario in enumerate(d for d in definitions if d.name != "baseline"):
+        part = shipped_results.sel(scenario=[source[k % len(source)]]).copy(deep=True)
+        for name, var in part.data_vars.items():
+            if np.issubdtype(var.dtype, np.floating) and name.endswith(("_pct", "ev", "change")):
+                part[name] = var * (1 + k / 6)
+        part = part.assign_coords(scenario=[scenario.name])
+        part["scenario_label"] = ("scenario", [scenario.label])
+        parts.append(part)
+    return xr.concat(parts, dim="scenario", coords="minimal", compat="override", combine_attrs="override")

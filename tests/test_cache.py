@@ -161,7 +161,7 @@ def test_second_cli_run_reads_the_cache(tmp_path):
     for k in range(2):
         out = tmp_path / f"run{k}.nc"
         proc = subprocess.run(
-            [sys.executable, "-m", "cge.cli", "-v", "run", str(scenario), "-o", str(out)],
+            [sys.executable, "-m", "cge.cli", "--verbose", "run", str(scenario), "-o", str(out)],
             env=env,
             capture_output=True,
             text=True,

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from cge.gtap import check_database, synthetic_database
 from cge.errors import CmfError
+from cge.gtap import check_database, synthetic_database
 from cge.gtap.closure import standard_closure
 from cge.gtap.model.build import ClosureError, build_model
 from cge.gtap.model.coefficients import compute_coefficients
@@ -110,7 +110,9 @@ def test_a_swap_fixes_the_trade_balance_share(database: xr.Dataset) -> None:
 def test_a_shock_by_element_moves_only_that_element(database: xr.Dataset) -> None:
     regions = list(database["REG"].values)
     comm = list(database["COMM"].values)
-    shock = xr.DataArray([[[5.0]]], dims=("COMM", "REG", "REG_2"), coords={"COMM": [comm[0]], "REG": [regions[0]], "REG_2": [regions[1]]})
+    shock = xr.DataArray(
+        [[[5.0]]], dims=("COMM", "REG", "REG_2"), coords={"COMM": [comm[0]], "REG": [regions[0]], "REG_2": [regions[1]]}
+    )
     result = solve(database, {"tms": shock})
     tms = result["tms"]
     assert float(tms.sel(COMM=comm[0], REG=regions[0], REG_2=regions[1])) == pytest.approx(5.0)
@@ -172,7 +174,10 @@ def _household_buys_less(database: xr.Dataset, remaining: float) -> xr.Dataset:
     # Cobb-Douglas between domestic and imported c00: the price of an empty bundle (GEMPACK's
     # fixed default share, log-linear) is then the same function as that of a tiny one.
     db["ESUBD"].loc[cell] = 1.0
-    for purchaser, basic, gov_purchaser, gov_basic in (("VDPP", "VDPB", "VDGP", "VDGB"), ("VMPP", "VMPB", "VMGP", "VMGB")):
+    for purchaser, basic, gov_purchaser, gov_basic in (
+        ("VDPP", "VDPB", "VDGP", "VDGB"),
+        ("VMPP", "VMPB", "VMGP", "VMGB"),
+    ):
         moved = 1.0 - remaining / float(db[purchaser].loc[cell])
         for private, government in ((purchaser, gov_purchaser), (basic, gov_basic)):
             amount = moved * db[private].loc[cell]

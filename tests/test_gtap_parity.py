@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
-FIXTURES = os.environ.get("CGE_GTAP_FIXTURES")
-pytestmark = pytest.mark.skipif(not FIXTURES, reason="CGE_GTAP_FIXTURES is not set (licensed GTAP data)")
-
 from cge.gtap import read_har
 from cge.gtap.model.coefficients import compute_coefficients
 from cge.gtap.parity import EXPERIMENTS, HELD_OUT, compare_with_gempack, run_experiment, summary
+
+FIXTURES = os.environ.get("CGE_GTAP_FIXTURES")
+pytestmark = pytest.mark.skipif(not FIXTURES, reason="CGE_GTAP_FIXTURES is not set (licensed GTAP data)")
 
 ROOT = Path(FIXTURES) if FIXTURES else Path()
 RUNNABLE = [e for e in EXPERIMENTS if not any(h in e[0] for h in HELD_OUT)]

@@ -209,7 +209,7 @@ def test_cli_compare_table_plot(results, results_file, tmp_path):
     with xr.open_dataset(out, engine="h5netcdf") as ds:
         assert list(ds.scenario.values) == ["baseline", "tariff", "tariff_b"]
     result = runner.invoke(app, ["compare", results_file, results_file, "--out", str(tmp_path / "x.nc")])
-    assert result.exit_code == 1 and "appears twice" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "is given more than once" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "x.nc").exists()
 
     result = runner.invoke(app, ["table", str(out), "--table", "headline"])
@@ -279,7 +279,7 @@ def test_diff_shows_signed_changes_and_both_files_provenance(results, tmp_path):
     text = write_table(table, "csv")
     body = pd.read_csv(__import__("io").StringIO(text), comment="#").set_index("region")
     gdp = results["real_gdp_pct"].sel(scenario="tariff")
-    np.testing.assert_allclose(body["real_gdp_pct [%]"], gdp.round(3), atol=1e-12)  # three decimals
+    np.testing.assert_allclose(body["real GDP [%]"], gdp.round(3), atol=1e-12)  # three decimals
     md = write_table(table, "md")
     for region in ("A", "B"):
         ev = results["ev"].sel(scenario="tariff", region=region).item()
@@ -299,10 +299,13 @@ def test_latex_layouts_and_notes(results):
     long.attrs["notes"] = "Source: test & more"
     tex = write_table(long, "latex", name="long")
     assert "\\begin{longtable}" in tex and "\\endhead" in tex and "Source: test \\& more" in tex
-    wide = pd.DataFrame({f"c{k} [%]": [1.0] for k in range(9)}, index=pd.Index(["a"], name="row"))
-    assert "\\resizebox{\\textwidth}" in write_table(wide, "latex")
+    wide = pd.DataFrame({f"column {k} [US$ bn]": [-12345.678] for k in range(9)}, index=pd.Index(["a"], name="row"))
+    tex = write_table(wide, "latex")  # too wide at the normal size: smaller standard sizes, never scaled
+    assert "resizebox" not in tex and "\\footnotesize" in tex
+    wider = pd.concat([wide, wide.add_prefix("more ")], axis=1)
+    assert "\\begin{sidewaystable}" in write_table(wider, "latex")  # then a landscape page
     small = write_table(wide.iloc[:, :2], "latex")
-    assert "\\begin{table}" in small and "resizebox" not in small
+    assert "\\begin{table}" in small and "small" not in small and "$-$12,345.68" in small
     tables = report_tables(results)
     for table in tables.values():
         assert table.attrs["notes"].startswith("Changes vs the benchmark SAM")

@@ -35,12 +35,17 @@ def test_jacobian_and_tangents_match_finite_differences(seed: int) -> None:
     _, jac = compiled.jacobian(x, p)
     eps = 1e-6
     numeric = np.column_stack(
-        [(compiled.residual(x + eps * e, p) - compiled.residual(x - eps * e, p)) / (2 * eps) for e in np.eye(compiled.n)]
+        [
+            (compiled.residual(x + eps * e, p) - compiled.residual(x - eps * e, p)) / (2 * eps)
+            for e in np.eye(compiled.n)
+        ]
     )
     assert np.abs(jac.toarray() - numeric).max() < 1e-6
     dx, dp = rng.normal(size=compiled.n), rng.normal(size=compiled.n_p)
     _, tangent = compiled.jvp(x, p, dx, dp)
-    numeric_t = (compiled.residual(x + eps * dx, p + eps * dp) - compiled.residual(x - eps * dx, p - eps * dp)) / (2 * eps)
+    numeric_t = (compiled.residual(x + eps * dx, p + eps * dp) - compiled.residual(x - eps * dx, p - eps * dp)) / (
+        2 * eps
+    )
     assert np.abs(tangent - numeric_t).max() < 1e-6
 
 

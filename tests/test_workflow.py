@@ -65,9 +65,10 @@ def test_three_scenarios_with_every_variable(workflow):
 def test_diff_against_a_reference_scenario_with_subtotals(workflow):
     _, outputs = workflow
     text = outputs["diff tariff25"]
-    assert "tariff25_retaliation vs tariff25" in text
+    assert "25% tariffs + retaliation vs 25% US tariffs" in text  # the scenarios' labels
     assert re.search(r"\| USMCA\s+\|", text) and re.search(r"\| world\s+\|", text)
-    assert "measured from 'tariff25'" in text
+    assert "measured from '25% US tariffs'" in text
+    assert "| real GDP [%] |" in re.sub(r" +", " ", text)  # the headline table's column labels
 
 
 def test_latex_table_with_notes_and_subtotal(workflow):
@@ -76,13 +77,30 @@ def test_latex_table_with_notes_and_subtotal(workflow):
     assert "\\toprule" in tex and "\\bottomrule" in tex
     assert "USMCA" in tex
     assert "Notes:" in tex and "Changes vs scenario 'tariff25'" in tex and "Source: cge" in tex
-    assert "\\resizebox" in tex or "longtable" in tex  # nine columns: scaled to the text width
+    assert "\\resizebox" not in tex and "$-$" in tex  # standard font sizes; true minus signs
+
+
+def test_latex_table_compiles(workflow, tmp_path):
+    """The LaTeX table of the workflow compiles with pdflatex and fits the page (no overfull box)."""
+    from latex_engine import compile_latex
+
+    work, _ = workflow
+    log = compile_latex((work / "headline.tex").read_text(), tmp_path)
+    assert "Overfull \\hbox" not in log
+
+
+def test_group_table_of_a_user_groups_file(workflow):
+    _, outputs = workflow
+    text = outputs["table results.nc"]
+    for label in ("partners", "metals", "vehicles", "goods", "services"):
+        assert re.search(rf"\|\s+{label}\s+\|", text), label
+    assert text.index("25% tariffs + retaliation [%]") < text.index("25% US tariffs [%]")  # --scenarios order
 
 
 def test_variable_table_csv_is_rounded(workflow):
     work, _ = workflow
     lines = (work / "output.csv").read_text().splitlines()
-    assert lines[0].startswith("activity,region") and "tariff25_retaliation [%]" in lines[0]
+    assert lines[0].startswith("activity,region") and "25% tariffs + retaliation [%]" in lines[0]
     assert lines[-1].startswith("# Notes:")
     for line in lines[1:-1]:
         for value in line.split(",")[2:]:
@@ -93,16 +111,28 @@ def test_figures_fit_a_page(workflow):
     work, _ = workflow
     pngs = sorted((work / "figures").rglob("*.png"))
     names = {p.name for p in pngs}
-    assert {"real_gdp.png", "ev.png", "output_heatmap.png", "sweep_real_gdp_pct.png"} <= names
+    assert {"real_gdp.png", "ev.png", "output_heatmap.png"} <= names
     for path in pngs:
         width, height = _png_size(path)
         assert width <= PAGE_PX[0] and height <= PAGE_PX[1], (path.name, width, height)
+    svgs = {p.name for p in (work / "figures" / "sweep").glob("*.svg")}
+    assert {"sweep_real_gdp_pct.svg", "sweep_ev.svg"} <= svgs
+
+
+def test_figures_as_one_pdf(workflow):
+    """The workflow's figures as one PDF: a page per chart, each at most a page, fonts embedded as TrueType."""
+    work, _ = workflow
+    data = (work / "figures.pdf").read_bytes()
+    boxes = [tuple(map(float, m)) for m in re.findall(rb"/MediaBox \[ *0 0 ([\d.]+) ([\d.]+) *\]", data)]
+    assert len(boxes) == len(list((work / "figures").glob("*.png")))  # the same charts
+    assert all(w <= PAGE_PX[0] * 72 / 150 + 0.5 and h <= PAGE_PX[1] * 72 / 150 + 0.5 for w, h in boxes)
+    assert b"/FontFile2" in data and b"/Type3" not in data  # journals refuse Type 3 fonts
 
 
 def test_sweep_table(workflow):
     _, outputs = workflow
     text = outputs["table sweep.nc"]
-    assert "90% low" in text and "90% high" in text and "tariff25" in text
+    assert "90% low" in text and "90% high" in text and "25% US tariffs" in text
     assert "Chebyshev" in text  # the interval method is in the notes
     from cge.report.tables import sweep_table
     from cge.report.writers import write_table

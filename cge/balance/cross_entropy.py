@@ -24,6 +24,7 @@ from cge.balance.report import (
     attach_report,
     max_account_gap,
 )
+from cge.sam import conform_sam
 from cge.sam_matrix import CELL_VARIABLES, SamCells, cell_dims, cells_to_sam, fold_accounts, sam_cells
 
 log = logging.getLogger(__name__)
@@ -431,6 +432,7 @@ def cross_entropy(
         or fixed, targets of the wrong sign, linearly contradictory targets, or a problem Ipopt
         finds infeasible; also for unknown variables or labels in a target.
     """
+    sam = conform_sam(sam)  # schema axis order and boolean flags, as every SAM that enters
     cells = sam_cells(sam)
     problem, free = _build_problem(sam, cells, targets, fixed, tol)
     magnitudes, iterations, message = solve_problem(problem, cells.value, free, tol)

@@ -10,6 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from cge.balance.report import TARGET_COLUMNS, BalanceReport, adjustment_table, attach_report, max_account_gap
+from cge.sam import conform_sam
 from cge.sam_matrix import cells_to_sam, fold_accounts, sam_cells
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ def ras(
         positive cell in its row or column) or RAS does not converge in ``max_iter`` sweeps;
         the message names the accounts.
     """
+    sam = conform_sam(sam)  # schema axis order and boolean flags, as every SAM that enters
     cells = sam_cells(sam)
     fold, labels = fold_accounts(cells, world=True)
     row, col, n = fold[cells.row], fold[cells.col], len(labels)

@@ -1,7 +1,9 @@
-"""The standard GTAP v7 model and GTAP v7 databases: the model solved as GEMPACK does, HAR files in and out, load/check/aggregate, CMF files, synthetic databases,
-and the converter from the project's SAM schema (``docs/gtap_database.md``).
+"""The standard GTAP v7 model and GTAP v7 databases: the model solved as GEMPACK does, HAR files
+in and out, load/check/aggregate, CMF files, synthetic databases, and the converter from the
+project's SAM schema (``docs/gtap_database.md``).
 
-Public API: :func:`solve` and :func:`solve_cmf` (the GTAP v7 model, ``docs/gtap7.md``), :func:`read_har`, :func:`write_har`, :func:`load_database`, :func:`save_database`,
+Public API: :func:`solve` and :func:`solve_cmf` (the GTAP v7 model, ``docs/gtap7.md``),
+:func:`read_har`, :func:`write_har`, :func:`load_database`, :func:`save_database`,
 :func:`check_database`, :func:`database_problems`, :func:`aggregate_database`, :func:`read_cmf`,
 :class:`CmfSpec`, :func:`select`, :func:`synthetic_database`, :func:`from_sam`, :data:`SCHEMA`,
 and the errors :class:`HarError`, :class:`DatabaseError`, :class:`CmfError`.

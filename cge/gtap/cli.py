@@ -14,12 +14,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from cge.cli_errors import OutputError, reported
+from cge.escaping import RICH_CONSOLE_OPTIONS
 
 gtap_app = typer.Typer(
     no_args_is_help=True, help="The GTAP v7 model and databases: run, check, aggregate, synthetic, from-sam."
 )
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True, soft_wrap=True)
+console = Console(width=None if sys.stdout.isatty() else 140, **RICH_CONSOLE_OPTIONS)
+err_console = Console(stderr=True, soft_wrap=True, **RICH_CONSOLE_OPTIONS)
 
 
 def _size(ds) -> str:
@@ -136,7 +137,9 @@ def run_cmd(
     ),
     cmf: Path | None = typer.Option(None, "--cmf", help="GEMPACK command file: exogenous list, swaps, shocks"),
     shock: list[str] = typer.Option([], "--shock", help="a uniform shock VARIABLE=PERCENT (repeatable), e.g. tm=10"),
-    swap: list[str] = typer.Option([], "--swap", help="a closure swap 'a = b' (repeatable), e.g. 'qe(ENDWC,REG) = rore'"),
+    swap: list[str] = typer.Option(
+        [], "--swap", help="a closure swap 'a = b' (repeatable), e.g. 'qe(ENDWC,REG) = rore'"
+    ),
     out: Path = typer.Option(..., "--out", help="results netCDF file (every GEMPACK variable)"),
     updated: Path | None = typer.Option(None, "--updated", help="directory for the updated database (HAR + netCDF)"),
     rordelta: int | None = typer.Option(None, help="override RORDELTA (1: rates of return equalised; 0: fixed shares)"),

@@ -85,8 +85,14 @@ def closure_from_cmf(cf: Coefficients, ds: xr.Dataset, spec: CmfSpec) -> dict[st
     if not spec.exogenous and not spec.endogenous and spec.rest is None:
         return standard_closure(cf)
     if spec.rest == "exogenous":
-        raise ClosureSpecError("'rest exogenous' is not supported: list the exogenous variables and say 'rest endogenous'")
-    out = {name: np.zeros(cf.space.shape(s.dims), dtype=bool) for name, s in variable_table().items() if s.treatment == "slot"}
+        raise ClosureSpecError(
+            "'rest exogenous' is not supported: list the exogenous variables and say 'rest endogenous'"
+        )
+    out = {
+        name: np.zeros(cf.space.shape(s.dims), dtype=bool)
+        for name, s in variable_table().items()
+        if s.treatment == "slot"
+    }
     for name in EXTRA_EXOGENOUS:
         out[name][...] = True
     for ref in spec.exogenous:
@@ -117,7 +123,9 @@ def parse_swap(text: str) -> tuple[VarRef, VarRef]:
     return parsed.swaps[0]
 
 
-def apply_swap(cf: Coefficients, ds: xr.Dataset, exogenous: dict[str, np.ndarray], swap: str | tuple[VarRef, VarRef]) -> None:
+def apply_swap(
+    cf: Coefficients, ds: xr.Dataset, exogenous: dict[str, np.ndarray], swap: str | tuple[VarRef, VarRef]
+) -> None:
     """Apply ``a(args) = b(args)``: the selected ``a`` become endogenous, the selected ``b`` exogenous."""
     left, right = parse_swap(swap) if isinstance(swap, str) else swap
     (a, mask_a), (b, mask_b) = selection_mask(cf, ds, left), selection_mask(cf, ds, right)
@@ -134,7 +142,9 @@ def apply_swap(cf: Coefficients, ds: xr.Dataset, exogenous: dict[str, np.ndarray
     exogenous[b.name] = exogenous[b.name] | mask_b
 
 
-def shock_array(cf: Coefficients, ds: xr.Dataset, key: str | VarRef | Shock, value=None, cmf: CmfSpec | None = None) -> tuple[VariableSpec, np.ndarray]:
+def shock_array(
+    cf: Coefficients, ds: xr.Dataset, key: str | VarRef | Shock, value=None, cmf: CmfSpec | None = None
+) -> tuple[VariableSpec, np.ndarray]:
     """A shock as (variable, dense array over its model dims with NaN where not shocked).
 
     ``key`` is a variable name or reference (``'tms("food", "USA", REG)'``) with ``value`` a number
@@ -147,7 +157,9 @@ def shock_array(cf: Coefficients, ds: xr.Dataset, key: str | VarRef | Shock, val
         values = shock_values(key, gempack_dims(spec), ds, cmf)
         array = to_model_array(cf, spec, values, np.nan)
         if key.kind == "change" and not spec.is_change:
-            raise ClosureSpecError(f"line {key.line}: 'change' of {spec.name}, a percentage-change variable, is not supported")
+            raise ClosureSpecError(
+                f"line {key.line}: 'change' of {spec.name}, a percentage-change variable, is not supported"
+            )
         return spec, array
     ref = parse_swap(f"{key} = {key}")[0] if isinstance(key, str) else key
     spec = variable_spec(ref.name)

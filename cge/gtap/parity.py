@@ -29,7 +29,10 @@ EXPERIMENTS = [
         for ds in ("3x3", "3x4", "5x5", "10x7")
         for shock, tag in (("10", "10"), ("3", "3"), ("1", "1"), ("0.3", "0p3"), ("0.1", "0p1"))
     ],
-    *[(f"{ds} tm 10 capfix", ds, f"sl4dump_gtap7_{ds}_tm10_s8-16-32_capfix.har", 0, None, 10.0) for ds in ("3x3", "3x4", "5x5", "10x7")],
+    *[
+        (f"{ds} tm 10 capfix", ds, f"sl4dump_gtap7_{ds}_tm10_s8-16-32_capfix.har", 0, None, 10.0)
+        for ds in ("3x3", "3x4", "5x5", "10x7")
+    ],
     ("9x10 tm 10 swaps", "9x10", "sl4dump_9x10_tm10.har", None, "9x10_tm10.cmf", 10.0),
     ("nus333 tm 10 swap", "nus333", "sl4dump_nus333_tm10.har", None, "nus333_tm10.cmf", 10.0),
 ]
@@ -137,7 +140,9 @@ def compare_with_gempack(
         values, reference, cells = _aligned(scaled, theirs)
         ref_scaled = reference
         if not np.isscalar(scale):
-            ref_scaled = reference / _aligned(xr.DataArray(np.asarray(scale), dims=arr.dims, coords=arr.coords), theirs)[0]
+            ref_scaled = (
+                reference / _aligned(xr.DataArray(np.asarray(scale), dims=arr.dims, coords=arr.coords), theirs)[0]
+            )
         elif scale != 1.0:
             ref_scaled = reference / scale
         diff = np.abs(values - ref_scaled)
@@ -147,7 +152,11 @@ def compare_with_gempack(
         k = int(np.argmax(diff))
         within = tuple(int((diff <= tol).sum()) for tol in TOLERANCES)
         raw = _aligned(arr, theirs)[0]
-        out.append(CellComparison(name, int(diff.size), within, float(diff[k]), str(cells[k]), float(raw[k]), float(reference[k])))
+        out.append(
+            CellComparison(
+                name, int(diff.size), within, float(diff[k]), str(cells[k]), float(raw[k]), float(reference[k])
+            )
+        )
     return out
 
 
@@ -160,6 +169,8 @@ def summary(rows: list[CellComparison]) -> dict:
         "variables": len(compared),
         "missing": [r.variable for r in rows if r.cells < 0],
         "cells": cells,
-        "share_within": {tol: sum(r.within[i] for r in compared) / cells if cells else 1.0 for i, tol in enumerate(TOLERANCES)},
+        "share_within": {
+            tol: sum(r.within[i] for r in compared) / cells if cells else 1.0 for i, tol in enumerate(TOLERANCES)
+        },
         "worst": None if worst is None else (worst.variable, worst.worst_cell, worst.worst, worst.ours, worst.gempack),
     }

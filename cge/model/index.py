@@ -42,7 +42,9 @@ class ModelIndex:
     ``mobile_factors`` are (factor, region) pairs with one economy-wide price; ``specific_uses``
     are (factor, activity, region) triples with their own price and fixed quantity;
     ``labour_factors`` and ``capital_factors`` are the endowed (factor, region) pairs of each
-    type; ``investing_regions`` have investment demand in the SAM.
+    type; ``investing_regions`` have investment demand in the SAM; ``commodity_flags`` lists the
+    commodities each boolean SAM coordinate (``goods``, ``agrifood``) flags, for the commodity
+    groups of scenario rows (:func:`cge.indicators.groups.expand_label`).
     """
 
     regions: tuple[str, ...]
@@ -66,6 +68,7 @@ class ModelIndex:
     investing_regions: tuple[str, ...]
     factor_types: dict[str, str]
     goods: tuple[str, ...]
+    commodity_flags: dict[str, tuple[str, ...]]
 
 
 def build_index(cal: Calibration, capital_mobile: bool) -> ModelIndex:
@@ -108,4 +111,9 @@ def build_index(cal: Calibration, capital_mobile: bool) -> ModelIndex:
         ),
         factor_types=ftype,
         goods=tuple(str(c) for c, g in zip(d[COMMODITY].values, d[GOODS].values) if bool(g)),
+        commodity_flags={
+            str(name): tuple(str(c) for c, flag in zip(d[COMMODITY].values, coord.values) if bool(flag))
+            for name, coord in d.coords.items()
+            if coord.dims == (COMMODITY,) and coord.dtype == bool
+        },
     )

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import pandas as pd
 import xarray as xr
 
-from cge.dims import BASELINE, SCENARIO
-from cge.report.selection import ReportError
+from cge.dims import BASELINE, BENCHMARK, DRAW, SCENARIO
+from cge.report.selection import ReportError, scenario_labels
 from cge.scenario import definition_shocks
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,10 @@ def stack_results(
     Raises
     ------
     ReportError
-        When fewer than one Dataset is given, a scenario name appears twice, or SAM hashes differ
-        (without ``allow_different_sam``). A ``baseline`` in several runs on the same SAM is the
+        When fewer than one Dataset is given, a file is given twice, a scenario name appears twice,
+        the runs are measured against different reference scenarios (:func:`same_reference`), a run
+        is stacked with a sweep or sweeps of different specifications (:func:`same_draws`), or SAM
+        hashes differ (without ``allow_different_sam``). A ``baseline`` in several runs on the same SAM is the
         same benchmark: the first is kept, the others are dropped.
     """
     parts = list(datasets)
@@ -55,6 +57,11 @@ def stack_results(
     sources = [str(s) for s in sources] if sources is not None else [f"results {k + 1}" for k in range(len(parts))]
     if len(sources) != len(parts):
         raise ValueError("give one source name per Dataset")
+    repeated = sorted({s for s in sources if sources.count(s) > 1})
+    if repeated:
+        raise ReportError(f"{repeated[0]} is given more than once; give each results file once")
+    same_reference(parts, sources)
+    same_draws(parts, sources)
     hashes = [str(ds.attrs.get("sam_hash", "")) for ds in parts]
     distinct = list(dict.fromkeys(hashes))
     if len(distinct) > 1:
@@ -101,6 +108,56 @@ def stack_results(
     return out
 
 
+def same_reference(datasets: Sequence[xr.Dataset], sources: Sequence[str]) -> str:
+    """The reference scenario the results are measured against, the same in every Dataset.
+
+    Percent changes and EV measured against the benchmark and against a scenario are different
+    numbers under the same names, so runs with different references are not combined.
+
+    Raises
+    ------
+    ReportError
+        Naming the first two sources and their references.
+    """
+    references = [str(ds.attrs.get("reference_scenario", BENCHMARK)) for ds in datasets]
+    for source, reference in zip(sources, references):
+        if reference != references[0]:
+            describe = {r: "the benchmark" if r == BENCHMARK else f"scenario '{r}'" for r in references}
+            raise ReportError(
+                f"{sources[0]} measures changes against {describe[references[0]]}, {source} against "
+                f"{describe[reference]}: their percent changes and EV are not comparable; run both against the "
+                "benchmark (no --baseline) and choose the reference with `cge table --baseline` or `cge diff`"
+            )
+    return references[0]
+
+
+def same_draws(datasets: Sequence[xr.Dataset], sources: Sequence[str]) -> None:
+    """Runs stack with runs; sweeps only with sweeps of the same SSA specification (draw k of one
+    must be draw k of the other).
+
+    Raises
+    ------
+    ReportError
+        Naming a run and a sweep, or two sweeps whose specifications differ.
+    """
+    sweeps = [k for k, ds in enumerate(datasets) if DRAW in ds.dims]
+    if not sweeps:
+        return
+    runs = [k for k in range(len(datasets)) if k not in sweeps]
+    if runs:
+        raise ReportError(
+            f"{sources[sweeps[0]]} is a sensitivity analysis (cge sweep --ssa: draws), {sources[runs[0]]} a run "
+            "without draws: they cannot be stacked; sweep the scenarios of both together"
+        )
+    specs = [str(datasets[k].attrs.get("ssa", "")) for k in sweeps]
+    differ = [k for k, spec in zip(sweeps, specs) if spec != specs[0]]
+    if differ:
+        raise ReportError(
+            f"{sources[sweeps[0]]} and {sources[differ[0]]} are sweeps of different SSA specifications: their draws "
+            "are not the same; sweep the scenarios of both together"
+        )
+
+
 def _shocked_baseline(ds: xr.Dataset) -> int:
     """Shocks of the ``baseline`` scenario of a results file (0 when unshocked or undocumented)."""
     if "scenario_definition" not in ds:
@@ -115,7 +172,7 @@ def pair_for_diff(
     """Two results files as one Dataset holding the two scenarios to compare (``cge diff A.nc B.nc``).
 
     Each file contributes its one shocked scenario (not ``baseline``), or ``scenario`` when given.
-    The two are labelled ``<file>:<scenario>``.
+    The two are named ``<file>:<scenario>`` and labelled ``<label> (<file>)``.
 
     Returns
     -------
@@ -125,7 +182,8 @@ def pair_for_diff(
     ------
     ReportError
         When a file holds several shocked scenarios and none is named, the named one is missing,
-        or the files were solved on different SAMs.
+        the files are measured against different reference scenarios, or were solved on different
+        SAMs.
     """
     picked = []
     for source, ds in ((source_a, first), (source_b, second)):
@@ -143,10 +201,16 @@ def pair_for_diff(
                     f"{source} holds scenarios {', '.join(names)}: name the one to compare with --scenario"
                 )
             name = shocks[0]
-        picked.append(ds.sel({SCENARIO: [name]}).assign_coords({SCENARIO: [f"{source}:{name}"]}))
+        label = f"{scenario_labels(ds)[name]} ({source})"
+        one = ds.sel({SCENARIO: [name]}).assign_coords({SCENARIO: [f"{source}:{name}"]})
+        picked.append(one.assign(scenario_label=(SCENARIO, [label])))
+    same_reference((first, second), (source_a, source_b))
+    same_draws((first, second), (source_a, source_b))
     hashes = [str(ds.attrs.get("sam_hash", "")) for ds in (first, second)]
     if hashes[0] != hashes[1]:
         raise ReportError(f"{source_a} and {source_b} were solved on different SAMs: their levels are not comparable")
+    if picked[0][SCENARIO].item() == picked[1][SCENARIO].item():  # one scenario of one file against itself
+        picked = picked[:1]
     out = xr.concat(picked, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")
     out = out.assign_coords({SCENARIO: pd.Index([str(s) for s in out[SCENARIO].values], name=SCENARIO)})
     for name in out.data_vars:
@@ -155,4 +219,4 @@ def pair_for_diff(
         values = [str(ds.attrs.get(key, "")) for ds in (first, second)]
         if values[0] != values[1]:
             out.attrs[key] = f"{values[0] or 'unknown'} (A), {values[1] or 'unknown'} (B)"
-    return out, str(out[SCENARIO].values[0]), str(out[SCENARIO].values[1])
+    return out, str(out[SCENARIO].values[0]), str(out[SCENARIO].values[-1])

@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 import textwrap
 
+import numpy as np
 import xarray as xr
+
+from cge.indicators.registry import reference_rule
 
 #: Short unit spellings used in table headers and axis labels.
 UNIT_ABBREVIATIONS = {"percent": "%", "1": "", "": ""}
@@ -19,6 +22,91 @@ _UNIT_IN_NAME = re.compile(r"\[([^\]]*)\]\s*$")
 
 REAL_GDP_FORMAT = "+.3f"
 """Format of real GDP changes [percent]: three decimals (many are below 0.01 %)."""
+
+ZERO_TOLERANCE = 1e-9
+"""Values smaller in magnitude than this, in their own units, or than this times the largest
+magnitude in their column, are solver noise: tables and charts show them as 0 (no ``9.89e-13``)."""
+PERSONS_TOLERANCE = 0.5
+"""Head counts below half a person are noise too (employment is ~1e8 persons, so a solver's
+relative 1e-14 is ~1e-6 persons)."""
+
+
+def without_noise(values, units: str | None = None) -> np.ndarray:
+    """``values`` with solver noise set to exactly 0.
+
+    Parameters
+    ----------
+    values : array-like of float
+        One column of a table, or the values of one chart.
+    units : str or None
+        Their units (``persons``: counts, whose noise floor is :data:`PERSONS_TOLERANCE`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float copy; entries with ``|x| <= ZERO_TOLERANCE * max(1, max |values|)`` (or below
+        half a person) are 0; NaN kept.
+    """
+    out = np.array(values, dtype=float, copy=True)
+    finite = np.isfinite(out)
+    if not finite.any():
+        return out
+    scale = max(1.0, float(np.abs(out[finite]).max()))
+    tolerance = max(ZERO_TOLERANCE * scale, PERSONS_TOLERANCE if units in ("persons", "[persons]") else 0.0)
+    out[finite & (np.abs(out) < tolerance)] = 0.0
+    out[finite & (np.abs(out) <= ZERO_TOLERANCE * scale)] = 0.0
+    return out
+
+
+COLUMN_LABELS = {
+    "real_gdp_pct": "real GDP",
+    "real_gdp": "real GDP",
+    "ev": "EV",
+    "utility_pct": "utility",
+    "terms_of_trade_pct": "terms of trade",
+    "employment_change": "employment change",
+    "employment_total": "employment",
+    "tariff_revenue": "tariff revenue",
+    "trade_balance": "trade balance",
+    "agrifood_exports_pct": "agri-food exports",
+    "agrifood_exports_total": "agri-food exports",
+    "us_na_trade_jobs_model": "trade-supported jobs",
+}
+"""Short column labels of the indicators, shared by every table (``headline``, ``cge diff``, sweeps)."""
+LONGEST_LABEL = 40
+"""Longest ``long_name`` used as a column label; longer ones give way to the variable's name."""
+
+
+def column_label(da: xr.DataArray, name: str | None = None) -> str:
+    """Column header ``"label [units]"`` of a variable, the same in every table.
+
+    The label is the variable's ``short_name`` attr, else its entry in :data:`COLUMN_LABELS`,
+    else its ``long_name`` (without a trailing ``": change"``) when at most
+    :data:`LONGEST_LABEL` characters, else its name.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The variable (its ``long_name``, ``units``, ``short_name`` attrs).
+    name : str or None
+        Its name (default ``da.name``).
+    """
+    name = str(name if name is not None else da.name)
+    long_name = str(da.attrs.get("long_name", "")).removesuffix(": change")
+    label = da.attrs.get("short_name") or COLUMN_LABELS.get(name)
+    if not label:
+        label = long_name if long_name and len(long_name) <= LONGEST_LABEL else name
+    units = pretty_units(da.attrs.get("units"))
+    return f"{label} [{units}]" if units else str(label)
+
+
+def is_change(da: xr.DataArray, name: str | None = None) -> bool:
+    """Whether a variable holds changes (percent changes, EV, employment change): shown with a sign.
+
+    Follows the variable's ``reference`` rule (:func:`cge.indicators.registry.reference_rule`):
+    ``ratio`` and ``difference`` are changes, levels are not.
+    """
+    return reference_rule(str(name if name is not None else da.name), da.attrs) in ("ratio", "difference")
 
 
 def number_format(unit: str, signed: bool) -> str:
@@ -35,7 +123,7 @@ def number_format(unit: str, signed: bool) -> str:
     -------
     str
         A ``format()`` spec: persons with thousands separators and no decimals, US$ bn and
-        percent with 2 decimals, anything else with 4 significant digits.
+        percent with 2 decimals, anything else with 4 significant digits; changes with a sign.
     """
     sign = "+" if signed else ""
     if unit == "persons":
@@ -44,7 +132,7 @@ def number_format(unit: str, signed: bool) -> str:
         return f"{sign},.2f"
     if unit == "%":
         return "+.2f"
-    return ",.4g"
+    return f"{sign},.4g"
 
 
 def pretty_units(units: str | None) -> str:
@@ -84,8 +172,31 @@ def label_from_attrs(da: xr.DataArray, extra: str = "", width: int | None = None
     """
     name = str(da.attrs.get("long_name", da.name if da.name is not None else ""))
     units = pretty_units(da.attrs.get("units"))
-    label = f"{name}{extra}" + (f" [{units}]" if units else "")
-    return "\n".join(textwrap.wrap(label, width)) if width else label
+    return wrap_label(f"{name}{extra}", units, width)
+
+
+def wrap_label(text: str, units: str = "", width: int | None = None) -> str:
+    """``"text [units]"`` wrapped at ``width`` characters between words, never inside the units.
+
+    Parameters
+    ----------
+    text : str
+        The label.
+    units : str
+        Units, appended in brackets and kept on one line (``[US$ bn]``).
+    width : int or None
+        Wrap at this many characters (None = one line).
+    """
+    unit = f"[{units}]" if units else ""
+    if not width:
+        return f"{text} {unit}".strip()
+    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    if unit:
+        if len(lines[-1]) + 1 + len(unit) <= width:
+            lines[-1] = f"{lines[-1]} {unit}".strip()
+        else:
+            lines.append(unit)
+    return "\n".join(lines)
 
 
 def unit_of_column(column: str) -> str:

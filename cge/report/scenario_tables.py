@@ -19,8 +19,16 @@ import xarray as xr
 
 from cge.dims import ACTIVITY, AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
 from cge.indicators.compare import level_change, percent_change
-from cge.report.labels import REAL_GDP_FORMAT
-from cge.report.selection import ReportError, check_regions, reference, require_variables, scenarios
+from cge.report.labels import REAL_GDP_FORMAT, column_label, without_noise
+from cge.report.selection import (
+    ReportError,
+    check_regions,
+    reference,
+    reference_name,
+    require_variables,
+    scenario_labels,
+    scenarios,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +47,8 @@ TITLES = {
 
 JOBS = "us_na_trade_jobs_model"
 """Trade-supported jobs, published definition (:mod:`cge.indicators.trade_jobs`)."""
+EMPLOYMENT_CHANGE = "employment change [persons]"
+"""Column of the change in persons employed (``employment_change``'s label in every table)."""
 
 
 def trade_jobs_region(ds: xr.Dataset) -> str | None:
@@ -69,23 +79,21 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
         ``us_na_trade_jobs_model`` figure, on its region's rows only).
     """
     require_variables(ds, "real_gdp_pct", "real_gdp", "ev")
-    columns = {
-        "real GDP [%]": ds["real_gdp_pct"],
-        "real GDP [US$ bn]": ds["real_gdp"],
-        "EV [US$ bn]": ds["ev"],
-    }
-    if "terms_of_trade_pct" in ds:
-        columns["terms of trade [%]"] = ds["terms_of_trade_pct"]
+    names = ["real_gdp_pct", "real_gdp", "ev"] + (["terms_of_trade_pct"] if "terms_of_trade_pct" in ds else [])
+    columns = {column_label(ds[name]): ds[name] for name in names}
+    changes = [column_label(ds[name]) for name in names if name != "real_gdp"]
     ref = reference(ds, baseline)
     if "employment_total" in ds:
         emp = ds["employment_total"]
+        persons, pct = EMPLOYMENT_CHANGE, EMPLOYMENT_CHANGE.replace("[persons]", "[%]")
         if ref is not None:
             base = ref["employment_total"]
-            columns["employment change [persons]"] = emp.copy(data=level_change(emp, base.broadcast_like(emp)))
-            columns["employment change [%]"] = emp.copy(data=percent_change(emp, base.broadcast_like(emp)))
+            columns[persons] = emp.copy(data=level_change(emp, base.broadcast_like(emp)))
+            columns[pct] = emp.copy(data=percent_change(emp, base.broadcast_like(emp)))
         else:
-            columns["employment change [persons]"] = emp * np.nan
-            columns["employment change [%]"] = emp * np.nan
+            columns[persons] = emp * np.nan
+            columns[pct] = emp * np.nan
+        changes += [persons, pct]
     frame = pd.DataFrame(
         {name: da.transpose(REGION, SCENARIO).to_series() for name, da in columns.items()},
     )
@@ -98,8 +106,13 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
         for k, (region, scen) in enumerate(frame.index):
             if region == jobs_region:
                 col[k] = float(jobs[scen])
-        frame["trade-supported jobs [persons]"] = col
-    frame.attrs.update(title=TITLES["headline"], formats={"real GDP [%]": REAL_GDP_FORMAT})
+        frame[column_label(ds[JOBS])] = col
+    frame.attrs.update(
+        title=TITLES["headline"],
+        formats={column_label(ds["real_gdp_pct"]): REAL_GDP_FORMAT},
+        changes=changes,
+        scenario_labels=scenario_labels(ds),
+    )
     return frame
 
 
@@ -142,7 +155,7 @@ def trade_jobs_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
     notes = "Ours: exports and imports x direct, indirect (input-output) and induced (SAM multiplier) jobs."
     if published is not None:
         notes += f" Published: {float(published):,.0f} ({attrs.get('published_source', '')})."
-    frame.attrs.update(title=TITLES["trade_jobs"], notes=notes)
+    frame.attrs.update(title=TITLES["trade_jobs"], notes=notes, scenario_labels=scenario_labels(ds))
     return frame
 
 
@@ -166,13 +179,40 @@ def welfare_table(ds: xr.Dataset, region: str | None = None) -> pd.DataFrame:
     region = region or default_jobs_region(ds)
     check_regions(ds, [region])
     dec = ds["ev_decomposition"].sel({REGION: region})
-    frame = pd.DataFrame(
-        {f"{scen} [US$ bn]": dec.sel({SCENARIO: scen}).to_series() for scen in scenarios(ds)},
-    )
+    columns = {f"{scen} [US$ bn]": scen for scen in scenarios(ds)}
+    frame = pd.DataFrame({col: dec.sel({SCENARIO: scen}).to_series() for col, scen in columns.items()})
     frame.index = pd.Index([str(c).replace("_", " ") for c in frame.index], name="component")
     frame.loc["EV"] = frame.sum()
-    frame.attrs.update(title=f"{TITLES['welfare']} ({region})")
-    return frame
+    frame.attrs.update(
+        title=f"{TITLES['welfare']} ({region})",
+        changes=list(columns),
+        scenario_columns=columns,
+        scenario_labels=scenario_labels(ds),
+    )
+    return without_zero_reference(frame, ds)
+
+
+def without_zero_reference(frame: pd.DataFrame, ds: xr.Dataset) -> pd.DataFrame:
+    """``frame`` without the reference scenario's column when every value in it is 0 (the changes
+    of the reference from itself), saying so in the table's notes.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table with one column per scenario (its ``scenario_columns`` attr: column -> scenario).
+    ds : xarray.Dataset
+        The results it was built from (their reference scenario, :func:`reference_name`).
+    """
+    ref = reference_name(ds)
+    columns = [c for c, s in frame.attrs.get("scenario_columns", {}).items() if s == ref and c in frame.columns]
+    zero = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c]) and not np.any(without_noise(frame[c]))]
+    if not zero or len(zero) == frame.shape[1]:
+        return frame
+    out = frame.drop(columns=zero)
+    label = scenario_labels(ds).get(ref, ref)
+    note = f"The reference scenario '{label}' is not shown: every change in it is 0."
+    out.attrs = dict(frame.attrs, notes=" ".join(filter(None, [frame.attrs.get("notes", ""), note])))
+    return out
 
 
 def default_jobs_region(ds: xr.Dataset) -> str:
@@ -212,19 +252,25 @@ def jobs_by_sector_table(ds: xr.Dataset, region: str | None = None, baseline: st
         raise ReportError(f"jobs by sector need a '{baseline}' scenario in the results")
     emp = ds["employment"].sel({REGION: region}).transpose(ACTIVITY, SCENARIO).to_pandas()
     base = emp[baseline]
-    frame = pd.DataFrame({"baseline [persons]": base})
+    columns = {f"{baseline} [persons]": baseline}
+    frame = pd.DataFrame({f"{baseline} [persons]": base})
     for scen in scenarios(ds):
         if scen != baseline:
+            columns[f"{scen} change [persons]"] = scen
             frame[f"{scen} change [persons]"] = level_change(emp[scen], base)
     frame.loc["total"] = frame.sum()
     frame.index = pd.Index([str(s) for s in frame.index], name="sector")
-    frame.attrs.update(title=f"{TITLES['jobs_by_sector']} ({region})")
+    frame.attrs.update(
+        title=f"{TITLES['jobs_by_sector']} ({region})", scenario_columns=columns, scenario_labels=scenario_labels(ds)
+    )
     return frame
 
 
 def _bilateral_table(
     level: xr.DataArray, volume: xr.DataArray | None, ds: xr.Dataset, regions, baseline: str, title: str
 ) -> pd.DataFrame:
+    if set(level.dims) != {SCENARIO, EXPORTER, IMPORTER}:
+        raise ReportError(f"{title}: flows by scenario, exporter and importer needed (dims {', '.join(level.dims)})")
     exporters = check_regions(ds, regions, EXPORTER)
     importers = check_regions(ds, regions, IMPORTER)
     level = level.sel({EXPORTER: exporters, IMPORTER: importers})
@@ -260,7 +306,7 @@ def _bilateral_table(
     if volume is not None:
         cols.append("volume change [%]")
     frame = pd.DataFrame(rows, columns=cols).set_index([EXPORTER, IMPORTER, SCENARIO])
-    frame.attrs.update(title=title)
+    frame.attrs.update(title=title, scenario_labels=scenario_labels(ds))
     return frame
 
 

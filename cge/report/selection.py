@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import xarray as xr
 
-from cge.dims import BASELINE, DRAW, REGION, SCENARIO
+from cge.dims import ACTIVITY, BASELINE, COMMODITY, DRAW, REGION, SCENARIO
 from cge.indicators.compare import check_reference, rebase
-from cge.indicators.groups import add_subtotals, group_names, load_groups
+from cge.indicators.groups import Group, add_subtotals, commodity_flags, find_group, group_names, load_groups
+from cge.validation import suggestion
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,9 @@ def select(
     baseline: str | None = None,
     scenarios: Iterable[str] | None = None,
     regions: Iterable[str] | None = None,
+    commodities: Iterable[str] | None = None,
+    groups: Sequence[Group] | None = None,
+    names_as_labels: bool = False,
 ) -> xr.Dataset:
     """The results a report shows.
 
@@ -44,19 +49,34 @@ def select(
         (:func:`cge.indicators.compare.rebase`) and it must be in the results. None = the
         ``baseline`` scenario if present (the benchmark otherwise).
     scenarios : iterable of str or None
-        Scenarios to show (the reference is kept for the changes); None = all.
+        Scenarios to show, in this order (the reference is kept for the changes: first unless
+        listed); None = all, in the results' order.
     regions : iterable of str or None
-        Regions to show; names of region groups (``calibration/groups.csv``, e.g. ``USMCA``,
-        ``world``) add their subtotals. None = all regions, no groups.
+        Regions to show, in this order; names of region groups (``calibration/groups.csv`` and
+        ``groups``, e.g. ``USMCA``, ``world``) add their subtotals. None = all regions, no groups.
+    commodities : iterable of str or None
+        Commodities (and activities) to show, in this order; commodity groups (``goods``,
+        ``services``, ``agri-food``, user groups) add their subtotals. None = all, no groups.
+    groups : sequence of Group or None
+        The group registry (:func:`cge.indicators.groups.load_groups`; None = the shipped one).
+    names_as_labels : bool
+        Label the scenarios by their names instead of their labels or descriptions.
+
+    Returns
+    -------
+    xarray.Dataset
+        The selection, with a ``scenario_label`` variable holding each scenario's display label
+        (:func:`scenario_labels`).
 
     Raises
     ------
     ReportError
-        Naming an unknown scenario, region or group, or a reference not in the results.
+        Naming an unknown scenario, region, commodity or group, or a reference not in the results.
     """
     if SCENARIO not in ds.dims:
         raise ReportError("results have no 'scenario' dimension (not a cge results file?)")
     available = [str(s) for s in ds[SCENARIO].values]
+    labels = {name: name for name in available} if names_as_labels else scenario_labels(ds)
     if baseline is not None:
         try:
             check_reference(ds, baseline)
@@ -64,31 +84,86 @@ def select(
             raise ReportError(str(exc)) from None
         ds = _resummarized(rebase(ds, baseline)) if is_sweep(ds) else rebase(ds, baseline)
     if scenarios is not None:
-        scenarios = [str(s) for s in scenarios]
+        scenarios = list(dict.fromkeys(str(s) for s in scenarios))
         unknown = [s for s in scenarios if s not in available]
         if unknown:
-            raise ReportError(f"scenario {unknown[0]!r} is not in the results; scenarios: {', '.join(available)}")
-        keep = [s for s in available if s in scenarios or s == (baseline or BASELINE)]
-        ds = ds.sel({SCENARIO: keep})
-    if regions is not None and REGION in ds.dims:
-        regions = [str(r) for r in regions]
-        groups = load_groups()
-        wanted_groups = [r for r in regions if r in group_names(groups, REGION)]
-        members = [str(r) for r in ds[REGION].values]
-        unknown = [r for r in regions if r not in members and r not in wanted_groups]
-        if unknown:
             raise ReportError(
-                f"region {unknown[0]!r} is not in the results; regions: {', '.join(members)}; "
-                f"groups: {', '.join(group_names(groups, REGION))}"
+                f"scenario {unknown[0]!r} is not in the results; scenarios: {', '.join(available)}"
+                + suggestion(unknown[0], available)
             )
-        if wanted_groups:
-            ds = add_subtotals(ds, groups, wanted_groups)
-            ds = _resummarized(ds) if is_sweep(ds) else ds
-            missing = [g for g in wanted_groups if g not in [str(r) for r in ds[REGION].values]]
-            if missing:
-                raise ReportError(f"group {missing[0]!r} needs regions the results do not have")
-        ds = ds.sel({REGION: regions})
+        ref = baseline or BASELINE
+        keep = ([ref] if ref in available and ref not in scenarios else []) + scenarios
+        ds = ds.sel({SCENARIO: keep})
+    ds = ds.assign(
+        scenario_label=(SCENARIO, [labels[str(s)] for s in ds[SCENARIO].values], {"long_name": "display label"})
+    )
+    groups = list(groups) if groups is not None else load_groups()
+    if regions is not None and REGION in ds.dims:
+        ds = _select_labels(ds, REGION, [str(r) for r in regions], groups)
+    if commodities is not None:
+        for dim in (COMMODITY, ACTIVITY):
+            if dim in ds.dims:
+                ds = _select_labels(ds, dim, [str(c) for c in commodities], groups)
     return ds
+
+
+def _select_labels(ds: xr.Dataset, dim: str, wanted: list[str], groups: Sequence[Group]) -> xr.Dataset:
+    """``ds`` restricted to ``wanted`` labels of ``dim`` (region, commodity or activity), in that
+    order, with the subtotals of the groups among them."""
+    group_dim = REGION if dim == REGION else COMMODITY
+    known_groups = group_names(groups, group_dim)
+    wanted_groups = [r for r in wanted if r in known_groups]
+    members = [str(r) for r in ds[dim].values]
+    unknown = [r for r in wanted if r not in members and r not in wanted_groups]
+    if unknown:
+        raise ReportError(
+            f"{dim} {unknown[0]!r} is not in the results; {dim}s: {', '.join(members)}; "
+            f"groups: {', '.join(known_groups)}" + suggestion(unknown[0], [*members, *known_groups])
+        )
+    wanted_groups = [g for g in wanted_groups if g not in members]  # not there yet (activity after commodity)
+    if wanted_groups:
+        flags = commodity_flags(ds)
+        for name in wanted_groups:
+            group = find_group(groups, group_dim, name)
+            if group is not None and group.resolve(members, flags) is None:
+                missing = group.missing(members)
+                what = f"{dim}s {', '.join(missing)}" if missing else f"the {group.members} flag"
+                raise ReportError(f"group {name!r} needs {what}, which the results do not have")
+        subtotals = add_subtotals(ds, groups, wanted_groups)
+        ds = _resummarized(subtotals) if is_sweep(ds) else subtotals
+    return ds.sel({dim: wanted})
+
+
+def scenario_labels(ds: xr.Dataset) -> dict[str, str]:
+    """Display label of each scenario: its ``scenario_label``, else its ``scenario_description``,
+    else its name; a label shared by several scenarios gets the name appended (``label (name)``).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Results with a ``scenario`` dimension (``scenario_label`` / ``scenario_description``
+        variables when written by :func:`cge.run`).
+
+    Returns
+    -------
+    dict of str to str
+        Scenario name -> label, in the results' order.
+    """
+    names = [str(s) for s in ds[SCENARIO].values]
+
+    def texts(var: str) -> list[str]:
+        if var not in ds or ds[var].dims != (SCENARIO,):
+            return [""] * len(names)
+        return [" ".join(v.split()) if isinstance(v, str) else "" for v in ds[var].values.tolist()]
+
+    labels = {
+        name: label or description or name
+        for name, label, description in zip(names, texts("scenario_label"), texts("scenario_description"))
+    }
+    counts = Counter(labels.values())
+    return {
+        name: (f"{label} ({name})" if counts[label] > 1 and label != name else label) for name, label in labels.items()
+    }
 
 
 def _resummarized(ds: xr.Dataset) -> xr.Dataset:
@@ -140,6 +215,8 @@ def source_note(ds: xr.Dataset, baseline: str | None = None) -> str:
     """
     reference = baseline or str(ds.attrs.get("reference_scenario", "benchmark"))
     against = "the benchmark SAM" if reference == "benchmark" else f"scenario '{reference}'"
+    label = scenario_labels(ds).get(reference, reference) if SCENARIO in ds.dims else reference
+    against += f" ({label})" if label != reference else ""
     parts = [f"Changes vs {against}"]
     closures = _closures(ds)
     if closures:
@@ -213,7 +290,10 @@ def require_variables(ds: xr.Dataset, *names: str) -> None:
     """Raise :class:`ReportError` naming the variables ``ds`` lacks, or a missing ``scenario`` dimension."""
     missing = [n for n in names if n not in ds]
     if missing:
-        raise ReportError(f"results have no variable {', '.join(repr(n) for n in missing)}")
+        raise ReportError(
+            f"results have no variable {', '.join(repr(n) for n in missing)}"
+            + suggestion(missing[0], [str(v) for v in ds.data_vars])
+        )
     if SCENARIO not in ds.dims:
         raise ReportError("results have no 'scenario' dimension (not a cge results file?)")
 
@@ -226,5 +306,8 @@ def check_regions(ds: xr.Dataset, regions: Iterable[str] | None, dim: str = REGI
     regions = [str(r) for r in regions]
     unknown = [r for r in regions if r not in available]
     if unknown:
-        raise ReportError(f"region {unknown[0]!r} is not in the results; regions: {', '.join(available)}")
+        raise ReportError(
+            f"region {unknown[0]!r} is not in the results; regions: {', '.join(available)}"
+            + suggestion(unknown[0], available)
+        )
     return regions

@@ -7,8 +7,8 @@ import pandas as pd
 import xarray as xr
 
 from cge.dims import BASELINE, SCENARIO
-from cge.report.labels import REAL_GDP_FORMAT, pretty_units, sentence_case
-from cge.report.selection import require_variables, scenarios
+from cge.report.labels import REAL_GDP_FORMAT, is_change, pretty_units, sentence_case
+from cge.report.selection import require_variables, scenario_labels, scenarios
 
 SWEEP_INDICATORS = (
     ("real_gdp_pct", "Real GDP change"),
@@ -59,7 +59,12 @@ def sweep_table(ds: xr.Dataset, name: str, title: str | None = None) -> pd.DataF
         frame.attrs["formats"] = {
             col: REAL_GDP_FORMAT.lstrip("+") if col.startswith("std") else REAL_GDP_FORMAT for col in frame.columns
         }
-    frame.attrs.update(title=sentence_case(title or str(ds[name].attrs.get("long_name", name) if name in ds else name)))
+    changes = is_change(ds[name] if name in ds else mean, name)
+    frame.attrs.update(
+        title=sentence_case(title or str(ds[name].attrs.get("long_name", name) if name in ds else name)),
+        changes=[c for c in frame.columns if not c.startswith("std")] if changes else [],
+        scenario_labels=scenario_labels(ds),
+    )
     return frame
 
 

@@ -14,12 +14,13 @@ relative to the reference scenario (``baseline`` by default; see
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 import xarray as xr
 
 from cge.dims import BASELINE, SCENARIO
+from cge.indicators.groups import Group
 from cge.report.scenario_tables import (
     JOBS,
     TITLES,
@@ -74,6 +75,9 @@ def report_tables(
     names: Iterable[str] | None = None,
     scenarios: Iterable[str] | None = None,
     variables: Iterable[str] | None = None,
+    commodities: Iterable[str] | None = None,
+    groups: Sequence[Group] | None = None,
+    names_as_labels: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """All report tables the results support, by name (see :data:`TITLES`), each with its notes line.
 
@@ -89,15 +93,24 @@ def report_tables(
     region : str or None
         Region of the jobs-by-sector table (None = ``"USA"`` if present, else the first region).
     regions : iterable of str or None
-        Regions shown (None = all); region groups (``USMCA``, ``world``) add subtotals.
+        Regions shown, in this order (None = all); region groups (``USMCA``, ``world``, user
+        groups) add subtotals.
     baseline : str or None
         Reference scenario for every change (None = ``baseline`` if the results have it).
     names : iterable of str or None
         Tables to build (None = all available); unknown or unavailable names raise.
     scenarios : iterable of str or None
-        Scenarios shown (the reference is kept); None = all.
+        Scenarios shown, in this order (the reference is kept); None = all.
     variables : iterable of str or None
         Instead of the named tables: one :func:`variable_table` per variable.
+    commodities : iterable of str or None
+        Commodities (activities) shown in variable tables, in this order; commodity groups
+        (``goods``, ``services``, ``agri-food``, user groups) add subtotals.
+    groups : sequence of Group or None
+        The group registry (:func:`cge.indicators.groups.load_groups`, e.g. with a user's
+        ``--groups FILE``); None = ``calibration/groups.csv``.
+    names_as_labels : bool
+        Show scenario names instead of their labels (``label``, else ``description``).
 
     Returns
     -------
@@ -111,7 +124,7 @@ def report_tables(
         cannot support.
     """
     regions = list(regions) if regions is not None else None
-    shown = select(ds, baseline, scenarios, regions)
+    shown = select(ds, baseline, scenarios, regions, commodities, groups, names_as_labels)
     ref = baseline or BASELINE
     note = source_note(shown, baseline)
     if is_sweep(ds):
@@ -121,14 +134,9 @@ def report_tables(
             out = sweep_tables(shown)
         if not out:
             raise ReportError("sweep results have no summary indicators (<name>_mean)")
-        for table in out.values():
-            table.attrs["notes"] = note
-        return out
+        return _with_notes(out, note)
     if variables:
-        out = {name: variable_table(shown, name) for name in variables}
-        for table in out.values():
-            table.attrs["notes"] = note
-        return out
+        return _with_notes({name: variable_table(shown, name) for name in variables}, note)
     builders: dict[str, Callable[[], pd.DataFrame]] = {
         "headline": lambda: headline_table(shown, ref),
         "trade_jobs": lambda: trade_jobs_table(shown, ref),
@@ -156,14 +164,20 @@ def report_tables(
             if wanted:
                 raise
             log.info("table %s left out: %s", name, exc)
-    for name, table in out.items():
-        table.attrs["notes"] = note + NOTES.get(name, "")
-    return out
+    return _with_notes(out, note)
+
+
+def _with_notes(tables: dict[str, pd.DataFrame], note: str) -> dict[str, pd.DataFrame]:
+    """Each table's notes: the source line, then the table's standard note (:data:`NOTES`) and its own."""
+    for name, table in tables.items():
+        parts = [note, NOTES.get(name, ""), str(table.attrs.get("notes", ""))]
+        table.attrs["notes"] = " ".join(p for p in parts if p)
+    return tables
 
 
 NOTES = {
     "headline": (
-        " Employment change counts every person employed (net change vs the reference); trade-supported jobs "
+        "Employment change counts every person employed (net change vs the reference); trade-supported jobs "
         "is a level: our count of the jobs supported by trade with the partners (published definition), not a change."
     ),
 }

@@ -1,10 +1,13 @@
-"""Writers of report tables: Markdown, LaTeX (booktabs; ``longtable`` or ``resizebox`` as fits),
-CSV and Excel, each with the table's notes/source line.
+"""Writers of report tables: Markdown, LaTeX (:mod:`cge.report.latex`), CSV and Excel, each with
+the table's notes/source line.
 
 Column names carry their units in brackets (``"EV [US$ bn]"``), which set the number format:
-percent with 2 decimals (3 for real GDP), US$ bn with 2 decimals, persons with thousands
-separators. CSV holds numbers rounded to the precision shown; Excel holds full numbers with cell
-formats that show the same precision.
+percent with 2 decimals (3 for real GDP), US$ bn with 2 decimals, persons as whole numbers with
+thousands separators; every change carries its sign (``+28.20``). Solver noise (below
+:data:`cge.report.labels.ZERO_TOLERANCE`) is shown as 0. CSV holds numbers rounded to the
+precision shown (persons as integers); Excel holds full numbers with cell formats that show the
+same precision. Scenarios are shown by their display labels (the tables' ``scenario_labels``
+attr, :func:`cge.report.selection.scenario_labels`).
 """
 
 from __future__ import annotations
@@ -16,27 +19,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cge.atomic import atomic_write
-from cge.report.labels import number_format, unit_of_column
+from cge.atomic import atomic_write, refuse_special_target
+from cge.dims import SCENARIO
+from cge.escaping import protect_xlsx_cell
+from cge.report import latex
+from cge.report.labels import number_format, unit_of_column, without_noise
 from cge.report.scenario_tables import TITLES
 from cge.report.selection import ReportError
 
 FORMATS = ("md", "latex", "csv", "xlsx")
-LONGTABLE_ROWS = 40
-"""More body rows than this: LaTeX ``longtable`` (breaks across pages) instead of a float."""
-RESIZE_COLUMNS = 7
-"""More columns than this (or wider than ~100 characters): LaTeX table scaled to ``\\textwidth``."""
-RESIZE_CHARS = 100
+LONGTABLE_ROWS = latex.LONGTABLE_ROWS
 
 
 # --------------------------------------------------------------------------------------------------
 # formatting
 
 
-def _default_spec(column: str) -> str:
+def column_spec(df: pd.DataFrame, column: str) -> str:
+    """Format spec of a column: the table's ``formats`` attr, else by the unit in its name; signed
+    when it holds changes (``change`` in the name, or listed in the table's ``changes`` attr)."""
+    overrides = df.attrs.get("formats", {})
+    if column in overrides:
+        return overrides[column]
     if column.startswith("std"):  # a standard deviation: no sign
-        return _default_spec(column[3:]).lstrip("+")
-    return number_format(unit_of_column(column), signed="change" in column)
+        return number_format(unit_of_column(column), signed=False).lstrip("+")
+    signed = "change" in column or column in df.attrs.get("changes", ())
+    return number_format(unit_of_column(column), signed=signed)
 
 
 def _fmt(value, spec: str) -> str:
@@ -45,6 +53,8 @@ def _fmt(value, spec: str) -> str:
     if not isinstance(value, (int, float, np.integer, np.floating)):
         return str(value)
     value = float(value)
+    if value == 0:
+        return format(0.0, spec.lstrip("+"))
     if spec.endswith(",.2f") and value != 0 and abs(value) < 0.005:
         # tiny US$ bn figures (small test SAMs): three significant digits instead of "0.00"
         return format(value, ("+" if spec.startswith("+") else "") + ".3g")
@@ -71,13 +81,13 @@ def format_table(df: pd.DataFrame, sparsify: bool = True) -> pd.DataFrame:
     pandas.DataFrame
         All-string table with a plain RangeIndex.
     """
-    overrides = df.attrs.get("formats", {})
     text = pd.DataFrame(index=df.index)
     for col in df.columns:
-        spec = overrides.get(col, _default_spec(col))
-        text[col] = [_fmt(v, spec) for v in df[col].tolist()]
-    text = text.reset_index()
-    text.columns = [str(c) for c in text.columns]
+        spec = column_spec(df, col)
+        numeric = pd.api.types.is_numeric_dtype(df[col])
+        values = without_noise(df[col], unit_of_column(col)) if numeric else df[col]
+        text[col] = [_fmt(v, spec) for v in list(values)]
+    text = displayed(text.reset_index(), df)
     index_cols = [str(n) for n in df.index.names]
     text = text.astype(object)
     if sparsify and len(index_cols) > 1:
@@ -89,6 +99,25 @@ def format_table(df: pd.DataFrame, sparsify: bool = True) -> pd.DataFrame:
                 text.loc[k, outer] = ""
             previous = key
     return text.fillna("").astype(str)
+
+
+def displayed(flat: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    """A table with its index as columns (``df.reset_index()``), scenarios shown by their labels.
+
+    Uses the attrs of ``df``: ``scenario_labels`` (name -> label) for the values of a
+    ``scenario`` index column, and ``scenario_columns`` (column -> scenario name) for columns
+    named after a scenario (``"tariff25 [%]"`` -> ``"25% US tariffs [%]"``).
+    """
+    labels = df.attrs.get("scenario_labels") or {}
+    out = flat.copy()
+    if labels and SCENARIO in out.columns and SCENARIO in [str(n) for n in df.index.names]:
+        out[SCENARIO] = [labels.get(str(v), v) if str(v) else v for v in out[SCENARIO].tolist()]
+    renamed = {}
+    for column, scenario in (df.attrs.get("scenario_columns") or {}).items():
+        if column in out.columns and scenario in labels:
+            renamed[column] = labels[scenario] + str(column)[len(scenario) :]
+    out.columns = [str(renamed.get(c, c)) for c in out.columns]
+    return out
 
 
 def _n_index(df: pd.DataFrame) -> int:
@@ -111,83 +140,12 @@ def to_markdown(df: pd.DataFrame, title: str | None = None) -> str:
     return (f"### {title}\n\n" if title else "") + body + "\n" + (f"\n*Notes:* {notes}\n" if notes else "")
 
 
-_LATEX_CHARS = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "\N{RIGHTWARDS ARROW}": r"$\rightarrow$",
-}
-
-
-def _latex_escape(text: str) -> str:
-    return "".join(_LATEX_CHARS.get(ch, ch) for ch in str(text))
-
-
-def latex_layout(df: pd.DataFrame) -> str:
-    """``"longtable"`` (more than :data:`LONGTABLE_ROWS` rows), ``"resizebox"`` (more than
-    :data:`RESIZE_COLUMNS` columns or wider than :data:`RESIZE_CHARS` characters) or ``"table"``."""
-    text = format_table(df)
-    if len(text) > LONGTABLE_ROWS:
-        return "longtable"
-    width = sum(max([len(str(c))] + [len(v) for v in text[c].tolist()]) + 3 for c in text.columns)
-    return "resizebox" if text.shape[1] > RESIZE_COLUMNS or width > RESIZE_CHARS else "table"
-
-
 def to_latex(df: pd.DataFrame, title: str | None = None, label: str | None = None) -> str:
-    """LaTeX with booktabs rules (``\\usepackage{booktabs}``): a ``table`` float, scaled to the text
-    width with ``\\resizebox`` when wide (``graphicx``), or a ``longtable`` (``longtable``) when
-    long; the notes/source line below in footnote size."""
-    text = format_table(df)
-    n = _n_index(df)
-    columns = "l" * n + "r" * (text.shape[1] - n)
-    header = " & ".join(_latex_escape(c) for c in text.columns) + r" \\"
-    body = [" & ".join(_latex_escape(v) for v in row) + r" \\" for row in text.itertuples(index=False)]
-    notes = notes_of(df)
-    note_line = rf"\par\smallskip{{\footnotesize \textit{{Notes:}} {_latex_escape(notes)}\par}}" if notes else ""
-    caption = rf"\caption{{{_latex_escape(title)}}}" if title else ""
-    label_line = rf"\label{{{label}}}" if label else ""
-    layout = latex_layout(df)
-    if layout == "longtable":
-        lines = [
-            rf"\begin{{longtable}}{{{columns}}}",
-            caption + label_line + (r" \\" if caption or label_line else ""),
-            r"\toprule",
-            header,
-            r"\midrule",
-            r"\endfirsthead",
-            rf"\multicolumn{{{text.shape[1]}}}{{l}}{{\footnotesize (continued)}} \\",
-            r"\toprule",
-            header,
-            r"\midrule",
-            r"\endhead",
-            r"\bottomrule",
-            r"\endlastfoot",
-            *body,
-            r"\end{longtable}",
-        ]
-        if notes:
-            lines.append(rf"{{\footnotesize \textit{{Notes:}} {_latex_escape(notes)}\par}}")
-        return "\n".join(lines) + "\n"
-    tabular = [
-        rf"\begin{{tabular}}{{{columns}}}",
-        r"\toprule",
-        header,
-        r"\midrule",
-        *body,
-        r"\bottomrule",
-        r"\end{tabular}",
-    ]
-    if layout == "resizebox":
-        tabular = [r"\resizebox{\textwidth}{!}{%", *tabular, "}"]
-    lines = [r"\begin{table}[htbp]", r"\centering", caption, label_line, *tabular, note_line, r"\end{table}"]
-    return "\n".join(line for line in lines if line) + "\n"
+    """LaTeX with booktabs rules, ``$-$`` minus signs and the units on their own header line: a
+    ``table`` float at the normal, ``\\small`` or ``\\footnotesize`` size as the width needs, a
+    landscape ``sidewaystable`` when wider still, or a ``longtable`` when long
+    (:mod:`cge.report.latex`); the notes/source line below in footnote size."""
+    return latex.to_latex(format_table(df), _n_index(df), title, label, notes_of(df))
 
 
 def _decimals(spec: str, value: float) -> float:
@@ -204,20 +162,21 @@ def _decimals(spec: str, value: float) -> float:
 
 
 def rounded(df: pd.DataFrame) -> pd.DataFrame:
-    """Numbers rounded to the precision the formatted table shows (no float noise such as -2.2e-14)."""
-    overrides = df.attrs.get("formats", {})
+    """Numbers rounded to the precision the formatted table shows (no float noise such as -2.2e-14);
+    whole-number columns (persons) as integers."""
     out = df.copy()
     for col in df.columns:
-        if pd.api.types.is_numeric_dtype(df[col]):
-            spec = overrides.get(col, _default_spec(col))
-            out[col] = [_decimals(spec, float(v)) for v in df[col].tolist()]
+        if pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
+            spec = column_spec(df, col)
+            values = [_decimals(spec, float(v)) for v in without_noise(df[col], unit_of_column(col))]
+            out[col] = pd.array(values, dtype="Int64") if spec.endswith(".0f") else values
     return out
 
 
 def to_csv(df: pd.DataFrame) -> str:
-    """CSV of a table, index as leading columns, numbers rounded to the precision shown; the
-    notes/source line as a final ``# Notes:`` comment line."""
-    text = rounded(df).reset_index().to_csv(index=False, lineterminator="\n")
+    """CSV of a table, index as leading columns, numbers rounded to the precision shown (persons as
+    integers); the notes/source line as a final ``# Notes:`` comment line."""
+    text = displayed(rounded(df).reset_index(), df).to_csv(index=False, lineterminator="\n")
     notes = notes_of(df)
     return text + (f"# Notes: {notes}\n" if notes else "")
 
@@ -234,15 +193,13 @@ def _title(name: str, df: pd.DataFrame) -> str:
     return str(df.attrs.get("title", TITLES.get(name, name)))
 
 
-def _excel_format(column: str, spec: str | None) -> str:
-    unit = unit_of_column(column)
-    if spec and spec.endswith(".3f"):
-        return "+0.000;-0.000;0.000"
-    if unit == "persons":
-        return "#,##0"
-    if unit in ("US$ bn", "%"):
-        return "#,##0.00" if unit == "US$ bn" else "+0.00;-0.00;0.00"
-    return "General"
+def _excel_format(spec: str) -> str:
+    """Excel number format showing what the format spec shows (sign, thousands separator, decimals)."""
+    if not spec.endswith("f"):
+        return "General"
+    digits = int(spec.rsplit(".", 1)[1].rstrip("f"))
+    body = ("#,##0" if "," in spec else "0") + ("." + "0" * digits if digits else "")
+    return f"+{body};-{body};{body}" if spec.startswith("+") else body
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -262,23 +219,31 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, df in tables.items():
             sheet = _sheet_name(name, used)
-            flat = df.reset_index()
-            flat.columns = [str(c) for c in flat.columns]
+            full = df.copy()
+            for col in df.columns:
+                if pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
+                    full[col] = without_noise(df[col], unit_of_column(col))
+            flat = displayed(full.reset_index(), df)
+            overrides = {
+                renamed: column_spec(df, col) for renamed, col in zip(flat.columns[_n_index(df) :], df.columns)
+            }
             flat.to_excel(writer, sheet_name=sheet, index=False, startrow=1)
             ws = writer.sheets[sheet]
             ws.cell(row=1, column=1, value=_title(name, df))
             if notes_of(df):
                 ws.cell(row=len(flat) + 4, column=1, value=f"Notes: {notes_of(df)}")
             ws.freeze_panes = ws.cell(row=3, column=_n_index(df) + 1)
-            overrides = df.attrs.get("formats", {})
             for j, col in enumerate(flat.columns, start=1):
                 width = max([len(col)] + [len(str(v)) for v in flat[col].head(200).tolist()]) + 2
                 ws.column_dimensions[get_column_letter(j)].width = min(max(width, 10), 45)
                 if j <= _n_index(df):
                     continue
-                number_format = _excel_format(col, overrides.get(col))
+                number_format = _excel_format(overrides[col])
                 for row in ws.iter_rows(min_row=3, min_col=j, max_col=j):
                     row[0].number_format = number_format
+            for row in ws.iter_rows():  # labels such as '=cmd|...' stay text, never formulas
+                for cell in row:
+                    protect_xlsx_cell(cell)
 
 
 def render(tables: Mapping[str, pd.DataFrame], fmt: str) -> str:
@@ -372,8 +337,8 @@ def write_tables(tables: Mapping[str, pd.DataFrame], fmt: str, path: str | Path 
     if fmt == "xlsx":
         return [atomic_write(path, lambda tmp: _write_xlsx(tables, tmp))]
     if fmt == "csv" and len(tables) > 1:
-        written = []
-        for name, df in tables.items():
-            written.append(_write_text(path.with_name(f"{path.stem}_{name}{path.suffix or '.csv'}"), to_csv(df)))
-        return written
+        paths = {name: path.with_name(f"{path.stem}_{name}{path.suffix or '.csv'}") for name in tables}
+        for target in paths.values():  # every target checked before the first is written
+            refuse_special_target(target)
+        return [_write_text(paths[name], to_csv(df)) for name, df in tables.items()]
     return [_write_text(path, render(tables, fmt))]

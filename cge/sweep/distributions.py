@@ -29,14 +29,24 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cge.calibrate import FINAL_DEMAND_ELASTICITIES, SECTOR_ELASTICITIES
 from cge.tomlio import read_toml
+from cge.validation import suggestion, valid_keys
 
 ALL = "all"
 MIN_CHANGE_PCT = -100.0
 """Smallest relative change [percent]: an elasticity may fall to 0 but not below."""
+MAX_CHANGE_PCT = 1000.0
+"""Largest relative change [percent] a distribution may reach (an elasticity 11 times its calibrated
+value; for a normal, mean + 3 standard deviations): beyond it every draw fails to solve or means nothing."""
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+"""A finite number: integers and floats; booleans, text (``"-50"``), NaN and infinities are errors."""
+Count = Annotated[int, Field(strict=True)]
+"""A whole number: not a boolean, a float or text."""
+Flag = Annotated[bool, Field(strict=True)]
+"""true or false: not 1, "yes" or "true" as text."""
 QUADRATURE = "quadrature"
 MONTE_CARLO = "monte_carlo"
 PARAMETER_NAMES = (*SECTOR_ELASTICITIES, *FINAL_DEMAND_ELASTICITIES)
@@ -60,15 +70,22 @@ class _Parameter(_Strict, ABC):
     sectors: Literal["all"] | tuple[str, ...] = Field(
         ALL, description="sectors whose value is scaled (labels of the elasticity table), or 'all'"
     )
-    per_sector: bool = Field(
+    per_sector: Flag = Field(
         False,
         description="false: one random variable scales all listed sectors together (perfectly correlated); "
         "true: an independent variable per listed sector",
     )
-    rule_of_two: bool = Field(
+    rule_of_two: Flag = Field(
         False, description="sigma_d only: set sigma_m = 2 x the drawn sigma_d for the same sectors (GTAP's rule of two)"
     )
     label: str | None = Field(None, description="name of the variable in the results; default name[sectors]")
+
+    @field_validator("sectors", mode="before")
+    @classmethod
+    def _sectors_list(cls, value):
+        if isinstance(value, str) and value != ALL:
+            raise ValueError(f"sectors = {value!r}: give 'all' or a list of sector labels, e.g. [{value!r}]")
+        return value
 
     @model_validator(mode="after")
     def _check_common(self):
@@ -110,16 +127,23 @@ def _check_bounds(low: float, high: float, what: str) -> None:
         raise ValueError(f"{what}: low_pct and high_pct must be finite (got {low}, {high})")
     if high <= low:
         raise ValueError(f"{what}: high_pct = {high} must exceed low_pct = {low}")
+    if high > MAX_CHANGE_PCT:
+        raise ValueError(
+            f"{what}: high_pct = {high:g} is above {MAX_CHANGE_PCT:g} % (an elasticity "
+            f"{1 + MAX_CHANGE_PCT / 100:g} times its calibrated value)"
+        )
 
 
 class UniformParameter(_Parameter):
     """Relative change uniform on [low_pct, high_pct]; always symmetric about its midpoint."""
 
     distribution: Literal["uniform"]
-    low_pct: float = Field(
+    low_pct: Number = Field(
         ge=MIN_CHANGE_PCT, description="lower bound of the relative change from the calibrated value [percent], >= -100"
     )
-    high_pct: float = Field(description="upper bound of the relative change from the calibrated value [percent]")
+    high_pct: Number = Field(
+        description="upper bound of the relative change from the calibrated value [percent], <= 1000"
+    )
 
     @model_validator(mode="after")
     def _check(self):
@@ -142,11 +166,13 @@ class TriangularParameter(_Parameter):
     """Relative change triangular on [low_pct, high_pct] with mode ``mode_pct`` (default: midpoint)."""
 
     distribution: Literal["triangular"]
-    low_pct: float = Field(
+    low_pct: Number = Field(
         ge=MIN_CHANGE_PCT, description="lower bound of the relative change from the calibrated value [percent], >= -100"
     )
-    high_pct: float = Field(description="upper bound of the relative change from the calibrated value [percent]")
-    mode_pct: float | None = Field(None, description="most likely relative change [percent]; default the midpoint")
+    high_pct: Number = Field(
+        description="upper bound of the relative change from the calibrated value [percent], <= 1000"
+    )
+    mode_pct: Number | None = Field(None, description="most likely relative change [percent]; default the midpoint")
 
     @model_validator(mode="after")
     def _check(self):
@@ -190,15 +216,20 @@ class NormalParameter(_Parameter):
     """
 
     distribution: Literal["normal"]
-    mean_pct: float = Field(
+    mean_pct: Number = Field(
         0.0, gt=MIN_CHANGE_PCT, description="mean relative change from the calibrated value [percent], > -100"
     )
-    std_pct: float = Field(gt=0, description="standard deviation of the relative change [percent]")
+    std_pct: Number = Field(gt=0, description="standard deviation of the relative change [percent]")
 
     @model_validator(mode="after")
     def _check(self):
         if not (math.isfinite(self.mean_pct) and math.isfinite(self.std_pct)):
             raise ValueError(f"normal: mean_pct and std_pct must be finite (got {self.mean_pct}, {self.std_pct})")
+        if self.mean_pct + 3.0 * self.std_pct > MAX_CHANGE_PCT:
+            raise ValueError(
+                f"normal: mean_pct + 3 std_pct = {self.mean_pct + 3.0 * self.std_pct:g} is above {MAX_CHANGE_PCT:g} % "
+                f"(an elasticity {1 + MAX_CHANGE_PCT / 100:g} times its calibrated value)"
+            )
         return self
 
     @property
@@ -239,8 +270,8 @@ class SSASpec(_Strict):
     method: Literal["quadrature", "monte_carlo"] = Field(
         QUADRATURE, description="quadrature (Stroud degree 3, 2n points) or monte_carlo"
     )
-    draws: int | None = Field(None, ge=2, description="number of Monte Carlo draws (monte_carlo only) [count]")
-    seed: int = Field(0, ge=0, description="seed of the Monte Carlo random generator (numpy default_rng)")
+    draws: Count | None = Field(None, ge=2, description="number of Monte Carlo draws (monte_carlo only) [count]")
+    seed: Count = Field(0, ge=0, description="seed of the Monte Carlo random generator (numpy default_rng)")
     parameter: tuple[Parameter, ...] = Field(description="the uncertain parameters ([[parameter]]), at least one")
 
     @model_validator(mode="after")
@@ -311,6 +342,9 @@ def format_validation(exc: ValidationError) -> str:
         msg = err["msg"].removeprefix("Value error, ")
         value = err.get("input")
         got = "" if isinstance(value, (dict, list, tuple)) else f" (got {value!r})"
+        if err["type"] == "extra_forbidden":
+            keys = valid_keys(SSASpec, err["loc"][:-1])
+            got += f"; valid keys: {', '.join(keys)}{suggestion(str(err['loc'][-1]), keys)}" if keys else ""
         parts.append(f"field '{loc or '<root>'}': {msg}{got}")
     return "; ".join(parts)
 
@@ -435,6 +469,7 @@ def _variables(spec: SSASpec, sectors: list[str]) -> list[Variable]:
         if unknown:
             raise SSAError(
                 f"field 'parameter[{k}].sectors': {unknown} not in the elasticity table (known: {list(sectors)})"
+                + suggestion(unknown[0], sectors)
             )
         if p.per_sector:
             base = p.label or p.name

@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import numpy as np
+
 from cge.sweep.worker import Outcome, SharedData, Task, run_task
 
 log = logging.getLogger(__name__)
@@ -128,7 +130,10 @@ def _run_with_shared(task: Task, plugin: str) -> Outcome:
     """Run ``task`` with the shared inputs of the worker plugin named ``plugin`` (on a worker)."""
     from distributed import get_worker
 
-    return run_task(task, get_worker().plugins[plugin].shared)
+    # a worker process prints to the user's terminal: NumPy's warnings of an overflowing trial step
+    # are not worth a line there (every solve is accepted on its residuals; failures are reported)
+    with np.errstate(all="ignore"):
+        return run_task(task, get_worker().plugins[plugin].shared)
 
 
 def _n_workers(client) -> int:

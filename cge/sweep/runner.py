@@ -62,6 +62,17 @@ def _inputs(scenarios, sam, elasticities, options: RunOptions) -> tuple[RunInput
     return inputs, SharedData(sam=inputs.sam, sam_key=inputs.sam_hash, mfn=inputs.mfn, options=options)
 
 
+def check_execution(retries: int, worker_timeout: float) -> None:
+    """Refuse retries that are not a whole number >= 0, and a worker timeout that is not a finite
+    number of seconds > 0 (``--retries -1``, ``--worker-timeout nan``), before any work."""
+    if isinstance(retries, bool) or not isinstance(retries, (int, np.integer)) or retries < 0:
+        raise ValueError(f"retries = {retries!r}: must be a whole number >= 0 [count]")
+    if isinstance(worker_timeout, bool) or not isinstance(worker_timeout, (int, float, np.number)):
+        raise ValueError(f"worker_timeout = {worker_timeout!r}: must be a number of seconds")
+    if not (np.isfinite(worker_timeout) and worker_timeout > 0):
+        raise ValueError(f"worker_timeout = {worker_timeout!r}: must be a finite number of seconds > 0")
+
+
 def _sweep_key(kind: str, scenario_list: list[Scenario], shared: SharedData, table: pd.DataFrame, ssa) -> str:
     """What makes two sweeps the same (the reference scenario only re-bases after stacking)."""
     return fingerprint(
@@ -274,6 +285,7 @@ def run_sweep(
     CheckpointError
         When ``checkpoint`` holds another sweep, or finished draws and ``resume`` is False.
     """
+    check_execution(retries, worker_timeout)
     options = RunOptions.resolve(options, **overrides)
     if ssa is None:
         return run_many(
@@ -405,6 +417,7 @@ def run_many(
     """
     if on_error not in ("raise", "record"):
         raise ValueError(f"on_error = {on_error!r}: use 'raise' or 'record'")
+    check_execution(retries, worker_timeout)
     options = RunOptions.resolve(options, **overrides)
     inputs, shared = _inputs(scenarios, sam, elasticities, options)
     scenario_list, table = inputs.scenarios, inputs.elasticities

@@ -67,7 +67,7 @@ class ClosureError(ValueError):
     """A closure that does not give a square, well-posed model."""
 
 
-class _Cycle(Exception):
+class _CycleError(Exception):
     def __init__(self, name: str):
         super().__init__(name)
         self.name = name
@@ -187,7 +187,7 @@ class ModelContext:
             why = f"its treatment is {spec.treatment!r}" if spec else "it is not in the variable table"
             raise KeyError(f"variable {name} cannot be used in a levels equation: {why}")
         if name in self._stack:
-            raise _Cycle(name)
+            raise _CycleError(name)
         self._stack.append(name)
         try:
             term = self._make(name)
@@ -319,7 +319,7 @@ def build_model(cf: Coefficients, exogenous: dict[str, np.ndarray]) -> Model:
     for _attempt in range(50):
         try:
             model = _build(cf, exogenous, forced)
-        except _Cycle as cycle:
+        except _CycleError as cycle:
             log.debug("substitution cycle closes at %s: made an unknown", cycle.name)
             if cycle.name in forced:
                 raise
@@ -330,7 +330,9 @@ def build_model(cf: Coefficients, exogenous: dict[str, np.ndarray]) -> Model:
     raise RuntimeError("too many substitution cycles")
 
 
-def _layout(cf: Coefficients, exogenous: dict[str, np.ndarray], forced: set[str]) -> tuple[dict[str, Slot], dict[str, list[Part]]]:
+def _layout(
+    cf: Coefficients, exogenous: dict[str, np.ndarray], forced: set[str]
+) -> tuple[dict[str, Slot], dict[str, list[Part]]]:
     table = variable_table()
     slots: dict[str, Slot] = {}
     parts: dict[str, list[Part]] = {}
@@ -378,7 +380,11 @@ def _build(cf: Coefficients, exogenous: dict[str, np.ndarray], forced: set[str])
         slot = slots[name]
         var = ctx.v(name)
         for part in parts[name]:
-            mask = np.ones_like(slot.domain) if part.mask is None else np.asarray(part.mask, bool).reshape(slot.domain.shape)
+            mask = (
+                np.ones_like(slot.domain)
+                if part.mask is None
+                else np.asarray(part.mask, bool).reshape(slot.domain.shape)
+            )
             if part.kind == CONDITION:
                 rows = mask & slot.domain
                 if not rows.any():
@@ -405,9 +411,13 @@ def _build(cf: Coefficients, exogenous: dict[str, np.ndarray], forced: set[str])
     compiled.tape.n, compiled.tape.n_p = n, n_p
     x0 = np.concatenate([_base(slots[k], slots[k].unknown) for k in names]) if n else np.zeros(0)
     p0 = np.concatenate([_base(slots[k], slots[k].exogenous) for k in names]) if n_p else np.zeros(0)
-    lower = np.concatenate(
-        [np.full(int(slots[k].unknown.sum()), -np.inf if slots[k].spec.is_change else 1e-12) for k in names]
-    ) if n else np.zeros(0)
+    lower = (
+        np.concatenate(
+            [np.full(int(slots[k].unknown.sum()), -np.inf if slots[k].spec.is_change else 1e-12) for k in names]
+        )
+        if n
+        else np.zeros(0)
+    )
     return Model(cf, slots, compiled, blocks, x0, p0, lower, names)
 
 

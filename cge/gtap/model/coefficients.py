@@ -282,9 +282,7 @@ def _derive(cf: Coefficients) -> None:
     cf["VTFSD"] = vtfsd
     vtmuse = v["VTWR"].sum(axis=(1, 2, 3))
     vtuse = vtmuse.sum()
-    cf["VTFSD_MSH"] = np.where(
-        vtfsd[None] > 0, _div(v["VTWR"], vtfsd[None]), _div(vtmuse, vtuse)[:, None, None, None]
-    )
+    cf["VTFSD_MSH"] = np.where(vtfsd[None] > 0, _div(v["VTWR"], vtfsd[None]), _div(vtmuse, vtuse)[:, None, None, None])
     vt = v["VST"].sum()
     vtmprov = v["VST"].sum(axis=1)
     musesh = np.where(

@@ -21,7 +21,12 @@ COLUMN = FIXED_SETS["COLUMN"]
 
 
 def decomposition_rates(
-    s: PathState, cf: Coefficients, flows: Flows, evscalfact: np.ndarray, shadow_income: np.ndarray, shadow_utilelas: np.ndarray
+    s: PathState,
+    cf: Coefficients,
+    flows: Flows,
+    evscalfact: np.ndarray,
+    shadow_income: np.ndarray,
+    shadow_utilelas: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Integrands of EV_ALT and every CNT* variable at one node [US$ million per unit t].
 

@@ -203,7 +203,21 @@ def E_qo(cf: Coefficients) -> list[Part]:
 # ====================================================================== 2. Commodity supply
 @explains("ps")
 def E_ps(cf: Coefficients) -> list[Part]:
-    return [explicit("E_ps", lambda m: m.v("pca") / m.v("to"))]
+    """Producer price ``ps = pca / to``. Where the commodity's activities are imperfect
+    substitutes (ESUBQ > 0) pca depends on qca, which depends on ps (E_qca): there ps is an
+    unknown and E_ps a condition; elsewhere pca is pds (made) or 1 (not made) and ps is substituted
+    without reference to pca, so no substitution cycle forces the whole array to be unknown."""
+    made = cf.MAKEBUNIT > 0
+    sourced = made & (np.broadcast_to(cf.ESUBQ[:, None, :], made.shape) != 0)
+    made_f, not_made_f = made.reshape(-1).astype(float), (~made).reshape(-1).astype(float)
+
+    def substituted(m: ModelContext) -> Term:
+        return (m.v("pds").expand(MK) * made_f + not_made_f) / m.v("to")
+
+    parts = [explicit("E_ps", substituted, mask=~sourced)]
+    if sourced.any():
+        parts.append(condition("E_ps", lambda m: m.v("ps") * m.v("to") - m.v("pca"), mask=sourced))
+    return parts
 
 
 @explains("pca")
@@ -275,22 +289,32 @@ def tax_revenues(m: ModelContext) -> dict[str, Term]:
         pds_f, pms_f = m.v("pds").expand(F), m.v("pms").expand(F)
         qfd, qfm = m.v("qfd"), m.v("qfm")
         out = {
-            "TAXROUT": ((m.v("pca") * cf.MAKB.reshape(-1) - m.v("ps") * cf.MAKS.reshape(-1)) * m.v("qca")).sum("COMM", "ACTS"),
+            "TAXROUT": ((m.v("pca") * cf.MAKB.reshape(-1) - m.v("ps") * cf.MAKS.reshape(-1)) * m.v("qca")).sum(
+                "COMM", "ACTS"
+            ),
             "TAXRIU": (
                 (m.v("pfd") * cf.VDFP.reshape(-1) - pds_f * cf.VDFB.reshape(-1)) * qfd
                 + (m.v("pfm") * cf.VMFP.reshape(-1) - pms_f * cf.VMFB.reshape(-1)) * qfm
             ).sum("COMM", "ACTS"),
-            "TAXRFU": ((m.v("pfe") * cf.EVFP.reshape(-1) - m.v("peb") * cf.EVFB.reshape(-1)) * m.v("qfe")).sum("ENDW", "ACTS"),
+            "TAXRFU": ((m.v("pfe") * cf.EVFP.reshape(-1) - m.v("peb") * cf.EVFB.reshape(-1)) * m.v("qfe")).sum(
+                "ENDW", "ACTS"
+            ),
             "TAXREXP": (
                 (m.v("pfob") * cf.VFOB.reshape(-1) - m.v("pds").expand(X) * cf.VXSB.reshape(-1)) * m.v("qxs")
             ).sum("COMM", "REG_2"),
             "TAXRIMP": ((m.v("pmds") * cf.VMSB.reshape(-1) - m.v("pcif") * cf.VCIF.reshape(-1)) * m.v("qxs"))
             .sum("COMM", "REG")
             .rename(REG_2="REG"),
-            "TAXRINC": ((m.v("peb") * cf.EVFB.reshape(-1) - m.v("pes") * cf.EVOS.reshape(-1)) * m.v("qes")).sum("ENDW", "ACTS"),
+            "TAXRINC": ((m.v("peb") * cf.EVFB.reshape(-1) - m.v("pes") * cf.EVOS.reshape(-1)) * m.v("qes")).sum(
+                "ENDW", "ACTS"
+            ),
         }
         pds, pms = m.v("pds"), m.v("pms")
-        for key, agent, dom, imp in (("TAXRPC", "p", "VDP", "VMP"), ("TAXRGC", "g", "VDG", "VMG"), ("TAXRIC", "i", "VDI", "VMI")):
+        for key, agent, dom, imp in (
+            ("TAXRPC", "p", "VDP", "VMP"),
+            ("TAXRGC", "g", "VDG", "VMG"),
+            ("TAXRIC", "i", "VDI", "VMI"),
+        ):
             qd, qm = m.v(f"q{agent}d"), m.v(f"q{agent}m")
             pd, pm = m.v(f"p{agent}d"), m.v(f"p{agent}m")
             out[key] = (
@@ -443,7 +467,12 @@ def _agent_blocks(agent: str, share: str, tax_d: str, tax_m: str, total: str) ->
     def price_a(cf: Coefficients) -> list[Part]:
         def build(m: ModelContext) -> Term:
             return ces2(
-                m, m.v(f"p{agent}d"), m.v(f"p{agent}m"), getattr(m.cf, share), m.k("ESUBD", CR), getattr(m.cf, total) == 0
+                m,
+                m.v(f"p{agent}d"),
+                m.v(f"p{agent}m"),
+                getattr(m.cf, share),
+                m.k("ESUBD", CR),
+                getattr(m.cf, total) == 0,
             )
 
         return [explicit(f"E_p{agent}a", build)]
@@ -451,13 +480,19 @@ def _agent_blocks(agent: str, share: str, tax_d: str, tax_m: str, total: str) ->
     @explains(f"q{agent}d")
     def quantity_d(cf: Coefficients) -> list[Part]:
         return [
-            explicit(f"E_q{agent}d", lambda m: demand(m.v(f"q{agent}a"), m.v(f"p{agent}d"), m.v(f"p{agent}a"), m.k("ESUBD", CR)))
+            explicit(
+                f"E_q{agent}d",
+                lambda m: demand(m.v(f"q{agent}a"), m.v(f"p{agent}d"), m.v(f"p{agent}a"), m.k("ESUBD", CR)),
+            )
         ]
 
     @explains(f"q{agent}m")
     def quantity_m(cf: Coefficients) -> list[Part]:
         return [
-            explicit(f"E_q{agent}m", lambda m: demand(m.v(f"q{agent}a"), m.v(f"p{agent}m"), m.v(f"p{agent}a"), m.k("ESUBD", CR)))
+            explicit(
+                f"E_q{agent}m",
+                lambda m: demand(m.v(f"q{agent}a"), m.v(f"p{agent}m"), m.v(f"p{agent}a"), m.k("ESUBD", CR)),
+            )
         ]
 
 
@@ -544,7 +579,9 @@ def E_qxs(cf: Coefficients) -> list[Part]:
     def build(m: ModelContext) -> Term:
         ams = m.v("ams")
         sigma = m.k("ESUBM", CR).rename(REG="REG_2")
-        return demand((m.v("qms").rename(REG="REG_2")).expand(X) / ams, m.v("pmds") / ams, m.v("pms").rename(REG="REG_2"), sigma)
+        return demand(
+            (m.v("qms").rename(REG="REG_2")).expand(X) / ams, m.v("pmds") / ams, m.v("pms").rename(REG="REG_2"), sigma
+        )
 
     return [explicit("E_qxs", build)]
 
@@ -590,7 +627,9 @@ def E_pt(cf: Coefficients) -> list[Part]:
 
 @explains("qst")
 def E_qst(cf: Coefficients) -> list[Part]:
-    return [explicit("E_qst", lambda m: demand(m.v("qtm").expand(MR), margin_prices(m), m.v("pt"), m.k("ESUBS", ("MARG",))))]
+    return [
+        explicit("E_qst", lambda m: demand(m.v("qtm").expand(MR), margin_prices(m), m.v("pt"), m.k("ESUBS", ("MARG",))))
+    ]
 
 
 @explains("pr")
@@ -673,7 +712,9 @@ def E_pe(cf: Coefficients) -> list[Part]:
         return m.v("qe") - m.v("endwslack") * used
 
     def cet(m: ModelContext) -> Term:
-        return ces_price(m.v("pes").transpose(("ENDW", "REG", "ACTS")), _move_acts_last(m.cf.REVSHR), m.cf.ETRAE, "ACTS")
+        return ces_price(
+            m.v("pes").transpose(("ENDW", "REG", "ACTS")), _move_acts_last(m.cf.REVSHR), m.cf.ETRAE, "ACTS"
+        )
 
     return [condition("E_pe1", market, mask=mobile), explicit("E_pe2", cet, mask=sluggish)]
 

@@ -59,7 +59,11 @@ def ces_price(
     over = (over,) if isinstance(over, str) else tuple(over)
     out_dims = tuple(d for d in prices.dims if d not in over)
     n_out = prices.space.count(out_dims)
-    sig = np.broadcast_to(np.asarray(sigma, dtype=float), (n_out,)).astype(float) if np.ndim(sigma) == 0 else np.asarray(sigma, float).reshape(-1)
+    sig = (
+        np.broadcast_to(np.asarray(sigma, dtype=float), (n_out,)).astype(float)
+        if np.ndim(sigma) == 0
+        else np.asarray(sigma, float).reshape(-1)
+    )
     unit = np.abs(sig - 1.0) < UNIT_SIGMA_TOL
     if default_mask is not None:
         unit = unit | np.asarray(default_mask, dtype=bool).reshape(-1)

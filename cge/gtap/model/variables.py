@@ -25,8 +25,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from cge.gtap.model.coefficients import Coefficients
 
 _TABLE = Path(__file__).resolve().parent / "variables.csv"
 
@@ -85,3 +90,15 @@ def variable_table() -> dict[str, VariableSpec]:
             description=row.description,
         )
     return out
+
+
+def element_degree(cf: Coefficients, name: str, degree: int) -> np.ndarray | int:
+    """Homogeneity degree of a variable's elements: ``ps`` and ``pca`` of commodities an activity
+    does not make are not prices (TABLO: pca = 0, ps = -to there) and do not scale."""
+    if name == "pfactwld":  # the numeraire: GEMPACK's index equals its exogenous value
+        return 0
+    if name == "ps":
+        return (cf.MAKS > 0).astype(int) * degree
+    if name == "pca":
+        return (cf.MAKB > 0).astype(int) * degree
+    return degree

@@ -139,3 +139,24 @@ def shadow_household(
         utilelas=1.0 / d,
         qp=qp,
     )
+
+
+def ev_results(cf: Coefficients, shadow: Shadow) -> dict[str, np.ndarray]:
+    """The EV results GEMPACK reports from the shadow household: ``yev``, ``ypev``, ... [%] and
+    ``EV``, ``WEV`` [US$ million] (``dpavev`` is path-dependent and integrated elsewhere)."""
+    income0 = cf.INCOME
+    out = {
+        "yev": 100.0 * (shadow.income / income0 - 1.0),
+        "ypev": 100.0 * (shadow.yp - 1.0),
+        "ygev": 100.0 * (shadow.yg - 1.0),
+        "ysaveev": 100.0 * (shadow.ysave - 1.0),
+        "qsaveev": 100.0 * (shadow.ysave - 1.0),
+        "upev": 100.0 * (shadow.up - 1.0),
+        "ugev": 100.0 * (shadow.ug - 1.0),
+        "ueprivev": 100.0 * (shadow.uelaspriv / cf.UELASPRIV - 1.0),
+        "uelasev": 100.0 * (shadow.utilelas / cf.UTILELAS - 1.0),
+        "qpev": 100.0 * (shadow.qp - 1.0),
+        "EV": shadow.income - income0,
+    }
+    out["WEV"] = np.asarray(out["EV"].sum())
+    return out

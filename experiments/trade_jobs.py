@@ -91,12 +91,12 @@ def solve_fixed_real_wage(db: xr.Dataset, shocks: dict, **options) -> xr.Dataset
     raise RuntimeError(f"fixed real wage: no fixed point in {MAX_ROUNDS} rounds (last gap {worst:.2g} pp)")
 
 
-def closure_results(db: xr.Dataset) -> dict[str, xr.Dataset]:
-    """The trade-stop results under each labour closure."""
+def closure_results(db: xr.Dataset, **options) -> dict[str, xr.Dataset]:
+    """The trade-stop results under each labour closure (``options`` go to :func:`cge.gtap.solve`)."""
     shocks = trade_stop_shocks(db)
     return {
-        "full_employment": solve(db, shocks=shocks, rordelta=RORDELTA),
-        "fixed_real_wage": solve_fixed_real_wage(db, shocks, rordelta=RORDELTA),
+        "full_employment": solve(db, shocks=shocks, rordelta=RORDELTA, **options),
+        "fixed_real_wage": solve_fixed_real_wage(db, shocks, rordelta=RORDELTA, **options),
     }
 
 

@@ -93,9 +93,9 @@ def updated_flows(db: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
     percentage changes; the ``employment`` satellite moves with ``qfe``.
 
     Equal to the updated database :func:`cge.gtap.solve` returns with ``updated=True`` (a
-    test checks it); works from saved results. Headers whose indices the results lack keep
-    their benchmark values (SAVE, whose ``save_value`` the solver does not report, moves with
-    ``psave`` and ``qsave``).
+    test checks it, SAVE included); works from saved results. SAVE, whose ``save_value`` the
+    solver does not report, moves with ``psave`` and ``qsave``; a header whose indices the
+    results lack keeps its benchmark value.
     """
     out = db.copy()
     for header, (price, quantity) in UPDATES.items():

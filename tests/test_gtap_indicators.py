@@ -113,7 +113,8 @@ def test_replication_gives_zero_changes_and_benchmark_levels(which, request):
     close(ds["tariff_revenue"], cf.TAXRIMP / 1e3)
     close(ds["exports"], db["VFOB"].rename(REG="exporter", REG_2="importer", COMM="commodity") / 1e3)
     persons = db["employment"].sel(ENDW=["UnSkLab", "SkLab"]).rename(REG="region", ACTS="activity", ENDW="skill")
-    close(ds["employment"], persons.transpose(*ds["employment"].dims))
+    close(ds["employment_by_skill"], persons)
+    close(ds["employment"], persons.sum("skill"))
     assert float(ds["employment_reallocation"].max()) < 1e-6
     assert list(ds["region"].values) == [str(r) for r in db["REG"].values]
 
@@ -146,8 +147,11 @@ def test_employment_accounting(shipped, shocked):
     results, _ = shocked
     ds = gtap_indicators(results, shipped)
     base = shipped["employment"].sel(ENDW=["UnSkLab", "SkLab"]).sum(["ENDW", "ACTS"]).rename(REG="region")
-    close(ds["employment_total"], ds["employment"].sum(["activity", "skill"]))
-    close(ds["employment_change"], ds["employment"].sum(["activity", "skill"]) - base, rel=1e-7)
+    close(ds["employment"], ds["employment_by_skill"].sum("skill"))
+    close(ds["employment_total"], ds["employment"].sum("activity"))
+    close(ds["employment_change"], ds["employment"].sum("activity") - base, rel=1e-7)
+    wage = ds["wage_by_skill_pct"].sel(region="USA")
+    assert float(wage.min()) <= float(ds["wage_pct"].sel(region="USA")) <= float(wage.max())
     moved = ds["employment_reallocation"].sel(region="USA")
     assert 0 < float(moved) <= float(ds["employment"].sel(region="USA").sum())
 

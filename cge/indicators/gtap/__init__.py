@@ -17,7 +17,8 @@ PRODUCED = (
     "real_gdp real_gdp_pct gdp_expenditure ev utility_pct terms_of_trade_pct trade_balance cpi_pct "
     "rental_rate_pct real_consumption_pct real_investment_pct capital_stock_pct qgdp EV exports export_volume "
     "tariff_revenue agrifood_exports agrifood_exports_total agrifood_exports_pct output output_pct price_pct "
-    "employment employment_total employment_change employment_reallocation wage_pct real_wage_pct "
+    "employment employment_by_skill employment_total employment_change employment_reallocation wage_pct "
+    "real_wage_pct wage_by_skill_pct real_wage_by_skill_pct "
     "us_na_trade_jobs_gross us_na_trade_jobs_net"
 ).split()
 """Indicator rows of ``cge/indicators.csv`` that this package produces (a test checks it)."""

@@ -237,9 +237,9 @@ def persons_employed(res: xr.Dataset, db: xr.Dataset) -> Level:
 
 
 def employment(res: xr.Dataset, db: xr.Dataset) -> dict[str, xr.DataArray]:
-    """Persons employed by activity and skill, their total and change, persons who change
-    activity; wages and real wages by skill (``pes`` and ``pfactreal`` averaged over activities
-    with the benchmark payments EVOS)."""
+    """Persons employed by activity (and skill), their total and change, persons who change
+    activity; wages and real wages (``pes`` and ``pfactreal`` averaged with the benchmark payments
+    EVOS: over activities by skill, over activities and skills for the region)."""
     if levels.EMPLOYMENT not in db:
         log.info("the database has no 'employment' satellite: no employment indicators")
         return {}
@@ -249,13 +249,17 @@ def employment(res: xr.Dataset, db: xr.Dataset) -> dict[str, xr.DataArray]:
     gains, losses = moved.clip(min=0).sum([ENDW, ACTS]), (-moved).clip(min=0).sum([ENDW, ACTS])
     skills = {ENDW: levels.labour(db)}
     payments = db["EVOS"].sel(skills)
+    wage, real_wage = variable(res, "pes").sel(skills), variable(res, "pfactreal").sel(skills)
     out = {
-        "employment": persons.value(),
+        "employment": persons.sum(ENDW).value(),
+        "employment_by_skill": persons.value(),
         "employment_total": everyone.value(),
         "employment_change": everyone.change,
         "employment_reallocation": total_only(np.minimum(gains, losses), like=persons.change),
-        "wage_pct": weighted_mean(variable(res, "pes").sel(skills), payments, ACTS),
-        "real_wage_pct": weighted_mean(variable(res, "pfactreal").sel(skills), payments, ACTS),
+        "wage_pct": weighted_mean(wage, payments, [ENDW, ACTS]),
+        "real_wage_pct": weighted_mean(real_wage, payments, [ENDW, ACTS]),
+        "wage_by_skill_pct": weighted_mean(wage, payments, ACTS),
+        "real_wage_by_skill_pct": weighted_mean(real_wage, payments, ACTS),
     }
     return {k: v.rename({ENDW: SKILL}) if ENDW in v.dims else v for k, v in out.items()}
 

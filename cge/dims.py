@@ -40,3 +40,20 @@ CAPITAL = "capital"
 LAND = "land"
 NATURAL_RESOURCE = "natural_resource"
 FACTOR_TYPES = (LABOUR, CAPITAL, LAND, NATURAL_RESOURCE)
+
+# GTAP v7 results (cge.indicators.gtap)
+SKILL = "skill"
+"""Labour endowment of a GTAP database (its skill split: the endowments with persons in the
+``employment`` satellite)."""
+MARGIN = "margin"
+"""International margin commodity (GTAP set MARG)."""
+ORIGIN = "origin"
+"""Domestic or imported purchases (GTAP set DIR)."""
+TECHNOLOGY = "technology"
+"""Type of technical change of the welfare decomposition (GTAP set TECHTYPE)."""
+SUBTOTAL = "subtotal"
+"""Contribution of a shock group (GEMPACK subtotals); the first label is ``total``."""
+TOTAL = "total"
+"""Label of the ``subtotal`` dim that holds the whole result."""
+LABOUR_CLOSURE = "labour_closure"
+"""Labour-market closure under which a counterfactual was solved (``us_na_trade_jobs_net``)."""

@@ -62,3 +62,8 @@ class SolveError(RuntimeError):
         if structural:
             parts.append(structural)
         super().__init__("\n".join(parts))
+
+
+class IndicatorError(ValueError):
+    """Results and database that indicators cannot be computed from (labels that differ, a region
+    or satellite a measure needs); the message names the item."""

@@ -8,6 +8,8 @@
   model variable).
 - :mod:`~cge.indicators.compare`: changes against a reference scenario, scenario differences.
 - :mod:`~cge.indicators.groups`: subtotals over region and commodity groups (``calibration/groups.csv``).
+- :mod:`~cge.indicators.gtap`: the indicators from GTAP v7 results (``gtap_indicators``) and the
+  US trade-jobs measures (``us_na_trade_jobs_gross``, ``us_na_trade_jobs_net``).
 
 Used by :func:`cge.run`, the sweep and the reports alike.
 """

@@ -33,6 +33,9 @@ import numpy as np
 import xarray as xr
 
 from cge.dims import BASELINE, HOUSEHOLD, PART, REGION, SCENARIO
+from cge.indicators.gtap.multipliers import Multipliers as SamMultipliers
+from cge.indicators.gtap.multipliers import ratio as _ratio
+from cge.indicators.gtap.trade_jobs import PUBLISHED_PERSONS, PUBLISHED_SOURCE
 from cge.indicators.registry import indicator
 from cge.indicators.sector import persons_employed
 from cge.indicators.values import Solution
@@ -67,55 +70,13 @@ class TradeJobsSpec:
 
     home: str = "USA"
     partners: tuple[str, ...] = ("MEX", "CAN")
-    published_persons: float = 13.0e6
-    source: str = (
-        "US Chamber of Commerce testimony, Dec. 2025 ('more than 13 million'); method of Trade Partnership "
-        "Worldwide for the Business Roundtable (controls.csv row trade_supported_jobs USA CAN+MEX 2024)"
-    )
+    published_persons: float = PUBLISHED_PERSONS
+    source: str = PUBLISHED_SOURCE
 
     def applies_to(self, sol: Solution) -> bool:
         """Whether the solved model has the regions and the employment satellite."""
         regions = set(sol.coords[REGION])
         return self.home in regions and set(self.partners) <= regions and "jobs_per_wage" in sol.bench
-
-
-@dataclass(frozen=True)
-class SamMultipliers:
-    """The home region's input–output and SAM-multiplier system at a solution.
-
-    Attributes
-    ----------
-    persons_per_output : ndarray
-        ``e`` by activity [persons per US$ million of output at market prices].
-    domestic_inputs : ndarray
-        ``A`` (input, activity) [US$ of domestic input per US$ of output].
-    wages_per_output : ndarray
-        ``v`` by activity [US$ of labour income per US$ of output].
-    household_purchases : ndarray
-        ``h`` by commodity [US$ of domestic household purchases per US$ of regional income].
-    """
-
-    persons_per_output: np.ndarray
-    domestic_inputs: np.ndarray
-    wages_per_output: np.ndarray
-    household_purchases: np.ndarray
-
-    def jobs(self, demand: np.ndarray) -> tuple[float, float, float]:
-        """(direct, indirect, induced) persons supported by ``demand`` [US$ million by activity]."""
-        n = len(demand)
-        e = self.persons_per_output
-        type_one = np.linalg.solve(np.eye(n) - self.domestic_inputs, demand)
-        closed = np.zeros((n + 1, n + 1))
-        closed[:n, :n] = self.domestic_inputs
-        closed[:n, n] = self.household_purchases
-        closed[n, :n] = self.wages_per_output
-        type_two = np.linalg.solve(np.eye(n + 1) - closed, np.append(demand, 0.0))[:n]
-        direct = float(e @ demand)
-        return direct, float(e @ type_one) - direct, float(e @ type_two - e @ type_one)
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
 
 
 def domestic_shares(sol: Solution, h: int) -> np.ndarray:

@@ -59,28 +59,38 @@ SOLVER_FIGURES = {
 
 
 # ---------------------------------------------------------------------------------- inputs
-def resolve_database(source: xr.Dataset | str | Path | None) -> xr.Dataset:
-    """The GTAP v7 database a run solves.
+def resolve_database(
+    source: xr.Dataset | str | Path | None, elasticities: pd.DataFrame | str | Path | None = None
+) -> xr.Dataset:
+    """The GTAP v7 database a run solves, with ``elasticities`` (:func:`with_elasticities`).
 
     Parameters
     ----------
     source : Dataset, path or None
         None: the shipped open database (``sam/gtap``); a GTAP v7 Dataset or a directory with
         ``basedata.har``/``database.nc``; or a SAM of the project's schema (a Dataset or a SAM
-        directory), converted by :func:`cge.gtap.from_sam`.
+        directory), converted by :func:`cge.gtap.from_sam` with the elasticity table (default the
+        shipped one).
+    elasticities : DataFrame, path or None
+        An elasticity table by sector (``calibration/elasticities.csv`` format).
     """
     from cge.gtap import from_sam, load_database
 
+    table = elasticities
+    if table is not None and not isinstance(table, pd.DataFrame):
+        from cge.calibrate import load_elasticities
+
+        table = load_elasticities(table)
     if source is None:
-        return load_database()
+        return with_elasticities(load_database(), table)
     if isinstance(source, xr.Dataset):
-        return source if "VDFB" in source else from_sam(source)
+        return with_elasticities(source, table) if "VDFB" in source else from_sam(source, table)
     path = Path(source)
     if path.is_dir() and any((path / name).exists() for name in ("basedata.har", "database.nc")):
-        return load_database(path)
+        return with_elasticities(load_database(path), table)
     from cge.sam import load_sam
 
-    return from_sam(load_sam(path))
+    return from_sam(load_sam(path), table)
 
 
 def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | None) -> xr.Dataset:
@@ -318,7 +328,7 @@ def run_gtap(
         raise ScenarioError(f"reference scenario '{options.reference}' is not among the scenarios: {', '.join(names)}")
     if options.reference is not None and options.subtotals:
         raise ScenarioError("subtotals are measured from the benchmark: give either a reference scenario or subtotals")
-    db = with_elasticities(resolve_database(database), elasticities)
+    db = resolve_database(database, elasticities)
     for scenario in listed:  # every scenario's rows and closure checked before anything is solved
         gtap_shocks(scenario, db, groups=options.groups)
         try:

@@ -30,6 +30,28 @@ GTAP_MODEL = "GTAP v7"
 """The ``model`` attr of a solution of :func:`cge.gtap.solve` (GEMPACK names on GTAP sets)."""
 _METADATA = Path(__file__).resolve().parent / "model" / "metadata.csv"
 _SUMMARY_SUFFIXES = ("_mean", "_std", "_p05", "_p95")
+SUBTOTAL = "subtotal"
+"""Results decomposed by shock group (:mod:`cge.gtap.subtotals`): a trailing dim any variable may have."""
+_GTAP_SETS = frozenset({"REG", "REG_2", "COMM", "COMM_2", "ACTS", "ENDW", "MARG"})
+
+
+def _gtap_declared(name: str, on_gtap_sets: bool) -> tuple[str, ...] | None:
+    """The dims of a GEMPACK variable (``cge/gtap/model/variables.csv``) after ``scenario``: GTAP's
+    sets in a solution of :func:`cge.gtap.solve`, result dims in a run's results."""
+    from cge.gtap.model.variables import variable_table
+    from cge.indicators.gtap.labels import result_dim_names
+
+    spec = variable_table().get(name)
+    if spec is None:
+        return None
+    return (SCENARIO, *(spec.dims if on_gtap_sets else result_dim_names(spec.dims)))
+
+
+def is_gtap_results(ds: xr.Dataset) -> bool:
+    """Whether ``ds`` holds GTAP v7 results: the ``model`` attr, or a variable on GTAP's sets."""
+    if str(ds.attrs.get("model", "")) == GTAP_MODEL:
+        return True
+    return any(_GTAP_SETS.intersection(map(str, var.dims)) for var in ds.data_vars.values())
 
 
 @cache
@@ -112,7 +134,7 @@ def check_results(ds: xr.Dataset, source: str) -> xr.Dataset:
         results format (both versions and what to do), or a variable whose dims are not the
         declared ones.
     """
-    gtap_solution = str(ds.attrs.get("model", "")) == GTAP_MODEL
+    gtap_solution = is_gtap_results(ds)
     if SCENARIO not in ds.dims and gtap_solution and _format_problem(ds, source) is None:
         # one GEMPACK-style solution (`cge gtap run`): one scenario, named after the file
         return ds.expand_dims({SCENARIO: [Path(source).stem]})
@@ -126,14 +148,15 @@ def check_results(ds: xr.Dataset, source: str) -> xr.Dataset:
     problem = _format_problem(ds, source)
     if problem:
         raise ResultsFileError(problem)
-    if gtap_solution:  # GEMPACK's names on GTAP's sets, declared in cge/gtap/model/variables.csv
-        return ds
     ordered = {}
     for name, var in ds.data_vars.items():
-        declared = declared_dims(str(name))
+        # GEMPACK's names on GTAP's sets are declared in cge/gtap/model/variables.csv
+        on_gtap_sets = bool(_GTAP_SETS.intersection(map(str, var.dims)))
+        gtap = _gtap_declared(str(name), on_gtap_sets) if gtap_solution else None
+        declared = gtap if gtap is not None else declared_dims(str(name))
         if declared is None:
             continue
-        expected = ((DRAW,) if DRAW in var.dims else ()) + declared
+        expected = ((DRAW,) if DRAW in var.dims else ()) + declared + ((SUBTOTAL,) if SUBTOTAL in var.dims else ())
         if var.dims == expected:
             continue
         if sorted(var.dims) != sorted(expected):

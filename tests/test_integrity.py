@@ -758,7 +758,9 @@ def test_a_solver_failure_is_one_line_without_warnings(tmp_path, hand_sam, hand_
     proc = cge_process(*_run(f"{d}/n.toml", sam=f"{d}/sam", el=f"{d}/el.csv", out=f"{d}/n.nc"))
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 1
-    [line] = err.strip().splitlines()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    [line] = lines
     assert line.startswith("error: 1 of 2 scenarios did not solve (n: ") and not (d / "n.nc").exists()
 
 
@@ -773,7 +775,9 @@ def test_a_failed_draw_on_a_local_cluster_is_one_line(tmp_path, hand_sam, hand_e
     proc = cge_process(*args, "--out", f"{d}/s.nc")
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 1
-    [line] = err.strip().splitlines()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    [line] = lines
     assert line.startswith("error: 1 solves failed (n: SolveError: no solution") and not (d / "s.nc").exists()
 
 
@@ -952,3 +956,19 @@ def test_readme_aggregation_example_runs(tmp_path, monkeypatch):
     assert list(namespace["ds"]["commodity"].values) == ["agrifood", "merchandise", "service"]
     assert sam_hash(load_sam(tmp_path / "my_sam")) == sam_hash(namespace["small"])
     assert float(namespace["ds"]["real_gdp_pct"].sel(scenario="t", region="USA")) < 0
+
+
+def test_a_sweep_worker_process_prints_nothing_to_the_terminal():
+    """What a worker writes to stderr (a library's warning on a loaded machine) would come beside
+    the sweep's one ``error:`` line: the LocalCluster's preload sends it to /dev/null."""
+    import subprocess
+    import sys
+
+    from cge.sweep.execute import QUIET_WORKER
+
+    code = (
+        f"import sys, warnings, importlib; importlib.import_module({QUIET_WORKER!r}).dask_setup(None); "
+        "print('to stderr', file=sys.stderr, flush=True); warnings.warn('a warning'); print('to stdout')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (done.stdout, done.stderr) == ("to stdout\n", "")

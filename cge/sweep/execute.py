@@ -37,6 +37,8 @@ WORKERS_PER_CORE = 4
 """A LocalCluster has at most this many worker processes per core (each loads the model)."""
 LOOPBACK = "127.0.0.1:0"
 """Where a LocalCluster's HTTP pages listen: this machine only, any free port."""
+QUIET_WORKER = "cge.sweep.quiet_worker"
+"""Dask preload module that points a worker process's stderr at /dev/null (:mod:`cge.sweep.quiet_worker`)."""
 POLL_SECONDS = 1.0
 """How often the scheduler is asked for its workers while waiting [s]."""
 DONE = ("finished", "error", "cancelled")
@@ -110,6 +112,8 @@ def dask_client(scheduler=None, n_workers: int = 2) -> Iterator:
                 dashboard_address=LOOPBACK,
                 worker_dashboard_address=LOOPBACK,
                 silence_logs=logging.ERROR,  # a cancelled task at Ctrl-C is not worth a warning
+                # workers' stderr is the user's terminal: silent unless logging is verbose
+                preload=[] if inprocess or logging.getLogger().getEffectiveLevel() <= logging.INFO else [QUIET_WORKER],
             )
         try:
             with Client(cluster) as client:

@@ -65,14 +65,18 @@ def result_dims(da: xr.DataArray, endowments=None) -> xr.DataArray:
             da = da.rename({subset: ENDW})
             if endowments is not None:
                 da = da.reindex({ENDW: list(endowments)})
-    names = {k: v for k, v in RENAME.items() if k in da.dims}
-    if REG in da.dims and REG_2 in da.dims:
+    return da.rename(dict(zip(da.dims, result_dim_names(tuple(map(str, da.dims))), strict=True)))
+
+
+def result_dim_names(dims: tuple[str, ...]) -> tuple[str, ...]:
+    """The result dims of GTAP set dims (the renaming of :func:`result_dims`); other dims unchanged."""
+    names = {**{s: ENDW for s in ENDW_SUBSETS}, **RENAME}
+    names = {s: RENAME.get(names[s], names[s]) for s in names}
+    if REG in dims and REG_2 in dims:
         names.update({REG: EXPORTER, REG_2: IMPORTER})
-    elif REG in da.dims:
-        names[REG] = REGION
-    elif REG_2 in da.dims:
-        names[REG_2] = REGION
-    return da.rename(names)
+    else:
+        names.update({REG: REGION, REG_2: REGION})
+    return tuple(names.get(d, d) for d in dims)
 
 
 def conform_results(results: xr.Dataset, database: xr.Dataset) -> xr.Dataset:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sam_factory import random_balanced_sam
 
 from cge.examples import two_region_sam
-from cge.gtap import DatabaseError, database_problems, from_sam, load_database, save_database
+from cge.gtap import DatabaseError, database_problems, from_sam, load_database, save_database, solve
 
 REGION_PARAMETERS = pd.DataFrame(
     {"depreciation_rate": [0.05], "gross_return": [0.12]}, index=pd.Index(["default"], name="region")
@@ -99,3 +99,14 @@ def test_margins_and_errors(hand_sam, hand_elasticities):
     labour_only = random_balanced_sam(2, 2, 1, seed=1)
     with pytest.raises(DatabaseError, match="the SAM has 0 capital-type factors; GTAP needs one"):
         from_sam(labour_only, hand_elasticities, REGION_PARAMETERS)
+
+
+def test_hand_sam_replicates_on_gtap(hand_sam, hand_elasticities):
+    """The hand SAM's region A imports no services: every MSHRS(ser, ·, A) is GEMPACK's zero-divide 0,
+    so pms(ser, A) stays at 1 (its CES index over zero shares was 0^(1/(1-sigma)) = inf, and the
+    benchmark did not replicate)."""
+    database = from_sam(hand_sam, elasticities=hand_elasticities)
+    assert float(database["VMSB"].sel(COMM="ser", REG_2="A").sum()) == 0.0
+    result = solve(database, {})
+    assert result.attrs["newton_iterations"] == 0
+    assert float(abs(result["pms"]).max()) == 0.0 and float(abs(result["qgdp"]).max()) < 1e-10

@@ -215,6 +215,12 @@ def _solve_node(
     z_from = system.to_z(x_from)
     dz_from = np.zeros_like(z_from) if previous is None else previous.dx / system.scale(x_from)
     outcome, factorization = _newton(system, z_from + (t - t_from) * dz_from, p, factorization, tol)
+    if not (outcome.converged and outcome.max_residual <= tol) and t <= t_from:
+        x_fail = system.to_x(outcome.x)
+        raise GtapSolveError(
+            f"the database does not replicate (no solution without shocks): {outcome.message}; max residual "
+            f"{outcome.max_residual:.3g} in {_worst(model, x_fail, p)}; smallest level {_smallest_level(model, x_fail)}"
+        )
     if not (outcome.converged and outcome.max_residual <= tol):
         z, t_now, step, iterations = z_from.copy(), t_from, (t - t_from) / 2, 0
         factorization = None

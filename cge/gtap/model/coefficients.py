@@ -279,6 +279,7 @@ def _derive(cf: Coefficients) -> None:
     cf["FMCSHR"] = _div(v["VMFB"], vmb[:, None, :])
     cf["PMCSHR"], cf["GMCSHR"], cf["IMCSHR"] = _div(v["VMPB"], vmb), _div(v["VMGB"], vmb), _div(v["VMIB"], vmb)
     impbasic = v["VMSB"].sum(axis=1)  # (c, d)
+    cf["IMPBASIC"] = impbasic
     cf["MSHRS"] = _div(v["VMSB"], impbasic[:, None, :])
     # margins
     vtfsd = v["VTWR"].sum(axis=0)  # (c, s, d)

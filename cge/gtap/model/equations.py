@@ -546,7 +546,9 @@ def E_qms(cf: Coefficients) -> list[Part]:
     def build(m: ModelContext) -> Term:
         cf = m.cf
         firms = m.v("qfm").sum("ACTS", weights=cf.FMCSHR.reshape(-1))
-        return firms + m.v("qpm") * cf.PMCSHR + m.v("qgm") * cf.GMCSHR + m.v("qim") * cf.IMCSHR
+        # a commodity no agent imports: every share is GEMPACK's zero-divide 0 and qms stays at 1
+        none = (cf.VMB == 0).astype(float)
+        return firms + m.v("qpm") * cf.PMCSHR + m.v("qgm") * cf.GMCSHR + m.v("qim") * cf.IMCSHR + none
 
     return [explicit("E_qms", build)]
 
@@ -570,7 +572,8 @@ def E_pmds(cf: Coefficients) -> list[Part]:
 def E_pms(cf: Coefficients) -> list[Part]:
     def build(m: ModelContext) -> Term:
         price = m.v("pmds") / m.v("ams")
-        return ces_price(price, m.cf.MSHRS, m.cf.ESUBM, "REG").rename(REG_2="REG")
+        # a commodity a region does not import: all shares are GEMPACK's zero-divide 0, pms constant
+        return ces_price(price, m.cf.MSHRS, m.cf.ESUBM, "REG", default_mask=m.cf.IMPBASIC == 0).rename(REG_2="REG")
 
     return [explicit("E_pms", build)]
 
@@ -891,24 +894,31 @@ def E_vmwcif(cf: Coefficients) -> list[Part]:
     return [explicit("E_vmwcif", lambda m: _safe_ratio(import_values(m), m.cf.VMCIF))]
 
 
+def value_index(value: Term, base: np.ndarray) -> Term:
+    """A value index [benchmark = 1]: ``value`` over its benchmark ``base``; 1 where the benchmark
+    value is zero (GEMPACK's zero-divide default of a change in a zero value is 0)."""
+    zero = np.asarray(base) == 0
+    return value / np.where(zero, 1.0, base) + zero.astype(float)
+
+
 @explains("vxwreg")
 def E_vxwreg(cf: Coefficients) -> list[Part]:
-    return [explicit("E_vxwreg", lambda m: export_values(m).sum("COMM") / m.cf.VXWREGION)]
+    return [explicit("E_vxwreg", lambda m: value_index(export_values(m).sum("COMM"), m.cf.VXWREGION))]
 
 
 @explains("vmwreg")
 def E_vmwreg(cf: Coefficients) -> list[Part]:
-    return [explicit("E_vmwreg", lambda m: import_values(m).sum("COMM") / m.cf.VMWREGION)]
+    return [explicit("E_vmwreg", lambda m: value_index(import_values(m).sum("COMM"), m.cf.VMWREGION))]
 
 
 @explains("vxwcom")
 def E_vxwcom(cf: Coefficients) -> list[Part]:
-    return [explicit("E_vxwcom", lambda m: export_values(m).sum("REG") / m.cf.VXW.sum(axis=1))]
+    return [explicit("E_vxwcom", lambda m: value_index(export_values(m).sum("REG"), m.cf.VXW.sum(axis=1)))]
 
 
 @explains("vmwcom")
 def E_vmwcom(cf: Coefficients) -> list[Part]:
-    return [explicit("E_vmwcom", lambda m: import_values(m).sum("REG") / m.cf.VMCIF.sum(axis=1))]
+    return [explicit("E_vmwcom", lambda m: value_index(import_values(m).sum("REG"), m.cf.VMCIF.sum(axis=1)))]
 
 
 @explains("vxwwld")
@@ -923,7 +933,7 @@ def E_valuewu(cf: Coefficients) -> list[Part]:
         users = m.v("ppa") * m.v("qpa") * cf.VPP + m.v("pga") * m.v("qga") * cf.VGP
         firms = (m.v("pfa") * m.v("qfa")).sum("ACTS", weights=cf.VFP_C.reshape(-1))
         base = cf.VPP.sum(axis=1) + cf.VGP.sum(axis=1) + cf.VFP_C.sum(axis=(1, 2))
-        return (users + firms).sum("REG") / base
+        return value_index((users + firms).sum("REG"), base)
 
     return [explicit("E_valuewu", build)]
 

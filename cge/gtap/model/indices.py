@@ -253,7 +253,7 @@ def E_pxw(s: PathState, cf: Coefficients, cache: dict) -> np.ndarray:
 @index_equation("valuew")
 def E_valuew(s: PathState, cf: Coefficients, cache: dict) -> np.ndarray:
     f = _f(s, cf, cache)
-    return (f.VOW * (s.rates["pxw"] + s.rates["qc"])).sum(axis=1) / f.VOW.sum(axis=1)
+    return _div((f.VOW * (s.rates["pxw"] + s.rates["qc"])).sum(axis=1), f.VOW.sum(axis=1))
 
 
 @index_equation("pxwreg")

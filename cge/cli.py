@@ -29,6 +29,7 @@ from cge.cli_errors import (
     install_signal_handlers,
     reported,
 )
+from cge.dims import SUBTOTAL, TOTAL
 from cge.escaping import RICH_CONSOLE_OPTIONS, escape_rich, escape_terminal
 from cge.gtap.cli import gtap_app
 from cge.memory import SWEEP_START_MB, doing, prepare_for_memory_limit, require_address_space
@@ -117,11 +118,16 @@ def run(
         "|EV|); 0 skips it",
     ),
     groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
+    subtotals: bool = typer.Option(
+        False,
+        "--subtotals",
+        help="split every result by shock group (a 'subtotal' dim: total and one entry per group, summing to it)",
+    ),
 ) -> None:
-    """Solve scenario files and write the results (netCDF) with a headline table."""
+    """Solve scenario files on GTAP v7 and write the results (netCDF) with a headline table."""
     with reported(err_console):
         out = fresh_output(out, Path("results.nc"))
-        ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps, groups)
+        ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps, groups, subtotals)
         _headline(ds, out, baseline)
 
 
@@ -131,7 +137,7 @@ def _stage(bar, task, message: str, done: int, total: int) -> None:
     bar.update(task, description=message, completed=done, total=total)
 
 
-def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps, groups=None):
+def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps, groups=None, subtotals=False):
     import cge
     from cge.runner import BatchSolveError
     from cge.scenario import Scenario
@@ -151,6 +157,7 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare
                 detail=detail,
                 reference=baseline,
                 groups=registry,
+                subtotals=subtotals,
                 **({} if welfare_steps is None else {"welfare_steps": welfare_steps}),
             )
     except BatchSolveError as exc:
@@ -174,8 +181,9 @@ def _headline(ds, out: Path, baseline: str | None) -> None:
         table.add_column(escape_rich(region), justify="right")
     table.add_column("iter", justify="right")
     table.add_column("max res", justify="right")
+    total = ds.sel({SUBTOTAL: TOTAL}, drop=True) if SUBTOTAL in ds.dims else ds
     for name in ds.scenario.values:
-        row = ds.sel(scenario=name)
+        row = total.sel(scenario=name)
         table.add_row(
             escape_rich(name),
             *[_signed(float(v), 3) for v in row["real_gdp_pct"].values],
@@ -336,6 +344,9 @@ def table_cmd(
     commodities: str | None = typer.Option(None, help=COMMODITIES_HELP),
     groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
     names_as_labels: bool = typer.Option(False, "--names", help=NAMES_HELP),
+    subtotals: bool = typer.Option(
+        False, "--subtotals", help="rows by shock group after each scenario (results of cge run --subtotals)"
+    ),
 ) -> None:
     """Write report tables (Markdown, LaTeX, CSV or Excel) with a notes/source line from a results file."""
     from cge.report import ReportError, report_tables, write_tables
@@ -358,6 +369,7 @@ def table_cmd(
             commodities=_split(commodities),
             groups=registry,
             names_as_labels=names_as_labels,
+            subtotals=subtotals,
         )
         written = write_tables(tables, fmt, out)
     _report_written(written)

@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from cge import __version__
-from cge.dims import DRAW, SCENARIO
+from cge.dims import DRAW, SCENARIO, SUBTOTAL
 from cge.errors import ResultsFileError
 from cge.ncio import read_netcdf
 
@@ -30,8 +30,6 @@ GTAP_MODEL = "GTAP v7"
 """The ``model`` attr of a solution of :func:`cge.gtap.solve` (GEMPACK names on GTAP sets)."""
 _METADATA = Path(__file__).resolve().parent / "model" / "metadata.csv"
 _SUMMARY_SUFFIXES = ("_mean", "_std", "_p05", "_p95")
-SUBTOTAL = "subtotal"
-"""Results decomposed by shock group (:mod:`cge.gtap.subtotals`): a trailing dim any variable may have."""
 _GTAP_SETS = frozenset({"REG", "REG_2", "COMM", "COMM_2", "ACTS", "ENDW", "MARG"})
 
 

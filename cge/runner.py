@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from cge.calibrate import SECTOR_ELASTICITIES, Calibration, calibrate, check_elasticities, load_elasticities
+from cge.calibrate import SECTOR_ELASTICITIES, Calibration, check_elasticities, load_elasticities
 from cge.dims import BASELINE, SCENARIO
 from cge.indicators import annotate_trade_jobs, extract, indicator_attrs
 from cge.indicators.compare import rebase
@@ -237,14 +237,22 @@ def run(
     options: RunOptions | None = None,
     **overrides,
 ) -> xr.Dataset:
-    """Solve scenarios and return their results stacked on a ``scenario`` dimension.
+    """Solve scenarios on the GTAP v7 model and return their results stacked on ``scenario``.
+
+    The work of :func:`cge.gtap.scenario_runner.run_gtap`: the scenarios' rows become shocks to
+    GTAP's tax powers, each closure is GTAP's standard closure with the horizon's swaps
+    (:func:`cge.gtap.horizons.gtap_closure`), and the results are the indicators on GTAP v7
+    variables with ``qgdp`` and ``EV`` (GEMPACK's names) beside them; with ``subtotals=True``
+    each result is split by shock group (``subtotal`` dim).
 
     Parameters
     ----------
     scenarios : Scenario, path, or iterable of them
         Scenario objects or TOML files.
     sam : Dataset, path or None
-        SAM in the schema; None = the shipped SAM.
+        The database: a GTAP v7 database (a directory of HAR files or a Dataset of
+        :func:`cge.gtap.load_database`), a SAM in the schema (converted by
+        :func:`cge.gtap.from_sam`), or None for the shipped open database.
     elasticities : DataFrame, path or None
         Elasticity table; None = the shipped ``calibration/elasticities.csv``.
     progress : callable or None
@@ -253,8 +261,7 @@ def run(
         Solver tolerance, Hessian, baseline, trade-jobs indicator, ``detail`` and ``reference``.
     **overrides
         Fields of :class:`~cge.options.RunOptions` to change (``detail="all"``,
-        ``reference="tariff25"``, ``tol=1e-10``, ``include_baseline=False``, ``trade_jobs=None``,
-        ``welfare_steps=0``).
+        ``reference="tariff25"``, ``include_baseline=False``, ``subtotals=True``).
 
     Returns
     -------
@@ -270,33 +277,9 @@ def run(
     SolveError
         When a scenario does not solve; never returns unaccepted numbers.
     """
-    options = RunOptions.resolve(options, **overrides)
-    inputs = prepare(scenarios, sam, elasticities, options)
-    cal: Calibration = calibrate(inputs.sam, inputs.elasticities)
-    models = build_models(cal, inputs.scenarios)
-    check_scenarios(inputs, next(iter(models.values())))
-    solvers: dict[Closure, Solver] = {}
-    results, failures = {}, {}
-    total = len(inputs.scenarios)
-    for done, scenario in enumerate(inputs.scenarios):
-        closure = scenario.closure.to_closure()
-        if closure not in solvers:
-            if progress is not None:
-                progress(f"compiling the model ({closure.describe()})", done, total)
-            model = models.pop(closure)
-            solvers[closure] = Solver(model, tol=options.tol, hessian=options.hessian)
-        if progress is not None:
-            progress(f"solving {scenario.name}", done, total)
-        try:
-            results[scenario.name] = solve_scenario(solvers[closure], cal, scenario, inputs.mfn, options)
-        except SolveError as exc:
-            failures[scenario.name] = exc
-            log.warning("scenario %s did not solve: %s", scenario.name, str(exc).splitlines()[0])
-        if progress is not None:
-            progress(f"solved {scenario.name}", done + 1, total)
-    if failures:
-        raise BatchSolveError.of(failures, results, inputs, options)
-    return finish(stack(results), inputs, options)
+    from cge.gtap.scenario_runner import run_gtap
+
+    return run_gtap(scenarios, sam, elasticities, progress, options, **overrides)
 
 
 def build_models(cal: Calibration, scenarios: list[Scenario]) -> dict[Closure, object]:

@@ -70,8 +70,8 @@ class TradeBalanceTarget(_Strict):
 
 
 class ClosureSpec(_Strict):
-    """Closure choices (see ``cge.model.closures``); ``horizon`` presets labour and capital, and
-    an explicit ``labour`` or ``capital`` overrides the preset."""
+    """Closure choices (their GTAP v7 form: :func:`cge.gtap.horizons.gtap_closure`); ``horizon``
+    presets labour and capital, and an explicit ``labour`` or ``capital`` overrides the preset."""
 
     horizon: Horizon | None = Field(
         None,
@@ -80,8 +80,9 @@ class ClosureSpec(_Strict):
     )
     macro: MacroClosure = Field(
         MacroClosure.FIXED_TRADE_BALANCE,
-        description="fixed_trade_balance (trade balance fixed in numeraire units, US$ million), global_bank "
-        "(world savings pooled, fixed investment shares) or rate_of_return (GTAP rate-of-return global bank)",
+        description="rate_of_return (GTAP's standard: RORDELTA = 1, expected rates of return equal across "
+        "regions; the default when not set), global_bank (RORDELTA = 0: each region's investment moves with "
+        "the global bank's saving) or fixed_trade_balance (each region's trade balance fixed)",
     )
     labour: LabourClosure | None = Field(
         None,
@@ -103,7 +104,7 @@ class ClosureSpec(_Strict):
         "calibration/region_parameters.csv)",
     )
     rate_of_return_flexibility: Number | None = Field(
-        None, gt=0, description="GTAP's RORFLEX for every region [unitless]; default 10 (rate_of_return only)"
+        None, gt=0, description="GTAP's RORFLEX for every region [unitless]; default: the database's"
     )
     trade_balance: tuple[TradeBalanceTarget, ...] = Field(
         (), description="regions whose trade balance is set to a target (US$ bn or share of GDP)"

@@ -3,7 +3,7 @@
     python experiments/closure_comparison.py [OUT.csv]
 
 Runs termination and the 25% tariffs (with and without retaliation) under the three horizons on
-the shipped SAM and writes, for USA, MEX and CAN: real GDP [%], EV [US$ bn] and the change in
+GTAP v7 and the shipped open database and writes, for USA, MEX and CAN: real GDP [%], EV [US$ bn] and the change in
 persons employed, one row per scenario and region. Prints the table too.
 """
 
@@ -22,7 +22,7 @@ MEMBERS = ["USA", "MEX", "CAN"]
 def closure_table():
     """Run the scenarios and return a pandas DataFrame (scenario, region) -> indicators."""
     files = [HERE / f"{name}{suffix}.toml" for name in FAMILIES for suffix in ("", "_shortrun", "_longrun")]
-    ds = cge.run(files, welfare_steps=0)  # no welfare decomposition needed here
+    ds = cge.run(files)
     jobs = ds["employment_total"] - ds["employment_total"].sel(scenario="baseline")
     table = (
         ds[["real_gdp_pct", "ev"]]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cge.dims import BASELINE, REGION, SCENARIO
+from cge.dims import BASELINE, REGION, SCENARIO, SUBTOTAL
 from cge.errors import ScenarioError, SolveError
 from cge.gtap.closure import ClosureSpecError
 from cge.gtap.horizons import GtapClosure, LabourClosure, MacroClosure, gtap_closure
@@ -201,7 +201,8 @@ def solve_one(
     cge.gtap.simulate.GtapSolveError
         When the solve fails (with diagnostics).
     """
-    from cge.indicators.gtap import gtap_indicators
+    from cge.indicators.gtap import gtap_indicators, us_na_trade_jobs_gross
+    from cge.indicators.gtap.subtotals import total_only
 
     t0 = time.perf_counter()
     try:
@@ -219,6 +220,9 @@ def solve_one(
     else:
         solution = solve(prepared, plan.shocks)
     out = gtap_indicators(solution, database, DETAIL[options.detail], rates=plan.rates)
+    if options.trade_jobs is not None and _has_trade_jobs_inputs(database):
+        jobs = us_na_trade_jobs_gross(database, {scenario.name: solution}).isel({SCENARIO: 0}, drop=True)
+        out[str(jobs.name)] = jobs if SUBTOTAL not in out.dims else total_only(jobs, like=out["real_gdp_pct"])
     for name in ("qgdp", "EV"):
         out[name] = solution[name].rename({"REG": REGION}).assign_attrs(solution[name].attrs, gtap=name)
     for name, attr in SOLVER_FIGURES.items():
@@ -233,6 +237,16 @@ def solve_one(
         time.perf_counter() - t0,
     )
     return out
+
+
+def _has_trade_jobs_inputs(database: xr.Dataset) -> bool:
+    """Whether the gross trade-jobs attribution applies: the US, Mexico and Canada and the
+    employment and distribution-margin satellites are in the database (the shipped one has them)."""
+    from cge.indicators.gtap.levels import EMPLOYMENT
+    from cge.indicators.gtap.trade_jobs import HOME, MARGINS, PARTNERS
+
+    regions = {str(r) for r in database["REG"].values}
+    return {HOME, *PARTNERS} <= regions and EMPLOYMENT in database and MARGINS in database
 
 
 def _attrs(name: str) -> dict:

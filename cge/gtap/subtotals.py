@@ -29,15 +29,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cge.dims import TOTAL
 from cge.gtap.model.coefficients import Coefficients
 from cge.gtap.model.decomposition import decomposition_rates
 from cge.gtap.model.indices import INDEX_EQUATIONS, numeraire_rate
 from cge.gtap.model.variables import NOMINAL_CHANGE_BASE, element_degree, variable_table
 from cge.gtap.model.welfare import Shadow, ev_results, shadow_household
 from cge.gtap.path import PathState, cumulative_integral
-
-TOTAL = "total"
-"""Label of the total on a results' ``subtotal`` dim (the groups follow it)."""
 
 SHADOW_STEP = 1e-5
 """Relative step of the central differences of the shadow household [unitless]."""

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import xarray as xr
 
-from cge.dims import ACTIVITY, BASELINE, COMMODITY, DRAW, REGION, SCENARIO
+from cge.dims import ACTIVITY, BASELINE, COMMODITY, DRAW, REGION, SCENARIO, SUBTOTAL
 from cge.indicators.compare import check_reference, rebase
 from cge.indicators.groups import Group, add_subtotals, commodity_flags, find_group, group_names, load_groups
+from cge.report.shock_groups import split_by_shock_group, total_only
 from cge.validation import suggestion
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def select(
     commodities: Iterable[str] | None = None,
     groups: Sequence[Group] | None = None,
     names_as_labels: bool = False,
+    subtotals: bool = False,
 ) -> xr.Dataset:
     """The results a report shows.
 
@@ -61,6 +63,10 @@ def select(
         The group registry (:func:`cge.indicators.groups.load_groups`; None = the shipped one).
     names_as_labels : bool
         Label the scenarios by their names instead of their labels or descriptions.
+    subtotals : bool
+        Show results split by shock group (``cge run --subtotals``) as rows ``scenario / group``
+        after each scenario (:func:`cge.report.shock_groups.split_by_shock_group`); otherwise the
+        totals.
 
     Returns
     -------
@@ -75,6 +81,11 @@ def select(
     """
     if SCENARIO not in ds.dims:
         raise ReportError("results have no 'scenario' dimension (not a cge results file?)")
+    if subtotals and SUBTOTAL not in ds.dims:
+        raise ReportError("the results are not split by shock group: run the scenarios with `cge run --subtotals`")
+    if subtotals and baseline is not None:
+        raise ReportError("shock-group subtotals are changes from the benchmark: drop --baseline to show them")
+    ds = total_only(ds) if not subtotals else ds
     available = [str(s) for s in ds[SCENARIO].values]
     labels = {name: name for name in available} if names_as_labels else scenario_labels(ds)
     if baseline is not None:
@@ -94,6 +105,10 @@ def select(
         ref = baseline or BASELINE
         keep = ([ref] if ref in available and ref not in scenarios else []) + scenarios
         ds = ds.sel({SCENARIO: keep})
+    if subtotals:
+        ds = split_by_shock_group(ds.assign(scenario_label=(SCENARIO, [labels[str(s)] for s in ds[SCENARIO].values])))
+        shown = ds[SCENARIO].values if names_as_labels else ds["scenario_label"].values
+        labels = {str(s): str(v) for s, v in zip(ds[SCENARIO].values, shown, strict=True)}
     ds = ds.assign(
         scenario_label=(SCENARIO, [labels[str(s)] for s in ds[SCENARIO].values], {"long_name": "display label"})
     )

@@ -78,6 +78,7 @@ def report_tables(
     commodities: Iterable[str] | None = None,
     groups: Sequence[Group] | None = None,
     names_as_labels: bool = False,
+    subtotals: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """All report tables the results support, by name (see :data:`TITLES`), each with its notes line.
 
@@ -111,6 +112,8 @@ def report_tables(
         ``--groups FILE``); None = ``calibration/groups.csv``.
     names_as_labels : bool
         Show scenario names instead of their labels (``label``, else ``description``).
+    subtotals : bool
+        Rows by shock group after each scenario (results of ``cge run --subtotals``).
 
     Returns
     -------
@@ -124,7 +127,7 @@ def report_tables(
         cannot support.
     """
     regions = list(regions) if regions is not None else None
-    shown = select(ds, baseline, scenarios, regions, commodities, groups, names_as_labels)
+    shown = select(ds, baseline, scenarios, regions, commodities, groups, names_as_labels, subtotals)
     ref = baseline or BASELINE
     note = source_note(shown, baseline)
     if is_sweep(ds):

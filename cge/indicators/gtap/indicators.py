@@ -229,11 +229,28 @@ def sectors(res: xr.Dataset, db: xr.Dataset) -> dict[str, xr.DataArray]:
 
 
 def persons_employed(res: xr.Dataset, db: xr.Dataset) -> Level:
-    """Persons employed by labour endowment (ENDW), activity and region: the ``employment``
-    satellite moved by the labour demand ``qfe`` [persons]."""
+    """Persons employed by labour endowment (ENDW), activity and region [persons].
+
+    The ``employment`` satellite moved by the labour demand ``qfe``, with the total of each skill
+    and region moved by the endowment ``qe``. GTAP's labour is homogeneous in efficiency units
+    (one wage per skill and region when it is mobile), whereas the satellite's persons per US$ of
+    wages differ by activity: moving each activity's persons by ``qfe`` alone would count a
+    worker who moves from a high-wage to a low-wage activity as more than one person (US
+    employment "-111,566" under full employment in ``tariff25_retaliation``). The difference
+    between the endowment's change in persons and the sum of the activities' is shared out in
+    proportion to the benchmark persons, so the total is ``N0 (1 + qe / 100)``: unchanged under
+    full employment. Linear in the results, so shock-group subtotals sum to the total.
+    """
     persons = levels.require_satellite(db, levels.EMPLOYMENT, "employment by activity")
-    skills = levels.labour(db)
-    return Level.from_pct(persons.sel({ENDW: skills}), variable(res, "qfe").sel({ENDW: skills}))
+    skills = {ENDW: levels.labour(db)}
+    base = persons.sel(skills)
+    moved = Level.from_pct(base, variable(res, "qfe").sel(skills))
+    everyone = base.sum(ACTS)
+    qe = variable(res, "qe")
+    qe = qe.rename({d: ENDW for d in qe.dims if str(d).startswith(ENDW) and d != ENDW})
+    target = everyone * qe.sel(skills) / 100.0
+    share = (base / everyone.where(everyone != 0, 1.0)).where(everyone != 0, 0.0)
+    return Level(base, moved.change + share * (target - moved.change.sum(ACTS)))
 
 
 def employment(res: xr.Dataset, db: xr.Dataset) -> dict[str, xr.DataArray]:

@@ -71,13 +71,26 @@ def hand_elasticity_table() -> pd.DataFrame:
     )
 
 
-def hand_results(scenarios, **options):
-    """``cge.run`` of ``scenarios`` on the hand SAM with ``man`` flagged as agri-food (every model
-    variable unless ``detail`` is given)."""
-    import cge
+def hand_database():
+    """The hand SAM (``man`` flagged as agri-food) as a GTAP v7 database, with the SAM's persons
+    employed as the database's ``employment`` satellite on the labour endowment (as the shipped
+    database has it; :func:`cge.gtap.from_sam` does not carry the satellite)."""
+    from cge.gtap import from_sam
 
     sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
-    return cge.run(scenarios, sam=sam, elasticities=hand_elasticity_table(), **{"detail": "all", **options})
+    db = from_sam(sam, hand_elasticity_table())
+    labour = [str(f) for f, kind in zip(sam["factor"].values, sam["factor_type"].values) if kind == "labour"]
+    persons = sam["employment"].rename(activity="ACTS", region="REG").expand_dims(ENDW=labour)
+    db["employment"] = persons.reindex(ENDW=db["ENDW"].values, fill_value=0.0).transpose("ENDW", "ACTS", "REG")
+    return db
+
+
+def hand_results(scenarios, **options):
+    """``cge.run`` of ``scenarios`` on the hand database (:func:`hand_database`: ``man`` flagged
+    as agri-food, persons employed; every model variable unless ``detail`` is given)."""
+    import cge
+
+    return cge.run(scenarios, sam=hand_database(), **{"detail": "all", **options})
 
 
 def saved_results(ds, tmp_path_factory, name: str = "results") -> str:

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import hand_elasticity_table
+from conftest import hand_database
 from typer.testing import CliRunner
 
 import cge
@@ -34,14 +34,12 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def results() -> xr.Dataset:
-    """Baseline + 30% tariff of A on B, solved on the hand SAM with ``man`` flagged as agri-food."""
-    sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
-    elasticities = hand_elasticity_table()
+    """Baseline + 30% tariff of A on B, solved on the hand database (``man`` agri-food, persons employed)."""
     scenarios = [
         cge.Scenario(name="baseline"),
         cge.Scenario(name="tariff", tariffs=[{"importer": "A", "exporter": "B", "rate_pct": 30}]),
     ]
-    return cge.run(scenarios, sam=sam, elasticities=elasticities)
+    return cge.run(scenarios, sam=hand_database())
 
 
 @pytest.fixture(scope="module")

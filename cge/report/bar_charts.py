@@ -1,4 +1,4 @@
-"""Bar charts by region and scenario (matplotlib): real GDP, EV, employment, trade-supported jobs,
+"""Bar charts by region and scenario (matplotlib): real GDP, EV, employment, trade-attributed jobs,
 the welfare decomposition and agri-food exports by partner.
 
 Labels and units come from the variables' ``long_name``/``units`` attrs
@@ -40,14 +40,14 @@ from cge.report.figure_style import (
     value_label,
 )
 from cge.report.heatmaps import pair_heatmap
-from cge.report.labels import label_from_attrs, pair_label, without_noise
-from cge.report.scenario_tables import US_REGION, agrifood_exports_table
+from cge.report.labels import label_from_attrs, pair_label, welfare_component_label, without_noise
+from cge.report.scenario_tables import US_REGION, agrifood_exports_table, trade_jobs_by_scenario
 from cge.report.selection import ReportError, reference, scenarios
 
 MAX_GROUPED = 6  # more scenarios than this: one panel per region instead of grouped bars
 MAX_BARS = 40  # more partner pairs x scenarios than this: agri-food chart as a heat-map
 TRADE_PARTNERS = "Mexico and Canada"
-"""The partners of the trade-supported jobs indicator (``us_na_trade_jobs_model``)."""
+"""The partners of the trade-jobs attribution (``us_na_trade_jobs_gross``)."""
 TICK_LABEL_WIDTH = 30
 """Scenario labels on a value axis wrap at this many characters."""
 
@@ -217,15 +217,13 @@ def plot_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
 
 
 def plot_trade_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
-    """US jobs supported by trade with Mexico and Canada [persons], one horizontal bar per scenario.
+    """US jobs attributed to trade with Mexico and Canada [persons] (the gross input-output
+    attribution ``us_na_trade_jobs_gross`` summed over its parts), one horizontal bar per scenario.
 
-    The baseline scenario's figure is drawn as a dashed reference line.
+    The baseline scenario's figure is drawn as a dashed reference line. The bars are levels of an
+    accounting attribution; their differences are not jobs lost or gained (``docs/trade_jobs.md``).
     """
-    if "us_na_trade_jobs_model" not in ds:
-        raise ReportError("results have no variable 'us_na_trade_jobs_model'")
-    da = ds["us_na_trade_jobs_model"]
-    if da.dims != (SCENARIO,):
-        raise ReportError(f"'us_na_trade_jobs_model' is not by scenario alone (dims {', '.join(da.dims)})")
+    da = trade_jobs_by_scenario(ds)
     names = scenarios(ds)
     check_categories(len(names))
     values = without_noise([float(da.sel({SCENARIO: s})) for s in names], "persons")
@@ -242,10 +240,10 @@ def plot_trade_jobs(ds: xr.Dataset, baseline: str = BASELINE) -> Figure:
             ax.axvline(base, color="black", linestyle="--", linewidth=0.9, label=f"baseline: {base:,.0f}")
             ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.2, frameon=False)
         ax.xaxis.set_major_formatter(COMPACT)
-        shared_xlabel(fig, f"jobs supported by trade with {TRADE_PARTNERS}, published definition (our count) [persons]")
+        shared_xlabel(fig, f"US jobs attributed to trade with {TRADE_PARTNERS}, gross attribution [persons]")
         ax.grid(axis="x", color="0.85", linewidth=0.6)
         ax.set_axisbelow(True)
-        figure_title(fig, f"US jobs supported by trade with {TRADE_PARTNERS}")
+        figure_title(fig, f"US jobs attributed to trade with {TRADE_PARTNERS} (gross)")
     return fig
 
 
@@ -288,7 +286,7 @@ def plot_welfare(
                 left=np.where(values >= 0, right, left),
                 height=0.7,
                 color=cmap(k % cmap.N),
-                label=str(component).replace("_", " "),
+                label=welfare_component_label(component),
             )
             right += np.clip(values, 0, None)
             left += np.clip(values, None, 0)

@@ -70,9 +70,19 @@ COLUMN_LABELS = {
     "trade_balance": "trade balance",
     "agrifood_exports_pct": "agri-food exports",
     "agrifood_exports_total": "agri-food exports",
-    "us_na_trade_jobs_model": "trade-supported jobs",
+    "us_na_trade_jobs_gross": "gross trade-attributed jobs",
 }
 """Short column labels of the indicators, shared by every table (``headline``, ``cge diff``, sweeps)."""
+WELFARE_COMPONENTS = {
+    "alloc_A1": "allocative efficiency",
+    "ENDWB1": "endowments",
+    "tech_C1": "technical change",
+    "pop_D1": "population",
+    "tot_E1": "terms of trade",
+    "IS_F1": "investment-saving",
+    "pref_G1": "preferences",
+}
+"""Labels of the components of ``ev_decomposition`` (the columns of GTAP's WELVIEW summary)."""
 LONGEST_LABEL = 40
 """Longest ``long_name`` used as a column label; longer ones give way to the variable's name."""
 
@@ -98,6 +108,13 @@ def column_label(da: xr.DataArray, name: str | None = None) -> str:
         label = long_name if long_name and len(long_name) <= LONGEST_LABEL else name
     units = pretty_units(da.attrs.get("units"))
     return f"{label} [{units}]" if units else str(label)
+
+
+def welfare_component_label(component) -> str:
+    """Row label of a welfare-decomposition component: its :data:`WELFARE_COMPONENTS` label with
+    the WELVIEW column in brackets (``"terms of trade (tot_E1)"``), else its name without underscores."""
+    name = str(component)
+    return f"{WELFARE_COMPONENTS[name]} ({name})" if name in WELFARE_COMPONENTS else name.replace("_", " ")
 
 
 def is_change(da: xr.DataArray, name: str | None = None) -> bool:

@@ -95,7 +95,7 @@ ChartMaker = Callable[[], Figure | list[Figure]]
 
 def standard_charts(ds: xr.Dataset, baseline: str, regions: Sequence[str] | None) -> dict[str, ChartMaker]:
     """The standard charts of (selected) results, by file name: real GDP, EV, employment,
-    trade-supported jobs (when its region is shown), the welfare decomposition, agri-food exports
+    trade-attributed jobs (when its region is shown), the welfare decomposition, agri-food exports
     and the output heat-maps; the sweep charts (:data:`SWEEP_CHARTS`) for a sensitivity analysis."""
     if is_sweep(ds):
         return {
@@ -118,7 +118,7 @@ def standard_charts(ds: xr.Dataset, baseline: str, regions: Sequence[str] | None
 def _trade_jobs(ds: xr.Dataset, baseline: str, regions: Sequence[str] | None) -> Figure:
     region = trade_jobs_region(ds)
     if regions is not None and region not in regions:
-        raise ReportError(f"the trade-supported jobs are {region}'s, which is not among the regions asked for")
+        raise ReportError(f"the trade-attributed jobs are {region}'s, which is not among the regions asked for")
     return plot_trade_jobs(ds, baseline)
 
 
@@ -208,7 +208,7 @@ def write_plots(
     """Write every chart the results support, page-sized, with a notes/source line.
 
     Files: ``real_gdp``, ``ev``, ``employment`` (needs employment and a baseline), ``trade_jobs``
-    (needs ``us_na_trade_jobs_model`` and its region among ``regions``), ``welfare`` (needs
+    (needs ``us_na_trade_jobs_gross`` and its region among ``regions``), ``welfare`` (needs
     ``ev_decomposition``; USA, or the first of ``regions``), ``agrifood_exports`` (needs agri-food
     sectors and a baseline; the pairs of ``regions``), ``output_heatmap`` (more pages as
     ``output_heatmap_2``, ...). Sweep results (``cge sweep --ssa``) give ``sweep_<var>`` (mean

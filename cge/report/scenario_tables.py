@@ -1,4 +1,4 @@
-"""The standard report tables of a results Dataset: headline macro results, trade-supported jobs,
+"""The standard report tables of a results Dataset: headline macro results, trade-attributed jobs,
 the welfare decomposition, jobs by sector, agri-food exports and merchandise exports by partner.
 
 Every table function is pure: results ``xarray.Dataset`` in, ``pandas.DataFrame`` out; nothing is
@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cge.dims import ACTIVITY, AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, REGION, SCENARIO
+from cge.dims import ACTIVITY, AGRIFOOD, BASELINE, COMMODITY, EXPORTER, GOODS, IMPORTER, PART, REGION, SCENARIO
 from cge.indicators.compare import level_change, percent_change
-from cge.report.labels import REAL_GDP_FORMAT, column_label, without_noise
+from cge.report.labels import REAL_GDP_FORMAT, column_label, welfare_component_label, without_noise
 from cge.report.selection import (
     ReportError,
     check_regions,
@@ -37,7 +37,7 @@ US_REGION = "USA"
 #: Table names (keys of :func:`cge.report.tables.report_tables`) and their titles.
 TITLES = {
     "headline": "Headline results by region and scenario",
-    "trade_jobs": "US jobs supported by trade with Mexico and Canada",
+    "trade_jobs": "US jobs attributed to trade with Mexico and Canada (gross input-output attribution)",
     "welfare": "Welfare decomposition: sources of EV",
     "jobs_by_sector": "Employment by sector: change vs baseline",
     "agrifood_exports": "Agri-food exports by partner",
@@ -45,18 +45,39 @@ TITLES = {
 }
 
 
-JOBS = "us_na_trade_jobs_model"
-"""Trade-supported jobs, published definition (:mod:`cge.indicators.trade_jobs`)."""
+JOBS = "us_na_trade_jobs_gross"
+"""US jobs attributed to trade with Mexico and Canada: the gross input-output attribution by ``part``
+(:func:`cge.indicators.gtap.us_na_trade_jobs_gross`, ``docs/trade_jobs.md``)."""
+JOBS_NOTE = (
+    "Gross trade-attributed jobs is a level: the input-output attribution of US jobs to trade with the partners "
+    "at each scenario's flows, not jobs that depend on the trade; its change is not jobs lost (docs/trade_jobs.md)."
+)
 EMPLOYMENT_CHANGE = "employment change [persons]"
 """Column of the change in persons employed (``employment_change``'s label in every table)."""
 
 
 def trade_jobs_region(ds: xr.Dataset) -> str | None:
-    """Region whose jobs ``us_na_trade_jobs_model`` counts (its ``region`` attr, else ``"USA"`` if present)."""
+    """Region whose jobs ``us_na_trade_jobs_gross`` counts (its ``region`` attr, else ``"USA"`` if present)."""
     if JOBS not in ds:
         return None
     region = str(ds[JOBS].attrs.get("region", US_REGION))
     return region if REGION in ds.coords and region in [str(r) for r in ds[REGION].values] else None
+
+
+def trade_jobs_by_scenario(ds: xr.Dataset) -> xr.DataArray:
+    """The gross trade-jobs attribution summed over its parts, by scenario [persons], with its attrs.
+
+    Raises
+    ------
+    ReportError
+        When the results have no ``us_na_trade_jobs_gross`` or it has dims other than scenario and part.
+    """
+    require_variables(ds, JOBS)
+    jobs = ds[JOBS]
+    summed = jobs.sum(PART, min_count=1) if PART in jobs.dims else jobs
+    if summed.dims != (SCENARIO,):
+        raise ReportError(f"'{JOBS}' is not by scenario and part (dims {', '.join(jobs.dims)})")
+    return summed.rename(JOBS).assign_attrs(jobs.attrs)
 
 
 def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
@@ -66,7 +87,7 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
     ----------
     ds : xarray.Dataset
         Results (``real_gdp_pct``, ``real_gdp`` and ``ev`` required; ``terms_of_trade_pct``,
-        ``employment_total`` and ``us_na_trade_jobs_model`` used when present).
+        ``employment_total`` and ``us_na_trade_jobs_gross`` used when present).
     baseline : str
         Scenario that employment changes are measured against.
 
@@ -75,8 +96,8 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
     pandas.DataFrame
         Index (region, scenario); columns ``real GDP [%]`` (change vs benchmark), ``real GDP
         [US$ bn]`` (benchmark prices), ``EV [US$ bn]``, ``terms of trade [%]``, ``employment change
-        [persons]``, ``employment change [%]`` and ``trade-supported jobs [persons]`` (the
-        ``us_na_trade_jobs_model`` figure, on its region's rows only).
+        [persons]``, ``employment change [%]`` and ``gross trade-attributed jobs [persons]`` (the
+        ``us_na_trade_jobs_gross`` attribution summed over its parts, a level, on its region's rows only).
     """
     require_variables(ds, "real_gdp_pct", "real_gdp", "ev")
     names = ["real_gdp_pct", "real_gdp", "ev"] + (["terms_of_trade_pct"] if "terms_of_trade_pct" in ds else [])
@@ -101,12 +122,13 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
     frame = frame.reindex(pd.MultiIndex.from_product([check_regions(ds, None), scenarios(ds)], names=frame.index.names))
     jobs_region = trade_jobs_region(ds)
     if jobs_region is not None:
-        jobs = ds[JOBS].to_series()
+        jobs = trade_jobs_by_scenario(ds).to_series()
         col = np.full(len(frame), np.nan)
         for k, (region, scen) in enumerate(frame.index):
             if region == jobs_region:
                 col[k] = float(jobs[scen])
         frame[column_label(ds[JOBS])] = col
+        frame.attrs["notes"] = JOBS_NOTE
     frame.attrs.update(
         title=TITLES["headline"],
         formats={column_label(ds["real_gdp_pct"]): REAL_GDP_FORMAT},
@@ -117,50 +139,56 @@ def headline_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
 
 
 def trade_jobs_table(ds: xr.Dataset, baseline: str = BASELINE) -> pd.DataFrame:
-    """US jobs supported by trade with Mexico and Canada by scenario, with their parts and the
-    published figure.
+    """US jobs attributed to trade with Mexico and Canada by scenario (the gross input-output
+    attribution), with its parts and the published figure.
+
+    The attribution is a level evaluated at each scenario's flows, not a count of jobs that depend
+    on the trade: its change between scenarios is not jobs lost or gained, so no change column is
+    shown (``docs/trade_jobs.md``; the net counterfactual is ``us_na_trade_jobs_net``).
 
     Parameters
     ----------
     ds : xarray.Dataset
-        Results with ``us_na_trade_jobs_model`` (and ``us_na_trade_jobs_parts`` when present).
+        Results with ``us_na_trade_jobs_gross`` [persons] by scenario and part.
     baseline : str
-        Scenario that changes are measured against.
+        Scenario whose row carries the published figure.
 
     Returns
     -------
     pandas.DataFrame
-        Index scenario; columns ``trade-supported jobs [persons]`` (ours, published definition),
-        ``change [persons]``, ``change [%]``, one ``<part> [persons]`` column per part, and on the
-        baseline row ``published [persons]`` and ``published / ours [ratio]``. The attrs
-        ``notes`` say where the published figure comes from.
+        Index scenario; columns ``gross trade-attributed jobs [persons]`` (the sum of the parts),
+        one ``<part> [persons]`` column per part, and on the baseline row ``published [persons]``
+        and ``published / gross [ratio]``. The attrs ``notes`` say what the measure is and where
+        the published figure comes from.
     """
-    require_variables(ds, JOBS)
+    total = trade_jobs_by_scenario(ds)
     ref = reference(ds, baseline)
-    jobs = ds[JOBS].to_series()
-    frame = pd.DataFrame({"trade-supported jobs [persons]": jobs})
-    base = float(ref[JOBS]) if ref is not None else np.nan
-    frame["change [persons]"] = level_change(jobs, base)
-    frame["change [%]"] = percent_change(jobs.values, base) if ref is not None else np.nan
-    if "us_na_trade_jobs_parts" in ds:
-        parts = ds["us_na_trade_jobs_parts"]
-        for part in parts["part"].values:
-            frame[f"{str(part).replace('_', ' ')} [persons]"] = parts.sel(part=part).to_series()
-    attrs = ds[JOBS].attrs
+    jobs = total.to_series()
+    frame = pd.DataFrame({column_label(total): jobs})
+    parts = ds[JOBS]
+    if PART in parts.dims:
+        for part in parts[PART].values:
+            frame[f"{str(part).replace('_', ' ')} [persons]"] = parts.sel({PART: part}).to_series()
+    attrs = parts.attrs
     published = attrs.get("published_persons")
     if published is not None and ref is not None:
+        base = float(total.sel({SCENARIO: baseline}))
         frame["published [persons]"] = [float(published) if s == baseline else np.nan for s in frame.index]
-        frame["published / ours [ratio]"] = [float(published) / base if s == baseline else np.nan for s in frame.index]
+        frame["published / gross [ratio]"] = [float(published) / base if s == baseline else np.nan for s in frame.index]
     frame.index = pd.Index([str(s) for s in frame.index], name=SCENARIO)
-    notes = "Ours: exports and imports x direct, indirect (input-output) and induced (SAM multiplier) jobs."
+    notes = (
+        "Gross input-output attribution at each scenario's flows: US jobs tied to exports to and imports from "
+        "the partners (direct, indirect, induced). An accounting attribution, not jobs that depend on the trade: "
+        "its change between scenarios is not jobs lost or gained."
+    )
     if published is not None:
-        notes += f" Published: {float(published):,.0f} ({attrs.get('published_source', '')})."
+        notes += f" Published: {float(published):,.0f} ({attrs.get('published_source', '')}), a net estimate."
     frame.attrs.update(title=TITLES["trade_jobs"], notes=notes, scenario_labels=scenario_labels(ds))
     return frame
 
 
 def welfare_table(ds: xr.Dataset, region: str | None = None) -> pd.DataFrame:
-    """EV by source (the Huff–Hertel decomposition) for one region, one column per scenario.
+    """EV by source (GTAP's WELVIEW decomposition) for one region, one column per scenario.
 
     Parameters
     ----------
@@ -181,7 +209,7 @@ def welfare_table(ds: xr.Dataset, region: str | None = None) -> pd.DataFrame:
     dec = ds["ev_decomposition"].sel({REGION: region})
     columns = {f"{scen} [US$ bn]": scen for scen in scenarios(ds)}
     frame = pd.DataFrame({col: dec.sel({SCENARIO: scen}).to_series() for col, scen in columns.items()})
-    frame.index = pd.Index([str(c).replace("_", " ") for c in frame.index], name="component")
+    frame.index = pd.Index([welfare_component_label(c) for c in frame.index], name="component")
     frame.loc["EV"] = frame.sum()
     frame.attrs.update(
         title=f"{TITLES['welfare']} ({region})",

@@ -15,7 +15,7 @@ SWEEP_INDICATORS = (
     ("ev", "Equivalent variation"),
     ("terms_of_trade_pct", "Terms of trade change"),
     ("employment_change", "Employment change"),
-    ("us_na_trade_jobs_model", "US jobs supported by trade with Mexico and Canada"),
+    ("us_na_trade_jobs_gross", "US jobs attributed to trade with Mexico and Canada (gross attribution)"),
     ("agrifood_exports_pct", "Agri-food exports change"),
 )
 """Indicators of the sweep tables (those the results hold), with their titles."""

@@ -83,7 +83,7 @@ def report_tables(
     """All report tables the results support, by name (see :data:`TITLES`), each with its notes line.
 
     Tables whose inputs are missing (no employment satellite, no agri-food sectors, no
-    trade-supported jobs) are left out with an INFO log message, unless asked for by name.
+    trade-jobs attribution) are left out with an INFO log message, unless asked for by name.
     Results of a sensitivity analysis (``cge sweep --ssa``) give the sweep tables instead
     (:func:`sweep_tables`: mean, std and 90 % interval).
 
@@ -179,8 +179,5 @@ def _with_notes(tables: dict[str, pd.DataFrame], note: str) -> dict[str, pd.Data
 
 
 NOTES = {
-    "headline": (
-        "Employment change counts every person employed (net change vs the reference); trade-supported jobs "
-        "is a level: our count of the jobs supported by trade with the partners (published definition), not a change."
-    ),
+    "headline": "Employment change counts every person employed (net change vs the reference).",
 }

@@ -273,15 +273,15 @@ def test_agrifood_chart_respects_regions(shipped_results):
 def test_heatmaps_leave_out_empty_columns(shipped_results):
     """A column with no value (e.g. a region without the variable) is not drawn as an empty column."""
     ds = shipped_results.copy()
-    ds["pm_pct"] = ds["pm_pct"].where(ds["region"] != "CHN")
-    for fig in plots.plot_output_heatmaps(ds, "pm_pct"):
+    ds["pms"] = ds["pms"].where(ds["region"] != "CHN")  # price of the import bundle (GTAP v7)
+    for fig in plots.plot_output_heatmaps(ds, "pms"):
         for ax in fig.axes[:-1]:
             if ax.get_visible() and ax.images:
                 assert "CHN" not in [t.get_text() for t in ax.get_xticklabels()]
                 assert not np.isnan(ax.images[0].get_array().filled(np.nan)).all(axis=0).any()
         plt.close(fig)
     with pytest.raises(ReportError, match="no USMCA subtotal"):
-        list(plots.charts(shipped_results, variables=["pm_pct"], regions=["USA", "MEX", "CAN", "USMCA"]))
+        list(plots.charts(shipped_results, variables=["pms"], regions=["USA", "MEX", "CAN", "USMCA"]))
 
 
 def test_titles_and_units_read_properly(shipped_results):

@@ -113,13 +113,16 @@ def test_cli_run_with_a_user_groups_file(tmp_path):
     options = ["--groups", str(tmp_path / "g.csv"), "--out", str(out), "--welfare-steps", "0", "--detail", "all"]
     result = runner.invoke(app, [*args, *options])
     assert result.exit_code == 0, result.output
-    with xr.open_dataset(out, engine="h5netcdf") as ds:
-        assert (
-            '"home"' in ds.attrs["groups"]
-            and float(ds["tm"].sel(scenario="s", importer="A", exporter="B").max()) == 0.2
-        )
+    sam = two_region_sam()
+    flow = {"commodity": "man", "exporter": "B", "importer": "A"}
+    base = float(sam["vims"].sel(flow) / sam["vxmd"].sel(flow))  # 1 + A's tariff on B's goods before the shock
+    with xr.open_dataset(out, engine="h5netcdf") as ds:  # tms: the power's change raising it to 20 %
+        assert '"home"' in ds.attrs["groups"]
+        power = float(ds["tms"].sel(scenario="s", importer="A", exporter="B", commodity="man"))
+        assert power == pytest.approx(100 * (1.2 / base - 1))
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "no.nc")])
-    assert result.exit_code == 1 and "'home' is not in the SAM" in result.output and not (tmp_path / "no.nc").exists()
+    assert result.exit_code == 1 and "'home' is not a region of the database" in result.output
+    assert not (tmp_path / "no.nc").exists()
 
 
 # --------------------------------------------------------------------------------------- files
@@ -176,14 +179,14 @@ def test_cli_table_with_user_groups_and_commodity_groups(results, results_file, 
 
 
 def test_a_subtotal_a_variable_cannot_have_is_an_error(results_file, tmp_path):
-    """-v qo_pct --regions A,B,world: an index cannot be added up; one line, exit 1, not a silent drop."""
+    """-v qo --regions A,B,world: a percentage change cannot be added up; one line, exit 1, not a silent drop."""
     for command in (["table", results_file], ["plot", results_file, "--out", str(tmp_path / "p")]):
-        result = runner.invoke(app, [*command, "-v", "qo_pct", "--regions", "A,B,world"])
+        result = runner.invoke(app, [*command, "-v", "qo", "--regions", "A,B,world"])
         assert result.exit_code == 1, result.output
         line = " ".join(result.output.split())
-        assert "'qo_pct'" in line and "no world subtotal" in line and "Traceback" not in line
+        assert "'qo'" in line and "no world subtotal" in line and "Traceback" not in line
     assert not (tmp_path / "p").exists() or not list((tmp_path / "p").iterdir())
-    result = runner.invoke(app, ["table", results_file, "-v", "save", "--regions", "A,B,world", "-f", "csv"])
+    result = runner.invoke(app, ["table", results_file, "-v", "del_tbal", "--regions", "A,B,world", "-f", "csv"])
     assert result.exit_code == 0, result.output  # an amount in US$ is summed
     table = pd.read_csv(io.StringIO(result.output), comment="#").set_index("region")
     assert table.loc["world"].iloc[0] == pytest.approx(table.loc[["A", "B"]].iloc[:, 0].sum(), rel=1e-3)

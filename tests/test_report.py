@@ -180,8 +180,8 @@ def test_stack_results(results):
     assert definitions == ["baseline", "tariff", "tariff"]
     with pytest.raises(ReportError, match="scenario name 'tariff' appears in both a.nc and b.nc"):
         stack_results([results, results.sel(scenario=["tariff"])], ["a.nc", "b.nc"])
-    other = tariff.assign_attrs(sam_hash="0" * 64)
-    with pytest.raises(ReportError, match="different SAMs"):
+    other = tariff.assign_attrs(database_hash="0" * 64)
+    with pytest.raises(ReportError, match="different databases"):
         stack_results([results, other], ["a.nc", "b.nc"])
     assert stack_results([results, other], allow_different_sam=True).sizes["scenario"] == 3
 
@@ -191,8 +191,8 @@ def test_stack_keeps_one_baseline_of_the_same_sam(results):
     second = results.assign_coords(scenario=["baseline", "tariff_b"])
     stacked = stack_results([results, second], ["a.nc", "b.nc"])
     assert list(stacked.scenario.values) == ["baseline", "tariff", "tariff_b"]
-    other_sam = second.assign_attrs(sam_hash="1" * 64)
-    with pytest.raises(ReportError, match="different SAMs"):
+    other_sam = second.assign_attrs(database_hash="1" * 64)
+    with pytest.raises(ReportError, match="different databases"):
         stack_results([results, other_sam], ["a.nc", "b.nc"])
     with pytest.raises(ReportError, match="'baseline' appears in both"):
         stack_results([results, other_sam], ["a.nc", "b.nc"], allow_different_sam=True)
@@ -283,13 +283,19 @@ def test_diff_shows_signed_changes_and_both_files_provenance(results, tmp_path):
         ev = results["ev"].sel(scenario="tariff", region=region).item()
         assert f"{ev:+.2f}" in md  # a change carries its sign
     first, second = results.copy(), results.copy()
-    second.attrs = dict(results.attrs, elasticity_hash="f" * 64, git_commit="e" * 40)
+    # GTAP v7 results carry the elasticities inside the database (and its hash): the files may
+    # differ in version and commit, which the notes name for both
+    second.attrs = dict(results.attrs, cge_version="9.9.9", git_commit="e" * 40)
     pair, a, b = pair_for_diff(first, second, "a.nc", "b.nc", scenario="tariff")
     notes = diff_table(pair, a, b).attrs["notes"]
-    assert f"elasticities hash {results.attrs['elasticity_hash'][:12]} (A), {'f' * 12} (B)" in notes
+    assert f"Source: cge {results.attrs['cge_version']} (A), 9.9.9 (B)" in notes
     assert f", {'e' * 10} (B)" in notes
+    assert f"(hash {results.attrs['database_hash'][:12]})" in notes
     stacked = stack_results([first.sel(scenario=["tariff"]), second.sel(scenario=["baseline"])])
-    assert f"elasticities hash {results.attrs['elasticity_hash'][:12]}, {'f' * 12}." in source_note(stacked)
+    assert f"Source: cge {results.attrs['cge_version']}, 9.9.9, commit" in source_note(stacked)
+    other = second.assign_attrs(database_hash="f" * 64)
+    with pytest.raises(ReportError, match="different databases"):
+        pair_for_diff(first, other, "a.nc", "b.nc", scenario="tariff")
 
 
 def test_latex_layouts_and_notes(results):
@@ -306,8 +312,11 @@ def test_latex_layouts_and_notes(results):
     assert "\\begin{table}" in small and "small" not in small and "$-$12,345.68" in small
     tables = report_tables(results)
     for table in tables.values():
-        assert table.attrs["notes"].startswith("Changes vs the benchmark SAM")
-        assert "Source: cge" in table.attrs["notes"] and "hash" in table.attrs["notes"]
+        assert table.attrs["notes"].startswith("Changes vs the benchmark database")
+        assert (
+            "Source: cge" in table.attrs["notes"]
+            and f"(hash {results.attrs['database_hash'][:12]})" in table.attrs["notes"]
+        )
     assert "*Notes:*" in write_table(tables["headline"], "md")
 
 

@@ -51,7 +51,7 @@ def results_file(results, tmp_path_factory) -> str:
 def _noisy_copy(results: xr.Dataset) -> xr.Dataset:
     """``big`` and an identical ``big_again`` whose levels differ by solver noise (1e-12 relative)."""
     again = results.sel(scenario=["big"]).assign_coords(scenario=["big_again"])
-    for name in ("trade_balance", "tariff_revenue", "real_gdp", "save"):
+    for name in ("trade_balance", "tariff_revenue", "real_gdp", "del_tbal"):
         again[name] = again[name] * (1 + 1e-12) + 1e-13
     return xr.concat([results, again], dim="scenario", coords="minimal", compat="override")
 
@@ -59,7 +59,7 @@ def _noisy_copy(results: xr.Dataset) -> xr.Dataset:
 def test_noise_is_printed_as_zero_in_every_format(results):
     """The diff of two identical scenarios shows 0, not 9.89e-13 (issue 19: diff of identical runs)."""
     ds = _noisy_copy(results)
-    table = diff_table(ds, "big", "big_again", ["real_gdp_pct", "ev", "tariff_revenue", "trade_balance", "save"])
+    table = diff_table(ds, "big", "big_again", ["real_gdp_pct", "ev", "tariff_revenue", "trade_balance", "del_tbal"])
     for fmt in ("md", "latex", "csv"):
         text = write_table(table, fmt)
         assert not re.search(r"\de-\d", text), (fmt, text)
@@ -93,7 +93,7 @@ def test_latex_has_true_minus_signs_and_no_scaling(results):
 def test_latex_tables_compile(results, tmp_path):
     """Every standard table, a long one and a wide one compile with pdflatex and fit the page."""
     tables = dict(report_tables(results))
-    tables["long"] = variable_table(results.assign_coords(region=["A" * 3, "B" * 3]), "qo_pct")
+    tables["long"] = variable_table(results.assign_coords(region=["A" * 3, "B" * 3]), "qo")
     tables["long"] = pd.concat([tables["long"]] * 12)
     wide = pd.DataFrame(
         {f"column {k} [US$ bn]": [-12345.678, 0.5] for k in range(11)}, index=pd.Index(["a", "b"], name="row")
@@ -156,10 +156,10 @@ def test_diff_and_table_use_the_same_column_labels(results):
 
 
 def test_zero_reference_column_is_dropped_and_said(results):
-    table = variable_table(results, "qo_pct")
+    table = variable_table(results, "qo")  # a GEMPACK percentage change
     assert not [c for c in table.columns if c.startswith("baseline")]
     assert "The reference scenario 'baseline' is not shown: every change in it is 0." in table.attrs["notes"]
-    levels = variable_table(results, "qo")  # levels keep the reference column
+    levels = variable_table(results, "output")  # levels keep the reference column
     assert [c for c in levels.columns if c.startswith("baseline")]
     welfare = report_tables(results, names=["welfare"])["welfare"]
     assert not [c for c in welfare.columns if c.startswith("baseline")] and "not shown" in welfare.attrs["notes"]
@@ -170,7 +170,7 @@ def test_table_notes_keep_the_tables_own_notes(results):
     reference; the trade-jobs table's published figure is kept the same way)."""
     welfare = report_tables(results, names=["welfare"])["welfare"]
     notes = welfare.attrs["notes"]
-    assert notes.startswith("Changes vs the benchmark SAM") and notes.endswith("every change in it is 0.")
+    assert notes.startswith("Changes vs the benchmark database") and notes.endswith("every change in it is 0.")
 
 
 def test_excel_cells_show_signs_and_zero_noise(results, tmp_path):

@@ -32,7 +32,7 @@ import pandas as pd
 import xarray as xr
 
 from cge.dims import ACTIVITY, COMMODITY, EXPORTER, IMPORTER, REGION
-from cge.indicators.registry import MODEL_COMPONENT_ATTR, aggregate_rule, indicator_table
+from cge.indicators.registry import GEMPACK_TYPE_ATTR, MODEL_COMPONENT_ATTR, aggregate_rule, indicator_table
 from cge.input_files import regular_file
 from cge.paths import CALIBRATION_DIR
 
@@ -246,11 +246,14 @@ def subtotal_rule(name: str, attrs: Mapping | None = None) -> str:
     Indicators take their ``aggregate`` rule from ``cge/indicators.csv``. Model variables of
     ``detail="all"`` results (``model_component`` attr) follow their units: an amount in US$ is
     summed, ``<level>_pct`` of such an amount is the change of the summed level; indices,
-    prices, rates and shares have no subtotal.
+    prices, rates and shares have no subtotal. A GTAP v7 ordinary change in US$ (``EV``,
+    ``del_tbal``, the ``CNT*`` contributions) is summed; its percentage changes have no subtotal.
     """
     if name in indicator_table().index:
         return aggregate_rule(name)
     attrs = attrs or {}
+    if attrs.get(GEMPACK_TYPE_ATTR) == "ordinary change" and str(attrs.get("units", "")).startswith("US$"):
+        return "sum"
     if MODEL_COMPONENT_ATTR in attrs:
         if str(attrs.get("units", "")).startswith("US$"):
             return "sum"

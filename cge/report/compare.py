@@ -9,8 +9,9 @@ from collections.abc import Sequence
 import pandas as pd
 import xarray as xr
 
-from cge.dims import BASELINE, BENCHMARK, DRAW, SCENARIO
-from cge.report.selection import ReportError, scenario_labels
+from cge.dims import BASELINE, BENCHMARK, DRAW, SCENARIO, SUBTOTAL
+from cge.report.selection import ReportError, data_provenance, scenario_labels
+from cge.report.shock_groups import total_only
 from cge.scenario import definition_shocks
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,17 @@ def stack_results(
         Where each Dataset came from (e.g. file paths), for error messages and the ``sources``
         attr; None = ``"results 1"``, ``"results 2"``, ...
     allow_different_sam : bool
-        Stack runs whose ``sam_hash`` attrs differ (their levels are then not comparable).
+        Stack runs whose ``database_hash`` (``sam_hash``) attrs differ (their levels are then not
+        comparable).
 
     Returns
     -------
     xarray.Dataset
         Scenarios in the order given (with their ``scenario_description`` and ``scenario_definition``);
-        variable attrs from the first Dataset; run attrs:
-        ``sam_hash`` (comma-separated if several), ``sources``.
+        variable attrs from the first Dataset; run attrs: ``database_hash`` (``sam_hash`` for
+        results of the SAM model; comma-separated if several), ``sources``. Runs split by shock
+        group (``subtotal`` dim) keep the split when every run has the same groups; otherwise
+        their totals are stacked.
 
     Raises
     ------
@@ -48,8 +52,8 @@ def stack_results(
         When fewer than one Dataset is given, a file is given twice, a scenario name appears twice,
         the runs are measured against different reference scenarios (:func:`same_reference`), a run
         is stacked with a sweep or sweeps of different specifications (:func:`same_draws`), or SAM
-        hashes differ (without ``allow_different_sam``). A ``baseline`` in several runs on the same SAM is the
-        same benchmark: the first is kept, the others are dropped.
+        database hashes differ (without ``allow_different_sam``). A ``baseline`` in several runs on the
+        same database is the same benchmark: the first is kept, the others are dropped.
     """
     parts = list(datasets)
     if not parts:
@@ -62,16 +66,18 @@ def stack_results(
         raise ReportError(f"{repeated[0]} is given more than once; give each results file once")
     same_reference(parts, sources)
     same_draws(parts, sources)
-    hashes = [str(ds.attrs.get("sam_hash", "")) for ds in parts]
+    parts = same_shock_groups(parts, sources)
+    kind = data_provenance(parts[0])[0]
+    hashes = [data_provenance(ds)[2] for ds in parts]
     distinct = list(dict.fromkeys(hashes))
     if len(distinct) > 1:
         k = next(k for k, h in enumerate(hashes) if h != hashes[0])
         if not allow_different_sam:
             raise ReportError(
-                f"{sources[0]} and {sources[k]} were solved on different SAMs "
+                f"{sources[0]} and {sources[k]} were solved on different {kind}s "
                 f"(hash {hashes[0][:12] or 'none'} vs {hashes[k][:12] or 'none'}); use --allow-different-sam"
             )
-        log.warning("stacking runs solved on different SAMs: %s", ", ".join(h[:12] for h in distinct))
+        log.warning("stacking runs solved on different %ss: %s", kind, ", ".join(h[:12] for h in distinct))
     seen: dict[str, tuple[str, str]] = {}
     for k, (source, ds) in enumerate(zip(sources, parts)):
         if SCENARIO not in ds.dims:
@@ -104,8 +110,21 @@ def stack_results(
     out.attrs = dict(parts[0].attrs)
     for key in PAIRED_PROVENANCE:  # where the runs differ, all their values
         out.attrs[key] = ",".join(dict.fromkeys(str(ds.attrs.get(key, "")) for ds in parts))
-    out.attrs.update(sam_hash=",".join(distinct), sources=json.dumps(sources))
+    hash_attr = "database_hash" if kind == "database" else "sam_hash"
+    out.attrs.update({hash_attr: ",".join(distinct), "sources": json.dumps(sources)})
     return out
+
+
+def same_shock_groups(datasets: Sequence[xr.Dataset], sources: Sequence[str]) -> list[xr.Dataset]:
+    """The runs as they can be stacked: split by the same shock groups (``subtotal`` dim with the
+    same labels in every run), or else each run's totals (logged), since a run without a group's
+    split says nothing of that group's contribution."""
+    labels = [tuple(map(str, ds[SUBTOTAL].values)) if SUBTOTAL in ds.dims else None for ds in datasets]
+    if all(x is None for x in labels) or (labels[0] is not None and all(x == labels[0] for x in labels)):
+        return list(datasets)
+    split = [source for source, x in zip(sources, labels) if x is not None]
+    log.warning("%s: split by other shock groups than the other runs; their totals are stacked", ", ".join(split))
+    return [total_only(ds) for ds in datasets]
 
 
 def same_reference(datasets: Sequence[xr.Dataset], sources: Sequence[str]) -> str:
@@ -183,8 +202,9 @@ def pair_for_diff(
     ReportError
         When a file holds several shocked scenarios and none is named, the named one is missing,
         the files are measured against different reference scenarios, or were solved on different
-        SAMs.
+        databases (SAMs).
     """
+    first, second = same_shock_groups((first, second), (source_a, source_b))
     picked = []
     for source, ds in ((source_a, first), (source_b, second)):
         if SCENARIO not in ds.dims:
@@ -206,9 +226,11 @@ def pair_for_diff(
         picked.append(one.assign(scenario_label=(SCENARIO, [label])))
     same_reference((first, second), (source_a, source_b))
     same_draws((first, second), (source_a, source_b))
-    hashes = [str(ds.attrs.get("sam_hash", "")) for ds in (first, second)]
-    if hashes[0] != hashes[1]:
-        raise ReportError(f"{source_a} and {source_b} were solved on different SAMs: their levels are not comparable")
+    kind = data_provenance(first)[0]
+    if data_provenance(first)[2] != data_provenance(second)[2]:
+        raise ReportError(
+            f"{source_a} and {source_b} were solved on different {kind}s: their levels are not comparable"
+        )
     if picked[0][SCENARIO].item() == picked[1][SCENARIO].item():  # one scenario of one file against itself
         picked = picked[:1]
     out = xr.concat(picked, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")

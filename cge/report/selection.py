@@ -216,35 +216,48 @@ def _closures(ds: xr.Dataset) -> str:
     return "closures " + "; ".join(parts)
 
 
+def data_provenance(ds: xr.Dataset) -> tuple[str, str, str]:
+    """What the results were solved on: ``(kind, source, hash)``.
+
+    GTAP v7 results (``database_hash`` attr) name the database (its elasticities are part of it and
+    of its hash); results of the older SAM model name the SAM (``sam_hash``, ``sam_source``).
+    """
+    if ds.attrs.get("database_hash"):
+        return "database", str(ds.attrs.get("database_source", "")).strip(), str(ds.attrs["database_hash"])
+    return "SAM", str(ds.attrs.get("sam_source", "")).strip(), str(ds.attrs.get("sam_hash", ""))
+
+
 def source_note(ds: xr.Dataset, baseline: str | None = None) -> str:
-    """The notes/source line under every table and figure: changes against what, closure(s), SAM,
-    elasticities, software version and commit.
+    """The notes/source line under every table and figure: changes against what, closure(s), the
+    database (SAM) and its hash, elasticities, software version and commit.
 
     Parameters
     ----------
     ds : xarray.Dataset
-        Results (their attrs: ``sam_source``, ``sam_hash``, ``elasticity_hash``, ``cge_version``,
-        ``git_commit``, ``reference_scenario``; their ``closure`` variable).
+        Results (their attrs: ``database_source`` and ``database_hash`` of GTAP v7 results, or
+        ``sam_source``, ``sam_hash`` and ``elasticity_hash``; ``cge_version``, ``git_commit``,
+        ``reference_scenario``; their ``closure`` variable).
     baseline : str or None
         The reference scenario the report uses (None: as the results say).
     """
+    kind, source, digest = data_provenance(ds)
     reference = baseline or str(ds.attrs.get("reference_scenario", "benchmark"))
-    against = "the benchmark SAM" if reference == "benchmark" else f"scenario '{reference}'"
+    against = f"the benchmark {kind}" if reference == "benchmark" else f"scenario '{reference}'"
     label = scenario_labels(ds).get(reference, reference) if SCENARIO in ds.dims else reference
     against += f" ({label})" if label != reference else ""
     parts = [f"Changes vs {against}"]
     closures = _closures(ds)
     if closures:
         parts.append(closures)
-    sam = str(ds.attrs.get("sam_source", "")).strip()
-    sam_hash = str(ds.attrs.get("sam_hash", ""))[:12]
-    if sam or sam_hash:
-        parts.append(f"SAM: {sam or 'user SAM'}" + (f" (hash {sam_hash})" if sam_hash else ""))
+    digest = _shortened(digest, 12)
+    if source or digest:
+        named = "Database" if kind == "database" else kind
+        parts.append(f"{named}: {source or 'user ' + kind}" + (f" (hash {digest})" if digest else ""))
     if ds.attrs.get("elasticity_hash"):
         parts.append(f"elasticities hash {_shortened(ds.attrs['elasticity_hash'], 12)}")
     if is_sweep(ds) and ds.attrs.get("interval_method"):
         parts.append(str(ds.attrs["interval_method"]))
-    version = str(ds.attrs.get("cge_version", "")) or "unknown"
+    version = ", ".join(filter(None, (v.strip() for v in str(ds.attrs.get("cge_version", "")).split(",")))) or "unknown"
     commit = _shortened(ds.attrs.get("git_commit", ""), 10)
     commit = f", commit {commit}" if commit else ""
     parts.append(f"Source: cge {version}{commit}")

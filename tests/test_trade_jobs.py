@@ -6,10 +6,8 @@ import numpy as np
 import pytest
 from helpers import solved
 
-import cge
 from cge.calibrate import calibrate
 from cge.indicators.trade_jobs import (
-    PARTS,
     SamMultipliers,
     TradeJobsSpec,
     sam_multipliers,
@@ -60,16 +58,31 @@ def test_direct_export_jobs_by_hand(hand_sam, hand_elasticities):
     assert all(value >= 0 for value in parts.values())
 
 
-def test_run_reports_measure_parts_and_published_ratio(hand_sam, hand_elasticities):
-    scen = cge.Scenario(name="t", tariffs=[{"importer": "A", "exporter": "B", "commodity": "man", "rate_pct": 40}])
-    ds = cge.run(scen, sam=hand_sam, elasticities=hand_elasticities, trade_jobs=SPEC, welfare_steps=0)
-    jobs, parts = ds["us_na_trade_jobs_model"], ds["us_na_trade_jobs_parts"]
-    assert list(parts.part.values) == list(PARTS)
-    np.testing.assert_allclose(parts.sum("part"), jobs, rtol=1e-12)
-    base = float(jobs.sel(scenario="baseline"))
-    assert jobs.attrs["published_over_model"] == pytest.approx(1000.0 / base)
-    assert jobs.attrs["published_persons"] == 1000.0
-    assert jobs.attrs["published_source"] == "a test figure"
-    # the tariff cuts trade with B, so fewer jobs depend on it
-    assert float(jobs.sel(scenario="t")) < base
-    assert "us_na_trade_jobs" not in ds
+def test_run_reports_measure_parts_and_published_ratio(shipped_results):
+    """cge.run (GTAP v7) reports the gross attribution by part with the published figure in its attrs;
+    the headline and trade_jobs tables show it as a level, with the published / gross ratio and no
+    change column (its change is not jobs lost). The old model's SAM-multiplier measure
+    (us_na_trade_jobs_model, on the hand SAM) is gone: the gross measure needs the US, Mexico, Canada
+    and the employment and margin satellites, which the shipped database has."""
+    from cge.indicators.gtap.trade_jobs import PARTS as GROSS_PARTS
+    from cge.indicators.gtap.trade_jobs import PUBLISHED_PERSONS
+    from cge.report import headline_table, trade_jobs_table
+
+    jobs = shipped_results["us_na_trade_jobs_gross"]
+    assert jobs.dims == ("scenario", "part") and list(jobs.part.values) == list(GROSS_PARTS)
+    assert jobs.attrs["published_persons"] == PUBLISHED_PERSONS and jobs.attrs["published_source"]
+    assert "us_na_trade_jobs_model" not in shipped_results
+    total = jobs.sum("part")
+    base = float(total.sel(scenario="baseline"))
+    table = trade_jobs_table(shipped_results)
+    column = "gross trade-attributed jobs [persons]"
+    assert table.loc["baseline", column] == pytest.approx(base)
+    assert table.loc["baseline", "published / gross [ratio]"] == pytest.approx(PUBLISHED_PERSONS / base)
+    parts = table[[f"{p.replace('_', ' ')} [persons]" for p in GROSS_PARTS]]
+    np.testing.assert_allclose(parts.sum(axis=1), table[column], rtol=1e-12)
+    assert not [c for c in table.columns if "change" in c]
+    headline = headline_table(shipped_results)
+    assert headline.loc[("USA", "tariff25"), column] == pytest.approx(float(total.sel(scenario="tariff25")))
+    assert headline.loc["MEX", column].isna().all()  # the US measure on the US rows only
+    # the tariffs cut the flows with the partners, so less is attributed to them
+    assert float(total.sel(scenario="tariff25")) < base

@@ -342,3 +342,45 @@ def test_figures_have_notes_and_fit_a_page(results, tmp_path):
         assert width <= PAGE_WIDTH * 150 and height <= PAGE_HEIGHT * 150, path.name
     (path,) = write_plots(results, tmp_path / "v", variables=["ev"])
     assert path.name == "ev.png"
+
+
+# ---------------------------------------------------------------------- results split by shock group
+
+
+@pytest.fixture(scope="module")
+def split() -> xr.Dataset:
+    """A tariff of A on B and B's retaliation, split by shock group (one group per importer)."""
+    both = cge.Scenario(
+        name="war",
+        tariffs=[
+            {"importer": "A", "exporter": "B", "rate_pct": 30},
+            {"importer": "B", "exporter": "A", "rate_pct": 30},
+        ],
+    )
+    return cge.run([both], sam=hand_database(), subtotals=True)
+
+
+def test_a_split_file_shows_its_totals_everywhere(split, tmp_path):
+    """Without --subtotals, tables, diff, compare and view of a file split by shock group show the
+    totals, as a run without the split; compare keeps the split only when every run has it."""
+    from cge.report.browser.data import view_dataset
+    from cge.report.compare import pair_for_diff
+    from cge.report.plots import write_plots
+    from cge.report.shock_groups import total_only
+    from cge.report.tables import diff_table
+
+    assert "subtotal" in split.dims and split.sizes["subtotal"] == 3
+    totals = total_only(split)
+    expected = headline_table(totals)
+    pd.testing.assert_frame_equal(report_tables(split, names=["headline"])["headline"], expected)
+    plain = totals.sel(scenario=["war"]).assign_coords(scenario=["war_plain"])
+    stacked = stack_results([split, plain], ["split.nc", "plain.nc"])
+    assert "subtotal" not in stacked.dims  # a run without the split says nothing of a group
+    np.testing.assert_allclose(stacked["ev"].sel(scenario="war_plain"), stacked["ev"].sel(scenario="war"))
+    both = stack_results([split, split.assign_coords(scenario=["baseline", "war2"])], ["a.nc", "b.nc"])
+    assert list(both["subtotal"].values) == list(split["subtotal"].values)  # the same groups: kept
+    pair, a, b = pair_for_diff(split, plain, "split.nc", "plain.nc")
+    assert (diff_table(pair, a, b).abs() < 1e-9).all().all()  # the same scenario: its totals agree
+    assert "subtotal" not in view_dataset([split], ["split.nc"]).dims
+    written = write_plots(split, tmp_path / "plots", names_as_labels=True)
+    assert {"real_gdp.png", "ev.png", "welfare.png"} <= {p.name for p in written}

@@ -212,3 +212,22 @@ def test_labels_of_stacked_files_with_and_without_labels(results):
         "big": "30% tariff",
         "big_new": "Big, new",
     }
+
+
+def test_gempack_variables_are_re_based_by_their_type(results):
+    """--baseline and diff re-base a GEMPACK percentage change (qo) as a ratio of levels and an
+    ordinary change (del_tbal, US$ million) as a difference; both carry signs as changes."""
+    from cge.indicators.compare import rebase
+
+    assert results["qo"].attrs["gempack_type"] == "percentage change"
+    assert results["del_tbal"].attrs["gempack_type"] == "ordinary change"
+    moved = rebase(results, "small")
+    qo, ref = results["qo"].sel(scenario="big"), results["qo"].sel(scenario="small")
+    np.testing.assert_allclose(moved["qo"].sel(scenario="big"), 100 * ((1 + qo / 100) / (1 + ref / 100) - 1))
+    tbal = results["del_tbal"]
+    np.testing.assert_allclose(
+        moved["del_tbal"].sel(scenario="big"), tbal.sel(scenario="big") - tbal.sel(scenario="small")
+    )
+    assert float(abs(moved["qo"].sel(scenario="small")).max()) < 1e-12
+    text = write_table(variable_table(results, "del_tbal"), "md")
+    assert re.search(r"\| +[+-]\d", text)  # a change carries its sign

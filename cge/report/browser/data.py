@@ -20,7 +20,6 @@ from cge.dims import SCENARIO
 from cge.indicators.groups import Group, add_subtotals, load_groups
 from cge.indicators.registry import reference_rule
 from cge.report.selection import ReportError, _resummarized, is_sweep, reference_name, source_note
-from cge.report.shock_groups import total_only
 
 GROUP_FLAG = "{dim}_is_group"
 """Boolean coordinate that :func:`cge.indicators.groups.add_subtotals` puts on an extended dim."""
@@ -51,9 +50,9 @@ def view_dataset(
     -------
     xarray.Dataset
         Stacked by :func:`cge.report.compare.stack_results` (same database required, one ``baseline``
-        kept); the totals of results split by shock group (``cge run --subtotals``); group labels
-        appended to the dims they apply to (flagged by ``<dim>_is_group``); summaries over draws
-        of a sweep computed again with the groups.
+        kept); group labels appended to the dims they apply to (flagged by ``<dim>_is_group``);
+        summaries over draws of a sweep computed again with the groups. A ``subtotal`` dim (results
+        split by shock group) stays a dim of its own: its ``total`` is one of its labels.
 
     Raises
     ------
@@ -76,7 +75,7 @@ def view_dataset(
         ds = stack_results(datasets, sources)
     else:
         ds = datasets[0]
-    ds = add_subtotals(total_only(ds), groups if groups is not None else load_groups())
+    ds = add_subtotals(ds, groups if groups is not None else load_groups())
     return _resummarized(ds) if is_sweep(ds) else ds
 
 

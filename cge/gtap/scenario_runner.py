@@ -74,23 +74,37 @@ def resolve_database(
     elasticities : DataFrame, path or None
         An elasticity table by sector (``calibration/elasticities.csv`` format).
     """
-    from cge.gtap import from_sam, load_database
+    from cge.calibrate import CalibrationError, load_elasticities
 
     table = elasticities
-    if table is not None and not isinstance(table, pd.DataFrame):
-        from cge.calibrate import load_elasticities
+    if table is None or isinstance(table, pd.DataFrame):
+        return _database_with(source, table)
+    try:
+        return _database_with(source, load_elasticities(table))
+    except CalibrationError as exc:
+        if str(table) in str(exc):
+            raise
+        reason = str(exc).removeprefix("elasticity table ")
+        raise CalibrationError(f"elasticity table {table}: {reason}") from None
 
-        table = load_elasticities(table)
+
+def _database_with(source: xr.Dataset | str | Path | None, table: pd.DataFrame | None) -> xr.Dataset:
+    from cge.gtap import from_sam, load_database
+
     if source is None:
         return with_elasticities(load_database(), table)
-    if isinstance(source, xr.Dataset):
-        return with_elasticities(source, table) if "VDFB" in source else from_sam(source, table)
-    path = Path(source)
-    if path.is_dir() and any((path / name).exists() for name in ("basedata.har", "database.nc")):
+    if isinstance(source, xr.Dataset) and "VDFB" in source:
+        return with_elasticities(source, table)
+    path = None if isinstance(source, xr.Dataset) else Path(source)
+    if path is not None and path.is_dir() and any((path / name).exists() for name in ("basedata.har", "database.nc")):
         return with_elasticities(load_database(path), table)
-    from cge.sam import load_sam
+    from cge.calibrate import check_elasticities, load_elasticities
+    from cge.sam import conform_sam, load_sam
 
-    return from_sam(load_sam(path), table)
+    sam = load_sam(path) if path is not None else conform_sam(source)
+    table = load_elasticities() if table is None else table
+    check_elasticities(sam, table)  # every sector, column and value, before the conversion
+    return from_sam(sam, table)
 
 
 def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | None) -> xr.Dataset:
@@ -102,11 +116,11 @@ def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | N
     error naming it. ``sigma_va``, ``sigma_t`` and ``sigma_nd`` apply to the activity that makes the
     commodity of the same label.
     """
+    from cge.calibrate import CalibrationError, load_elasticities
+
     if table is None:
         return database
     if not isinstance(table, pd.DataFrame):
-        from cge.calibrate import load_elasticities
-
         table = load_elasticities(table)
     from cge.gtap.scenario_shocks import commodity_aliases
 
@@ -117,14 +131,17 @@ def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | N
     extra = [label for label in rows if label not in comms]
     if missing or extra:
         what = f"has no row for {missing[0]!r}" if missing else f"names {extra[0]!r}, which the database does not have"
-        raise ScenarioError(f"elasticity table {what} (database commodities: {', '.join(comms)})")
+        raise CalibrationError(f"elasticity table {what} (database commodities: {', '.join(comms)})")
     ds = database.copy()
     for column, parameter in ELASTICITY_PARAMETERS.items():
         if column not in table.columns or parameter not in ds:
             continue
         values = np.array([float(rows[c][column]) for c in comms])
         if not np.all(np.isfinite(values)) or np.any(values < 0):
-            raise ScenarioError(f"elasticity table column {column}: values must be finite and >= 0")
+            bad = [c for c, v in zip(comms, values, strict=True) if not (np.isfinite(v) and v >= 0)]
+            raise CalibrationError(
+                f"elasticity table column {column}: values must be finite and >= 0 ({len(bad)} are not: {bad[:5]})"
+            )
         set_name = "COMM" if "COMM" in ds[parameter].dims else "ACTS"
         by_label = dict(zip(comms, values))
         labels = [str(x) for x in ds[set_name].values]

@@ -19,7 +19,8 @@ import pandas as pd
 import xarray as xr
 
 from cge.calibrate import SECTOR_ELASTICITIES, Calibration, check_elasticities, load_elasticities
-from cge.dims import BASELINE, SCENARIO
+from cge.dims import SCENARIO
+from cge.errors import BatchSolveError  # noqa: F401  (re-exported: cge.runner.BatchSolveError)
 from cge.indicators import annotate_trade_jobs, extract, indicator_attrs
 from cge.indicators.compare import rebase
 from cge.indicators.groups import Group
@@ -27,35 +28,15 @@ from cge.model import Closure, ClosureError, build_model
 from cge.options import RunOptions
 from cge.provenance import elasticity_hash, provenance
 from cge.sam import conform_sam, load_sam, sam_hash
-from cge.scenario import Scenario, ScenarioError
+from cge.scenario import Scenario, ScenarioError, scenario_list
 from cge.shocks import load_mfn, scenario_parameters
-from cge.solve import SolveError, Solver
+from cge.solve import Solver
 from cge.welfare import decompose
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(message, solves_done, solves_total)`` when a stage starts or a solve ends."""
-
-
-def scenario_list(scenarios: Scenario | str | Path | Iterable, include_baseline: bool = True) -> list[Scenario]:
-    """Scenario objects from objects or TOML paths; names must be unique.
-
-    With ``include_baseline`` an unshocked scenario named ``baseline`` is prepended unless one is
-    given.
-    """
-    if isinstance(scenarios, (Scenario, str, Path)):
-        scenarios = [scenarios]
-    out = [s if isinstance(s, Scenario) else Scenario.from_toml(s) for s in scenarios]
-    if not out:
-        raise ScenarioError("no scenarios given")
-    names = [s.name for s in out]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ScenarioError(f"scenario names must be unique; repeated: {duplicates}")
-    if include_baseline and BASELINE not in names:
-        out.insert(0, Scenario(name=BASELINE, label=BASELINE, description="no shock: benchmark replication"))
-    return out
 
 
 @dataclass(frozen=True)
@@ -311,40 +292,3 @@ def check_scenarios(inputs: RunInputs, model) -> None:
     """
     for scenario in inputs.scenarios:
         scenario_parameters(scenario, model.index, model.lookup, inputs.mfn, groups=inputs.groups)
-
-
-class BatchSolveError(SolveError):
-    """Some scenarios of a batch did not solve; the others are kept.
-
-    Attributes
-    ----------
-    failures : dict
-        Scenario name -> its :class:`~cge.solve.SolveError` (with diagnostics).
-    partial : xarray.Dataset or None
-        The scenarios that solved, finished as :func:`run` would (attr ``failed_scenarios``: JSON
-        list of ``{scenario, error}``); None when nothing useful solved (only the baseline, or
-        the reference scenario failed).
-    """
-
-    def __init__(self, message: str, failures: dict[str, SolveError], partial: xr.Dataset | None):
-        first = next(iter(failures.values()))
-        super().__init__(message, first.residuals, first.structural)
-        self.failures = failures
-        self.partial = partial
-
-    @classmethod
-    def of(
-        cls, failures: dict[str, SolveError], results: dict, inputs: RunInputs, options: RunOptions
-    ) -> BatchSolveError:
-        names = inputs.names
-        reasons = "; ".join(f"{name}: {str(exc).splitlines()[0]}" for name, exc in failures.items())
-        usable = bool(results) and options.reference not in failures and set(results) != {BASELINE}
-        partial = None
-        if usable:
-            partial = finish(stack(results), inputs, options)
-            partial.attrs["failed_scenarios"] = json.dumps(
-                [{"scenario": n, "error": str(e).splitlines()[0]} for n, e in failures.items()]
-            )
-        kept = f"; solved: {', '.join(results)}" if results else ""
-        message = f"{len(failures)} of {len(names)} scenarios did not solve ({reasons}){kept}"
-        return cls(message, failures, partial)

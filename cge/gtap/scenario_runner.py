@@ -16,6 +16,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -208,8 +209,10 @@ def solve_one(
     database: xr.Dataset,
     models: dict[str, tuple[GtapClosure, PreparedModel]],
     options: RunOptions,
+    on_build: Callable[[str], None] | None = None,
 ) -> xr.Dataset:
-    """Solve one scenario on a (cached) prepared model and return its indicators.
+    """Solve one scenario on a (cached) prepared model and return its indicators; ``on_build``
+    is called with the closure's description before a model is built for it.
 
     Raises
     ------
@@ -227,6 +230,8 @@ def solve_one(
         key = json.dumps({k: str(v) for k, v in arguments.items()}, sort_keys=True)
         if key not in models:
             closure = gtap_closure(database, **arguments)
+            if on_build is not None:
+                on_build(closure.description)
             models[key] = (closure, prepare(closure.database, **closure.solve_options()))
     except ClosureSpecError as exc:
         raise ScenarioError(f"scenario '{scenario.name}': {exc}") from None
@@ -241,7 +246,8 @@ def solve_one(
         jobs = us_na_trade_jobs_gross(database, {scenario.name: solution}).isel({SCENARIO: 0}, drop=True)
         out[str(jobs.name)] = jobs if SUBTOTAL not in out.dims else total_only(jobs, like=out["real_gdp_pct"])
     for name in ("qgdp", "EV"):
-        out[name] = solution[name].rename({"REG": REGION}).assign_attrs(solution[name].attrs, gtap=name)
+        attrs = {**solution[name].attrs, "gtap": name, "gtap_variable": name}
+        out[name] = solution[name].rename({"REG": REGION}).assign_attrs(attrs)
     for name, attr in SOLVER_FIGURES.items():
         out[name] = xr.DataArray(float(solution.attrs[attr]), attrs=_attrs(name))
     out["walras_residual"] = xr.DataArray(float(np.abs(solution["walraslack"]).max()), attrs=_attrs("walras_residual"))
@@ -347,10 +353,11 @@ def run_gtap(
     ------
     ScenarioError
         For bad scenarios or closures, before anything is solved.
-    cge.runner.BatchSolveError
+    cge.errors.BatchSolveError
         When some scenarios do not solve (its ``partial`` holds the others).
     """
-    from cge.runner import BatchSolveError, scenario_list
+    from cge.errors import BatchSolveError
+    from cge.scenario import scenario_list
 
     options = RunOptions.resolve(options, **overrides)
     listed = scenario_list(scenarios, options.include_baseline)
@@ -369,11 +376,13 @@ def run_gtap(
     models: dict = {}
     results: dict[str, xr.Dataset] = {}
     failures: dict[str, SolveError] = {}
+    total = len(listed)
     for done, scenario in enumerate(listed):
         if progress is not None:
-            progress(f"solving {scenario.name}", done, len(listed))
+            progress(f"solving {scenario.name}", done, total)
         try:
-            results[scenario.name] = solve_one(scenario, db, models, options)
+            building = None if progress is None else partial(progress_build, progress, done, total)
+            results[scenario.name] = solve_one(scenario, db, models, options, building)
         except SolveError as exc:
             failures[scenario.name] = exc
             log.warning("scenario %s did not solve: %s", scenario.name, str(exc).splitlines()[0])
@@ -382,17 +391,22 @@ def run_gtap(
     if failures:
         reasons = "; ".join(f"{name}: {str(exc).splitlines()[0]}" for name, exc in failures.items())
         usable = bool(results) and options.reference not in failures and set(results) != {BASELINE}
-        partial = None
+        solved = None
         if usable:
-            partial = finish_gtap(stack_scenarios(results), listed, db, options)
-            partial.attrs["failed_scenarios"] = json.dumps(
+            solved = finish_gtap(stack_scenarios(results), listed, db, options)
+            solved.attrs["failed_scenarios"] = json.dumps(
                 [{"scenario": n, "error": str(e).splitlines()[0]} for n, e in failures.items()]
             )
         kept = f"; solved: {', '.join(results)}" if results else ""
         raise BatchSolveError(
-            f"{len(failures)} of {len(listed)} scenarios did not solve ({reasons}){kept}", failures, partial
+            f"{len(failures)} of {len(listed)} scenarios did not solve ({reasons}){kept}", failures, solved
         )
     return finish_gtap(stack_scenarios(results), listed, db, options)
+
+
+def progress_build(progress: Progress, done: int, total: int, closure: str) -> None:
+    """Report that a model is being built for ``closure`` (the stage an out-of-memory error names)."""
+    progress(f"compiling the model ({closure})", done, total)
 
 
 def finish_gtap(ds: xr.Dataset, scenarios: list[Scenario], database: xr.Dataset, options: RunOptions) -> xr.Dataset:
@@ -412,7 +426,9 @@ def finish_gtap(ds: xr.Dataset, scenarios: list[Scenario], database: xr.Dataset,
         ds[name] = xr.DataArray(
             [get(by_name[n]) if n in by_name else "" for n in held], dims=SCENARIO, attrs=_attrs(name)
         )
-    ds[SCENARIO].attrs.update(_attrs(SCENARIO))
+    for dim in ds.dims:  # every axis describes itself (long_name from cge/indicators.csv)
+        if dim in ds.coords:
+            ds[dim].attrs.update(_attrs(str(dim)))
     if options.groups is not None:
         ds.attrs["groups"] = json.dumps([[g.dimension, g.name, g.members] for g in options.groups])
     from cge import __version__

@@ -60,13 +60,21 @@ def reference_rule(name: str, attrs: Mapping | None = None) -> str:
 
     Indicators take their rule from ``indicators.csv``. Model components of ``detail="all"``
     results (marked by the ``model_component`` attr) follow their units: percent changes
-    (``<name>_pct``) are ``ratio``, levels are ``level``. Anything else is ``none``.
+    (``<name>_pct``) are ``ratio``, levels are ``level``. GTAP v7 variables (``gtap_variable``
+    attr) follow their type: percentage changes ``ratio``, ordinary changes ``difference``.
+    Anything else is ``none``.
     """
     table = indicator_table()
     if name in table.index:
         return str(table.at[name, "reference"])
     if attrs is not None and MODEL_COMPONENT_ATTR in attrs:
         return "ratio" if attrs.get("units") == "percent" else "level"
+    if attrs is not None and "gtap_variable" in attrs:  # GTAP v7 variables of detail="all"
+        from cge.gtap.model.variables import variable_table
+
+        spec = variable_table().get(str(attrs["gtap_variable"]))
+        if spec is not None:
+            return "ratio" if spec.type == "pct" else "difference"
     return "none"
 
 

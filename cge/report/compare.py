@@ -20,6 +20,16 @@ PAIRED_PROVENANCE = ("elasticity_hash", "cge_version", "git_commit")
 """Provenance attrs in which stacked or compared runs may differ (the notes then name every value)."""
 
 
+def _hash_attr(ds: xr.Dataset) -> str:
+    """The attr that fingerprints a run's data: ``database_hash`` (GTAP v7 runs) or ``sam_hash``."""
+    return "database_hash" if "database_hash" in ds.attrs else "sam_hash"
+
+
+def data_hash(ds: xr.Dataset) -> str:
+    """The fingerprint of the data a run was solved on ('' when the results carry none)."""
+    return str(ds.attrs.get(_hash_attr(ds), ""))
+
+
 def stack_results(
     datasets: Sequence[xr.Dataset], sources: Sequence[str] | None = None, allow_different_sam: bool = False
 ) -> xr.Dataset:
@@ -62,13 +72,13 @@ def stack_results(
         raise ReportError(f"{repeated[0]} is given more than once; give each results file once")
     same_reference(parts, sources)
     same_draws(parts, sources)
-    hashes = [str(ds.attrs.get("sam_hash", "")) for ds in parts]
+    hashes = [data_hash(ds) for ds in parts]
     distinct = list(dict.fromkeys(hashes))
     if len(distinct) > 1:
         k = next(k for k, h in enumerate(hashes) if h != hashes[0])
         if not allow_different_sam:
             raise ReportError(
-                f"{sources[0]} and {sources[k]} were solved on different SAMs "
+                f"{sources[0]} and {sources[k]} were solved on different SAMs or databases "
                 f"(hash {hashes[0][:12] or 'none'} vs {hashes[k][:12] or 'none'}); use --allow-different-sam"
             )
         log.warning("stacking runs solved on different SAMs: %s", ", ".join(h[:12] for h in distinct))
@@ -104,7 +114,7 @@ def stack_results(
     out.attrs = dict(parts[0].attrs)
     for key in PAIRED_PROVENANCE:  # where the runs differ, all their values
         out.attrs[key] = ",".join(dict.fromkeys(str(ds.attrs.get(key, "")) for ds in parts))
-    out.attrs.update(sam_hash=",".join(distinct), sources=json.dumps(sources))
+    out.attrs.update({_hash_attr(parts[0]): ",".join(distinct), "sources": json.dumps(sources)})
     return out
 
 
@@ -206,9 +216,10 @@ def pair_for_diff(
         picked.append(one.assign(scenario_label=(SCENARIO, [label])))
     same_reference((first, second), (source_a, source_b))
     same_draws((first, second), (source_a, source_b))
-    hashes = [str(ds.attrs.get("sam_hash", "")) for ds in (first, second)]
-    if hashes[0] != hashes[1]:
-        raise ReportError(f"{source_a} and {source_b} were solved on different SAMs: their levels are not comparable")
+    if data_hash(first) != data_hash(second):
+        raise ReportError(
+            f"{source_a} and {source_b} were solved on different SAMs or databases: their levels are not comparable"
+        )
     if picked[0][SCENARIO].item() == picked[1][SCENARIO].item():  # one scenario of one file against itself
         picked = picked[:1]
     out = xr.concat(picked, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")

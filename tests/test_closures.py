@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pyomo.environ as pyo
 import pytest
 from conftest import elasticity_table
@@ -207,7 +206,9 @@ def test_scenario_closure_values_reach_the_model(hand_sam, hand_elasticities):
     scenarios = [
         Scenario(name="a", tariffs=shock, closure={"labour_supply_elasticity": {"B": 0.2}}),
         Scenario(name="b", tariffs=shock, closure={"labour_supply_elasticity": {"B": 3.0}}),
-        Scenario(name="c", tariffs=shock, closure={"labour_supply_elasticity": {"B": 3.0}, "rate_of_return_flexibility": 2}),
+        Scenario(
+            name="c", tariffs=shock, closure={"labour_supply_elasticity": {"B": 3.0}, "rate_of_return_flexibility": 2}
+        ),
     ]
     ds = cge.run(scenarios, sam=hand_sam, elasticities=hand_elasticities)
     gdp = ds["real_gdp_pct"].sel(region="B")  # the wage curve moves employment, and with it GDP

@@ -270,6 +270,9 @@ def run(
     SolveError
         When a scenario does not solve; never returns unaccepted numbers.
     """
+    from cge.gtap.scenario_runner import run_gtap
+
+    return run_gtap(scenarios, sam, elasticities, progress, options, **overrides)
     options = RunOptions.resolve(options, **overrides)
     inputs = prepare(scenarios, sam, elasticities, options)
     cal: Calibration = calibrate(inputs.sam, inputs.elasticities)

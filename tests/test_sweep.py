@@ -17,7 +17,7 @@ import cge
 from cge.calibrate import FINAL_DEMAND_ELASTICITIES
 from cge.cli import app as cli_app
 from cge.scenario import Scenario, ScenarioError
-from cge.solve import SolveError, Solver
+from cge.errors import SolveError
 from cge.sweep import (
     CHEBYSHEV_K,
     SSAError,
@@ -210,7 +210,7 @@ def test_quadrature_ssa_on_a_local_cluster(hand_sam, hand_elasticities):
     assert ds.sizes["draw"] == 4 and list(ds.scenario.values) == ["baseline", "t30", "t20_short_run"]
     assert ds.attrs["n_failed"] == 0 and json.loads(ds.attrs["failed_draws"]) == []
     assert ds["draw_status"].values.tolist() == [[0, 0, 0]] * 4 and ds["draws_ok"].values.tolist() == [4, 4, 4]
-    assert float(ds["max_residual"].max()) < 1e-9
+    assert float(ds["max_residual"].max()) < 1e-9 and ds.attrs["model"] == "GTAP v7"
     assert_same_numbers(ds, serial)
     by_worker = json.loads(ds.attrs["models_compiled_by_worker"])  # how many: scheduling; the sum is the total
     assert sum(by_worker.values()) == ds.attrs["models_compiled"]
@@ -222,34 +222,37 @@ def test_quadrature_ssa_on_a_local_cluster(hand_sam, hand_elasticities):
     np.testing.assert_allclose(ds["real_gdp_pct_p05"], ds["real_gdp_pct_mean"] - CHEBYSHEV_K * ds["real_gdp_pct_std"])
     assert "Chebyshev" in ds.attrs["interval_method"]
     assert ds["ev_mean"].attrs["units"] == "US$ bn"
-    # each draw equals a plain cge.run with that draw's elasticities
+    # each draw is a plain cge.run with that draw's elasticities, bit for bit (one GTAP v7 path)
     draw = 1
     table = ds["elasticity"].sel(draw=draw).to_pandas().rename_axis("sector")
     ref = cge.run(_scenarios(), sam=hand_sam, elasticities=table)
-    np.testing.assert_allclose(
-        ds["real_gdp_pct"].sel(draw=draw).transpose("scenario", "region"),
-        ref["real_gdp_pct"].transpose("scenario", "region"),
-        atol=1e-7,
-    )
+    assert_same_numbers(ds.sel(draw=draw)[list(ref.data_vars)], ref)
     from cge.report.tables import sweep_tables
 
     tables = sweep_tables(ds)
-    assert {"real_gdp_pct", "ev", "employment_change"} <= set(tables)
+    assert {"real_gdp_pct", "ev", "terms_of_trade_pct"} <= set(tables)
     row = tables["real_gdp_pct"].loc[("A", "t30")]
     assert row["mean [%]"] == pytest.approx(float(ds["real_gdp_pct_mean"].sel(region="A", scenario="t30")))
     assert row["90% low [%]"] < row["mean [%]"] < row["90% high [%]"]
 
 
+def _fail_above(monkeypatch, esubd: float, message: str) -> None:
+    """GTAP v7 solves of a draw whose ESUBD of ``man`` exceeds ``esubd`` raise ``SolveError(message)``."""
+    import cge.gtap.scenario_runner as scenario_runner
+
+    original = scenario_runner.solve
+
+    def failing_solve(prepared, *args, **kwargs):
+        if float(prepared.database["ESUBD"].sel(COMM="man").max()) > esubd:
+            raise SolveError(message)
+        return original(prepared, *args, **kwargs)
+
+    monkeypatch.setattr(scenario_runner, "solve", failing_solve)
+
+
 def test_failed_draw_is_reported_not_dropped(hand_sam, hand_elasticities, monkeypatch):
-    original = Solver.solve
-
-    def failing_solve(self, p_target, warm_start=True):
-        # the draw with sigma_d + 40.8 % (the draws share one compiled model and set sigma_d as a parameter)
-        if p_target[self._param_pos[("sigma_d", "man")]] > 2.5:
-            raise SolveError("forced failure for the test\nsecond line of diagnostics")
-        return original(self, p_target, warm_start)
-
-    monkeypatch.setattr(Solver, "solve", failing_solve)
+    # the draw with sigma_d + 40.8 % (each draw's database has its own ESUBD)
+    _fail_above(monkeypatch, 2.5, "forced failure for the test\nsecond line of diagnostics")
     ds = run_sweep(_scenarios(), _spec(), sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
     bad = int(np.argmax(ds["parameter_change_pct"].sel(parameter="sigma_d").values))
     assert ds["draw_status"].sel(draw=bad).values.tolist() == [1, 1, 1]
@@ -265,10 +268,7 @@ def test_failed_draw_is_reported_not_dropped(hand_sam, hand_elasticities, monkey
 
 
 def test_all_draws_failing_raises(hand_sam, hand_elasticities, monkeypatch):
-    def always_fails(self, p_target, warm_start=True):
-        raise SolveError("no solution here")
-
-    monkeypatch.setattr(Solver, "solve", always_fails)
+    _fail_above(monkeypatch, 0.0, "no solution here")
     with pytest.raises(SweepError, match="all 12 solves failed.*no solution here"):
         run_sweep(_scenarios(), _spec(), sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
 
@@ -277,8 +277,14 @@ def test_run_many_matches_cge_run_and_raises_on_bad_scenarios(hand_sam, hand_ela
     scenarios = _scenarios()
     ds = run_many(scenarios, sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
     ref = cge.run(scenarios, sam=hand_sam, elasticities=hand_elasticities)
-    for name in ("real_gdp_pct", "ev", "exports", "employment"):
-        np.testing.assert_allclose(ds[name].transpose(*ref[name].dims), ref[name], atol=1e-7)
+    # the same variables, bit for bit, and the same attrs (a sweep adds its own); the old model's
+    # run_many agreed with cge.run to 1e-7 on four indicators
+    assert set(ds.data_vars) == {*ref.data_vars, "scenario_status"}
+    assert_same_numbers(ds[list(ref.data_vars)], ref)
+    assert ds["closure"].values.tolist() == ref["closure"].values.tolist()
+    for key, value in ref.attrs.items():
+        assert key == "created" or ds.attrs[key] == value, key
+    assert ds.attrs["model"] == "GTAP v7"
     assert ds.attrs["models_compiled"] == 2  # one worker, one model per closure
     assert ds["scenario_status"].values.tolist() == [0, 0, 0]
     bad = Scenario(name="bad", tariffs=[{"importer": "ZZ", "exporter": "B", "rate_pct": 10}])
@@ -314,30 +320,31 @@ def test_cli_sweep_writes_netcdf_and_prints_intervals(tmp_path, hand_sam, hand_e
 
 
 def test_options_reach_run_many_and_run_sweep(hand_sam, hand_elasticities):
-    """One options object serves cge.run, run_many and run_sweep: trade_jobs, detail and reference
-    given to run_sweep (with or without an SSA) are honoured."""
-    from cge.indicators import TradeJobsSpec
-
-    spec = TradeJobsSpec(home="A", partners=("B",), published_persons=1.0e6, source="test")
+    """One options object serves cge.run, run_many and run_sweep: detail and reference given to
+    run_sweep (with or without an SSA) are honoured. (On the old model it also checked the
+    trade-jobs indicator, which the GTAP v7 indicators do not compute from the hand SAM; and the
+    attrs sam_hash and elasticity_hash, now database_hash as cge.run gives.)"""
     kw = {"sam": hand_sam, "elasticities": hand_elasticities, "scheduler": "inprocess"}
-    plain = run_sweep(_scenarios(), None, trade_jobs=spec, detail="all", reference="t30", **kw)
-    assert plain["us_na_trade_jobs_model"].attrs["published_persons"] == pytest.approx(1.0e6)
-    assert plain["us_na_trade_jobs_model"].attrs["partners"] == "B"
-    assert "qo_pct" in plain and plain.attrs["reference_scenario"] == "t30"
+    plain = run_sweep(_scenarios(), None, detail="all", reference="t30", **kw)
+    assert "qo" in plain and plain.attrs["reference_scenario"] == "t30"
     np.testing.assert_allclose(plain["ev"].sel(scenario="t30"), 0.0, atol=1e-12)
-    assert "us_na_trade_jobs_model" not in run_sweep(_scenarios(), None, trade_jobs=None, **kw)
-    ssa = run_sweep(_scenarios(), _spec(), trade_jobs=spec, **kw)
-    assert "us_na_trade_jobs_model_mean" in ssa
+    assert "qo" not in run_sweep(_scenarios(), None, **kw)
+    ssa = run_sweep(_scenarios(), _spec(), detail="all", **kw)
+    assert "qo_mean" in ssa and ssa["qo"].dims[:2] == ("draw", "scenario")
     for ds in (plain, ssa):
-        for key in ("sam_hash", "elasticity_hash", "git_commit", "package_versions"):
+        for key in ("database_hash", "git_commit", "package_versions"):
             assert ds.attrs[key], key
-        assert ds["scenario_description"].dims == ("scenario",)
+        assert ds.attrs["model"] == "GTAP v7"
+        assert ds["scenario_description"].dims == ("scenario",) and ds["closure"].dims == ("scenario",)
     with pytest.raises(ScenarioError, match="reference scenario 'nosuch'"):
         run_many(_scenarios(), reference="nosuch", **kw)
+    with pytest.raises(ScenarioError, match="subtotals are not available in a sweep"):
+        run_many(_scenarios(), subtotals=True, **kw)
 
 
 # ----------------------------------------------------------------------------- faults, resume, reproducibility
 TIMINGS = ("solve_seconds", "extract_seconds")
+"""Left out of the bitwise comparisons (wall time)."""
 MC = {
     "method": "monte_carlo",
     "draws": 6,
@@ -363,7 +370,9 @@ def test_seeded_monte_carlo_gives_the_same_numbers_whatever_the_scheduling(hand_
     spec = SSASpec.from_dict(MC)
     one = run_sweep(_scenarios(), spec, sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
     two = run_sweep(_scenarios(), spec, sam=hand_sam, elasticities=hand_elasticities, n_workers=2)
-    assert one.attrs["n_failed"] == 0 and two.attrs["n_failed"] == 0
+    # on GTAP v7 the short-run 20 % tariff of draws 0 and 3 does not solve (cge.run of their tables
+    # neither: qinv(B) falls by a third and the path stalls at t = 0.91); failures are reproducible too
+    assert one.attrs["failed_draws"] == two.attrs["failed_draws"] and one.attrs["n_failed"] < 6
     assert_same_numbers(one, two)
 
 
@@ -519,14 +528,7 @@ def test_sweep_with_failed_draws_exits_non_zero_unless_allow_partial(
     tmp_path, hand_sam, hand_elasticities, monkeypatch
 ):
     """Audit defect 4 for sweeps: failed draws were recorded as NaN but the sweep exited 0."""
-    original = Solver.solve
-
-    def failing_solve(self, p_target, warm_start=True):
-        if p_target[self._param_pos[("sigma_d", "man")]] > 2.5:  # the draws with sigma_d raised by > 25 %
-            raise SolveError("forced failure for the test")
-        return original(self, p_target, warm_start)
-
-    monkeypatch.setattr(Solver, "solve", failing_solve)
+    _fail_above(monkeypatch, 2.5, "forced failure for the test")  # the draws with sigma_d raised by > 25 %
     args = _cli_files(tmp_path, hand_sam, hand_elasticities)
     out, partial = tmp_path / "s.nc", tmp_path / "s.nc.partial"
     result = CliRunner().invoke(cli_app, [*args, "--scheduler", "inprocess", "--out", str(out)])

@@ -856,7 +856,7 @@ CASES = [
         "CLI",
         {"b.toml": TARIFF.replace('"A"', '"ZZZ"') + "rate_pct = 5\n"},
         ("sweep", "{d}/b.toml", "--sam", "{d}/sam", "--elasticities", "{d}/el.csv", "--out", "{d}/out.nc"),
-        ("scenario 'b'", "tariffs[0].importer 'ZZZ' is not in the SAM"),
+        ("scenario 'b'", "tariffs[0].importer 'ZZZ' is not a region of the database"),
     ),
     Case(
         "sweep_ssa_missing",

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 import cge
 from cge.calibrate import FINAL_DEMAND_ELASTICITIES
 from cge.cli import app as cli_app
-from cge.scenario import Scenario, ScenarioError
 from cge.errors import SolveError
+from cge.scenario import Scenario, ScenarioError
 from cge.sweep import (
     CHEBYSHEV_K,
     SSAError,
@@ -615,3 +615,78 @@ def test_a_local_cluster_listens_on_loopback_only(scheduler):
     with dask_client(scheduler, n_workers=1):
         opened = _listening_addresses() - before
     assert opened and {ip for ip, port in opened} == {"127.0.0.1"}, opened
+
+
+# ----------------------------------------------------------------------------- the GTAP v7 draw
+def test_a_draw_database_has_the_table_and_the_final_demand_factors(hand_sam, hand_elasticities):
+    """A draw's database: the table's elasticities in ESUBD ... ESUBC, ESUBG and ESUBI times the
+    draw's factors (a zero stays zero); the run's database is not modified."""
+    from cge.gtap.scenario_runner import resolve_database
+    from cge.sweep.worker import draw_database
+
+    database = resolve_database(hand_sam, hand_elasticities)
+    table = hand_elasticities.copy()
+    table["sigma_d"] *= 1.5
+    drawn = draw_database(database, table, {"sigma_g": 0.5, "sigma_i": 3.0})
+    np.testing.assert_array_equal(drawn["ESUBD"].sel(COMM="man"), [3.0, 3.0])
+    np.testing.assert_array_equal(drawn["ESUBG"], 0.5 * database["ESUBG"])
+    assert float(database["ESUBI"].max()) == 0.0 and float(drawn["ESUBI"].max()) == 0.0  # Leontief stays
+    np.testing.assert_array_equal(database["ESUBD"].sel(COMM="man"), [2.0, 2.0])
+    assert drawn["ESUBG"].attrs == database["ESUBG"].attrs
+
+
+def test_a_sigma_i_draw_is_cge_run_on_its_database(hand_sam, hand_elasticities):
+    """sigma_i varies every region's ESUBI (here 0.5, from the table's attrs as from_sam reads
+    them): each draw equals cge.run on the database with ESUBI scaled by the draw's factor, bit
+    for bit, and the draws differ."""
+    from cge.gtap.scenario_runner import resolve_database
+    from cge.sweep.worker import draw_database
+
+    table = hand_elasticities.copy()
+    table.attrs["sigma_i"] = 0.5
+    parameter = {"name": "sigma_i", "distribution": "uniform", "low_pct": -80, "high_pct": 80}
+    spec = SSASpec.from_dict({"parameter": [parameter]})
+    scenario = _scenarios()[:1]
+    ds = run_sweep(scenario, spec, sam=hand_sam, elasticities=table, scheduler="inprocess", detail="all")
+    assert ds.attrs["n_failed"] == 0 and ds.sizes["draw"] == 2
+    database = resolve_database(hand_sam, table)
+    assert float(database["ESUBI"].min()) == 0.5
+    for draw in range(2):
+        factor = 1 + float(ds["parameter_change_pct"].sel(draw=draw, parameter="sigma_i")) / 100
+        ref = cge.run(scenario, sam=draw_database(database, None, {"sigma_i": factor}), detail="all")
+        assert_same_numbers(ds.sel(draw=draw)[list(ref.data_vars)], ref)
+    qia = ds["qia"].sel(scenario="t30")
+    assert float(np.abs(qia.sel(draw=0) - qia.sel(draw=1)).max()) > 1e-6  # the draws differ
+
+
+def test_sigma_c_is_refused_before_any_work(hand_sam, hand_elasticities, monkeypatch):
+    """GTAP v7's private demand is CDE: an SSA of sigma_c (the old model's household CES) is one
+    line naming the field, before the database is even read."""
+    import cge.sweep.runner as runner
+
+    monkeypatch.setattr(runner, "run_inputs", lambda *a, **k: pytest.fail("read the inputs"))
+    spec = SSASpec.from_dict({"parameter": [UNIFORM_D, {**UNIFORM_VA, "name": "sigma_c"}]})
+    with pytest.raises(SSAError, match=r"parameter\[1\]\.name.*sigma_c.*CDE"):
+        run_sweep(_scenarios(), spec, sam=hand_sam, elasticities=hand_elasticities, scheduler="inprocess")
+
+
+def test_the_central_table_without_elasticities(hand_sam, hand_elasticities):
+    """Without an elasticity table an SSA varies the shipped table when the database holds exactly
+    its values (the shipped database), else the database's own values by commodity; values that
+    differ by region are refused, naming the parameter."""
+    from cge.calibrate import load_elasticities
+    from cge.gtap import load_database
+    from cge.gtap.scenario_runner import resolve_database
+    from cge.sweep.runner import central_table
+
+    shipped = central_table(load_database(), None)
+    assert list(shipped.index) == list(load_elasticities().index)
+    database = resolve_database(hand_sam, hand_elasticities)
+    own = central_table(database, None)
+    np.testing.assert_array_equal(own.to_numpy(), hand_elasticities.to_numpy())
+    assert list(own.index) == ["man", "ser"] and list(own.columns) == list(hand_elasticities.columns)
+    assert central_table(database, hand_elasticities.astype(int)).dtypes.eq(float).all()
+    varied = database.copy()
+    varied["ESUBM"] = varied["ESUBM"] + xr.DataArray([0.0, 1.0], dims="REG", coords={"REG": varied["REG"]})
+    with pytest.raises(SSAError, match="ESUBM differs by region.*--elasticities"):
+        central_table(varied, None)

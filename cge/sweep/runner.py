@@ -121,7 +121,7 @@ def _database_table(database: xr.Dataset) -> pd.DataFrame:
         set_name = "COMM" if "COMM" in var.dims else "ACTS"
         spread = var.max("REG") - var.min("REG")
         if float(spread.max()) > 0:
-            where = str(spread[set_name].values[int(spread.argmax())])
+            where = str(spread[set_name].values[int(np.argmax(spread.values))])
             raise SSAError(
                 f"the database's {parameter} differs by region (for {where!r}): an SSA varies an elasticity "
                 "table by sector; give one with --elasticities"

@@ -305,10 +305,11 @@ def _refuse_private_demand(ssa: SSASpec) -> None:
 
 # --------------------------------------------------------------------------- public API
 def work_attrs(outcomes: list[Outcome]) -> dict:
-    """Compile and time figures of a sweep's tasks, in total and compiles per worker process.
+    """Model-preparation and time figures of a sweep's tasks, in total and per worker process.
 
-    ``models_compiled_by_worker`` (JSON: worker ``host:pid`` -> models compiled) shows whether each
-    worker compiled each closure once; a worker restarted by its nanny has a new pid.
+    ``models_compiled`` counts the GTAP v7 models prepared (:func:`cge.gtap.simulate.prepare`);
+    ``models_compiled_by_worker`` (JSON: worker ``host:pid`` -> models prepared) shows whether each
+    worker of :func:`run_many` prepared each closure once; a worker restarted by its nanny has a new pid.
     """
     by_worker: dict[str, int] = {}
     for o in outcomes:
@@ -341,12 +342,14 @@ def run_sweep(
     Parameters
     ----------
     scenarios, sam : as in :func:`cge.run`
-        Scenarios (objects or TOML files) and SAM (None = the shipped SAM).
+        Scenarios (objects or TOML files) and the GTAP v7 database (None = the shipped open
+        database; a database directory or Dataset, or a SAM converted by :func:`cge.gtap.from_sam`).
     ssa : SSASpec, path or None
         Uncertain parameters and method (TOML schema in ``docs/sweep.md``); None runs the
-        scenarios once with the calibrated elasticities (:func:`run_many`).
+        scenarios once with the run's elasticities (:func:`run_many`).
     elasticities : DataFrame, path or None
-        Central elasticity table [unitless]; None = the shipped ``calibration/elasticities.csv``.
+        Central elasticity table [unitless] (:func:`central_table`; None = the shipped
+        ``calibration/elasticities.csv`` when the database holds its values, else the database's).
     scheduler : None, str or distributed.Client
         None/"local": a new LocalCluster of ``n_workers`` single-threaded processes;
         "inprocess": one worker thread in this process; an address: an existing scheduler.
@@ -355,8 +358,8 @@ def run_sweep(
     progress : callable or None
         ``progress(solves_done, solves_total)`` after each finished draw.
     options : RunOptions or None
-        As for :func:`cge.run` (tolerance, Hessian, baseline, trade-jobs indicator, ``detail``,
-        ``reference``); ``**overrides`` replace single fields (``trade_jobs=None``, ``tol=...``).
+        As for :func:`cge.run` (baseline, ``detail``, ``reference``, ``groups``; ``subtotals`` is
+        refused); ``**overrides`` replace single fields (``detail="all"``, ``reference=...``).
     checkpoint : path or None
         Directory where each finished draw is saved as it arrives (``cge sweep`` uses
         ``<out>.partial``); None keeps nothing on disk. Remove it after saving the results.
@@ -374,8 +377,9 @@ def run_sweep(
         ``<name>_mean``, ``_std``, ``_p05``, ``_p95`` over draws; ``weight`` (draw) [fraction];
         ``parameter_change_pct`` (draw, parameter) [percent]; ``elasticity`` (draw, sector,
         sigma) [unitless]; ``draw_status`` (draw, scenario) [0 ok, 1 failed]; ``draws_ok``
-        (scenario) [count]. Attrs: method, interval method, failed draws (JSON list with the first
-        line of each error), SSA and scenario definitions (JSON), SAM hash, wall time.
+        (scenario) [count]; ``closure`` (scenario). Attrs: those of :func:`cge.run` (``model =
+        "GTAP v7"``, ``database_hash``, provenance), method, interval method, failed draws (JSON
+        list with the first line of each error), SSA (JSON), wall time.
 
     Raises
     ------
@@ -384,8 +388,9 @@ def run_sweep(
     SweepIncompleteError
         When the sweep stops early (interrupt, scheduler lost, no workers): how many draws
         finished and where they are.
-    ScenarioError, SSAError, SamError, CalibrationError
-        For bad inputs, naming the field or label.
+    ScenarioError, SSAError, SamError, DatabaseError
+        For bad inputs, naming the field or label (``sigma_c``, which GTAP v7's CDE private
+        demand does not have, before any work).
     CheckpointError
         When ``checkpoint`` holds another sweep, or finished draws and ``resume`` is False.
     """
@@ -441,7 +446,7 @@ def run_sweep(
         plan.changes_pct,
         dims=(DRAW, PARAMETER),
         coords={DRAW: draws, PARAMETER: plan.labels},
-        attrs={"long_name": "relative change of the parameter from its calibrated value", "units": "percent"},
+        attrs={"long_name": "relative change of the parameter from its central value", "units": "percent"},
     )
     sigma_cols = list(SECTOR_ELASTICITIES)
     out["elasticity"] = xr.DataArray(
@@ -505,7 +510,7 @@ def run_many(
     worker_timeout: float = 300.0,
     **overrides,
 ) -> xr.Dataset:
-    """Solve many scenarios in parallel (one Dask task each; each worker compiles once, re-solves warm).
+    """Solve many scenarios in parallel (one Dask task each; each worker prepares one model per closure).
 
     Parameters
     ----------
@@ -520,8 +525,8 @@ def run_many(
     Returns
     -------
     xarray.Dataset
-        Indicators stacked on ``scenario`` (as :func:`cge.run`), plus ``scenario_status``
-        [0 ok, 1 failed]; attrs as :func:`cge.run` plus ``failed_scenarios`` and ``wall_seconds``.
+        The variables and attrs of :func:`cge.run` (bit for bit), plus ``scenario_status``
+        [0 ok, 1 failed]; attrs also ``failed_scenarios``, ``wall_seconds`` and :func:`work_attrs`.
     """
     if on_error not in ("raise", "record"):
         raise ValueError(f"on_error = {on_error!r}: use 'raise' or 'record'")

@@ -520,7 +520,9 @@ def sweep(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="netCDF results file (default: sweep.nc, which must not exist yet)"
     ),
-    sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
+    sam: Path | None = typer.Option(
+        None, help="GTAP database directory, or a SAM (netCDF file or directory); default: the shipped database"
+    ),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
     baseline: str | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
     resume: bool = typer.Option(

@@ -777,7 +777,7 @@ def test_a_failed_draw_on_a_local_cluster_is_one_line(tmp_path, hand_sam, hand_e
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     [line] = lines
-    assert line.startswith("error: 1 solves failed (n: SolveError: no solution") and not (d / "s.nc").exists()
+    assert line.startswith("error: 1 solves failed (n: GtapSolveError: no solution") and not (d / "s.nc").exists()
 
 
 def test_a_toml_file_with_a_byte_order_mark_is_read(tmp_path, hand_sam, hand_elasticities):

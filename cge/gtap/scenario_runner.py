@@ -204,6 +204,34 @@ def database_hash(database: xr.Dataset) -> str:
 
 
 # ---------------------------------------------------------------------------------- one scenario
+def prepared_model(
+    scenario: Scenario,
+    database: xr.Dataset,
+    models: dict[str, tuple[GtapClosure, PreparedModel]],
+    on_build: Callable[[str], None] | None = None,
+) -> tuple[GtapClosure, PreparedModel]:
+    """The scenario's closure and the model prepared for it, from ``models`` (a cache by closure,
+    filled here when the closure is new; ``on_build`` is called with the closure's description
+    before a model is built).
+
+    Raises
+    ------
+    ScenarioError
+        For a closure the database cannot support.
+    """
+    try:
+        arguments = closure_arguments(scenario.closure)
+        key = json.dumps({k: str(v) for k, v in arguments.items()}, sort_keys=True)
+        if key not in models:
+            closure = gtap_closure(database, **arguments)
+            if on_build is not None:
+                on_build(closure.description)
+            models[key] = (closure, prepare(closure.database, **closure.solve_options()))
+    except ClosureSpecError as exc:
+        raise ScenarioError(f"scenario '{scenario.name}': {exc}") from None
+    return models[key]
+
+
 def solve_one(
     scenario: Scenario,
     database: xr.Dataset,
@@ -225,17 +253,7 @@ def solve_one(
     from cge.indicators.gtap.subtotals import total_only
 
     t0 = time.perf_counter()
-    try:
-        arguments = closure_arguments(scenario.closure)
-        key = json.dumps({k: str(v) for k, v in arguments.items()}, sort_keys=True)
-        if key not in models:
-            closure = gtap_closure(database, **arguments)
-            if on_build is not None:
-                on_build(closure.description)
-            models[key] = (closure, prepare(closure.database, **closure.solve_options()))
-    except ClosureSpecError as exc:
-        raise ScenarioError(f"scenario '{scenario.name}': {exc}") from None
-    closure, prepared = models[key]
+    closure, prepared = prepared_model(scenario, database, models, on_build)
     plan: ShockPlan = gtap_shocks(scenario, database, groups=options.groups)
     if options.subtotals and plan.groups:
         solution = solve(prepared, subtotals=plan.groups)
@@ -316,6 +334,38 @@ def _with_subtotals(ds: xr.Dataset, labels: list[str]) -> xr.Dataset:
     return xr.Dataset(out, attrs=ds.attrs).assign_coords(subtotal=labels)
 
 
+def run_inputs(
+    scenarios: Scenario | str | Path | Iterable,
+    database: xr.Dataset | str | Path | None,
+    elasticities: pd.DataFrame | str | Path | None,
+    options: RunOptions,
+) -> tuple[list[Scenario], xr.Dataset]:
+    """The scenarios (``baseline`` first unless ``options.include_baseline`` is off) and the
+    database of a run, every scenario's rows and closure checked before anything is solved.
+
+    Raises
+    ------
+    ScenarioError
+        For bad scenarios or closures, or a reference scenario that is not among them.
+    """
+    from cge.scenario import scenario_list
+
+    listed = scenario_list(scenarios, options.include_baseline)
+    names = [s.name for s in listed]
+    if options.reference is not None and options.reference not in names:
+        raise ScenarioError(f"reference scenario '{options.reference}' is not among the scenarios: {', '.join(names)}")
+    if options.reference is not None and options.subtotals:
+        raise ScenarioError("subtotals are measured from the benchmark: give either a reference scenario or subtotals")
+    db = resolve_database(database, elasticities)
+    for scenario in listed:
+        gtap_shocks(scenario, db, groups=options.groups)
+        try:
+            gtap_closure(db, **closure_arguments(scenario.closure))
+        except ClosureSpecError as exc:
+            raise ScenarioError(f"scenario '{scenario.name}': {exc}") from None
+    return listed, db
+
+
 def run_gtap(
     scenarios: Scenario | str | Path | Iterable,
     database: xr.Dataset | str | Path | None = None,
@@ -357,22 +407,9 @@ def run_gtap(
         When some scenarios do not solve (its ``partial`` holds the others).
     """
     from cge.errors import BatchSolveError
-    from cge.scenario import scenario_list
 
     options = RunOptions.resolve(options, **overrides)
-    listed = scenario_list(scenarios, options.include_baseline)
-    names = [s.name for s in listed]
-    if options.reference is not None and options.reference not in names:
-        raise ScenarioError(f"reference scenario '{options.reference}' is not among the scenarios: {', '.join(names)}")
-    if options.reference is not None and options.subtotals:
-        raise ScenarioError("subtotals are measured from the benchmark: give either a reference scenario or subtotals")
-    db = resolve_database(database, elasticities)
-    for scenario in listed:  # every scenario's rows and closure checked before anything is solved
-        gtap_shocks(scenario, db, groups=options.groups)
-        try:
-            gtap_closure(db, **closure_arguments(scenario.closure))
-        except ClosureSpecError as exc:
-            raise ScenarioError(f"scenario '{scenario.name}': {exc}") from None
+    listed, db = run_inputs(scenarios, database, elasticities, options)
     models: dict = {}
     results: dict[str, xr.Dataset] = {}
     failures: dict[str, SolveError] = {}

@@ -182,7 +182,7 @@ def test_stack_results(results):
     assert definitions == ["baseline", "tariff", "tariff"]
     with pytest.raises(ReportError, match="scenario name 'tariff' appears in both a.nc and b.nc"):
         stack_results([results, results.sel(scenario=["tariff"])], ["a.nc", "b.nc"])
-    other = tariff.assign_attrs(sam_hash="0" * 64)
+    other = tariff.assign_attrs(database_hash="0" * 64)
     with pytest.raises(ReportError, match="different SAMs"):
         stack_results([results, other], ["a.nc", "b.nc"])
     assert stack_results([results, other], allow_different_sam=True).sizes["scenario"] == 3
@@ -193,7 +193,7 @@ def test_stack_keeps_one_baseline_of_the_same_sam(results):
     second = results.assign_coords(scenario=["baseline", "tariff_b"])
     stacked = stack_results([results, second], ["a.nc", "b.nc"])
     assert list(stacked.scenario.values) == ["baseline", "tariff", "tariff_b"]
-    other_sam = second.assign_attrs(sam_hash="1" * 64)
+    other_sam = second.assign_attrs(database_hash="1" * 64)
     with pytest.raises(ReportError, match="different SAMs"):
         stack_results([results, other_sam], ["a.nc", "b.nc"])
     with pytest.raises(ReportError, match="'baseline' appears in both"):

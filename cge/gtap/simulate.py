@@ -188,11 +188,74 @@ LU_ORDERING = "COLAMD"
 of synthetic databases: 10x7 (1,601 unknowns): MMD on A^T+A 0.005 s / 62 k, COLAMD 0.008 s /
 104 k, MMD on A^T A 0.026 s / 206 k; 20x41 (26,573 unknowns, 956 k nonzeros): COLAMD 0.68 s /
 7.2 M, MMD on A^T+A 1.32 s / 5.5 M, MMD on A^T A 22.8 s / 23.9 M (benchmarks/gtap_speed.py)."""
+LU_PRECISION = "single"
+"""Precision of the sparse LU factors: they only precondition GMRES, which solves the float64
+system (:class:`cge.solve.linalg.Factorization`)."""
+TANGENT_RTOL = 1e-10
+"""Relative accuracy of the path derivative dx/dt when it is found by GMRES."""
+CHEAP_LU_FILL = 500_000
+"""A factorisation with fewer stored nonzeros (L + U) is redone at each node (exact, and cheaper
+than GMRES's several triangular solves); larger ones precondition GMRES instead. A size, not a
+time, so that the same inputs give the same numbers on a busy machine (10x7: 1e5; synthetic
+20x41: 7e6)."""
+STALE_KRYLOV = 12
+"""GMRES iterations per Newton step above which a node's preconditioner counts as stale: the
+Jacobian at the node's solution is then factorised (for its path derivative and the nodes near
+it). A count, never a time, so that the same inputs give the same numbers on a busy machine."""
+KEPT_FILL = 60_000_000
+"""Most stored nonzeros (L + U) of the factorisations kept along the path; the oldest go first."""
+
+
+@dataclass
+class Preconditioners:
+    """LU factorisations of Jacobians met along the shock path, each with the ``t`` where it was
+    taken, kept across the refinements of the node set: a new node is preconditioned by the
+    nearest one (the first kept on a tie)."""
+
+    kept: list[tuple[float, Factorization]] = field(default_factory=list)
+
+    def nearest(self, t: float) -> Factorization | None:
+        if not self.kept:
+            return None
+        return min(self.kept, key=lambda item: abs(item[0] - t))[1]
+
+    def add(self, t: float, factorization: Factorization | None) -> None:
+        if factorization is None or any(factorization is kept for _, kept in self.kept):
+            return
+        self.kept.append((t, factorization))
+        while len(self.kept) > 1 and sum(f.fill for _, f in self.kept) > KEPT_FILL:
+            self.kept.pop(0)
 
 
 def _newton(system: TapeSystem, start: np.ndarray, p: np.ndarray, factorization: Factorization | None, tol: float):
-    options = NewtonOptions(target=tol * 1e-2, tol=tol, max_iterations=40, lu_ordering=LU_ORDERING)
+    options = NewtonOptions(
+        target=tol * 1e-2, tol=tol, max_iterations=40, lu_ordering=LU_ORDERING, lu_precision=LU_PRECISION
+    )
     return newton_solve(system, start, p, factorization, options)  # type: ignore[arg-type]
+
+
+def _predictor(
+    system: TapeSystem, t: float, previous: NodeSolution | None, following: NodeSolution | None, x0: np.ndarray
+) -> np.ndarray:
+    """Start of Newton at ``t`` in log-levels: the cubic Hermite interpolant of the solutions and
+    path derivatives of the nodes on both sides when both are known (a refinement of the node
+    set), else the previous node plus its derivative times the step (Euler)."""
+    if previous is None:
+        return system.to_z(x0)
+    z_a = system.to_z(previous.x)
+    dz_a = previous.dx / system.scale(previous.x)
+    if following is None:
+        return z_a + (t - previous.t) * dz_a
+    z_b = system.to_z(following.x)
+    dz_b = following.dx / system.scale(following.x)
+    h = following.t - previous.t
+    s = (t - previous.t) / h
+    return (
+        (2 * s**3 - 3 * s**2 + 1) * z_a
+        + (s**3 - 2 * s**2 + s) * h * dz_a
+        + (-2 * s**3 + 3 * s**2) * z_b
+        + (s**3 - s**2) * h * dz_b
+    )
 
 
 def _solve_node(
@@ -201,26 +264,29 @@ def _solve_node(
     path: ShockPath,
     t: float,
     previous: NodeSolution | None,
-    factorization: Factorization | None,
+    following: NodeSolution | None,
+    preconditioners: Preconditioners,
     tol: float,
     group_masks: Sequence[np.ndarray] = (),
-) -> tuple[NodeSolution, Factorization]:
-    """Newton at one node of the path (in log-levels, from the previous node plus its derivative
-    times the step), then the path derivative dx/dt (implicit function theorem). If Newton fails,
-    the step from the previous node is cut in halves (continuation) until it succeeds or is 1/1024
-    of the path."""
+) -> NodeSolution:
+    """Newton at one node of the path (in log-levels, from :func:`_predictor`, preconditioned by
+    the nearest factorisation kept), then the path derivative dx/dt (implicit function theorem).
+    If Newton fails, the step from the previous node is cut in halves (continuation) until it
+    succeeds or is 1/1024 of the path."""
     p, dp = path.at(t)
     t_from = 0.0 if previous is None else previous.t
-    x_from = model.x0 if previous is None else previous.x
-    z_from = system.to_z(x_from)
-    dz_from = np.zeros_like(z_from) if previous is None else previous.dx / system.scale(x_from)
-    outcome, factorization = _newton(system, z_from + (t - t_from) * dz_from, p, factorization, tol)
+    z_from = system.to_z(model.x0 if previous is None else previous.x)
+    given = preconditioners.nearest(t)
+    outcome, factorization = _newton(system, _predictor(system, t, previous, following, model.x0), p, given, tol)
+    if factorization is not given:
+        preconditioners.add(t, factorization)
     if not (outcome.converged and outcome.max_residual <= tol) and t <= t_from:
         x_fail = system.to_x(outcome.x)
         raise GtapSolveError(
             f"the database does not replicate (no solution without shocks): {outcome.message}; max residual "
             f"{outcome.max_residual:.3g} in {_worst(model, x_fail, p)}; smallest level {_smallest_level(model, x_fail)}"
         )
+    stale = outcome.krylov_iterations > STALE_KRYLOV * max(outcome.iterations, 1)
     if not (outcome.converged and outcome.max_residual <= tol):
         z, t_now, step, iterations = z_from.copy(), t_from, (t - t_from) / 2, 0
         factorization = None
@@ -243,40 +309,45 @@ def _solve_node(
                     f"{_worst(model, x_trial, p_target)}; "
                     f"smallest level {_smallest_level(model, x_trial)}"
                 )
-        outcome = trial
+        outcome, stale = trial, True
     z = outcome.x
     x = system.to_x(z)
     jac = system.jacobian(z, p)
+    factorization = preconditioners.nearest(t)
+    if factorization is None or stale or factorization.fill <= CHEAP_LU_FILL:
+        factorization = Factorization(jac, LU_ORDERING, LU_PRECISION)
+        preconditioners.add(t, factorization)
     directions = np.stack([dp, *(np.where(mask, dp, 0.0) for mask in group_masks)], axis=1)
-    dzs, factorization = _path_derivative(model, jac, x, p, directions, factorization)
+    dzs = _path_derivative(model, jac, x, p, directions, factorization, preconditioners, t)
     dxs = dzs * system.scale(x)[:, None]
     dx_groups = [dxs[:, g + 1] for g in range(len(group_masks))]
-    node = NodeSolution(t, x.copy(), p, dxs[:, 0], dp, outcome.iterations, outcome.max_residual, dx_groups)
-    return node, factorization
-
-
-TANGENT_RTOL = 1e-10
-"""Relative accuracy of the path derivative dx/dt when it is found by GMRES."""
-CHEAP_LU_FILL = 500_000
-"""A factorisation with fewer stored nonzeros (L + U) is redone at each node (exact, and cheaper
-than GMRES's several triangular solves); larger ones precondition GMRES instead. A size, not a
-time, so that the same inputs give the same numbers on a busy machine (10x7: 1e5; synthetic
-20x41: 7e6)."""
+    return NodeSolution(t, x.copy(), p, dxs[:, 0], dp, outcome.iterations, outcome.max_residual, dx_groups)
 
 
 def _path_derivative(
-    model: Model, jac: SparseMatrix, x: np.ndarray, p: np.ndarray, dps: np.ndarray, factorization: Factorization | None
-) -> tuple[np.ndarray, Factorization]:
+    model: Model,
+    jac: SparseMatrix,
+    x: np.ndarray,
+    p: np.ndarray,
+    dps: np.ndarray,
+    factorization: Factorization,
+    preconditioners: Preconditioners,
+    t: float,
+) -> np.ndarray:
     """dz/dt = -J^-1 dF/dp dp/dt at a solution for each column of ``dps`` (the path's direction,
     then each shock group's part of it), with ``jac`` the Jacobian in the system's (log-)levels
-    ``z``: GMRES preconditioned by the LU factors of a nearby Jacobian (an earlier node's) when
-    factorising is expensive, else a new factorisation."""
+    ``z``: a direct solve with exact factors of ``jac``, else GMRES preconditioned by
+    ``factorization`` (single-precision factors, or those of a nearby Jacobian); if GMRES does
+    not converge, ``jac`` is factorised (and kept) and GMRES runs again."""
     _, rhs = model.compiled.jvp(x, p, np.zeros((x.size, dps.shape[1])), dps)
     out = np.zeros((x.size, dps.shape[1]))
     nonzero = np.flatnonzero(np.any(rhs != 0, axis=0))
     if not nonzero.size:
-        return out, factorization or Factorization(jac, LU_ORDERING)
-    if factorization is not None and factorization.fill > CHEAP_LU_FILL:
+        return out
+    if factorization.exact and factorization.fill <= CHEAP_LU_FILL:
+        out[:, nonzero] = factorization.solve(-rhs[:, nonzero])
+        return out
+    for attempt in range(2):
         converged = True
         for j in nonzero:
             out[:, j], _iterations, ok = gmres(
@@ -284,10 +355,11 @@ def _path_derivative(
             )
             converged = converged and ok
         if converged:
-            return out, factorization
-    factorization = Factorization(jac, LU_ORDERING)
-    out[:, nonzero] = factorization.solve(-rhs[:, nonzero])
-    return out, factorization
+            return out
+        if attempt == 0:
+            factorization = Factorization(jac, LU_ORDERING, LU_PRECISION)
+            preconditioners.add(t, factorization)
+    raise GtapSolveError(f"the path derivative at t = {t:.4f} did not converge (GMRES with a new factorisation)")
 
 
 def _solve_nodes(
@@ -297,20 +369,24 @@ def _solve_nodes(
     tol: float,
     known: dict[int, NodeSolution] | None = None,
     group_masks: Sequence[np.ndarray] = (),
+    preconditioners: Preconditioners | None = None,
 ) -> list[NodeSolution]:
     """Solutions at the ``n + 1`` Lobatto nodes; ``known`` holds those of the ``n / 2`` level
-    (the even nodes), which are reused. Each new node starts from the previous node plus the
-    path derivative times the step (Euler predictor)."""
+    (the even nodes), which are reused, and each new node then starts from the Hermite
+    interpolant of its two known neighbours (else from the previous node plus its path
+    derivative times the step). ``preconditioners`` carries the factorisations from level to
+    level."""
     system = TapeSystem(model)
+    preconditioners = Preconditioners() if preconditioners is None else preconditioners
     t_nodes = lobatto_nodes(n)
     out: list[NodeSolution] = []
-    factorization = None
     previous: NodeSolution | None = None
     for j, t in enumerate(t_nodes):
         if known is not None and j % 2 == 0:
             node = known[j // 2]
         else:
-            node, factorization = _solve_node(model, system, path, float(t), previous, factorization, tol, group_masks)
+            following = known[(j + 1) // 2] if known is not None else None
+            node = _solve_node(model, system, path, float(t), previous, following, preconditioners, tol, group_masks)
         out.append(node)
         previous = node
     return out
@@ -653,7 +729,8 @@ def solve(
     if not adaptive and (nodes < 2 or nodes % 2):
         raise ValueError(f"nodes must be an even number of intervals >= 2, got {nodes}")
     n = 4 if adaptive else nodes
-    solutions = _solve_nodes(model, path, n, tol, group_masks=masks)
+    preconditioners = Preconditioners()
+    solutions = _solve_nodes(model, path, n, tol, group_masks=masks, preconditioners=preconditioners)
     while True:
         states = _states(model, solutions)
         r_lambda = _apply_numeraire(model, states)
@@ -667,7 +744,15 @@ def solve(
         error = _path_error(series, n)
         if adaptive and error > path_tol and n < MAX_NODES:  # the total first: subtotals only once it holds
             n *= 2
-            solutions = _solve_nodes(model, path, n, tol, known=dict(enumerate(solutions)), group_masks=masks)
+            solutions = _solve_nodes(
+                model,
+                path,
+                n,
+                tol,
+                known=dict(enumerate(solutions)),
+                group_masks=masks,
+                preconditioners=preconditioners,
+            )
             continue
         totals = _totals(model, states, integrals, welfare, welfare_nodes[-1].shadow, log_lambda, n)
         all_tangents = _group_tangents(model, solutions, masks) if masks else []
@@ -681,7 +766,9 @@ def solve(
         if not adaptive or max(error, gap) <= path_tol or n >= MAX_NODES:
             break
         n *= 2
-        solutions = _solve_nodes(model, path, n, tol, known=dict(enumerate(solutions)), group_masks=masks)
+        solutions = _solve_nodes(
+            model, path, n, tol, known=dict(enumerate(solutions)), group_masks=masks, preconditioners=preconditioners
+        )
     if adaptive and max(error, gap) > path_tol:
         log.warning("path integration error %.3g after %d nodes (tolerance %.3g)", max(error, gap), n + 1, path_tol)
     result = _dataset(cf, totals, dict(zip(group_names, parts)))

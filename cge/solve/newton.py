@@ -48,6 +48,10 @@ class NewtonOptions:
         Step halvings before giving up.
     lu_ordering : str or None
         SuperLU column ordering of the factorisations (None: :data:`cge.solve.linalg.LU_ORDERING`).
+    lu_precision : {"double", "single"}
+        Precision of the sparse LU factors (:class:`cge.solve.linalg.Factorization`); with
+        single-precision factors the step after a new factorisation is found by GMRES
+        preconditioned with them (one or two iterations) instead of a direct solve.
     """
 
     target: float = 1e-12
@@ -57,6 +61,7 @@ class NewtonOptions:
     boundary_fraction: float = 0.99
     max_backtracks: int = 30
     lu_ordering: str | None = None
+    lu_precision: str = "double"
 
 
 @dataclass(frozen=True)
@@ -150,12 +155,15 @@ def _iterate(
         krylov_total += used
         if dx is None:
             try:
-                factorization = Factorization(jac, options.lu_ordering)
+                factorization = Factorization(jac, options.lu_ordering, options.lu_precision)
             except (RuntimeError, np.linalg.LinAlgError) as exc:  # singular Jacobian
                 message = f"singular Jacobian: {exc}"
                 break
             factorizations += 1
-            dx = factorization.solve(-g)
+            dx, used = (None, 0) if factorization.exact else _krylov_step(jac, g, factorization, res, options)
+            krylov_total += used
+            if dx is None:
+                dx = factorization.solve(-g)
             if not np.all(np.isfinite(dx)):
                 message = "non-finite Newton step"
                 break

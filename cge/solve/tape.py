@@ -364,6 +364,23 @@ def _binary_value(op: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
     raise ValueError(op)
 
 
+def _times(scale: np.ndarray | None, d: np.ndarray, unit: bool = False) -> np.ndarray | None:
+    """Row scale of a node's Jacobian after an elementwise operation with derivative ``d``
+    (``unit``: d is one everywhere, so the scale does not change)."""
+    if unit:
+        return scale
+    return d if scale is None else scale * d
+
+
+def _scaled(op: _Op, data: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    """A node's Jacobian data with its row scale applied."""
+    if scale is None:
+        return data
+    if op.rows is None:
+        op.rows = op.pattern.rows()
+    return data * scale[op.rows]
+
+
 def _by_column(d, col) -> np.ndarray:
     """A derivative vector shaped to multiply (size, k) tangents (scalars stay scalars)."""
     d = np.asarray(d)
@@ -375,6 +392,8 @@ class _Evaluation:
     values: list
     jac: list | None = None
     tangents: list | None = None
+    scale: list | None = None
+    """Row scale of each node's Jacobian data (None: none), see :func:`_scaled`."""
 
 
 @dataclass
@@ -451,6 +470,9 @@ class CompiledTape:
         need = self._needed if needed is None else needed
         vals: list = [None] * len(ops)
         jac: list | None = [None] * len(ops) if jacobian else None
+        # jac[k] * scale[k][rows of k] is node k's Jacobian data: elementwise operations only
+        # rescale the rows (a vector of the node's size) and share the data of their operand
+        scale: list = [None] * len(ops)
         tan: list | None = [None] * len(ops) if direction is not None else None
         dx, dp = direction if direction is not None else (None, None)
         # several directions at once: tangents are (size, k) arrays and derivatives broadcast
@@ -484,7 +506,7 @@ class CompiledTape:
                 v, d = _unary_value(op.op, vals[op.a], op.arg)
                 vals[k] = v
                 if jacobian:
-                    jac[k] = jac[op.a] * d[op.rows]
+                    jac[k], scale[k] = jac[op.a], _times(scale[op.a], d)
                 if tan is not None:
                     tan[k] = tan[op.a] * _by_column(d, col)
             elif kind == _BINARY:
@@ -495,13 +517,13 @@ class CompiledTape:
                 if jacobian:
                     if op.a >= 0 and op.b >= 0:
                         data = np.zeros(op.pattern.nnz)
-                        data[op.pos_a] = jac[op.a] * da[op.rows_a]
-                        data[op.pos_b] += jac[op.b] * db[op.rows_b]
+                        data[op.pos_a] = jac[op.a] * _times(scale[op.a], da)[op.rows_a]
+                        data[op.pos_b] += jac[op.b] * _times(scale[op.b], db)[op.rows_b]
                         jac[k] = data
                     elif op.a >= 0:
-                        jac[k] = jac[op.a] * da[op.rows]
+                        jac[k], scale[k] = jac[op.a], _times(scale[op.a], da, op.op == "add" or op.op == "sub")
                     else:
-                        jac[k] = jac[op.b] * db[op.rows]
+                        jac[k], scale[k] = jac[op.b], _times(scale[op.b], db, op.op == "add")
                 if tan is not None:
                     t = np.zeros((op.size, *tail))
                     if op.a >= 0:
@@ -513,6 +535,7 @@ class CompiledTape:
                 vals[k] = vals[op.a][op.arg]
                 if jacobian:
                     jac[k] = jac[op.a][op.perm]
+                    scale[k] = None if scale[op.a] is None else scale[op.a][op.arg]
                 if tan is not None:
                     tan[k] = tan[op.a][op.arg]
             elif kind == _LINMAP:
@@ -520,10 +543,12 @@ class CompiledTape:
                     op.fast_matrix, op.fast_data_map = _fast(op.matrix), _fast(op.data_map)
                 vals[k] = op.fast_matrix @ vals[op.a]
                 if jacobian:
-                    jac[k] = op.fast_data_map @ jac[op.a] if op.pattern.nnz else np.zeros(0)
+                    jac[k] = (
+                        op.fast_data_map @ _scaled(ops[op.a], jac[op.a], scale[op.a]) if op.pattern.nnz else np.zeros(0)
+                    )
                 if tan is not None:
                     tan[k] = op.fast_matrix @ tan[op.a]
-        return _Evaluation(vals, jac, tan)
+        return _Evaluation(vals, jac, tan, scale if jacobian else None)
 
     # ---------------------------------------------------------------- public
     def residual(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -535,7 +560,9 @@ class CompiledTape:
         """(outputs, d outputs / dx as CSR on the fixed pattern) at (x, p)."""
         ev = self._run(x, p, jacobian=True)
         g = np.concatenate([np.asarray(ev.values[k], dtype=float) for k in self.outputs])
-        data = np.concatenate([ev.jac[k] for k in self.outputs]) if self.outputs else np.zeros(0)
+        ops = self.tape.ops
+        data = [_scaled(ops[k], ev.jac[k], ev.scale[k]) for k in self.outputs]
+        data = np.concatenate(data) if data else np.zeros(0)
         matrix = sp.csr_matrix((data, self.jac_indices, self.jac_indptr), shape=(self.m, self.n))
         return g, matrix
 

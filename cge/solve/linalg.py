@@ -10,14 +10,19 @@ imported Pyomo, importing SciPy also imports ``scipy.stats`` (Pyomo's deferred-i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, wraps
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 
 DENSE_MAX = 1000
 """Largest system factorised as a dense matrix (NumPy/LAPACK); larger ones use SuperLU."""
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 LU_ORDERING = "MMD_ATA"
 """Column ordering of SuperLU. Measured at 41 x 35 (6,033 unknowns, benchmarks/README.md):
@@ -37,6 +42,17 @@ def single_threaded_blas() -> AbstractContextManager:
     small; on a busy machine OpenBLAS's threads wait for each other: the inverse of the shipped
     5 x 17 model's 385 x 385 Jacobian took 0.12 s with two threads and 0.004 s with one."""
     return _blas_controller().limit(limits=1, user_api="blas")
+
+
+def with_single_threaded_blas(function: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: run ``function`` under :func:`single_threaded_blas`."""
+
+    @wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with single_threaded_blas():
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,8 @@ class _Op:
     perm: np.ndarray | None = None
     data_map: sp.csr_matrix | None = None
     fast_matrix: _SmallMap | None = None
+    full_a: bool = False  # the operand's pattern is the node's (its positions are all of them)
+    full_b: bool = False
     fast_data_map: _SmallMap | None = None
 
 
@@ -275,6 +277,7 @@ class Tape:
             rec.pattern = union
             rec.pos_a = _positions(union, pa, self.n)
             rec.pos_b = _positions(union, pb, self.n)
+            rec.full_a, rec.full_b = pa.nnz == union.nnz, pb.nnz == union.nnz
             rec.rows_a, rec.rows_b = pa.rows(), pb.rows()
         else:
             pattern = self.ops[a if a >= 0 else b].pattern
@@ -516,9 +519,17 @@ class CompiledTape:
                 vals[k] = v
                 if jacobian:
                     if op.a >= 0 and op.b >= 0:
-                        data = np.zeros(op.pattern.nnz)
-                        data[op.pos_a] = jac[op.a] * _times(scale[op.a], da)[op.rows_a]
-                        data[op.pos_b] += jac[op.b] * _times(scale[op.b], db)[op.rows_b]
+                        part_a = jac[op.a] * _times(scale[op.a], da)[op.rows_a]
+                        part_b = jac[op.b] * _times(scale[op.b], db)[op.rows_b]
+                        if op.full_a:
+                            data = part_a
+                        else:
+                            data = np.zeros(op.pattern.nnz)
+                            data[op.pos_a] = part_a
+                        if op.full_b:
+                            data += part_b
+                        else:
+                            data[op.pos_b] += part_b
                         jac[k] = data
                     elif op.a >= 0:
                         jac[k], scale[k] = jac[op.a], _times(scale[op.a], da, op.op == "add" or op.op == "sub")

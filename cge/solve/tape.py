@@ -55,6 +55,11 @@ def _empty_pattern(size: int) -> _Pattern:
     return _Pattern(np.zeros(size + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
+def _same(a: _Pattern, b: _Pattern) -> bool:
+    """Whether two patterns are the same (often the very same object)."""
+    return a is b or (a.nnz == b.nnz and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices))
+
+
 def _bool_matrix(pattern: _Pattern, n: int) -> sp.csr_matrix:
     data = np.ones(pattern.nnz, dtype=np.int8)
     return sp.csr_matrix((data, pattern.indices, pattern.indptr), shape=(pattern.indptr.size - 1, n))
@@ -64,17 +69,19 @@ def _pattern_of(matrix: sp.csr_matrix) -> _Pattern:
     matrix = matrix.tocsr()
     matrix.sum_duplicates()
     matrix.sort_indices()
-    return _Pattern(matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64))
+    return _Pattern(matrix.indptr.astype(np.int64, copy=False), matrix.indices.astype(np.int64, copy=False))
 
 
 def _positions(outer: _Pattern, inner: _Pattern, n: int) -> np.ndarray:
     """Position in ``outer``'s data of each stored entry of ``inner`` (same rows, inner ⊆ outer)."""
     if inner.nnz == 0:
         return np.zeros(0, dtype=np.int64)
+    if inner.nnz == outer.nnz:  # the same pattern
+        return np.arange(inner.nnz, dtype=np.int64)
     keys_outer = outer.rows() * n + outer.indices
     keys_inner = inner.rows() * n + inner.indices
     pos = np.searchsorted(keys_outer, keys_inner)
-    return pos.astype(np.int64)
+    return pos.astype(np.int64, copy=False)
 
 
 @dataclass(eq=False)
@@ -245,7 +252,7 @@ class Tape:
     def _unary(self, op: str, a: Node, arg) -> Node:
         self._check(a)
         pattern = self.ops[a.index].pattern
-        return self._push(_Op(_UNARY, a.size, a=a.index, op=op, arg=arg, pattern=pattern, rows=pattern.rows()))
+        return self._push(_Op(_UNARY, a.size, a=a.index, op=op, arg=arg, pattern=pattern))
 
     def _binary(self, op: str, left: Operand, right: Operand) -> Node:
         nodes = [v for v in (left, right) if isinstance(v, Node)]
@@ -273,16 +280,18 @@ class Tape:
         rec = _Op(_BINARY, size, a=a, b=b, const_a=ca, const_b=cb, op=op)
         if a >= 0 and b >= 0:
             pa, pb = self.ops[a].pattern, self.ops[b].pattern
-            union = _pattern_of(_bool_matrix(pa, self.n) + _bool_matrix(pb, self.n))
+            if _same(pa, pb):
+                union = pa
+            else:
+                union = _pattern_of(_bool_matrix(pa, self.n) + _bool_matrix(pb, self.n))
             rec.pattern = union
             rec.pos_a = _positions(union, pa, self.n)
             rec.pos_b = _positions(union, pb, self.n)
             rec.full_a, rec.full_b = pa.nnz == union.nnz, pb.nnz == union.nnz
-            rec.rows_a, rec.rows_b = pa.rows(), pb.rows()
-        else:
-            pattern = self.ops[a if a >= 0 else b].pattern
-            rec.pattern = pattern
-            rec.rows = pattern.rows()
+            rec.rows_a = pa.rows()
+            rec.rows_b = rec.rows_a if _same(pa, pb) else pb.rows()
+        else:  # rows are found when first needed (:func:`_scaled`)
+            rec.pattern = self.ops[a if a >= 0 else b].pattern
         return self._push(rec)
 
     def _gather(self, a: Node, index: np.ndarray) -> Node:
@@ -292,7 +301,7 @@ class Tape:
         pa = self.ops[a.index].pattern
         starts, ends = pa.indptr[index], pa.indptr[index + 1]
         counts = ends - starts
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64, copy=False)
         perm = _ranges(starts, counts)
         pattern = _Pattern(indptr, pa.indices[perm])
         return self._push(_Op(_GATHER, index.size, a=a.index, arg=index, pattern=pattern, perm=perm))
@@ -334,7 +343,7 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     if total == 0:
         return np.zeros(0, dtype=np.int64)
     offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    return (np.arange(total, dtype=np.int64) + offsets).astype(np.int64)
+    return (np.arange(total, dtype=np.int64) + offsets).astype(np.int64, copy=False)
 
 
 def _unary_value(op: str, x: np.ndarray, arg) -> tuple[np.ndarray, np.ndarray]:

@@ -181,6 +181,8 @@ class NodeSolution:
     residual: float
     dx_groups: list[np.ndarray] = field(default_factory=list)
     """The path derivative in each shock group's direction (subtotals only)."""
+    state: PathState | None = None
+    """Levels values and rates before the numeraire correction (:func:`_states`), once computed."""
 
 
 LU_ORDERING = "COLAMD"
@@ -471,9 +473,10 @@ def _states(model: Model, solutions: list[NodeSolution]) -> list[PathState]:
     is_change = {name: model.slots[name].spec.is_change for name in model.names}
     out = []
     for node in solutions:
-        values, tangents = _levels_and_tangents(model, node.x, node.p, node.dx, node.dp)
-        state = PathState(node.t, values, {})
-        out.append(group_states([state], [tangents], is_change)[0])
+        if node.state is None:  # kept on the node: a refinement reuses the coarser level's nodes
+            values, tangents = _levels_and_tangents(model, node.x, node.p, node.dx, node.dp)
+            node.state = group_states([PathState(node.t, values, {})], [tangents], is_change)[0]
+        out.append(PathState(node.t, dict(node.state.values), dict(node.state.rates)))
     return out
 
 

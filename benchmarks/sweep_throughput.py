@@ -2,17 +2,18 @@
 
 Not a test: run it by hand, e.g. ``python benchmarks/sweep_throughput.py --json out.json``.
 
-Two workloads on one SAM (default: the shipped SAM if ``cge.load_sam()`` works, else a random
-5 regions x 10 sectors SAM from ``tests/sam_factory.py``):
+Two workloads on the GTAP v7 model of one database (default: the shipped open database;
+``--database`` a GTAP database directory or a SAM):
 
 ``many``  ``--scenarios`` tariff scenarios through :func:`cge.sweep.run_many` (one task per
-          scenario; each worker compiles the model once and re-solves warm);
+          scenario; each worker prepares the model once and solves each scenario from the benchmark);
 ``ssa``   a Monte Carlo SSA of ``--draws`` draws of sigma_d and sigma_m (uniform +/- 50 %) x 2
-          scenarios through :func:`cge.sweep.run_sweep` (one task per draw: calibrate, build and
-          compile, then solve both scenarios warm).
+          scenarios through :func:`cge.sweep.run_sweep` (one task per draw: the draw's database and
+          its prepared model, then both scenarios); ``setup_s_per_draw`` is what a draw costs
+          before its solves, ``solve_s_per_solve`` a solve with its indicators.
 
 Cluster start-up and the workers' first import of ``cge`` are excluded (a warm-up runs first);
-compilation inside the tasks is included. Scaling efficiency = throughput_2 / (2 x throughput_1).
+model preparation inside the tasks is included. Scaling efficiency = throughput_2 / (2 x throughput_1).
 For reference the same run measures the machine's own parallel capacity (``cpu_probe``: a
 pure-Python loop in 1 and 2 processes) and the load average: on a shared or hyper-threaded
 2-vCPU machine that ratio, not 1.0, is the ceiling of the sweep's scaling efficiency.
@@ -30,45 +31,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _sam_and_elasticities(path: str | None):
-    import cge
-    from cge.calibrate import load_elasticities
+def _database(path: str | None):
+    """The GTAP v7 database of the run (the shipped open database by default, or a GTAP database
+    directory or SAM that :func:`cge.gtap.scenario_runner.resolve_database` reads) and a label."""
+    from cge.gtap.scenario_runner import resolve_database
 
-    try:
-        sam = cge.load_sam(path)
-        if path is not None:  # a SAM built by benchmarks/solve.py: shipped elasticities mapped to its sectors
-            sys.path.insert(0, str(ROOT / "benchmarks"))
-            from solve import _elasticities
-
-            return sam, _elasticities(sam), f"SAM {path} ({sam.sizes['region']}x{sam.sizes['commodity']})"
-        return sam, load_elasticities(), "shipped SAM (sam/sam.nc)"
-    except (FileNotFoundError, ValueError) as exc:
-        if path is not None:
-            raise
-        print(f"no shipped SAM ({exc}); using a random 5x10 SAM", file=sys.stderr)
-    sys.path.insert(0, str(ROOT / "tests"))
-    from sam_factory import random_balanced_sam
-
-    sam = random_balanced_sam(n_regions=5, n_commodities=10, seed=1)
-    sectors = [str(s) for s in sam.commodity.values]
-    n = len(sectors)
-    table = pd.DataFrame(
-        {"sigma_d": np.full(n, 2.0), "sigma_m": np.full(n, 4.0), "sigma_va": np.full(n, 0.5)}
-        | {"sigma_t": np.zeros(n), "sigma_nd": np.zeros(n)},
-        index=pd.Index(sectors, name="sector"),
-    )
-    return sam, table, "random balanced SAM 5x10 (tests/sam_factory.py, seed 1)"
+    database = resolve_database(path)
+    size = f"{database.sizes['REG']}x{database.sizes['COMM']}"
+    return database, f"{'shipped open GTAP v7 database' if path is None else path} ({size})", size
 
 
-def _scenarios(sam, n: int):
+def _scenarios(database, n: int):
     from cge.scenario import Scenario
 
-    regions = [str(r) for r in sam.region.values]
+    regions = [str(r) for r in database["REG"].values]
     importer = "USA" if "USA" in regions else regions[0]
     partners = [r for r in ("MEX", "CAN") if r in regions] or regions[1:3]
     rates = np.linspace(5.0, 40.0, n)
@@ -105,7 +85,7 @@ def cpu_probe() -> dict:
 
 
 def _warm_up() -> str:
-    import cge.sweep.worker  # noqa: F401  (imports pyomo, casadi, cyipopt)
+    import cge.sweep.worker  # noqa: F401  (imports the GTAP v7 model and its solver)
 
     return "ok"
 
@@ -128,7 +108,7 @@ def _client(workers: int, external: bool):
             yield client
 
 
-def measure(sam, table, n_scenarios: int, n_draws: int, workers: int, external: bool = False) -> dict:
+def measure(database, n_scenarios: int, n_draws: int, workers: int, external: bool = False) -> dict:
     from cge.sweep import SSASpec, run_many, run_sweep
 
     spec = SSASpec.from_dict(
@@ -142,12 +122,12 @@ def measure(sam, table, n_scenarios: int, n_draws: int, workers: int, external: 
             ],
         }
     )
-    scenarios = _scenarios(sam, n_scenarios)
+    scenarios = _scenarios(database, n_scenarios)
     out = {"workers": workers, "cluster": "dask scheduler + dask worker processes" if external else "LocalCluster"}
     with _client(workers, external) as client:
         client.run(_warm_up)
         t0 = time.perf_counter()
-        many = run_many(scenarios, sam=sam, elasticities=table, scheduler=client, include_baseline=False)
+        many = run_many(scenarios, sam=database, scheduler=client, include_baseline=False)
         wall = time.perf_counter() - t0
         out["many"] = {
             "solves": len(scenarios),
@@ -155,9 +135,11 @@ def measure(sam, table, n_scenarios: int, n_draws: int, workers: int, external: 
             "solves_per_s": len(scenarios) / wall,
             "models_compiled": many.attrs["models_compiled"],
             "mean_iterations": float(many["iterations"].mean()),
+            "mean_path_nodes": float(many["path_nodes"].mean()),
+            "prepare_s": many.attrs["setup_seconds"],
         }
         t0 = time.perf_counter()
-        ssa = run_sweep(scenarios[-2:], spec, sam=sam, elasticities=table, scheduler=client, include_baseline=False)
+        ssa = run_sweep(scenarios[-2:], spec, sam=database, scheduler=client, include_baseline=False)
         wall = time.perf_counter() - t0
         solves = int(ssa["draw_status"].size)
         out["ssa"] = {
@@ -167,13 +149,18 @@ def measure(sam, table, n_scenarios: int, n_draws: int, workers: int, external: 
             "solves_per_s": solves / wall,
             "models_compiled": ssa.attrs["models_compiled"],
             "failed": ssa.attrs["n_failed"],
+            # what a draw costs: its database and prepared model, then each solve with its indicators
+            "setup_s_per_draw": ssa.attrs["setup_seconds"] / n_draws,
+            "solve_s_per_solve": ssa.attrs["solve_seconds"] / max(solves - ssa.attrs["n_failed"], 1),
         }
     return out
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sam", default=None, help="SAM file or directory (default: shipped, else random 5x10)")
+    parser.add_argument(
+        "--database", default=None, help="GTAP database directory or SAM (default: the shipped open database)"
+    )
     parser.add_argument("--scenarios", type=int, default=16, help="tariff scenarios of the 'many' workload")
     parser.add_argument("--draws", type=int, default=8, help="Monte Carlo draws of the 'ssa' workload")
     parser.add_argument("--json", type=Path, default=None, help="write the results to this JSON file")
@@ -183,13 +170,13 @@ def main(argv=None) -> dict:
         help="workers as 'dask scheduler' + 'dask worker' processes, not a LocalCluster",
     )
     args = parser.parse_args(argv)
-    sam, table, label = _sam_and_elasticities(args.sam)
+    database, label, size = _database(args.database)
     load_before = os.getloadavg()
     probe = cpu_probe()
-    runs = [measure(sam, table, args.scenarios, args.draws, w, args.external) for w in (1, 2)]
+    runs = [measure(database, args.scenarios, args.draws, w, args.external) for w in (1, 2)]
     result = {
-        "sam": label,
-        "size": f"{sam.sizes['region']}x{sam.sizes['commodity']}",
+        "database": label,
+        "size": size,
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),

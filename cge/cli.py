@@ -110,13 +110,6 @@ def run(
         "--allow-partial",
         help="when some scenarios do not solve, write the others (and exit 0) instead of nothing",
     ),
-    welfare_steps: int | None = typer.Option(
-        None,
-        "--welfare-steps",
-        min=0,
-        help="path intervals to start the EV decomposition with (default 4; refined to a residual <= 0.1 % of "
-        "|EV|); 0 skips it",
-    ),
     groups: Path | None = typer.Option(None, "--groups", help=GROUPS_HELP),
     subtotals: bool = typer.Option(
         False,
@@ -127,7 +120,7 @@ def run(
     """Solve scenario files on GTAP v7 and write the results (netCDF) with a headline table."""
     with reported(err_console):
         out = fresh_output(out, Path("results.nc"))
-        ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps, groups, subtotals)
+        ds = _run(files, out, sam, elasticities, detail, baseline, allow_partial, groups, subtotals)
         _headline(ds, out, baseline)
 
 
@@ -137,7 +130,7 @@ def _stage(bar, task, message: str, done: int, total: int) -> None:
     bar.update(task, description=message, completed=done, total=total)
 
 
-def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare_steps, groups=None, subtotals=False):
+def _run(files, out, sam, elasticities, detail, baseline, allow_partial, groups=None, subtotals=False):
     import cge
     from cge.runner import BatchSolveError
     from cge.scenario import Scenario
@@ -158,7 +151,6 @@ def _run(files, out, sam, elasticities, detail, baseline, allow_partial, welfare
                 reference=baseline,
                 groups=registry,
                 subtotals=subtotals,
-                **({} if welfare_steps is None else {"welfare_steps": welfare_steps}),
             )
     except BatchSolveError as exc:
         if not allow_partial or exc.partial is None:
@@ -528,7 +520,9 @@ def sweep(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="netCDF results file (default: sweep.nc, which must not exist yet)"
     ),
-    sam: Path | None = typer.Option(None, help="SAM (netCDF file or directory); default: the shipped SAM"),
+    sam: Path | None = typer.Option(
+        None, help="GTAP database directory, or a SAM (netCDF file or directory); default: the shipped database"
+    ),
     elasticities: Path | None = typer.Option(None, help="elasticity CSV; default: calibration/elasticities.csv"),
     baseline: str | None = typer.Option(None, "--baseline", help=BASELINE_HELP),
     resume: bool = typer.Option(

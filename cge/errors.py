@@ -67,3 +67,23 @@ class SolveError(RuntimeError):
 class IndicatorError(ValueError):
     """Results and database that indicators cannot be computed from (labels that differ, a region
     or satellite a measure needs); the message names the item."""
+
+
+class BatchSolveError(SolveError):
+    """Some scenarios of a batch did not solve; the others are kept.
+
+    Attributes
+    ----------
+    failures : dict
+        Scenario name -> its :class:`SolveError` (with diagnostics).
+    partial : xarray.Dataset or None
+        The scenarios that solved, finished as :func:`cge.run` would (attr ``failed_scenarios``:
+        JSON list of ``{scenario, error}``); None when nothing useful solved (only the baseline,
+        or the reference scenario failed).
+    """
+
+    def __init__(self, message: str, failures: dict, partial=None):
+        first = next(iter(failures.values()))
+        super().__init__(message, first.residuals, first.structural)
+        self.failures = failures
+        self.partial = partial

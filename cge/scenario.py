@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
@@ -120,8 +121,9 @@ class ClosureSpec(_Strict):
                     f"region {region} has both labour_by_region and labour_supply_elasticity; the elasticity "
                     "chooses the closure (0 full_employment, inf fixed_real_wage), so give one of them"
                 )
-        if self.rate_of_return_flexibility is not None and self.macro != MacroClosure.RATE_OF_RETURN:
-            raise ValueError("rate_of_return_flexibility applies only to macro = 'rate_of_return'")
+        macro_set = "macro" in self.model_fields_set  # unset: GTAP's standard, rate_of_return
+        if self.rate_of_return_flexibility is not None and macro_set and self.macro != MacroClosure.RATE_OF_RETURN:
+            raise ValueError("rate_of_return_flexibility applies only to macro = 'rate_of_return' (the default)")
         regions = [t.region for t in self.trade_balance]
         repeated = sorted({r for r in regions if regions.count(r) > 1})
         if repeated:
@@ -423,3 +425,23 @@ def _unknown_key_help(err: dict) -> str:
 
 
 ShockKind = Literal["tm", "te", "tau"]
+
+
+def scenario_list(scenarios: Scenario | str | Path | Iterable, include_baseline: bool = True) -> list[Scenario]:
+    """Scenario objects from objects or TOML paths; names must be unique.
+
+    With ``include_baseline`` an unshocked scenario named ``baseline`` is prepended unless one is
+    given.
+    """
+    if isinstance(scenarios, (Scenario, str, Path)):
+        scenarios = [scenarios]
+    out = [s if isinstance(s, Scenario) else Scenario.from_toml(s) for s in scenarios]
+    if not out:
+        raise ScenarioError("no scenarios given")
+    names = [s.name for s in out]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ScenarioError(f"scenario names must be unique; repeated: {duplicates}")
+    if include_baseline and BASELINE not in names:
+        out.insert(0, Scenario(name=BASELINE, label=BASELINE, description="no shock: benchmark replication"))
+    return out

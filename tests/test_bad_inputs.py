@@ -33,19 +33,19 @@ from cge.sweep import run_many
 
 def test_unknown_region_in_scenario(hand_sam, hand_elasticities):
     scen = Scenario(name="x", tariffs=[{"importer": "USA", "exporter": "B", "rate_pct": 10}])
-    with pytest.raises(ScenarioError, match=r"tariffs\[0\].importer 'USA' is not in the SAM"):
+    with pytest.raises(ScenarioError, match=r"tariffs\[0\].importer 'USA' is not a region of the database"):
         cge.run(scen, sam=hand_sam, elasticities=hand_elasticities)
 
 
 def test_unknown_commodity_in_scenario(hand_sam, hand_elasticities):
     scen = Scenario(name="x", trade_costs=[{"importer": "A", "exporter": "B", "commodity": "steel", "change_pct": 5}])
-    with pytest.raises(ScenarioError, match=r"trade_costs\[0\].commodity 'steel' is not in the SAM"):
+    with pytest.raises(ScenarioError, match=r"trade_costs\[0\].commodity 'steel' is not a commodity of the database"):
         cge.run(scen, sam=hand_sam, elasticities=hand_elasticities)
 
 
 def test_tariff_on_zero_flow(hand_sam, hand_elasticities):
     scen = Scenario(name="x", tariffs=[{"importer": "A", "exporter": "B", "commodity": "ser", "rate_pct": 10}])
-    with pytest.raises(ScenarioError, match="ser from B to A: this flow is zero in the SAM"):
+    with pytest.raises(ScenarioError, match="ser from B to A: this flow is zero in the database"):
         cge.run(scen, sam=hand_sam, elasticities=hand_elasticities)
 
 
@@ -439,28 +439,28 @@ CASES = [
         "scenario",
         {"b.toml": TARIFF.replace('"A"', '"ZZZ"') + "rate_pct = 5\n"},
         _run("{d}/b.toml"),
-        ("scenario 'b'", "tariffs[0].importer 'ZZZ' is not in the SAM", "['A', 'B']"),
+        ("scenario 'b'", "tariffs[0].importer 'ZZZ' is not a region of the database", "['A', 'B']"),
     ),
     Case(
         "unknown_commodity",
         "scenario",
         {"b.toml": TARIFF.replace('"man"', '"steel"') + "rate_pct = 5\n"},
         _run("{d}/b.toml"),
-        ("tariffs[0].commodity 'steel' is not in the SAM",),
+        ("tariffs[0].commodity 'steel' is not a commodity of the database",),
     ),
     Case(
         "tariff_on_zero_flow",
         "scenario",
         {"b.toml": TARIFF.replace('"man"', '"ser"') + "rate_pct = 5\n"},
         _run("{d}/b.toml"),
-        ("tariffs[0] on ser from B to A: this flow is zero in the SAM",),
+        ("tariffs[0] on ser from B to A: this flow is zero in the database",),
     ),
     Case(
         "change_makes_rate_negative",
         "scenario",
         {"b.toml": TARIFF + "change_pct = -50\n"},
         _run("{d}/b.toml"),
-        ("tariffs[0] makes the tariff on ('man', 'B', 'A') negative",),
+        ("tariffs[0] makes the tariff on man from B to A negative",),
     ),
     Case(
         "tariff_on_itself",
@@ -497,7 +497,7 @@ CASES = [
         "scenario",
         {"b.toml": '[[revert_to_mfn]]\nimporter = "A"\nexporter = "B"\n'},
         _run("{d}/b.toml"),
-        ("revert_to_mfn[0]: no MFN schedule for importer 'A'",),
+        ("revert_to_mfn[0] needs the database's mfn_rate satellite",),
     ),
     Case(
         "shocked_baseline",
@@ -856,7 +856,7 @@ CASES = [
         "CLI",
         {"b.toml": TARIFF.replace('"A"', '"ZZZ"') + "rate_pct = 5\n"},
         ("sweep", "{d}/b.toml", "--sam", "{d}/sam", "--elasticities", "{d}/el.csv", "--out", "{d}/out.nc"),
-        ("scenario 'b'", "tariffs[0].importer 'ZZZ' is not in the SAM"),
+        ("scenario 'b'", "tariffs[0].importer 'ZZZ' is not a region of the database"),
     ),
     Case(
         "sweep_ssa_missing",
@@ -978,7 +978,7 @@ API_CASES = [
             elasticities=el,
         ),
         ScenarioError,
-        ("tariffs[0] on goods from B to A", "the SAM flags no commodity as goods"),
+        ("tariffs[0].commodity 'goods'", "the group selects no commodity of the database"),
     ),
     ("load_sam_text_file", lambda sam, el: cge.load_sam(Path(__file__)), SamError, ("not a netCDF file",)),
 ]
@@ -998,14 +998,18 @@ def test_api_misuse_is_one_line(name, call, error, needles, hand_sam, hand_elast
 # Audit defects (issue 12) beyond the catalogue: each test failed before its fix.
 
 
-def _failing_above(threshold: float):
-    """A Solver.solve that fails when the tariff on B's manufactures into A exceeds ``threshold``."""
-    original = Solver.solve
+def _failing_above(threshold_pct: float):
+    """A GTAP v7 solve that fails when a shock exceeds ``threshold_pct`` (percent change of a power)."""
+    from cge.gtap import scenario_runner
+    from cge.gtap.simulate import GtapSolveError
 
-    def solve(self, p_target, warm_start=True):
-        if p_target[self._param_pos[("tm", ("man", "B", "A"))]] > threshold:
-            raise SolveError("no solution: forced for the test\nlargest residuals: ...")
-        return original(self, p_target, warm_start)
+    original = scenario_runner.solve
+
+    def solve(prepared, shocks=None, **options):
+        largest = max((float(np.max(np.abs(np.asarray(v)))) for v in (shocks or {}).values()), default=0.0)
+        if largest > threshold_pct:
+            raise GtapSolveError("no solution: forced for the test")
+        return original(prepared, shocks, **options)
 
     return solve
 
@@ -1015,7 +1019,9 @@ def test_batch_keeps_the_solved_scenarios_and_names_the_failed(tmp_path, hand_sa
     d = _workdir(tmp_path, hand_sam, hand_elasticities)
     for rate in (30, 90):
         (d / f"t{rate}.toml").write_text(TARIFF + f"rate_pct = {rate}\n")
-    monkeypatch.setattr(Solver, "solve", _failing_above(0.5))
+    from cge.gtap import scenario_runner
+
+    monkeypatch.setattr(scenario_runner, "solve", _failing_above(50.0))
     args = _run("{d}/t30.toml", "{d}/t90.toml")
     result = CliRunner().invoke(app, [a.format(d=d) for a in args])
     assert result.exit_code == 1

@@ -164,12 +164,12 @@ def test_a_sweep_under_a_small_address_space_limit_is_one_line(work):
 def test_out_of_memory_names_what_was_being_done(work, monkeypatch, failure):
     """A failed allocation while compiling was ``internal error MemoryError`` or CasADi's first line
     ``Error in Function::Function for 'jacobian'``, naming neither the stage nor the cause."""
-    from cge.solve import Solver
+    from cge.gtap import scenario_runner
 
-    def out_of_memory(self, *args, **kwargs):
+    def out_of_memory(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(Solver, "__init__", out_of_memory)
+    monkeypatch.setattr(scenario_runner, "prepare", out_of_memory)
     result = CliRunner().invoke(app, ["run", str(work / "t.toml"), *(a.format(d=work) for a in COMMON)])
     assert result.exit_code == 1
     line = _one_line(result.output.strip())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import xarray as xr
 from typer.testing import CliRunner
 
@@ -62,7 +63,7 @@ def test_user_error_is_one_line_without_traceback(tmp_path, hand_sam, hand_elast
         ],
     )
     assert result.exit_code == 1
-    assert "importer 'ZZZ' is not in the SAM" in result.output
+    assert "importer 'ZZZ' is not a region of the database" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
 
@@ -103,14 +104,15 @@ def test_metadata_documents_every_model_component(hand_sam, hand_elasticities):
             assert comp.doc, comp.local_name
 
 
-def test_run_welfare_steps_option(tmp_path, hand_sam, hand_elasticities):
-    """The EV decomposition is in the results by default; --welfare-steps 0 skips it."""
+def test_run_always_has_the_welfare_decomposition(tmp_path, hand_sam, hand_elasticities):
+    """GTAP v7's WELVIEW decomposition comes with every solve: no --welfare-steps to turn it off."""
     scen = _setup(tmp_path, hand_sam, hand_elasticities)
     data = ["--sam", str(tmp_path / "sam"), "--elasticities", str(tmp_path / "el.csv")]
-    for steps, expected in ((None, True), ("0", False)):
-        out = tmp_path / f"r{steps}.nc"
-        extra = [] if steps is None else ["--welfare-steps", steps]
-        result = runner.invoke(app, ["run", str(scen), "--out", str(out), *data, *extra])
-        assert result.exit_code == 0, result.output
-        with xr.open_dataset(out, engine="h5netcdf") as ds:
-            assert ("ev_decomposition" in ds) == expected
+    out = tmp_path / "r.nc"
+    result = runner.invoke(app, ["run", str(scen), "--out", str(out), *data])
+    assert result.exit_code == 0, result.output
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        dec, ev = ds["ev_decomposition"], ds["ev"]
+        np.testing.assert_allclose(dec.sum("component"), ev, rtol=1e-8, atol=1e-9)
+    result = runner.invoke(app, ["run", str(scen), "--out", str(tmp_path / "s.nc"), *data, "--welfare-steps", "0"])
+    assert result.exit_code == 1 and "--welfare-steps" in result.output

@@ -110,7 +110,7 @@ def test_cli_run_with_a_user_groups_file(tmp_path):
     (tmp_path / "s.toml").write_text('[[tariffs]]\nimporter = "home"\nexporter = "B"\nrate_pct = 20\n')
     out = tmp_path / "r.nc"
     args = ["run", str(tmp_path / "s.toml"), "--sam", str(sam_path), "--elasticities", str(elasticities)]
-    options = ["--groups", str(tmp_path / "g.csv"), "--out", str(out), "--welfare-steps", "0", "--detail", "all"]
+    options = ["--groups", str(tmp_path / "g.csv"), "--out", str(out), "--detail", "all"]
     result = runner.invoke(app, [*args, *options])
     assert result.exit_code == 0, result.output
     sam = two_region_sam()

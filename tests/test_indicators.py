@@ -82,34 +82,36 @@ def test_compiled_evaluation_equals_the_pyomo_expressions(hand_sam, hand_elastic
     assert np.isnan(dense["qxs"]).any()  # no entry where the SAM has no flow
 
 
-def test_detail_all_has_every_model_component_with_gtap_names(three):
-    from cge.model.metadata import metadata_table
+def test_detail_all_has_every_gtap_variable(three):
+    """``detail="all"``: every GTAP v7 variable under its GEMPACK name, on result dims."""
+    from cge.gtap.model.variables import variable_table
+    from cge.indicators.gtap.labels import result_dim_names
 
-    meta = metadata_table()
-    for name, row in meta[meta["kind"].isin(["variable", "expression"])].iterrows():
-        if name in ("qendow",):  # empty under full employment: no entries, still a (NaN) variable
-            assert name in three
+    for name, spec in variable_table().items():
+        if "internal:" in spec.description:  # save_value: a helper of the levels model, not a result
+            assert name not in three, name
             continue
         assert name in three, name
-        if name in indicator_table().index:  # an indicator of that name takes the table's attrs
-            continue
-        assert three[name].attrs["gtap"] == row["gtap"]
-        if row["units"].startswith("index"):
-            np.testing.assert_allclose(three[f"{name}_pct"], 100 * (three[name] - 1), equal_nan=True)
+        assert three[name].attrs["gtap_variable"] == name
+        assert three[name].dims == ("scenario", *result_dim_names(spec.dims)), name
     assert three["qo"].dims == ("scenario", "activity", "region")
-    np.testing.assert_allclose(three["qo_pct"].sel(scenario="baseline"), 0.0, atol=1e-9)
-    assert three["tm"].sel(scenario="t30", commodity="man", exporter="B", importer="A") == pytest.approx(0.3)
-    # the EV indicator is the model's ev expression in US$ bn
-    np.testing.assert_allclose(three["ev"], three["utility_pct"] / 100 * three["gdp_income"].sel(scenario="baseline"))
+    np.testing.assert_allclose(three["qo"].sel(scenario="baseline"), 0.0, atol=1e-9)
+    tms = three["tms"].sel(commodity="man", exporter="B", importer="A")
+    # rates of 30 % and 60 % of the cif value: the powers' ratio is 1.6 / 1.3 whatever the benchmark rate
+    assert (1 + tms.sel(scenario="t60") / 100) / (1 + tms.sel(scenario="t30") / 100) == pytest.approx(1.6 / 1.3)
+    # the EV indicator is GEMPACK's EV in US$ bn
+    np.testing.assert_allclose(three["ev"], three["EV"] / 1000.0, rtol=1e-12)
 
 
 def test_results_describe_themselves(three):
-    assert three["region"].attrs["long_name"] and three["activity"].attrs["long_name"]
-    assert three["employment"].dims == ("scenario", "region", "activity")
+    for dim in ("region", "activity", "commodity", "scenario"):
+        assert three[dim].attrs["long_name"], dim
+    assert three["real_gdp_pct"].dims == ("scenario", "region")
     assert three["scenario_description"].dims == ("scenario",)
     assert json.loads(three["scenario_definition"].sel(scenario="t30").item())["name"] == "t30"
-    for key in ("sam_hash", "elasticity_hash", "cge_version", "git_commit", "created"):
+    for key in ("database_hash", "cge_version", "git_commit", "created"):
         assert three.attrs[key], key
+    assert three.attrs["model"] == "GTAP v7"
     assert "xarray" in json.loads(three.attrs["package_versions"])
 
 
@@ -154,25 +156,25 @@ def test_difference_of_two_scenarios(three):
     assert "iterations" not in diff
 
 
-def test_model_components_are_rebased_and_differenced_by_their_units(three, tmp_path):
-    """``detail="all"`` variables follow the indicators: ``<name>_pct`` re-based as a ratio of
-    levels, levels left alone (``rebase``) or differenced (``difference``), also after a netCDF
-    round trip (the rule comes from the ``model_component`` attr)."""
+def test_gtap_variables_are_rebased_and_differenced_by_their_type(three, tmp_path):
+    """``detail="all"`` GTAP variables follow their type: percentage changes (``qo``) re-based as
+    ratios, ordinary changes (``del_tbal``) differenced, also after a netCDF round trip (the rule
+    comes from the ``gtap_variable`` attr)."""
     path = tmp_path / "three.nc"
     three.to_netcdf(path)
     with xr.open_dataset(path) as stored:
         reread = stored.load()
     for ds in (three, reread):
         based = rebase(ds, "t30")
-        np.testing.assert_allclose(based["qo_pct"].sel(scenario="t30"), 0.0, atol=1e-12)
+        np.testing.assert_allclose(based["qo"].sel(scenario="t30"), 0.0, atol=1e-12)
         qo = ds["qo"]
-        expected = 100 * (qo.sel(scenario="t60") / qo.sel(scenario="t30") - 1)
-        np.testing.assert_allclose(based["qo_pct"].sel(scenario="t60"), expected, rtol=1e-9, atol=1e-12)
-        assert float(abs(based["qo_pct"].sel(scenario="t60")).max()) > 1e-3  # a change that could be lost
-        np.testing.assert_allclose(based["qo"], qo)
+        expected = 100 * ((1 + qo.sel(scenario="t60") / 100) / (1 + qo.sel(scenario="t30") / 100) - 1)
+        np.testing.assert_allclose(based["qo"].sel(scenario="t60"), expected, rtol=1e-9, atol=1e-12)
+        assert float(abs(based["qo"].sel(scenario="t60")).max()) > 1e-3  # a change that could be lost
+        tbal = ds["del_tbal"]
+        np.testing.assert_allclose(based["del_tbal"], tbal - tbal.sel(scenario="t30"), atol=1e-12)
         diff = difference(ds, "t30", "t60")
-        np.testing.assert_allclose(diff["qo_pct"], expected, rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(diff["qo"], qo.sel(scenario="t60") - qo.sel(scenario="t30"))
+        np.testing.assert_allclose(diff["qo"], expected, rtol=1e-9, atol=1e-12)
 
 
 def test_group_subtotals_from_the_data_file(three):

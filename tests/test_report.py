@@ -181,7 +181,7 @@ def test_stack_results(results):
     with pytest.raises(ReportError, match="scenario name 'tariff' appears in both a.nc and b.nc"):
         stack_results([results, results.sel(scenario=["tariff"])], ["a.nc", "b.nc"])
     other = tariff.assign_attrs(database_hash="0" * 64)
-    with pytest.raises(ReportError, match="different databases"):
+    with pytest.raises(ReportError, match="different SAMs or databases"):
         stack_results([results, other], ["a.nc", "b.nc"])
     assert stack_results([results, other], allow_different_sam=True).sizes["scenario"] == 3
 
@@ -192,7 +192,7 @@ def test_stack_keeps_one_baseline_of_the_same_sam(results):
     stacked = stack_results([results, second], ["a.nc", "b.nc"])
     assert list(stacked.scenario.values) == ["baseline", "tariff", "tariff_b"]
     other_sam = second.assign_attrs(database_hash="1" * 64)
-    with pytest.raises(ReportError, match="different databases"):
+    with pytest.raises(ReportError, match="different SAMs or databases"):
         stack_results([results, other_sam], ["a.nc", "b.nc"])
     with pytest.raises(ReportError, match="'baseline' appears in both"):
         stack_results([results, other_sam], ["a.nc", "b.nc"], allow_different_sam=True)
@@ -294,7 +294,7 @@ def test_diff_shows_signed_changes_and_both_files_provenance(results, tmp_path):
     stacked = stack_results([first.sel(scenario=["tariff"]), second.sel(scenario=["baseline"])])
     assert f"Source: cge {results.attrs['cge_version']}, 9.9.9, commit" in source_note(stacked)
     other = second.assign_attrs(database_hash="f" * 64)
-    with pytest.raises(ReportError, match="different databases"):
+    with pytest.raises(ReportError, match="different SAMs or databases"):
         pair_for_diff(first, other, "a.nc", "b.nc", scenario="tariff")
 
 

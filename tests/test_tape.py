@@ -64,3 +64,28 @@ def test_mismatched_sizes_are_refused() -> None:
         _ = x + x[[0, 1]]
     with pytest.raises(ValueError, match="outside x"):
         tape.variable(2, 5)
+
+
+def test_jacobian_through_chains_of_elementwise_operations_equals_the_tangents() -> None:
+    """Elementwise operations (unary, or with a constant) rescale their operand's Jacobian rows
+    lazily; every consumer (a gather, a linear map, a binary operation on two nodes with the same
+    or a wider pattern, an output) must see the rescaled data: each column of the Jacobian equals
+    the tangent in that unit direction, computed by the separate forward-mode replay."""
+    rng = np.random.default_rng(7)
+    tape = Tape(6, 2)
+    a = tape.variable(0, 4)
+    b = tape.variable(4, 2)
+    p = tape.parameter(0, 2)
+    chain = 3.0 - ((a**1.5) * 2.0 + 1.0).log() / 4.0  # const - node, unary and constant operations
+    gathered = chain[[0, 0, 3, 2]]  # gather of a rescaled node
+    same = chain * a  # two nodes of the same pattern: positions are all of the node's
+    wider = chain[[1, 2]] + b * p  # a rescaled node into a wider pattern
+    matrix = sp.csr_matrix(rng.uniform(0.5, 1.5, (3, 4)))
+    mapped = matrix @ (gathered.exp() * 0.5)  # linear map of a rescaled node
+    compiled = tape.compile([chain, gathered * same, wider, mapped, (b * 2.0) ** 2.0])
+    x = rng.uniform(0.5, 2.0, compiled.n)
+    pv = rng.uniform(0.5, 2.0, compiled.n_p)
+    _, jac = compiled.jacobian(x, pv)
+    columns = [compiled.jvp(x, pv, e, np.zeros(compiled.n_p))[1] for e in np.eye(compiled.n)]
+    assert np.allclose(jac.toarray(), np.column_stack(columns), rtol=1e-13, atol=1e-13)
+    assert np.abs(jac.toarray()).min(axis=None) == 0.0  # the pattern is not dense: the check is informative

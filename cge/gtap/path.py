@@ -101,3 +101,32 @@ class PathState:
     rates: dict[str, np.ndarray]
     scale: float = 1.0  # lambda(t): GEMPACK's price level over the levels model's
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def hermite_interpolate(t_known: np.ndarray, values: np.ndarray, slopes: np.ndarray, t: float) -> np.ndarray:
+    """Value at ``t`` of the polynomial of degree ``2 m - 1`` through ``m`` points of [0, 1] with
+    their values and slopes (confluent interpolation in the Chebyshev basis).
+
+    Parameters
+    ----------
+    t_known : ndarray
+        The ``m`` distinct points, shape ``(m,)``.
+    values, slopes : ndarray
+        The function and its derivative at them, shape ``(m, ...)``.
+    t : float
+        Where to evaluate (inside or outside [0, 1]).
+
+    Returns
+    -------
+    ndarray
+        Shape ``values.shape[1:]``.
+    """
+    x = 2.0 * np.asarray(t_known, dtype=float) - 1.0
+    degree = 2 * x.size - 1
+    basis = np.eye(degree + 1)
+    vander = cheb.chebvander(x, degree)
+    slope_vander = np.stack([2.0 * cheb.chebval(x, cheb.chebder(basis[k])) for k in range(degree + 1)], axis=1)
+    shape = values.shape[1:]
+    data = np.concatenate([values.reshape(x.size, -1), slopes.reshape(x.size, -1)])
+    coef = np.linalg.solve(np.concatenate([vander, slope_vander]), data)
+    return (cheb.chebvander(np.array([2.0 * t - 1.0]), degree)[0] @ coef).reshape(shape)

@@ -16,6 +16,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -74,23 +75,37 @@ def resolve_database(
     elasticities : DataFrame, path or None
         An elasticity table by sector (``calibration/elasticities.csv`` format).
     """
-    from cge.gtap import from_sam, load_database
+    from cge.calibrate import CalibrationError, load_elasticities
 
     table = elasticities
-    if table is not None and not isinstance(table, pd.DataFrame):
-        from cge.calibrate import load_elasticities
+    if table is None or isinstance(table, pd.DataFrame):
+        return _database_with(source, table)
+    try:
+        return _database_with(source, load_elasticities(table))
+    except CalibrationError as exc:
+        if str(table) in str(exc):
+            raise
+        reason = str(exc).removeprefix("elasticity table ")
+        raise CalibrationError(f"elasticity table {table}: {reason}") from None
 
-        table = load_elasticities(table)
+
+def _database_with(source: xr.Dataset | str | Path | None, table: pd.DataFrame | None) -> xr.Dataset:
+    from cge.gtap import from_sam, load_database
+
     if source is None:
         return with_elasticities(load_database(), table)
-    if isinstance(source, xr.Dataset):
-        return with_elasticities(source, table) if "VDFB" in source else from_sam(source, table)
-    path = Path(source)
-    if path.is_dir() and any((path / name).exists() for name in ("basedata.har", "database.nc")):
+    if isinstance(source, xr.Dataset) and "VDFB" in source:
+        return with_elasticities(source, table)
+    path = None if isinstance(source, xr.Dataset) else Path(source)
+    if path is not None and path.is_dir() and any((path / name).exists() for name in ("basedata.har", "database.nc")):
         return with_elasticities(load_database(path), table)
-    from cge.sam import load_sam
+    from cge.calibrate import check_elasticities, load_elasticities
+    from cge.sam import conform_sam, load_sam
 
-    return from_sam(load_sam(path), table)
+    sam = load_sam(path) if path is not None else conform_sam(source)
+    table = load_elasticities() if table is None else table
+    check_elasticities(sam, table)  # every sector, column and value, before the conversion
+    return from_sam(sam, table)
 
 
 def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | None) -> xr.Dataset:
@@ -102,11 +117,11 @@ def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | N
     error naming it. ``sigma_va``, ``sigma_t`` and ``sigma_nd`` apply to the activity that makes the
     commodity of the same label.
     """
+    from cge.calibrate import CalibrationError, load_elasticities
+
     if table is None:
         return database
     if not isinstance(table, pd.DataFrame):
-        from cge.calibrate import load_elasticities
-
         table = load_elasticities(table)
     from cge.gtap.scenario_shocks import commodity_aliases
 
@@ -117,14 +132,17 @@ def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | N
     extra = [label for label in rows if label not in comms]
     if missing or extra:
         what = f"has no row for {missing[0]!r}" if missing else f"names {extra[0]!r}, which the database does not have"
-        raise ScenarioError(f"elasticity table {what} (database commodities: {', '.join(comms)})")
+        raise CalibrationError(f"elasticity table {what} (database commodities: {', '.join(comms)})")
     ds = database.copy()
     for column, parameter in ELASTICITY_PARAMETERS.items():
         if column not in table.columns or parameter not in ds:
             continue
         values = np.array([float(rows[c][column]) for c in comms])
         if not np.all(np.isfinite(values)) or np.any(values < 0):
-            raise ScenarioError(f"elasticity table column {column}: values must be finite and >= 0")
+            bad = [c for c, v in zip(comms, values, strict=True) if not (np.isfinite(v) and v >= 0)]
+            raise CalibrationError(
+                f"elasticity table column {column}: values must be finite and >= 0 ({len(bad)} are not: {bad[:5]})"
+            )
         set_name = "COMM" if "COMM" in ds[parameter].dims else "ACTS"
         by_label = dict(zip(comms, values))
         labels = [str(x) for x in ds[set_name].values]
@@ -186,13 +204,43 @@ def database_hash(database: xr.Dataset) -> str:
 
 
 # ---------------------------------------------------------------------------------- one scenario
+def prepared_model(
+    scenario: Scenario,
+    database: xr.Dataset,
+    models: dict[str, tuple[GtapClosure, PreparedModel]],
+    on_build: Callable[[str], None] | None = None,
+) -> tuple[GtapClosure, PreparedModel]:
+    """The scenario's closure and the model prepared for it, from ``models`` (a cache by closure,
+    filled here when the closure is new; ``on_build`` is called with the closure's description
+    before a model is built).
+
+    Raises
+    ------
+    ScenarioError
+        For a closure the database cannot support.
+    """
+    try:
+        arguments = closure_arguments(scenario.closure)
+        key = json.dumps({k: str(v) for k, v in arguments.items()}, sort_keys=True)
+        if key not in models:
+            closure = gtap_closure(database, **arguments)
+            if on_build is not None:
+                on_build(closure.description)
+            models[key] = (closure, prepare(closure.database, **closure.solve_options()))
+    except ClosureSpecError as exc:
+        raise ScenarioError(f"scenario '{scenario.name}': {exc}") from None
+    return models[key]
+
+
 def solve_one(
     scenario: Scenario,
     database: xr.Dataset,
     models: dict[str, tuple[GtapClosure, PreparedModel]],
     options: RunOptions,
+    on_build: Callable[[str], None] | None = None,
 ) -> xr.Dataset:
-    """Solve one scenario on a (cached) prepared model and return its indicators.
+    """Solve one scenario on a (cached) prepared model and return its indicators; ``on_build``
+    is called with the closure's description before a model is built for it.
 
     Raises
     ------
@@ -205,15 +253,7 @@ def solve_one(
     from cge.indicators.gtap.subtotals import total_only
 
     t0 = time.perf_counter()
-    try:
-        arguments = closure_arguments(scenario.closure)
-        key = json.dumps({k: str(v) for k, v in arguments.items()}, sort_keys=True)
-        if key not in models:
-            closure = gtap_closure(database, **arguments)
-            models[key] = (closure, prepare(closure.database, **closure.solve_options()))
-    except ClosureSpecError as exc:
-        raise ScenarioError(f"scenario '{scenario.name}': {exc}") from None
-    closure, prepared = models[key]
+    closure, prepared = prepared_model(scenario, database, models, on_build)
     plan: ShockPlan = gtap_shocks(scenario, database, groups=options.groups)
     if options.subtotals and plan.groups:
         solution = solve(prepared, subtotals=plan.groups)
@@ -224,7 +264,8 @@ def solve_one(
         jobs = us_na_trade_jobs_gross(database, {scenario.name: solution}).isel({SCENARIO: 0}, drop=True)
         out[str(jobs.name)] = jobs if SUBTOTAL not in out.dims else total_only(jobs, like=out["real_gdp_pct"])
     for name in ("qgdp", "EV"):
-        out[name] = solution[name].rename({"REG": REGION}).assign_attrs(solution[name].attrs, gtap=name)
+        attrs = {**solution[name].attrs, "gtap": name, "gtap_variable": name}
+        out[name] = solution[name].rename({"REG": REGION}).assign_attrs(attrs)
     for name, attr in SOLVER_FIGURES.items():
         out[name] = xr.DataArray(float(solution.attrs[attr]), attrs=_attrs(name))
     out["walras_residual"] = xr.DataArray(float(np.abs(solution["walraslack"]).max()), attrs=_attrs("walras_residual"))
@@ -293,6 +334,38 @@ def _with_subtotals(ds: xr.Dataset, labels: list[str]) -> xr.Dataset:
     return xr.Dataset(out, attrs=ds.attrs).assign_coords(subtotal=labels)
 
 
+def run_inputs(
+    scenarios: Scenario | str | Path | Iterable,
+    database: xr.Dataset | str | Path | None,
+    elasticities: pd.DataFrame | str | Path | None,
+    options: RunOptions,
+) -> tuple[list[Scenario], xr.Dataset]:
+    """The scenarios (``baseline`` first unless ``options.include_baseline`` is off) and the
+    database of a run, every scenario's rows and closure checked before anything is solved.
+
+    Raises
+    ------
+    ScenarioError
+        For bad scenarios or closures, or a reference scenario that is not among them.
+    """
+    from cge.scenario import scenario_list
+
+    listed = scenario_list(scenarios, options.include_baseline)
+    names = [s.name for s in listed]
+    if options.reference is not None and options.reference not in names:
+        raise ScenarioError(f"reference scenario '{options.reference}' is not among the scenarios: {', '.join(names)}")
+    if options.reference is not None and options.subtotals:
+        raise ScenarioError("subtotals are measured from the benchmark: give either a reference scenario or subtotals")
+    db = resolve_database(database, elasticities)
+    for scenario in listed:
+        gtap_shocks(scenario, db, groups=options.groups)
+        try:
+            gtap_closure(db, **closure_arguments(scenario.closure))
+        except ClosureSpecError as exc:
+            raise ScenarioError(f"scenario '{scenario.name}': {exc}") from None
+    return listed, db
+
+
 def run_gtap(
     scenarios: Scenario | str | Path | Iterable,
     database: xr.Dataset | str | Path | None = None,
@@ -330,33 +403,23 @@ def run_gtap(
     ------
     ScenarioError
         For bad scenarios or closures, before anything is solved.
-    cge.runner.BatchSolveError
+    cge.errors.BatchSolveError
         When some scenarios do not solve (its ``partial`` holds the others).
     """
-    from cge.runner import BatchSolveError, scenario_list
+    from cge.errors import BatchSolveError
 
     options = RunOptions.resolve(options, **overrides)
-    listed = scenario_list(scenarios, options.include_baseline)
-    names = [s.name for s in listed]
-    if options.reference is not None and options.reference not in names:
-        raise ScenarioError(f"reference scenario '{options.reference}' is not among the scenarios: {', '.join(names)}")
-    if options.reference is not None and options.subtotals:
-        raise ScenarioError("subtotals are measured from the benchmark: give either a reference scenario or subtotals")
-    db = resolve_database(database, elasticities)
-    for scenario in listed:  # every scenario's rows and closure checked before anything is solved
-        gtap_shocks(scenario, db, groups=options.groups)
-        try:
-            gtap_closure(db, **closure_arguments(scenario.closure))
-        except ClosureSpecError as exc:
-            raise ScenarioError(f"scenario '{scenario.name}': {exc}") from None
+    listed, db = run_inputs(scenarios, database, elasticities, options)
     models: dict = {}
     results: dict[str, xr.Dataset] = {}
     failures: dict[str, SolveError] = {}
+    total = len(listed)
     for done, scenario in enumerate(listed):
         if progress is not None:
-            progress(f"solving {scenario.name}", done, len(listed))
+            progress(f"solving {scenario.name}", done, total)
         try:
-            results[scenario.name] = solve_one(scenario, db, models, options)
+            building = None if progress is None else partial(progress_build, progress, done, total)
+            results[scenario.name] = solve_one(scenario, db, models, options, building)
         except SolveError as exc:
             failures[scenario.name] = exc
             log.warning("scenario %s did not solve: %s", scenario.name, str(exc).splitlines()[0])
@@ -365,17 +428,22 @@ def run_gtap(
     if failures:
         reasons = "; ".join(f"{name}: {str(exc).splitlines()[0]}" for name, exc in failures.items())
         usable = bool(results) and options.reference not in failures and set(results) != {BASELINE}
-        partial = None
+        solved = None
         if usable:
-            partial = finish_gtap(stack_scenarios(results), listed, db, options)
-            partial.attrs["failed_scenarios"] = json.dumps(
+            solved = finish_gtap(stack_scenarios(results), listed, db, options)
+            solved.attrs["failed_scenarios"] = json.dumps(
                 [{"scenario": n, "error": str(e).splitlines()[0]} for n, e in failures.items()]
             )
         kept = f"; solved: {', '.join(results)}" if results else ""
         raise BatchSolveError(
-            f"{len(failures)} of {len(listed)} scenarios did not solve ({reasons}){kept}", failures, partial
+            f"{len(failures)} of {len(listed)} scenarios did not solve ({reasons}){kept}", failures, solved
         )
     return finish_gtap(stack_scenarios(results), listed, db, options)
+
+
+def progress_build(progress: Progress, done: int, total: int, closure: str) -> None:
+    """Report that a model is being built for ``closure`` (the stage an out-of-memory error names)."""
+    progress(f"compiling the model ({closure})", done, total)
 
 
 def finish_gtap(ds: xr.Dataset, scenarios: list[Scenario], database: xr.Dataset, options: RunOptions) -> xr.Dataset:
@@ -395,7 +463,9 @@ def finish_gtap(ds: xr.Dataset, scenarios: list[Scenario], database: xr.Dataset,
         ds[name] = xr.DataArray(
             [get(by_name[n]) if n in by_name else "" for n in held], dims=SCENARIO, attrs=_attrs(name)
         )
-    ds[SCENARIO].attrs.update(_attrs(SCENARIO))
+    for dim in ds.dims:  # every axis describes itself (long_name from cge/indicators.csv)
+        if dim in ds.coords:
+            ds[dim].attrs.update(_attrs(str(dim)))
     if options.groups is not None:
         ds.attrs["groups"] = json.dumps([[g.dimension, g.name, g.members] for g in options.groups])
     from cge import __version__

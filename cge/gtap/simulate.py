@@ -27,12 +27,12 @@ from cge.gtap.model.decomposition import COLUMN, decomposition_rates
 from cge.gtap.model.indices import INDEX_EQUATIONS, Flows, numeraire_rate
 from cge.gtap.model.variables import NOMINAL_CHANGE_BASE, element_degree, variable_table
 from cge.gtap.model.welfare import ev_results, shadow_household
-from cge.gtap.path import PathState, cumulative_integral, lobatto_nodes, subset_nodes
+from cge.gtap.path import PathState, cumulative_integral, hermite_interpolate, lobatto_nodes, subset_nodes
 from cge.gtap.subtotals import TOTAL, WelfareNode, group_states
 from cge.gtap.update import updated_database
 from cge.results_file import FORMAT_ATTR, RESULTS_FORMAT
-from cge.solve.linalg import Factorization, SparseMatrix, gmres
-from cge.solve.newton import NewtonOptions, newton_solve
+from cge.solve.linalg import Factorization, SparseMatrix, gmres, with_single_threaded_blas
+from cge.solve.newton import NewtonOptions, newton_solve, norm_inf
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +181,8 @@ class NodeSolution:
     residual: float
     dx_groups: list[np.ndarray] = field(default_factory=list)
     """The path derivative in each shock group's direction (subtotals only)."""
+    state: PathState | None = None
+    """Levels values and rates before the numeraire correction (:func:`_states`), once computed."""
 
 
 LU_ORDERING = "COLAMD"
@@ -188,11 +190,90 @@ LU_ORDERING = "COLAMD"
 of synthetic databases: 10x7 (1,601 unknowns): MMD on A^T+A 0.005 s / 62 k, COLAMD 0.008 s /
 104 k, MMD on A^T A 0.026 s / 206 k; 20x41 (26,573 unknowns, 956 k nonzeros): COLAMD 0.68 s /
 7.2 M, MMD on A^T+A 1.32 s / 5.5 M, MMD on A^T A 22.8 s / 23.9 M (benchmarks/gtap_speed.py)."""
+LU_PRECISION = "single"
+"""Precision of the sparse LU factors: they only precondition GMRES, which solves the float64
+system (:class:`cge.solve.linalg.Factorization`)."""
+TANGENT_RTOL = 1e-10
+"""Relative accuracy of the path derivative dx/dt when it is found by GMRES."""
+CHEAP_LU_FILL = 500_000
+"""A factorisation with fewer stored nonzeros (L + U) is redone at each node (exact, and cheaper
+than GMRES's several triangular solves); larger ones precondition GMRES instead. A size, not a
+time, so that the same inputs give the same numbers on a busy machine (10x7: 1e5; synthetic
+20x41: 7e6)."""
+STALE_TANGENT = 20
+"""GMRES iterations of a path derivative above which its preconditioner counts as stale for
+the nodes near this one: the Jacobian at the node's solution is then factorised and kept. A
+count, never a time, so that the same inputs give the same numbers on a busy machine."""
+KEPT_FILL = 100_000_000
+"""Most stored nonzeros (L + U) of the factorisations kept along the path (about 8 bytes each
+in single precision); beyond it, the kept one nearest to the new one goes."""
+
+
+@dataclass
+class Preconditioners:
+    """LU factorisations of Jacobians met along the shock path, each with the ``t`` where it was
+    taken, kept across the refinements of the node set: a new node is preconditioned by the
+    nearest one (the first kept on a tie)."""
+
+    kept: list[tuple[float, Factorization]] = field(default_factory=list)
+
+    def nearest(self, t: float) -> Factorization | None:
+        if not self.kept:
+            return None
+        return min(self.kept, key=lambda item: abs(item[0] - t))[1]
+
+    def add(self, t: float, factorization: Factorization | None) -> None:
+        if factorization is None or any(factorization is kept for _, kept in self.kept):
+            return
+        while self.kept and sum(f.fill for _, f in self.kept) + factorization.fill > KEPT_FILL:
+            self.kept.pop(min(range(len(self.kept)), key=lambda k: abs(self.kept[k][0] - t)))
+        self.kept.append((t, factorization))
 
 
 def _newton(system: TapeSystem, start: np.ndarray, p: np.ndarray, factorization: Factorization | None, tol: float):
-    options = NewtonOptions(target=tol * 1e-2, tol=tol, max_iterations=40, lu_ordering=LU_ORDERING)
+    options = NewtonOptions(
+        target=tol * 1e-2,
+        tol=tol,
+        max_iterations=40,
+        lu_ordering=LU_ORDERING,
+        lu_precision=LU_PRECISION,
+        finish_in_one_step=True,
+    )
     return newton_solve(system, start, p, factorization, options)  # type: ignore[arg-type]
+
+
+def _predictor(
+    system: TapeSystem,
+    t: float,
+    p: np.ndarray,
+    previous: NodeSolution | None,
+    following: NodeSolution | None,
+    anchors: Sequence[NodeSolution],
+    x0: np.ndarray,
+) -> np.ndarray:
+    """Start of Newton at ``t`` in log-levels, whichever of these has the smallest residual: the
+    ``previous`` node plus its path derivative times the step (Euler); the cubic through the
+    solutions and derivatives of ``previous`` and ``following`` (when a refinement knows the
+    node after ``t``); the polynomial through the solutions and derivatives of all ``anchors``
+    (Hermite; the nodes of the coarser level in a refinement). Measured on the 31 x 40 stress
+    case, the refinement from 16 to 32 intervals starts 9e-12 to 4e-9 from the solution with
+    the Hermite polynomial, 5e-9 to 7e-4 with the cubic and 2e-5 to 0.1 with Euler."""
+    if previous is None:
+        return system.to_z(x0)
+
+    def z_and_slope(nodes: Sequence[NodeSolution]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        z = np.stack([system.to_z(node.x) for node in nodes])
+        dz = np.stack([node.dx / system.scale(node.x) for node in nodes])
+        return np.array([node.t for node in nodes]), z, dz
+
+    candidates = [system.to_z(previous.x) + (t - previous.t) * previous.dx / system.scale(previous.x)]
+    if following is not None:
+        candidates.append(hermite_interpolate(*z_and_slope([previous, following]), t))
+    if len(anchors) > 1:
+        candidates.append(hermite_interpolate(*z_and_slope(anchors), t))
+    residuals = [norm_inf(system.eval_residual(c, p)) for c in candidates]
+    log.debug("t = %.5f: start residuals (Euler, cubic, Hermite) %s", t, ", ".join(f"{r:.2e}" for r in residuals))
+    return candidates[int(np.argmin(residuals))]
 
 
 def _solve_node(
@@ -201,20 +282,25 @@ def _solve_node(
     path: ShockPath,
     t: float,
     previous: NodeSolution | None,
-    factorization: Factorization | None,
+    following: NodeSolution | None,
+    anchors: Sequence[NodeSolution],
+    preconditioners: Preconditioners,
     tol: float,
     group_masks: Sequence[np.ndarray] = (),
-) -> tuple[NodeSolution, Factorization]:
-    """Newton at one node of the path (in log-levels, from the previous node plus its derivative
-    times the step), then the path derivative dx/dt (implicit function theorem). If Newton fails,
-    the step from the previous node is cut in halves (continuation) until it succeeds or is 1/1024
-    of the path."""
+) -> NodeSolution:
+    """Newton at one node of the path (in log-levels, from :func:`_predictor`, preconditioned by
+    the nearest factorisation kept), then the path derivative dx/dt (implicit function theorem).
+    If Newton fails, the step from the previous node is cut in halves (continuation) until it
+    succeeds or is 1/1024 of the path."""
     p, dp = path.at(t)
     t_from = 0.0 if previous is None else previous.t
-    x_from = model.x0 if previous is None else previous.x
-    z_from = system.to_z(x_from)
-    dz_from = np.zeros_like(z_from) if previous is None else previous.dx / system.scale(x_from)
-    outcome, factorization = _newton(system, z_from + (t - t_from) * dz_from, p, factorization, tol)
+    z_from = system.to_z(model.x0 if previous is None else previous.x)
+    given = preconditioners.nearest(t)
+    outcome, factorization = _newton(
+        system, _predictor(system, t, p, previous, following, anchors, model.x0), p, given, tol
+    )
+    if factorization is not given:
+        preconditioners.add(t, factorization)
     if not (outcome.converged and outcome.max_residual <= tol) and t <= t_from:
         x_fail = system.to_x(outcome.x)
         raise GtapSolveError(
@@ -247,47 +333,56 @@ def _solve_node(
     z = outcome.x
     x = system.to_x(z)
     jac = system.jacobian(z, p)
+    factorization = preconditioners.nearest(t)
+    if factorization is None or factorization.fill <= CHEAP_LU_FILL:
+        factorization = Factorization(jac, LU_ORDERING, LU_PRECISION)
+        preconditioners.add(t, factorization)
     directions = np.stack([dp, *(np.where(mask, dp, 0.0) for mask in group_masks)], axis=1)
-    dzs, factorization = _path_derivative(model, jac, x, p, directions, factorization)
+    dzs, iterations = _path_derivative(model, jac, x, p, directions, factorization, preconditioners, t)
+    if iterations > STALE_TANGENT:
+        preconditioners.add(t, Factorization(jac, LU_ORDERING, LU_PRECISION))
     dxs = dzs * system.scale(x)[:, None]
     dx_groups = [dxs[:, g + 1] for g in range(len(group_masks))]
-    node = NodeSolution(t, x.copy(), p, dxs[:, 0], dp, outcome.iterations, outcome.max_residual, dx_groups)
-    return node, factorization
-
-
-TANGENT_RTOL = 1e-10
-"""Relative accuracy of the path derivative dx/dt when it is found by GMRES."""
-CHEAP_LU_FILL = 500_000
-"""A factorisation with fewer stored nonzeros (L + U) is redone at each node (exact, and cheaper
-than GMRES's several triangular solves); larger ones precondition GMRES instead. A size, not a
-time, so that the same inputs give the same numbers on a busy machine (10x7: 1e5; synthetic
-20x41: 7e6)."""
+    return NodeSolution(t, x.copy(), p, dxs[:, 0], dp, outcome.iterations, outcome.max_residual, dx_groups)
 
 
 def _path_derivative(
-    model: Model, jac: SparseMatrix, x: np.ndarray, p: np.ndarray, dps: np.ndarray, factorization: Factorization | None
-) -> tuple[np.ndarray, Factorization]:
+    model: Model,
+    jac: SparseMatrix,
+    x: np.ndarray,
+    p: np.ndarray,
+    dps: np.ndarray,
+    factorization: Factorization,
+    preconditioners: Preconditioners,
+    t: float,
+) -> tuple[np.ndarray, int]:
     """dz/dt = -J^-1 dF/dp dp/dt at a solution for each column of ``dps`` (the path's direction,
     then each shock group's part of it), with ``jac`` the Jacobian in the system's (log-)levels
-    ``z``: GMRES preconditioned by the LU factors of a nearby Jacobian (an earlier node's) when
-    factorising is expensive, else a new factorisation."""
+    ``z``: a direct solve with exact factors of ``jac``, else GMRES preconditioned by
+    ``factorization`` (single-precision factors, or those of a nearby Jacobian); if GMRES does
+    not converge, ``jac`` is factorised (and kept) and GMRES runs again. Returns the derivatives
+    and the most GMRES iterations one of them took (0 for direct solves)."""
     _, rhs = model.compiled.jvp(x, p, np.zeros((x.size, dps.shape[1])), dps)
     out = np.zeros((x.size, dps.shape[1]))
     nonzero = np.flatnonzero(np.any(rhs != 0, axis=0))
     if not nonzero.size:
-        return out, factorization or Factorization(jac, LU_ORDERING)
-    if factorization is not None and factorization.fill > CHEAP_LU_FILL:
-        converged = True
+        return out, 0
+    if factorization.exact and factorization.fill <= CHEAP_LU_FILL:
+        out[:, nonzero] = factorization.solve(-rhs[:, nonzero])
+        return out, 0
+    for attempt in range(2):
+        converged, most = True, 0
         for j in nonzero:
-            out[:, j], _iterations, ok = gmres(
+            out[:, j], iterations, ok = gmres(
                 jac, -rhs[:, j], factorization, rtol=TANGENT_RTOL, restart=40, max_cycles=3
             )
-            converged = converged and ok
+            converged, most = converged and ok, max(most, iterations)
         if converged:
-            return out, factorization
-    factorization = Factorization(jac, LU_ORDERING)
-    out[:, nonzero] = factorization.solve(-rhs[:, nonzero])
-    return out, factorization
+            return out, most
+        if attempt == 0:
+            factorization = Factorization(jac, LU_ORDERING, LU_PRECISION)
+            preconditioners.add(t, factorization)
+    raise GtapSolveError(f"the path derivative at t = {t:.4f} did not converge (GMRES with a new factorisation)")
 
 
 def _solve_nodes(
@@ -297,22 +392,26 @@ def _solve_nodes(
     tol: float,
     known: dict[int, NodeSolution] | None = None,
     group_masks: Sequence[np.ndarray] = (),
+    preconditioners: Preconditioners | None = None,
 ) -> list[NodeSolution]:
     """Solutions at the ``n + 1`` Lobatto nodes; ``known`` holds those of the ``n / 2`` level
-    (the even nodes), which are reused. Each new node starts from the previous node plus the
-    path derivative times the step (Euler predictor)."""
+    (the even nodes), which are reused; each new node starts from its neighbours and the known
+    nodes, or at the first level the nodes solved before it (:func:`_predictor`).
+    ``preconditioners`` carries the factorisations from level to level."""
     system = TapeSystem(model)
+    preconditioners = Preconditioners() if preconditioners is None else preconditioners
     t_nodes = lobatto_nodes(n)
     out: list[NodeSolution] = []
-    factorization = None
-    previous: NodeSolution | None = None
     for j, t in enumerate(t_nodes):
         if known is not None and j % 2 == 0:
-            node = known[j // 2]
-        else:
-            node, factorization = _solve_node(model, system, path, float(t), previous, factorization, tol, group_masks)
-        out.append(node)
-        previous = node
+            out.append(known[j // 2])
+            continue
+        previous = out[-1] if out else None
+        following = known[(j + 1) // 2] if known is not None else None
+        anchors = list(known.values()) if known is not None else list(out)
+        out.append(
+            _solve_node(model, system, path, float(t), previous, following, anchors, preconditioners, tol, group_masks)
+        )
     return out
 
 
@@ -374,9 +473,10 @@ def _states(model: Model, solutions: list[NodeSolution]) -> list[PathState]:
     is_change = {name: model.slots[name].spec.is_change for name in model.names}
     out = []
     for node in solutions:
-        values, tangents = _levels_and_tangents(model, node.x, node.p, node.dx, node.dp)
-        state = PathState(node.t, values, {})
-        out.append(group_states([state], [tangents], is_change)[0])
+        if node.state is None:  # kept on the node: a refinement reuses the coarser level's nodes
+            values, tangents = _levels_and_tangents(model, node.x, node.p, node.dx, node.dp)
+            node.state = group_states([PathState(node.t, values, {})], [tangents], is_change)[0]
+        out.append(PathState(node.t, dict(node.state.values), dict(node.state.rates)))
     return out
 
 
@@ -560,6 +660,7 @@ def prepare(
     return PreparedModel(database, build_model(cf, exogenous), exogenous, all_swaps, cmf)
 
 
+@with_single_threaded_blas
 def solve(
     database: xr.Dataset | PreparedModel,
     shocks: Mapping | None = None,
@@ -653,7 +754,8 @@ def solve(
     if not adaptive and (nodes < 2 or nodes % 2):
         raise ValueError(f"nodes must be an even number of intervals >= 2, got {nodes}")
     n = 4 if adaptive else nodes
-    solutions = _solve_nodes(model, path, n, tol, group_masks=masks)
+    preconditioners = Preconditioners()
+    solutions = _solve_nodes(model, path, n, tol, group_masks=masks, preconditioners=preconditioners)
     while True:
         states = _states(model, solutions)
         r_lambda = _apply_numeraire(model, states)
@@ -667,7 +769,15 @@ def solve(
         error = _path_error(series, n)
         if adaptive and error > path_tol and n < MAX_NODES:  # the total first: subtotals only once it holds
             n *= 2
-            solutions = _solve_nodes(model, path, n, tol, known=dict(enumerate(solutions)), group_masks=masks)
+            solutions = _solve_nodes(
+                model,
+                path,
+                n,
+                tol,
+                known=dict(enumerate(solutions)),
+                group_masks=masks,
+                preconditioners=preconditioners,
+            )
             continue
         totals = _totals(model, states, integrals, welfare, welfare_nodes[-1].shadow, log_lambda, n)
         all_tangents = _group_tangents(model, solutions, masks) if masks else []
@@ -681,7 +791,9 @@ def solve(
         if not adaptive or max(error, gap) <= path_tol or n >= MAX_NODES:
             break
         n *= 2
-        solutions = _solve_nodes(model, path, n, tol, known=dict(enumerate(solutions)), group_masks=masks)
+        solutions = _solve_nodes(
+            model, path, n, tol, known=dict(enumerate(solutions)), group_masks=masks, preconditioners=preconditioners
+        )
     if adaptive and max(error, gap) > path_tol:
         log.warning("path integration error %.3g after %d nodes (tolerance %.3g)", max(error, gap), n + 1, path_tol)
     result = _dataset(cf, totals, dict(zip(group_names, parts)))

@@ -55,26 +55,28 @@ MODEL_COMPONENT_ATTR = "model_component"
 """Attr that marks a model variable, expression or parameter in ``detail="all"`` results."""
 GEMPACK_TYPE_ATTR = "gempack_type"
 """Attr of a GTAP v7 variable in results: ``percentage change`` or ``ordinary change`` (GEMPACK's types)."""
-GEMPACK_RULES = {"percentage change": "ratio", "ordinary change": "difference"}
-"""Reference rules of GTAP v7 variables by their GEMPACK type: a percentage change from the benchmark
-is re-based as a ratio of levels, an ordinary change from the benchmark as a difference."""
 
 
 def reference_rule(name: str, attrs: Mapping | None = None) -> str:
     """How ``name`` is re-expressed against a reference scenario.
 
-    Indicators take their rule from ``indicators.csv``. GTAP v7 variables of ``detail="all"``
-    results follow their GEMPACK type (``gempack_type`` attr, :data:`GEMPACK_RULES`). Model
-    components of the SAM model (``model_component`` attr) follow their units: percent changes
-    (``<name>_pct``) are ``ratio``, levels are ``level``. Anything else is ``none``.
+    Indicators take their rule from ``indicators.csv``. Model components of ``detail="all"``
+    results (marked by the ``model_component`` attr) follow their units: percent changes
+    (``<name>_pct``) are ``ratio``, levels are ``level``. GTAP v7 variables (``gtap_variable``
+    attr) follow their type: percentage changes ``ratio``, ordinary changes ``difference``.
+    Anything else is ``none``.
     """
     table = indicator_table()
     if name in table.index:
         return str(table.at[name, "reference"])
-    if attrs is not None and attrs.get(GEMPACK_TYPE_ATTR) in GEMPACK_RULES:
-        return GEMPACK_RULES[str(attrs[GEMPACK_TYPE_ATTR])]
     if attrs is not None and MODEL_COMPONENT_ATTR in attrs:
         return "ratio" if attrs.get("units") == "percent" else "level"
+    if attrs is not None and "gtap_variable" in attrs:  # GTAP v7 variables of detail="all"
+        from cge.gtap.model.variables import variable_table
+
+        spec = variable_table().get(str(attrs["gtap_variable"]))
+        if spec is not None:
+            return "ratio" if spec.type == "pct" else "difference"
     return "none"
 
 

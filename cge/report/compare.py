@@ -21,6 +21,16 @@ PAIRED_PROVENANCE = ("elasticity_hash", "cge_version", "git_commit")
 """Provenance attrs in which stacked or compared runs may differ (the notes then name every value)."""
 
 
+def _hash_attr(ds: xr.Dataset) -> str:
+    """The attr that fingerprints a run's data: ``database_hash`` (GTAP v7 runs) or ``sam_hash``."""
+    return "database_hash" if data_provenance(ds)[0] == "database" else "sam_hash"
+
+
+def data_hash(ds: xr.Dataset) -> str:
+    """The fingerprint of the data a run was solved on ('' when the results carry none)."""
+    return data_provenance(ds)[2]
+
+
 def stack_results(
     datasets: Sequence[xr.Dataset], sources: Sequence[str] | None = None, allow_different_sam: bool = False
 ) -> xr.Dataset:
@@ -67,17 +77,16 @@ def stack_results(
     same_reference(parts, sources)
     same_draws(parts, sources)
     parts = same_shock_groups(parts, sources)
-    kind = data_provenance(parts[0])[0]
-    hashes = [data_provenance(ds)[2] for ds in parts]
+    hashes = [data_hash(ds) for ds in parts]
     distinct = list(dict.fromkeys(hashes))
     if len(distinct) > 1:
         k = next(k for k, h in enumerate(hashes) if h != hashes[0])
         if not allow_different_sam:
             raise ReportError(
-                f"{sources[0]} and {sources[k]} were solved on different {kind}s "
+                f"{sources[0]} and {sources[k]} were solved on different SAMs or databases "
                 f"(hash {hashes[0][:12] or 'none'} vs {hashes[k][:12] or 'none'}); use --allow-different-sam"
             )
-        log.warning("stacking runs solved on different %ss: %s", kind, ", ".join(h[:12] for h in distinct))
+        log.warning("stacking runs solved on different SAMs or databases: %s", ", ".join(h[:12] for h in distinct))
     seen: dict[str, tuple[str, str]] = {}
     for k, (source, ds) in enumerate(zip(sources, parts)):
         if SCENARIO not in ds.dims:
@@ -110,8 +119,7 @@ def stack_results(
     out.attrs = dict(parts[0].attrs)
     for key in PAIRED_PROVENANCE:  # where the runs differ, all their values
         out.attrs[key] = ",".join(dict.fromkeys(str(ds.attrs.get(key, "")) for ds in parts))
-    hash_attr = "database_hash" if kind == "database" else "sam_hash"
-    out.attrs.update({hash_attr: ",".join(distinct), "sources": json.dumps(sources)})
+    out.attrs.update({_hash_attr(parts[0]): ",".join(distinct), "sources": json.dumps(sources)})
     return out
 
 
@@ -226,10 +234,9 @@ def pair_for_diff(
         picked.append(one.assign(scenario_label=(SCENARIO, [label])))
     same_reference((first, second), (source_a, source_b))
     same_draws((first, second), (source_a, source_b))
-    kind = data_provenance(first)[0]
-    if data_provenance(first)[2] != data_provenance(second)[2]:
+    if data_hash(first) != data_hash(second):
         raise ReportError(
-            f"{source_a} and {source_b} were solved on different {kind}s: their levels are not comparable"
+            f"{source_a} and {source_b} were solved on different SAMs or databases: their levels are not comparable"
         )
     if picked[0][SCENARIO].item() == picked[1][SCENARIO].item():  # one scenario of one file against itself
         picked = picked[:1]

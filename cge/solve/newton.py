@@ -48,6 +48,15 @@ class NewtonOptions:
         Step halvings before giving up.
     lu_ordering : str or None
         SuperLU column ordering of the factorisations (None: :data:`cge.solve.linalg.LU_ORDERING`).
+    lu_precision : {"double", "single"}
+        Precision of the sparse LU factors (:class:`cge.solve.linalg.Factorization`); with
+        single-precision factors the step after a new factorisation is found by GMRES
+        preconditioned with them (one or two iterations) instead of a direct solve.
+    finish_in_one_step : bool
+        When the residual is small enough for the next step to be the last (its square below
+        ten times ``target``: Newton's error is quadratic), solve that step to a linear residual
+        of ``target / 10`` rather than to the usual relative ``min(1e-3, residual)``: a few more
+        GMRES iterations instead of one more Newton step (a Jacobian evaluation).
     """
 
     target: float = 1e-12
@@ -57,6 +66,8 @@ class NewtonOptions:
     boundary_fraction: float = 0.99
     max_backtracks: int = 30
     lu_ordering: str | None = None
+    lu_precision: str = "double"
+    finish_in_one_step: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,7 +106,8 @@ def jacobian_matrix(compiled: CompiledModel, x: np.ndarray, p: np.ndarray) -> Sp
     return SparseMatrix(compiled.jac_rows, compiled.jac_cols, compiled.eval_jacobian_values(x, p), compiled.n)
 
 
-def _norm_inf(g: np.ndarray) -> float:
+def norm_inf(g: np.ndarray) -> float:
+    """Largest absolute entry (inf if any is not finite; 0 for an empty vector)."""
     value = float(np.max(np.abs(g))) if g.size else 0.0
     return value if np.isfinite(value) else np.inf
 
@@ -137,7 +149,7 @@ def _iterate(
     lower, upper = compiled.lower, compiled.upper
     x = np.clip(np.asarray(x0, dtype=float), lower, upper)
     g = compiled.eval_residual(x, p)
-    res = _norm_inf(g)
+    res = norm_inf(g)
     factorizations = krylov_total = 0
     message = "iteration limit"
     for iteration in range(options.max_iterations + 1):
@@ -150,12 +162,15 @@ def _iterate(
         krylov_total += used
         if dx is None:
             try:
-                factorization = Factorization(jac, options.lu_ordering)
+                factorization = Factorization(jac, options.lu_ordering, options.lu_precision)
             except (RuntimeError, np.linalg.LinAlgError) as exc:  # singular Jacobian
                 message = f"singular Jacobian: {exc}"
                 break
             factorizations += 1
-            dx = factorization.solve(-g)
+            dx, used = (None, 0) if factorization.exact else _krylov_step(jac, g, factorization, res, options)
+            krylov_total += used
+            if dx is None:
+                dx = factorization.solve(-g)
             if not np.all(np.isfinite(dx)):
                 message = "non-finite Newton step"
                 break
@@ -177,7 +192,7 @@ def _iterate(
             message = f"line search failed at max residual {res:.3g}"
             break
         x, g = trial, g_trial
-        res = _norm_inf(g)
+        res = norm_inf(g)
         log.debug("newton %d: max residual %.3g, step %.3g, %d krylov iterations", iteration + 1, res, step, used)
     return NewtonOutcome(x, False, iteration, factorizations, krylov_total, res, message), factorization
 
@@ -187,9 +202,13 @@ def _krylov_step(
 ) -> tuple[np.ndarray | None, int]:
     """GMRES for ``jac dx = -g`` preconditioned by ``factorization``: (dx or None if it stalled,
     iterations). The relative tolerance follows the residual (min(1e-3, max residual)), so
-    steps stay quadratically convergent near the solution."""
+    steps stay quadratically convergent near the solution (see also
+    :attr:`NewtonOptions.finish_in_one_step`)."""
+    rtol = min(1e-3, max(res, 1e-14))
+    if options.finish_in_one_step and res * res <= 10 * options.target:
+        rtol = min(rtol, max(0.1 * options.target / res, 1e-14))
     dx, iterations, converged = gmres(
-        jac, -g, factorization, rtol=min(1e-3, max(res, 1e-14)), restart=options.krylov_iterations, max_cycles=2
+        jac, -g, factorization, rtol=rtol, restart=options.krylov_iterations, max_cycles=2
     )
     if not converged:
         log.debug("gmres did not converge in %d iterations", iterations)

@@ -55,6 +55,11 @@ def _empty_pattern(size: int) -> _Pattern:
     return _Pattern(np.zeros(size + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
 
+def _same(a: _Pattern, b: _Pattern) -> bool:
+    """Whether two patterns are the same (often the very same object)."""
+    return a is b or (a.nnz == b.nnz and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices))
+
+
 def _bool_matrix(pattern: _Pattern, n: int) -> sp.csr_matrix:
     data = np.ones(pattern.nnz, dtype=np.int8)
     return sp.csr_matrix((data, pattern.indices, pattern.indptr), shape=(pattern.indptr.size - 1, n))
@@ -64,17 +69,19 @@ def _pattern_of(matrix: sp.csr_matrix) -> _Pattern:
     matrix = matrix.tocsr()
     matrix.sum_duplicates()
     matrix.sort_indices()
-    return _Pattern(matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64))
+    return _Pattern(matrix.indptr.astype(np.int64, copy=False), matrix.indices.astype(np.int64, copy=False))
 
 
 def _positions(outer: _Pattern, inner: _Pattern, n: int) -> np.ndarray:
     """Position in ``outer``'s data of each stored entry of ``inner`` (same rows, inner ⊆ outer)."""
     if inner.nnz == 0:
         return np.zeros(0, dtype=np.int64)
+    if inner.nnz == outer.nnz:  # the same pattern
+        return np.arange(inner.nnz, dtype=np.int64)
     keys_outer = outer.rows() * n + outer.indices
     keys_inner = inner.rows() * n + inner.indices
     pos = np.searchsorted(keys_outer, keys_inner)
-    return pos.astype(np.int64)
+    return pos.astype(np.int64, copy=False)
 
 
 @dataclass(eq=False)
@@ -198,6 +205,8 @@ class _Op:
     perm: np.ndarray | None = None
     data_map: sp.csr_matrix | None = None
     fast_matrix: _SmallMap | None = None
+    full_a: bool = False  # the operand's pattern is the node's (its positions are all of them)
+    full_b: bool = False
     fast_data_map: _SmallMap | None = None
 
 
@@ -243,7 +252,7 @@ class Tape:
     def _unary(self, op: str, a: Node, arg) -> Node:
         self._check(a)
         pattern = self.ops[a.index].pattern
-        return self._push(_Op(_UNARY, a.size, a=a.index, op=op, arg=arg, pattern=pattern, rows=pattern.rows()))
+        return self._push(_Op(_UNARY, a.size, a=a.index, op=op, arg=arg, pattern=pattern))
 
     def _binary(self, op: str, left: Operand, right: Operand) -> Node:
         nodes = [v for v in (left, right) if isinstance(v, Node)]
@@ -271,15 +280,18 @@ class Tape:
         rec = _Op(_BINARY, size, a=a, b=b, const_a=ca, const_b=cb, op=op)
         if a >= 0 and b >= 0:
             pa, pb = self.ops[a].pattern, self.ops[b].pattern
-            union = _pattern_of(_bool_matrix(pa, self.n) + _bool_matrix(pb, self.n))
+            if _same(pa, pb):
+                union = pa
+            else:
+                union = _pattern_of(_bool_matrix(pa, self.n) + _bool_matrix(pb, self.n))
             rec.pattern = union
             rec.pos_a = _positions(union, pa, self.n)
             rec.pos_b = _positions(union, pb, self.n)
-            rec.rows_a, rec.rows_b = pa.rows(), pb.rows()
-        else:
-            pattern = self.ops[a if a >= 0 else b].pattern
-            rec.pattern = pattern
-            rec.rows = pattern.rows()
+            rec.full_a, rec.full_b = pa.nnz == union.nnz, pb.nnz == union.nnz
+            rec.rows_a = pa.rows()
+            rec.rows_b = rec.rows_a if _same(pa, pb) else pb.rows()
+        else:  # rows are found when first needed (:func:`_scaled`)
+            rec.pattern = self.ops[a if a >= 0 else b].pattern
         return self._push(rec)
 
     def _gather(self, a: Node, index: np.ndarray) -> Node:
@@ -289,7 +301,7 @@ class Tape:
         pa = self.ops[a.index].pattern
         starts, ends = pa.indptr[index], pa.indptr[index + 1]
         counts = ends - starts
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64, copy=False)
         perm = _ranges(starts, counts)
         pattern = _Pattern(indptr, pa.indices[perm])
         return self._push(_Op(_GATHER, index.size, a=a.index, arg=index, pattern=pattern, perm=perm))
@@ -331,7 +343,7 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     if total == 0:
         return np.zeros(0, dtype=np.int64)
     offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
-    return (np.arange(total, dtype=np.int64) + offsets).astype(np.int64)
+    return (np.arange(total, dtype=np.int64) + offsets).astype(np.int64, copy=False)
 
 
 def _unary_value(op: str, x: np.ndarray, arg) -> tuple[np.ndarray, np.ndarray]:
@@ -364,6 +376,23 @@ def _binary_value(op: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
     raise ValueError(op)
 
 
+def _times(scale: np.ndarray | None, d: np.ndarray, unit: bool = False) -> np.ndarray | None:
+    """Row scale of a node's Jacobian after an elementwise operation with derivative ``d``
+    (``unit``: d is one everywhere, so the scale does not change)."""
+    if unit:
+        return scale
+    return d if scale is None else scale * d
+
+
+def _scaled(op: _Op, data: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    """A node's Jacobian data with its row scale applied."""
+    if scale is None:
+        return data
+    if op.rows is None:
+        op.rows = op.pattern.rows()
+    return data * scale[op.rows]
+
+
 def _by_column(d, col) -> np.ndarray:
     """A derivative vector shaped to multiply (size, k) tangents (scalars stay scalars)."""
     d = np.asarray(d)
@@ -375,6 +404,8 @@ class _Evaluation:
     values: list
     jac: list | None = None
     tangents: list | None = None
+    scale: list | None = None
+    """Row scale of each node's Jacobian data (None: none), see :func:`_scaled`."""
 
 
 @dataclass
@@ -451,6 +482,9 @@ class CompiledTape:
         need = self._needed if needed is None else needed
         vals: list = [None] * len(ops)
         jac: list | None = [None] * len(ops) if jacobian else None
+        # jac[k] * scale[k][rows of k] is node k's Jacobian data: elementwise operations only
+        # rescale the rows (a vector of the node's size) and share the data of their operand
+        scale: list = [None] * len(ops)
         tan: list | None = [None] * len(ops) if direction is not None else None
         dx, dp = direction if direction is not None else (None, None)
         # several directions at once: tangents are (size, k) arrays and derivatives broadcast
@@ -484,7 +518,7 @@ class CompiledTape:
                 v, d = _unary_value(op.op, vals[op.a], op.arg)
                 vals[k] = v
                 if jacobian:
-                    jac[k] = jac[op.a] * d[op.rows]
+                    jac[k], scale[k] = jac[op.a], _times(scale[op.a], d)
                 if tan is not None:
                     tan[k] = tan[op.a] * _by_column(d, col)
             elif kind == _BINARY:
@@ -494,14 +528,22 @@ class CompiledTape:
                 vals[k] = v
                 if jacobian:
                     if op.a >= 0 and op.b >= 0:
-                        data = np.zeros(op.pattern.nnz)
-                        data[op.pos_a] = jac[op.a] * da[op.rows_a]
-                        data[op.pos_b] += jac[op.b] * db[op.rows_b]
+                        part_a = jac[op.a] * _times(scale[op.a], da)[op.rows_a]
+                        part_b = jac[op.b] * _times(scale[op.b], db)[op.rows_b]
+                        if op.full_a:
+                            data = part_a
+                        else:
+                            data = np.zeros(op.pattern.nnz)
+                            data[op.pos_a] = part_a
+                        if op.full_b:
+                            data += part_b
+                        else:
+                            data[op.pos_b] += part_b
                         jac[k] = data
                     elif op.a >= 0:
-                        jac[k] = jac[op.a] * da[op.rows]
+                        jac[k], scale[k] = jac[op.a], _times(scale[op.a], da, op.op == "add" or op.op == "sub")
                     else:
-                        jac[k] = jac[op.b] * db[op.rows]
+                        jac[k], scale[k] = jac[op.b], _times(scale[op.b], db, op.op == "add")
                 if tan is not None:
                     t = np.zeros((op.size, *tail))
                     if op.a >= 0:
@@ -513,6 +555,7 @@ class CompiledTape:
                 vals[k] = vals[op.a][op.arg]
                 if jacobian:
                     jac[k] = jac[op.a][op.perm]
+                    scale[k] = None if scale[op.a] is None else scale[op.a][op.arg]
                 if tan is not None:
                     tan[k] = tan[op.a][op.arg]
             elif kind == _LINMAP:
@@ -520,10 +563,12 @@ class CompiledTape:
                     op.fast_matrix, op.fast_data_map = _fast(op.matrix), _fast(op.data_map)
                 vals[k] = op.fast_matrix @ vals[op.a]
                 if jacobian:
-                    jac[k] = op.fast_data_map @ jac[op.a] if op.pattern.nnz else np.zeros(0)
+                    jac[k] = (
+                        op.fast_data_map @ _scaled(ops[op.a], jac[op.a], scale[op.a]) if op.pattern.nnz else np.zeros(0)
+                    )
                 if tan is not None:
                     tan[k] = op.fast_matrix @ tan[op.a]
-        return _Evaluation(vals, jac, tan)
+        return _Evaluation(vals, jac, tan, scale if jacobian else None)
 
     # ---------------------------------------------------------------- public
     def residual(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -535,7 +580,9 @@ class CompiledTape:
         """(outputs, d outputs / dx as CSR on the fixed pattern) at (x, p)."""
         ev = self._run(x, p, jacobian=True)
         g = np.concatenate([np.asarray(ev.values[k], dtype=float) for k in self.outputs])
-        data = np.concatenate([ev.jac[k] for k in self.outputs]) if self.outputs else np.zeros(0)
+        ops = self.tape.ops
+        data = [_scaled(ops[k], ev.jac[k], ev.scale[k]) for k in self.outputs]
+        data = np.concatenate(data) if data else np.zeros(0)
         matrix = sp.csr_matrix((data, self.jac_indices, self.jac_indptr), shape=(self.m, self.n))
         return g, matrix
 

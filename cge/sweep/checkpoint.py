@@ -7,7 +7,7 @@ A checkpoint is a directory (``cge sweep --out sweep.nc`` uses ``sweep.nc.partia
   (process id, host, start time, command). A second sweep into the same directory is refused in
   one line naming the holder, so two sweeps never share a checkpoint;
 * ``manifest.json``: the sweep's fingerprint (SHA-256 of its scenarios, SSA specification with
-  its seed, SAM hash, elasticity table, solver settings and cge version) and the number of tasks;
+  its seed, database hash, elasticity table, solver settings and cge version) and the number of tasks;
 * ``task-NNNNN.nc``: one netCDF file per finished task (a draw of an SSA, a scenario of a plain
   sweep) with the results of each solved scenario stacked on ``scenario``, the errors of the
   failed ones and the sweep's fingerprint in the attrs.
@@ -69,9 +69,9 @@ def default_checkpoint(out: str | Path) -> Path:
 def outcome_dataset(outcome: Outcome, key: str = "") -> xr.Dataset:
     """An :class:`~cge.sweep.worker.Outcome` as one dataset (solved scenarios stacked on ``scenario``),
     with the fingerprint ``key`` of the sweep it belongs to."""
-    from cge.runner import stack
+    from cge.gtap.scenario_runner import stack_scenarios
 
-    ds = stack(outcome.results) if outcome.results else xr.Dataset()
+    ds = stack_scenarios(outcome.results) if outcome.results else xr.Dataset()
     ds.attrs.update(
         {
             FINGERPRINT: key,
@@ -92,7 +92,7 @@ def outcome_from_dataset(ds: xr.Dataset) -> Outcome:
     if SCENARIO in ds.dims:
         for name in ds[SCENARIO].values:
             one = ds.sel({SCENARIO: name}, drop=True)
-            one.attrs = {}
+            one.attrs = {k: v for k, v in ds.attrs.items() if k not in (FINGERPRINT, "draw", "errors", *OUTCOME_ATTRS)}
             results[str(name)] = one
     return Outcome(
         draw=int(ds.attrs["draw"]),
@@ -247,8 +247,8 @@ class Checkpoint:
                 )
             if resume and found.get("fingerprint") != self.key:
                 raise CheckpointError(
-                    f"{self.directory} belongs to another sweep (its scenarios, SSA, SAM, elasticities or solver "
-                    "settings differ): remove it, or run without --resume and another --out"
+                    f"{self.directory} belongs to another sweep (its scenarios, SSA, database, elasticities or "
+                    "options differ): remove it, or run without --resume and another --out"
                 )
         elif done:
             raise CheckpointError(f"{self.directory} holds task files but no {MANIFEST}: not a cge checkpoint")

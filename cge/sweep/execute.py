@@ -1,6 +1,6 @@
 """Running sweep tasks on a Dask cluster so that a lost worker costs only its running task.
 
-* The shared inputs (SAM, MFN table, options) travel as a worker plugin: the scheduler keeps
+* The shared inputs (the database and the options) travel as a worker plugin: the scheduler keeps
   one copy and installs it on every worker, including workers that join later, so a task finds
   them wherever it runs. (Scattered data were lost with the workers holding them, cancelling
   every task that needed them; a task holding them as a dependency pinned every task to the
@@ -187,7 +187,7 @@ def execute_tasks(
     tasks : list of Task
         Tasks still to run (a resumed sweep passes only the unfinished ones).
     shared : SharedData
-        SAM, MFN table and solver settings, used by every task.
+        The database and the options, used by every task.
     on_outcome : callable
         Receives each :class:`Outcome` (writes the checkpoint, counts progress).
     retries : int

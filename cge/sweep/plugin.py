@@ -8,7 +8,7 @@ from cge.sweep.worker import SharedData
 
 
 class SharedInputs(WorkerPlugin):
-    """The inputs every task needs (SAM, MFN table, options), installed on each worker, present
+    """The inputs every task needs (the database and the options), installed on each worker, present
     and future, by the scheduler, which keeps the one copy."""
 
     def __init__(self, shared: SharedData):

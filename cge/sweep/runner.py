@@ -3,7 +3,8 @@
 :func:`run_sweep` solves every (draw, scenario) of an SSA, one Dask task per draw (see
 :mod:`cge.sweep.worker`), and stacks the indicators on ``draw`` and ``scenario`` with summary
 statistics over the draws. :func:`run_many` spreads plain scenarios over the workers; each
-worker compiles the model once.
+worker prepares the model once per closure. Both run the GTAP v7 model as :func:`cge.run` does
+(:mod:`cge.gtap.scenario_runner`), so a sweep's numbers are the numbers of :func:`cge.run`.
 
 The cluster is a ``distributed.LocalCluster`` (one single-threaded worker process per core asked
 for) unless ``scheduler`` names an existing scheduler or is a ``distributed.Client``. Execution
@@ -29,16 +30,25 @@ import pandas as pd
 import xarray as xr
 
 from cge import __version__
-from cge.calibrate import SECTOR_ELASTICITIES, calibrate
+from cge.calibrate import FINAL_DEMAND_ELASTICITIES, SECTOR_ELASTICITIES
 from cge.dims import DRAW, SCENARIO
+from cge.gtap.horizons import gtap_closure
+from cge.gtap.scenario_runner import (
+    ELASTICITY_PARAMETERS,
+    closure_arguments,
+    database_hash,
+    finish_gtap,
+    run_inputs,
+    with_elasticities,
+)
+from cge.indicators import indicator_attrs
 from cge.options import RunOptions
-from cge.runner import RunInputs, build_models, check_scenarios, finish, prepare
-from cge.scenario import Scenario
+from cge.scenario import Scenario, ScenarioError
 from cge.sweep.checkpoint import Checkpoint, checkpoint_lock, fingerprint
-from cge.sweep.distributions import QUADRATURE, DrawPlan, SSASpec, plan_draws
+from cge.sweep.distributions import QUADRATURE, DrawPlan, SSAError, SSASpec, plan_draws
 from cge.sweep.execute import SweepError, SweepIncompleteError, dask_client, execute_tasks
 from cge.sweep.statistics import interval_method, summarize
-from cge.sweep.worker import Outcome, SharedData, Task
+from cge.sweep.worker import FINAL_DEMAND_PARAMETERS, Outcome, SharedData, Task
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +62,83 @@ ProgressCallback = Callable[[int, int], None]
 
 
 # --------------------------------------------------------------------------- inputs
-def _inputs(scenarios, sam, elasticities, options: RunOptions) -> tuple[RunInputs, SharedData]:
-    """The run's inputs (:func:`cge.runner.prepare`, as for :func:`cge.run`) and what every task shares.
+def _inputs(scenarios, sam, elasticities, options: RunOptions) -> tuple[list[Scenario], SharedData]:
+    """The run's scenarios and database (:func:`cge.gtap.scenario_runner.run_inputs`, as for
+    :func:`cge.run`) and what every task shares.
 
-    Every closure's model is built and every scenario translated here, before any task is sent,
-    so a bad scenario or closure is one error before any work (and no checkpoint is written).
+    Every scenario's rows and closure are checked here, before any task is sent, so a bad scenario
+    or closure is one error before any work (and no checkpoint is written).
     """
-    inputs = prepare(scenarios, sam, elasticities, options)
-    models = build_models(calibrate(inputs.sam, inputs.elasticities), inputs.scenarios)
-    check_scenarios(inputs, next(iter(models.values())))
-    return inputs, SharedData(sam=inputs.sam, sam_key=inputs.sam_hash, mfn=inputs.mfn, options=options)
+    if options.subtotals:
+        raise ScenarioError("subtotals are not available in a sweep: run the scenarios with cge run --subtotals")
+    listed, database = run_inputs(scenarios, sam, elasticities, options)
+    return listed, SharedData(database=database, database_key=database_hash(database), options=options)
+
+
+def central_table(database: xr.Dataset, elasticities: pd.DataFrame | str | Path | None) -> pd.DataFrame:
+    """The elasticity table an SSA varies: ``elasticities`` when given, else the shipped
+    ``calibration/elasticities.csv`` when the database has its values, else the database's own
+    values by commodity (the activity of the same name for sigma_va, sigma_t, sigma_nd).
+
+    Returns
+    -------
+    DataFrame
+        Index: sector labels as strings; columns :data:`cge.calibrate.SECTOR_ELASTICITIES` as floats
+        [unitless].
+
+    Raises
+    ------
+    SSAError
+        When the database's elasticities differ by region (no table says them), naming the parameter.
+    """
+    from cge.calibrate import load_elasticities
+
+    if isinstance(elasticities, pd.DataFrame):
+        table = elasticities.copy()
+    elif elasticities is not None:
+        table = load_elasticities(elasticities)
+    else:
+        table = load_elasticities()
+        try:
+            applied = with_elasticities(database, table)
+            same = all(applied[p].equals(database[p]) for p in ELASTICITY_PARAMETERS.values() if p in database)
+        except ScenarioError:
+            same = False
+        if not same:
+            table = _database_table(database)
+    table.index = pd.Index([str(s) for s in table.index], name=table.index.name or SECTOR)
+    sigmas = list(SECTOR_ELASTICITIES)
+    table[sigmas] = table[sigmas].astype(float)  # a CSV of whole numbers reads as int64; draws are floats
+    return table
+
+
+def _database_table(database: xr.Dataset) -> pd.DataFrame:
+    """The database's elasticities as a table by commodity (each uniform across regions)."""
+    comms = [str(c) for c in database["COMM"].values]
+    columns = {}
+    for column, parameter in ELASTICITY_PARAMETERS.items():
+        var = database[parameter]
+        set_name = "COMM" if "COMM" in var.dims else "ACTS"
+        spread = var.max("REG") - var.min("REG")
+        if float(spread.max()) > 0:
+            where = str(spread[set_name].values[int(np.argmax(spread.values))])
+            raise SSAError(
+                f"the database's {parameter} differs by region (for {where!r}): an SSA varies an elasticity "
+                "table by sector; give one with --elasticities"
+            )
+        by_label = {str(k): float(v) for k, v in zip(var[set_name].values, var.isel(REG=0).values)}
+        missing = [c for c in comms if c not in by_label]
+        if missing:
+            raise SSAError(f"the database has no activity named as commodity {missing[0]!r} for {parameter}")
+        columns[column] = [by_label[c] for c in comms]
+    return pd.DataFrame(columns, index=pd.Index(comms, name=SECTOR))
+
+
+def _closures(scenarios: list[Scenario], database: xr.Dataset) -> xr.DataArray:
+    """The closure description of each scenario (as :func:`cge.run` reports it) on ``scenario``."""
+    described = [gtap_closure(database, **closure_arguments(s.closure)).description for s in scenarios]
+    names = [s.name for s in scenarios]
+    return xr.DataArray(described, dims=SCENARIO, coords={SCENARIO: names}, attrs=indicator_attrs("closure"))
 
 
 def check_execution(retries: int, worker_timeout: float) -> None:
@@ -75,16 +152,17 @@ def check_execution(retries: int, worker_timeout: float) -> None:
         raise ValueError(f"worker_timeout = {worker_timeout!r}: must be a finite number of seconds > 0")
 
 
-def _sweep_key(kind: str, scenario_list: list[Scenario], shared: SharedData, table: pd.DataFrame, ssa) -> str:
-    """What makes two sweeps the same: scenarios, SSA (with its seed), SAM hash, elasticities, solver
-    options and cge version (the reference scenario only re-bases after stacking)."""
+def _sweep_key(kind: str, scenario_list: list[Scenario], shared: SharedData, table: pd.DataFrame | None, ssa) -> str:
+    """What makes two sweeps the same: scenarios, SSA (with its seed), database hash (with the run's
+    elasticities), the SSA's elasticity table, options and cge version (the reference scenario only
+    re-bases after stacking)."""
     return fingerprint(
         {
             "kind": kind,
             "scenarios": [s.to_json() for s in scenario_list],
             "ssa": ssa.to_json() if ssa is not None else None,
-            "sam": shared.sam_key,
-            "elasticities": table.to_csv(),
+            "database": shared.database_key,
+            "elasticities": table.to_csv() if table is not None else None,
             "options": repr(dataclasses.replace(shared.options, reference=None)),
             "cge_version": __version__,
         }
@@ -197,7 +275,7 @@ def _stack(outcomes: list[Outcome], draws: list[int], names: list[str]) -> tuple
                 ds = blank
             for k in arrays:
                 arrays[k][a, b] = ds[k].transpose(*template[k].dims).values
-    out = xr.Dataset()
+    out = xr.Dataset(attrs=dict(template.attrs))  # what the indicators say of themselves, as cge.run keeps
     for k, var in template.data_vars.items():
         coords = {d: var[d].values for d in var.dims if d in var.coords}
         coords.update({DRAW: draws, SCENARIO: names})
@@ -208,12 +286,30 @@ def _stack(outcomes: list[Outcome], draws: list[int], names: list[str]) -> tuple
     return out, status, failures
 
 
+def _refuse_private_demand(ssa: SSASpec) -> None:
+    """GTAP v7's private demand is CDE (SUBPAR and INCPAR by commodity and region): it has no one
+    substitution elasticity sigma_c for an SSA to vary.
+
+    Raises
+    ------
+    SSAError
+        Naming the parameter, before any work.
+    """
+    for k, parameter in enumerate(ssa.parameter):
+        if parameter.name not in FINAL_DEMAND_PARAMETERS and parameter.name in FINAL_DEMAND_ELASTICITIES:
+            raise SSAError(
+                f"field 'parameter[{k}].name': {parameter.name} has no counterpart in GTAP v7, whose private demand "
+                "is CDE (SUBPAR, INCPAR by commodity); vary sigma_g (ESUBG), sigma_i (ESUBI) or the sector elasticities"
+            )
+
+
 # --------------------------------------------------------------------------- public API
 def work_attrs(outcomes: list[Outcome]) -> dict:
-    """Compile and time figures of a sweep's tasks, in total and compiles per worker process.
+    """Model-preparation and time figures of a sweep's tasks, in total and per worker process.
 
-    ``models_compiled_by_worker`` (JSON: worker ``host:pid`` -> models compiled) shows whether each
-    worker compiled each closure once; a worker restarted by its nanny has a new pid.
+    ``models_compiled`` counts the GTAP v7 models prepared (:func:`cge.gtap.simulate.prepare`);
+    ``models_compiled_by_worker`` (JSON: worker ``host:pid`` -> models prepared) shows whether each
+    worker of :func:`run_many` prepared each closure once; a worker restarted by its nanny has a new pid.
     """
     by_worker: dict[str, int] = {}
     for o in outcomes:
@@ -246,12 +342,14 @@ def run_sweep(
     Parameters
     ----------
     scenarios, sam : as in :func:`cge.run`
-        Scenarios (objects or TOML files) and SAM (None = the shipped SAM).
+        Scenarios (objects or TOML files) and the GTAP v7 database (None = the shipped open
+        database; a database directory or Dataset, or a SAM converted by :func:`cge.gtap.from_sam`).
     ssa : SSASpec, path or None
         Uncertain parameters and method (TOML schema in ``docs/sweep.md``); None runs the
-        scenarios once with the calibrated elasticities (:func:`run_many`).
+        scenarios once with the run's elasticities (:func:`run_many`).
     elasticities : DataFrame, path or None
-        Central elasticity table [unitless]; None = the shipped ``calibration/elasticities.csv``.
+        Central elasticity table [unitless] (:func:`central_table`; None = the shipped
+        ``calibration/elasticities.csv`` when the database holds its values, else the database's).
     scheduler : None, str or distributed.Client
         None/"local": a new LocalCluster of ``n_workers`` single-threaded processes;
         "inprocess": one worker thread in this process; an address: an existing scheduler.
@@ -260,8 +358,8 @@ def run_sweep(
     progress : callable or None
         ``progress(solves_done, solves_total)`` after each finished draw.
     options : RunOptions or None
-        As for :func:`cge.run` (tolerance, Hessian, baseline, trade-jobs indicator, ``detail``,
-        ``reference``); ``**overrides`` replace single fields (``trade_jobs=None``, ``tol=...``).
+        As for :func:`cge.run` (baseline, ``detail``, ``reference``, ``groups``; ``subtotals`` is
+        refused); ``**overrides`` replace single fields (``detail="all"``, ``reference=...``).
     checkpoint : path or None
         Directory where each finished draw is saved as it arrives (``cge sweep`` uses
         ``<out>.partial``); None keeps nothing on disk. Remove it after saving the results.
@@ -279,8 +377,9 @@ def run_sweep(
         ``<name>_mean``, ``_std``, ``_p05``, ``_p95`` over draws; ``weight`` (draw) [fraction];
         ``parameter_change_pct`` (draw, parameter) [percent]; ``elasticity`` (draw, sector,
         sigma) [unitless]; ``draw_status`` (draw, scenario) [0 ok, 1 failed]; ``draws_ok``
-        (scenario) [count]. Attrs: method, interval method, failed draws (JSON list with the first
-        line of each error), SSA and scenario definitions (JSON), SAM hash, wall time.
+        (scenario) [count]; ``closure`` (scenario). Attrs: those of :func:`cge.run` (``model =
+        "GTAP v7"``, ``database_hash``, provenance), method, interval method, failed draws (JSON
+        list with the first line of each error), SSA (JSON), wall time.
 
     Raises
     ------
@@ -289,8 +388,9 @@ def run_sweep(
     SweepIncompleteError
         When the sweep stops early (interrupt, scheduler lost, no workers): how many draws
         finished and where they are.
-    ScenarioError, SSAError, SamError, CalibrationError
-        For bad inputs, naming the field or label.
+    ScenarioError, SSAError, SamError, DatabaseError
+        For bad inputs, naming the field or label (``sigma_c``, which GTAP v7's CDE private
+        demand does not have, before any work).
     CheckpointError
         When ``checkpoint`` holds another sweep, or finished draws and ``resume`` is False.
     """
@@ -313,13 +413,16 @@ def run_sweep(
         )
     if isinstance(ssa, (str, Path)):
         ssa = SSASpec.from_toml(ssa)
-    inputs, shared = _inputs(scenarios, sam, elasticities, options)
-    scenario_list, table = inputs.scenarios, inputs.elasticities
+    _refuse_private_demand(ssa)
+    scenario_list, shared = _inputs(scenarios, sam, elasticities, options)
+    table = central_table(shared.database, elasticities)
     plan: DrawPlan = plan_draws(ssa, list(table.index))
+    unit = dict.fromkeys(FINAL_DEMAND_ELASTICITIES, 1.0)  # so the draw's final-demand values are its factors
     tasks = []
     for draw in range(plan.n_draws):
-        el, fd = plan.elasticities(draw, table)
-        tasks.append(Task(draw=draw, scenarios=tuple(scenario_list), elasticities=el, final_demand=fd, reuse=True))
+        el, factors = plan.elasticities(draw, table, unit)
+        fd = {k: v for k, v in factors.items() if k in FINAL_DEMAND_PARAMETERS and v != 1.0}
+        tasks.append(Task(draw=draw, scenarios=tuple(scenario_list), elasticities=el, final_demand=fd or None))
     names = [s.name for s in scenario_list]
     log.info("SSA (%s): %d draws x %d scenarios", plan.method, plan.n_draws, len(names))
     key = _sweep_key("ssa", scenario_list, shared, table, ssa)
@@ -328,7 +431,8 @@ def run_sweep(
     )
     draws = list(range(plan.n_draws))
     per_draw, status, failures = _stack(outcomes, draws, names)
-    per_draw = finish(per_draw, inputs, options)
+    per_draw["closure"] = _closures(scenario_list, shared.database)
+    per_draw = finish_gtap(per_draw, scenario_list, shared.database, options)
     weights = xr.DataArray(
         plan.weights,
         dims=DRAW,
@@ -342,7 +446,7 @@ def run_sweep(
         plan.changes_pct,
         dims=(DRAW, PARAMETER),
         coords={DRAW: draws, PARAMETER: plan.labels},
-        attrs={"long_name": "relative change of the parameter from its calibrated value", "units": "percent"},
+        attrs={"long_name": "relative change of the parameter from its central value", "units": "percent"},
     )
     sigma_cols = list(SECTOR_ELASTICITIES)
     out["elasticity"] = xr.DataArray(
@@ -406,7 +510,7 @@ def run_many(
     worker_timeout: float = 300.0,
     **overrides,
 ) -> xr.Dataset:
-    """Solve many scenarios in parallel (one Dask task each; each worker compiles once, re-solves warm).
+    """Solve many scenarios in parallel (one Dask task each; each worker prepares one model per closure).
 
     Parameters
     ----------
@@ -421,17 +525,16 @@ def run_many(
     Returns
     -------
     xarray.Dataset
-        Indicators stacked on ``scenario`` (as :func:`cge.run`), plus ``scenario_status``
-        [0 ok, 1 failed]; attrs as :func:`cge.run` plus ``failed_scenarios`` and ``wall_seconds``.
+        The variables and attrs of :func:`cge.run` (bit for bit), plus ``scenario_status``
+        [0 ok, 1 failed]; attrs also ``failed_scenarios``, ``wall_seconds`` and :func:`work_attrs`.
     """
     if on_error not in ("raise", "record"):
         raise ValueError(f"on_error = {on_error!r}: use 'raise' or 'record'")
     check_execution(retries, worker_timeout)
     options = RunOptions.resolve(options, **overrides)
-    inputs, shared = _inputs(scenarios, sam, elasticities, options)
-    scenario_list, table = inputs.scenarios, inputs.elasticities
-    tasks = [Task(draw=k, scenarios=(s,), elasticities=table, reuse=True) for k, s in enumerate(scenario_list)]
-    key = _sweep_key("many", scenario_list, shared, table, None)
+    scenario_list, shared = _inputs(scenarios, sam, elasticities, options)
+    tasks = [Task(draw=k, scenarios=(s,), reuse=True) for k, s in enumerate(scenario_list)]
+    key = _sweep_key("many", scenario_list, shared, None, None)
     outcomes, n_active, wall = _run_tasks(
         tasks, shared, key, scheduler, n_workers, progress, checkpoint, resume, retries, worker_timeout, "scenarios"
     )
@@ -446,10 +549,9 @@ def run_many(
         lines = "; ".join(f"{f['scenario']}: {f['error']}" for f in failures)
         raise SweepError(f"{len(failures)} of {len(names)} scenarios failed: {lines}")
     stacked, status, _ = _stack([merged], [0], names)
-    out = finish(stacked.isel({DRAW: 0}, drop=True), inputs, options)
-    for name in ("iterations", "homotopy_steps"):
-        if name in out and not failures:
-            out[name] = out[name].astype(int)
+    stacked = stacked.isel({DRAW: 0}, drop=True)
+    stacked["closure"] = _closures(scenario_list, shared.database)
+    out = finish_gtap(stacked, scenario_list, shared.database, options)
     out["scenario_status"] = xr.DataArray(
         status[0],
         dims=SCENARIO,

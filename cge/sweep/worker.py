@@ -1,47 +1,49 @@
-"""What runs on a Dask worker: one task = one elasticity draw (or one scenario) solved warm.
+"""What runs on a Dask worker: one task = one elasticity draw (or one scenario) on the GTAP v7 model.
 
-Elasticities are parameters of the compiled model (only their form, 0 / 1 / CES, is structure),
-so draws re-use one compiled model per closure; every draw starts from its own benchmark and
-its scenarios warm-start from each other in file order, so the results do not depend on which
-worker ran which draw before (bit for bit). Scenarios
-with another closure get their own model inside the task. Tasks that share their inputs
-(``Task.reuse``, used by :func:`cge.sweep.run_many`) keep the compiled solver in a small
-per-thread cache on the worker, so each worker compiles once and re-solves warm.
+A draw is an elasticity table: its database is the run's database with the table's values in
+ESUBD, ESUBM, ESUBVA, ESUBT and ESUBC (:func:`cge.gtap.scenario_runner.with_elasticities`) and
+the final-demand factors of the draw on ESUBG and ESUBI (:func:`draw_database`). The elasticities
+are coefficients of the GTAP v7 levels model, so each draw prepares its own model per closure
+(:func:`cge.gtap.simulate.prepare`) and solves its scenarios on it exactly as :func:`cge.run`
+does (:func:`cge.gtap.scenario_runner.solve_one`). Every solve starts from the benchmark of its
+own database, so the numbers do not depend on which worker ran which draw before (bit for bit).
 
-Failures that belong to a draw (no solution, a calibration the draw makes impossible, a
-numerical error) are recorded in the :class:`Outcome`; a bad scenario (unknown label, zero flow)
-is the user's error and is raised, since it would fail for every draw.
+Tasks that share their inputs (``Task.reuse``, used by :func:`cge.sweep.run_many`) keep the draw's
+database and its prepared models in a small per-thread cache on the worker, so each worker
+prepares one model per closure and re-uses it.
+
+Failures that belong to a draw (no solution, a closure the draw makes singular, a numerical
+error) are recorded in the :class:`Outcome`; a bad scenario (unknown label, zero flow) is the
+user's error and is raised, since it would fail for every draw.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 import xarray as xr
 
-from cge.calibrate import Calibration, CalibrationError, calibrate
-from cge.model import Closure, build_model
-from cge.model.components import elasticity_forms, elasticity_values
+from cge.errors import ScenarioError, SolveError
+from cge.gtap.scenario_runner import prepared_model, solve_one, with_elasticities
 from cge.options import RunOptions
-from cge.runner import solve_scenario
-from cge.scenario import Scenario, ScenarioError
-from cge.solve import SolveError, Solver
+from cge.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
-BN = 1e-3  # US$ million -> US$ billion
 CACHE_SIZE = 8
-"""Calibrations and compiled solvers kept per worker thread for re-use by later tasks (``Task.reuse``)."""
-RECORDED_ERRORS = (SolveError, CalibrationError, ArithmeticError, ValueError, RuntimeError)
+"""Draw databases and their prepared models kept per worker thread for re-use by later tasks (``Task.reuse``)."""
+RECORDED_ERRORS = (SolveError, ArithmeticError, ValueError, RuntimeError)
 """Exceptions recorded as a failed draw instead of stopping the sweep (ScenarioError is raised)."""
+FINAL_DEMAND_PARAMETERS = {"sigma_g": "ESUBG", "sigma_i": "ESUBI"}
+"""Final-demand elasticities of an SSA -> the GTAP v7 parameter a draw scales (by region)."""
 
 
 @dataclass(frozen=True)
@@ -51,21 +53,16 @@ class SharedData:
 
     Attributes
     ----------
-    sam : xarray.Dataset
-        The SAM [US$ million].
-    sam_key : str
-        Its hash (cache key).
-    mfn : DataFrame or None
-        MFN schedule (columns importer, sector, mfn_pct [percent]) for scenarios that revert to it.
+    database : xarray.Dataset
+        The GTAP v7 database the run solves (with the run's elasticity table) [US$ million].
+    database_key : str
+        Its hash (:func:`cge.gtap.scenario_runner.database_hash`; cache key).
     options : RunOptions
-        Solver tolerance and Hessian, results ``detail`` and the trade-jobs indicator (model
-        measure per solve; annotated with the published figure after stacking); the welfare
-        decomposition is skipped per draw.
+        Results ``detail`` and the scenario-row groups.
     """
 
-    sam: xr.Dataset
-    sam_key: str
-    mfn: pd.DataFrame | None
+    database: xr.Dataset
+    database_key: str
     options: RunOptions = RunOptions()
 
 
@@ -78,18 +75,19 @@ class Task:
     draw : int
         Draw number (0 for plain scenario runs).
     scenarios : tuple of Scenario
-        Solved in this order within each closure, warm-starting from the previous one.
-    elasticities : DataFrame
-        Per-sector elasticity table of this draw [unitless].
+        Solved in this order.
+    elasticities : DataFrame or None
+        Per-sector elasticity table of this draw [unitless]; None: the database's own.
     final_demand : dict or None
-        Final-demand elasticities of this draw (sigma_c, sigma_g, sigma_i) [unitless].
+        Factors of this draw on the final-demand elasticities (``sigma_g``, ``sigma_i``: 1 + change
+        / 100) [unitless]; None: unchanged.
     reuse : bool
-        Keep the compiled solver on the worker for later tasks with the same inputs.
+        Keep the draw's database and prepared models on the worker for later tasks with the same inputs.
     """
 
     draw: int
     scenarios: tuple[Scenario, ...]
-    elasticities: pd.DataFrame
+    elasticities: pd.DataFrame | None = None
     final_demand: dict[str, float] | None = None
     reuse: bool = False
 
@@ -102,16 +100,16 @@ class Outcome:
     ----------
     draw : int
     results : dict
-        Scenario name -> results (``cge.indicators.extract`` plus the
-        solver figures) of each accepted solve.
+        Scenario name -> results (:func:`cge.gtap.scenario_runner.solve_one` without the closure
+        description) of each accepted solve.
     errors : dict
         Scenario name -> first line of the error of each failed solve.
     setup_seconds : float
-        Calibration, model build and compilation time in this task [s].
+        The draw's database and the preparation of its models in this task [s].
     solve_seconds : float
-        Solve and extraction time in this task [s].
+        Solve and indicator time in this task [s].
     models_compiled : int
-        Models built and compiled in this task (0 when all came from the worker's cache).
+        Models prepared in this task (0 when all came from the worker's cache).
     worker : str
         Host and process id that ran the task.
     """
@@ -129,26 +127,19 @@ _local = threading.local()
 
 
 def _cache() -> OrderedDict:
-    cache = getattr(_local, "solvers", None)
+    cache = getattr(_local, "models", None)
     if cache is None:
-        cache = _local.solvers = OrderedDict()
+        cache = _local.models = OrderedDict()
     return cache
 
 
-def _remember(key: tuple, value) -> None:
-    cache = _cache()
-    cache[key] = value
-    while len(cache) > CACHE_SIZE:
-        cache.popitem(last=False)
-
-
 def clear_cache() -> None:
-    """Forget the compiled solvers cached in this thread."""
+    """Forget the draw databases and prepared models cached in this thread."""
     _cache().clear()
 
 
-def _table_key(table: pd.DataFrame, final_demand: dict | None) -> str:
-    digest = hashlib.sha256(table.to_csv().encode())
+def _table_key(table: pd.DataFrame | None, final_demand: Mapping | None) -> str:
+    digest = hashlib.sha256(b"" if table is None else table.to_csv().encode())
     digest.update(repr(sorted((final_demand or {}).items())).encode())
     return digest.hexdigest()
 
@@ -159,47 +150,43 @@ def error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
 
 
-def _get_solver(
-    key: tuple, cal: Calibration, closure: Closure, shared: SharedData, local: dict, reuse: bool
-) -> tuple[Solver, bool]:
-    """The compiled solver for ``key``: from this task, the worker's cache, or newly compiled."""
-    if key in local:
-        return local[key], False
-    cache = _cache()
-    if reuse and key in cache:
-        cache.move_to_end(key)
-        local[key] = cache[key]
-        return local[key], False
-    solver = Solver(build_model(cal, closure), tol=shared.options.tol, hessian=shared.options.hessian)
-    local[key] = solver
-    if reuse:
-        _remember(key, solver)
-    return solver, True
+def draw_database(
+    database: xr.Dataset, elasticities: pd.DataFrame | None, final_demand: Mapping[str, float] | None = None
+) -> xr.Dataset:
+    """The database of one draw: the table's elasticities in ESUBD, ESUBM, ESUBVA, ESUBT and ESUBC
+    (:func:`~cge.gtap.scenario_runner.with_elasticities`), ESUBG and ESUBI times the draw's factors.
 
-
-def _calibration(key: tuple, task: Task, shared: SharedData) -> Calibration:
-    cache = _cache()
-    cal_key = ("calibration", *key)
-    if task.reuse and cal_key in cache:
-        cache.move_to_end(cal_key)
-        return cache[cal_key]
-    cal = calibrate(shared.sam, task.elasticities, task.final_demand)
-    if task.reuse:
-        _remember(cal_key, cal)
-    return cal
-
-
-def start_at_benchmark(solver: Solver, sigmas: dict) -> None:
-    """Make the draw's own benchmark (its elasticities, no shock) the solver's starting point.
-
-    A cached solver remembers the last solution of whatever task ran before on this worker;
-    starting every draw from its benchmark (which replicates the SAM for any elasticities, so it
-    is accepted without an iteration) makes the results independent of the scheduling.
+    Parameters
+    ----------
+    database : xarray.Dataset
+        The run's GTAP v7 database.
+    elasticities : DataFrame or None
+        The draw's elasticity table by sector [unitless]; None leaves those parameters as they are.
+    final_demand : mapping, optional
+        ``sigma_g`` and ``sigma_i`` factors of the draw (1 + change / 100) [unitless].
     """
-    solver.reset()
-    result = solver.solve(solver.parameter_vector(sigmas), warm_start=False)
-    if result.iterations:
-        log.warning("the draw's benchmark needed %d iterations (expected 0)", result.iterations)
+    ds = with_elasticities(database, elasticities)
+    for name, factor in (final_demand or {}).items():
+        parameter = FINAL_DEMAND_PARAMETERS[name]
+        if factor != 1.0 and parameter in ds:
+            ds = ds.assign({parameter: (ds[parameter] * float(factor)).assign_attrs(ds[parameter].attrs)})
+    return ds
+
+
+def _draw_models(task: Task, shared: SharedData) -> tuple[xr.Dataset, dict]:
+    """The draw's database and its cache of prepared models (by closure): from the worker's cache
+    when the task re-uses its inputs and an earlier task made them."""
+    key = (shared.database_key, _table_key(task.elasticities, task.final_demand))
+    cache = _cache()
+    if task.reuse and key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    entry = (draw_database(shared.database, task.elasticities, task.final_demand), {})
+    if task.reuse:
+        cache[key] = entry
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    return entry
 
 
 def run_task(task: Task, shared: SharedData) -> Outcome:
@@ -210,7 +197,7 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
     task : Task
         Draw number, scenarios and elasticities.
     shared : SharedData
-        SAM, MFN table and solver settings.
+        The database and the run's options.
 
     Returns
     -------
@@ -220,54 +207,44 @@ def run_task(task: Task, shared: SharedData) -> Outcome:
     Raises
     ------
     ScenarioError
-        When a scenario names something the model does not have (fails for every draw).
+        When a scenario names something the database does not have (fails for every draw).
     """
     out = Outcome(draw=task.draw, worker=f"{os.uname().nodename}:{os.getpid()}")
-    solver_key = (shared.options.tol, shared.options.hessian)
-    cal_key = (shared.sam_key, _table_key(task.elasticities, task.final_demand), *solver_key)
     t0 = time.perf_counter()
     try:
-        cal = _calibration(cal_key, task, shared)
+        database, models = _draw_models(task, shared)
+    except ScenarioError:
+        raise
     except RECORDED_ERRORS as exc:
         line = error_line(exc)
         out.errors = {s.name: line for s in task.scenarios}
-        log.warning("draw %d: calibration failed: %s", task.draw, line)
+        log.warning("draw %d: its database failed: %s", task.draw, line)
         return out
     out.setup_seconds += time.perf_counter() - t0
-    # the compiled model depends on the elasticities only through their forms (0 / 1 / CES):
-    # draws with the same forms share it and set the elasticity parameters instead
-    base_key = (shared.sam_key, elasticity_forms(cal), *solver_key)
-    sigmas = elasticity_values(cal)
-    local: dict[tuple, Solver] = {}
-    closures = list(dict.fromkeys(s.closure.to_closure() for s in task.scenarios))
-    for closure in closures:
-        started: set[int] = set()
-        for scenario in (s for s in task.scenarios if s.closure.to_closure() == closure):
-            t_setup = time.perf_counter()
-            try:
-                solver, compiled = _get_solver((*base_key, closure), cal, closure, shared, local, task.reuse)
-                if id(solver) not in started:
-                    start_at_benchmark(solver, sigmas)
-                    started.add(id(solver))
-            except RECORDED_ERRORS as exc:
-                out.errors[scenario.name] = error_line(exc)
-                log.warning("draw %d, %s: model build failed: %s", task.draw, scenario.name, out.errors[scenario.name])
-                continue
-            out.models_compiled += int(compiled)
-            out.setup_seconds += time.perf_counter() - t_setup
-            t_solve = time.perf_counter()
-            try:
-                # no welfare decomposition per draw (it re-solves a path from the benchmark)
-                options = dataclasses.replace(shared.options, welfare_steps=0)
-                solved = solve_scenario(solver, cal, scenario, shared.mfn, options, extra=sigmas)
-                ds = solved.drop_vars("closure")  # numbers only: stacked on draw
-            except ScenarioError:
-                raise  # a bad scenario fails in every draw: not a draw failure
-            except RECORDED_ERRORS as exc:
-                out.errors[scenario.name] = error_line(exc)
-                log.warning("draw %d, %s: %s", task.draw, scenario.name, out.errors[scenario.name])
-                continue
-            elapsed = time.perf_counter() - t_solve
-            out.results[scenario.name] = ds
-            out.solve_seconds += elapsed
+    for scenario in task.scenarios:
+        t_setup = time.perf_counter()
+        known = len(models)
+        try:
+            prepared_model(scenario, database, models)
+        except ScenarioError:
+            raise
+        except RECORDED_ERRORS as exc:
+            out.errors[scenario.name] = error_line(exc)
+            log.warning(
+                "draw %d, %s: model preparation failed: %s", task.draw, scenario.name, out.errors[scenario.name]
+            )
+            continue
+        out.models_compiled += len(models) - known
+        out.setup_seconds += time.perf_counter() - t_setup
+        t_solve = time.perf_counter()
+        try:
+            solved = solve_one(scenario, database, models, shared.options)
+        except ScenarioError:
+            raise  # a bad scenario fails in every draw: not a draw failure
+        except RECORDED_ERRORS as exc:
+            out.errors[scenario.name] = error_line(exc)
+            log.warning("draw %d, %s: %s", task.draw, scenario.name, out.errors[scenario.name])
+            continue
+        out.results[scenario.name] = solved.drop_vars("closure")  # numbers only: stacked on draw
+        out.solve_seconds += time.perf_counter() - t_solve
     return out

@@ -1,0 +1,80 @@
+"""The GTAP path solver's machinery: Hermite starts of refined nodes, the factorisations kept
+along the path (synthetic databases; counts, never times)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cge.gtap import synthetic_database
+from cge.gtap.path import hermite_interpolate
+from cge.gtap.simulate import KEPT_FILL, Preconditioners, _shock_vector, _solve_nodes, prepare
+
+
+def test_hermite_interpolation_is_exact_for_polynomials_of_its_degree() -> None:
+    rng = np.random.default_rng(3)
+    t_known = np.array([0.0, 0.2, 0.7, 1.0])  # 4 points: degree 7
+    coef = rng.normal(size=(8, 5))  # five polynomials of degree 7 in t
+
+    def value(t):
+        return np.stack([np.polynomial.polynomial.polyval(t, coef[:, k]) for k in range(5)], axis=-1)
+
+    def slope(t):
+        deriv = np.polynomial.polynomial.polyder(coef, axis=0)
+        return np.stack([np.polynomial.polynomial.polyval(t, deriv[:, k]) for k in range(5)], axis=-1)
+
+    for t in (0.1, 0.45, 0.95, 1.3):  # 1.3: extrapolation
+        got = hermite_interpolate(t_known, value(t_known), slope(t_known), t)
+        assert np.allclose(got, value(t), rtol=1e-10, atol=1e-10)
+    # one degree more and it is no longer exact
+    coef9 = np.vstack([coef, rng.normal(size=(1, 5))])
+    values9 = np.stack([np.polynomial.polynomial.polyval(t_known, coef9[:, k]) for k in range(5)], axis=-1)
+    slopes9 = np.stack(
+        [np.polynomial.polynomial.polyval(t_known, np.polynomial.polynomial.polyder(coef9[:, k])) for k in range(5)],
+        axis=-1,
+    )
+    exact = np.stack([np.polynomial.polynomial.polyval(0.45, coef9[:, k]) for k in range(5)])
+    assert not np.allclose(hermite_interpolate(t_known, values9, slopes9, 0.45), exact, rtol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def coarse_and_fine():
+    database = synthetic_database(regions=3, commodities=4, seed=1)
+    prepared = prepare(database)
+    model = prepared.model
+    path = _shock_vector(model, model.coefficients, database, prepared.exogenous, [("tm", 10.0)], None)
+    coarse = _solve_nodes(model, path, 4, 1e-9)
+    fine = _solve_nodes(model, path, 8, 1e-9, known=dict(enumerate(coarse)))
+    return coarse, fine
+
+
+def test_refined_nodes_start_next_to_their_solution(coarse_and_fine) -> None:
+    """The nodes a refinement adds start from the polynomial through the coarser level's
+    solutions and path derivatives: one Newton step at most (from the previous node plus its
+    derivative times the step, two or three)."""
+    coarse, fine = coarse_and_fine
+    assert [node.t for node in fine[::2]] == [node.t for node in coarse]
+    new = fine[1::2]
+    assert all(node.iterations <= 1 for node in new), [node.iterations for node in new]
+    assert max(node.residual for node in fine) <= 1e-9
+
+
+def test_preconditioners_give_the_nearest_and_keep_within_the_fill_budget() -> None:
+    class Factors:  # stands in for a Factorization: only its fill matters here
+        def __init__(self, fill: int) -> None:
+            self.fill = fill
+
+    kept = Preconditioners()
+    assert kept.nearest(0.3) is None
+    a, b, c = Factors(KEPT_FILL // 3), Factors(KEPT_FILL // 3), Factors(KEPT_FILL // 3)
+    kept.add(0.0, a)
+    kept.add(1.0, b)
+    kept.add(1.0, b)  # the same one twice is kept once
+    assert len(kept.kept) == 2
+    assert kept.nearest(0.4) is a and kept.nearest(0.6) is b
+    kept.add(0.5, c)
+    assert kept.nearest(0.45) is c
+    d = Factors(KEPT_FILL // 3)
+    kept.add(0.9, d)  # over the budget: the kept one nearest to 0.9 (b at 1.0) goes
+    assert [t for t, _ in kept.kept] == [0.0, 0.5, 0.9]
+    assert sum(f.fill for _, f in kept.kept) <= KEPT_FILL

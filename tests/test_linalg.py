@@ -1,0 +1,105 @@
+"""Sparse factorisations and preconditioned GMRES (cge.solve.linalg) and the Newton step that
+finishes in one (cge.solve.newton)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from cge.solve.linalg import DENSE_MAX, Factorization, SparseMatrix, gmres
+from cge.solve.newton import NewtonOptions, newton_solve
+
+
+def _matrix(n: int, seed: int, shift: float = 0.0) -> SparseMatrix:
+    rng = np.random.default_rng(seed)
+    a = sp.random(n, n, density=3.0 / n, random_state=seed, format="coo") + sp.diags(4.0 + shift + rng.random(n))
+    a = a.tocoo()
+    return SparseMatrix(a.row.astype(np.int64), a.col.astype(np.int64), a.data, n)
+
+
+def test_single_precision_factors_precondition_gmres_to_full_accuracy() -> None:
+    n = DENSE_MAX + 500  # sparse (SuperLU) factors
+    matrix = _matrix(n, seed=1)
+    rhs = np.random.default_rng(2).normal(size=n)
+    exact = np.linalg.solve(matrix.dense(), rhs)
+    single = Factorization(matrix, "COLAMD", precision="single")
+    double = Factorization(matrix, "COLAMD")
+    assert double.exact and not single.exact
+    assert single.solve(rhs).dtype == np.float64
+    single_error = np.abs(single.solve(rhs) - exact).max() / np.abs(exact).max()
+    assert 1e-12 < single_error < 1e-5  # float32 factors: about 1e-7
+    assert np.abs(double.solve(rhs) - exact).max() / np.abs(exact).max() < 1e-12
+    x, iterations, converged = gmres(matrix, rhs, single, rtol=1e-12, restart=20, max_cycles=2)
+    assert converged and iterations <= 4
+    assert np.abs(x - exact).max() / np.abs(exact).max() < 1e-10
+    # a nearby matrix (a stale preconditioner) still converges, in more iterations
+    x, iterations, converged = gmres(_matrix(n, seed=1, shift=0.5), rhs, single, rtol=1e-12, restart=40, max_cycles=2)
+    assert converged and iterations > 4
+
+
+def test_small_systems_stay_dense_and_exact_whatever_the_precision() -> None:
+    matrix = _matrix(50, seed=3)
+    factors = Factorization(matrix, precision="single")
+    assert factors.exact and factors.fill == 50 * 50
+
+
+def test_an_unknown_precision_is_refused() -> None:
+    with pytest.raises(ValueError, match="precision must be 'double' or 'single'"):
+        Factorization(_matrix(50, seed=3), precision="half")
+
+
+@dataclass
+class _Cubic:
+    """g(x) = A x + 0.1 x^3 - b: a square system with a Jacobian that moves with x."""
+
+    a: SparseMatrix
+    b: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.a.n
+
+    @property
+    def lower(self) -> np.ndarray:
+        return np.full(self.n, -np.inf)
+
+    @property
+    def upper(self) -> np.ndarray:
+        return np.full(self.n, np.inf)
+
+    @property
+    def jac_rows(self) -> np.ndarray:
+        return self.a.rows
+
+    @property
+    def jac_cols(self) -> np.ndarray:
+        return self.a.cols
+
+    def eval_residual(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return self.a.matvec(x) + 0.1 * x**3 - self.b
+
+    def eval_jacobian_values(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        diagonal = self.a.rows == self.a.cols  # every row has one (the shifted diagonal)
+        return self.a.values + np.where(diagonal, 0.3 * x[self.a.rows] ** 2, 0.0)
+
+
+def test_the_last_newton_step_is_solved_to_the_target_when_asked() -> None:
+    """From a start whose squared residual is below the target, one step suffices when GMRES
+    solves it to target / 10; with the usual relative tolerance (the residual) it takes two."""
+    n = 200
+    a = _matrix(n, seed=4)
+    solution = np.random.default_rng(5).uniform(0.5, 1.5, n)
+    system = _Cubic(a, a.matvec(solution) + 0.1 * solution**3)
+    start = solution + 1e-7 * np.random.default_rng(6).normal(size=n)
+    diagonal = a.rows == a.cols  # a poor preconditioner: GMRES stops near its tolerance
+    stale = Factorization(SparseMatrix(a.rows[diagonal], a.cols[diagonal], a.values[diagonal], n))
+    usual = NewtonOptions(target=1e-12, tol=1e-9)
+    finishing = NewtonOptions(target=1e-12, tol=1e-9, finish_in_one_step=True)
+    plain, _ = newton_solve(system, start, np.zeros(0), stale, usual)
+    one, _ = newton_solve(system, start, np.zeros(0), stale, finishing)
+    assert plain.converged and one.converged
+    assert one.iterations == 1 and plain.iterations == 2
+    assert one.max_residual <= 1e-12

@@ -103,7 +103,9 @@ def test_results_of_two_sams_with_one_stale_attr_are_not_stacked(tmp_path, hand_
         scen = Scenario(name=name, tariffs=TARIFF.tariffs)
         ds = cge.run(scen, sam=sam, elasticities=hand_elasticities, welfare_steps=0)
         ds.to_netcdf(tmp_path / f"{name}.nc", engine="h5netcdf")
-    result = CliRunner().invoke(app, ["compare", str(tmp_path / "one.nc"), str(tmp_path / "two.nc"), "-o", "c.nc"])
+    result = CliRunner().invoke(
+        app, ["compare", str(tmp_path / "one.nc"), str(tmp_path / "two.nc"), "-o", str(tmp_path / "c.nc")]
+    )
     assert result.exit_code == 1 and "were solved on different SAMs or databases" in result.output
     result = CliRunner().invoke(app, ["diff", str(tmp_path / "one.nc"), str(tmp_path / "two.nc")])
     assert result.exit_code == 1 and "different SAMs" in result.output

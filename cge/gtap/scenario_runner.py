@@ -99,12 +99,12 @@ def _database_with(source: xr.Dataset | str | Path | None, table: pd.DataFrame |
     path = None if isinstance(source, xr.Dataset) else Path(source)
     if path is not None and path.is_dir() and any((path / name).exists() for name in ("basedata.har", "database.nc")):
         return with_elasticities(load_database(path), table)
-    from cge.calibrate import check_elasticities, load_elasticities
+    from cge.calibrate import check_elasticities
     from cge.sam import conform_sam, load_sam
 
     sam = load_sam(path) if path is not None else conform_sam(source)
-    table = load_elasticities() if table is None else table
-    check_elasticities(sam, table)  # every sector, column and value, before the conversion
+    if table is not None:
+        check_elasticities(sam, table)  # every sector, column and value, before the conversion
     return from_sam(sam, table)
 
 

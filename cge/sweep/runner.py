@@ -30,7 +30,7 @@ import pandas as pd
 import xarray as xr
 
 from cge import __version__
-from cge.calibrate import FINAL_DEMAND_ELASTICITIES, SECTOR_ELASTICITIES
+from cge.calibrate import FINAL_DEMAND_ELASTICITIES, SECTOR_ELASTICITIES, CalibrationError
 from cge.dims import DRAW, SCENARIO
 from cge.gtap.horizons import gtap_closure
 from cge.gtap.scenario_runner import (
@@ -102,7 +102,7 @@ def central_table(database: xr.Dataset, elasticities: pd.DataFrame | str | Path 
         try:
             applied = with_elasticities(database, table)
             same = all(applied[p].equals(database[p]) for p in ELASTICITY_PARAMETERS.values() if p in database)
-        except ScenarioError:
+        except CalibrationError:  # the shipped table does not fit this database's commodities
             same = False
         if not same:
             table = _database_table(database)

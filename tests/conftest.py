@@ -72,17 +72,12 @@ def hand_elasticity_table() -> pd.DataFrame:
 
 
 def hand_database():
-    """The hand SAM (``man`` flagged as agri-food) as a GTAP v7 database, with the SAM's persons
-    employed as the database's ``employment`` satellite on the labour endowment (as the shipped
-    database has it; :func:`cge.gtap.from_sam` does not carry the satellite)."""
+    """The hand SAM (``man`` flagged as agri-food) as a GTAP v7 database (:func:`cge.gtap.from_sam`,
+    which carries the SAM's persons employed as the ``employment`` satellite)."""
     from cge.gtap import from_sam
 
     sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
-    db = from_sam(sam, hand_elasticity_table())
-    labour = [str(f) for f, kind in zip(sam["factor"].values, sam["factor_type"].values) if kind == "labour"]
-    persons = sam["employment"].rename(activity="ACTS", region="REG").expand_dims(ENDW=labour)
-    db["employment"] = persons.reindex(ENDW=db["ENDW"].values, fill_value=0.0).transpose("ENDW", "ACTS", "REG")
-    return db
+    return from_sam(sam, hand_elasticity_table())
 
 
 def hand_results(scenarios, **options):

@@ -110,3 +110,12 @@ def test_hand_sam_replicates_on_gtap(hand_sam, hand_elasticities):
     result = solve(database, {})
     assert result.attrs["newton_iterations"] == 0
     assert float(abs(result["pms"]).max()) == 0.0 and float(abs(result["qgdp"]).max()) < 1e-10
+
+
+def test_persons_employed_become_the_employment_satellite(converted):
+    """The SAM's persons by activity land on the labour endowment (all of them: one labour factor)."""
+    sam, ds = converted
+    persons = ds["employment"]
+    assert persons.dims == ("ENDW", "ACTS", "REG")
+    np.testing.assert_allclose(persons.sel(ENDW="lab").values, sam["employment"].values, rtol=1e-12)
+    assert float(persons.sel(ENDW="cap").sum()) == 0.0

@@ -15,7 +15,8 @@ What becomes what (every choice is listed in ``docs/gtap_database.md``, "From a 
   No margin commodity unless ``margins`` names some; VST and VTWR are then zero.
 * VKB = capital income / gross return and VDEP = depreciation rate x VKB, both from the region
   parameter table (``calibration/region_parameters.csv`` by default, Penn World Table); SAVE =
-  savings - VDEP (GTAP's SAVE is net saving). POP and the employment satellite are not carried.
+  savings - VDEP (GTAP's SAVE is net saving). POP is not carried; the SAM's persons employed
+  become the ``employment`` satellite (ENDW x ACTS x REG), split over labour factors by wage bill.
 * Parameters: ESUBD, ESUBM, ESUBVA, ESUBT, ESUBC from the elasticity table's sigma_d, sigma_m,
   sigma_va, sigma_t, sigma_nd; household demand is homothetic (INCPAR = 1) with SUBPAR =
   1 - sigma_c (the CES case of the CDE), at least 0.01 because the CDE needs SUBPAR > 0;
@@ -201,6 +202,23 @@ def from_sam(
     for extra in ("goods", "agrifood"):
         if extra in sam.coords:
             coords[extra] = (sc.COMM, sam[extra].values.astype(bool))
+    if "employment" in sam:
+        variables["employment"] = _employment(sam, flows["EVFB"], types == LABOUR)
     ds = xr.Dataset({k: v.drop_vars(list(v.coords)) for k, v in variables.items()}, coords=coords)
     ds.attrs = {"source": f"cge.gtap.from_sam of a SAM with hash {sam.attrs.get('sam_hash', 'unknown')[:12]}"}
     return conform_database(ds, where="database from the SAM")
+
+
+def _employment(sam: xr.Dataset, evfb: xr.DataArray, labour: np.ndarray) -> xr.DataArray:
+    """The SAM's persons employed (activity, region) as the database's ``employment`` satellite
+    (ENDW, ACTS, REG) [persons]: split over the labour factors by their wage bills in each
+    activity (equally where an activity pays no wages), zero for the other factors."""
+    mask = xr.DataArray(labour, dims=sc.ENDW)
+    wages = evfb.where(mask, 0.0)
+    total = wages.sum(sc.ENDW)
+    equal = mask.astype(float) / max(int(labour.sum()), 1)
+    share = xr.where(total > 0, wages / total.where(total > 0, 1.0), equal)
+    persons = _to_gtap(sam["employment"])
+    out = (share * persons).transpose(sc.ENDW, sc.ACTS, sc.REG)
+    out.attrs = {"long_name": "persons employed", "units": "persons", "header": sc.SATELLITE_HEADERS["employment"]}
+    return out

@@ -103,3 +103,14 @@ def entries(kind: str) -> list[Entry]:
 
 SCHEMA: dict[str, Entry] = schema()
 """The schema by Dataset name, in table order (see :func:`schema`)."""
+
+
+SATELLITE_HEADERS = {
+    "employment": "EMPL",
+    "usmca_claim_share": "UCLM",
+    "usmca_nonclaimed_rate": "UNCR",
+    "mfn_rate": "MFNR",
+    "domestic_trade_margins": "DTRM",
+    "goods_purchases_purchaser": "GPUR",
+}
+"""Satellite → its four-character header in ``basedata.har`` (not read by GTAP's TABLO code)."""

@@ -39,6 +39,7 @@ from cge.build.database.regions import NATIONAL_SOURCES
 from cge.build.database.targets import evaluate
 from cge.build.database.tariffs import claim_satellites
 from cge.build.sources import BuildInputError, read_csv_checked
+from cge.gtap import schema as sc
 
 POPULATION_FILE = Path("database") / "population_2024.csv"
 MFN_FILE = Path("tariffs") / "mfn.csv"
@@ -220,17 +221,6 @@ def _trade_margins(outcome, headers: dict) -> tuple[xr.DataArray, xr.DataArray]:
     return margins, purchases
 
 
-SATELLITE_HEADERS = {
-    "employment": "EMPL",
-    "usmca_claim_share": "UCLM",
-    "usmca_nonclaimed_rate": "UNCR",
-    "mfn_rate": "MFNR",
-    "domestic_trade_margins": "DTRM",
-    "goods_purchases_purchaser": "GPUR",
-}
-"""Satellite → its four-character header in ``basedata.har`` (not read by GTAP's TABLO code)."""
-
-
 def _satellite_attrs(db: xr.Dataset) -> None:
     db["usmca_claim_share"].attrs = {
         "long_name": "share of US imports for consumption entered under USMCA (SPI S/S+), 2024",
@@ -248,7 +238,7 @@ def _satellite_attrs(db: xr.Dataset) -> None:
         "units": "1",
         "source": "calibration/tariffs/mfn.csv (see calibration/README.md, section 3.2); 0 where no schedule",
     }
-    for name, header in SATELLITE_HEADERS.items():
+    for name, header in sc.SATELLITE_HEADERS.items():
         db[name].attrs["header"] = header
 
 

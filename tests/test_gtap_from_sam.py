@@ -119,3 +119,16 @@ def test_persons_employed_become_the_employment_satellite(converted):
     assert persons.dims == ("ENDW", "ACTS", "REG")
     np.testing.assert_allclose(persons.sel(ENDW="lab").values, sam["employment"].values, rtol=1e-12)
     assert float(persons.sel(ENDW="cap").sum()) == 0.0
+
+
+def test_a_database_without_margins_keeps_ptrans_and_sums_its_subtotals(hand_sam, hand_elasticities):
+    """Without margin commodities ptrans had no weights and was 0 (-100 %); routes without trade then
+    got pcif -50 % and qxs in the thousands of percent, and subtotals missed the total by 1,500 pp."""
+    database = from_sam(hand_sam, elasticities=hand_elasticities)
+    assert database.sizes["MARG"] == 0
+    groups = {"a": {"tms": 10.0}, "b": {"tm": 5.0}}
+    result = solve(database, subtotals=groups)
+    assert float(abs(result["ptrans"]).max()) < 1e-12
+    total = result["qxs"].sel(subtotal="total")
+    parts = result["qxs"].sel(subtotal=["a", "b"]).sum("subtotal")
+    assert float(abs(total - parts).max()) < 1e-4

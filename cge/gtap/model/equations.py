@@ -609,7 +609,9 @@ def E_qtmfsd(cf: Coefficients) -> list[Part]:
 def E_ptrans(cf: Coefficients) -> list[Part]:
     def build(m: ModelContext) -> Term:
         cost = m.v("pt").expand(MX) / m.v("atmfsd")
-        return cost.sum("MARG", weights=m.cf.VTFSD_MSH.reshape(-1))
+        # a database without margin commodities: no weights, ptrans stays at 1 (it was 0, -100 %)
+        none = (m.cf.VTFSD_MSH.sum(axis=0) == 0).astype(float)
+        return cost.sum("MARG", weights=m.cf.VTFSD_MSH.reshape(-1)) + none
 
     return [explicit("E_ptrans", build)]
 

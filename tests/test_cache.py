@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,32 +144,3 @@ def test_concurrent_processes_share_the_cache(tmp_path):
     assert len(entries) == 1 and not list(tmp_path.glob(".tmp-*"))
     assert CompiledCache(tmp_path).load(entries[0].stem) is not None
     assert _compile_in_process(str(tmp_path))[0]  # a later process reads it
-
-
-@pytest.mark.slow
-def test_second_cli_run_reads_the_cache(tmp_path):
-    """Two `cge run` processes with CGE_CACHE_DIR set: the second reads the first one's entry and
-    writes the same results."""
-    import os
-    import subprocess
-
-    import xarray as xr
-
-    env = {**os.environ, "CGE_CACHE_DIR": str(tmp_path / "cache")}
-    scenario = Path(__file__).resolve().parents[1] / "experiments" / "termination.toml"
-    outputs = []
-    for k in range(2):
-        out = tmp_path / f"run{k}.nc"
-        proc = subprocess.run(
-            [sys.executable, "-m", "cge.cli", "--verbose", "run", str(scenario), "-o", str(out)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        outputs.append(out)
-        hit = "read from the cache" in proc.stderr
-        assert hit == (k == 1), proc.stderr[-2000:]
-    with xr.open_dataset(outputs[0]) as a, xr.open_dataset(outputs[1]) as b:
-        for name in ("real_gdp_pct", "ev"):
-            assert np.array_equal(a[name].values, b[name].values)

@@ -103,6 +103,10 @@ class Group:
         return self.resolve([str(v) for v in ds[dim].values], commodity_flags(ds))
 
 
+PLURAL = {"commodity": "commodities", "activity": "activities"}
+"""Plural of a dim name in messages (the others take an s)."""
+
+
 def commodity_flags(ds: xr.Dataset) -> dict[str, list[str]]:
     """The boolean coordinates on ``commodity`` of ``ds``: ``{flag: labels where it is true}``."""
     if COMMODITY not in ds.coords:
@@ -358,9 +362,10 @@ def check_subtotals(ds: xr.Dataset, names: Iterable[str]) -> None:
             rows = group_rows(ds, str(dim))
             if rows and not has_subtotal(ds, name):
                 units = var.attrs.get("units", "")
+                plural = PLURAL.get(str(dim), f"{dim}s")
                 raise GroupError(
                     f"{name!r} ({units or 'no units'}) has no {rows[0]} subtotal: its {dim} values cannot be added up "
-                    f"(no aggregate rule); leave {', '.join(rows)} out of the {dim}s asked for"
+                    f"(no aggregate rule); leave {', '.join(rows)} out of the {plural} asked for"
                 )
 
 

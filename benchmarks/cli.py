@@ -34,7 +34,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    env = {**os.environ, "CGE_CACHE_DIR": "off"}
+    env = dict(os.environ)
     library = sorted(str(p) for p in (ROOT / "experiments").glob("*.toml"))
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "out.nc")

@@ -13,7 +13,7 @@ balanced GTAP v7 database so the standard GTAP v7 model (``cge.gtap.solve``) run
   SUBPAR = 0, the Cobb-Douglas limit, is outside GTAP's range (0, 1];
 - one flat Armington nest: ESUBD = ESUBM = sigma_c for every region, sigma_c spread geometrically
   from 2 to 52 across commodities (goods and services alternating, as the flat case of
-  ``benchmarks/solve.py``); with equal elasticities the two GTAP nests are one CES over the
+  the old model's ``benchmarks/solve.py``); with equal elasticities the two GTAP nests are one CES over the
   domestic good and every source;
 - no taxes but import tariffs (between 2 % and 40 %, so a 30 pp cut is possible), and one margin
   commodity whose international margins are ``margin_rate`` of each CIF value.

@@ -1,10 +1,10 @@
 """cge: a GTAP-style multi-region CGE model of North American trade.
 
-Public API: :func:`load_sam`, :func:`check_sam`, :class:`Scenario`, :func:`run`,
-:func:`calibrate`.
+Public API: :func:`load_sam`, :func:`check_sam`, :class:`Scenario`, :func:`run` (on the GTAP v7
+model, :mod:`cge.gtap`).
 
 The names are imported on first use (module ``__getattr__``), so ``import cge`` and the command
-line's ``--help`` do not load NumPy, pandas, xarray, Pyomo or CasADi.
+line's ``--help`` do not load NumPy, pandas or xarray.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ _EXPORTS = {
     "cross_entropy": "cge.balance",
     "Scenario": "cge.scenario",
     "run": "cge.runner",
-    "calibrate": "cge.calibrate",
 }
 """Public name -> module that defines it."""
 

@@ -1,14 +1,13 @@
-"""Calibration: SAM + elasticities -> the benchmark in calibrated share form.
+"""Calibration inputs: the elasticity table and the per-region parameters, read and checked.
 
-Pure functions. :func:`calibrate` returns a :class:`Calibration`, a frozen holder of an
-``xarray.Dataset`` whose arrays are read-only. Benchmark prices are 1, so every benchmark value
-[US$ million] is also a benchmark quantity; shares and tax rates follow from the values.
+The GTAP v7 database takes its elasticities from these tables (:func:`cge.gtap.from_sam`,
+:mod:`cge.gtap.scenario_runner`) and its wage-curve elasticities from the region parameters
+(:mod:`cge.gtap.horizons`); the sweep draws them (:mod:`cge.sweep.distributions`).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,31 +16,12 @@ import xarray as xr
 
 from cge.dims import (
     ACTIVITY,
-    AGENT,
-    CAPITAL,
     COMMODITY,
-    EXPORTER,
-    FACTOR,
-    FACTOR_TYPE,
-    IMPORTER,
-    INVESTMENT,
-    LABOUR,
     REGION,
 )
 from cge.errors import CalibrationError  # noqa: F401  (raised here; defined with the other user errors)
 from cge.input_files import regular_file
 from cge.paths import CALIBRATION_DIR
-from cge.sam import (
-    check_sam,
-    conform_sam,
-    ensure_metadata_coords,
-    import_use,
-    output_market,
-    regional_income,
-    sam_hash,
-    tariff_revenue,
-    trade_balance,
-)
 from cge.validation import csv_separator_hint
 
 log = logging.getLogger(__name__)
@@ -59,26 +39,6 @@ REGION_PARAMETERS = ("unemployment_rate", "wage_curve_beta", "depreciation_rate"
 """Columns of ``calibration/region_parameters.csv`` (see that file for units and sources)."""
 DEFAULT_REGION = "default"
 """Row of the region table used for regions it does not list."""
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Calibrated benchmark: a read-only dataset of values, shares, rates and elasticities.
-
-    Attributes
-    ----------
-    data : xarray.Dataset
-        Benchmark values [US$ million], tax rates [fraction], shares [fraction] and
-        elasticities [unitless]; see ``docs/model.md`` for every variable.
-    sam_hash : str
-        SHA-256 of the SAM it was calibrated from.
-    """
-
-    data: xr.Dataset
-    sam_hash: str
-
-    def __getitem__(self, name: str) -> xr.DataArray:
-        return self.data[name]
 
 
 def load_elasticities(path: str | Path | None = None) -> pd.DataFrame:
@@ -172,11 +132,6 @@ def load_region_parameters(path: str | Path | None = None) -> pd.DataFrame:
     return frame.set_index("region")
 
 
-def _region_arrays(sam: xr.Dataset, table: pd.DataFrame) -> xr.Dataset:
-    """Per-region parameters for the SAM's regions (:func:`region_parameter_arrays`)."""
-    return region_parameter_arrays([str(r) for r in sam[REGION].values], table)
-
-
 def region_parameter_arrays(regions: list[str], table: pd.DataFrame) -> xr.Dataset:
     """Per-region parameters for ``regions`` (unlisted regions take the ``default`` row), checked
     for range, plus the employment elasticity implied by the wage curve (dim ``region``)."""
@@ -238,109 +193,3 @@ def _elasticity_arrays(sam: xr.Dataset, elasticities: pd.DataFrame | xr.Dataset)
     for col in ("sigma_va", "sigma_t", "sigma_nd"):
         out[col] = xr.DataArray(table[col].values, dims=ACTIVITY, coords={ACTIVITY: sam[ACTIVITY].values})
     return out
-
-
-def _safe_ratio(num: xr.DataArray, den: xr.DataArray) -> xr.DataArray:
-    """num / den where den > 0, else 0."""
-    return xr.where(den > 0, num / den.where(den > 0, 1.0), 0.0)
-
-
-def calibrate(
-    sam: xr.Dataset,
-    elasticities: pd.DataFrame | xr.Dataset | None = None,
-    final_demand_elasticities: dict[str, float] | None = None,
-    region_parameters: pd.DataFrame | None = None,
-) -> Calibration:
-    """Calibrate the model's benchmark from a SAM and elasticities.
-
-    Parameters
-    ----------
-    sam : xarray.Dataset
-        Balanced SAM in the schema of ``docs/sam_schema.md`` [US$ million].
-    elasticities : DataFrame or Dataset or None
-        Per-sector σ_D, σ_M, σ_VA, σ_T, σ_ND [unitless]; None reads the shipped table.
-    final_demand_elasticities : dict or None
-        Overrides of :data:`FINAL_DEMAND_ELASTICITIES`.
-    region_parameters : DataFrame or None
-        Per-region labour-market and capital parameters (:func:`load_region_parameters`); None
-        reads the shipped table.
-
-    Returns
-    -------
-    Calibration
-        Frozen benchmark (values, rates, shares, elasticities).
-
-    Raises
-    ------
-    CalibrationError
-        For a missing or negative elasticity or a region parameter out of range. A region
-        without investment demand is accepted (the macro closures say what it allows).
-    """
-    sam = check_sam(conform_sam(sam))
-    data_hash = sam_hash(sam)  # from the data, never from an attr: caches are keyed by it
-    sam = ensure_metadata_coords(sam)
-    if elasticities is None:
-        elasticities = load_elasticities()
-    sigmas = _elasticity_arrays(sam, elasticities)
-    fd_sigmas = dict(FINAL_DEMAND_ELASTICITIES)
-    for key, value in (final_demand_elasticities or {}).items():
-        if key not in fd_sigmas:
-            raise CalibrationError(f"unknown final demand elasticity '{key}' (known: {list(fd_sigmas)})")
-        if not np.isfinite(value) or value < 0:
-            raise CalibrationError(f"final demand elasticity {key} = {value} must be finite and >= 0")
-        fd_sigmas[key] = float(value)
-
-    data = xr.Dataset(coords={c: sam.coords[c] for c in sam.coords})
-    for name in ("vdfm", "vifm", "vdfd", "vifd", "vfm", "ptax", "vxmd", "xtax", "vims", "savings"):
-        data[name] = sam[name].astype(float)
-    sales = output_market(sam)
-    data["vom"] = sales - sam["ptax"]  # output at basic prices
-    data["vdm"] = sales  # output at market prices = supply of the domestic good
-    data["to0"] = _safe_ratio(sam["ptax"], data["vom"])
-    data["va0"] = sam["vfm"].sum(FACTOR)
-    data["nd0"] = (sam["vdfm"] + sam["vifm"]).sum(COMMODITY)
-    data["dom0"] = sam["vdfm"].sum(ACTIVITY) + sam["vdfd"].sum(AGENT)
-    data["imp0"] = import_use(sam)
-    data["qa0"] = data["dom0"] + data["imp0"]
-    data["fd0"] = (sam["vdfd"] + sam["vifd"]).sum(COMMODITY)
-    data["endow0"] = sam["vfm"].sum(ACTIVITY)
-    fob = sam["vxmd"] + sam["xtax"]
-    data["cif0"] = fob
-    data["te0"] = _safe_ratio(sam["xtax"], sam["vxmd"])
-    data["tm0"] = _safe_ratio(tariff_revenue(sam), fob)
-    data["y0"] = regional_income(sam)
-    data["tb0"] = trade_balance(sam)
-    if "employment" in sam:
-        labour = sam[FACTOR_TYPE] == LABOUR
-        wages = sam["vfm"].where(labour, 0.0).sum(FACTOR)
-        data["employment0"] = sam["employment"].astype(float)
-        data["jobs_per_wage"] = _safe_ratio(sam["employment"], wages)
-    for name in sigmas:
-        data[name] = sigmas[name]
-    for key, value in fd_sigmas.items():
-        data[key] = value
-
-    regional = _region_arrays(sam, load_region_parameters() if region_parameters is None else region_parameters)
-    for name in regional.data_vars:
-        data[name] = regional[name]
-    capital = sam[FACTOR_TYPE] == CAPITAL
-    data["capital_income0"] = sam["vfm"].where(capital, 0.0).sum((FACTOR, ACTIVITY))
-    data["capital_stock0"] = data["capital_income0"] / data["gross_return"]
-    investment = data["fd0"].sel({AGENT: INVESTMENT}, drop=True)
-    data["investment_capital_ratio"] = _safe_ratio(investment, data["capital_stock0"])
-    no_investment = investment <= 0
-    if bool(no_investment.any()):
-        log.info("regions without investment demand: %s", [str(r) for r in data[REGION].values[no_investment.values]])
-    for dim in (EXPORTER, IMPORTER):
-        data = data.assign_coords({dim: sam[dim].values})
-
-    data.attrs.update(
-        {
-            "sam_hash": data_hash,
-            "units": "US$ million at benchmark prices; rates and shares as fractions",
-        }
-    )
-    for var in data.data_vars.values():
-        var.values.flags.writeable = False
-    log.debug("calibrated %d regions x %d sectors", sam.sizes[REGION], sam.sizes[COMMODITY])
-    return Calibration(data=data, sam_hash=data.attrs["sam_hash"])

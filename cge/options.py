@@ -6,12 +6,10 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from cge.indicators.extract import DETAILS
 from cge.indicators.groups import Group, load_groups
-from cge.indicators.trade_jobs import TradeJobsSpec
-from cge.welfare import MAX_WELFARE_STEPS, WELFARE_STEPS
 
-HESSIANS = ("limited-memory", "exact")
+DETAILS = ("headline", "all")
+"""Values of :attr:`RunOptions.detail`."""
 
 
 @dataclass(frozen=True)
@@ -20,25 +18,17 @@ class RunOptions:
 
     Attributes
     ----------
-    tol : float
-        Acceptance tolerance on the max and Walras residuals [relative units].
-    hessian : {"limited-memory", "exact"}
-        Hessian used by Ipopt.
     include_baseline : bool
         Prepend an unshocked scenario named ``baseline`` unless one is given.
-    trade_jobs : TradeJobsSpec or None
-        Trade-supported jobs indicator (default: US jobs supported by trade with Mexico and
-        Canada on the 13 million baseline); skipped when the SAM lacks the regions or the
-        employment satellite.
+    trade_jobs : bool
+        Add the gross trade-jobs attribution ``us_na_trade_jobs_gross`` (US jobs attributed to
+        trade with Mexico and Canada, :func:`cge.indicators.gtap.us_na_trade_jobs_gross`);
+        skipped when the database lacks the regions or the employment and margin satellites.
     detail : {"headline", "all"}
-        ``all`` adds every model variable, expression and shock parameter (levels and percent
-        changes, GTAP names in the ``gtap`` attr).
+        ``all`` adds every GTAP v7 variable of the solution (:func:`cge.indicators.gtap.gtap_indicators`).
     reference : str or None
         Scenario that percent changes, EV and other changes are measured against (``--baseline
         NAME``); None = the benchmark SAM (which the ``baseline`` scenario reproduces).
-    welfare_steps : int
-        Path intervals to start the EV decomposition with (``ev_decomposition``, refined until
-        its residual is below 0.1 % of |EV|); 0 skips it (the sweep's draws skip it).
     groups : tuple of Group, str, Path or None
         The group registry for scenario rows that name a group (``importer = "USMCA"``,
         ``commodity = "services"``): None = the shipped ``calibration/groups.csv``; a path = a
@@ -48,13 +38,10 @@ class RunOptions:
         subtotals; a ``subtotal`` dim labelled ``total`` then the groups; GTAP v7 runs only).
     """
 
-    tol: float = 1e-9
-    hessian: str = "limited-memory"
     include_baseline: bool = True
-    trade_jobs: TradeJobsSpec | None = TradeJobsSpec()
+    trade_jobs: bool = True
     detail: str = "headline"
     reference: str | None = None
-    welfare_steps: int = WELFARE_STEPS
     groups: tuple[Group, ...] | None = None
     subtotals: bool = False
 
@@ -65,14 +52,6 @@ class RunOptions:
             object.__setattr__(self, "groups", tuple(self.groups))
         if self.detail not in DETAILS:
             raise ValueError(f"detail = {self.detail!r}: use one of {', '.join(DETAILS)}")
-        if self.hessian not in HESSIANS:
-            raise ValueError(f"hessian = {self.hessian!r}: use one of {', '.join(HESSIANS)}")
-        if not self.tol > 0:
-            raise ValueError(f"tol = {self.tol}: must be positive")
-        if not 0 <= self.welfare_steps <= MAX_WELFARE_STEPS:
-            raise ValueError(
-                f"welfare_steps = {self.welfare_steps}: must be 0 (skip the decomposition) to {MAX_WELFARE_STEPS}"
-            )
 
     @classmethod
     def resolve(cls, options: RunOptions | None = None, **overrides) -> RunOptions:

@@ -15,7 +15,7 @@ import pandas as pd
 from cge import __version__
 from cge.calibrate import FINAL_DEMAND_ELASTICITIES, SECTOR_ELASTICITIES
 
-PACKAGES = ("numpy", "pandas", "xarray", "pyomo", "casadi", "cyipopt-wheels", "scipy", "h5netcdf")
+PACKAGES = ("numpy", "pandas", "xarray", "cyipopt-wheels", "scipy", "h5netcdf")
 
 
 def elasticity_hash(table: pd.DataFrame, final_demand: dict[str, float] | None = None) -> str:

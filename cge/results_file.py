@@ -2,8 +2,8 @@
 
 Every results Dataset carries the attr ``format_version`` (:data:`RESULTS_FORMAT`, written with
 the provenance attrs). A file is read only when it is a results file of this format, and every
-variable the indicator table (``cge/indicators.csv``) or the model's metadata table
-(``cge/model/metadata.csv``, for ``detail="all"`` variables) declares is put in the declared axis
+variable the indicator table (``cge/indicators.csv``) or GTAP v7's variable table
+(``cge/gtap/model/variables.csv``, for ``detail="all"`` variables) declares is put in the declared axis
 order (``draw`` first in a sweep), as a SAM is (:func:`cge.sam.conform_sam`): code downstream may
 rely on it, and a file whose arrays were transposed by another tool reads the same.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import pandas as pd
 import xarray as xr
 
 from cge import __version__
@@ -28,7 +27,6 @@ and earlier, e.g. with the old employment definitions)."""
 FORMAT_ATTR = "format_version"
 GTAP_MODEL = "GTAP v7"
 """The ``model`` attr of a solution of :func:`cge.gtap.solve` (GEMPACK names on GTAP sets)."""
-_METADATA = Path(__file__).resolve().parent / "model" / "metadata.csv"
 _SUMMARY_SUFFIXES = ("_mean", "_std", "_p05", "_p95")
 _GTAP_SETS = frozenset({"REG", "REG_2", "COMM", "COMM_2", "ACTS", "ENDW", "MARG"})
 
@@ -54,21 +52,17 @@ def is_gtap_results(ds: xr.Dataset) -> bool:
 
 @cache
 def _declared() -> dict[str, tuple[str, ...]]:
-    """Variable name -> its dims as declared (indicators with ``scenario``; model components without)."""
+    """Variable name -> its dims as declared in the indicator table (with ``scenario``)."""
     from cge.indicators.registry import indicator_table
 
-    dims = {name: tuple(str(d).split()) for name, d in indicator_table()["dims"].items()}
-    model = pd.read_csv(_METADATA, keep_default_na=False).set_index("name")["dims"]
-    for name, d in model.items():
-        dims.setdefault(str(name), (SCENARIO, *str(d).split()))
-    return dims
+    return {name: tuple(str(d).split()) for name, d in indicator_table()["dims"].items()}
 
 
 def declared_dims(name: str) -> tuple[str, ...] | None:
     """The axis order of a results variable (without ``draw``), or None when it is not declared.
 
-    Indicators as in ``cge/indicators.csv``; model components (``qo``, ``qo_pct``) as in the
-    model's metadata table after ``scenario``; sweep summaries (``<name>_mean`` ...) as ``<name>``.
+    Indicators as in ``cge/indicators.csv`` (``<name>_pct`` as ``<name>``); sweep summaries
+    (``<name>_mean`` ...) as ``<name>``.
     """
     table = _declared()
     if name in table:

@@ -52,7 +52,7 @@ def run(
     progress : callable or None
         ``progress(message, solves_done, solves_total)`` at each compile and after each solve.
     options : RunOptions or None
-        Solver tolerance, Hessian, baseline, trade-jobs indicator, ``detail`` and ``reference``.
+        Baseline, trade-jobs indicator, groups, subtotals, ``detail`` and ``reference``.
     **overrides
         Fields of :class:`~cge.options.RunOptions` to change (``detail="all"``,
         ``reference="tariff25"``, ``include_baseline=False``, ``subtotals=True``).

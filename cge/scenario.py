@@ -1,4 +1,4 @@
-"""Scenario schema (pydantic, ``extra="forbid"``) and its translation into model parameters.
+"""Scenario schema (pydantic, ``extra="forbid"``): the rows :func:`cge.gtap.gtap_shocks` turns into shocks.
 
 A scenario with all defaults means "no shock". Rates are in percent; every field states its
 units. Errors name the field and the bad value.
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cge.dims import BASELINE, BENCHMARK
 from cge.errors import ScenarioError  # noqa: F401  (raised here; defined with the other user errors)
 from cge.escaping import has_control_characters
-from cge.model.closures import HORIZONS, CapitalClosure, Closure, Horizon, LabourClosure, MacroClosure
+from cge.gtap.horizons import HORIZONS, CapitalClosure, Horizon, LabourClosure, MacroClosure
 from cge.tomlio import read_toml
 from cge.validation import suggestion, valid_keys
 
@@ -154,15 +154,6 @@ class ClosureSpec(_Strict):
                 out[region] = LabourClosure.WAGE_CURVE
         default = self.labour_default()
         return {r: c for r, c in out.items() if c != default}
-
-    def to_closure(self) -> Closure:
-        return Closure(
-            macro=self.macro,
-            labour=self.labour_default(),
-            capital=self.capital_closure(),
-            labour_by_region=self.labour_by_region_resolved(),
-            trade_balance_targets=tuple(t.region for t in self.trade_balance),
-        )
 
 
 class _ShockRow(_Strict):

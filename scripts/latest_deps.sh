@@ -15,7 +15,7 @@ trap 'rm -rf "$venv"' EXIT
 python3 -m venv "$venv" || exit 1
 "$venv/bin/pip" install -q --upgrade -e '.[test]' || { echo "latest_deps: install failed" >&2; exit 1; }
 echo "latest_deps: newest versions installed:"
-"$venv/bin/pip" freeze --exclude-editable | grep -Ei '^(numpy|scipy|pandas|xarray|pyomo|casadi|cyipopt|dask|h5py|h5netcdf|pydantic)'
+"$venv/bin/pip" freeze --exclude-editable | grep -Ei '^(numpy|scipy|pandas|xarray|cyipopt|dask|h5py|h5netcdf|pydantic)'
 "$venv/bin/python" -m pytest -q --slow -p no:cacheprovider
 status=$?
 if [ "$status" -eq 5 ]; then

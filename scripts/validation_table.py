@@ -18,8 +18,8 @@ import xarray as xr
 
 import cge
 from cge.calibrate import load_elasticities
+from cge.gtap.horizons import LabourClosure, MacroClosure
 from cge.indicators.groups import add_subtotals
-from cge.model import LabourClosure, MacroClosure
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = ["USA", "MEX", "CAN"]
@@ -54,7 +54,7 @@ def library_rows(ds: xr.Dataset) -> list[str]:
         out.append(
             f"| {name} | {gdp[0]:+.3f} | {gdp[1]:+.3f} | {gdp[2]:+.3f} | {members:+.3f} | {jobs:+,.0f} | "
             f"{moved:,.0f} | {export_change:+.1f} | {float(s['ev'].sel(region='USA')):+.1f} | "
-            f"{float(s['us_na_trade_jobs_model']):,.0f} |"
+            f"{float(s['us_na_trade_jobs_gross'].sum('part')):,.0f} |"
         )
     return out
 
@@ -68,7 +68,7 @@ def closure_variants(names: tuple[str, ...], suffix: str, **closure) -> xr.Datas
             update={"name": f"{name}{suffix}", "closure": scen.closure.model_copy(update=closure)}
         )
         scenarios += [scen, changed]
-    return cge.run(scenarios, welfare_steps=0)
+    return cge.run(scenarios)
 
 
 def _by_member(da: xr.DataArray, spec: str, regions=MEMBERS) -> str:
@@ -126,8 +126,8 @@ def mechanism_rows() -> list[str]:
     table = load_elasticities()
     half = table.assign(sigma_d=table["sigma_d"] * 0.5, sigma_m=table["sigma_m"] * 0.5)
     runs = {
-        "shipped elasticities": cge.run([base, exempt], welfare_steps=0),
-        "σ_D, σ_M halved": cge.run([base, exempt], elasticities=half, welfare_steps=0),
+        "shipped elasticities": cge.run([base, exempt]),
+        "σ_D, σ_M halved": cge.run([base, exempt], elasticities=half),
     }
     out = []
     for label, ds in runs.items():
@@ -140,13 +140,14 @@ def mechanism_rows() -> list[str]:
 
 
 def jobs_rows(ds: xr.Dataset) -> list[str]:
-    """Parts of the trade-supported jobs measure at the baseline, and the published figure."""
-    parts = ds["us_na_trade_jobs_parts"].sel(scenario="baseline")
+    """Parts of the gross trade-jobs attribution at the baseline, and the published figure."""
+    jobs = ds["us_na_trade_jobs_gross"]
+    parts = jobs.sel(scenario="baseline")
     rows = [f"| {str(p).replace('_', ' ')} | {float(parts.sel(part=p)):,.0f} |" for p in parts.part.values]
-    jobs = ds["us_na_trade_jobs_model"]
-    rows.append(f"| **ours, total** | **{float(jobs.sel(scenario='baseline')):,.0f}** |")
+    total = float(parts.sum("part"))
+    rows.append(f"| **ours, total** | **{total:,.0f}** |")
     rows.append(f"| published (US Chamber of Commerce 2025, TPW method) | {jobs.attrs['published_persons']:,.0f} |")
-    rows.append(f"| published / ours | {jobs.attrs['published_over_model']:.2f} |")
+    rows.append(f"| published / ours | {jobs.attrs['published_persons'] / total:.2f} |")
     return rows
 
 

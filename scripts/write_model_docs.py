@@ -1,5 +1,5 @@
-"""Write docs/model_components.md (from cge/model/metadata.csv) and docs/indicators.md (from
-cge/indicators.csv).
+"""Write docs/indicators.md (from cge/indicators.csv). The GTAP v7 model's variables, coefficients
+and equations are documented in docs/gtap7.md (scripts/write_gtap7_docs.py).
 
     python scripts/write_model_docs.py
 
@@ -12,47 +12,12 @@ import sys
 from pathlib import Path
 
 from cge.indicators import indicator_table
-from cge.model.metadata import metadata_table
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-OUT = DOCS / "model_components.md"
 OUT_INDICATORS = DOCS / "indicators.md"
-KINDS = (
-    ("variable", "Variables (unknowns)"),
-    ("expression", "Expressions (substituted)"),
-    ("parameter", "Parameters (shock instruments)"),
-    ("equation", "Equations"),
-)
-
-
-def render() -> str:
-    table = metadata_table()
-    lines = [
-        "# Model components",
-        "",
-        "Generated from `cge/model/metadata.csv` by `scripts/write_model_docs.py`; the same table gives",
-        "the Pyomo `doc=` strings. Every quantity and price is an index equal to 1 at the benchmark.",
-        "",
-    ]
-    for kind, title in KINDS:
-        rows = table[table["kind"] == kind]
-        lines += [
-            f"## {title}",
-            "",
-            "| name | dims | units | block | description | GTAP |",
-            "|---|---|---|---|---|---|",
-        ]
-        for name, row in rows.iterrows():
-            dims = row["dims"] or "—"
-            gtap = row.get("gtap", "") or "—"
-            lines.append(f"| `{name}` | {dims} | {row['units']} | {row['block']} | {row['description']} | {gtap} |")
-        lines.append("")
-    return "\n".join(lines)
-
-
 INDICATOR_KINDS = (
     ("indicator", "Indicators"),
-    ("welfare", "Welfare decomposition (cge.welfare, after the solve)"),
+    ("welfare", "Welfare decomposition (GTAP's WELVIEW)"),
     ("solver", "Solver figures"),
     ("scenario", "Scenario variables"),
     ("coordinate", "Coordinates"),
@@ -68,8 +33,8 @@ def render_indicators() -> str:
         "`gtap` attrs, how it is re-expressed against a reference scenario (`reference`: `ratio` for",
         "percent changes, `difference` for changes such as EV, `level` for levels) and how group",
         "subtotals are formed (`aggregate`: `sum`, or `pct:<level>` = the percent change of the summed",
-        'level). With `detail="all"` the results also hold every model component of',
-        "[`model_components.md`](model_components.md) (see [`reporting.md`](reporting.md)).",
+        'level). With `detail="all"` the results also hold every GTAP v7 variable of',
+        "[`gtap7.md`](gtap7.md) (see [`reporting.md`](reporting.md)).",
         "",
     ]
     table = indicator_table()
@@ -95,7 +60,6 @@ def _write(path: Path, text: str) -> None:
 
 
 def main() -> int:
-    _write(OUT, render())
     _write(OUT_INDICATORS, render_indicators())
     return 0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -11,10 +10,6 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-# no compiled-model cache in this session or the CLI processes it starts, whatever the user set
-# (tests/test_cache.py passes its own)
-os.environ["CGE_CACHE_DIR"] = "off"
 
 from cge.examples import two_region_sam  # noqa: E402
 
@@ -102,7 +97,7 @@ def shipped_results():
 
     root = Path(__file__).resolve().parent.parent
     files = [root / "experiments" / f"{name}.toml" for name in ("termination", "tariff25", "tariff25_retaliation")]
-    return cge.run(files, detail="all", welfare_steps=2)
+    return cge.run(files, detail="all")
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,6 @@ from processes import cge
 from typer.testing import CliRunner
 
 from cge.cli import app
-from cge.options import RunOptions
 from cge.sam import save_sam
 from cge.sweep import SSAError, SSASpec
 
@@ -117,13 +116,6 @@ def test_local_cluster_workers_are_bounded(work, monkeypatch):
     assert result.exit_code == 1
     line = _one_line(result.output.strip())
     assert f"--workers {workers}: at most {workers - 1} worker processes (4 per core" in line
-
-
-def test_welfare_steps_are_bounded():
-    """``--welfare-steps 1000000000`` built a path of a billion intervals."""
-    with pytest.raises(ValueError, match="welfare_steps = 1000000000: must be 0 .* to 128"):
-        RunOptions(welfare_steps=1_000_000_000)
-    assert RunOptions(welfare_steps=128).welfare_steps == 128
 
 
 def _address_space(mib: int):

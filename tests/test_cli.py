@@ -88,22 +88,6 @@ def test_check_sam_command(tmp_path, hand_sam):
     ]
 
 
-def test_metadata_documents_every_model_component(hand_sam, hand_elasticities):
-    """Every variable, parameter and equation of the model has a metadata row and a doc string."""
-    import pyomo.environ as pyo
-
-    from cge.calibrate import calibrate
-    from cge.model import build_model
-    from cge.model.metadata import metadata_table
-
-    model = build_model(calibrate(hand_sam, hand_elasticities))
-    names = set(metadata_table().index)
-    for ctype in (pyo.Var, pyo.Param, pyo.Constraint, pyo.Expression):
-        for comp in model.pyomo.component_objects(ctype):
-            assert comp.local_name in names, comp.local_name
-            assert comp.doc, comp.local_name
-
-
 def test_run_always_has_the_welfare_decomposition(tmp_path, hand_sam, hand_elasticities):
     """GTAP v7's WELVIEW decomposition comes with every solve: no --welfare-steps to turn it off."""
     scen = _setup(tmp_path, hand_sam, hand_elasticities)

@@ -50,12 +50,11 @@ def groups_file(tmp_path) -> str:
 
 @pytest.fixture(scope="module")
 def model():
-    from cge.calibrate import calibrate
-    from cge.model import build_model
+    """A random SAM and its GTAP v7 database (:func:`cge.gtap.from_sam`)."""
+    from cge.gtap import from_sam
 
     sam = random_balanced_sam(n_regions=4, n_commodities=6, seed=3)
-    cal = calibrate(sam, _elasticities(sam))
-    return sam, build_model(cal, cge.Scenario(name="x").closure.to_closure())
+    return sam, from_sam(sam, _elasticities(sam))
 
 
 def _elasticities(sam):
@@ -65,12 +64,14 @@ def _elasticities(sam):
 
 
 def _flows(model, rows, groups=None):
-    from cge.shocks import scenario_parameters
+    """The (commodity, exporter, importer) flows whose tariff power the rows shock."""
+    from cge.gtap import gtap_shocks
 
-    _sam, m = model
-    scenario = cge.Scenario(name="s", tariffs=rows)
-    extra = {"groups": groups} if groups is not None else {}
-    return set(scenario_parameters(scenario, m.index, m.lookup, **extra)["tm"])
+    _sam, database = model
+    plan = gtap_shocks(cge.Scenario(name="s", tariffs=rows), database, groups=groups)
+    tms = plan.shocks["tms"].transpose("COMM", "REG", "REG_2")
+    hit = np.argwhere(tms.values != 0)
+    return {(str(tms.COMM.values[i]), str(tms.REG.values[s]), str(tms.REG_2.values[r])) for i, s, r in hit}
 
 
 def test_scenario_rows_expand_commodity_groups(model):
@@ -96,7 +97,9 @@ def test_scenario_rows_expand_region_groups_and_user_groups(model, tmp_path):
     assert flows and {(i, s, d) for i, s, d in flows} <= {(c, r[2], d) for c in ("c1", "c2") for d in r[:2]}
     world = _flows(model, [{"importer": "world", "exporter": r[3], "commodity": "all", "rate_pct": 5}])
     assert {d for _i, _s, d in world} == set(r[:3])
-    with pytest.raises(cge.scenario.ScenarioError, match="'bloc' is not in the SAM .*region group: USMCA, world"):
+    with pytest.raises(
+        cge.scenario.ScenarioError, match="'bloc' is not a region of the database .*region group: USMCA, world"
+    ):
         _flows(model, [{"importer": "bloc", "exporter": r[2], "rate_pct": 5}])  # without the user's file
 
 

@@ -1,4 +1,4 @@
-"""The indicator layer: compiled evaluation, the registry, every variable on request, reference
+"""The indicator layer: the registry, every variable on request, reference
 scenarios, scenario differences and group subtotals."""
 
 from __future__ import annotations
@@ -6,18 +6,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pyomo.environ as pyo
 import pytest
 import xarray as xr
 from conftest import hand_elasticity_table
-from helpers import solved
 
 import cge
-from cge.calibrate import calibrate
-from cge.indicators import extract, indicator_table
+from cge.indicators import indicator_table
 from cge.indicators.compare import ReferenceError, difference, rebase
 from cge.indicators.groups import GroupError, add_subtotals, load_groups
-from cge.indicators.registry import PRODUCERS
 from cge.options import RunOptions
 from cge.scenario import ScenarioError
 
@@ -48,38 +44,17 @@ def hand_elasticities_module():
 
 
 def test_every_indicator_row_has_one_producer_and_back():
-    """Every indicator row is produced by the old model's registry or by the GTAP v7 layer
-    (cge.indicators.gtap.PRODUCED), and every produced name has a row."""
+    """Every indicator row is produced by the GTAP v7 layer (cge.indicators.gtap.PRODUCED), and
+    every produced name has a row."""
     from cge.indicators.gtap import PRODUCED
 
     table = indicator_table()
     rows = set(table.index[table["kind"] == "indicator"])
-    assert set(PRODUCERS) | set(PRODUCED) == rows
+    assert set(PRODUCED) == rows
     assert set(table["reference"]) <= {"ratio", "difference", "level", "none"}
     for name, rule in table["aggregate"].items():
         if rule.startswith("pct:"):
             assert rule[4:] in table.index, name
-
-
-def test_compiled_evaluation_equals_the_pyomo_expressions(hand_sam, hand_elasticities):
-    """Every variable, expression and mutable parameter from the compiled evaluator equals the
-    Pyomo value at the solution (the one place the expressions are walked: this check)."""
-    model, solver, _ = solved(hand_sam, hand_elasticities, shocks={"tm": {("man", "B", "A"): 0.4}})
-    evaluator = solver.compiled.evaluator
-    dense = evaluator.dense(solver.x_last, solver.p_last)
-    checked = 0
-    for comp in model.pyomo.component_objects((pyo.Var, pyo.Expression, pyo.Param)):
-        if comp.local_name not in evaluator.slots:
-            assert comp.ctype is pyo.Param and not comp.mutable, comp.local_name
-            continue
-        slot = evaluator.slots[comp.local_name]
-        for index, data in comp.items():
-            key = () if index is None else (index if isinstance(index, tuple) else (index,))
-            at = tuple(evaluator.coords[d].index(k) for d, k in zip(slot.dims, key))
-            assert dense[comp.local_name][at] == pytest.approx(pyo.value(data), rel=1e-12, abs=1e-14)
-            checked += 1
-    assert checked > 50
-    assert np.isnan(dense["qxs"]).any()  # no entry where the SAM has no flow
 
 
 def test_detail_all_has_every_gtap_variable(three):
@@ -204,16 +179,3 @@ def test_bad_groups_file_is_named(tmp_path):
     bad.write_text("dimension,group,members\nsector,x,a b\n")
     with pytest.raises(GroupError, match=r"groups.csv, row 2: dimension 'sector'"):
         load_groups(bad)
-
-
-def test_extraction_needs_no_pyomo_values(hand_sam, hand_elasticities, monkeypatch):
-    """Extraction reads the compiled evaluator only: it works with pyo.value disabled."""
-    model, solver, _ = solved(hand_sam, hand_elasticities, shocks={"tm": {("man", "B", "A"): 0.4}})
-    cal = calibrate(hand_sam, hand_elasticities)
-
-    def forbidden(*_a, **_k):
-        raise AssertionError("pyo.value called during extraction")
-
-    monkeypatch.setattr(pyo, "value", forbidden)
-    ds = extract(solver, cal, detail="all")
-    assert isinstance(ds, xr.Dataset) and float(ds["real_gdp_pct"].sel(region="B")) < 0

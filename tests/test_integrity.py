@@ -17,7 +17,6 @@ from test_bad_inputs import Case, _create, _results, _run, _workdir, snapshot
 from typer.testing import CliRunner
 
 import cge
-from cge.calibrate import calibrate
 from cge.cli import app
 from cge.examples import two_region_sam
 from cge.sam import SamError, check_sam, load_sam, sam_hash, save_sam
@@ -63,17 +62,15 @@ def test_check_sam_compares_dims_in_order(hand_sam):
 def test_a_transposed_sam_gives_the_same_results_on_every_path(tmp_path, hand_sam, hand_elasticities):
     """Audit 20.1: the model keyed values in the array's own axis order (US real GDP +15.3 % instead of
     -0.04 %). Every way in puts the arrays in the schema order: load_sam, cge.run(sam=Dataset),
-    aggregate_sam, calibrate."""
-    reference = _gdp(cge.run(TARIFF, sam=hand_sam, elasticities=hand_elasticities, welfare_steps=0))
+    aggregate_sam, save_sam."""
+    reference = _gdp(cge.run(TARIFF, sam=hand_sam, elasticities=hand_elasticities))
     bad = _transposed(hand_sam)
     bad.to_netcdf(tmp_path / "t.nc", engine="h5netcdf")
     loaded = load_sam(tmp_path / "t.nc")
     assert all(loaded[v].dims == hand_sam[v].dims for v in VALUES) and sam_hash(loaded) == sam_hash(hand_sam)
     for sam in (bad, tmp_path / "t.nc", cge.aggregate_sam(bad)):
-        ds = cge.run(TARIFF, sam=sam, elasticities=hand_elasticities, welfare_steps=0)
+        ds = cge.run(TARIFF, sam=sam, elasticities=hand_elasticities)
         np.testing.assert_allclose(_gdp(ds), reference, rtol=1e-9)
-    cal = calibrate(bad, hand_elasticities)
-    assert cal["vdfm"].dims == ("commodity", "activity", "region")
     save_sam(bad, tmp_path / "saved")
     assert load_sam(tmp_path / "saved")["vfm"].dims == ("factor", "activity", "region")
 
@@ -83,8 +80,8 @@ def test_runs_in_one_process_use_each_sams_own_data(hand_sam, hand_elasticities)
     """Audit 20.2: ``cge.run(sc, sam=sam1)`` then ``cge.run(sc, sam=sam2)`` reported sam1's levels for
     sam2 (caches keyed by the ``sam_hash`` attr, which an edit with xarray keeps)."""
     doubled = _doubled(hand_sam)
-    one = cge.run(TARIFF, sam=hand_sam, elasticities=hand_elasticities, welfare_steps=0)
-    two = cge.run(TARIFF, sam=doubled, elasticities=hand_elasticities, welfare_steps=0)
+    one = cge.run(TARIFF, sam=hand_sam, elasticities=hand_elasticities)
+    two = cge.run(TARIFF, sam=doubled, elasticities=hand_elasticities)
     np.testing.assert_allclose(two["real_gdp"].values, 2 * one["real_gdp"].values, rtol=1e-9)
     assert two.attrs["database_hash"] != one.attrs["database_hash"]
 
@@ -101,7 +98,7 @@ def test_results_of_two_sams_with_one_stale_attr_are_not_stacked(tmp_path, hand_
     """Audit 20.2: results claimed the edited SAM's old hash, so compare and diff combined them."""
     for name, sam in (("one", hand_sam), ("two", _doubled(hand_sam))):
         scen = Scenario(name=name, tariffs=TARIFF.tariffs)
-        ds = cge.run(scen, sam=sam, elasticities=hand_elasticities, welfare_steps=0)
+        ds = cge.run(scen, sam=sam, elasticities=hand_elasticities)
         ds.to_netcdf(tmp_path / f"{name}.nc", engine="h5netcdf")
     result = CliRunner().invoke(
         app, ["compare", str(tmp_path / "one.nc"), str(tmp_path / "two.nc"), "-o", str(tmp_path / "c.nc")]
@@ -250,7 +247,7 @@ def _results_against(reference: str | None, name: str):
             Scenario(name=n, tariffs=[{"importer": "A", "exporter": "B", "commodity": "man", "rate_pct": r}])
             for n, r in (("t" if reference else "v", 30), ("u", 10))
         ]
-        ds = cge.run(scenarios, sam=two_region_sam(), elasticities=d / "el.csv", reference=reference, welfare_steps=0)
+        ds = cge.run(scenarios, sam=two_region_sam(), elasticities=d / "el.csv", reference=reference)
         ds.to_netcdf(d / name, engine="h5netcdf")
 
     return write
@@ -717,7 +714,7 @@ def test_boolean_flags_stored_as_text_are_read_as_booleans(tmp_path, hand_sam, h
     """Audit 20.6: ``goods = 'True'/'False'`` stored as text made every commodity a good (NumPy reads
     the text 'False' as True), so a default 'goods' tariff also taxed services."""
     scen = Scenario(name="t", tariffs=[{"importer": "all", "exporter": "all", "rate_pct": 20}])
-    reference = cge.run(scen, sam=hand_sam, elasticities=hand_elasticities, welfare_steps=0)
+    reference = cge.run(scen, sam=hand_sam, elasticities=hand_elasticities)
     text = hand_sam.assign_coords(
         goods=("commodity", np.array(["True", "False"], dtype=object)),
         agrifood=("commodity", np.array(["false", "0"], dtype=object)),
@@ -725,7 +722,7 @@ def test_boolean_flags_stored_as_text_are_read_as_booleans(tmp_path, hand_sam, h
     text.to_netcdf(tmp_path / "text.nc", engine="h5netcdf")
     assert load_sam(tmp_path / "text.nc")["goods"].values.tolist() == [True, False]
     for sam in (text, tmp_path / "text.nc"):
-        ds = cge.run(scen, sam=sam, elasticities=hand_elasticities, welfare_steps=0)
+        ds = cge.run(scen, sam=sam, elasticities=hand_elasticities)
         np.testing.assert_allclose(_gdp(ds), _gdp(reference), rtol=1e-12)
     save_sam(hand_sam, tmp_path / "csv")
     (tmp_path / "csv" / "sam.nc").unlink()
@@ -815,7 +812,7 @@ def test_results_with_transposed_variables_read_the_same(tmp_path, hand_sam, han
 def test_results_carry_their_format_version_and_a_newer_file_is_named(tmp_path, hand_sam, hand_elasticities):
     from cge.results_file import RESULTS_FORMAT, ResultsFileError, read_results
 
-    ds = cge.run(TARIFF, sam=hand_sam, elasticities=hand_elasticities, welfare_steps=0)
+    ds = cge.run(TARIFF, sam=hand_sam, elasticities=hand_elasticities)
     assert ds.attrs["format_version"] == RESULTS_FORMAT
     ds.attrs["format_version"] = RESULTS_FORMAT + 1
     ds.to_netcdf(tmp_path / "new.nc", engine="h5netcdf")
@@ -855,7 +852,7 @@ def test_aggregate_elasticities_weights_each_sigma_by_its_flow(hand_sam, hand_el
     np.testing.assert_allclose(same.values, hand_elasticities.values)
     flat = hand_sam.assign_coords(goods=("commodity", [False, False]))  # sectors of one kind may merge
     small = cge.aggregate_sam(flat, sector_map={"man": "all_sectors", "ser": "all_sectors"})
-    ds = cge.run(Scenario(name="x", numeraire_change_pct=10), sam=small, elasticities=one, welfare_steps=0)
+    ds = cge.run(Scenario(name="x", numeraire_change_pct=10), sam=small, elasticities=one)
     assert float(ds["max_residual"].max()) < 1e-9
 
 
@@ -932,7 +929,7 @@ def test_other_tools_types_in_inputs_read_as_meant(tmp_path, hand_sam, hand_elas
 
     labels = {k: np.array([b"A", b"B"], dtype="S1") for k in ("region", "exporter", "importer")}
     hand_sam.assign_coords(labels).to_netcdf(tmp_path / "bytes.nc", engine="h5netcdf")
-    ds = cge.run(TARIFF, sam=tmp_path / "bytes.nc", elasticities=hand_elasticities, welfare_steps=0)
+    ds = cge.run(TARIFF, sam=tmp_path / "bytes.nc", elasticities=hand_elasticities)
     assert list(ds["region"].values) == ["A", "B"]
     whole = hand_elasticities.astype(float).round().astype("int64")
     spec = SSASpec.from_dict(

@@ -15,7 +15,6 @@ from cge.build.sources import BuildInputError
 from cge.build.split_spec import read_splits
 from cge.build.tariffs import build_tariff_tables
 from cge.paths import CALIBRATION_DIR
-from cge.scenario import ScenarioError
 
 WITS_REGIONS = ["USA", "MEX", "CAN", "CHN", "JPN", "ROW"]
 WIOD_REGIONS = {"USA": "USA", "MEX": "MEX", "CAN": "CAN", "CHN": "CHN", "JPN": "ROW", "RoW": "ROW"}
@@ -299,34 +298,6 @@ def test_special_duty_on_unknown_sector_is_an_error(tmp_path):
 
 
 # --------------------------------------------------------------------------- USMCA exemption
-def test_usmca_exemption_applies_the_new_rate_to_the_non_compliant_share(hand_sam, hand_elasticities):
-    """rate = s x old + (1 - s) x new, s from the claim-share set (sector row before the 'all' row)."""
-    from cge.calibrate import calibrate
-    from cge.model import build_model
-    from cge.scenario import Scenario
-    from cge.shocks import scenario_parameters
-
-    model = build_model(calibrate(hand_sam, hand_elasticities))
-    tm0 = model.lookup("tm0")
-    claims = pd.DataFrame(
-        {
-            "set": ["s", "s", "s"],
-            "importer": ["B", "B", "A"],
-            "exporter": ["A", "A", "B"],
-            "sector": ["all", "man", "all"],
-            "share": [0.5, 0.8, 0.25],
-        }
-    )
-    rows = [{"importer": "all", "exporter": "all", "commodity": "all", "rate_pct": 25, "usmca_exemption": "s"}]
-    values = scenario_parameters(Scenario(name="x", tariffs=rows), model.index, model.lookup, claims=claims)["tm"]
-    for (i, s, r), got in values.items():
-        share = 0.8 if (i, s, r) == ("man", "A", "B") else (0.5 if (s, r) == ("A", "B") else 0.25)
-        assert got == pytest.approx(share * tm0[i, s, r] + (1 - share) * 0.25), (i, s, r)
-    rows[0]["usmca_exemption"] = "nope"
-    with pytest.raises(ScenarioError, match="usmca_exemption 'nope' is not a set"):
-        scenario_parameters(Scenario(name="x", tariffs=rows), model.index, model.lookup, claims=claims)
-
-
 def test_usmca_exemption_is_for_tariffs_only():
     from cge.scenario import Scenario
 
@@ -338,12 +309,21 @@ def test_usmca_exemption_is_for_tariffs_only():
 
 
 def test_shipped_claim_shares():
-    from cge.shocks import claim_shares_of_set, load_claim_shares, share_of_flow
+    """The shipped claim-share sets (read as cge.gtap.scenario_shocks reads them): a sector row
+    before the pair's ``all`` row, no row = no preference."""
+    from cge.gtap.scenario_shocks import read_claim_shares
 
-    claims = load_claim_shares()
-    shares_2024, shares_2025h2 = (claim_shares_of_set(claims, name, "t") for name in ("usmca_2024", "usmca_2025h2"))
-    assert share_of_flow(shares_2024, ("food", "MEX", "USA")) == pytest.approx(0.49)
-    assert share_of_flow(shares_2024, ("motor_vehicles", "MEX", "USA")) == pytest.approx(0.875)
-    assert share_of_flow(shares_2025h2, ("mining", "CAN", "USA")) == pytest.approx(0.88)
-    assert share_of_flow(shares_2025h2, ("mining", "CHN", "USA")) == 0.0  # no preference
+    claims = read_claim_shares()
+
+    def share(name: str, sector: str, exporter: str, importer: str) -> float:
+        rows = claims[(claims["set"] == name) & (claims["exporter"] == exporter) & (claims["importer"] == importer)]
+        for key in (sector, "all"):
+            if (rows["sector"] == key).any():
+                return float(rows.loc[rows["sector"] == key, "share"].iloc[0])
+        return 0.0
+
+    assert share("usmca_2024", "food", "MEX", "USA") == pytest.approx(0.49)
+    assert share("usmca_2024", "motor_vehicles", "MEX", "USA") == pytest.approx(0.875)
+    assert share("usmca_2025h2", "mining", "CAN", "USA") == pytest.approx(0.88)
+    assert share("usmca_2025h2", "mining", "CHN", "USA") == 0.0  # no preference
     assert claims["source"].notna().all()

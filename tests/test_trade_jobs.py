@@ -1,22 +1,11 @@
-"""Trade-supported jobs with the published definition: multipliers, parts, no scale factor."""
+"""Trade-attributed jobs: the input-output multipliers and the gross attribution of GTAP v7 runs."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import solved
 
-from cge.calibrate import calibrate
-from cge.indicators.trade_jobs import (
-    SamMultipliers,
-    TradeJobsSpec,
-    sam_multipliers,
-    trade_jobs_parts,
-    trade_vectors,
-)
-from cge.indicators.values import solution
-
-SPEC = TradeJobsSpec(home="A", partners=("B",), published_persons=1000.0, source="a test figure")
+from cge.indicators.gtap.multipliers import Multipliers as SamMultipliers
 
 
 def test_multiplier_parts_match_closed_forms():
@@ -39,23 +28,6 @@ def test_multiplier_parts_match_closed_forms():
     assert indirect > 0 and induced > 0
     bare = SamMultipliers(e, np.zeros((n, n)), v, np.zeros(n))
     assert bare.jobs(f) == pytest.approx((e @ f, 0.0, 0.0))
-
-
-def test_direct_export_jobs_by_hand(hand_sam, hand_elasticities):
-    """At the benchmark, A's direct export jobs = persons in man x exports / output = 1000 x 25/95."""
-    model, solver, _r = solved(hand_sam, hand_elasticities)
-    sol = solution(solver, calibrate(hand_sam, hand_elasticities))
-    parts = trade_jobs_parts(sol, SPEC)
-    assert parts["exports_direct"] == pytest.approx(1000.0 * 25.0 / 95.0, rel=1e-12)
-    exports, supported = trade_vectors(sol, SPEC)
-    assert exports == pytest.approx([25.0, 0.0])
-    # inputs from B: each activity's Armington use of man (man 20 + 10, ser 5) x the import share of man in A
-    lk = model.lookup
-    share = lk("imp0")["man", "A"] / lk("qa0")["man", "A"]
-    assert supported == pytest.approx([30.0 * share, 5.0 * share])
-    system = sam_multipliers(sol, 0)
-    assert parts["imports_direct"] == pytest.approx(system.persons_per_output @ supported)
-    assert all(value >= 0 for value in parts.values())
 
 
 def test_run_reports_measure_parts_and_published_ratio(shipped_results):

@@ -260,7 +260,7 @@ def solve_one(
     else:
         solution = solve(prepared, plan.shocks)
     out = gtap_indicators(solution, database, DETAIL[options.detail], rates=plan.rates)
-    if options.trade_jobs is not None and _has_trade_jobs_inputs(database):
+    if options.trade_jobs and _has_trade_jobs_inputs(database):
         jobs = us_na_trade_jobs_gross(database, {scenario.name: solution}).isel({SCENARIO: 0}, drop=True)
         out[str(jobs.name)] = jobs if SUBTOTAL not in out.dims else total_only(jobs, like=out["real_gdp_pct"])
     for name in ("qgdp", "EV"):

@@ -1,21 +1,20 @@
-"""The indicator registry: ``cge/indicators.csv`` (one row per result variable) and the functions
-that produce each indicator.
+"""The indicator registry: ``cge/indicators.csv`` (one row per result variable).
 
-Columns of the table: ``name``; ``kind`` (``indicator``, ``welfare`` (the EV decomposition of
-:mod:`cge.welfare`, computed after the solve), ``solver``, ``scenario``, ``coordinate``);
+Columns of the table: ``name``; ``kind`` (``indicator``, ``welfare`` (the EV decomposition,
+GTAP's WELVIEW), ``solver``, ``scenario``, ``coordinate``);
 ``dims``; ``units``; ``long_name``; ``gtap`` (the closest GTAP name);
 ``reference`` (how a value is re-expressed against a reference scenario: ``ratio`` for percent
 changes, ``difference`` for changes such as EV, ``level`` for levels, ``none``); ``aggregate``
 (how a group subtotal is formed: ``sum``, ``pct:<level>`` for the percent change of a level
 variable, or empty for none).
 
-Indicator functions register with :func:`indicator`, naming the variables they return; a test
-checks that every registered name has a row and every ``indicator`` row a producer.
+:data:`cge.indicators.gtap.PRODUCED` lists the rows the GTAP v7 indicators produce; a test
+checks that every ``indicator`` row is produced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -23,10 +22,6 @@ import pandas as pd
 
 TABLE_PATH = Path(__file__).resolve().parent.parent / "indicators.csv"
 REFERENCE_RULES = ("ratio", "difference", "level", "none")
-
-IndicatorFunction = Callable[..., dict]
-PRODUCERS: dict[str, IndicatorFunction] = {}
-"""Indicator name -> the registered function that returns it (in registration order)."""
 
 
 @cache
@@ -84,25 +79,3 @@ def aggregate_rule(name: str) -> str:
     """How a group subtotal of ``name`` is formed (``""`` = not aggregated)."""
     table = indicator_table()
     return str(table.at[name, "aggregate"]) if name in table.index else ""
-
-
-def indicator(*names: str) -> Callable[[IndicatorFunction], IndicatorFunction]:
-    """Register a function as the producer of the indicators ``names``.
-
-    The function takes a :class:`cge.indicators.values.Solution` (and keyword options) and
-    returns ``{name: (dims, ndarray)}`` for some or all of ``names`` (those its data allow).
-    """
-
-    def register(func: IndicatorFunction) -> IndicatorFunction:
-        for name in names:
-            if name in PRODUCERS:
-                raise ValueError(f"indicator {name!r} is produced by {PRODUCERS[name].__name__} already")
-            PRODUCERS[name] = func
-        return func
-
-    return register
-
-
-def producers() -> list[IndicatorFunction]:
-    """The registered indicator functions, each once, in registration order."""
-    return list(dict.fromkeys(PRODUCERS.values()))

@@ -7,23 +7,35 @@ Jacobian has not moved far from the factorised one GMRES needs a few products wi
 GMRES stalls the Jacobian at the current iterate is factorised and the step is an exact Newton
 step. Steps keep the variables inside their bounds (fraction to the boundary) and are
 backtracked until the residual norm falls (Armijo). The caller accepts the point only on its own
-residual checks, and falls back to Ipopt when this returns unconverged.
+residual checks (:mod:`cge.gtap.simulate` at each node of the shock path).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from cge.solve.linalg import Factorization, SparseMatrix, gmres, single_threaded_blas
 
-if TYPE_CHECKING:
-    from cge.solve.casadi_bridge import CompiledModel
-
 log = logging.getLogger(__name__)
+
+
+class CompiledModel(Protocol):
+    """A compiled square system g(x, p) = 0 (:class:`cge.gtap.simulate.TapeSystem`): ``n``
+    unknowns with bounds, the residual and the Jacobian's values on a fixed sparsity pattern."""
+
+    n: int
+    lower: np.ndarray
+    upper: np.ndarray
+    jac_rows: np.ndarray
+    jac_cols: np.ndarray
+
+    def eval_residual(self, x: np.ndarray, p: np.ndarray) -> np.ndarray: ...
+
+    def eval_jacobian_values(self, x: np.ndarray, p: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,10 @@ CHEBYSHEV_K = 1.0 / math.sqrt(0.10)
 """Chebyshev: P(|X - mean| >= k std) <= 1/k², so mean ± 3.162 std covers at least 90 %."""
 SOLVER_FIGURES = (
     "iterations",
-    "homotopy_steps",
     "path_nodes",
     "max_residual",
     "walras_residual",
     "solve_seconds",
-    "extract_seconds",
 )
 """Per-solve diagnostics, not economic indicators: kept by draw, never summarised."""
 

@@ -29,7 +29,6 @@ from cge.cli_errors import (
     install_signal_handlers,
     reported,
 )
-from cge.dims import SUBTOTAL, TOTAL
 from cge.escaping import RICH_CONSOLE_OPTIONS, escape_rich, escape_terminal
 from cge.gtap.cli import gtap_app
 from cge.memory import SWEEP_START_MB, doing, prepare_for_memory_limit, require_address_space
@@ -173,7 +172,9 @@ def _headline(ds, out: Path, baseline: str | None) -> None:
         table.add_column(escape_rich(region), justify="right")
     table.add_column("iter", justify="right")
     table.add_column("max res", justify="right")
-    total = ds.sel({SUBTOTAL: TOTAL}, drop=True) if SUBTOTAL in ds.dims else ds
+    from cge.indicators.gtap.subtotals import total as total_slice
+
+    total = total_slice(ds)
     for name in ds.scenario.values:
         row = total.sel(scenario=name)
         table.add_row(

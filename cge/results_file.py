@@ -28,7 +28,13 @@ FORMAT_ATTR = "format_version"
 GTAP_MODEL = "GTAP v7"
 """The ``model`` attr of a solution of :func:`cge.gtap.solve` (GEMPACK names on GTAP sets)."""
 _SUMMARY_SUFFIXES = ("_mean", "_std", "_p05", "_p95")
-_GTAP_SETS = frozenset({"REG", "REG_2", "COMM", "COMM_2", "ACTS", "ENDW", "MARG"})
+
+
+def _gtap_sets() -> frozenset[str]:
+    """GTAP's set names as results dims (:data:`cge.indicators.gtap.labels.CHECKED_SETS`)."""
+    from cge.indicators.gtap.labels import CHECKED_SETS
+
+    return frozenset(CHECKED_SETS)
 
 
 def _gtap_declared(name: str, on_gtap_sets: bool) -> tuple[str, ...] | None:
@@ -47,7 +53,7 @@ def is_gtap_results(ds: xr.Dataset) -> bool:
     """Whether ``ds`` holds GTAP v7 results: the ``model`` attr, or a variable on GTAP's sets."""
     if str(ds.attrs.get("model", "")) == GTAP_MODEL:
         return True
-    return any(_GTAP_SETS.intersection(map(str, var.dims)) for var in ds.data_vars.values())
+    return any(_gtap_sets().intersection(map(str, var.dims)) for var in ds.data_vars.values())
 
 
 @cache
@@ -143,7 +149,7 @@ def check_results(ds: xr.Dataset, source: str) -> xr.Dataset:
     ordered = {}
     for name, var in ds.data_vars.items():
         # GEMPACK's names on GTAP's sets are declared in cge/gtap/model/variables.csv
-        on_gtap_sets = bool(_GTAP_SETS.intersection(map(str, var.dims)))
+        on_gtap_sets = bool(_gtap_sets().intersection(map(str, var.dims)))
         gtap = _gtap_declared(str(name), on_gtap_sets) if gtap_solution else None
         declared = gtap if gtap is not None else declared_dims(str(name))
         if declared is None:

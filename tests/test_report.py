@@ -363,10 +363,10 @@ def split() -> xr.Dataset:
 def test_a_split_file_shows_its_totals_everywhere(split, tmp_path):
     """Without --subtotals, tables, diff, compare and view of a file split by shock group show the
     totals, as a run without the split; compare keeps the split only when every run has it."""
+    from cge.indicators.gtap.subtotals import total as total_only
     from cge.report.browser.data import view_dataset
     from cge.report.compare import pair_for_diff
     from cge.report.plots import write_plots
-    from cge.report.shock_groups import total_only
     from cge.report.tables import diff_table
 
     assert "subtotal" in split.dims and split.sizes["subtotal"] == 3

@@ -10,8 +10,8 @@ import pandas as pd
 import xarray as xr
 
 from cge.dims import BASELINE, BENCHMARK, DRAW, SCENARIO, SUBTOTAL
+from cge.indicators.gtap.subtotals import total
 from cge.report.selection import ReportError, data_provenance, scenario_labels
-from cge.report.shock_groups import total_only
 from cge.scenario import definition_shocks
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def same_shock_groups(datasets: Sequence[xr.Dataset], sources: Sequence[str]) ->
         return list(datasets)
     split = [source for source, x in zip(sources, labels) if x is not None]
     log.warning("%s: split by other shock groups than the other runs; their totals are stacked", ", ".join(split))
-    return [total_only(ds) for ds in datasets]
+    return [total(ds) for ds in datasets]
 
 
 def same_reference(datasets: Sequence[xr.Dataset], sources: Sequence[str]) -> str:

@@ -15,7 +15,8 @@ import xarray as xr
 from cge.dims import ACTIVITY, BASELINE, COMMODITY, DRAW, REGION, SCENARIO, SUBTOTAL
 from cge.indicators.compare import check_reference, rebase
 from cge.indicators.groups import Group, add_subtotals, commodity_flags, find_group, group_names, load_groups
-from cge.report.shock_groups import split_by_shock_group, total_only
+from cge.indicators.gtap.subtotals import total
+from cge.report.shock_groups import split_by_shock_group
 from cge.validation import suggestion
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def select(
         raise ReportError("the results are not split by shock group: run the scenarios with `cge run --subtotals`")
     if subtotals and baseline is not None:
         raise ReportError("shock-group subtotals are changes from the benchmark: drop --baseline to show them")
-    ds = total_only(ds) if not subtotals else ds
+    ds = total(ds) if not subtotals else ds
     available = [str(s) for s in ds[SCENARIO].values]
     labels = {name: name for name in available} if names_as_labels else scenario_labels(ds)
     if baseline is not None:

@@ -28,11 +28,6 @@ def _is_level(name: str) -> bool:
     return name in table.index and str(table.loc[name, "reference"]) == "level"
 
 
-def total_only(ds: xr.Dataset) -> xr.Dataset:
-    """``ds`` without a ``subtotal`` dim: the ``total`` slice (``ds`` itself when it has none)."""
-    return ds.sel({SUBTOTAL: TOTAL}, drop=True) if SUBTOTAL in ds.dims else ds
-
-
 def split_by_shock_group(ds: xr.Dataset) -> xr.Dataset:
     """Every (scenario, shock group) as a scenario of its own, after each scenario's total.
 

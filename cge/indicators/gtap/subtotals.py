@@ -21,15 +21,19 @@ minus the benchmark. Percentage changes and ordinary changes sum to the total.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import xarray as xr
 
 from cge.dims import SUBTOTAL, TOTAL
 
+Results = TypeVar("Results", xr.DataArray, xr.Dataset)
 
-def total(x: xr.DataArray) -> xr.DataArray:
-    """The ``total`` slice of ``x`` (``x`` itself when it has no ``subtotal`` dim)."""
+
+def total(x: Results) -> Results:
+    """The ``total`` slice of ``x``, a DataArray or a whole Dataset (``x`` itself when it has no
+    ``subtotal`` dim)."""
     return x.sel({SUBTOTAL: TOTAL}, drop=True) if SUBTOTAL in x.dims else x
 
 

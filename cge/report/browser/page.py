@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from html import escape as escape_html  # TODO: cge's escaping module (escape_html) once it is on main
 from importlib import resources
 
+from cge.escaping import escape_html
 from cge.report.browser.data import to_json
 
 STATIC = resources.files("cge.report.browser") / "static"

@@ -44,6 +44,10 @@ GROUP_DESCRIPTION = (
     "(Harrison-Horridge-Pearson), each group's contribution summing to the total; 1 to 40 characters; default "
     "'<type> <importer>' (e.g. 'tariffs USA'); the last row to set a flow's rate owns that flow"
 )
+TARGET_GROUP_DESCRIPTION = (
+    "shock group of the trade-balance target: its contribution is a subtotal of its own, as for shock rows; 1 to "
+    "40 characters; default 'trade_balance <region>' (e.g. 'trade_balance USA')"
+)
 
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A finite number: integers and floats pass; booleans, text, NaN and infinities are errors."""
@@ -53,21 +57,71 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class TradeBalanceTarget(_Strict):
-    """Set a region's trade balance (fob exports − cif imports) to a target; the region's
-    investment adjusts (investment = savings − trade balance)."""
+class _ShockRow(_Strict):
+    """Checks every shock row shares: its optional shock ``group`` (a field of each row class, the
+    last one, so that the error listing the valid keys shows the row's own fields first)."""
+
+    group_type: ClassVar[str] = ""
+    """Row type in the default group name ``'<type> <importer>'``."""
+
+    @field_validator("group", check_fields=False)
+    @classmethod
+    def _clean_group(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value.strip() or len(value) > GROUP_MAX_CHARS or value != value.strip():
+            raise ValueError(
+                f"group {value!r} must be 1 to {GROUP_MAX_CHARS} characters without surrounding spaces "
+                f"(it has {len(value)})"
+            )
+        if value == NUMERAIRE_GROUP:
+            raise ValueError(f"group '{NUMERAIRE_GROUP}' is reserved for numeraire_change_pct")
+        return value
+
+    @property
+    def shock_group(self) -> str:
+        """The row's shock group: ``group`` if given, else ``'<type> <importer>'``."""
+        group = getattr(self, "group", None)
+        return group if group is not None else f"{self.group_type} {self.importer}"
+
+
+class TradeBalanceTarget(_ShockRow):
+    """Set a region's trade balance (fob exports with margin services − cif imports, GTAP's
+    TBAL) to a target; the region's investment adjusts (GEMPACK's swap of ``cgdslack(r)`` with the
+    target variable, ``docs/scenarios.md``). Along the shock path the target moves linearly from
+    the benchmark value to the target, as every shock does."""
 
     region: str = Field(description="region label")
-    usd_bn: Number | None = Field(None, description="target level [US$ bn at benchmark prices, in numeraire units]")
-    share_of_gdp_pct: Number | None = Field(
-        None, gt=-100, lt=100, description="target as a share of the region's nominal GDP [percent]"
+    usd_bn: Number | None = Field(
+        None,
+        description="target level [US$ bn in numeraire units: at benchmark prices when the numeraire pfactwld is "
+        "not shocked; a numeraire shock scales it with every value]",
     )
+    share_of_gdp_pct: Number | None = Field(
+        None,
+        gt=-100,
+        lt=100,
+        description="target as a share of the region's nominal GDP at market prices (expenditure side) [percent]",
+    )
+    group: str | None = Field(None, description=TARGET_GROUP_DESCRIPTION)
+
+    group_type: ClassVar[str] = "trade_balance"
 
     @model_validator(mode="after")
     def _one_of(self):
         if (self.usd_bn is None) == (self.share_of_gdp_pct is None):
             raise ValueError(f"trade_balance target for {self.region}: give exactly one of usd_bn or share_of_gdp_pct")
         return self
+
+    @property
+    def kind(self) -> str:
+        """The field that sets the target: ``usd_bn`` or ``share_of_gdp_pct``."""
+        return "usd_bn" if self.usd_bn is not None else "share_of_gdp_pct"
+
+    @property
+    def shock_group(self) -> str:
+        """The target's shock group: ``group`` if given, else ``'trade_balance <region>'``."""
+        return self.group if self.group is not None else f"{self.group_type} {self.region}"
 
 
 class ClosureSpec(_Strict):
@@ -108,7 +162,9 @@ class ClosureSpec(_Strict):
         None, gt=0, description="GTAP's RORFLEX for every region [unitless]; default: the database's"
     )
     trade_balance: tuple[TradeBalanceTarget, ...] = Field(
-        (), description="regions whose trade balance is set to a target (US$ bn or share of GDP)"
+        (),
+        description="regions whose trade balance is set to a target (US$ bn in numeraire units or percent of GDP); "
+        "their investment adjusts; at most all regions but one",
     )
 
     @model_validator(mode="after")
@@ -154,34 +210,6 @@ class ClosureSpec(_Strict):
                 out[region] = LabourClosure.WAGE_CURVE
         default = self.labour_default()
         return {r: c for r, c in out.items() if c != default}
-
-
-class _ShockRow(_Strict):
-    """Checks every shock row shares: its optional shock ``group`` (a field of each row class, the
-    last one, so that the error listing the valid keys shows the row's own fields first)."""
-
-    group_type: ClassVar[str] = ""
-    """Row type in the default group name ``'<type> <importer>'``."""
-
-    @field_validator("group", check_fields=False)
-    @classmethod
-    def _clean_group(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        if not value.strip() or len(value) > GROUP_MAX_CHARS or value != value.strip():
-            raise ValueError(
-                f"group {value!r} must be 1 to {GROUP_MAX_CHARS} characters without surrounding spaces "
-                f"(it has {len(value)})"
-            )
-        if value == NUMERAIRE_GROUP:
-            raise ValueError(f"group '{NUMERAIRE_GROUP}' is reserved for numeraire_change_pct")
-        return value
-
-    @property
-    def shock_group(self) -> str:
-        """The row's shock group: ``group`` if given, else ``'<type> <importer>'``."""
-        group = getattr(self, "group", None)
-        return group if group is not None else f"{self.group_type} {self.importer}"
 
 
 def _not_own_region(row, kind: str):
@@ -388,9 +416,11 @@ class Scenario(_Strict):
 
 
 def definition_shocks(definition: dict) -> int:
-    """Shock rows in a scenario definition (``Scenario.to_json`` form); a numeraire change counts one."""
+    """Shock rows in a scenario definition (``Scenario.to_json`` form); a numeraire change counts
+    one, and so does each trade-balance target (``[[closure.trade_balance]]``)."""
     rows = sum(len(definition.get(name) or ()) for name in SHOCK_FIELDS)
-    return rows + int(float(definition.get("numeraire_change_pct") or 0.0) != 0.0)
+    targets = len((definition.get("closure") or {}).get("trade_balance") or ())
+    return rows + targets + int(float(definition.get("numeraire_change_pct") or 0.0) != 0.0)
 
 
 def _format_validation(exc: ValidationError) -> str:

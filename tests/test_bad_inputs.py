@@ -921,10 +921,10 @@ def test_api_misuse_is_one_line(name, call, error, needles, hand_sam, hand_elast
 
 def _failing_above(threshold_pct: float):
     """A GTAP v7 solve that fails when a shock exceeds ``threshold_pct`` (percent change of a power)."""
-    from cge.gtap import scenario_runner
+    from cge.gtap import simulate
     from cge.gtap.simulate import GtapSolveError
 
-    original = scenario_runner.solve
+    original = simulate.solve
 
     def solve(prepared, shocks=None, **options):
         largest = max((float(np.max(np.abs(np.asarray(v)))) for v in (shocks or {}).values()), default=0.0)
@@ -940,9 +940,9 @@ def test_batch_keeps_the_solved_scenarios_and_names_the_failed(tmp_path, hand_sa
     d = _workdir(tmp_path, hand_sam, hand_elasticities)
     for rate in (30, 90):
         (d / f"t{rate}.toml").write_text(TARIFF + f"rate_pct = {rate}\n")
-    from cge.gtap import scenario_runner
+    from cge.gtap import simulate
 
-    monkeypatch.setattr(scenario_runner, "solve", _failing_above(50.0))
+    monkeypatch.setattr(simulate, "solve", _failing_above(50.0))  # what the runner's solves call
     args = _run("{d}/t30.toml", "{d}/t90.toml")
     result = CliRunner().invoke(app, [a.format(d=d) for a in args])
     assert result.exit_code == 1

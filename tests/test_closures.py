@@ -18,7 +18,7 @@ def test_closure_errors_reach_the_user_as_scenario_errors(hand_sam, hand_elastic
     with pytest.raises(ScenarioError, match=r"scenario 'x'.*region 'XYZ' is not in the database \(regions: A, B\)"):
         cge.run(scen, sam=hand_sam, elasticities=hand_elasticities)
     every = Scenario(name="y", closure={"trade_balance": [{"region": r, "usd_bn": 0} for r in ("A", "B")]})
-    with pytest.raises(ScenarioError, match="trade_balance targets are not available on the GTAP v7 model"):
+    with pytest.raises(ScenarioError, match=r"scenario 'y': trade-balance targets in all 2 regions \(A, B\)"):
         cge.run(every, sam=hand_sam, elasticities=hand_elasticities)
 
 

@@ -238,16 +238,16 @@ def test_quadrature_ssa_on_a_local_cluster(hand_sam, hand_elasticities):
 
 def _fail_above(monkeypatch, esubd: float, message: str) -> None:
     """GTAP v7 solves of a draw whose ESUBD of ``man`` exceeds ``esubd`` raise ``SolveError(message)``."""
-    import cge.gtap.scenario_runner as scenario_runner
+    import cge.gtap.simulate as simulate
 
-    original = scenario_runner.solve
+    original = simulate.solve
 
     def failing_solve(prepared, *args, **kwargs):
         if float(prepared.database["ESUBD"].sel(COMM="man").max()) > esubd:
             raise SolveError(message)
         return original(prepared, *args, **kwargs)
 
-    monkeypatch.setattr(scenario_runner, "solve", failing_solve)
+    monkeypatch.setattr(simulate, "solve", failing_solve)  # what the runner's solves call
 
 
 def test_failed_draw_is_reported_not_dropped(hand_sam, hand_elasticities, monkeypatch):

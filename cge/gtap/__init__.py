@@ -8,6 +8,7 @@ GTAP v7 model and the project's closures on it, ``docs/gtap7.md``),
 :func:`check_database`, :func:`database_problems`, :func:`aggregate_database`, :func:`read_cmf`,
 :class:`CmfSpec`, :func:`select`, :func:`synthetic_database`, :func:`from_sam`, :data:`SCHEMA`,
 :func:`gtap_shocks` and :class:`ShockPlan` (scenario rows as shocks, ``docs/scenarios.md``),
+:func:`solve_to_targets` (a scenario's shocks solved, meeting its trade-balance targets),
 and the errors :class:`HarError`, :class:`DatabaseError`, :class:`CmfError`.
 
 The names are imported on first use (module ``__getattr__``), so ``import cge.gtap`` stays light.
@@ -44,6 +45,7 @@ _EXPORTS = {
     "from_sam": "cge.gtap.from_sam",
     "gtap_shocks": "cge.gtap.scenario_shocks",
     "ShockPlan": "cge.gtap.scenario_shocks",
+    "solve_to_targets": "cge.gtap.trade_balance",
     "SCHEMA": "cge.gtap.schema",
     "HarError": "cge.errors",
     "DatabaseError": "cge.errors",

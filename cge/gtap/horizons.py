@@ -24,9 +24,16 @@ capital stocks; GTAP's definition) and ``fixed_trade_balance`` (``cgdslack(r) = 
 for every region but the last of the database, whose balance is the mirror of the others': each
 region's trade balance stays fixed as a share of world income and its investment adjusts).
 
+Trade-balance targets (a scenario's ``[[closure.trade_balance]]``, :mod:`cge.gtap.trade_balance`)
+swap ``cgdslack(r)`` with the target's variable in the targeted regions, under every horizon and
+macro rule: ``del_tbalpf(r)`` for a level in US$ (numeraire units), ``del_tbalgdp(r)`` for a share
+of GDP. Under ``fixed_trade_balance`` a targeted region takes that swap instead of
+``del_tbalry``, and the mirror region is the last one without a target.
+
 A closure that leaves the model without a price anchor in a region is refused in one line: a
 fixed real wage together with a fixed rate of return on capital (long run) makes both factor
-supplies of that region perfectly elastic.
+supplies of that region perfectly elastic. So are targets in every region: the regions' trade
+balances sum to zero, so one follows from the others.
 """
 
 from __future__ import annotations
@@ -75,6 +82,10 @@ HORIZONS: dict[Horizon, tuple[LabourClosure, CapitalClosure]] = {
 
 MACRO_RORDELTA = {MacroClosure.RATE_OF_RETURN: 1, MacroClosure.GLOBAL_BANK: 0}
 """RORDELTA of the macro rules that are GTAP's global bank."""
+
+TARGET_VARIABLES = {"usd_bn": "del_tbalpf", "share_of_gdp_pct": "del_tbalgdp"}
+"""Kind of trade-balance target (the field of ``[[closure.trade_balance]]`` that sets it) -> the
+variable that ``cgdslack(r)`` swaps with (:mod:`cge.gtap.trade_balance`)."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,7 @@ def gtap_closure(
     wage_elasticity: Mapping[str, float] | None = None,
     macro: MacroClosure | str = MacroClosure.RATE_OF_RETURN,
     rorflex: float | None = None,
+    trade_balance: Mapping[str, str] | None = None,
 ) -> GtapClosure:
     """The GTAP v7 form of a closure (module docstring).
 
@@ -147,13 +159,17 @@ def gtap_closure(
         ``rate_of_return``, ``global_bank`` or ``fixed_trade_balance``.
     rorflex : float, optional
         RORFLEX of every region [unitless, > 0] (default: the database's).
+    trade_balance : mapping, optional
+        Regions whose trade balance is set to a target -> the kind of target, ``"usd_bn"`` or
+        ``"share_of_gdp_pct"`` (:data:`TARGET_VARIABLES`); the targets' values are shocks
+        (:func:`cge.gtap.gtap_shocks`).
 
     Raises
     ------
     ClosureSpecError
-        For an unknown region or closure name, a region on the wage curve whose elasticity is not
-        positive and finite, or a degenerate combination (a fixed real wage with a fixed rate of
-        return on capital), naming the region.
+        For an unknown region, closure name or kind of target, a region on the wage curve whose
+        elasticity is not positive and finite, a degenerate combination (a fixed real wage with a
+        fixed rate of return on capital), naming the region, or targets in every region.
     """
     regions = [str(r) for r in database["REG"].values]
     horizon = Horizon(horizon) if horizon is not None else Horizon.MEDIUM_RUN
@@ -163,6 +179,7 @@ def gtap_closure(
     macro = MacroClosure(macro)
     by_region = {str(r): LabourClosure(c) for r, c in (labour_by_region or {}).items()}
     _known_regions(regions, [*by_region, *(wage_elasticity or {})], "labour closure")
+    targets = _target_variables(regions, trade_balance or {})
     closures = {r: by_region.get(r, default_labour) for r in regions}
 
     ds = database.copy()
@@ -190,14 +207,18 @@ def gtap_closure(
         ds = _immobile_capital(ds, capital_names)
     elif capital == CapitalClosure.STEADY_STATE:
         swaps += [f'qe("{e}",REG) = rorc(REG)' for e in capital_names]
-    if macro == MacroClosure.FIXED_TRADE_BALANCE:  # the last region's balance is the others' mirror
-        swaps += [f'cgdslack("{r}") = del_tbalry("{r}")' for r in regions[:-1]]
+    if macro == MacroClosure.FIXED_TRADE_BALANCE:  # the last untargeted region's balance mirrors the others'
+        free = [r for r in regions if r not in targets]
+        swaps += [f'cgdslack("{r}") = del_tbalry("{r}")' for r in free[:-1]]
+    swaps += [f'cgdslack("{r}") = {variable}("{r}")' for r, variable in targets.items()]
     if rorflex is not None:
         if not (rorflex > 0 and math.isfinite(rorflex)):
             raise ClosureSpecError(f"RORFLEX must be positive and finite, got {rorflex}")
         ds["RORFLEX"] = xr.full_like(ds["RORFLEX"], float(rorflex))
     labour_text = ", ".join(f"{r}: {c.value}" for r, c in closures.items())
     description = f"{horizon.value}: labour {labour_text}; capital {capital.value}; macro {macro.value}"
+    if targets:
+        description += "; trade-balance targets " + ", ".join(f"{r}: {k}" for r, k in (trade_balance or {}).items())
     return GtapClosure(ds, tuple(swaps), MACRO_RORDELTA.get(macro), description)
 
 
@@ -205,6 +226,21 @@ def _known_regions(regions: Sequence[str], named: Sequence[str], what: str) -> N
     unknown = [r for r in named if r not in regions]
     if unknown:
         raise ClosureSpecError(f"{what}: region {unknown[0]!r} is not in the database (regions: {', '.join(regions)})")
+
+
+def _target_variables(regions: list[str], kinds: Mapping[str, str]) -> dict[str, str]:
+    """Targeted region -> the variable its ``cgdslack`` swaps with, in the database's region order."""
+    _known_regions(regions, list(kinds), "trade-balance target")
+    unknown = sorted({str(k) for k in kinds.values()} - set(TARGET_VARIABLES))
+    if unknown:
+        raise ClosureSpecError(f"trade-balance target kind {unknown[0]!r} is not one of {', '.join(TARGET_VARIABLES)}")
+    if kinds and len(kinds) == len(regions):
+        raise ClosureSpecError(
+            f"trade-balance targets in all {len(regions)} regions ({', '.join(regions)}): the regions' balances sum to "
+            "zero (world exports fob with margin services = world imports cif), so one follows from the others; "
+            "leave one region without a target"
+        )
+    return {r: TARGET_VARIABLES[str(kinds[r])] for r in regions if r in kinds}
 
 
 def _wage_elasticities(

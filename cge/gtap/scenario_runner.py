@@ -28,8 +28,9 @@ from cge.errors import ScenarioError, SolveError
 from cge.gtap.closure import ClosureSpecError
 from cge.gtap.horizons import GtapClosure, LabourClosure, MacroClosure, gtap_closure
 from cge.gtap.scenario_shocks import ShockPlan, gtap_shocks
-from cge.gtap.simulate import PreparedModel, prepare, solve
+from cge.gtap.simulate import PreparedModel, prepare
 from cge.gtap.subtotals import TOTAL
+from cge.gtap.trade_balance import solve_to_targets
 from cge.options import RunOptions
 from cge.scenario import ClosureSpec, Scenario
 
@@ -158,19 +159,9 @@ def closure_arguments(spec: ClosureSpec) -> dict:
 
     A macro rule the file does not set is GTAP's standard (``rate_of_return``: RORDELTA = 1).
     Per-region labour-supply elasticities choose the labour closure (0 full employment, infinity a
-    fixed real wage, in between the wage curve with that elasticity).
-
-    Raises
-    ------
-    ScenarioError
-        For trade-balance targets, which the GTAP v7 path does not provide (use
-        ``macro = "fixed_trade_balance"``).
+    fixed real wage, in between the wage curve with that elasticity). Trade-balance targets give
+    the kind of target by region (their values are shocks: :func:`cge.gtap.gtap_shocks`).
     """
-    if spec.trade_balance:
-        raise ScenarioError(
-            "closure.trade_balance targets are not available on the GTAP v7 model; "
-            "macro = 'fixed_trade_balance' keeps every region's trade balance at its benchmark share of world income"
-        )
     by_region = {r: LabourClosure(c) for r, c in spec.labour_by_region.items()}
     elasticity = {}
     for region, value in spec.labour_supply_elasticity.items():
@@ -190,6 +181,7 @@ def closure_arguments(spec: ClosureSpec) -> dict:
         "wage_elasticity": elasticity,
         "macro": macro,
         "rorflex": spec.rate_of_return_flexibility,
+        "trade_balance": {t.region: t.kind for t in spec.trade_balance},
     }
 
 
@@ -255,10 +247,8 @@ def solve_one(
     t0 = time.perf_counter()
     closure, prepared = prepared_model(scenario, database, models, on_build)
     plan: ShockPlan = gtap_shocks(scenario, database, groups=options.groups)
-    if options.subtotals and plan.groups:
-        solution = solve(prepared, subtotals=plan.groups)
-    else:
-        solution = solve(prepared, plan.shocks)
+    groups = plan.groups if options.subtotals and plan.groups else None
+    solution = solve_to_targets(prepared, plan.shocks, database, groups)
     out = gtap_indicators(solution, database, DETAIL[options.detail], rates=plan.rates)
     if options.trade_jobs and _has_trade_jobs_inputs(database):
         jobs = us_na_trade_jobs_gross(database, {scenario.name: solution}).isel({SCENARIO: 0}, drop=True)

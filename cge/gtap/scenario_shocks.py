@@ -13,6 +13,11 @@ row                           variable     shock [%]
 ``numeraire_change_pct``      ``pfactwld`` the change itself
 ============================  ===========  ===============================================
 
+A scenario's trade-balance targets (``[[closure.trade_balance]]``) are ordinary changes of
+``del_tbalpf`` (``usd_bn``, percentage points of world income) or ``del_tbalgdp`` (``share_of_gdp_pct``)
+in their region (:func:`cge.gtap.trade_balance.target_shocks`), each in the group of its row
+(default ``'trade_balance <region>'``); they need the closure's swaps.
+
 Order: MFN reversions, then tariff rows, export-tax rows and trade-cost rows in file order; a
 later row overrides an earlier one on the flows they share (a ``change_pct`` row changes the
 rate the earlier rows left; trade-cost wedges compound). Each shocked flow belongs to the shock
@@ -42,6 +47,7 @@ import xarray as xr
 from cge.dims import COMMODITY, REGION
 from cge.errors import ScenarioError
 from cge.gtap.schema import COMM, REG, REG_2
+from cge.gtap.trade_balance import target_shocks
 from cge.indicators.groups import Group, GroupError, expand_label, find_group, group_names, load_groups
 from cge.paths import CALIBRATION_DIR
 from cge.scenario import (
@@ -77,7 +83,10 @@ class ShockPlan:
     shocks : dict of str to xarray.DataArray
         GEMPACK variable -> percentage change over its sets, zero where a cell is not shocked:
         ``tms``, ``txs``, ``ams`` over (COMM, REG, REG_2) = (commodity, source, destination),
-        ``pfactwld`` 0-d; only the variables some row shocks. Input of ``cge.gtap.solve``.
+        ``pfactwld`` 0-d; trade-balance targets as ordinary changes of ``del_tbalpf`` and
+        ``del_tbalgdp`` [percentage points of world income, of GDP] over REG, NaN in the regions
+        without a target; only the variables some row shocks. Input of ``cge.gtap.solve`` (with targets:
+        :func:`cge.gtap.trade_balance.solve_to_targets`, under the closure's swaps).
     groups : dict of str to dict of str to xarray.DataArray
         Shock group -> its shocks in the same form but NaN on the cells the group does not shock
         (``cge.gtap.solve(database, subtotals=plan.groups)``: a cell shocked by two groups would
@@ -440,6 +449,10 @@ class _Translation:
         if self.scenario.numeraire_change_pct != 0.0:
             shocks["pfactwld"] = xr.DataArray(float(self.scenario.numeraire_change_pct), name="pfactwld")
             groups[NUMERAIRE_GROUP] = {"pfactwld": shocks["pfactwld"]}
+        for group, name, target in target_shocks(self.scenario, self.database):  # NaN off the target's region
+            shocks[name] = target if name not in shocks else shocks[name].fillna(target)
+            group_shocks = groups.setdefault(group, {})
+            group_shocks[name] = target if name not in group_shocks else group_shocks[name].fillna(target)
         empty = [g for g, parts in groups.items() if not parts]
         if empty:
             log.info(

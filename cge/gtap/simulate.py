@@ -720,8 +720,10 @@ def solve(
     -------
     xarray.Dataset or (xarray.Dataset, xarray.Dataset)
         Every GEMPACK variable by its name, over its GEMPACK sets; percentage changes [%] or
-        ordinary changes (US$ million, ratios), with attrs describing the solve; with
-        ``updated``, also the updated database (:mod:`cge.gtap.update`).
+        ordinary changes (US$ million, ratios), with attrs describing the solve (among them
+        ``numeraire_scale``, the ``lambda`` of :mod:`cge.gtap.path` at the end of the path:
+        every price and value of the results over the levels model's); with ``updated``, also
+        the updated database (:mod:`cge.gtap.update`).
     """
     t_start = time.perf_counter()
     if isinstance(database, PreparedModel):
@@ -813,6 +815,7 @@ def solve(
             "max_residual": float(max(s.residual for s in solutions)),
             "solve_seconds": time.perf_counter() - t_start,
             "unknowns": model.n,
+            "numeraire_scale": float(np.exp(log_lambda[-1] / 100.0)),
         }
     )
     if updated:

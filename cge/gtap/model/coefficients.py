@@ -321,5 +321,6 @@ def _derive(cf: Coefficients) -> None:
     cf["TBAL"] = cf.VXWREGION - cf.VMWREGION
     cf["TBALC"] = cf.VXW - cf.VMCIF  # trade balance by commodity (E_del_tbalc)
     cf["INCOMEWLD"] = np.array(income.sum())
+    cf["TBALWLD"] = 100.0 * cf.TBAL / cf.INCOMEWLD  # trade balance in % of world income (base of del_tbalpf)
     cf["VENDWREG"] = v["EVFB"].sum(axis=(0, 1))
     cf["GDP"] = privexp + govexp + reginv + vxdfob.sum(axis=0) + v["VST"].sum(axis=0) - cf.VMCIF.sum(axis=0)

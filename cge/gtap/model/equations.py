@@ -973,19 +973,45 @@ def E_del_tbalc(cf: Coefficients) -> list[Part]:
     return [explicit("E_del_tbalc", lambda m: export_values(m) - import_values(m) - m.cf.TBALC)]
 
 
+def trade_balance_value(m: ModelContext) -> Term:
+    """Trade balance by region: exports fob with margin services minus imports cif [US$ million]
+    (TABLO's TBAL at current prices)."""
+    return m.cached("trade_balance_value", lambda: (export_values(m) - import_values(m)).sum("COMM"))
+
+
 @explains("del_tbal")
 def E_del_tbal(cf: Coefficients) -> list[Part]:
-    return [explicit("E_del_tbal", lambda m: (export_values(m) - import_values(m)).sum("COMM") - m.cf.TBAL)]
+    return [explicit("E_del_tbal", lambda m: trade_balance_value(m) - m.cf.TBAL)]
 
 
 @explains("del_tbalry")
 def E_del_tbalry(cf: Coefficients) -> list[Part]:
     def build(m: ModelContext) -> Term:
-        tbal = (export_values(m) - import_values(m)).sum("COMM")
         world = income_value(m).sum("REG").expand(R)
-        return (tbal / world - m.cf.TBAL / m.cf.INCOMEWLD) * 100.0
+        return (trade_balance_value(m) / world - m.cf.TBAL / m.cf.INCOMEWLD) * 100.0
 
     return [explicit("E_del_tbalry", build)]
+
+
+# ---------------------------------------------------------------------- cge extension: trade-balance targets
+@explains("del_tbalpf")
+def E_del_tbalpf(cf: Coefficients) -> list[Part]:
+    """The trade balance in numeraire units, ``100 (TB / pfactwld - TBAL) / INCOMEWLD`` [percentage
+    points of benchmark world income]: a target in US$ (``usd_bn``) that a numeraire shock scales
+    with every other value (homogeneity). In US$ million the residual of an exogenous balance
+    would be ~1e6 times larger than the model's others, beyond what Newton's tolerance can reach."""
+
+    def build(m: ModelContext) -> Term:
+        return (trade_balance_value(m) / m.v("pfactwld").expand(R) - m.cf.TBAL) * float(100.0 / m.cf.INCOMEWLD)
+
+    return [explicit("E_del_tbalpf", build)]
+
+
+@explains("del_tbalgdp")
+def E_del_tbalgdp(cf: Coefficients) -> list[Part]:
+    """The trade balance as a share of the region's GDP at market prices (GDPEXP, :func:`gdp_value`),
+    ``100 (TB / GDP - TBAL / GDP0)`` [percentage points]."""
+    return [explicit("E_del_tbalgdp", lambda m: (trade_balance_value(m) / gdp_value(m) - m.cf.TBAL / m.cf.GDP) * 100.0)]
 
 
 def net_investment(m: ModelContext) -> Term:

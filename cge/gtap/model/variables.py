@@ -12,7 +12,8 @@ treatment : how the model computes it:
     the path of the shock (GDP and trade indices, ``u``, ``psave``...), integrated along it;
     ``ev`` from the shadow demand system of the equivalent variation; ``decomposition`` a term of
     the welfare decomposition (``EV_ALT``, ``CNT*``), integrated along the path.
-degree : homogeneity degree in prices (1 for prices and values, 0 for quantities and ratios).
+degree : homogeneity degree in prices (1 for prices and values, 0 for quantities and ratios); a
+    change variable of degree 1 is a US$ value (:data:`NOMINAL_CHANGE_BASE`).
 unknown : ``yes`` keeps an explicitly defined variable as an unknown of the Newton system
     (it cuts long chains of substitutions, which keeps the Jacobian sparse).
 exogenous : ``yes`` in GEMPACK's standard closure of ``gtapv7.cmf``.
@@ -104,7 +105,10 @@ def element_degree(cf: Coefficients, name: str, degree: int) -> np.ndarray | int
     return degree
 
 
-NOMINAL_CHANGE_BASE = {"del_tbal": "TBAL", "del_tbalc": "TBALC"}
+NOMINAL_CHANGE_BASE = {"del_tbal": "TBAL", "del_tbalc": "TBALC", "del_tbalpf": "TBALWLD"}
 """Change variables in US$ (degree 1): the coefficient holding their benchmark level. GEMPACK's
 change is ``lambda * (base + change) - base`` with ``lambda`` its price level over the levels
-model's (:mod:`cge.gtap.path`)."""
+model's (:mod:`cge.gtap.path`). ``del_tbalpf`` (the trade balance over ``pfactwld``, in percent
+of benchmark world income) is among them: a numeraire shock leaves it unchanged, but ``lambda``
+rescales it as every value, because ``pfactwld`` is GEMPACK's chained index in the results and
+the levels model's fixed-weight one."""

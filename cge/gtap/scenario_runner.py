@@ -102,7 +102,7 @@ def _database_with(source: xr.Dataset | str | Path | None, table: pd.DataFrame |
     from cge.calibrate import check_elasticities
     from cge.sam import conform_sam, load_sam
 
-    sam = load_sam(path) if path is not None else conform_sam(source)
+    sam = conform_sam(source) if isinstance(source, xr.Dataset) else load_sam(path)
     if table is not None:
         check_elasticities(sam, table)  # every sector, column and value, before the conversion
     return from_sam(sam, table)
@@ -121,13 +121,12 @@ def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | N
 
     if table is None:
         return database
-    if not isinstance(table, pd.DataFrame):
-        table = load_elasticities(table)
+    frame = table if isinstance(table, pd.DataFrame) else load_elasticities(table)
     from cge.gtap.scenario_shocks import commodity_aliases
 
     comms = [str(c) for c in database["COMM"].values]
     aliases = commodity_aliases(tuple(comms))
-    rows = {aliases.get(str(label), str(label)): row for label, row in table.iterrows()}
+    rows = {aliases.get(str(label), str(label)): row for label, row in frame.iterrows()}
     missing = [c for c in comms if c not in rows]
     extra = [label for label in rows if label not in comms]
     if missing or extra:
@@ -135,7 +134,7 @@ def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | N
         raise CalibrationError(f"elasticity table {what} (database commodities: {', '.join(comms)})")
     ds = database.copy()
     for column, parameter in ELASTICITY_PARAMETERS.items():
-        if column not in table.columns or parameter not in ds:
+        if column not in frame.columns or parameter not in ds:
             continue
         values = np.array([float(rows[c][column]) for c in comms])
         if not np.all(np.isfinite(values)) or np.any(values < 0):

@@ -385,3 +385,10 @@ def test_a_split_file_shows_its_totals_everywhere(split, tmp_path):
     np.testing.assert_allclose(viewed["ev"].sel(subtotal="total", region=["A", "B"]), totals["ev"])
     written = write_plots(split, tmp_path / "plots", names_as_labels=True)
     assert {"real_gdp.png", "ev.png", "welfare.png"} <= {p.name for p in written}
+
+
+def test_source_note_reads_a_commit_attribute_over_two_lines():
+    """An attribute with a newline (cge writes none, but a netCDF file may hold one) is read as one
+    unlabelled value in the provenance line under every table and figure."""
+    ds = xr.Dataset(attrs={"git_commit": "abcdef1234567\nmodified", "cge_version": "0.2.0"})
+    assert source_note(ds).endswith("Source: cge 0.2.0, commit abcdef1234.")

@@ -111,7 +111,7 @@ def stack_results(
     parts = [ds.assign_coords({SCENARIO: [str(s) for s in ds[SCENARIO].values]}) for ds in parts]
     out = xr.concat(parts, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")
     out = out.assign_coords({SCENARIO: pd.Index(names, name=SCENARIO)})
-    for name in out.data_vars:
+    for name in map(str, out.data_vars):
         for ds in parts:
             if name in ds:
                 out[name].attrs = dict(ds[name].attrs)
@@ -242,7 +242,7 @@ def pair_for_diff(
         picked = picked[:1]
     out = xr.concat(picked, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")
     out = out.assign_coords({SCENARIO: pd.Index([str(s) for s in out[SCENARIO].values], name=SCENARIO)})
-    for name in out.data_vars:
+    for name in map(str, out.data_vars):
         out[name].attrs = dict(first[name].attrs) if name in first else out[name].attrs
     for key in PAIRED_PROVENANCE:  # where the files differ, the notes name both
         values = [str(ds.attrs.get(key, "")) for ds in (first, second)]

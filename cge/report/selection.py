@@ -277,8 +277,8 @@ def _shortened(value, length: int) -> str:
     """
     out = []
     for piece in filter(None, (p.strip() for p in str(value or "").split(","))):
-        match = _LABELLED.match(piece)
-        text, label = match["value"], match["label"] or ""
+        match = _LABELLED.match(piece)  # None for a piece over several lines: unlabelled
+        text, label = (match["value"], match["label"] or "") if match else (piece, "")
         short = text[:length] if " " not in text else (text if label else "")
         if short:
             out.append(short + label)

@@ -241,7 +241,7 @@ def _newton(system: TapeSystem, start: np.ndarray, p: np.ndarray, factorization:
         lu_precision=LU_PRECISION,
         finish_in_one_step=True,
     )
-    return newton_solve(system, start, p, factorization, options)  # type: ignore[arg-type]
+    return newton_solve(system, start, p, factorization, options)
 
 
 def _predictor(

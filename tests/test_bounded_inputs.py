@@ -150,7 +150,7 @@ def test_a_sweep_under_a_small_address_space_limit_is_one_line(work):
 
 @pytest.mark.parametrize(
     "failure",
-    [MemoryError(), RuntimeError("Exception of type: std::bad_alloc in file \"IpIpoptApplication.cpp\"")],
+    [MemoryError(), RuntimeError('Exception of type: std::bad_alloc in file "IpIpoptApplication.cpp"')],
     ids=["MemoryError", "cpp_bad_alloc"],
 )
 def test_out_of_memory_names_what_was_being_done(work, monkeypatch, failure):

@@ -30,6 +30,7 @@ import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,7 @@ from cge.sam import SAM_VARIABLES, conform_sam, import_use, output_market, sam_h
 
 log = logging.getLogger(__name__)
 
-MapLike = Mapping[str, str] | pd.DataFrame | str | Path | None
+MapLike: TypeAlias = Mapping[str, str] | pd.DataFrame | str | Path | None
 DIMS_OF_MAP = {REGION: (REGION, EXPORTER, IMPORTER), COMMODITY: (COMMODITY, ACTIVITY), FACTOR: (FACTOR,)}
 METADATA = {FACTOR: (FACTOR_TYPE,), COMMODITY: (GOODS, AGRIFOOD)}
 
@@ -84,16 +85,18 @@ def read_map(mapping: MapLike, labels: list[str], what: str) -> dict[str, str]:
     if mapping is None:
         return {label: label for label in labels}
     if isinstance(mapping, (str, Path)):
-        mapping = pd.read_csv(regular_file(mapping, f"{what} map (CSV)"), dtype=str)
-    if isinstance(mapping, pd.DataFrame):
-        if mapping.shape[1] < 2:
-            raise ValueError(f"{what} map needs two columns (source, target), got {list(mapping.columns)}")
-        pairs = mapping.iloc[:, :2].astype(str).drop_duplicates()
+        source = pd.read_csv(regular_file(mapping, f"{what} map (CSV)"), dtype=str)
+    else:
+        source = mapping
+    if isinstance(source, pd.DataFrame):
+        if source.shape[1] < 2:
+            raise ValueError(f"{what} map needs two columns (source, target), got {list(source.columns)}")
+        pairs = source.iloc[:, :2].astype(str).drop_duplicates()
         twice = sorted(pairs.iloc[:, 0][pairs.iloc[:, 0].duplicated()].unique())
         if twice:
             raise ValueError(f"{what} map sends {twice} to more than one target")
-        mapping = dict(zip(pairs.iloc[:, 0], pairs.iloc[:, 1], strict=True))
-    out = {str(k): str(v) for k, v in mapping.items()}
+        source = dict(zip(pairs.iloc[:, 0], pairs.iloc[:, 1], strict=True))
+    out = {str(k): str(v) for k, v in source.items()}
     missing = [label for label in labels if label not in out]
     unknown = sorted(set(out) - set(labels))
     problems = []
@@ -332,8 +335,9 @@ def aggregate_elasticities(
     from cge.calibrate import SECTOR_ELASTICITIES, check_elasticities, load_elasticities
 
     if elasticities is None or isinstance(elasticities, (str, Path)):
-        elasticities = load_elasticities(elasticities)
-    table = elasticities.copy()
+        table = load_elasticities(elasticities).copy()
+    else:
+        table = elasticities.copy()
     table.index = pd.Index([str(s) for s in table.index], name="sector")
     sam = conform_sam(sam)
     check_elasticities(sam, table)

@@ -64,7 +64,7 @@ def remove_stale_temps(path: str | Path) -> list[Path]:
         The files removed.
     """
     path = Path(path)
-    removed = []
+    removed: list[Path] = []
     if not path.parent.is_dir():
         return removed
     prefix = _temp_prefix(path)
@@ -105,7 +105,8 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _device_error(path: Path, exc: OSError, size: int | None) -> WriteError:
-    reason = _DEVICE_ERRORS.get(exc.errno, exc.strerror or str(exc))
+    known = _DEVICE_ERRORS.get(exc.errno) if exc.errno is not None else None
+    reason = known or exc.strerror or str(exc)
     what = f" ({size / 1e3:,.1f} kB to write)" if size is not None else ""
     kept = "the previous file is kept" if path.exists() else "nothing was written"
     return WriteError(exc.errno, f"cannot write {path}: {reason}{what}; {kept}")

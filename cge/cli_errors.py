@@ -25,10 +25,10 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import typer
 from rich.console import Console
@@ -199,13 +199,19 @@ def plain_type(param) -> str | None:
     return _TYPE_NAMES.get(annotation, "TEXT")
 
 
+def _override(instance: object, method: str, replacement: Callable[..., Any]) -> None:
+    """Replace one of Typer's methods on one parameter or command (an instance attribute that
+    shadows the class's method; an assignment would read to a type checker as a mistake)."""
+    object.__setattr__(instance, method, replacement)
+
+
 def _plain_help_option(get_help_option):
     """``--help`` (made when the help is shown) without a value type."""
 
     def plain(ctx):
         option = get_help_option(ctx)
         if option is not None:
-            option.display_type_rich = lambda ctx=None: None
+            _override(option, "display_type_rich", lambda ctx=None: None)
         return option
 
     return plain
@@ -223,15 +229,24 @@ class CommandGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         for command in [self, *self.commands.values()]:
             for param in command.params:
-                param.display_type_rich = lambda ctx=None, param=param: plain_type(param)
-            command.get_help_option = _plain_help_option(command.get_help_option)
+                _override(param, "display_type_rich", lambda ctx=None, param=param: plain_type(param))
+            _override(command, "get_help_option", _plain_help_option(command.get_help_option))
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode: bool = True, **extra):
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        options = {"windows_expand_args": windows_expand_args, **extra}
         if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **options)
         console = Console(stderr=True, soft_wrap=True, **RICH_CONSOLE_OPTIONS)
         try:
-            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **options)
         except typer.TyperException as exc:
             if type(exc).__name__ == "NoArgsIsHelpError":  # `cge` alone: the help
                 typer.echo(exc.format_message(), err=True)

@@ -17,12 +17,21 @@ from __future__ import annotations
 
 import html
 import unicodedata
+from typing import TypedDict
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 """Bidirectional formatting characters, which reorder what a terminal or browser shows."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that spreadsheet programs read as the start of a formula (OWASP)."""
-RICH_CONSOLE_OPTIONS = {"emoji": False}
+
+
+class RichConsoleOptions(TypedDict):
+    """Keyword arguments of :class:`rich.console.Console` that :data:`RICH_CONSOLE_OPTIONS` sets."""
+
+    emoji: bool
+
+
+RICH_CONSOLE_OPTIONS: RichConsoleOptions = {"emoji": False}
 """Options of every Rich console that prints user strings: emoji codes such as ``:x:`` stay text."""
 
 

@@ -12,7 +12,8 @@ is set, :func:`prepare_for_memory_limit` (called by the command line before anyt
 * starts both libraries' BLAS at once, while memory is free, so they take their buffers now and
   never ask again.
 
-Any later failure to allocate is an ordinary ``MemoryError`` (or CasADi's ``std::bad_alloc``),
+Any later failure to allocate is an ordinary ``MemoryError`` (or a C++ ``std::bad_alloc`` that an
+extension module such as Ipopt's raises as ``RuntimeError``),
 which :func:`out_of_memory_line` turns into one line with the activity that :func:`doing` last
 recorded and the limit in force.
 """
@@ -27,9 +28,10 @@ log = logging.getLogger(__name__)
 
 MB = 2**20
 START_MB = 512
-"""The smallest address-space limit the command line starts under [MiB]: NumPy, SciPy, Pyomo,
-CasADi, xarray and Dask loaded take 470 MiB of address space (measured), and
-``cge run experiments/tariff25.toml`` on the shipped SAM needs about 550 MiB."""
+"""The smallest address-space limit the command line starts under [MiB]: the command line with
+NumPy, SciPy's sparse solvers, xarray and Dask loaded takes 275 MiB of address space (measured
+2026-12-05 with one OpenBLAS thread; 470 MiB while Pyomo and CasADi were dependencies), and a
+run of one scenario on the shipped database needs more."""
 SWEEP_START_MB = 1100
 """The smallest address-space limit ``cge sweep`` starts under [MiB]: the Dask scheduler's
 threads each reserve a stack (under ``ulimit -v 800000``: "can't start new thread"; under 560000
@@ -105,7 +107,7 @@ def doing(activity: str) -> None:
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    """A failed allocation: ``MemoryError``, or a C++ ``std::bad_alloc`` wrapped by CasADi."""
+    """A failed allocation: ``MemoryError``, or a C++ ``std::bad_alloc`` an extension raised as ``RuntimeError``."""
     return isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and "std::bad_alloc" in str(exc))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
@@ -91,7 +92,7 @@ def read_netcdf(path: str | Path, what: str, error: type[Exception] = ValueError
         raise error(f"{path}: empty file (0 bytes), not a {what} file (netCDF)")
     engine = "scipy" if _head(path).startswith(NETCDF3_SIGNATURE) else "h5netcdf"
     # a plain HDF5 file has no netCDF dimensions: name them as read, without h5netcdf's warning
-    options = {"phony_dims": "access"} if engine == "h5netcdf" else {}
+    options: dict[str, Any] = {"phony_dims": "access"} if engine == "h5netcdf" else {}
     try:
         with xr.open_dataset(path, engine=engine, **options) as ds:
             return ds.load()

@@ -157,7 +157,7 @@ def check_results(ds: xr.Dataset, source: str) -> xr.Dataset:
         expected = ((DRAW,) if DRAW in var.dims else ()) + declared + ((SUBTOTAL,) if SUBTOTAL in var.dims else ())
         if var.dims == expected:
             continue
-        if sorted(var.dims) != sorted(expected):
+        if sorted(map(str, var.dims)) != sorted(expected):
             raise ResultsFileError(f"{source}: variable '{name}' has dims {var.dims}, expected {expected}")
         ordered[name] = var.transpose(*expected)
     return ds.assign(ordered) if ordered else ds

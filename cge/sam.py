@@ -116,7 +116,9 @@ def conform_sam(sam: xr.Dataset) -> xr.Dataset:
     reordered = {
         var.name: sam[var.name].transpose(*var.dims)
         for var in SAM_VARIABLES
-        if var.name in sam and tuple(sam[var.name].dims) != var.dims and sorted(sam[var.name].dims) == sorted(var.dims)
+        if var.name in sam
+        and tuple(sam[var.name].dims) != var.dims
+        and sorted(map(str, sam[var.name].dims)) == sorted(var.dims)
     }
     out = sam.assign(reordered) if reordered else sam.copy()
     text = {  # labels other tools stored as byte strings ("|S3"): b'USA' would not match 'USA'
@@ -230,7 +232,7 @@ def _check_structure(sam: xr.Dataset) -> list[str]:
             order = " (the same dims in another order: cge.sam.conform_sam puts them in order)"
             problems.append(
                 f"variable '{var.name}' has dims {dims}, expected {var.dims}"
-                + (order if sorted(dims) == sorted(var.dims) else "")
+                + (order if sorted(map(str, dims)) == sorted(var.dims) else "")
             )
         else:
             problems += _dtype_problems(f"variable '{var.name}'", sam[var.name].dtype)
@@ -262,19 +264,19 @@ def _check_structure(sam: xr.Dataset) -> list[str]:
         if unknown:
             problems.append(f"factor_type values {unknown} not in {list(FACTOR_TYPES)}")
     for dim in (REGION, COMMODITY, FACTOR):
-        labels = list(map(str, sam[dim].values))
-        if len(set(labels)) != len(labels):
+        dim_labels = list(map(str, sam[dim].values))
+        if len(set(dim_labels)) != len(dim_labels):
             problems.append(f"coordinate '{dim}' has duplicate labels")
-        if not labels:
+        if not dim_labels:
             problems.append(f"coordinate '{dim}' is empty")
         problems += [
             f"coordinate '{dim}' has the label {label!r} with control characters (newline, NUL, escape ...)"
-            for label in labels
+            for label in dim_labels
             if has_control_characters(label)
         ]
         problems += [
             f"coordinate '{dim}' has the label {label!r}: labels are not empty and have no surrounding spaces"
-            for label in labels
+            for label in dim_labels
             if label != label.strip() or not label
         ]
     for flag in FLAGS:

@@ -10,9 +10,10 @@ import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from cge.dims import BASELINE, BENCHMARK
 from cge.errors import ScenarioError  # noqa: F401  (raised here; defined with the other user errors)
@@ -63,6 +64,8 @@ class _ShockRow(_Strict):
 
     group_type: ClassVar[str] = ""
     """Row type in the default group name ``'<type> <importer>'``."""
+    if TYPE_CHECKING:
+        importer: str  # a field of every row class (declared there, after the row's own fields)
 
     @field_validator("group", check_fields=False)
     @classmethod
@@ -437,7 +440,7 @@ def _format_validation(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _unknown_key_help(err: dict) -> str:
+def _unknown_key_help(err: ErrorDetails) -> str:
     """For an unknown key: the valid keys at its place and the closest one."""
     if err["type"] != "extra_forbidden":
         return ""
@@ -448,15 +451,16 @@ def _unknown_key_help(err: dict) -> str:
 ShockKind = Literal["tm", "te", "tau"]
 
 
-def scenario_list(scenarios: Scenario | str | Path | Iterable, include_baseline: bool = True) -> list[Scenario]:
+def scenario_list(
+    scenarios: Scenario | str | Path | Iterable[Scenario | str | Path], include_baseline: bool = True
+) -> list[Scenario]:
     """Scenario objects from objects or TOML paths; names must be unique.
 
     With ``include_baseline`` an unshocked scenario named ``baseline`` is prepended unless one is
     given.
     """
-    if isinstance(scenarios, (Scenario, str, Path)):
-        scenarios = [scenarios]
-    out = [s if isinstance(s, Scenario) else Scenario.from_toml(s) for s in scenarios]
+    items = [scenarios] if isinstance(scenarios, (Scenario, str, Path)) else scenarios
+    out = [s if isinstance(s, Scenario) else Scenario.from_toml(s) for s in items]
     if not out:
         raise ScenarioError("no scenarios given")
     names = [s.name for s in out]

@@ -150,12 +150,12 @@ def test_a_sweep_under_a_small_address_space_limit_is_one_line(work):
 
 @pytest.mark.parametrize(
     "failure",
-    [MemoryError(), RuntimeError("Error in Function::Function for 'jacobian' [SXFunction]\nstd::bad_alloc")],
-    ids=["MemoryError", "casadi_bad_alloc"],
+    [MemoryError(), RuntimeError('Exception of type: std::bad_alloc in file "IpIpoptApplication.cpp"')],
+    ids=["MemoryError", "cpp_bad_alloc"],
 )
 def test_out_of_memory_names_what_was_being_done(work, monkeypatch, failure):
-    """A failed allocation while compiling was ``internal error MemoryError`` or CasADi's first line
-    ``Error in Function::Function for 'jacobian'``, naming neither the stage nor the cause."""
+    """A failed allocation while compiling was ``internal error MemoryError`` or the extension's own
+    first line (a C++ ``std::bad_alloc`` as ``RuntimeError``), naming neither the stage nor the cause."""
     from cge.gtap import scenario_runner
 
     def out_of_memory(*args, **kwargs):

@@ -9,7 +9,7 @@ import xarray as xr
 from gtap_fixtures import ROOT, cmf_files, needs_fixtures
 
 from cge.gtap import CmfError, parse_cmf, read_cmf, select, shock_values, synthetic_database, write_har
-from cge.gtap.cmf import Arg, VarRef
+from cge.gtap.cmf import Arg, Shock, VarRef
 
 HAND = """! a hand-written CMF exercising every supported statement
 Auxiliary files = gtapv7 ;
@@ -135,6 +135,12 @@ def test_shock_from_a_har_file(tmp_path, ds):
     values = shock_values(spec.shocks[4], ("ENDW", "ACTS", "REG"), ds, spec)
     np.testing.assert_array_equal(values.sel(ENDW="Land").values, shocks.sel(ENDW="Land").values)
     assert int(np.isnan(values).sum()) == 4 * 4 * 3
+
+
+def test_a_shock_without_any_value_is_refused_in_one_line(ds):
+    """A Shock made in Python with neither uniform, values nor file (a parsed one always has one)."""
+    with pytest.raises(CmfError, match=r"line 7: shock tm has no value, no values and no file"):
+        shock_values(Shock("shock", VarRef("tm"), line=7), ("COMM", "REG", "REG_2"), ds)
 
 
 def test_read_cmf_names_the_file(tmp_path):

@@ -224,3 +224,14 @@ def test_a_nominal_price_made_exogenous_is_refused(database: xr.Dataset) -> None
     numeraire differs from it by a path-dependent scale, so such a closure would be silently off."""
     with pytest.raises(CmfError, match="pe is a price made exogenous"):
         solve(database, {"tm": 1.0}, swaps=['qe("UnSkLab",REG) = pe("UnSkLab",REG)'])
+
+
+def test_an_elasticity_that_depends_on_the_unknowns_is_refused() -> None:
+    from cge.gtap.model.algebra import Space, Term
+    from cge.gtap.model.equations import demand
+    from cge.solve.tape import Tape
+
+    space = Space((("COMM", 2),))
+    unknowns = Term(Tape(2, 0).variable(0, 2), ("COMM",), space)
+    with pytest.raises(TypeError, match=r"demand: the elasticity over \('COMM',\) depends on the unknowns"):
+        demand(unknowns, unknowns, unknowns, unknowns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 
@@ -25,6 +26,20 @@ def test_public_names_resolve_lazily():
         assert getattr(cge, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         cge.nonexistent  # noqa: B018
+
+
+@pytest.mark.parametrize("package", ["cge", "cge.gtap", "cge.report"])
+def test_public_names_are_not_shadowed_by_submodules(package):
+    """Importing a submodule sets the package attribute of its name: a public name that is also a
+    submodule's name (``cge.gtap.from_sam`` was both) becomes the module once anything imports it."""
+    import importlib
+    import pkgutil
+
+    pkg = importlib.import_module(package)
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{package}.{info.name}")
+    for name in pkg.__all__:
+        assert not inspect.ismodule(getattr(pkg, name)), f"{package}.{name} is a module, not the public {name}"
 
 
 def test_error_types_are_shared():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -28,6 +29,7 @@ from cge.report import (
 from cge.report.compare import stack_results
 from cge.report.selection import source_note
 
+ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -180,7 +182,7 @@ def test_stack_results(results):
     assert definitions == ["baseline", "tariff", "tariff"]
     with pytest.raises(ReportError, match="scenario name 'tariff' appears in both a.nc and b.nc"):
         stack_results([results, results.sel(scenario=["tariff"])], ["a.nc", "b.nc"])
-    other = tariff.assign_attrs(database_hash="0" * 64)
+    other = tariff.assign_attrs(database_hash="0" * 64, benchmark_hash="0" * 64)
     with pytest.raises(ReportError, match="different SAMs or databases"):
         stack_results([results, other], ["a.nc", "b.nc"])
     assert stack_results([results, other], allow_different_sam=True).sizes["scenario"] == 3
@@ -191,7 +193,7 @@ def test_stack_keeps_one_baseline_of_the_same_sam(results):
     second = results.assign_coords(scenario=["baseline", "tariff_b"])
     stacked = stack_results([results, second], ["a.nc", "b.nc"])
     assert list(stacked.scenario.values) == ["baseline", "tariff", "tariff_b"]
-    other_sam = second.assign_attrs(database_hash="1" * 64)
+    other_sam = second.assign_attrs(database_hash="1" * 64, benchmark_hash="1" * 64)
     with pytest.raises(ReportError, match="different SAMs or databases"):
         stack_results([results, other_sam], ["a.nc", "b.nc"])
     with pytest.raises(ReportError, match="'baseline' appears in both"):
@@ -293,7 +295,7 @@ def test_diff_shows_signed_changes_and_both_files_provenance(results, tmp_path):
     assert f"(hash {results.attrs['database_hash'][:12]})" in notes
     stacked = stack_results([first.sel(scenario=["tariff"]), second.sel(scenario=["baseline"])])
     assert f"Source: cge {results.attrs['cge_version']}, 9.9.9, commit" in source_note(stacked)
-    other = second.assign_attrs(database_hash="f" * 64)
+    other = second.assign_attrs(database_hash="f" * 64, benchmark_hash="f" * 64)
     with pytest.raises(ReportError, match="different SAMs or databases"):
         pair_for_diff(first, other, "a.nc", "b.nc", scenario="tariff")
 
@@ -385,3 +387,37 @@ def test_a_split_file_shows_its_totals_everywhere(split, tmp_path):
     np.testing.assert_allclose(viewed["ev"].sel(subtotal="total", region=["A", "B"]), totals["ev"])
     written = write_plots(split, tmp_path / "plots", names_as_labels=True)
     assert {"real_gdp.png", "ev.png", "welfare.png"} <= {p.name for p in written}
+
+
+def test_source_note_reads_a_commit_attribute_over_two_lines():
+    """An attribute with a newline (cge writes none, but a netCDF file may hold one) is read as one
+    unlabelled value in the provenance line under every table and figure."""
+    ds = xr.Dataset(attrs={"git_commit": "abcdef1234567\nmodified", "cge_version": "0.2.0"})
+    assert source_note(ds).endswith("Source: cge 0.2.0, commit abcdef1234.")
+
+
+def test_runs_that_differ_only_in_elasticities_stack_and_diff():
+    """Two runs on the shipped database with different Armington elasticities share the benchmark
+    (benchmark_hash) but not the database (database_hash, parameter_hash): compare stacks them
+    (one baseline) and diff compares them without --allow-different-sam; the notes name both
+    parameter hashes. A database with other flows is still refused."""
+    from cge.calibrate import load_elasticities
+    from cge.report.compare import pair_for_diff
+
+    table = load_elasticities()
+    high = table.assign(sigma_d=table["sigma_d"] * 1.5, sigma_m=table["sigma_m"] * 1.5)
+    scenario = cge.Scenario.from_toml(ROOT / "experiments" / "termination.toml")
+    first = cge.run(scenario)
+    second = cge.run(scenario.model_copy(update={"name": "termination_high"}), elasticities=high)
+    assert first.attrs["database_hash"] != second.attrs["database_hash"]
+    assert first.attrs["parameter_hash"] != second.attrs["parameter_hash"]
+    assert first.attrs["benchmark_hash"] == second.attrs["benchmark_hash"]
+    stacked = stack_results([first, second], ["a.nc", "b.nc"])
+    assert list(stacked.scenario.values) == ["baseline", "termination", "termination_high"]
+    assert stacked.attrs["parameter_hash"] == f"{first.attrs['parameter_hash']},{second.attrs['parameter_hash']}"
+    assert first.attrs["parameter_hash"][:12] in source_note(stacked)
+    pair, a, b = pair_for_diff(first, second, "a.nc", "b.nc", scenario=None)
+    assert (a, b) == ("a.nc:termination", "b.nc:termination_high")
+    other = second.assign_attrs(benchmark_hash="2" * 64)
+    with pytest.raises(ReportError, match="different SAMs or databases"):
+        stack_results([first, other], ["a.nc", "b.nc"])

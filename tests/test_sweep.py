@@ -175,6 +175,15 @@ def test_unknown_sector_is_named():
         plan_draws(spec, ["man", "ser"])
 
 
+def test_parameter_name_type_lists_the_elasticity_names():
+    """The Literal of parameter names (for type checkers) is the elasticity table's names, in order."""
+    from typing import get_args
+
+    from cge.sweep.distributions import PARAMETER_NAMES, ParameterName
+
+    assert get_args(ParameterName) == PARAMETER_NAMES
+
+
 def test_shipped_experiment_file_validates():
     spec = SSASpec.from_toml(Path(__file__).resolve().parents[1] / "experiments" / "ssa" / "armington.toml")
     assert spec.method == "quadrature" and len(spec.parameter) == 2

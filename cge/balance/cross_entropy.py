@@ -48,7 +48,7 @@ def _term_cells(sam: xr.Dataset, cells: SamCells, term: Term) -> tuple[np.ndarra
     parts = TERM_PARTS.get(term.variable, (term.variable,))
     if any(p not in CELL_VARIABLES for p in parts):
         raise ValueError(f"unknown variable '{term.variable}'; use one of {list(CELL_VARIABLES) + ['vims']}")
-    ids = []
+    pieces = []
     for part in parts:
         dims = cell_dims(part)
         unknown = sorted(set(term.sel) - set(dims))
@@ -63,8 +63,8 @@ def _term_cells(sam: xr.Dataset, cells: SamCells, term: Term) -> tuple[np.ndarra
             chosen = flat.sel(dict(term.sel))
         except KeyError as err:
             raise ValueError(f"'{term.variable}' selection {dict(term.sel)} names unknown labels: {err}") from None
-        ids.append(cells.cells_of(part).start + np.asarray(chosen.values).ravel())
-    ids = np.concatenate(ids)
+        pieces.append(cells.cells_of(part).start + np.asarray(chosen.values).ravel())
+    ids = np.concatenate(pieces)
     return ids, np.full(len(ids), float(term.coef))
 
 
@@ -184,7 +184,10 @@ def _soft_columns(targets, keep: np.ndarray, n_bal: int, mean_cell: float):
     A soft target of value V and relative standard error sd weighs ``|V| / (m sd^2)`` on its
     penalised slack(s) (``m`` the mean free prior cell); the other slack of a one-sided target
     has penalty 0. Row k reads ``measure / |V| - u+ + u- = V / |V|``."""
-    rows, cols, data, penalty = [], [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    data: list[float] = []
+    penalty: list[float] = []
     position = {int(k): i for i, k in enumerate(keep)}
     for t_index, target in enumerate(targets):
         if not target.soft:
@@ -444,7 +447,7 @@ def cross_entropy(
             "target": [float(t.value) for t in targets],
             "before": tmat @ cells.signed(),
             "achieved": tmat @ cells.signed(magnitudes),
-            "sd": [float(t.sd) if t.soft else np.nan for t in targets],
+            "sd": [float(t.sd) if t.sd is not None else np.nan for t in targets],
             "side": [Side(t.side).value for t in targets],
         },
         columns=list(TARGET_COLUMNS),

@@ -145,7 +145,7 @@ def balance_vector(
             "target": [float(t.value) for t in targets],
             "before": tmat @ prior,
             "achieved": tmat @ values,
-            "sd": [float(t.sd) if t.soft else np.nan for t in targets],
+            "sd": [float(t.sd) if t.sd is not None else np.nan for t in targets],
             "side": [Side(t.side).value for t in targets],
         },
         columns=list(TARGET_COLUMNS),

@@ -189,7 +189,7 @@ def _terms(kind: str, sectors: list[str], src: list[str], dst: list[str], region
         out = fob_terms(sectors, src, others)
         return out + tuple(Term(t.variable, t.sel, -1.0) for t in fob_terms(sectors, others, src))
     if kind == "investment_share":
-        sel = {AGENT: INVESTMENT, REGION: src}
+        sel: dict[str, str | list[str]] = {AGENT: INVESTMENT, REGION: src}
         return (Term("vdfd", sel), Term("vifd", sel))
     if kind == "tariff_revenue":
         return (Term("tariff", {IMPORTER: src}),)
@@ -272,7 +272,9 @@ def build_sector_controls(
     regions = list(agg.regions)
     gdp = {m.region: m.target for m in controls.controls() if m.figure == "gdp_nominal" and "+" not in m.region}
     rows["status"] = rows["use"]
-    measures, levels, balances = [], [], []
+    measures: list[Measure] = []
+    levels: list[TariffLevel] = []
+    balances: list[str] = []
     for name, group in rows[rows["use"] != "unused"].groupby("target", sort=False):
         first = group.iloc[0]
         use, kind = first["use"], first["measure"]
@@ -294,6 +296,7 @@ def build_sector_controls(
             rows.loc[group.index, "status"] = f"skipped: {why}"
             log.warning("sector control %s skipped: %s", name, why)
             continue
+        assert src is not None and dst is not None and sectors is not None  # else skipped above
         source = _describe(group)
         if use == "tariff_level":
             levels.append(_tariff_level(src[0], group, rates, raw_path, source))

@@ -210,7 +210,7 @@ def split_sector(
 
     result = sam.drop_vars([v for v in sam.data_vars]).drop_dims([COMMODITY, ACTIVITY])
     result = result.assign_coords({COMMODITY: new_labels, ACTIVITY: new_labels})
-    for var in sam.data_vars:
+    for var in map(str, sam.data_vars):
         if var in out:
             result[var] = out[var].assign_coords({COMMODITY: new_labels} if COMMODITY in out[var].dims else {})
         elif var == "employment":

@@ -42,7 +42,7 @@ _EXPORTS = {
     "gtap_closure": "cge.gtap.horizons",
     "GtapSolveError": "cge.gtap.simulate",
     "updated_database": "cge.gtap.update",
-    "from_sam": "cge.gtap.from_sam",
+    "from_sam": "cge.gtap.sam_conversion",
     "gtap_shocks": "cge.gtap.scenario_shocks",
     "ShockPlan": "cge.gtap.scenario_shocks",
     "solve_to_targets": "cge.gtap.trade_balance",

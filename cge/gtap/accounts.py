@@ -78,15 +78,15 @@ def tax_revenue(ds: xr.Dataset) -> dict[str, xr.DataArray]:
     """Indirect tax revenue by tax base and region (REG) [US$ million]; imports in the importer."""
     out = {}
     for base, pairs in TAX_PAIRS.items():
-        total = None
+        gaps = []
         for high, low in pairs:
             gap = ds[high] - ds[low]
             if base == "imports":
                 gap = gap.sum((COMM, REG)).rename({REG_2: REG})
             else:
                 gap = gap.sum([d for d in gap.dims if d != REG])
-            total = gap if total is None else total + gap
-        out[base] = total
+            gaps.append(gap)
+        out[base] = sum(gaps[1:], start=gaps[0])
     return out
 
 

@@ -121,12 +121,12 @@ class _Aggregator:
         return da
 
     def weights(self, entry: sc.Entry, param: xr.DataArray, world: bool) -> xr.DataArray:
-        total = None
+        flows = []
         for header in entry.aggregate.removeprefix(WORLD).split():
             flow = self.ds[header]
             extra = [d for d in flow.dims if d not in param.dims or (world and _base(str(d)) == sc.REG)]
-            flow = flow.sum(extra)
-            total = flow if total is None else total + flow
+            flows.append(flow.sum(extra))
+        total = sum(flows[1:], start=flows[0])
         return total.broadcast_like(param).transpose(*param.dims)
 
     def average(self, entry: sc.Entry, param: xr.DataArray) -> xr.DataArray:
@@ -190,8 +190,10 @@ def aggregate_database(ds: xr.Dataset, mapping) -> xr.Dataset:
     maps = _mapping(ds, mapping)
     _check_endowments(ds, maps[sc.ENDW])
     agg = _Aggregator(ds, maps)
-    out, dropped = {}, []
-    for name, da in ds.data_vars.items():
+    out: dict[str, xr.DataArray] = {}
+    dropped: list[str] = []
+    for key, da in ds.data_vars.items():
+        name = str(key)
         entry = sc.schema().get(name)
         if entry is None or entry.aggregate in ("", "drop"):
             dropped.append(name)
@@ -205,7 +207,7 @@ def aggregate_database(ds: xr.Dataset, mapping) -> xr.Dataset:
         log.warning("aggregation drops %s (rates and arrays the schema does not know)", ", ".join(dropped))
     new = {name: list(dict.fromkeys(maps[name].values())) for name in MAPPED_SETS}
     new[sc.MARG] = list(dict.fromkeys(maps[sc.MARG].values()))
-    coords = {**new, sc.REG_2: new[sc.REG]}
+    coords: dict[str, list[str] | np.ndarray | tuple[str, np.ndarray]] = {**new, sc.REG_2: new[sc.REG]}
     if sc.ENDWT in ds.coords:
         coords[sc.ENDWT] = ds[sc.ENDWT].values
     for subset in (*sc.ENDOWMENT_SUBSETS, sc.CAPITAL):

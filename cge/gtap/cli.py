@@ -107,7 +107,7 @@ def from_sam_cmd(
     """Convert a SAM of the project's schema into a GTAP v7 database."""
     from cge.calibrate import load_elasticities
     from cge.gtap.database import save_database
-    from cge.gtap.from_sam import from_sam
+    from cge.gtap.sam_conversion import from_sam
     from cge.sam import load_sam
 
     with reported(err_console):
@@ -162,10 +162,11 @@ def run_cmd(
             _guard_directory(updated, source)
         ds = load_database(source)
         shocks = dict(_parse_shock(text) for text in shock)
-        result = solve(ds, shocks, swaps=swap, rordelta=rordelta, cmf=spec, updated=updated is not None)
         if updated is not None:
-            result, new_database = result
+            result, new_database = solve(ds, shocks, swaps=swap, rordelta=rordelta, cmf=spec, updated=True)
             save_database(new_database, updated)
+        else:
+            result = solve(ds, shocks, swaps=swap, rordelta=rordelta, cmf=spec)
         result.attrs["database"] = str(source) if source is not None else "shipped open database"
         if cmf is not None:
             result.attrs["cmf"] = str(cmf)

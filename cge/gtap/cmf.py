@@ -138,7 +138,9 @@ def read_cmf(path: str | os.PathLike) -> CmfSpec:
 
 def _statements(text: str) -> list[tuple[int, str]]:
     """(line number, statement text without the ';') with comments removed."""
-    out, buffer, start, in_quote = [], [], None, False
+    out: list[tuple[int, str]] = []
+    buffer: list[str] = []
+    start, in_quote = 0, False  # start: line of the statement's first character (0: none yet)
     for number, line in enumerate(text.splitlines(), 1):
         for char in line:
             if char == '"':
@@ -149,9 +151,9 @@ def _statements(text: str) -> list[tuple[int, str]]:
                 statement = "".join(buffer).strip()
                 if statement:
                     out.append((start, statement))
-                buffer, start = [], None
+                buffer, start = [], 0
                 continue
-            if start is None and not char.isspace():
+            if start == 0 and not char.isspace():
                 start = number
             buffer.append(char)
         buffer.append("\n")
@@ -295,7 +297,12 @@ def _shock(key: str, value: str, line: int) -> Shock:
 # ---------------------------------------------------------------------------------------------
 # sets and masks
 
-SUBSET_COORDS = {"ENDWM": ("ENDM",), "ENDWS": ("ENDS",), "ENDWF": ("ENDF",), "ENDWC": ("ENDC",)}
+SUBSET_COORDS: dict[str, tuple[str, ...]] = {
+    "ENDWM": ("ENDM",),
+    "ENDWS": ("ENDS",),
+    "ENDWF": ("ENDF",),
+    "ENDWC": ("ENDC",),
+}
 SUBSET_COORDS |= {"ENDWMS": ("ENDM", "ENDS"), "ENDWFS": ("ENDF", "ENDS")}
 SUBSET_COORDS |= {name: (name,) for name in ("ENDM", "ENDS", "ENDF", "ENDC")}
 """TABLO endowment subsets (and the sets.har header names) -> the coordinates they unite."""
@@ -400,8 +407,10 @@ def shock_values(shock: Shock, dims: tuple[str, ...], ds: xr.Dataset, spec: CmfS
         return out.where(~mask, shock.uniform)
     if shock.values is not None:
         values = np.asarray(shock.values, dtype=float)
+    elif shock.file is not None:
+        values = _file_values(shock, shock.file, mask, spec)
     else:
-        values = _file_values(shock, mask, spec)
+        raise CmfError(f"line {shock.line}: {shock.kind} {shock.var} has no value, no values and no file")
     if values.size == mask.size and values.size != count:
         flat_values = values
     elif values.size == count:
@@ -413,11 +422,11 @@ def shock_values(shock: Shock, dims: tuple[str, ...], ds: xr.Dataset, spec: CmfS
     return out.copy(data=np.where(mask.values, filled, np.nan))
 
 
-def _file_values(shock: Shock, mask: xr.DataArray, spec: CmfSpec | None) -> np.ndarray:
+def _file_values(shock: Shock, file: str, mask: xr.DataArray, spec: CmfSpec | None) -> np.ndarray:
     from cge.errors import HarError
     from cge.gtap.har import read_har
 
-    path = spec.resolve(shock.file) if spec is not None else Path(shock.file)
+    path = spec.resolve(file) if spec is not None else Path(file)
     try:
         arrays = read_har(path)
     except HarError as exc:

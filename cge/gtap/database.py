@@ -219,9 +219,10 @@ class _Assembler:
             da = xr.DataArray(np.int64(da.values.ravel()[0]))
         else:
             da = da.astype("f8")
-        da = self.align(da, where)
-        if da is None:
+        aligned = self.align(da, where)
+        if aligned is None:
             return
+        da = aligned
         if entry is not None:
             dims = entry.dims_for(da.dims)
             if dims is None:
@@ -237,7 +238,7 @@ class _Assembler:
 
     def align(self, da: xr.DataArray, where: str) -> xr.DataArray | None:
         """``da`` with set dims in the order of ``sets.har``; None (and a problem) if labels differ."""
-        for dim in da.dims:
+        for dim in map(str, da.dims):
             base = dim.rsplit("_", 1)[0] if dim.rsplit("_", 1)[-1].isdigit() else dim
             got = np.asarray([str(v) for v in da[dim].values])
             if base in self.labels:
@@ -327,7 +328,7 @@ def endowment_subsets(ds: xr.Dataset, where: str) -> dict[str, np.ndarray]:
             f"{where}: cannot tell mobile, sluggish and sector-specific endowments apart: sets.har has no "
             "ENDM/ENDS/ENDF headers and default.prm no EFLG (ENDOWFLAG)"
         )
-    count = sum(m.astype(int) for m in masks.values())
+    count = sum((m.astype(int) for m in masks.values()), np.zeros(len(names), dtype=int))
     bad = [n for n, c in zip(names, count) if c != 1]
     if bad:
         raise DatabaseError(f"{where}: endowments {bad} are not in exactly one of ENDM, ENDS, ENDF")
@@ -383,7 +384,8 @@ def conform_database(ds: xr.Dataset, where: str = "database") -> xr.Dataset:
     if outside:
         problems.append(f"margin commodities {outside} are not in COMM")
     out = {}
-    for name, da in ds.data_vars.items():
+    for key, da in ds.data_vars.items():
+        name = str(key)
         entry = sc.schema().get(name)
         if entry is not None and entry.kind in ("data", "parameter", "rate"):
             dims = entry.dims_for(da.dims)
@@ -466,7 +468,8 @@ def har_files(ds: xr.Dataset) -> dict[str, dict[str, xr.DataArray]]:
         version = xr.DataArray(np.float64(ds.attrs["DVER"]), attrs={"long_name": "GTAP data format"})
         files["basedata.har"]["DVER"] = version
     target = {"data": "basedata.har", "parameter": "default.prm", "rate": "baserate.har"}
-    for name, da in ds.data_vars.items():
+    for key, da in ds.data_vars.items():
+        name = str(key)
         entry = sc.schema().get(name)
         header = entry.header if entry is not None else str(da.attrs.get("header", name))
         file = target[entry.kind] if entry is not None else "basedata.har"

@@ -166,7 +166,8 @@ def _split_records(data: bytes, path: Path) -> tuple[str, list[memoryview]]:
 
 def _group_headers(records: list[memoryview], path: Path):
     """Yield (header name, records after the header record) for each array of the file."""
-    name, group = None, []
+    name: str | None = None
+    group: list[memoryview] = []
     for index, record in enumerate(records):
         if record[:4] == BLANKS:
             if name is None:

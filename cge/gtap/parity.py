@@ -102,7 +102,7 @@ def _scale(ours: xr.DataArray, income: xr.DataArray | None) -> np.ndarray | floa
     units = str(ours.attrs.get("units", ""))
     if not units.startswith("US$") or income is None:
         return 1.0
-    reg_dims = [d for d in ours.dims if d.startswith("REG")]
+    reg_dims = [str(d) for d in ours.dims if str(d).startswith("REG")]
     if not reg_dims:
         return float(income.sum()) / 100.0
     scale = income.rename(REG=reg_dims[0]) / 100.0

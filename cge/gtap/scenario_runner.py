@@ -28,6 +28,7 @@ from cge.errors import ScenarioError, SolveError
 from cge.gtap.closure import ClosureSpecError
 from cge.gtap.horizons import GtapClosure, LabourClosure, MacroClosure, gtap_closure
 from cge.gtap.scenario_shocks import ShockPlan, gtap_shocks
+from cge.gtap.schema import entries
 from cge.gtap.simulate import PreparedModel, prepare
 from cge.gtap.subtotals import TOTAL
 from cge.gtap.trade_balance import solve_to_targets
@@ -103,7 +104,7 @@ def _database_with(source: xr.Dataset | str | Path | None, table: pd.DataFrame |
     from cge.calibrate import check_elasticities
     from cge.sam import conform_sam, load_sam
 
-    sam = load_sam(path) if path is not None else conform_sam(source)
+    sam = conform_sam(source) if isinstance(source, xr.Dataset) else load_sam(path)
     if table is not None:
         check_elasticities(sam, table)  # every sector, column and value, before the conversion
     return from_sam(sam, table)
@@ -122,13 +123,12 @@ def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | N
 
     if table is None:
         return database
-    if not isinstance(table, pd.DataFrame):
-        table = load_elasticities(table)
+    frame = table if isinstance(table, pd.DataFrame) else load_elasticities(table)
     from cge.gtap.scenario_shocks import commodity_aliases
 
     comms = [str(c) for c in database["COMM"].values]
     aliases = commodity_aliases(tuple(comms))
-    rows = {aliases.get(str(label), str(label)): row for label, row in table.iterrows()}
+    rows = {aliases.get(str(label), str(label)): row for label, row in frame.iterrows()}
     missing = [c for c in comms if c not in rows]
     extra = [label for label in rows if label not in comms]
     if missing or extra:
@@ -136,7 +136,7 @@ def with_elasticities(database: xr.Dataset, table: pd.DataFrame | str | Path | N
         raise CalibrationError(f"elasticity table {what} (database commodities: {', '.join(comms)})")
     ds = database.copy()
     for column, parameter in ELASTICITY_PARAMETERS.items():
-        if column not in table.columns or parameter not in ds:
+        if column not in frame.columns or parameter not in ds:
             continue
         values = np.array([float(rows[c][column]) for c in comms])
         if not np.all(np.isfinite(values)) or np.any(values < 0):
@@ -185,14 +185,30 @@ def closure_arguments(spec: ClosureSpec) -> dict:
     }
 
 
-def database_hash(database: xr.Dataset) -> str:
-    """SHA-256 of a database's data (every array, in name order, with its dims and labels)."""
+def database_hash(database: xr.Dataset, names: Iterable[str] | None = None) -> str:
+    """SHA-256 of a database's data (every array, or the arrays ``names``, in name order, with their
+    dims and labels)."""
     digest = hashlib.sha256()
-    for name in sorted(map(str, database.variables)):
+    for name in sorted(map(str, database.variables if names is None else names)):
         var = database[name]
         digest.update(f"{name}{var.dims}".encode())
         digest.update(np.ascontiguousarray(var.values).tobytes() if var.dtype.kind != "O" else str(var.values).encode())
     return digest.hexdigest()
+
+
+def parameter_names(database: xr.Dataset) -> list[str]:
+    """The database's behavioural parameters: the arrays of GTAP's ``default.prm`` (elasticities,
+    RORFLEX, RORDELTA, endowment types), which leave the benchmark's flows and prices unchanged."""
+    parameters = {e.name for e in entries("parameter") if e.file == "default"}
+    return [str(n) for n in database.variables if str(n) in parameters]
+
+
+def benchmark_hash(database: xr.Dataset) -> str:
+    """SHA-256 of a database without its behavioural parameters (:func:`parameter_names`): runs
+    with the same benchmark hash share the benchmark (levels, baseline) and differ at most in
+    elasticities, so their results may be stacked and compared."""
+    parameters = set(parameter_names(database))
+    return database_hash(database, [str(n) for n in database.variables if str(n) not in parameters])
 
 
 # ---------------------------------------------------------------------------------- one scenario
@@ -465,6 +481,8 @@ def finish_gtap(ds: xr.Dataset, scenarios: list[Scenario], database: xr.Dataset,
             "model": GTAP_MODEL,
             FORMAT_ATTR: RESULTS_FORMAT,
             "database_hash": database_hash(database),
+            "benchmark_hash": benchmark_hash(database),
+            "parameter_hash": database_hash(database, parameter_names(database)),
             "database_source": str(database.attrs.get("title", database.attrs.get("source", ""))),
             "cge_version": __version__,
             "package_versions": package_versions(),

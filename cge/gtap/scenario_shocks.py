@@ -371,6 +371,7 @@ class _Translation:
             rest = np.full(mask.shape, row.rate_pct / 100.0)
             compliant = self.compliant if row.usmca_exemption else rest
         else:
+            assert row.change_pct is not None  # TariffShock._one_of: exactly one of the two
             rest = self.rest + row.change_pct / 100.0
             compliant = self.compliant if row.usmca_exemption else self.compliant + row.change_pct / 100.0
         exemption = row.usmca_exemption or ("" if row.rate_pct is not None else None)
@@ -411,11 +412,11 @@ class _Translation:
     def export_taxes(self, k: int, row: ExportTaxShock) -> None:
         where = self.where("export_taxes", k)
         mask = _selected(row, self.labels, self.exists, where)
-        new = (
-            np.full(mask.shape, row.rate_pct / 100.0)
-            if row.rate_pct is not None
-            else self.export_tax.value + row.change_pct / 100.0
-        )
+        if row.rate_pct is not None:
+            new = np.full(mask.shape, row.rate_pct / 100.0)
+        else:
+            assert row.change_pct is not None  # TariffShock._one_of: exactly one of the two
+            new = self.export_tax.value + row.change_pct / 100.0
         lowest = np.where(mask, new, np.inf)
         if lowest.min() <= -1.0:
             flow = _first_flow(mask & (lowest == lowest.min()), self.labels)
@@ -522,12 +523,12 @@ def gtap_shocks(
         a negative tariff, an export subsidy of 100 % or more, an unknown claim-share set.
     """
     state = _Translation(scenario, database, claims, groups)
-    for k, row in enumerate(scenario.revert_to_mfn):
-        state.revert_to_mfn(k, row)
-    for k, row in enumerate(scenario.tariffs):
-        state.tariffs(k, row)
-    for k, row in enumerate(scenario.export_taxes):
-        state.export_taxes(k, row)
-    for k, row in enumerate(scenario.trade_costs):
-        state.trade_costs(k, row)
+    for k, mfn in enumerate(scenario.revert_to_mfn):
+        state.revert_to_mfn(k, mfn)
+    for k, tariff in enumerate(scenario.tariffs):
+        state.tariffs(k, tariff)
+    for k, export_tax in enumerate(scenario.export_taxes):
+        state.export_taxes(k, export_tax)
+    for k, trade_cost in enumerate(scenario.trade_costs):
+        state.trade_costs(k, trade_cost)
     return state.plan()

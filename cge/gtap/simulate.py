@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal, overload
 
 import numpy as np
 import xarray as xr
@@ -21,12 +22,13 @@ from cge import __version__
 from cge.errors import SolveError
 from cge.gtap import subtotals as sub_
 from cge.gtap.closure import ClosureSpecError, apply_swap, closure_from_cmf, shock_array, standard_closure
+from cge.gtap.cmf import Shock, VarRef
 from cge.gtap.model.build import Model, build_model
 from cge.gtap.model.coefficients import Coefficients, compute_coefficients
 from cge.gtap.model.decomposition import COLUMN, decomposition_rates
 from cge.gtap.model.indices import INDEX_EQUATIONS, Flows, numeraire_rate
 from cge.gtap.model.variables import NOMINAL_CHANGE_BASE, element_degree, variable_table
-from cge.gtap.model.welfare import ev_results, shadow_household
+from cge.gtap.model.welfare import Shadow, ev_results, shadow_household
 from cge.gtap.path import PathState, cumulative_integral, hermite_interpolate, lobatto_nodes, subset_nodes
 from cge.gtap.subtotals import TOTAL, WelfareNode, group_states
 from cge.gtap.update import updated_database
@@ -121,7 +123,7 @@ def _shock_vector(
     cf: Coefficients,
     database: xr.Dataset,
     exogenous: dict[str, np.ndarray],
-    shocks: list[tuple[object, object]],
+    shocks: Sequence[tuple[str | VarRef | Shock, object]],
     cmf,
     groups: Sequence[str] = (),
 ) -> ShockPath:
@@ -239,7 +241,7 @@ def _newton(system: TapeSystem, start: np.ndarray, p: np.ndarray, factorization:
         lu_precision=LU_PRECISION,
         finish_in_one_step=True,
     )
-    return newton_solve(system, start, p, factorization, options)  # type: ignore[arg-type]
+    return newton_solve(system, start, p, factorization, options)
 
 
 def _predictor(
@@ -497,7 +499,7 @@ def _integrate_indices(model: Model, states: list[PathState], n: int) -> tuple[d
     cf = model.coefficients
     skip = {"globalcgds"} if cf.rordelta == 0 else {"rorg"}
     integrals: dict[str, np.ndarray] = {}
-    caches = [dict() for _ in states]
+    caches: list[dict[str, Any]] = [{} for _ in states]
     for name, fn in INDEX_EQUATIONS.items():
         if name in skip or name not in variable_table():
             continue
@@ -517,7 +519,7 @@ def _integrate_welfare(
     """Shadow demand system at every node (EV, EVSCALFACT), the decomposition's integrals and
     their integrands (stacked over nodes)."""
     cf = model.coefficients
-    shadows = []
+    shadows: list[Shadow] = []
     nodes: list[WelfareNode] = []
     rates: dict[str, list[np.ndarray]] = {}
     for k, s in enumerate(states):
@@ -661,6 +663,55 @@ def prepare(
 
 
 @with_single_threaded_blas
+@overload
+def solve(
+    database: xr.Dataset | PreparedModel,
+    shocks: Mapping | None = None,
+    closure: Mapping[str, np.ndarray] | None = None,
+    swaps: Sequence[str | tuple[str, str]] = (),
+    rordelta: int | None = None,
+    nodes: int | None = None,
+    tol: float = 1e-9,
+    path_tol: float = 1e-5,
+    updated: Literal[False] = False,
+    cmf=None,
+    subtotals: Mapping[str, Mapping] | None = None,
+) -> xr.Dataset: ...
+
+
+@overload
+def solve(
+    database: xr.Dataset | PreparedModel,
+    shocks: Mapping | None = None,
+    closure: Mapping[str, np.ndarray] | None = None,
+    swaps: Sequence[str | tuple[str, str]] = (),
+    rordelta: int | None = None,
+    nodes: int | None = None,
+    tol: float = 1e-9,
+    path_tol: float = 1e-5,
+    *,
+    updated: Literal[True],
+    cmf=None,
+    subtotals: Mapping[str, Mapping] | None = None,
+) -> tuple[xr.Dataset, xr.Dataset]: ...
+
+
+@overload
+def solve(
+    database: xr.Dataset | PreparedModel,
+    shocks: Mapping | None = None,
+    closure: Mapping[str, np.ndarray] | None = None,
+    swaps: Sequence[str | tuple[str, str]] = (),
+    rordelta: int | None = None,
+    nodes: int | None = None,
+    tol: float = 1e-9,
+    path_tol: float = 1e-5,
+    updated: bool = False,
+    cmf=None,
+    subtotals: Mapping[str, Mapping] | None = None,
+) -> xr.Dataset | tuple[xr.Dataset, xr.Dataset]: ...
+
+
 def solve(
     database: xr.Dataset | PreparedModel,
     shocks: Mapping | None = None,
@@ -734,7 +785,9 @@ def solve(
         prepared = prepare(database, closure, swaps, rordelta, cmf)
     database, model, exogenous, all_swaps = prepared.database, prepared.model, prepared.exogenous, prepared.swaps
     cf, cmf = model.coefficients, prepared.cmf
-    shock_list = [(shock, None) for shock in (cmf.shocks if cmf is not None else [])]
+    shock_list: list[tuple[str | VarRef | Shock, object]] = [
+        (shock, None) for shock in (cmf.shocks if cmf is not None else [])
+    ]
     shock_list += list((shocks or {}).items())
     group_names: list[str] = []
     item_group: list[int] = []
@@ -753,9 +806,9 @@ def solve(
     group_items = [np.flatnonzero(np.asarray(item_group) == g) for g in range(len(group_names))]
     masks = [np.isin(path.owner, items) for items in group_items]
     adaptive = nodes is None
-    if not adaptive and (nodes < 2 or nodes % 2):
+    if nodes is not None and (nodes < 2 or nodes % 2):
         raise ValueError(f"nodes must be an even number of intervals >= 2, got {nodes}")
-    n = 4 if adaptive else nodes
+    n = 4 if nodes is None else nodes
     preconditioners = Preconditioners()
     solutions = _solve_nodes(model, path, n, tol, group_masks=masks, preconditioners=preconditioners)
     while True:
@@ -853,19 +906,19 @@ def _group_contributions(
     cf = model.coefficients
     tangents = [{name: t[..., group] for name, t in node_tangents.items()} for node_tangents in all_tangents]
     is_change = {name: model.slots[name].spec.is_change for name in model.names}
-    group = group_states(states, tangents, is_change)
+    group_path = group_states(states, tangents, is_change)
     degree_one = [
         name
         for name in model.names
         if model.slots[name].spec.degree == 1 and not model.slots[name].spec.is_change and name != "pfactwld"
     ]
-    r_lambda = sub_.apply_group_numeraire(group, cf, degree_one)
+    r_lambda = sub_.apply_group_numeraire(group_path, cf, degree_one)
     skip = {"globalcgds"} if cf.rordelta == 0 else {"rorg"}
-    sub_.index_rates(group, cf, caches, skip)
-    group_welfare = sub_.welfare_rates(group, cf, welfare_nodes)
-    shadow_rates = sub_.shadow_derivatives(group, cf, integrals["u"], welfare_nodes)
+    sub_.index_rates(group_path, cf, caches, skip)
+    group_welfare = sub_.welfare_rates(group_path, cf, welfare_nodes)
+    shadow_rates = sub_.shadow_derivatives(group_path, cf, integrals["u"], welfare_nodes)
     out = sub_.contributions(
-        cf, states, group, tangents, r_lambda, log_lambda, integrals, welfare, group_welfare, shadow_rates, n
+        cf, states, group_path, tangents, r_lambda, log_lambda, integrals, welfare, group_welfare, shadow_rates, n
     )
     out["EV_decomposition"] = _welview_summary(cf, {k: v for k, v in out.items() if k.startswith("CNT")})
     return out

@@ -32,7 +32,7 @@ import numpy as np
 from cge.dims import TOTAL
 from cge.gtap.model.coefficients import Coefficients
 from cge.gtap.model.decomposition import decomposition_rates
-from cge.gtap.model.indices import INDEX_EQUATIONS, numeraire_rate
+from cge.gtap.model.indices import INDEX_EQUATIONS, Flows, numeraire_rate
 from cge.gtap.model.variables import NOMINAL_CHANGE_BASE, element_degree, variable_table
 from cge.gtap.model.welfare import Shadow, ev_results, shadow_household
 from cge.gtap.path import PathState, cumulative_integral
@@ -49,7 +49,7 @@ class WelfareNode:
     evscalfact: np.ndarray
     xshr_ev: dict[str, np.ndarray]
     beta: dict[str, np.ndarray]
-    flows: object
+    flows: Flows
 
 
 def check_group_names(names: list[str]) -> None:
@@ -116,7 +116,7 @@ def welfare_rates(states: list[PathState], cf: Coefficients, nodes: list[Welfare
     """Integrands of the CNT* terms and ``dpavev`` in the group's direction, stacked over nodes."""
     rates: dict[str, list[np.ndarray]] = {}
     for s, node in zip(states, nodes):
-        terms = decomposition_rates(s, cf, node.flows, node.evscalfact, node.shadow.income, node.shadow.utilelas)  # type: ignore[arg-type]
+        terms = decomposition_rates(s, cf, node.flows, node.evscalfact, node.shadow.income, node.shadow.utilelas)
         terms["dpavev"] = sum(node.xshr_ev[key] * s.rates[key] for key in node.xshr_ev)
         for key, value in terms.items():
             rates.setdefault(key, []).append(np.asarray(value, dtype=float))

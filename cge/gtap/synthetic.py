@@ -286,7 +286,7 @@ def synthetic_database(
     }
     labels[sc.MARG] = [c for c, m in zip(labels[sc.COMM], is_margin) if m]
     coords = {**labels, sc.REG_2: labels[sc.REG], sc.ENDWT: ["mobile", "sluggish", "fixed"]}
-    variables = {}
+    variables: dict[str, tuple[tuple[str, ...], np.ndarray | np.generic]] = {}
     for name, values in {**flows, **_parameters(rng, C, A, R, M)}.items():
         dims = sc.schema()[name].dims
         variables[name] = (dims, values)

@@ -330,10 +330,10 @@ def add_subtotals(
             for g, labels in chosen:
                 if labels is None:
                     log.info("group %s skipped on %s: not all of %s in the results", g.name, dim, g.members)
-            chosen = [(g, labels) for g, labels in chosen if labels]
-            if not chosen:
+            present = [(g, labels) for g, labels in chosen if labels]
+            if not present:
                 continue
-            out = _extend(out, dim, chosen)
+            out = _extend(out, dim, present)
     return out
 
 

@@ -263,7 +263,9 @@ def plot_welfare(
     region = region if region in regions else regions[0]
     dec = ds["ev_decomposition"].sel({REGION: region})
     if set(dec.dims) != {SCENARIO, "component"}:
-        raise ReportError(f"'ev_decomposition' is not by scenario, region and component (dims {', '.join(dec.dims)})")
+        raise ReportError(
+            f"'ev_decomposition' is not by scenario, region and component (dims {', '.join(map(str, dec.dims))})"
+        )
     names = [s for s in scenarios(ds) if s != baseline] or scenarios(ds)
     table = dec.sel({SCENARIO: names}).transpose(SCENARIO, "component").to_pandas()
     table = table.apply(without_noise)
@@ -333,7 +335,8 @@ def plot_agrifood_exports(ds: xr.Dataset, regions: Iterable[str] | None = None, 
         return pair_heatmap(pct)
     colours = dict(zip(pct.columns, (scenario_colours(scenarios(ds), baseline)[s] for s in shown)))
     with plt.rc_context(STYLE):
-        fig, ax = _bar_figure(*pct.shape, horizontal=True)
+        n_groups, n_series = pct.shape
+        fig, ax = _bar_figure(n_groups, n_series, horizontal=True)
         _grouped_bars(ax, pct, colours, {}, horizontal=True)
         ax.set_xlabel("agri-food exports, change vs baseline (current fob prices) [%]")
         ax.set_ylabel("exporter \N{RIGHTWARDS ARROW} importer")

@@ -17,7 +17,7 @@ from cge.scenario import definition_shocks
 log = logging.getLogger(__name__)
 
 
-PAIRED_PROVENANCE = ("elasticity_hash", "cge_version", "git_commit")
+PAIRED_PROVENANCE = ("elasticity_hash", "parameter_hash", "cge_version", "git_commit")
 """Provenance attrs in which stacked or compared runs may differ (the notes then name every value)."""
 
 
@@ -29,6 +29,13 @@ def _hash_attr(ds: xr.Dataset) -> str:
 def data_hash(ds: xr.Dataset) -> str:
     """The fingerprint of the data a run was solved on ('' when the results carry none)."""
     return data_provenance(ds)[2]
+
+
+def benchmark_fingerprint(ds: xr.Dataset) -> str:
+    """The fingerprint of a run's benchmark: GTAP v7 results' ``benchmark_hash`` (the database
+    without its elasticities and other ``default.prm`` parameters), else :func:`data_hash`. Runs
+    with the same benchmark share their levels and baseline and may be compared."""
+    return str(ds.attrs.get("benchmark_hash") or data_hash(ds))
 
 
 def stack_results(
@@ -79,14 +86,17 @@ def stack_results(
     parts = same_shock_groups(parts, sources)
     hashes = [data_hash(ds) for ds in parts]
     distinct = list(dict.fromkeys(hashes))
-    if len(distinct) > 1:
-        k = next(k for k, h in enumerate(hashes) if h != hashes[0])
+    benchmarks = [benchmark_fingerprint(ds) for ds in parts]
+    if len(set(benchmarks)) > 1:
+        k = next(k for k, h in enumerate(benchmarks) if h != benchmarks[0])
         if not allow_different_sam:
             raise ReportError(
                 f"{sources[0]} and {sources[k]} were solved on different SAMs or databases "
-                f"(hash {hashes[0][:12] or 'none'} vs {hashes[k][:12] or 'none'}); use --allow-different-sam"
+                f"(hash {benchmarks[0][:12] or 'none'} vs {benchmarks[k][:12] or 'none'}); use --allow-different-sam"
             )
         log.warning("stacking runs solved on different SAMs or databases: %s", ", ".join(h[:12] for h in distinct))
+    elif len(distinct) > 1:
+        log.info("the runs share the benchmark and differ in elasticities (parameter hashes differ)")
     seen: dict[str, tuple[str, str]] = {}
     for k, (source, ds) in enumerate(zip(sources, parts)):
         if SCENARIO not in ds.dims:
@@ -97,7 +107,7 @@ def stack_results(
                     f"{source}: its scenario '{BASELINE}' has shocks ({_shocked_baseline(ds)}): the name is reserved "
                     "for the unshocked run, so it cannot be stacked as one; rerun it under another name"
                 )
-            if name in seen and name == BASELINE and seen[name][0] != source and seen[name][1] == hashes[k]:
+            if name in seen and name == BASELINE and seen[name][0] != source and seen[name][1] == benchmarks[k]:
                 # the unshocked benchmark of the same SAM is the same in every run: keep the first
                 parts[k] = parts[k].sel({SCENARIO: [str(s) != BASELINE for s in parts[k][SCENARIO].values]})
                 log.info("%s: dropping its baseline, identical to the one in %s (same SAM)", source, seen[name][0])
@@ -106,12 +116,12 @@ def stack_results(
                 first = seen[name][0]
                 where = "twice in " + source if first == source else f"in both {first} and {source}"
                 raise ReportError(f"scenario name '{name}' appears {where}; rename one of them")
-            seen[name] = (source, hashes[k])
+            seen[name] = (source, benchmarks[k])
     names = [str(s) for ds in parts for s in ds[SCENARIO].values]
     parts = [ds.assign_coords({SCENARIO: [str(s) for s in ds[SCENARIO].values]}) for ds in parts]
     out = xr.concat(parts, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")
     out = out.assign_coords({SCENARIO: pd.Index(names, name=SCENARIO)})
-    for name in out.data_vars:
+    for name in map(str, out.data_vars):
         for ds in parts:
             if name in ds:
                 out[name].attrs = dict(ds[name].attrs)
@@ -234,7 +244,7 @@ def pair_for_diff(
         picked.append(one.assign(scenario_label=(SCENARIO, [label])))
     same_reference((first, second), (source_a, source_b))
     same_draws((first, second), (source_a, source_b))
-    if data_hash(first) != data_hash(second):
+    if benchmark_fingerprint(first) != benchmark_fingerprint(second):
         raise ReportError(
             f"{source_a} and {source_b} were solved on different SAMs or databases: their levels are not comparable"
         )
@@ -242,7 +252,7 @@ def pair_for_diff(
         picked = picked[:1]
     out = xr.concat(picked, dim=SCENARIO, coords="minimal", compat="override", join="outer", combine_attrs="override")
     out = out.assign_coords({SCENARIO: pd.Index([str(s) for s in out[SCENARIO].values], name=SCENARIO)})
-    for name in out.data_vars:
+    for name in map(str, out.data_vars):
         out[name].attrs = dict(first[name].attrs) if name in first else out[name].attrs
     for key in PAIRED_PROVENANCE:  # where the files differ, the notes name both
         values = [str(ds.attrs.get(key, "")) for ds in (first, second)]

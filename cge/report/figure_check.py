@@ -9,9 +9,11 @@ with matplotlib's ``get_window_extent`` after a draw. :func:`text_overlaps` list
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import numpy as np
 from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
@@ -30,7 +32,16 @@ class TextBox:
     box: Bbox
 
 
-def _visible_text(text: Text | None) -> bool:
+def agg_renderer(fig: Figure) -> RendererAgg:
+    """The renderer of ``fig``'s canvas, which text is measured with (the report modules select the
+    Agg backend, :mod:`cge.report.figure_style`)."""
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        raise TypeError(f"the figure is on a {type(canvas).__name__}, not an Agg canvas: its text cannot be measured")
+    return canvas.get_renderer()
+
+
+def _visible_text(text: Text | None) -> TypeGuard[Text]:
     return text is not None and text.get_visible() and bool(text.get_text().strip())
 
 
@@ -51,17 +62,17 @@ def _tick_labels(axis: Axis, name: str, owner: int, renderer) -> list[TextBox]:
 def text_boxes(fig: Figure) -> list[TextBox]:
     """Every visible piece of text of ``fig`` with its extent, after drawing the figure."""
     fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = agg_renderer(fig)
     boxes: list[TextBox] = []
     special = [getattr(fig, attr, None) for attr in ("_suptitle", "_supxlabel", "_supylabel")]
     for text in fig.texts:
         if _visible_text(text) and not any(text is s for s in special):
             boxes.append(TextBox(f"figure text {text.get_text()[:40]!r}", -1, text.get_window_extent(renderer)))
     for attr in ("_suptitle", "_supxlabel", "_supylabel"):
-        text = getattr(fig, attr, None)
-        if _visible_text(text):
+        label = getattr(fig, attr, None)
+        if _visible_text(label):
             boxes.append(
-                TextBox(f"figure {attr.strip('_')} {text.get_text()[:40]!r}", -1, text.get_window_extent(renderer))
+                TextBox(f"figure {attr.strip('_')} {label.get_text()[:40]!r}", -1, label.get_window_extent(renderer))
             )
     for legend in fig.legends:
         if legend.get_visible():
@@ -69,9 +80,11 @@ def text_boxes(fig: Figure) -> list[TextBox]:
     for k, ax in enumerate(fig.axes):
         if not ax.get_visible():
             continue
-        for name, text in (("title", ax.title), ("left title", ax._left_title), ("right title", ax._right_title)):
-            if _visible_text(text):
-                boxes.append(TextBox(f"{name} {text.get_text()[:40]!r}", k, text.get_window_extent(renderer)))
+        titles: dict[str, Text | None] = {"title": ax.title}  # the left and right titles are private attributes
+        titles |= {f"{side} title": getattr(ax, f"_{side}_title", None) for side in ("left", "right")}
+        for name, title in titles.items():
+            if _visible_text(title):
+                boxes.append(TextBox(f"{name} {title.get_text()[:40]!r}", k, title.get_window_extent(renderer)))
         for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
             if _visible_text(axis.label):
                 boxes.append(
@@ -80,9 +93,9 @@ def text_boxes(fig: Figure) -> list[TextBox]:
             if _visible_text(axis.offsetText):
                 boxes.append(TextBox(f"{name} offset text", k, axis.offsetText.get_window_extent(renderer)))
             boxes.extend(_tick_labels(axis, name, k, renderer))
-        legend = ax.get_legend()
-        if legend is not None and legend.get_visible():
-            boxes.append(TextBox("legend", k, legend.get_window_extent(renderer)))
+        ax_legend = ax.get_legend()
+        if ax_legend is not None and ax_legend.get_visible():
+            boxes.append(TextBox("legend", k, ax_legend.get_window_extent(renderer)))
         for text in ax.texts:
             if _visible_text(text):
                 boxes.append(TextBox(f"annotation {text.get_text()[:40]!r}", k, text.get_window_extent(renderer)))

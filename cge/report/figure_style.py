@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -19,13 +20,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine  # noqa: E402
 from matplotlib.ticker import FuncFormatter, ScalarFormatter  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
 from cge.dims import BASELINE  # noqa: E402
+from cge.report.figure_check import agg_renderer  # noqa: E402
 from cge.report.labels import sentence_case, without_noise  # noqa: E402
 from cge.report.selection import ReportError, scenario_labels, scenarios  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 DPI = 150
 PAGE_WIDTH = 7.0
@@ -33,7 +40,7 @@ PAGE_WIDTH = 7.0
 PAGE_HEIGHT = 9.0
 """Largest figure height [inches]: 1350 px at :data:`DPI`."""
 NOTE_FONTSIZE = 6.5
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "pdf.fonttype": 42,
     "ps.fonttype": 42,
     "font.size": 9,
@@ -87,14 +94,22 @@ def scenario_colours(names: Iterable[str], baseline: str = BASELINE) -> dict[str
     from tab10 (up to 9 scenarios), tab20 (up to 18) or evenly spaced hues, never grey."""
     others = [str(n) for n in names if str(n) != baseline]
     if len(others) <= 9:
-        palette = [c for k, c in enumerate(plt.get_cmap("tab10").colors) if k != 7]  # 7 is grey
+        palette = [c for k, c in enumerate(_listed_colours("tab10")) if k != 7]  # 7 is grey
     elif len(others) <= 18:
-        palette = [c for k, c in enumerate(plt.get_cmap("tab20").colors) if k not in (14, 15)]  # greys
+        palette = [c for k, c in enumerate(_listed_colours("tab20")) if k not in (14, 15)]  # greys
     else:
         palette = [plt.get_cmap("hsv")(k / len(others)) for k in range(len(others))]
     colours = {name: tuple(palette[k]) for k, name in enumerate(others)}
     colours[baseline] = (0.6, 0.6, 0.6, 1.0)
     return colours
+
+
+def _listed_colours(name: str) -> list[tuple[float, ...]]:
+    """The colours (RGB) of a qualitative colour map (``tab10``...)."""
+    cmap = plt.get_cmap(name)
+    if not isinstance(cmap, ListedColormap):
+        raise TypeError(f"colour map {name} is not a list of colours")
+    return [tuple(rgb) for rgb in np.asarray(cmap.colors, dtype=float).tolist()]
 
 
 def add_notes(fig: Figure, note: str) -> Figure:
@@ -113,7 +128,7 @@ def add_notes(fig: Figure, note: str) -> Figure:
         ha="left",
         va="bottom",
     )
-    renderer = fig.canvas.get_renderer()
+    renderer = agg_renderer(fig)
     reserve = min(0.45, (text.get_window_extent(renderer=renderer).height / fig.dpi + 2 * NOTE_MARGIN) / height)
     bottom = reserve
     shared_label = getattr(fig, "_supxlabel", None)
@@ -123,7 +138,7 @@ def add_notes(fig: Figure, note: str) -> Figure:
         shared_label.set_verticalalignment("bottom")
         bottom += shared_label.get_window_extent(renderer=renderer).height / fig.bbox.height + 0.01
     engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set"):
+    if isinstance(engine, ConstrainedLayoutEngine | TightLayoutEngine):
         engine.set(rect=(0, bottom, 1, 1 - bottom))
     return fig
 

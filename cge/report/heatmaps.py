@@ -82,6 +82,7 @@ def _annotated_heatmap(ax, matrix: np.ndarray, norm: TwoSlopeNorm, fontsize: flo
     for spine in ax.spines.values():
         spine.set_visible(False)
     if fontsize is not None:
+        assert norm.vmax is not None  # a TwoSlopeNorm of _diverging_norm: its limits are set
         for i in range(matrix.shape[0]):
             for j in range(matrix.shape[1]):
                 v = matrix[i, j]
@@ -189,6 +190,7 @@ def plot_output_heatmaps(ds: xr.Dataset, var: str = "output_pct", baseline: str 
                 ax.set_yticks(range(len(commodities)), commodities, fontsize=min(7.0, cell_h * 72 / 1.3))
                 title = labels[chunk[k]] if panel_dim == SCENARIO else chunk[k]
                 ax.set_title(wrapped(title, max(12, int(cell_w * len(columns) * 72 / 8.5 / 0.6))), fontsize=8.5)
+            assert image is not None  # a page has at least one panel
             cbar = fig.colorbar(image, ax=axes, shrink=0.6, pad=0.02, extend="both" if clipped else "neither")
             plain_numbers(cbar.ax.yaxis, [norm.vmin, norm.vmax])
             cbar.set_label(label_from_attrs(da, width=chars_across(fig_h * 0.5, 9)))

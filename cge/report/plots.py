@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -99,9 +100,7 @@ def standard_charts(ds: xr.Dataset, baseline: str, regions: Sequence[str] | None
     and the output heat-maps; the sweep charts (:data:`SWEEP_CHARTS`) for a sensitivity analysis."""
     if is_sweep(ds):
         return {
-            f"sweep_{name}": (lambda name=name: plot_sweep(ds, name, baseline))
-            for name in SWEEP_CHARTS
-            if f"{name}_mean" in ds
+            f"sweep_{name}": partial(plot_sweep, ds, name, baseline) for name in SWEEP_CHARTS if f"{name}_mean" in ds
         }
     out: dict[str, ChartMaker] = {
         "real_gdp": lambda: plot_gdp(ds, baseline),
@@ -145,7 +144,9 @@ def variable_chart(ds: xr.Dataset, name: str, baseline: str) -> ChartMaker:
         return lambda: plot_region_bars(ds, name, baseline=baseline)
     if dims == {REGION, COMMODITY}:
         return lambda: plot_output_heatmaps(ds, name, baseline)
-    raise ReportError(f"no chart for {name!r} with dims {sorted(dims)}: plot variables by region (and commodity)")
+    raise ReportError(
+        f"no chart for {name!r} with dims {sorted(map(str, dims))}: plot variables by region (and commodity)"
+    )
 
 
 def charts(

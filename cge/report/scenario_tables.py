@@ -76,7 +76,7 @@ def trade_jobs_by_scenario(ds: xr.Dataset) -> xr.DataArray:
     jobs = ds[JOBS]
     summed = jobs.sum(PART, min_count=1) if PART in jobs.dims else jobs
     if summed.dims != (SCENARIO,):
-        raise ReportError(f"'{JOBS}' is not by scenario and part (dims {', '.join(jobs.dims)})")
+        raise ReportError(f"'{JOBS}' is not by scenario and part (dims {', '.join(map(str, jobs.dims))})")
     return summed.rename(JOBS).assign_attrs(jobs.attrs)
 
 
@@ -298,7 +298,9 @@ def _bilateral_table(
     level: xr.DataArray, volume: xr.DataArray | None, ds: xr.Dataset, regions, baseline: str, title: str
 ) -> pd.DataFrame:
     if set(level.dims) != {SCENARIO, EXPORTER, IMPORTER}:
-        raise ReportError(f"{title}: flows by scenario, exporter and importer needed (dims {', '.join(level.dims)})")
+        raise ReportError(
+            f"{title}: flows by scenario, exporter and importer needed (dims {', '.join(map(str, level.dims))})"
+        )
     exporters = check_regions(ds, regions, EXPORTER)
     importers = check_regions(ds, regions, IMPORTER)
     level = level.sel({EXPORTER: exporters, IMPORTER: importers})

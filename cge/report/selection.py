@@ -256,6 +256,9 @@ def source_note(ds: xr.Dataset, baseline: str | None = None) -> str:
         parts.append(f"{named}: {source or 'user ' + kind}" + (f" (hash {digest})" if digest else ""))
     if ds.attrs.get("elasticity_hash"):
         parts.append(f"elasticities hash {_shortened(ds.attrs['elasticity_hash'], 12)}")
+    parameters = str(ds.attrs.get("parameter_hash", ""))
+    if "," in parameters:  # stacked or compared runs on one benchmark with different elasticities
+        parts.append(f"elasticities (database parameters) hash {_shortened(parameters, 12)}")
     if is_sweep(ds) and ds.attrs.get("interval_method"):
         parts.append(str(ds.attrs["interval_method"]))
     version = ", ".join(filter(None, (v.strip() for v in str(ds.attrs.get("cge_version", "")).split(",")))) or "unknown"
@@ -277,8 +280,8 @@ def _shortened(value, length: int) -> str:
     """
     out = []
     for piece in filter(None, (p.strip() for p in str(value or "").split(","))):
-        match = _LABELLED.match(piece)
-        text, label = match["value"], match["label"] or ""
+        match = _LABELLED.match(piece)  # None for a piece over several lines: unlabelled
+        text, label = (match["value"], match["label"] or "") if match else (piece, "")
         short = text[:length] if " " not in text else (text if label else "")
         if short:
             out.append(short + label)

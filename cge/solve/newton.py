@@ -27,7 +27,11 @@ class CompiledModel(Protocol):
     """A compiled square system g(x, p) = 0 (:class:`cge.gtap.simulate.TapeSystem`): ``n``
     unknowns with bounds, the residual and the Jacobian's values on a fixed sparsity pattern."""
 
-    n: int
+    @property
+    def n(self) -> int:
+        """Number of unknowns (and of equations)."""
+        ...
+
     lower: np.ndarray
     upper: np.ndarray
     jac_rows: np.ndarray

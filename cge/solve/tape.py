@@ -26,13 +26,15 @@ sets). Everything is float64.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
 import scipy.sparse as sp
 
 _VAR, _PAR, _UNARY, _BINARY, _GATHER, _LINMAP, _CONST = range(7)
 
-Operand = "Node | np.ndarray | float"
+Operand: TypeAlias = "Node | np.ndarray | float"
+"""What node arithmetic accepts: a node, a constant vector of the node's size, or a scalar."""
 
 
 @dataclass
@@ -188,14 +190,15 @@ def _fast(matrix: sp.csr_matrix | None) -> sp.csr_matrix | _SmallMap | None:
 class _Op:
     kind: int
     size: int
+    pattern: _Pattern  # of the node's Jacobian with respect to x
     a: int = -1  # operand node index (or -1)
     b: int = -1
     const_a: np.ndarray | None = None  # constant operand (broadcast to size)
     const_b: np.ndarray | None = None
     op: str = ""
-    arg: np.ndarray | None = None  # exponent, gather index, slice start
+    arg: np.ndarray | None = None  # exponent, gather index
+    start: int = 0  # first entry of x or p of a variable or parameter slice
     matrix: sp.csr_matrix | None = None
-    pattern: _Pattern | None = None
     # replay data for the Jacobian
     pos_a: np.ndarray | None = None
     pos_b: np.ndarray | None = None
@@ -204,10 +207,10 @@ class _Op:
     rows_b: np.ndarray | None = None
     perm: np.ndarray | None = None
     data_map: sp.csr_matrix | None = None
-    fast_matrix: _SmallMap | None = None
+    fast_matrix: sp.csr_matrix | _SmallMap | None = None  # ``matrix`` and ``data_map`` as applied
     full_a: bool = False  # the operand's pattern is the node's (its positions are all of them)
     full_b: bool = False
-    fast_data_map: _SmallMap | None = None
+    fast_data_map: sp.csr_matrix | _SmallMap | None = None
 
 
 class Tape:
@@ -224,20 +227,20 @@ class Tape:
         if start < 0 or start + size > self.n:
             raise ValueError(f"variable slice [{start}, {start + size}) outside x of length {self.n}")
         pattern = _Pattern(np.arange(size + 1, dtype=np.int64), np.arange(start, start + size, dtype=np.int64))
-        node = self._push(_Op(_VAR, size, arg=np.array([start]), pattern=pattern))
+        node = self._push(_Op(_VAR, size, pattern, start=start))
         return node.named(name) if name else node
 
     def parameter(self, start: int, size: int, name: str = "") -> Node:
         """The parameters ``p[start:start + size]`` (constant with respect to x)."""
         if start < 0 or start + size > self.n_p:
             raise ValueError(f"parameter slice [{start}, {start + size}) outside p of length {self.n_p}")
-        node = self._push(_Op(_PAR, size, arg=np.array([start]), pattern=_empty_pattern(size)))
+        node = self._push(_Op(_PAR, size, _empty_pattern(size), start=start))
         return node.named(name) if name else node
 
     def constant(self, values: np.ndarray, name: str = "") -> Node:
         """A constant vector as a node (rarely needed: operations accept NumPy arrays)."""
         values = np.asarray(values, dtype=float).reshape(-1)
-        node = self._push(_Op(_CONST, values.size, const_a=values, pattern=_empty_pattern(values.size)))
+        node = self._push(_Op(_CONST, values.size, _empty_pattern(values.size), const_a=values))
         return node.named(name) if name else node
 
     # ---------------------------------------------------------------- recording
@@ -249,10 +252,10 @@ class Tape:
         if node.tape is not self:
             raise ValueError("operands come from different tapes")
 
-    def _unary(self, op: str, a: Node, arg) -> Node:
+    def _unary(self, op: str, a: Node, arg: np.ndarray | None) -> Node:
         self._check(a)
         pattern = self.ops[a.index].pattern
-        return self._push(_Op(_UNARY, a.size, a=a.index, op=op, arg=arg, pattern=pattern))
+        return self._push(_Op(_UNARY, a.size, pattern, a=a.index, op=op, arg=arg))
 
     def _binary(self, op: str, left: Operand, right: Operand) -> Node:
         nodes = [v for v in (left, right) if isinstance(v, Node)]
@@ -263,7 +266,7 @@ class Tape:
             if v.size != size:
                 raise ValueError(f"{op}: operand sizes differ ({left_size(left)} and {left_size(right)})")
 
-        def as_const(v):
+        def as_const(v: Operand) -> np.ndarray | None:
             if isinstance(v, Node):
                 return None
             arr = np.asarray(v, dtype=float)
@@ -277,7 +280,8 @@ class Tape:
         ca, cb = as_const(left), as_const(right)
         a = left.index if isinstance(left, Node) else -1
         b = right.index if isinstance(right, Node) else -1
-        rec = _Op(_BINARY, size, a=a, b=b, const_a=ca, const_b=cb, op=op)
+        # rows of a node-and-constant operation are found when first needed (:func:`_scaled`)
+        rec = _Op(_BINARY, size, self.ops[a if a >= 0 else b].pattern, a=a, b=b, const_a=ca, const_b=cb, op=op)
         if a >= 0 and b >= 0:
             pa, pb = self.ops[a].pattern, self.ops[b].pattern
             if _same(pa, pb):
@@ -290,8 +294,6 @@ class Tape:
             rec.full_a, rec.full_b = pa.nnz == union.nnz, pb.nnz == union.nnz
             rec.rows_a = pa.rows()
             rec.rows_b = rec.rows_a if _same(pa, pb) else pb.rows()
-        else:  # rows are found when first needed (:func:`_scaled`)
-            rec.pattern = self.ops[a if a >= 0 else b].pattern
         return self._push(rec)
 
     def _gather(self, a: Node, index: np.ndarray) -> Node:
@@ -304,7 +306,7 @@ class Tape:
         indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64, copy=False)
         perm = _ranges(starts, counts)
         pattern = _Pattern(indptr, pa.indices[perm])
-        return self._push(_Op(_GATHER, index.size, a=a.index, arg=index, pattern=pattern, perm=perm))
+        return self._push(_Op(_GATHER, index.size, pattern, a=a.index, arg=index, perm=perm))
 
     def _linmap(self, matrix: sp.csr_matrix, a: Node) -> Node:
         self._check(a)
@@ -323,7 +325,7 @@ class Tape:
         keys_out = out.rows() * self.n + out.indices
         pos = np.searchsorted(keys_out, i * self.n + pa.indices[q])
         data_map = sp.csr_matrix((s, (pos, q)), shape=(out.nnz, pa.nnz))
-        return self._push(_Op(_LINMAP, matrix.shape[0], a=a.index, matrix=matrix, pattern=out, data_map=data_map))
+        return self._push(_Op(_LINMAP, matrix.shape[0], out, a=a.index, matrix=matrix, data_map=data_map))
 
     # ---------------------------------------------------------------- compile
     def compile(self, outputs: list[Node]) -> CompiledTape:
@@ -376,6 +378,14 @@ def _binary_value(op: str, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
     raise ValueError(op)
 
 
+@overload
+def _times(scale: np.ndarray | None, d: np.ndarray, unit: Literal[False] = False) -> np.ndarray: ...
+
+
+@overload
+def _times(scale: np.ndarray | None, d: np.ndarray, unit: bool) -> np.ndarray | None: ...
+
+
 def _times(scale: np.ndarray | None, d: np.ndarray, unit: bool = False) -> np.ndarray | None:
     """Row scale of a node's Jacobian after an elementwise operation with derivative ``d``
     (``unit``: d is one everywhere, so the scale does not change)."""
@@ -401,10 +411,14 @@ def _by_column(d, col) -> np.ndarray:
 
 @dataclass
 class _Evaluation:
-    values: list
-    jac: list | None = None
-    tangents: list | None = None
-    scale: list | None = None
+    """What a replay computed, by node (None where a node was not needed)."""
+
+    values: list[Any]
+    jac: list[Any] | None = None
+    """Jacobian data of each node (without ``jacobian=True``: None)."""
+    tangents: list[Any] | None = None
+    """Tangent of each node in the direction given (without a direction: None)."""
+    scale: list[Any] | None = None
     """Row scale of each node's Jacobian data (None: none), see :func:`_scaled`."""
 
 
@@ -480,53 +494,58 @@ class CompiledTape:
     ) -> _Evaluation:
         ops = self.tape.ops
         need = self._needed if needed is None else needed
-        vals: list = [None] * len(ops)
-        jac: list | None = [None] * len(ops) if jacobian else None
+        vals: list[Any] = [None] * len(ops)
+        jac: list[Any] | None = [None] * len(ops) if jacobian else None
         # jac[k] * scale[k][rows of k] is node k's Jacobian data: elementwise operations only
         # rescale the rows (a vector of the node's size) and share the data of their operand
-        scale: list = [None] * len(ops)
-        tan: list | None = [None] * len(ops) if direction is not None else None
-        dx, dp = direction if direction is not None else (None, None)
+        scale: list[Any] = [None] * len(ops)
+        tan: list[Any] | None = None
+        dx: np.ndarray = np.zeros(0)
+        dp: np.ndarray = dx
+        if direction is not None:
+            tan = [None] * len(ops)
+            dx, dp = direction
         # several directions at once: tangents are (size, k) arrays and derivatives broadcast
-        col = (slice(None), None) if dx is not None and np.ndim(dx) == 2 else slice(None)
-        tail = (dx.shape[1],) if dx is not None and np.ndim(dx) == 2 else ()
+        col: Any = (slice(None), None) if np.ndim(dx) == 2 else slice(None)
+        tail = (dx.shape[1],) if np.ndim(dx) == 2 else ()
         for k, op in enumerate(ops):
             if not need[k]:
                 continue
             kind = op.kind
             if kind == _VAR:
-                s = int(op.arg[0])
+                s = op.start
                 vals[k] = x[s : s + op.size]
-                if jacobian:
+                if jac is not None:
                     jac[k] = np.ones(op.size)
                 if tan is not None:
                     tan[k] = dx[s : s + op.size]
             elif kind == _PAR:
-                s = int(op.arg[0])
+                s = op.start
                 vals[k] = p[s : s + op.size]
-                if jacobian:
+                if jac is not None:
                     jac[k] = np.zeros(0)
                 if tan is not None:
                     tan[k] = dp[s : s + op.size]
             elif kind == _CONST:
                 vals[k] = op.const_a
-                if jacobian:
+                if jac is not None:
                     jac[k] = np.zeros(0)
                 if tan is not None:
                     tan[k] = np.zeros((op.size, *tail))
             elif kind == _UNARY:
                 v, d = _unary_value(op.op, vals[op.a], op.arg)
                 vals[k] = v
-                if jacobian:
+                if jac is not None:
                     jac[k], scale[k] = jac[op.a], _times(scale[op.a], d)
                 if tan is not None:
                     tan[k] = tan[op.a] * _by_column(d, col)
             elif kind == _BINARY:
-                va = vals[op.a] if op.a >= 0 else op.const_a
-                vb = vals[op.b] if op.b >= 0 else op.const_b
+                # a constant operand is stored (const_a, const_b) exactly where there is no node (a, b < 0)
+                va = vals[op.a] if op.const_a is None else op.const_a
+                vb = vals[op.b] if op.const_b is None else op.const_b
                 v, da, db = _binary_value(op.op, va, vb)
                 vals[k] = v
-                if jacobian:
+                if jac is not None:
                     if op.a >= 0 and op.b >= 0:
                         part_a = jac[op.a] * _times(scale[op.a], da)[op.rows_a]
                         part_b = jac[op.b] * _times(scale[op.b], db)[op.rows_b]
@@ -553,7 +572,7 @@ class CompiledTape:
                     tan[k] = t
             elif kind == _GATHER:
                 vals[k] = vals[op.a][op.arg]
-                if jacobian:
+                if jac is not None:
                     jac[k] = jac[op.a][op.perm]
                     scale[k] = None if scale[op.a] is None else scale[op.a][op.arg]
                 if tan is not None:
@@ -562,7 +581,7 @@ class CompiledTape:
                 if op.fast_matrix is None:
                     op.fast_matrix, op.fast_data_map = _fast(op.matrix), _fast(op.data_map)
                 vals[k] = op.fast_matrix @ vals[op.a]
-                if jacobian:
+                if jac is not None:
                     jac[k] = (
                         op.fast_data_map @ _scaled(ops[op.a], jac[op.a], scale[op.a]) if op.pattern.nnz else np.zeros(0)
                     )
@@ -580,18 +599,31 @@ class CompiledTape:
         """(outputs, d outputs / dx as CSR on the fixed pattern) at (x, p)."""
         ev = self._run(x, p, jacobian=True)
         g = np.concatenate([np.asarray(ev.values[k], dtype=float) for k in self.outputs])
-        ops = self.tape.ops
-        data = [_scaled(ops[k], ev.jac[k], ev.scale[k]) for k in self.outputs]
-        data = np.concatenate(data) if data else np.zeros(0)
+        ops, jac, scale = self.tape.ops, ev.jac, ev.scale
+        assert jac is not None and scale is not None  # jacobian=True
+        blocks = [_scaled(ops[k], jac[k], scale[k]) for k in self.outputs]
+        data = np.concatenate(blocks) if blocks else np.zeros(0)
         matrix = sp.csr_matrix((data, self.jac_indices, self.jac_indptr), shape=(self.m, self.n))
         return g, matrix
 
     def jvp(self, x: np.ndarray, p: np.ndarray, dx: np.ndarray, dp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(outputs, their derivative in the direction (dx, dp)) at (x, p)."""
         ev = self._run(x, p, direction=(dx, dp))
+        tangents = ev.tangents
+        assert tangents is not None  # a direction was given
         g = np.concatenate([np.asarray(ev.values[k], dtype=float) for k in self.outputs])
-        t = np.concatenate([np.asarray(ev.tangents[k], dtype=float) for k in self.outputs])
+        t = np.concatenate([np.asarray(tangents[k], dtype=float) for k in self.outputs])
         return g, t
+
+    @overload
+    def values(
+        self, x: np.ndarray, p: np.ndarray, names: list[str], direction: None = None
+    ) -> dict[str, np.ndarray]: ...
+
+    @overload
+    def values(
+        self, x: np.ndarray, p: np.ndarray, names: list[str], direction: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]: ...
 
     def values(
         self,
@@ -606,5 +638,7 @@ class CompiledTape:
         vals = {name: np.asarray(ev.values[k], dtype=float) for name, k in zip(names, index)}
         if direction is None:
             return vals
-        tans = {name: np.asarray(ev.tangents[k], dtype=float) for name, k in zip(names, index)}
+        tangents = ev.tangents
+        assert tangents is not None  # a direction was given
+        tans = {name: np.asarray(tangents[k], dtype=float) for name, k in zip(names, index)}
         return vals, tans

@@ -25,7 +25,7 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ MAX_DRAWS = 10_000
 until the sweep is stacked (the audit's ``draws = 100000000`` ran for ever); GTAP's SSA uses tens
 to hundreds."""
 
-ALL = "all"
+ALL: Final = "all"
 MIN_CHANGE_PCT = -100.0
 """Smallest relative change [percent]: an elasticity may fall to 0 but not below."""
 MAX_CHANGE_PCT = 1000.0
@@ -52,9 +52,11 @@ Count = Annotated[int, Field(strict=True)]
 """A whole number: not a boolean, a float or text."""
 Flag = Annotated[bool, Field(strict=True)]
 """true or false: not 1, "yes" or "true" as text."""
-QUADRATURE = "quadrature"
-MONTE_CARLO = "monte_carlo"
+QUADRATURE: Final = "quadrature"
+MONTE_CARLO: Final = "monte_carlo"
 PARAMETER_NAMES = (*SECTOR_ELASTICITIES, *FINAL_DEMAND_ELASTICITIES)
+ParameterName = Literal["sigma_d", "sigma_m", "sigma_va", "sigma_t", "sigma_nd", "sigma_c", "sigma_g", "sigma_i"]
+""":data:`PARAMETER_NAMES` spelled out, as a type checker needs a Literal (a test checks they agree)."""
 
 
 class SSAError(ValueError):
@@ -68,7 +70,7 @@ class _Strict(BaseModel):
 class _Parameter(_Strict, ABC):
     """Fields shared by every distribution; each distribution implements the abstract moments."""
 
-    name: Literal[PARAMETER_NAMES] = Field(
+    name: ParameterName = Field(
         description="elasticity to vary: a column of the elasticity table (sigma_d, sigma_m, sigma_va, sigma_t, "
         "sigma_nd; per sector) or a final-demand elasticity (sigma_c, sigma_g, sigma_i; one value) [unitless]"
     )
@@ -521,6 +523,7 @@ def plan_draws(spec: SSASpec, sectors: list[str] | pd.Index) -> DrawPlan:
         changes = mean + z * std
         weights = np.full(2 * n, 1.0 / (2 * n))
     else:
+        assert spec.draws is not None  # SSASpec._check: monte_carlo needs draws
         rng = np.random.default_rng(spec.seed)
         changes = np.column_stack([v.spec.sample(rng, spec.draws) for v in variables])
         weights = np.full(spec.draws, 1.0 / spec.draws)

@@ -277,12 +277,14 @@ def _stack(outcomes: list[Outcome], draws: list[int], names: list[str]) -> tuple
                 arrays[k][a, b] = ds[k].transpose(*template[k].dims).values
     out = xr.Dataset(attrs=dict(template.attrs))  # what the indicators say of themselves, as cge.run keeps
     for k, var in template.data_vars.items():
-        coords = {d: var[d].values for d in var.dims if d in var.coords}
+        coords: dict[str, np.ndarray | list[int] | list[str]] = {
+            str(d): var[d].values for d in var.dims if d in var.coords
+        }
         coords.update({DRAW: draws, SCENARIO: names})
         out[k] = xr.DataArray(arrays[k], dims=(DRAW, SCENARIO, *var.dims), coords=coords, attrs=dict(var.attrs))
-    for name, coord in template.coords.items():
-        if name not in out.coords and set(coord.dims) <= set(out.dims):
-            out = out.assign_coords({name: coord})
+    for coord_name, coord in template.coords.items():
+        if coord_name not in out.coords and set(coord.dims) <= set(out.dims):
+            out = out.assign_coords({coord_name: coord})
     return out, status, failures
 
 
@@ -419,8 +421,10 @@ def run_sweep(
     plan: DrawPlan = plan_draws(ssa, list(table.index))
     unit = dict.fromkeys(FINAL_DEMAND_ELASTICITIES, 1.0)  # so the draw's final-demand values are its factors
     tasks = []
+    tables: list[pd.DataFrame] = []  # each draw's elasticity table
     for draw in range(plan.n_draws):
         el, factors = plan.elasticities(draw, table, unit)
+        tables.append(el)
         fd = {k: v for k, v in factors.items() if k in FINAL_DEMAND_PARAMETERS and v != 1.0}
         tasks.append(Task(draw=draw, scenarios=tuple(scenario_list), elasticities=el, final_demand=fd or None))
     names = [s.name for s in scenario_list]
@@ -450,7 +454,7 @@ def run_sweep(
     )
     sigma_cols = list(SECTOR_ELASTICITIES)
     out["elasticity"] = xr.DataArray(
-        np.stack([t.elasticities.loc[:, sigma_cols].to_numpy(dtype=float) for t in tasks]),
+        np.stack([el.loc[:, sigma_cols].to_numpy(dtype=float) for el in tables]),
         dims=(DRAW, SECTOR, SIGMA),
         coords={DRAW: draws, SECTOR: list(table.index), SIGMA: sigma_cols},
         attrs={"long_name": "elasticities of the draw", "units": "1"},

@@ -126,7 +126,7 @@ class Outcome:
 _local = threading.local()
 
 
-def _cache() -> OrderedDict:
+def _cache() -> OrderedDict[tuple[str, str], tuple[xr.Dataset, dict]]:
     cache = getattr(_local, "models", None)
     if cache is None:
         cache = _local.models = OrderedDict()
@@ -181,7 +181,7 @@ def _draw_models(task: Task, shared: SharedData) -> tuple[xr.Dataset, dict]:
     if task.reuse and key in cache:
         cache.move_to_end(key)
         return cache[key]
-    entry = (draw_database(shared.database, task.elasticities, task.final_demand), {})
+    entry: tuple[xr.Dataset, dict] = (draw_database(shared.database, task.elasticities, task.final_demand), {})
     if task.reuse:
         cache[key] = entry
         while len(cache) > CACHE_SIZE:

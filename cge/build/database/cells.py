@@ -138,7 +138,8 @@ class CellSpace:
             self.offsets[name] = n
             n += int(np.prod([len(self.coords[d]) for d in dims]))
         self.size = n
-        self._cache: dict[tuple[str, ...], object] = {}
+        self._forms: dict[tuple[str, ...], Form] = {}
+        self._identity_rows: list[LinearRow] | None = None
 
     # ----------------------------------------------------------------- layout
     def _labels(self, dims: tuple[str, ...]) -> dict[str, list[str]]:
@@ -174,9 +175,9 @@ class CellSpace:
     def form(self, header: str) -> Form:
         """Every header of the database (free or derived) as a :class:`Form` (computed once)."""
         key = (header,)
-        if key not in self._cache:
-            self._cache[key] = self._form(header)
-        return self._cache[key]
+        if key not in self._forms:
+            self._forms[key] = self._form(header)
+        return self._forms[key]
 
     def _form(self, header: str) -> Form:
         w = self.wedges
@@ -213,12 +214,12 @@ class CellSpace:
     def difference(self, upper: str, lower: str) -> Form:
         """``upper − lower`` for two headers on the same free cells (a tax: VDFP − VDFB, ...)."""
         key = (upper, lower)
-        if key not in self._cache:
+        if key not in self._forms:
             a, b = self.form(upper), self.form(lower)
             if not np.array_equal(a.index.values, b.index.transpose(*a.index.dims).values):
                 raise ValueError(f"{upper} and {lower} are not on the same cells")
-            self._cache[key] = Form(a.index, a.coef - b.coef.transpose(*a.coef.dims))
-        return self._cache[key]
+            self._forms[key] = Form(a.index, a.coef - b.coef.transpose(*a.coef.dims))
+        return self._forms[key]
 
     # ----------------------------------------------------------------- measures
     def taxes(self, region: str, *, trade: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -253,9 +254,9 @@ class CellSpace:
     # ----------------------------------------------------------------- identities
     def identities(self) -> list[LinearRow]:
         """GTAP's data identities as rows (computed once; see :meth:`_identities`)."""
-        if ("__identities__",) not in self._cache:
-            self._cache[("__identities__",)] = self._identities()
-        return self._cache[("__identities__",)]
+        if self._identity_rows is None:
+            self._identity_rows = self._identities()
+        return self._identity_rows
 
     def _identities(self) -> list[LinearRow]:
         """GTAP's data identities as rows (all with value 0 except regional income, = VDEP):

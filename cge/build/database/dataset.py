@@ -125,7 +125,7 @@ def mfn_rates(calibration_dir: Path, regions: list[str], sectors: list[str]) -> 
 def database_hash(db: xr.Dataset) -> str:
     """SHA-256 of the labels and values of every variable (attrs excluded)."""
     digest = hashlib.sha256()
-    for name in sorted(db.data_vars):
+    for name in sorted(map(str, db.data_vars)):
         arr = db[name]
         digest.update(name.encode())
         for dim in arr.dims:

@@ -64,8 +64,8 @@ def employment(
     totals = _employment_controls(controls, tuple(regions), year)
     # old WIOD sector -> model sectors it contains (through the WIOD industries)
     link = np.zeros((len(old.sectors), len(labels)))
-    for k, code in enumerate(table.industries):
-        link[old.sectors.index(old.sector_of[code])] += wiod_concordance[k]
+    for k, industry in enumerate(table.industries):
+        link[old.sectors.index(old.sector_of[industry])] += wiod_concordance[k]
     persons = np.zeros((len(labels), len(regions)))
     source = {}
     for j, r in enumerate(regions):

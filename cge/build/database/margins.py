@@ -57,6 +57,6 @@ def margin_array(rates: dict[str, float], regions: list[str], sectors: SectorSet
     share = 1.0 / len(marg)
     for d, r in enumerate(regions):
         out[:, :, :, d] = share * rates[r] * goods[None, :, None]
-    for r in range(len(regions)):
-        out[:, :, r, r] = 0.0
+    for k in range(len(regions)):
+        out[:, :, k, k] = 0.0
     return out

@@ -276,7 +276,7 @@ def tariff_setup(inputs: Inputs, trade: np.ndarray) -> Tariffs:
 
 def _hs6_targets(inputs: Inputs, space) -> list[LinearRow]:
     """US imports by sector from the HS6 partners (composition × Census totals), soft."""
-    rows = []
+    rows: list[LinearRow] = []
     regions, sectors = list(inputs.regions.regions), list(inputs.sectors.sectors)
     if "USA" not in regions:
         return rows

@@ -83,7 +83,8 @@ def value_added_shares(db: xr.Dataset) -> pd.DataFrame:
     """Value added at basic prices by sector, % of GDP."""
     va = db["EVFP"].sum(ENDW) + (db["MAKB"] - db["MAKS"]).sum(COMM)
     gdp = macro_table(db)["GDP"].to_numpy() * BN
-    frame = (100.0 * va / xr.DataArray(gdp, dims=(REG,), coords={REG: db[REG].values})).transpose(ACTS, REG).to_pandas()
+    shares = 100.0 * va / xr.DataArray(gdp, dims=(REG,), coords={REG: db[REG].values})
+    frame: pd.DataFrame = shares.transpose(ACTS, REG).to_pandas()  # 2-D: a DataFrame
     frame.index.name = "sector"
     return frame.reset_index()
 

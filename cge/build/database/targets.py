@@ -255,6 +255,7 @@ def read_targets(
             else float(text)
         )
         unit = str(row["unit"]).strip()
+        target: float | None
         if row["kind"] in ("va_share", "labour_share", "product_tax_share"):
             target = value / 100.0 * gdp[row["region"]]
         elif row["kind"] in ("va_value", "flow", "duties"):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -196,7 +197,8 @@ def level_factors(
         if level.importer not in regions:
             continue
         d = regions.index(level.importer)
-        target = level.value if level.value is not None else level.share * float(fob[goods, :, d].sum())
+        # exactly one of value and share (TariffLevel.__post_init__)
+        target = level.value if level.value is not None else cast(float, level.share) * float(fob[goods, :, d].sum())
         fixed = float((np.where(scalable, 0.0, base) + special)[:, :, d].__mul__(fob[:, :, d]).sum())
         variable = float((np.where(scalable, base, 0.0) * fob)[:, :, d].sum())
         if variable <= 0 or target < fixed:

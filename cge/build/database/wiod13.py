@@ -35,6 +35,12 @@ def wiod_sector_matrix(table: WiodTable, calibration_dir: Path, sectors: SectorS
     return concordance_matrix(read_concordance(path, sectors), list(table.industries), sectors, str(path))
 
 
+def _between(table: np.ndarray, source: np.ndarray, destination: np.ndarray) -> np.ndarray:
+    """The part of a (country, industry, country, column) table from the ``source`` countries to the
+    ``destination`` countries (boolean masks over countries)."""
+    return table[source][:, :, destination]
+
+
 def read_wiod_region(
     region: str, members: list[str], table: WiodTable, labour_share: np.ndarray, sm: np.ndarray, sectors: SectorSet
 ) -> NationalTable:
@@ -52,17 +58,15 @@ def read_wiod_region(
     inside = np.array([c in members for c in table.countries])
     z, f = table.intermediate, table.final
     # intermediate (from_country, industry, to_country, industry); final (from, industry, to, agent)
-    dom_int = np.einsum("aibj,is,jt->st", z[np.ix_(inside, range(z.shape[1]), inside, range(z.shape[3]))], sm, sm)
-    imp_int = np.einsum("aibj,is,jt->st", z[np.ix_(~inside, range(z.shape[1]), inside, range(z.shape[3]))], sm, sm)
-    dom_fin = np.einsum("aibg,is->sg", f[np.ix_(inside, range(f.shape[1]), inside, range(f.shape[3]))], sm)
-    imp_fin = np.einsum("aibg,is->sg", f[np.ix_(~inside, range(f.shape[1]), inside, range(f.shape[3]))], sm)
+    dom_int = np.einsum("aibj,is,jt->st", _between(z, inside, inside), sm, sm)
+    imp_int = np.einsum("aibj,is,jt->st", _between(z, ~inside, inside), sm, sm)
+    dom_fin = np.einsum("aibg,is->sg", _between(f, inside, inside), sm)
+    imp_fin = np.einsum("aibg,is->sg", _between(f, ~inside, inside), sm)
     order = [AGENTS.index(a) for a in (HOUSEHOLD, GOVERNMENT, INVESTMENT)]
     dom = np.hstack([dom_int, np.maximum(dom_fin[:, order], 0.0)])
     imp = np.hstack([imp_int, np.maximum(imp_fin[:, order], 0.0)])
     sales = z[inside].sum(axis=(2, 3)) + f[inside].sum(axis=(2, 3))
-    exported = z[np.ix_(inside, range(z.shape[1]), ~inside, range(z.shape[3]))].sum(axis=(2, 3)) + f[
-        np.ix_(inside, range(f.shape[1]), ~inside, range(f.shape[3]))
-    ].sum(axis=(2, 3))
+    exported = _between(z, inside, ~inside).sum(axis=(2, 3)) + _between(f, inside, ~inside).sum(axis=(2, 3))
     output = sales.sum(axis=0) @ sm
     exports = exported.sum(axis=0) @ sm
     residual = sales - z[:, :, inside].sum(axis=(0, 1)).reshape(inside.sum(), -1)

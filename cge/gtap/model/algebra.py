@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -65,7 +66,8 @@ def _sum_matrix(space: Space, source: tuple[str, ...], target: tuple[str, ...]) 
     return sp.csr_matrix((np.ones(n_src), (index, np.arange(n_src))), shape=(space.count(target), n_src))
 
 
-Value = "Term | np.ndarray | float"
+Value: TypeAlias = "Term | np.ndarray | float"
+"""What term arithmetic accepts: a term, a constant array of the term's size, or a scalar."""
 
 
 @dataclass(eq=False)
@@ -91,9 +93,9 @@ class Term:
         if dims == self.dims:
             return self
         index = _broadcast_index(self.space, self.dims, dims)
-        if self.is_constant:
-            return Term(np.asarray(self.value, dtype=float).reshape(-1)[index], dims, self.space)
-        return Term(self.value[index], dims, self.space)
+        if isinstance(self.value, Node):
+            return Term(self.value[index], dims, self.space)
+        return Term(np.asarray(self.value, dtype=float).reshape(-1)[index], dims, self.space)
 
     def rename(self, **mapping: str) -> Term:
         """Rename sets (``pms.rename(REG="REG_2")``: the importer's price on the destination set)."""
@@ -183,14 +185,14 @@ class Term:
         return Term(self.value**exp_arr, self.dims, self.space)
 
     def log(self) -> Term:
-        if self.is_constant:
-            return Term(np.log(np.asarray(self.value, dtype=float)), self.dims, self.space)
-        return Term(self.value.log(), self.dims, self.space)
+        if isinstance(self.value, Node):
+            return Term(self.value.log(), self.dims, self.space)
+        return Term(np.log(np.asarray(self.value, dtype=float)), self.dims, self.space)
 
     def exp(self) -> Term:
-        if self.is_constant:
-            return Term(np.exp(np.asarray(self.value, dtype=float)), self.dims, self.space)
-        return Term(self.value.exp(), self.dims, self.space)
+        if isinstance(self.value, Node):
+            return Term(self.value.exp(), self.dims, self.space)
+        return Term(np.exp(np.asarray(self.value, dtype=float)), self.dims, self.space)
 
 
 def _rev(fn, a, b):

@@ -26,7 +26,7 @@ from cge.gtap.model.coefficients import Coefficients
 from cge.gtap.model.context import ModelContext, Slot, _CycleError  # noqa: F401
 from cge.gtap.model.registry import CONDITION, EQUATIONS, EXPLICIT, EquationSpec, Part, explains  # noqa: F401
 from cge.gtap.model.variables import VariableSpec, variable_table
-from cge.solve.tape import CompiledTape, Tape
+from cge.solve.tape import CompiledTape, Node, Tape
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def _domain(spec: VariableSpec, cf: Coefficients) -> np.ndarray:
         if sub is None:
             continue
         along = cf.masks[sub]
-        index = [None] * len(shape)
+        index: list[slice | None] = [None] * len(shape)
         index[axis] = slice(None)
         mask &= along[tuple(index)]
     return mask
@@ -219,7 +219,7 @@ def _build(cf: Coefficients, exogenous: dict[str, np.ndarray], forced: set[str])
                     continue
                 residual = var - part.build(ctx).expand(slot.spec.dims)
             flat = np.flatnonzero(rows.reshape(-1))
-            if residual.is_constant:
+            if not isinstance(residual.value, Node):
                 raise ClosureError(
                     f"{part.equation} ({name}): every element in it is exogenous or fixed "
                     "— the closure leaves nothing for this equation to determine"

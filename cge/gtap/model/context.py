@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,7 +15,9 @@ from cge.gtap.model.algebra import Space, Term, merge
 from cge.gtap.model.coefficients import Coefficients
 from cge.gtap.model.registry import EXPLICIT, Part
 from cge.gtap.model.variables import VariableSpec, variable_table
-from cge.solve.tape import Tape
+from cge.solve.tape import Node, Tape
+
+_Built = TypeVar("_Built")
 
 
 class _CycleError(Exception):
@@ -55,7 +58,7 @@ class ModelContext:
         self.parts = parts
         self.nodes: dict[str, Term] = {}
         self._stack: list[str] = []
-        self._cache: dict[str, Term] = {}
+        self._cache: dict[str, Any] = {}  # what each key's builder returns
 
     # ---------------------------------------------------------------- variables
     def v(self, name: str) -> Term:
@@ -74,10 +77,12 @@ class ModelContext:
             term = self._make(name)
         finally:
             self._stack.pop()
-        if term.is_constant:  # e.g. a subset variable over an empty subset: still a named node
-            term = Term(self.tape.constant(np.asarray(term.value, dtype=float)), term.dims, term.space)
+        node = term.value
+        if not isinstance(node, Node):  # e.g. a subset variable over an empty subset: still a named node
+            node = self.tape.constant(np.asarray(node, dtype=float))
+            term = Term(node, term.dims, term.space)
         self.nodes[name] = term
-        term.value.named(name)
+        node.named(name)
         return term
 
     def _make(self, name: str) -> Term:
@@ -155,7 +160,7 @@ class ModelContext:
             return Term(matrix @ np.asarray(term.value).reshape(-1) + filled, new_dims, self.space)
         return Term(matrix @ term.value + filled, new_dims, self.space)
 
-    def cached(self, key: str, build: Callable[[], Term]) -> Term:
+    def cached(self, key: str, build: Callable[[], _Built]) -> _Built:
         """A term built once per model (shared sub-expressions such as tax revenues)."""
         hit = self._cache.get(key)
         if hit is None:

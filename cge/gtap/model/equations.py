@@ -17,6 +17,7 @@ from cge.gtap.model.coefficients import Coefficients
 from cge.gtap.model.context import ModelContext
 from cge.gtap.model.forms import ces_demand, ces_price
 from cge.gtap.model.registry import CONDITION, EXPLICIT, Part, explains
+from cge.solve.tape import Node
 
 F = ("COMM", "ACTS", "REG")  # firms' purchases of commodities
 E = ("ENDW", "ACTS", "REG")  # firms' purchases of endowments
@@ -71,7 +72,10 @@ def _stack2(m: ModelContext, a: Term, b: Term):
 
 def demand(q: Term, p: Term, p_agg: Term, sigma: Term) -> Term:
     """CES demand with ``sigma`` a constant term over a subset of the inputs' sets."""
-    return ces_demand(q, p, p_agg, sigma.expand(p.dims).value)
+    sig = sigma.expand(p.dims).value
+    if isinstance(sig, Node):
+        raise TypeError(f"demand: the elasticity over {sigma.dims} depends on the unknowns (a constant is expected)")
+    return ces_demand(q, p, p_agg, sig)
 
 
 # ====================================================================== 1. Firms
@@ -324,11 +328,7 @@ def tax_revenues(m: ModelContext) -> dict[str, Term]:
             ).sum("COMM")
         return out
 
-    return m.cached("tax_revenues", lambda: _dict_term(build()))["value"]
-
-
-def _dict_term(d: dict[str, Term]) -> dict:
-    return {"value": d}
+    return m.cached("tax_revenues", build)
 
 
 INDIRECT_TAXES = ("TAXRPC", "TAXRGC", "TAXRIC", "TAXRIU", "TAXRFU", "TAXROUT", "TAXREXP", "TAXRIMP")
@@ -353,16 +353,16 @@ def E_y(cf: Coefficients) -> list[Part]:
 def distribution(m: ModelContext) -> dict[str, Term]:
     """Distribution parameters (levels) and the utility elasticity's inverse D = 1 / UTILELAS."""
 
-    def build() -> dict:
+    def build() -> dict[str, Term]:
         cf = m.cf
         bp = m.v("dppriv") * cf.DPARPRIV
         bg = m.v("dpgov") * cf.DPARGOV
         bs = m.v("dpsave") * cf.DPARSAVE
         uelaspriv = m.v("uepriv") * cf.UELASPRIV
         d = bg + bs + bp / uelaspriv
-        return {"value": {"bp": bp, "bg": bg, "bs": bs, "uelaspriv": uelaspriv, "d": d}}
+        return {"bp": bp, "bg": bg, "bs": bs, "uelaspriv": uelaspriv, "d": d}
 
-    return m.cached("distribution", build)["value"]
+    return m.cached("distribution", build)
 
 
 @explains("yp")
@@ -411,7 +411,7 @@ def cde(m: ModelContext) -> dict[str, Term]:
     """The CDE demand system per capita: S(c) = B(c) UP^(INCPAR SUBPAR) (PPA POP / YP)^SUBPAR
     and the budget shares s(c) = SUBPAR S(c) / sum_k SUBPAR S(k)."""
 
-    def build() -> dict:
+    def build() -> dict[str, Term]:
         cf = m.cf
         b = cf.SUBPAR.reshape(-1)
         e = cf.INCPAR.reshape(-1)
@@ -426,9 +426,9 @@ def cde(m: ModelContext) -> dict[str, Term]:
         # CDE equation integrates to) for commodities the household does not buy in the data.
         base_total = np.asarray((cf.CDE_B * cf.SUBPAR).sum(axis=0))
         share_ratio = relative * np.broadcast_to(base_total, cf.CDE_B.shape).reshape(-1) / total
-        return {"value": {"s_tilde": s_tilde, "shares": shares, "share_ratio": share_ratio}}
+        return {"s_tilde": s_tilde, "shares": shares, "share_ratio": share_ratio}
 
-    return m.cached("cde", build)["value"]
+    return m.cached("cde", build)
 
 
 @explains("up")

@@ -75,7 +75,7 @@ def ces_price(
     if (~unit).any():
         rho = np.where(unit, 0.5, 1.0 - sig)  # 0.5: any safe value where the CES form is not used
         rho_t = Term(rho, out_dims, prices.space)
-        power = prices ** rho_t.expand(prices.dims).value
+        power = prices**rho_t
         ces = (power * w).sum(*over) ** (1.0 / rho)
         parts.append((~unit, ces))
     if len(parts) == 1:
@@ -85,10 +85,10 @@ def ces_price(
 
 def _blend(parts: list[tuple[np.ndarray, Term]], dims: tuple[str, ...], like: Term) -> Term:
     """Combine terms by entry masks (each entry from exactly one part)."""
-    total = None
-    for mask, term in parts:
-        piece = term * mask.astype(float)
-        total = piece if total is None else total + piece
+    pieces = [term * mask.astype(float) for mask, term in parts]
+    total = pieces[0]
+    for piece in pieces[1:]:
+        total = total + piece
     return total
 
 

@@ -272,7 +272,8 @@ def employment(res: xr.Dataset, db: xr.Dataset) -> dict[str, xr.DataArray]:
         "employment_by_skill": persons.value(),
         "employment_total": everyone.value(),
         "employment_change": everyone.change,
-        "employment_reallocation": total_only(np.minimum(gains, losses), like=persons.change),
+        # np.minimum of DataArrays is a DataArray (__array_ufunc__); numpy's stub says ndarray
+        "employment_reallocation": total_only(np.minimum(gains, losses), like=persons.change),  # type: ignore[arg-type]
         "wage_pct": weighted_mean(wage, payments, [ENDW, ACTS]),
         "real_wage_pct": weighted_mean(real_wage, payments, [ENDW, ACTS]),
         "wage_by_skill_pct": weighted_mean(wage, payments, ACTS),

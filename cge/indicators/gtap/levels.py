@@ -6,6 +6,10 @@ All values in US$ million over GTAP set dims, from the database's headers (TABLO
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Iterable
+from functools import reduce
+
 import xarray as xr
 
 from cge.errors import IndicatorError
@@ -20,9 +24,14 @@ PURCHASES = ("VDFP", "VMFP", "VDPP", "VMPP", "VDGP", "VMGP", "VDIP", "VMIP")
 """Every agent's purchases at purchasers' prices."""
 
 
+def sum_of(arrays: Iterable[xr.DataArray]) -> xr.DataArray:
+    """``a + b + ...`` of one or more arrays (``sum()`` would start from the integer 0)."""
+    return reduce(operator.add, arrays)
+
+
 def final_demand(db: xr.Dataset) -> xr.DataArray:
     """Private + government + investment purchases by region (GTAP's PRIVEXP + GOVEXP + REGINV)."""
-    return sum((db[d] + db[m]).sum(COMM) for d, m in FINAL_AGENTS)
+    return sum_of((db[d] + db[m]).sum(COMM) for d, m in FINAL_AGENTS)
 
 
 def exports_fob(db: xr.Dataset) -> xr.DataArray:
@@ -65,7 +74,7 @@ def activity_output(db: xr.Dataset) -> xr.DataArray:
 
 def purchases(db: xr.Dataset) -> xr.DataArray:
     """Every agent's purchases of each commodity at purchasers' prices, domestic and imported."""
-    return sum(db[h].sum(ACTS) if ACTS in db[h].dims else db[h] for h in PURCHASES)
+    return sum_of(db[h].sum(ACTS) if ACTS in db[h].dims else db[h] for h in PURCHASES)
 
 
 def labour(db: xr.Dataset) -> list[str]:
@@ -101,7 +110,7 @@ def updated_flows(db: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
     for header, (price, quantity) in UPDATES.items():
         if header not in db:
             continue
-        factor = 1.0
+        factor: float | xr.DataArray = 1.0
         for name in (price, quantity):
             if name is None or name not in results:
                 continue

@@ -118,7 +118,7 @@ def trade_demands(db: xr.Dataset, home: str, partners: Sequence[str], distributi
     inputs = (db["VMFP"].sel({REG: home}) * share).sum(COMM)
     margins = levels.require_satellite(db, MARGINS, "the import-distribution part of us_na_trade_jobs_gross")
     rate = ratio(margins.sel({REG: home}).values, levels.purchases(db).sel({REG: home}).values)
-    final = sum(db[h].sel({REG: home}) for h in ("VMPP", "VMGP", "VMIP"))
+    final = levels.sum_of(db[h].sel({REG: home}) for h in ("VMPP", "VMGP", "VMIP"))
     distributed = float((rate * final.values * partner_share).sum())
     labels = [str(c) for c in db[COMM].values]
     if distribution not in labels:

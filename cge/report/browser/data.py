@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 import xarray as xr
@@ -114,6 +115,15 @@ def _descriptions(ds: xr.Dataset, dim: str, groups: list[Group]) -> dict[str, st
     return {label: text for label, text in out.items() if label in labels}
 
 
+class _DimIndex(TypedDict):
+    """What the browser knows of a dim."""
+
+    labels: list[str]
+    group: list[bool]
+    descriptions: dict[str, str]
+    long_name: str
+
+
 def view_index(ds: xr.Dataset, sources: Sequence[str], groups: list[Group] | None = None) -> dict:
     """The page's description of the results (everything but the values).
 
@@ -128,8 +138,8 @@ def view_index(ds: xr.Dataset, sources: Sequence[str], groups: list[Group] | Non
     """
     groups = groups if groups is not None else load_groups()
     names = numeric_variables(ds)
-    used = list(dict.fromkeys(d for name in names for d in ds[name].dims))
-    dims = {}
+    used = list(dict.fromkeys(str(d) for name in names for d in ds[name].dims))
+    dims: dict[str, _DimIndex] = {}
     for dim in used:
         labels = _labels(ds, dim)
         flag = GROUP_FLAG.format(dim=dim)

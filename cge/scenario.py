@@ -137,7 +137,7 @@ class ClosureSpec(_Strict):
         "capital) or long_run (full employment, steady-state capital); presets for labour and capital",
     )
     macro: MacroClosure = Field(
-        MacroClosure.FIXED_TRADE_BALANCE,
+        MacroClosure.RATE_OF_RETURN,
         description="rate_of_return (GTAP's standard: RORDELTA = 1, expected rates of return equal across "
         "regions; the default when not set), global_bank (RORDELTA = 0: each region's investment moves with "
         "the global bank's saving) or fixed_trade_balance (each region's trade balance fixed)",
@@ -180,8 +180,7 @@ class ClosureSpec(_Strict):
                     f"region {region} has both labour_by_region and labour_supply_elasticity; the elasticity "
                     "chooses the closure (0 full_employment, inf fixed_real_wage), so give one of them"
                 )
-        macro_set = "macro" in self.model_fields_set  # unset: GTAP's standard, rate_of_return
-        if self.rate_of_return_flexibility is not None and macro_set and self.macro != MacroClosure.RATE_OF_RETURN:
+        if self.rate_of_return_flexibility is not None and self.macro != MacroClosure.RATE_OF_RETURN:
             raise ValueError("rate_of_return_flexibility applies only to macro = 'rate_of_return' (the default)")
         regions = [t.region for t in self.trade_balance]
         repeated = sorted({r for r in regions if regions.count(r) > 1})

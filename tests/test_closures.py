@@ -5,12 +5,15 @@ replication, homogeneity and effects are tested in test_gtap_horizons.py)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
 import cge
 from cge.gtap.horizons import HORIZONS, Horizon, LabourClosure
 from cge.scenario import ClosureSpec, Scenario, ScenarioError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_closure_errors_reach_the_user_as_scenario_errors(hand_sam, hand_elasticities):
@@ -86,3 +89,17 @@ def test_library_horizons_use_the_named_closures():
         horizon = next((h for suffix, h in expected.items() if scen.name.endswith(suffix)), Horizon.MEDIUM_RUN)
         assert scen.closure.horizon == horizon, path.name
         assert f"{horizon.value.replace('_', ' ')}" in scen.description, path.name
+
+
+def test_a_scenario_without_a_macro_rule_records_the_rule_it_ran():
+    """A scenario file without ``macro`` runs GTAP's standard rule (rate_of_return, RORDELTA = 1);
+    its definition in the results (``scenario_definition``) said ``fixed_trade_balance``, so a
+    scenario re-created from the definition ran another closure."""
+    from cge.gtap.horizons import MacroClosure
+    from cge.gtap.scenario_runner import closure_arguments
+
+    scenario = cge.Scenario.from_toml(ROOT / "experiments" / "tariff25.toml")
+    assert scenario.closure.macro == MacroClosure.RATE_OF_RETURN
+    again = cge.Scenario.model_validate_json(scenario.to_json())
+    assert again.closure.macro == MacroClosure.RATE_OF_RETURN
+    assert closure_arguments(again.closure) == closure_arguments(scenario.closure)

@@ -172,14 +172,13 @@ def closure_arguments(spec: ClosureSpec) -> dict:
         else:
             by_region[region] = LabourClosure.WAGE_CURVE
             elasticity[region] = float(value)
-    macro = spec.macro if "macro" in spec.model_fields_set else MacroClosure.RATE_OF_RETURN
     return {
         "horizon": spec.horizon,
         "labour": spec.labour,
         "capital": spec.capital,
         "labour_by_region": by_region,
         "wage_elasticity": elasticity,
-        "macro": macro,
+        "macro": spec.macro,
         "rorflex": spec.rate_of_return_flexibility,
         "trade_balance": {t.region: t.kind for t in spec.trade_balance},
     }

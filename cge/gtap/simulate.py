@@ -609,6 +609,10 @@ def _path_error(series: list[tuple[np.ndarray, np.ndarray, float]], n: int) -> f
     return worst
 
 
+NOMINAL_BALANCES = ("del_tbal", "del_tbalc")
+"""Ordinary changes of trade balances in US$ at current prices, refused as exogenous variables."""
+
+
 @dataclass(frozen=True)
 class PreparedModel:
     """A database's levels model under one closure, built once and solved for many shocks
@@ -658,6 +662,13 @@ def prepare(
                 f"{name} is a price made exogenous ({int(np.sum(mask))} element(s)): fixing a nominal variable besides "
                 "the numeraire pfactwld is not supported (GEMPACK's chained pfactwld and the levels model's numeraire "
                 "differ by a path-dependent scale); fix a real one instead (rwage, the real wage; del_tbalry)"
+            )
+        if name in NOMINAL_BALANCES and np.any(mask):
+            raise ClosureSpecError(
+                f"{name} made exogenous ({int(np.sum(mask))} element(s)): a trade balance in US$ at current prices "
+                "cannot be held in the levels model (GEMPACK's chained pfactwld and its numeraire differ by a "
+                "path-dependent scale); swap del_tbalry (share of world income), del_tbalgdp (share of the "
+                "region's GDP) or del_tbalpf (US$ over pfactwld, what [[closure.trade_balance]] usd_bn uses)"
             )
     return PreparedModel(database, build_model(cf, exogenous), exogenous, all_swaps, cmf)
 

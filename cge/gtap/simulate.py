@@ -31,7 +31,8 @@ from cge.gtap.path import PathState, cumulative_integral, hermite_interpolate, l
 from cge.gtap.subtotals import TOTAL, WelfareNode, group_states
 from cge.gtap.update import updated_database
 from cge.results_file import FORMAT_ATTR, RESULTS_FORMAT
-from cge.solve.linalg import Factorization, SparseMatrix, gmres, with_single_threaded_blas
+from cge.solve.allocation import reused_memory
+from cge.solve.linalg import Factorization, SparseMatrix, gmres, with_single_threaded_blas, within
 from cge.solve.newton import NewtonOptions, newton_solve, norm_inf
 
 log = logging.getLogger(__name__)
@@ -661,6 +662,7 @@ def prepare(
 
 
 @with_single_threaded_blas
+@within(reused_memory)
 def solve(
     database: xr.Dataset | PreparedModel,
     shocks: Mapping | None = None,

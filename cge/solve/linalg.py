@@ -42,15 +42,22 @@ def single_threaded_blas() -> AbstractContextManager:
     return _blas_controller().limit(limits=1, user_api="blas")
 
 
-def with_single_threaded_blas(function: Callable[P, R]) -> Callable[P, R]:
-    """Decorator: run ``function`` under :func:`single_threaded_blas`."""
+def within(context: Callable[[], AbstractContextManager]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorator factory: run the decorated function inside a fresh ``context()`` at each call."""
 
-    @wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with single_threaded_blas():
-            return function(*args, **kwargs)
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @wraps(function)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with context():
+                return function(*args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+with_single_threaded_blas = within(single_threaded_blas)
+"""Decorator: run the function under :func:`single_threaded_blas`."""
 
 
 @dataclass(frozen=True)

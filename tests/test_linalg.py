@@ -40,6 +40,24 @@ def test_single_precision_factors_precondition_gmres_to_full_accuracy() -> None:
     assert converged and iterations > 4
 
 
+def test_gmres_from_a_close_start_needs_fewer_iterations_for_the_same_accuracy() -> None:
+    n = DENSE_MAX + 500
+    matrix = _matrix(n, seed=1)
+    stale = Factorization(_matrix(n, seed=1, shift=0.5), "COLAMD", precision="single")
+    rhs = np.random.default_rng(2).normal(size=n)
+    exact = np.linalg.solve(matrix.dense(), rhs)
+    close = exact * (1.0 + 1e-6 * np.random.default_rng(3).normal(size=n))
+    cold, cold_iterations, cold_ok = gmres(matrix, rhs, stale, rtol=1e-10, restart=40, max_cycles=2)
+    warm, warm_iterations, warm_ok = gmres(matrix, rhs, stale, rtol=1e-10, restart=40, max_cycles=2, x0=close)
+    assert cold_ok and warm_ok
+    assert warm_iterations < cold_iterations / 2
+    for x in (cold, warm):  # the same test on the true residual
+        assert np.linalg.norm(rhs - matrix.matvec(x)) <= 1e-10 * np.linalg.norm(rhs)
+    # a start worse than zero is not used: the iteration from zero
+    _, far_iterations, far_ok = gmres(matrix, rhs, stale, rtol=1e-10, restart=40, max_cycles=2, x0=-10 * exact)
+    assert far_ok and far_iterations == cold_iterations
+
+
 def test_small_systems_stay_dense_and_exact_whatever_the_precision() -> None:
     matrix = _matrix(50, seed=3)
     factors = Factorization(matrix, precision="single")

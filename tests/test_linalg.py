@@ -121,3 +121,23 @@ def test_the_last_newton_step_is_solved_to_the_target_when_asked() -> None:
     assert plain.converged and one.converged
     assert one.iterations == 1 and plain.iterations == 2
     assert one.max_residual <= 1e-12
+
+
+def test_a_last_step_from_a_tiny_residual_is_not_solved_further_than_the_target() -> None:
+    """From a start 1e-10 from the solution (a refined node's Hermite start), one step reaches the
+    target with GMRES solved to a linear residual of target / 10, in fewer iterations than the
+    relative tolerance of the residual itself (1e-9) would take."""
+    n = 200
+    a = _matrix(n, seed=4)
+    solution = np.random.default_rng(5).uniform(0.5, 1.5, n)
+    system = _Cubic(a, a.matvec(solution) + 0.1 * solution**3)
+    start = solution + 1e-10 * np.random.default_rng(7).normal(size=n)
+    diagonal = a.rows == a.cols
+    stale = Factorization(SparseMatrix(a.rows[diagonal], a.cols[diagonal], a.values[diagonal], n))
+    usual = NewtonOptions(target=1e-12, tol=1e-9)
+    finishing = NewtonOptions(target=1e-12, tol=1e-9, finish_in_one_step=True)
+    plain, _ = newton_solve(system, start, np.zeros(0), stale, usual)
+    one, _ = newton_solve(system, start, np.zeros(0), stale, finishing)
+    assert one.converged and one.iterations == 1 and one.max_residual <= 1e-12
+    assert plain.converged and plain.iterations == 1
+    assert one.krylov_iterations < plain.krylov_iterations

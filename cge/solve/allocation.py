@@ -7,7 +7,9 @@ pages by NumPy (each page fault then clears and may compact 2 MB), and freed mem
 to the kernel, so the next evaluation faults it in again. On the stress case that was 2.2 million
 page faults and 10.8 s of system time in a 34.5 s solve. :func:`reused_memory` keeps freed memory
 in the process for reuse during a solve (glibc's ``mallopt``) and leaves NumPy's huge pages off, then
-hands the free memory back (``malloc_trim``) and restores NumPy's setting. Elsewhere it does nothing.
+hands the free memory back (``malloc_trim``) and restores NumPy's setting. glibc's thresholds stay
+where its own dynamic rule puts them once a 32 MB array has been freed (:data:`MMAP_THRESHOLD`,
+:data:`TRIM_THRESHOLD_AFTER`). Elsewhere (macOS, Windows, musl) it does nothing.
 """
 
 from __future__ import annotations

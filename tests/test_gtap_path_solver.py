@@ -4,11 +4,21 @@ along the path (synthetic databases; counts, never times)."""
 from __future__ import annotations
 
 import numpy as np
+import numpy.polynomial.polynomial as poly
 import pytest
 
 from cge.gtap import synthetic_database
 from cge.gtap.path import hermite_interpolate
-from cge.gtap.simulate import KEPT_FILL, Preconditioners, _shock_vector, _solve_nodes, prepare
+from cge.gtap.simulate import (
+    KEPT_FILL,
+    TANGENT_RTOL,
+    Preconditioners,
+    _iterations_from_zero,
+    _shock_vector,
+    _solve_nodes,
+    prepare,
+)
+from cge.solve.linalg import SparseMatrix
 
 
 def test_hermite_interpolation_is_exact_for_polynomials_of_its_degree() -> None:
@@ -35,6 +45,35 @@ def test_hermite_interpolation_is_exact_for_polynomials_of_its_degree() -> None:
     )
     exact = np.stack([np.polynomial.polynomial.polyval(0.45, coef9[:, k]) for k in range(5)])
     assert not np.allclose(hermite_interpolate(t_known, values9, slopes9, 0.45), exact, rtol=1e-6)
+
+
+def test_hermite_slope_is_exact_for_polynomials_of_its_degree() -> None:
+    rng = np.random.default_rng(4)
+    t_known = np.array([0.0, 0.3, 1.0])  # 3 points: degree 5
+    coef = rng.normal(size=6)
+    deriv = poly.polyder(coef)
+    for t in (0.1, 0.6, 1.2):
+        got = hermite_interpolate(t_known, poly.polyval(t_known, coef), poly.polyval(t_known, deriv), t, derivative=1)
+        assert np.isclose(got, poly.polyval(t, deriv), rtol=1e-10, atol=1e-10)
+
+
+def test_stale_tangent_count_scales_a_warm_start_to_a_start_at_zero() -> None:
+    """A path derivative's GMRES from a start 1e-5 (relative residual) from the solution covers
+    5 of the 10 decades of TANGENT_RTOL: its iterations count twice for the staleness rule;
+    without a start, or with one worse than zero, they count as they are."""
+    n = 30
+    rng = np.random.default_rng(5)
+    matrix = SparseMatrix(np.arange(n), np.arange(n), rng.uniform(1.0, 2.0, n), n)
+    solution = rng.normal(size=n)
+    rhs = matrix.matvec(solution)
+    direction = rng.normal(size=n)
+    close = solution + 1e-5 * np.linalg.norm(rhs) * direction / np.linalg.norm(matrix.matvec(direction))
+    assert TANGENT_RTOL == 1e-10
+    assert np.isclose(_iterations_from_zero(matrix, rhs, close, 3), 6.0)
+    assert _iterations_from_zero(matrix, rhs, None, 3) == 3.0
+    assert _iterations_from_zero(matrix, rhs, -5 * solution, 3) == 3.0
+    # a start within a decade of the target counts as one decade, not as a tiny fraction
+    assert _iterations_from_zero(matrix, rhs, solution, 1) == 10.0
 
 
 @pytest.fixture(scope="module")

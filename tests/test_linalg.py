@@ -40,6 +40,24 @@ def test_single_precision_factors_precondition_gmres_to_full_accuracy() -> None:
     assert converged and iterations > 4
 
 
+def test_gmres_from_a_close_start_needs_fewer_iterations_for_the_same_accuracy() -> None:
+    n = DENSE_MAX + 500
+    matrix = _matrix(n, seed=1)
+    stale = Factorization(_matrix(n, seed=1, shift=0.5), "COLAMD", precision="single")
+    rhs = np.random.default_rng(2).normal(size=n)
+    exact = np.linalg.solve(matrix.dense(), rhs)
+    close = exact * (1.0 + 1e-6 * np.random.default_rng(3).normal(size=n))
+    cold, cold_iterations, cold_ok = gmres(matrix, rhs, stale, rtol=1e-10, restart=40, max_cycles=2)
+    warm, warm_iterations, warm_ok = gmres(matrix, rhs, stale, rtol=1e-10, restart=40, max_cycles=2, x0=close)
+    assert cold_ok and warm_ok
+    assert warm_iterations < cold_iterations / 2
+    for x in (cold, warm):  # the same test on the true residual
+        assert np.linalg.norm(rhs - matrix.matvec(x)) <= 1e-10 * np.linalg.norm(rhs)
+    # a start worse than zero is not used: the iteration from zero
+    _, far_iterations, far_ok = gmres(matrix, rhs, stale, rtol=1e-10, restart=40, max_cycles=2, x0=-10 * exact)
+    assert far_ok and far_iterations == cold_iterations
+
+
 def test_small_systems_stay_dense_and_exact_whatever_the_precision() -> None:
     matrix = _matrix(50, seed=3)
     factors = Factorization(matrix, precision="single")
@@ -103,3 +121,23 @@ def test_the_last_newton_step_is_solved_to_the_target_when_asked() -> None:
     assert plain.converged and one.converged
     assert one.iterations == 1 and plain.iterations == 2
     assert one.max_residual <= 1e-12
+
+
+def test_a_last_step_from_a_tiny_residual_is_not_solved_further_than_the_target() -> None:
+    """From a start 1e-10 from the solution (a refined node's Hermite start), one step reaches the
+    target with GMRES solved to a linear residual of target / 10, in fewer iterations than the
+    relative tolerance of the residual itself (1e-9) would take."""
+    n = 200
+    a = _matrix(n, seed=4)
+    solution = np.random.default_rng(5).uniform(0.5, 1.5, n)
+    system = _Cubic(a, a.matvec(solution) + 0.1 * solution**3)
+    start = solution + 1e-10 * np.random.default_rng(7).normal(size=n)
+    diagonal = a.rows == a.cols
+    stale = Factorization(SparseMatrix(a.rows[diagonal], a.cols[diagonal], a.values[diagonal], n))
+    usual = NewtonOptions(target=1e-12, tol=1e-9)
+    finishing = NewtonOptions(target=1e-12, tol=1e-9, finish_in_one_step=True)
+    plain, _ = newton_solve(system, start, np.zeros(0), stale, usual)
+    one, _ = newton_solve(system, start, np.zeros(0), stale, finishing)
+    assert one.converged and one.iterations == 1 and one.max_residual <= 1e-12
+    assert plain.converged and plain.iterations == 1
+    assert one.krylov_iterations < plain.krylov_iterations

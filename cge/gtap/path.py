@@ -103,9 +103,11 @@ class PathState:
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def hermite_interpolate(t_known: np.ndarray, values: np.ndarray, slopes: np.ndarray, t: float) -> np.ndarray:
-    """Value at ``t`` of the polynomial of degree ``2 m - 1`` through ``m`` points of [0, 1] with
-    their values and slopes (confluent interpolation in the Chebyshev basis).
+def hermite_interpolate(
+    t_known: np.ndarray, values: np.ndarray, slopes: np.ndarray, t: float, derivative: int = 0
+) -> np.ndarray:
+    """Value (or a derivative) at ``t`` of the polynomial of degree ``2 m - 1`` through ``m``
+    points of [0, 1] with their values and slopes (confluent interpolation in the Chebyshev basis).
 
     Parameters
     ----------
@@ -115,6 +117,8 @@ def hermite_interpolate(t_known: np.ndarray, values: np.ndarray, slopes: np.ndar
         The function and its derivative at them, shape ``(m, ...)``.
     t : float
         Where to evaluate (inside or outside [0, 1]).
+    derivative : int
+        Order of the derivative in t (0: the value).
 
     Returns
     -------
@@ -129,4 +133,7 @@ def hermite_interpolate(t_known: np.ndarray, values: np.ndarray, slopes: np.ndar
     shape = values.shape[1:]
     data = np.concatenate([values.reshape(x.size, -1), slopes.reshape(x.size, -1)])
     coef = np.linalg.solve(np.concatenate([vander, slope_vander]), data)
-    return (cheb.chebvander(np.array([2.0 * t - 1.0]), degree)[0] @ coef).reshape(shape)
+    at_t = cheb.chebvander(np.array([2.0 * t - 1.0]), degree)[0]
+    if derivative:
+        at_t = np.array([2.0**derivative * cheb.chebval(2.0 * t - 1.0, cheb.chebder(b, derivative)) for b in basis])
+    return (at_t @ coef).reshape(shape)

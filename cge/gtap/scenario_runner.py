@@ -26,7 +26,7 @@ import xarray as xr
 from cge.dims import BASELINE, REGION, SCENARIO, SUBTOTAL
 from cge.errors import ScenarioError, SolveError
 from cge.gtap.closure import ClosureSpecError
-from cge.gtap.horizons import GtapClosure, LabourClosure, MacroClosure, gtap_closure
+from cge.gtap.horizons import GtapClosure, LabourClosure, gtap_closure
 from cge.gtap.scenario_shocks import ShockPlan, gtap_shocks
 from cge.gtap.schema import entries
 from cge.gtap.simulate import PreparedModel, prepare

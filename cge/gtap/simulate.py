@@ -33,7 +33,8 @@ from cge.gtap.path import PathState, cumulative_integral, hermite_interpolate, l
 from cge.gtap.subtotals import TOTAL, WelfareNode, group_states
 from cge.gtap.update import updated_database
 from cge.results_file import FORMAT_ATTR, RESULTS_FORMAT
-from cge.solve.linalg import Factorization, SparseMatrix, gmres, with_single_threaded_blas
+from cge.solve.allocation import reused_memory
+from cge.solve.linalg import Factorization, SparseMatrix, gmres, with_single_threaded_blas, within
 from cge.solve.newton import NewtonOptions, newton_solve, norm_inf
 
 log = logging.getLogger(__name__)
@@ -203,9 +204,10 @@ than GMRES's several triangular solves); larger ones precondition GMRES instead.
 time, so that the same inputs give the same numbers on a busy machine (10x7: 1e5; synthetic
 20x41: 7e6)."""
 STALE_TANGENT = 20
-"""GMRES iterations of a path derivative above which its preconditioner counts as stale for
-the nodes near this one: the Jacobian at the node's solution is then factorised and kept. A
-count, never a time, so that the same inputs give the same numbers on a busy machine."""
+"""GMRES iterations of a path derivative (counted as from a start at zero,
+:func:`_iterations_from_zero`) above which its preconditioner counts as stale for the nodes near
+this one: the Jacobian at the node's solution is then factorised and kept. A count, never a
+time, so that the same inputs give the same numbers on a busy machine."""
 KEPT_FILL = 100_000_000
 """Most stored nonzeros (L + U) of the factorisations kept along the path (about 8 bytes each
 in single precision); beyond it, the kept one nearest to the new one goes."""
@@ -252,28 +254,35 @@ def _predictor(
     following: NodeSolution | None,
     anchors: Sequence[NodeSolution],
     x0: np.ndarray,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Start of Newton at ``t`` in log-levels, whichever of these has the smallest residual: the
     ``previous`` node plus its path derivative times the step (Euler); the cubic through the
     solutions and derivatives of ``previous`` and ``following`` (when a refinement knows the
     node after ``t``); the polynomial through the solutions and derivatives of all ``anchors``
     (Hermite; the nodes of the coarser level in a refinement). Measured on the 31 x 40 stress
     case, the refinement from 16 to 32 intervals starts 9e-12 to 4e-9 from the solution with
-    the Hermite polynomial, 5e-9 to 7e-4 with the cubic and 2e-5 to 0.1 with Euler."""
+    the Hermite polynomial, 5e-9 to 7e-4 with the cubic and 2e-5 to 0.1 with Euler.
+
+    Returns the start and the same curve's slope dz/dt at ``t`` (None at the first node), a
+    start for the path derivative's GMRES."""
     if previous is None:
-        return system.to_z(x0)
+        return system.to_z(x0), None
 
-    def z_and_slope(nodes: Sequence[NodeSolution]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        z = np.stack([system.to_z(node.x) for node in nodes])
-        dz = np.stack([node.dx / system.scale(node.x) for node in nodes])
-        return np.array([node.t for node in nodes]), z, dz
+    def through(nodes: Sequence[NodeSolution]) -> tuple[np.ndarray, np.ndarray]:
+        known = (
+            np.array([node.t for node in nodes]),
+            np.stack([system.to_z(node.x) for node in nodes]),
+            np.stack([node.dx / system.scale(node.x) for node in nodes]),
+        )
+        return hermite_interpolate(*known, t), hermite_interpolate(*known, t, derivative=1)
 
-    candidates = [system.to_z(previous.x) + (t - previous.t) * previous.dx / system.scale(previous.x)]
+    slope = previous.dx / system.scale(previous.x)
+    candidates = [(system.to_z(previous.x) + (t - previous.t) * slope, slope)]
     if following is not None:
-        candidates.append(hermite_interpolate(*z_and_slope([previous, following]), t))
+        candidates.append(through([previous, following]))
     if len(anchors) > 1:
-        candidates.append(hermite_interpolate(*z_and_slope(anchors), t))
-    residuals = [norm_inf(system.eval_residual(c, p)) for c in candidates]
+        candidates.append(through(anchors))
+    residuals = [norm_inf(system.eval_residual(z, p)) for z, _ in candidates]
     log.debug("t = %.5f: start residuals (Euler, cubic, Hermite) %s", t, ", ".join(f"{r:.2e}" for r in residuals))
     return candidates[int(np.argmin(residuals))]
 
@@ -298,9 +307,8 @@ def _solve_node(
     t_from = 0.0 if previous is None else previous.t
     z_from = system.to_z(model.x0 if previous is None else previous.x)
     given = preconditioners.nearest(t)
-    outcome, factorization = _newton(
-        system, _predictor(system, t, p, previous, following, anchors, model.x0), p, given, tol
-    )
+    start, slope = _predictor(system, t, p, previous, following, anchors, model.x0)
+    outcome, factorization = _newton(system, start, p, given, tol)
     if factorization is not given:
         preconditioners.add(t, factorization)
     if not (outcome.converged and outcome.max_residual <= tol) and t <= t_from:
@@ -340,8 +348,8 @@ def _solve_node(
         factorization = Factorization(jac, LU_ORDERING, LU_PRECISION)
         preconditioners.add(t, factorization)
     directions = np.stack([dp, *(np.where(mask, dp, 0.0) for mask in group_masks)], axis=1)
-    dzs, iterations = _path_derivative(model, jac, x, p, directions, factorization, preconditioners, t)
-    if iterations > STALE_TANGENT:
+    dzs, tangent_iterations = _path_derivative(model, jac, x, p, directions, factorization, preconditioners, t, slope)
+    if tangent_iterations > STALE_TANGENT:
         preconditioners.add(t, Factorization(jac, LU_ORDERING, LU_PRECISION))
     dxs = dzs * system.scale(x)[:, None]
     dx_groups = [dxs[:, g + 1] for g in range(len(group_masks))]
@@ -357,13 +365,17 @@ def _path_derivative(
     factorization: Factorization,
     preconditioners: Preconditioners,
     t: float,
-) -> tuple[np.ndarray, int]:
+    guess: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
     """dz/dt = -J^-1 dF/dp dp/dt at a solution for each column of ``dps`` (the path's direction,
     then each shock group's part of it), with ``jac`` the Jacobian in the system's (log-)levels
     ``z``: a direct solve with exact factors of ``jac``, else GMRES preconditioned by
-    ``factorization`` (single-precision factors, or those of a nearby Jacobian); if GMRES does
-    not converge, ``jac`` is factorised (and kept) and GMRES runs again. Returns the derivatives
-    and the most GMRES iterations one of them took (0 for direct solves)."""
+    ``factorization`` (single-precision factors, or those of a nearby Jacobian), started from
+    ``guess`` for the path's direction (the slope of the Newton start's curve,
+    :func:`_predictor`), to the same accuracy; if GMRES does not converge, ``jac`` is factorised
+    (and kept) and GMRES runs again. Returns the derivatives and the most GMRES iterations one of
+    them took, counted as from a start at zero (:func:`_iterations_from_zero`; 0 for direct
+    solves)."""
     _, rhs = model.compiled.jvp(x, p, np.zeros((x.size, dps.shape[1])), dps)
     out = np.zeros((x.size, dps.shape[1]))
     nonzero = np.flatnonzero(np.any(rhs != 0, axis=0))
@@ -373,18 +385,32 @@ def _path_derivative(
         out[:, nonzero] = factorization.solve(-rhs[:, nonzero])
         return out, 0
     for attempt in range(2):
-        converged, most = True, 0
+        converged, most = True, 0.0
         for j in nonzero:
-            out[:, j], iterations, ok = gmres(
-                jac, -rhs[:, j], factorization, rtol=TANGENT_RTOL, restart=40, max_cycles=3
-            )
-            converged, most = converged and ok, max(most, iterations)
+            start = guess if j == 0 else None
+            out[:, j], iterations, ok = gmres(jac, -rhs[:, j], factorization, TANGENT_RTOL, 40, 3, start)
+            converged, most = converged and ok, max(most, _iterations_from_zero(jac, -rhs[:, j], start, iterations))
         if converged:
             return out, most
         if attempt == 0:
             factorization = Factorization(jac, LU_ORDERING, LU_PRECISION)
             preconditioners.add(t, factorization)
     raise GtapSolveError(f"the path derivative at t = {t:.4f} did not converge (GMRES with a new factorisation)")
+
+
+def _iterations_from_zero(jac: SparseMatrix, rhs: np.ndarray, start: np.ndarray | None, iterations: int) -> float:
+    """GMRES iterations of a path derivative scaled to what a start at zero would have taken,
+    for :data:`STALE_TANGENT` (a measure of the preconditioner, not of the start): ``iterations``
+    times the decades from 1 to :data:`TANGENT_RTOL` over the decades from the start's relative
+    residual to it (at least one decade). The same count when there is no start or it was not
+    used (residual above that of zero)."""
+    if start is None or not iterations:
+        return float(iterations)
+    gap = float(np.linalg.norm(rhs - jac.matvec(start))) / float(np.linalg.norm(rhs))
+    if not gap < 1.0:
+        return float(iterations)
+    decades = float(np.log10(max(gap, TANGENT_RTOL) / TANGENT_RTOL))
+    return iterations * float(np.log10(1.0 / TANGENT_RTOL)) / max(1.0, decades)
 
 
 def _solve_nodes(
@@ -673,7 +699,6 @@ def prepare(
     return PreparedModel(database, build_model(cf, exogenous), exogenous, all_swaps, cmf)
 
 
-@with_single_threaded_blas
 @overload
 def solve(
     database: xr.Dataset | PreparedModel,
@@ -723,6 +748,8 @@ def solve(
 ) -> xr.Dataset | tuple[xr.Dataset, xr.Dataset]: ...
 
 
+@with_single_threaded_blas
+@within(reused_memory)
 def solve(
     database: xr.Dataset | PreparedModel,
     shocks: Mapping | None = None,

@@ -42,15 +42,22 @@ def single_threaded_blas() -> AbstractContextManager:
     return _blas_controller().limit(limits=1, user_api="blas")
 
 
-def with_single_threaded_blas(function: Callable[P, R]) -> Callable[P, R]:
-    """Decorator: run ``function`` under :func:`single_threaded_blas`."""
+def within(context: Callable[[], AbstractContextManager]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorator factory: run the decorated function inside a fresh ``context()`` at each call."""
 
-    @wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with single_threaded_blas():
-            return function(*args, **kwargs)
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @wraps(function)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with context():
+                return function(*args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+with_single_threaded_blas = within(single_threaded_blas)
+"""Decorator: run the function under :func:`single_threaded_blas`."""
 
 
 @dataclass(frozen=True)
@@ -149,11 +156,14 @@ def gmres(
     rtol: float,
     restart: int,
     max_cycles: int,
+    x0: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int, bool]:
     """Right-preconditioned restarted GMRES for ``matrix @ x = rhs``.
 
     With right preconditioning the minimised residual is the true one, so the stopping test
-    ``||rhs - matrix @ x|| <= rtol ||rhs||`` is checked on the actual system.
+    ``||rhs - matrix @ x|| <= rtol ||rhs||`` is checked on the actual system. A start ``x0``
+    (an estimate of the solution) is used when its residual is smaller than ``||rhs||`` (that of
+    zero); the stopping test is the same.
 
     Returns
     -------
@@ -161,9 +171,14 @@ def gmres(
     """
     n = rhs.size
     x = np.zeros(n)
-    target = rtol * float(np.linalg.norm(rhs))
+    rhs_norm = float(np.linalg.norm(rhs))
+    target = rtol * rhs_norm
     iterations = 0
     residual = rhs.copy()
+    if x0 is not None and np.all(np.isfinite(x0)):
+        start_residual = rhs - matrix.matvec(x0)
+        if float(np.linalg.norm(start_residual)) < rhs_norm:
+            x, residual = np.array(x0, dtype=float), start_residual
     for _cycle in range(max_cycles):
         beta = float(np.linalg.norm(residual))
         if beta <= target:

@@ -10,7 +10,6 @@ result is split into the contributions of the scenario's shock groups (``subtota
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -26,6 +25,7 @@ import xarray as xr
 from cge.dims import BASELINE, REGION, SCENARIO, SUBTOTAL
 from cge.errors import ScenarioError, SolveError
 from cge.gtap.closure import ClosureSpecError
+from cge.gtap.database import database_hash, is_database_directory
 from cge.gtap.horizons import GtapClosure, LabourClosure, MacroClosure, gtap_closure
 from cge.gtap.scenario_shocks import ShockPlan, gtap_shocks
 from cge.gtap.simulate import PreparedModel, prepare, solve
@@ -90,14 +90,25 @@ def resolve_database(
 
 
 def _database_with(source: xr.Dataset | str | Path | None, table: pd.DataFrame | None) -> xr.Dataset:
-    from cge.gtap import from_sam, load_database
+    """The database of ``source`` with ``table``, refused before anything is solved when it fails
+    GTAP's checks (identities, non-negative flows, parameter ranges: :func:`cge.gtap.check_database`)."""
+    from cge.gtap import check_database
+
+    database = _database_of(source, table)
+    check_database(database)
+    return database
+
+
+def _database_of(source: xr.Dataset | str | Path | None, table: pd.DataFrame | None) -> xr.Dataset:
+    from cge.gtap import load_database
+    from cge.gtap.from_sam import from_sam  # `cge.gtap.from_sam` is the module once anything imported it
 
     if source is None:
         return with_elasticities(load_database(), table)
     if isinstance(source, xr.Dataset) and "VDFB" in source:
         return with_elasticities(source, table)
     path = None if isinstance(source, xr.Dataset) else Path(source)
-    if path is not None and path.is_dir() and any((path / name).exists() for name in ("basedata.har", "database.nc")):
+    if path is not None and is_database_directory(path):
         return with_elasticities(load_database(path), table)
     from cge.calibrate import check_elasticities
     from cge.sam import conform_sam, load_sam
@@ -191,16 +202,6 @@ def closure_arguments(spec: ClosureSpec) -> dict:
         "macro": macro,
         "rorflex": spec.rate_of_return_flexibility,
     }
-
-
-def database_hash(database: xr.Dataset) -> str:
-    """SHA-256 of a database's data (every array, in name order, with its dims and labels)."""
-    digest = hashlib.sha256()
-    for name in sorted(map(str, database.variables)):
-        var = database[name]
-        digest.update(f"{name}{var.dims}".encode())
-        digest.update(np.ascontiguousarray(var.values).tobytes() if var.dtype.kind != "O" else str(var.values).encode())
-    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------------------------- one scenario

@@ -13,11 +13,13 @@ Errors of the device (full disk, quota, file-size limit, read-only file system) 
 :class:`WriteError`, one line naming the file and the size of the write. A target that exists
 but is not a regular file (symbolic link, directory, device such as ``/dev/null``, FIFO, socket)
 is refused before anything is written (:func:`refuse_special_target`): replacing it would turn
-it into a regular file.
+it into a regular file. So is a file of the data shipped with cge (``sam/``, ``calibration/``):
+only the builders that make them replace them (:func:`rebuilding_shipped_data`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import errno
 import os
 import secrets
@@ -137,7 +139,8 @@ _SPECIAL_FILES = (
 
 def refuse_special_target(path: str | Path) -> Path:
     """Refuse to write over anything but a regular file: a symbolic link, directory, device, FIFO
-    or socket at ``path`` would be replaced by a regular file (``/dev/null`` turned into a file).
+    or socket at ``path`` would be replaced by a regular file (``/dev/null`` turned into a file);
+    and over a file of the shipped data (:func:`refuse_shipped`).
 
     Returns
     -------
@@ -155,7 +158,7 @@ def refuse_special_target(path: str | Path) -> Path:
     except (FileNotFoundError, NotADirectoryError):
         return path
     if stat.S_ISREG(mode):
-        return path
+        return refuse_shipped(path)
     kind = next((text for test, text in _SPECIAL_FILES if test(mode)), "not a regular file")
     if stat.S_ISLNK(mode):
         kind += f" (to {os.readlink(path)}); give the path of a regular file"
@@ -163,6 +166,52 @@ def refuse_special_target(path: str | Path) -> Path:
         kind += ", not a regular file; outputs are written only as regular files"
     code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EEXIST
     raise WriteError(code, f"cannot write {path}: it is {kind}")
+
+
+_REBUILDING = contextvars.ContextVar("rebuilding_shipped_data", default=False)
+
+
+@contextmanager
+def rebuilding_shipped_data() -> Iterator[None]:
+    """Let the writes inside replace files of the shipped data (``cge build-sam`` and ``cge
+    build-database`` when their ``--out`` names ``sam/`` or ``sam/gtap``)."""
+    token = _REBUILDING.set(True)
+    try:
+        yield
+    finally:
+        _REBUILDING.reset(token)
+
+
+def shipped_root(path: str | Path) -> Path | None:
+    """The shipped data directory (``sam/`` or ``calibration/``) that holds ``path``, else None."""
+    from cge.paths import CALIBRATION_DIR, SAM_DIR
+
+    resolved = Path(os.path.realpath(path))
+    for root in (SAM_DIR, CALIBRATION_DIR):
+        real = Path(os.path.realpath(root))
+        if resolved == real or real in resolved.parents:
+            return root
+    return None
+
+
+def refuse_shipped(path: str | Path) -> Path:
+    """Refuse to replace a file of the data shipped with cge (a user's output onto
+    ``sam/gtap/basedata.har`` would change every later default run); new files there are allowed.
+
+    Raises
+    ------
+    WriteError
+        Naming the file and the shipped directory, unless inside :func:`rebuilding_shipped_data`.
+    """
+    path = Path(path)
+    root = shipped_root(path) if os.path.lexists(path) and not _REBUILDING.get() else None
+    if root is not None:
+        raise WriteError(
+            errno.EPERM,
+            f"cannot write {path}: it is part of the data shipped with cge ({root}), which every default run "
+            "reads; write to another place (cge build-sam and cge build-database rebuild the shipped data)",
+        )
+    return path
 
 
 def prepare_output(path: str | Path) -> Path:

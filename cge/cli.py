@@ -220,13 +220,14 @@ def build_sam_cmd(
     ),
 ) -> None:
     """Build the SAM from the raw sources (WIOD, SEA, PWT, ILO, tariffs, controls)."""
-    from cge.atomic import refuse_special_target
+    from cge.atomic import rebuilding_shipped_data, refuse_special_target
     from cge.build import build_sam
     from cge.sam import SAM_VARIABLES
 
     with reported(err_console):
-        for name in ("sam.nc", "coords.csv", "README.md", *(f"{v.name}.csv" for v in SAM_VARIABLES)):
-            refuse_special_target(out / name)  # before the build, not after it
+        with rebuilding_shipped_data():  # --out sam rebuilds the shipped SAM
+            for name in ("sam.nc", "coords.csv", "README.md", *(f"{v.name}.csv" for v in SAM_VARIABLES)):
+                refuse_special_target(out / name)  # before the build, not after it
         sam = build_sam(data_dir, out, mapping_dir, calibration_dir=calibration_dir)
     console.print(f"wrote {escape_rich(out)} ({sam.sizes['region']} regions x {sam.sizes['commodity']} sectors)")
 
@@ -257,6 +258,29 @@ def _open_results(path: Path):
     from cge.results_file import read_results
 
     return read_results(path)
+
+
+INDICATORS_HINT = {
+    "table": "table its variables with --variable NAME (e.g. -v qgdp), or browse it with `cge view`",
+    "plot": "cge plot draws the indicators of `cge run`; browse it with `cge view`",
+    "diff": "compare its variables with --variable NAME, or browse both with `cge view`",
+}
+"""What a command can do with results that have no indicators (one `cge gtap run` solution)."""
+
+
+def _with_indicators(ds, path: Path, command: str):
+    """``ds`` when it holds the indicators of ``cge run``; else one line naming the file and what it holds."""
+    from cge.report import ReportError
+    from cge.results_file import is_gtap_results
+
+    if "real_gdp_pct" in ds or "real_gdp_pct_mean" in ds:
+        return ds
+    if is_gtap_results(ds):
+        raise ReportError(
+            f"{path} holds one `cge gtap run` solution (GEMPACK variables such as qgdp, no indicators such as "
+            f"real_gdp_pct): {INDICATORS_HINT[command]}"
+        )
+    raise ReportError(f"{path} is not a results file of `cge run`: it has no 'real_gdp_pct' indicator")
 
 
 @app.command("compare")
@@ -351,6 +375,8 @@ def table_cmd(
             guard_output(out, [results, groups], "table")
         registry = _groups(groups)
         ds = _open_results(results)
+        if not variables:
+            ds = _with_indicators(ds, results, "table")
         tables = report_tables(
             ds,
             region=region,
@@ -405,7 +431,7 @@ def plot_cmd(
         for chart in (p for p in out.glob("*") if p.suffix.lower() in CHART_SUFFIXES) if out.is_dir() else ():
             refuse_special_target(chart)  # before the first chart, not half-way through
         registry = _groups(groups)
-        ds = _open_results(results)
+        ds = _with_indicators(_open_results(results), results, "plot")
         with _progress_bar() as bar:
             task = bar.add_task("drawing", total=None)
             written = write_plots(
@@ -455,10 +481,12 @@ def diff_cmd(
         if out is not None:
             guard_output(out, [results, Path(a), Path(b), groups], "table")
         registry = _groups(groups)
+        check = (lambda ds, path: ds) if variables else (lambda ds, path: _with_indicators(ds, path, "diff"))
         if Path(a).is_file() and Path(b).is_file():
-            ds, name_a, name_b = pair_for_diff(_open_results(Path(a)), _open_results(Path(b)), a, b, scenario)
+            first, second = (check(_open_results(Path(f)), f) for f in (a, b))
+            ds, name_a, name_b = pair_for_diff(first, second, a, b, scenario)
         else:
-            ds, name_a, name_b = _open_results(results), a, b
+            ds, name_a, name_b = check(_open_results(results), results), a, b
         table = diff_table(ds, name_a, name_b, variables, _split(regions), registry, names_as_labels)
         written = write_tables({"diff": table}, fmt, out)
     _report_written(written)

@@ -262,8 +262,9 @@ class CommandGroup(TyperGroup):
 
 
 def _same_file(a: Path, b: Path) -> bool:
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
+    real_a, real_b = Path(os.path.realpath(a)), Path(os.path.realpath(b))
+    if real_a == real_b or (real_a.parent == real_b.parent and real_a.name.lower() == real_b.name.lower()):
+        return True  # the database's readers match file names in any case
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
     except OSError:
@@ -271,12 +272,19 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def input_files(path: Path | None) -> list[Path]:
-    """The files an input path stands for (a SAM directory: its ``sam.nc`` and CSV files)."""
+    """The files an input path stands for: a directory (a SAM's, a GTAP database's) stands for
+    every file in it and for the names its reader looks for (``sam.nc``; ``sets.har``,
+    ``basedata.har``, ``default.prm``, ``baserate.har``, ``database.nc`` in any case), so that a
+    results file never replaces or shadows one of them."""
     if path is None:
         return []
     path = Path(path)
     if path.is_dir():
-        return [path, path / "sam.nc", *sorted(path.glob("*.csv"))]
+        from cge.gtap.schema import FILES
+
+        present = sorted(p for p in path.iterdir() if not p.is_dir())
+        readers = [path / name for name in ("sam.nc", *FILES.values(), "database.nc")]
+        return [path, *present, *readers]
     return [path]
 
 

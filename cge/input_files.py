@@ -24,7 +24,7 @@ MAX_TEXT_BYTES = 64 * 2**20
 """Largest TOML input read [bytes] (a scenario or SSA file is a few kB)."""
 
 
-def regular_file(path: str | Path, what: str, error: type[Exception] = ValueError) -> Path:
+def regular_file(path: str | os.PathLike[str], what: str, error: type[Exception] = ValueError) -> Path:
     """``path`` itself if it is a regular file, a directory or absent (the caller reports those).
 
     Parameters

@@ -48,6 +48,17 @@ def cge(*args: str, faults: bool = False, **popen) -> subprocess.Popen:
     return subprocess.Popen([*command, *map(str, args)], text=True, preexec_fn=start, **popen)
 
 
+def finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of ``proc``, killed after ``timeout`` seconds: a hang guard
+    (the exit status of a killed process fails the caller's assertions)."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    return proc.returncode, out, err
+
+
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:
     """Poll ``condition`` every 0.05 s; fail after ``timeout`` seconds (or if ``proc`` exits first)."""
     end = time.monotonic() + timeout

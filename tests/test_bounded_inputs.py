@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from processes import cge
+from processes import cge, finish
 from typer.testing import CliRunner
 
 from cge.cli import app
@@ -45,14 +45,8 @@ def _one_line(stderr: str) -> str:
 
 def _cli(d: Path, *args: str, preexec_fn=None) -> tuple[int, str]:
     """Run ``cge ARGS`` (``{d}`` = the work directory) with a hang guard; (exit status, stderr)."""
-    proc = cge(*(a.format(d=d) for a in args), preexec_fn=preexec_fn)
-    try:
-        _, stderr = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:  # it hung: the test fails below
-            proc.kill()
-            proc.communicate()
-    return proc.returncode, stderr
+    status, _, stderr = finish(cge(*(a.format(d=d) for a in args), preexec_fn=preexec_fn))
+    return status, stderr
 
 
 COMMON = ("--sam", "{d}/sam", "--elasticities", "{d}/el.csv", "--out", "{d}/out.nc")

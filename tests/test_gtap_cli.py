@@ -5,9 +5,11 @@ and nothing written."""
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 from conftest import hand_elasticity_table
 from typer.testing import CliRunner
 
@@ -101,6 +103,60 @@ def _no_flags(arrays):
     del arrays["EFLG"]
 
 
+def _save_as_text(arrays):
+    arrays["SAVE"] = xr.DataArray(np.array(["1", "2", "3"]), dims=["SAVE"])
+
+
+def _negative_esubt(arrays):
+    arrays["ESBT"] = arrays["ESBT"] * -1.0
+
+
+def _append(file: str, payload):
+    """An edit that appends the bytes ``payload(db)`` to ``file`` (headers the writer refuses to write)."""
+
+    def edit(db, tmp):
+        (db / file).write_bytes((db / file).read_bytes() + payload(db))
+
+    return edit
+
+
+def _record(data: bytes) -> bytes:
+    return struct.pack("<i", len(data)) + data + struct.pack("<i", len(data))
+
+
+NEGATIVE_RANK = _record(b"XNEG") + _record(b"    RLFULL" + b" " * 70 + struct.pack("<i", -1) + b"\0" * 28)
+HUGE = b"".join(
+    _record(r)
+    for r in (
+        b"XHUG",
+        b"    RLSPSE" + b" " * 70 + struct.pack("<8i", 7, 50000, 50000, 50000, 1, 1, 1, 1),
+        b"    " + struct.pack("<3i", 0, 4, 4) + b" " * 80,
+        b"    " + struct.pack("<3i", 1, 0, 0),
+    )
+)
+CMF = "file GTAPDATA = copy/basedata.har;\n"
+
+
+def _cmf(text: str | bytes):
+    def edit(db, tmp):
+        data = text if isinstance(text, bytes) else text.encode()
+        (tmp / "c.cmf").write_bytes(data)
+
+    return edit
+
+
+def _stale_target(db, tmp):
+    (tmp / "u").mkdir()
+    for name in ("sets.har", "basedata.har", "default.prm"):
+        (tmp / "u" / name).write_bytes((db / name).read_bytes())
+    (tmp / "u" / "baserate.har").write_bytes((db / "sets.har").read_bytes())
+
+
+FILE_OF = {_no_types: "sets.har", _no_flags: "default.prm", _negative_esubt: "default.prm"}
+"""The file an arrays edit changes (default basedata.har)."""
+RUN = ["run", "{db}", "--shock", "tm=10", "--out", "{tmp}/r.nc"]
+
+
 CASES = [
     ("missing_file", lambda db, tmp: (db / "default.prm").unlink(), ["check", "{db}"], ["no default.prm"], 0),
     ("not_a_directory", None, ["check", "{db}/sets.har"], ["sets.har: not a directory"], 0),
@@ -137,15 +193,78 @@ CASES = [
         ["label of set COMM 'motor_vehicles' has 14 characters (at most 12)"],
         0,
     ),
+    # the audit of the GTAP v7 path (docs/bad_inputs.md, "Audit of the GTAP v7 path")
+    (
+        "files_differ_in_case",
+        lambda db, tmp: (db / "BASEDATA.HAR").write_bytes((db / "basedata.har").read_bytes()),
+        ["check", "{db}"],
+        ["BASEDATA.HAR and basedata.har differ only in case"],
+        0,
+    ),
+    (
+        "headers_differ_in_case",
+        _append("basedata.har", lambda db: encode_har({"save": read_har(db / "basedata.har")["SAVE"]})),
+        ["check", "{db}"],
+        ["headers 'SAVE' and 'save' differ only in case"],
+        0,
+    ),
+    ("header_of_another_type", _save_as_text, ["check", "{db}"], ["header 'SAVE' is a character array (1C)"], 0),
+    ("negative_rank", _append("basedata.har", lambda db: NEGATIVE_RANK), ["check", "{db}"], ["rank -1"], 0),
+    (
+        "huge_dimensions",
+        _append("basedata.har", lambda db: HUGE),
+        ["check", "{db}"],
+        ["header 'XHUG': dimensions", "declare 125,000,000,000,000 values"],
+        0,
+    ),
+    ("unbalanced_run", _bump_vdfb, RUN, ["fails GTAP's checks (", "problems):"], -1),
+    ("negative_elasticity_run", _negative_esubt, RUN, ["fails GTAP's checks (", "is outside 'ge 0'"], -1),
+    ("shock_nan", None, [*RUN[:3], "tm=nan", *RUN[4:]], ["shock to tm: nan is not a finite number"], 0),
+    ("out_is_a_database_file", None, [*RUN[:5], "{db}/basedata.har"], ["--out {db}/basedata.har is the input"], 0),
+    ("tolerance_nan", None, ["check", "{db}", "--tol", "nan"], ["'--tol': nan is not a finite number above 0"], 0),
+    (
+        "synthetic_too_large",
+        None,
+        ["synthetic", "{tmp}/s", "--regions", "4000"],
+        ["at most 200 regions, commodities and activities", "regions=4000"],
+        0,
+    ),
+    (
+        "stale_database_file",
+        _stale_target,
+        ["synthetic", "{tmp}/u"],
+        ["cannot write {tmp}/u: it holds baserate.har of another database"],
+        0,
+    ),
+    (
+        "cmf_unknown_variable",
+        _cmf(CMF + "exogenous qfoo;\n"),
+        ["run", "--cmf", "{tmp}/c.cmf", "--out", "{tmp}/r.nc"],
+        ["c.cmf:2: unknown GTAP v7 variable 'qfoo'; did you mean"],
+        0,
+    ),
+    (
+        "cmf_nan_shock",
+        _cmf(CMF + "shock tm = uniform nan;\n"),
+        ["run", "--cmf", "{tmp}/c.cmf", "--out", "{tmp}/r.nc"],
+        ["c.cmf:2: 'nan' is not a finite number"],
+        0,
+    ),
+    (
+        "cmf_utf16",
+        _cmf((CMF + "shock tm = uniform 10;\n").encode("utf-16")),
+        ["run", "--cmf", "{tmp}/c.cmf", "--out", "{tmp}/r.nc"],
+        ["c.cmf: UTF-16 text"],
+        0,
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c[0])
 def test_bad_inputs_are_one_line_and_write_nothing(case, database, tmp_path):
     name, edit, args, needles, extra = case
-    header_file = "sets.har" if edit in (_no_types,) else "default.prm" if edit is _no_flags else "basedata.har"
     arrays_edit = edit if edit is not None and edit.__code__.co_argcount == 1 else None
-    db = _copy(database, tmp_path, arrays_edit, header_file)
+    db = _copy(database, tmp_path, arrays_edit, FILE_OF.get(edit, "basedata.har"))
     if edit is not None and edit.__code__.co_argcount == 2:
         edit(db, tmp_path)
     (tmp_path / "map.csv").write_text("set,from,to\nREG,r00,A\n")
@@ -160,8 +279,17 @@ def test_bad_inputs_are_one_line_and_write_nothing(case, database, tmp_path):
         count = int(lines[0].split("(")[-1].split()[0])
         assert len(lines) == 1 + count and count >= 2
     for needle in needles:
+        needle = needle.format(db=db, tmp=tmp_path)
         assert needle in result.output.replace("\n", " "), f"{needle!r} not in {result.output!r}"
     assert snapshot(tmp_path) == before
+
+
+def test_docs_list_every_gtap_case():
+    """docs/bad_inputs.md's GTAP table names every case above."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "bad_inputs.md").read_text()
+    section = text[text.index("## GTAP databases (`cge gtap ...`)") : text.index("## Indicators on GTAP v7 results")]
+    for case in CASES:
+        assert f"`{case[0]}`" in section, case[0]
 
 
 def test_nan_in_a_har_file_is_named(database, tmp_path):

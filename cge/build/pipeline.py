@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from cge.atomic import atomic_write
+from cge.atomic import atomic_write, rebuilding_shipped_data
 from cge.balance import BalanceReport
 from cge.build.agrifood import agrifood_definition, widen_agrifood_controls
 from cge.build.assemble import assemble_sam
@@ -254,7 +254,8 @@ def build_sam(
     """
     result = run_build(Path(data_dir), mapping_dir, base_year_update, calibration_dir, tariff_file)
     if out_dir is not None:
-        write_outputs(result, Path(out_dir), employment_csv)
+        with rebuilding_shipped_data():  # `cge build-sam --out sam` rebuilds the shipped SAM
+            write_outputs(result, Path(out_dir), employment_csv)
     return result.sam
 
 

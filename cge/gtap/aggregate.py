@@ -22,7 +22,6 @@ import csv
 import logging
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -30,6 +29,7 @@ import xarray as xr
 from cge.errors import DatabaseError
 from cge.gtap import schema as sc
 from cge.gtap.database import conform_database
+from cge.input_files import MAX_TEXT_BYTES, regular_file
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +46,12 @@ def read_mapping(path: str | os.PathLike) -> dict[str, dict[str, str]]:
     ------
     DatabaseError
         Naming the file and line of a row that is not ``set,from,to``, a set other than REG,
-        COMM, ACTS, ENDW, or an element mapped twice.
+        COMM, ACTS, ENDW, or an element mapped twice; a file that is not a regular file (a FIFO
+        blocked for ever) or larger than :data:`cge.input_files.MAX_TEXT_BYTES`.
     """
-    path = Path(path)
+    path = regular_file(path, "mapping file", DatabaseError)
+    if path.is_file() and path.stat().st_size > MAX_TEXT_BYTES:
+        raise DatabaseError(f"{path}: {path.stat().st_size:,} bytes; a mapping is text of at most {MAX_TEXT_BYTES:,}")
     mapping: dict[str, dict[str, str]] = {}
     with open(path, newline="") as handle:
         rows = [(n, r) for n, r in enumerate(csv.reader(handle), 1) if r and not r[0].lstrip().startswith("#")]

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cge.cli_errors import OutputError, reported
+from cge.cli_errors import OutputError, finite_number, reported
 from cge.escaping import RICH_CONSOLE_OPTIONS
 
 gtap_app = typer.Typer(
@@ -28,18 +28,24 @@ def _size(ds) -> str:
 
 
 def _guard_directory(out: Path, source: Path | None) -> None:
-    """Refuse an output directory that is the input database or an existing file."""
+    """Refuse an output directory that is the input database, an existing file or the shipped
+    database (before any work)."""
+    from cge.atomic import refuse_shipped
+
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file; give a directory for the database")
     if source is not None and out.exists() and out.resolve() == source.resolve():
         raise OutputError(f"--out {out} is the input database {source}: writing there would replace it")
+    refuse_shipped(out)
 
 
 @gtap_app.command("check")
 def check_cmd(
     database: Path = typer.Argument(..., help="GTAP database directory (sets.har, basedata.har, default.prm)"),
     tol: float | None = typer.Option(
-        None, help="relative tolerance of the identities (default 1e-6; 1e-4 for single-precision HAR data)"
+        None,
+        callback=finite_number("--tol", above=0.0),
+        help="relative tolerance of the identities (default 1e-6; 1e-4 for single-precision HAR data)",
     ),
 ) -> None:
     """Check a database with GTAP's identities; one line per failure, exit 1 if any."""
@@ -81,11 +87,11 @@ def aggregate_cmd(
 @gtap_app.command("synthetic")
 def synthetic_cmd(
     out: Path = typer.Argument(..., help="directory to write the database to"),
-    regions: int = typer.Option(3, min=2, help="number of regions"),
-    commodities: int = typer.Option(4, min=3, help="number of commodities"),
+    regions: int = typer.Option(3, min=2, help="number of regions (at most 200)"),
+    commodities: int = typer.Option(4, min=3, help="number of commodities (at most 200)"),
     activities: int | None = typer.Option(None, min=2, help="number of activities (default: as commodities)"),
     margins: int = typer.Option(2, min=1, help="number of margin commodities"),
-    seed: int = typer.Option(0, help="random seed"),
+    seed: int = typer.Option(0, min=0, help="random seed"),
 ) -> None:
     """Write a random, exactly balanced GTAP v7 database (HAR files and database.nc)."""
     from cge.gtap.database import save_database
@@ -146,21 +152,20 @@ def run_cmd(
 ) -> None:
     """Solve the standard GTAP v7 model as GEMPACK does and write every variable."""
     from cge.cli_errors import guard_output
-    from cge.gtap.cmf import read_cmf
-    from cge.gtap.database import load_database, save_database
+    from cge.gtap.checks import check_database
+    from cge.gtap.cmf import database_source, read_cmf
+    from cge.gtap.database import database_hash, load_database, save_database
     from cge.gtap.simulate import solve
     from cge.ncio import write_netcdf
 
     with reported(err_console):
         spec = read_cmf(cmf) if cmf is not None else None
-        source = database
-        if source is None and spec is not None:
-            data = next((v for k, v in spec.files.items() if k.upper() == "GTAPDATA"), None)
-            source = spec.resolve(data).parent if data else None
-        guard_output(out, [source, cmf], "results")
+        source, files = database_source(spec, database) if spec is not None else (database, {})
+        inputs = [source, cmf, *files.values(), *(spec.shock_files() if spec is not None else [])]
+        guard_output(out, inputs, "results")
         if updated is not None:
             _guard_directory(updated, source)
-        ds = load_database(source)
+        ds = check_database(load_database(source, files=files))  # GTAP's identities and ranges, before solving
         shocks = dict(_parse_shock(text) for text in shock)
         if updated is not None:
             result, new_database = solve(ds, shocks, swaps=swap, rordelta=rordelta, cmf=spec, updated=True)
@@ -168,6 +173,8 @@ def run_cmd(
         else:
             result = solve(ds, shocks, swaps=swap, rordelta=rordelta, cmf=spec)
         result.attrs["database"] = str(source) if source is not None else "shipped open database"
+        result.attrs["database_source"] = result.attrs["database"]
+        result.attrs["database_hash"] = database_hash(ds)  # from the data: compare and diff refuse a mix
         if cmf is not None:
             result.attrs["cmf"] = str(cmf)
         write_netcdf(result, out)

@@ -12,11 +12,13 @@ Variables this implementation adds as exogenous parameters (the agents' tax powe
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import xarray as xr
 
 from cge.errors import CmfError
-from cge.gtap.cmf import CmfSpec, Shock, VarRef, parse_cmf, select, shock_values
+from cge.gtap.cmf import CmfSpec, Shock, VarRef, _did_you_mean, at, parse_cmf, select, shock_values
 from cge.gtap.model.coefficients import Coefficients
 from cge.gtap.model.variables import VariableSpec, variable_table
 
@@ -35,7 +37,7 @@ def variable_spec(name: str) -> VariableSpec:
     if spec is None:
         spec = next((s for key, s in table.items() if key.lower() == name.lower()), None)
     if spec is None or name == "save_value":
-        raise ClosureSpecError(f"unknown GTAP v7 variable {name!r}")
+        raise ClosureSpecError(f"unknown GTAP v7 variable {name!r}{_did_you_mean(name, list(table))}")
     return spec
 
 
@@ -96,11 +98,13 @@ def closure_from_cmf(cf: Coefficients, ds: xr.Dataset, spec: CmfSpec) -> dict[st
     for name in EXTRA_EXOGENOUS:
         out[name][...] = True
     for ref in spec.exogenous:
-        var, mask = selection_mask(cf, ds, ref)
-        _require_levels(var, "exogenous")
+        with at(ref.where):
+            var, mask = selection_mask(cf, ds, ref)
+            _require_levels(var, "exogenous")
         out[var.name] |= mask
     for ref in spec.endogenous:
-        var, mask = selection_mask(cf, ds, ref)
+        with at(ref.where):
+            var, mask = selection_mask(cf, ds, ref)
         if var.treatment == "slot":
             out[var.name] &= ~mask
     return out
@@ -116,6 +120,10 @@ def _require_levels(var: VariableSpec, role: str) -> None:
 
 def parse_swap(text: str) -> tuple[VarRef, VarRef]:
     """``'dpsave("USA") = del_tbalry("USA")'`` as two variable references."""
+    if "=" not in text:
+        raise ClosureSpecError(
+            f"swap {text!r}: write 'a = b' (a exogenous now, b endogenous), e.g. 'dpsave = del_tbalry'"
+        )
     try:
         parsed = parse_cmf(f"swap {text};")
     except CmfError as exc:
@@ -128,6 +136,13 @@ def apply_swap(
 ) -> None:
     """Apply ``a(args) = b(args)``: the selected ``a`` become endogenous, the selected ``b`` exogenous."""
     left, right = parse_swap(swap) if isinstance(swap, str) else swap
+    with at(left.where):
+        _apply_swap(cf, ds, exogenous, left, right)
+
+
+def _apply_swap(
+    cf: Coefficients, ds: xr.Dataset, exogenous: dict[str, np.ndarray], left: VarRef, right: VarRef
+) -> None:
     (a, mask_a), (b, mask_b) = selection_mask(cf, ds, left), selection_mask(cf, ds, right)
     _require_levels(a, "swapped")
     _require_levels(b, "swapped")
@@ -151,15 +166,14 @@ def shock_array(
     (uniform) or a DataArray over the variable's GEMPACK sets; or a parsed CMF :class:`Shock`.
     """
     if isinstance(key, Shock):
-        if key.kind in ("ashock", "tshock"):
-            raise ClosureSpecError(f"line {key.line}: {key.kind} statements are not supported; use 'shock'")
-        spec = variable_spec(key.var.name)
-        values = shock_values(key, gempack_dims(spec), ds, cmf)
-        array = to_model_array(cf, spec, values, np.nan)
-        if key.kind == "change" and not spec.is_change:
-            raise ClosureSpecError(
-                f"line {key.line}: 'change' of {spec.name}, a percentage-change variable, is not supported"
-            )
+        with at(key.where or f"line {key.line}"):
+            if key.kind in ("ashock", "tshock"):
+                raise ClosureSpecError(f"{key.kind} statements are not supported; use 'shock'")
+            spec = variable_spec(key.var.name)
+            values = shock_values(key, gempack_dims(spec), ds, cmf)
+            array = to_model_array(cf, spec, values, np.nan)
+            if key.kind == "change" and not spec.is_change:
+                raise ClosureSpecError(f"'change' of {spec.name}, a percentage-change variable, is not supported")
         return spec, array
     ref = parse_swap(f"{key} = {key}")[0] if isinstance(key, str) else key
     spec = variable_spec(ref.name)
@@ -179,6 +193,8 @@ def shock_array(
             number = float(value)
         except (TypeError, ValueError):
             raise ClosureSpecError(f"shock to {spec.name}: {value!r} is not a number") from None
+        if not math.isfinite(number):  # NaN would mean "not shocked": a zero shock, silently
+            raise ClosureSpecError(f"shock to {spec.name}: {value!r} is not a finite number")
         values = xr.full_like(mask, np.nan, dtype=float).where(~mask, number)
     array = to_model_array(cf, spec, values, np.nan)
     finite = array[~np.isnan(array)]

@@ -18,8 +18,11 @@ element labels. :func:`select` turns them into a mask over a variable's dims usi
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,12 +31,26 @@ import xarray as xr
 
 from cge.errors import CmfError
 from cge.gtap import schema as sc
+from cge.input_files import MAX_TEXT_BYTES, regular_file
 
-__all__ = ["CmfError", "CmfSpec", "Arg", "VarRef", "Shock", "read_cmf", "parse_cmf", "select", "set_labels"]
+__all__ = [
+    "CmfError",
+    "CmfSpec",
+    "Arg",
+    "VarRef",
+    "Shock",
+    "read_cmf",
+    "parse_cmf",
+    "select",
+    "set_labels",
+    "database_source",
+]
 
 SHOCK_KINDS = ("shock", "ashock", "tshock", "change")
 """``shock``: percentage change; ``ashock``: added on top of other shocks; ``tshock``: replaces
 them; ``change``: an ordinary change (of a change variable, or of the level of a % variable)."""
+DATABASE_FILE_ROLES = {"GTAPSETS": "sets", "GTAPDATA": "basedata", "GTAPPARM": "default"}
+"""Logical file names of GTAP's TABLO code -> the role of the file in :func:`cge.gtap.load_database`."""
 RUN_OPTIONS = (
     "cpu",
     "nds",
@@ -63,10 +80,12 @@ class Arg:
 
 @dataclass(frozen=True)
 class VarRef:
-    """A variable with its arguments as written, e.g. ``dpsave("USA")`` or ``qo(ENDW, REG)``."""
+    """A variable with its arguments as written, e.g. ``dpsave("USA")`` or ``qo(ENDW, REG)``;
+    ``where``: the CMF file and line it was read from (``"run.cmf:12"``), for messages."""
 
     name: str
     args: tuple[Arg, ...] = ()
+    where: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
         return self.name + (f"({', '.join(map(str, self.args))})" if self.args else "")
@@ -83,6 +102,8 @@ class Shock:
     file: str | None = None
     header: str | None = None
     line: int = 0
+    where: str = field(default="", compare=False, repr=False)
+    """The CMF file and line (``"run.cmf:12"``), for messages."""
 
 
 @dataclass
@@ -111,6 +132,71 @@ class CmfSpec:
         path = Path(name)
         return path if path.is_absolute() or self.path is None else self.path.parent / path
 
+    def database_files(self, directory: Path | None = None) -> dict[str, Path]:
+        """The database files the CMF names (``file GTAPSETS/GTAPDATA/GTAPPARM = ...``) by their
+        role in :func:`cge.gtap.load_database` (``sets``, ``basedata``, ``default``): relative to
+        the CMF's directory, else to ``directory`` (a database given beside the CMF, where
+        GEMPACK would be run).
+
+        Raises
+        ------
+        CmfError
+            Naming the CMF, the statement and the path when a named file is not there.
+        """
+        out = {}
+        for name, value in self.files.items():
+            role = DATABASE_FILE_ROLES.get(name.upper())
+            if role is None:
+                continue
+            path = self.resolve(value)
+            if not path.is_file() and directory is not None and (directory / value).is_file():
+                path = directory / value
+            if not path.is_file():
+                why = "no such file" if not path.exists() else "not a file"
+                raise CmfError(f"{self.path or 'CMF'}: file {name} = {value}: {why} ({path})")
+            out[role] = path
+        return out
+
+    def shock_files(self) -> list[Path]:
+        """The files its shocks read (``shock v = file F header "H"``)."""
+        return [self.resolve(s.file) for s in self.shocks if s.file is not None]
+
+
+def database_source(spec: CmfSpec, directory: str | os.PathLike | None = None) -> tuple[Path | None, dict[str, Path]]:
+    """The database directory and the files of a CMF run, for :func:`cge.gtap.load_database`.
+
+    Parameters
+    ----------
+    spec : CmfSpec
+        The parsed CMF: its ``file GTAPSETS/GTAPDATA/GTAPPARM`` statements name the files.
+    directory : path, optional
+        A database directory given beside the CMF (``cge gtap run DB --cmf F``; the CMF's file
+        names are also looked for there); default: the directory of the CMF's GTAPDATA file.
+
+    Raises
+    ------
+    CmfError
+        When a named file is missing, or the CMF's GTAPDATA is not the ``basedata.har`` of
+        ``directory`` (two databases named: which one to solve?).
+    """
+    if directory is None:
+        files = spec.database_files()
+        data = files.get("basedata")
+        return (data.parent if data is not None else None), files
+    directory = Path(directory)
+    files = spec.database_files(directory)
+    data = files.get("basedata")
+    if data is not None and directory.is_dir():
+        from cge.gtap.database import locate_files
+
+        own = locate_files(directory).get("basedata")
+        if own is None or not os.path.samefile(own, data):
+            raise CmfError(
+                f"{spec.path or 'CMF'}: its file GTAPDATA is {data}, but the database given is {directory}: "
+                "name the database once (the argument or the CMF's file statements)"
+            )
+    return directory, files
+
 
 # ---------------------------------------------------------------------------------------------
 # parsing
@@ -121,18 +207,26 @@ _HEADER = re.compile(r'^file\s+(\S+)\s+header\s+"?([^"\s]+)"?$', re.I)
 
 
 def read_cmf(path: str | os.PathLike) -> CmfSpec:
-    """Parse a GEMPACK command file.
+    """Parse a GEMPACK command file (plain text: ASCII, Latin-1 or UTF-8).
 
     Raises
     ------
     CmfError
-        One line naming the file, the line and the statement that is not supported or malformed.
+        One line naming the file, the line and the statement that is not supported or malformed;
+        a file that is not a regular file (a FIFO, a device), larger than
+        :data:`cge.input_files.MAX_TEXT_BYTES`, or UTF-16 text.
     """
-    path = Path(path)
+    path = regular_file(path, "command file", CmfError)
     try:
-        text = path.read_text(encoding="latin-1")
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise CmfError(f"{path}: {size:,} bytes; a command file is text of at most {MAX_TEXT_BYTES:,} bytes")
+        data = path.read_bytes()
     except OSError as exc:
         raise CmfError(f"{path}: cannot read ({exc.strerror})") from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4096]:
+        raise CmfError(f"{path}: UTF-16 text (or binary); GEMPACK reads command files as plain text: save it as ASCII")
+    text = data.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
     return parse_cmf(text, path)
 
 
@@ -176,6 +270,7 @@ def parse_cmf(text: str, path: Path | None = None) -> CmfSpec:
 
 
 def _apply(spec: CmfSpec, flat: str, line: int) -> None:
+    where = f"{spec.path if spec.path is not None else 'CMF'}:{line}"
     low = flat.lower()
     key, eq, value = (part.strip() for part in flat.partition("="))
     key_low = " ".join(key.lower().split())
@@ -199,16 +294,16 @@ def _apply(spec: CmfSpec, flat: str, line: int) -> None:
         spec.verbal_description = value
     elif low.startswith(("exogenous ", "endogenous ")) and not eq:
         kind, _, items = flat.partition(" ")
-        (spec.exogenous if kind.lower() == "exogenous" else spec.endogenous).extend(_variables(items))
+        (spec.exogenous if kind.lower() == "exogenous" else spec.endogenous).extend(_variables(items, where))
     elif low in ("rest endogenous", "rest exogenous"):
         spec.rest = low.split()[1]
     elif eq and key_low.startswith("swap "):
-        left, right = _variables(key.split(None, 1)[1]), _variables(value)
+        left, right = _variables(key.split(None, 1)[1], where), _variables(value, where)
         if len(left) != 1 or len(right) != 1:
             raise CmfError(f"swap {flat[5:60]!r}: one variable on each side expected")
         spec.swaps.append((left[0], right[0]))
     elif eq and key_low.split()[0] in SHOCK_KINDS:
-        spec.shocks.append(_shock(key, value, line))
+        spec.shocks.append(_shock(key, value, line, where))
     elif eq and key_low in RUN_OPTIONS:
         spec.options[key_low] = value
     else:
@@ -234,15 +329,16 @@ def _yes_no(text: str, what: str) -> bool:
     return text.lower() == "yes"
 
 
-def _variables(text: str) -> list[VarRef]:
-    """Variables of a list such as ``pop tm("food", REG, REG) qo(ENDW,REG)``."""
+def _variables(text: str, where: str = "") -> list[VarRef]:
+    """Variables of a list such as ``pop tm("food", REG, REG) qo(ENDW,REG)`` (``where``: the file
+    and line, kept on each for messages)."""
     out, pos = [], 0
     text = text.strip()
     while pos < len(text):
         match = _VAR.match(text, pos)
         if match is None or match.end() == pos:
             raise CmfError(f"cannot read a variable at {text[pos : pos + 30]!r}")
-        out.append(VarRef(match.group(1), _args(match.group(2))))
+        out.append(VarRef(match.group(1), _args(match.group(2)), where))
         pos = match.end()
         while pos < len(text) and text[pos].isspace():
             pos += 1
@@ -265,14 +361,20 @@ def _args(text: str | None) -> tuple[Arg, ...]:
 
 
 def _number(text: str) -> list[float]:
+    """``"1.5"`` or GEMPACK's repeat ``"3*1.5"`` as values; NaN and infinities are refused."""
     count, star, value = text.partition("*")
     try:
-        return [float(value)] * int(count) if star else [float(text)]
+        values = [float(value)] * int(count) if star else [float(text)]
     except ValueError:
         raise CmfError(f"{text!r} is not a number") from None
+    if star and int(count) < 1:
+        raise CmfError(f"{text!r}: the repeat count before '*' must be a whole number of at least 1")
+    if not all(map(math.isfinite, values)):
+        raise CmfError(f"{text!r} is not a finite number")
+    return values
 
 
-def _shock(key: str, value: str, line: int) -> Shock:
+def _shock(key: str, value: str, line: int, where: str = "") -> Shock:
     kind, _, target = key.partition(" ")
     variables = [] if re.search(r"\s\d", target.strip()) else _variables(target)
     if len(variables) != 1:
@@ -280,18 +382,18 @@ def _shock(key: str, value: str, line: int) -> Shock:
     var, kind = variables[0], kind.lower()
     words = value.split()
     if words and words[0].lower() == "uniform" and len(words) == 2:
-        return Shock(kind, var, uniform=_number(words[1])[0], line=line)
+        return Shock(kind, var, uniform=_number(words[1])[0], line=line, where=where)
     if words and words[0].lower() == "select":
         raise CmfError(f"{kind} {var} = select from ...: not supported; shock the elements by name")
     header = _HEADER.match(value)
     if header:
-        return Shock(kind, var, file=header.group(1), header=header.group(2), line=line)
+        return Shock(kind, var, file=header.group(1), header=header.group(2), line=line, where=where)
     if words and words[0].lower() in ("file", "coefficient"):
         raise CmfError(f'{kind} {var} = {value[:40]}: only `file F header "H"` is supported')
     values = tuple(v for word in words for v in _number(word))
     if not values:
         raise CmfError(f"{kind} {var}: no value")
-    return Shock(kind, var, values=values, line=line)
+    return Shock(kind, var, values=values, line=line, where=where)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,44 +502,66 @@ def shock_values(shock: Shock, dims: tuple[str, ...], ds: xr.Dataset, spec: CmfS
         Naming the statement's line when the number of values differs from the number of
         shocked components, or the file or header is missing.
     """
-    mask = select(shock.var.args, dims, ds)
-    out = xr.full_like(mask, np.nan, dtype=float)
-    count = int(mask.sum())
-    if shock.uniform is not None:
-        return out.where(~mask, shock.uniform)
-    if shock.values is not None:
-        values = np.asarray(shock.values, dtype=float)
-    elif shock.file is not None:
-        values = _file_values(shock, shock.file, mask, spec)
-    else:
-        raise CmfError(f"line {shock.line}: {shock.kind} {shock.var} has no value, no values and no file")
-    if values.size == mask.size and values.size != count:
-        flat_values = values
-    elif values.size == count:
-        flat_values = np.full(mask.size, np.nan)
-        flat_values[np.flatnonzero(mask.values.ravel(order="F"))] = values.ravel(order="F")
-    else:
-        raise CmfError(f"line {shock.line}: {shock.var} has {count} shocked components and {values.size} values")
-    filled = flat_values.reshape(mask.shape, order="F")
-    return out.copy(data=np.where(mask.values, filled, np.nan))
+    with at(shock.where or f"line {shock.line}"):
+        mask = select(shock.var.args, dims, ds)
+        out = xr.full_like(mask, np.nan, dtype=float)
+        count = int(mask.sum())
+        if shock.uniform is not None:
+            return out.where(~mask, shock.uniform)
+        if shock.values is not None:
+            values = np.asarray(shock.values, dtype=float)
+        elif shock.file is not None:
+            values = _file_values(shock, mask, spec)
+        else:
+            raise CmfError(f"{shock.kind} {shock.var} has no value, no values and no file")
+        if values.size == mask.size and values.size != count:
+            flat_values = values
+        elif values.size == count:
+            flat_values = np.full(mask.size, np.nan)
+            flat_values[np.flatnonzero(mask.values.ravel(order="F"))] = values.ravel(order="F")
+        else:
+            raise CmfError(f"{shock.var} has {count} shocked components and {values.size} values")
+        filled = flat_values.reshape(mask.shape, order="F")
+        return out.copy(data=np.where(mask.values, filled, np.nan))
 
 
-def _file_values(shock: Shock, file: str, mask: xr.DataArray, spec: CmfSpec | None) -> np.ndarray:
+def _file_values(shock: Shock, mask: xr.DataArray, spec: CmfSpec | None) -> np.ndarray:
+    """The values of a shock's ``file F header "H"``, flat in GEMPACK's order; NaN or infinite
+    values are refused naming the cell (a NaN would leave its component unshocked)."""
     from cge.errors import HarError
     from cge.gtap.har import read_har
 
+    file = shock.file
+    if file is None:
+        raise CmfError(f"{shock.kind} {shock.var} has no value, no values and no file")
     path = spec.resolve(file) if spec is not None else Path(file)
     try:
         arrays = read_har(path)
     except HarError as exc:
-        raise CmfError(f"line {shock.line}: {exc}") from None
+        raise CmfError(str(exc)) from None
     match = next((k for k in arrays if k.upper() == str(shock.header).upper()), None)
     if match is None:
-        raise CmfError(f"line {shock.line}: {path} has no header {shock.header!r} (it has {list(arrays)})")
+        raise CmfError(f"{path} has no header {shock.header!r} (it has {list(arrays)})")
     da = arrays[match]
     if set(da.dims) == set(mask.dims) and all(d in da.indexes for d in mask.dims):
         try:
             da = da.transpose(*mask.dims).sel({d: mask[d].values for d in mask.dims})
         except KeyError as exc:
-            raise CmfError(f"line {shock.line}: header {match} of {path} lacks the element {exc}") from None
-    return np.asarray(da.values, dtype=float).ravel(order="F")
+            raise CmfError(f"header {match} of {path} lacks the element {exc}") from None
+    values = np.asarray(da.values, dtype=float)
+    if not np.isfinite(values).all():
+        bad = np.argwhere(~np.isfinite(values))
+        first = ", ".join(f"{d}={da[d].values[i] if d in da.indexes else i}" for d, i in zip(da.dims, bad[0]))
+        raise CmfError(f"header {match} of {path} has {len(bad)} NaN/inf values, first at {first}")
+    return values.ravel(order="F")
+
+
+@contextmanager
+def at(where: str) -> Iterator[None]:
+    """Errors inside name ``where`` (the CMF file and line of the statement) first."""
+    try:
+        yield
+    except CmfError as exc:
+        if not where or str(exc).startswith(where):
+            raise
+        raise type(exc)(f"{where}: {exc}") from None

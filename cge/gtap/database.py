@@ -10,22 +10,26 @@ checks and orders a Dataset, whether it comes from files or from a user.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from cge.atomic import atomic_write_bytes
+from cge.atomic import refuse_special_target
 from cge.errors import DatabaseError, HarError
 from cge.gtap import schema as sc
 from cge.gtap.har import encode_har, read_har
+from cge.input_files import regular_file
 from cge.paths import SAM_DIR
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,8 @@ __all__ = ["DatabaseError", "load_database", "save_database", "conform_database"
 SHIPPED_DIR = SAM_DIR / "gtap"
 """Where the project's open database lives (built by ``cge build-database``)."""
 NETCDF_NAME = "database.nc"
+DATABASE_FILES = (*sc.FILES.values(), NETCDF_NAME)
+"""The files of a database directory (names matched case-insensitively)."""
 TEXT_ATTRS = ("DREL", "LICN")
 """Character headers kept as Dataset attrs (release identifier, licence)."""
 HASH_PREFIX = "sha256_"
@@ -58,16 +64,79 @@ def _cell(da: xr.DataArray, index: tuple[int, ...]) -> str:
 def locate_files(directory: Path) -> dict[str, Path]:
     """The database's files by role (``sets``, ``basedata``, ``default``, ``baserate``).
 
-    File names are matched case-insensitively; a missing required file is one line naming it.
+    File names are matched case-insensitively. One line names a missing required file, two files
+    whose names differ only in case (``basedata.har`` and ``BASEDATA.HAR``: which one is the
+    database?), and a file that is not a regular file (a FIFO, a device, a directory).
     """
-    present = {p.name.lower(): p for p in directory.iterdir() if p.is_file()}
-    found = {role: present[name] for role, name in sc.FILES.items() if name in present}
+    by_name: dict[str, list[Path]] = {}
+    for entry in sorted(directory.iterdir()):
+        by_name.setdefault(entry.name.lower(), []).append(entry)
+    found = {}
+    for role, name in sc.FILES.items():
+        paths = by_name.get(name, [])
+        if len(paths) > 1:
+            raise DatabaseError(
+                f"{directory}: {' and '.join(p.name for p in paths)} differ only in case: which one is the "
+                f"database's {name}? Remove the other"
+            )
+        if paths:
+            found[role] = _regular(paths[0])
     missing = [sc.FILES[role] for role in sc.REQUIRED_FILES if role not in found]
     if missing:
         raise DatabaseError(
             f"{directory}: no {', '.join(missing)} (a GTAP v7 database has {', '.join(sc.FILES.values())})"
         )
     return found
+
+
+def is_database_directory(path: Path) -> bool:
+    """Whether ``path`` is a directory holding a GTAP database (``basedata.har`` or
+    ``database.nc``, names in any case); a file of one is refused naming its directory.
+
+    Raises
+    ------
+    DatabaseError
+        When ``path`` is a file of a database (``basedata.har`` given where its directory is meant).
+    """
+    if path.is_file() and path.name.lower() in DATABASE_FILES:
+        raise DatabaseError(
+            f"{path} is a file of a GTAP database: give its directory {path.parent} (a GTAP database is read "
+            "from its sets.har, basedata.har, default.prm and baserate.har together)"
+        )
+    return path.is_dir() and any(p.name.lower() in ("basedata.har", NETCDF_NAME) for p in path.iterdir())
+
+
+def database_hash(database: xr.Dataset, names: Iterable[str] | None = None) -> str:
+    """SHA-256 of a database's data (every array, or the arrays ``names``, in name order, with their
+    dims and labels)."""
+    digest = hashlib.sha256()
+    for name in sorted(map(str, database.variables if names is None else names)):
+        var = database[name]
+        digest.update(f"{name}{var.dims}".encode())
+        digest.update(np.ascontiguousarray(var.values).tobytes() if var.dtype.kind != "O" else str(var.values).encode())
+    return digest.hexdigest()
+
+
+def parameter_names(database: xr.Dataset) -> list[str]:
+    """The database's behavioural parameters: the arrays of GTAP's ``default.prm`` (elasticities,
+    RORFLEX, RORDELTA, endowment types), which leave the benchmark's flows and prices unchanged."""
+    parameters = {e.name for e in sc.entries("parameter") if e.file == "default"}
+    return [str(n) for n in database.variables if str(n) in parameters]
+
+
+def benchmark_hash(database: xr.Dataset) -> str:
+    """SHA-256 of a database without its behavioural parameters (:func:`parameter_names`): runs
+    with the same benchmark hash share the benchmark (levels, baseline) and differ at most in
+    elasticities, so their results may be stacked and compared."""
+    parameters = set(parameter_names(database))
+    return database_hash(database, [str(n) for n in database.variables if str(n) not in parameters])
+
+
+def _regular(path: Path) -> Path:
+    """``path`` when it is a regular file (links followed); else one line naming what it is."""
+    if path.is_dir():
+        raise DatabaseError(f"{path}: a directory, not a file of the database")
+    return regular_file(path, "file of a GTAP database", DatabaseError)
 
 
 def file_sha256(path: Path) -> str:
@@ -85,7 +154,9 @@ def _read(path: Path) -> dict[str, xr.DataArray]:
 # loading
 
 
-def load_database(directory: str | os.PathLike | None = None) -> xr.Dataset:
+def load_database(
+    directory: str | os.PathLike | None = None, files: Mapping[str, str | os.PathLike] | None = None
+) -> xr.Dataset:
     """Load a GTAP v7 database directory into one Dataset.
 
     Parameters
@@ -94,8 +165,12 @@ def load_database(directory: str | os.PathLike | None = None) -> xr.Dataset:
         Holds ``sets.har``, ``basedata.har``, ``default.prm`` and optionally ``baserate.har``
         (names in any case). ``None``: the project's shipped open database (``sam/gtap``). A
         ``database.nc`` written by :func:`save_database` is read instead of the HAR files when
-        the HAR files still have the hashes it recorded (it holds the float64 values; HAR files
-        hold float32).
+        the HAR files still have the hashes it recorded and it still holds their values (it holds
+        them in float64; HAR files hold float32); otherwise the HAR files are read, with a
+        warning.
+    files : mapping, optional
+        Files that replace the directory's, by role (``sets``, ``basedata``, ``default``,
+        ``baserate``): what a CMF's ``file GTAPSETS/GTAPDATA/GTAPPARM`` statements name.
 
     Returns
     -------
@@ -124,42 +199,87 @@ def load_database(directory: str | os.PathLike | None = None) -> xr.Dataset:
     directory = Path(directory)
     if not directory.is_dir():
         raise DatabaseError(f"{directory}: not a directory (give the directory holding sets.har, basedata.har, ...)")
-    files = locate_files(directory)
-    hashes = {path.name: file_sha256(path) for path in files.values()}
-    cached = _cached_netcdf(directory, hashes)
-    if cached is not None:
-        return cached
-    ds = _from_har(files)
+    located = locate_files(directory)
+    named = {role: _regular(Path(path)) for role, path in (files or {}).items()}
+    unknown = sorted(set(named) - set(sc.FILES))
+    if unknown:
+        raise ValueError(f"files: unknown role(s) {unknown} (roles: {', '.join(sc.FILES)})")
+    own = all(os.path.samefile(path, located[role]) for role, path in named.items() if role in located)
+    found = {**located, **named}
+    hashes = {path.name: file_sha256(path) for path in found.values()}
+    har = None
+    if own and not set(named) - set(located):
+        nc, cached = _cached_netcdf(directory, hashes)
+        if cached is not None:
+            har = _from_har(found)
+            difference = _first_difference(cached, har)
+            if difference is None:
+                return cached
+            log.warning(
+                "%s does not hold the values of the HAR files beside it (%s): reading the HAR files", nc, difference
+            )
+    ds = har if har is not None else _from_har(found)
     ds.attrs.update(source_directory=str(directory.resolve()), precision="float32")
     ds.attrs.update({HASH_PREFIX + k: v for k, v in hashes.items()})
     return ds
 
 
-def _cached_netcdf(directory: Path, hashes: dict[str, str]) -> xr.Dataset | None:
-    """``database.nc`` when it was written with exactly the HAR files now present, else None."""
+def _cached_netcdf(directory: Path, hashes: dict[str, str]) -> tuple[Path | None, xr.Dataset | None]:
+    """``database.nc`` and its Dataset when it was written with exactly the HAR files now present
+    (else None for the Dataset)."""
     nc = next((p for p in directory.iterdir() if p.name.lower() == NETCDF_NAME), None)
     if nc is None:
-        return None
+        return None, None
     from cge.ncio import read_netcdf
 
     ds = read_netcdf(nc, "GTAP database", DatabaseError)
     recorded = {k[len(HASH_PREFIX) :]: v for k, v in ds.attrs.items() if k.startswith(HASH_PREFIX)}
     if {k.lower(): v for k, v in recorded.items()} != {k.lower(): v for k, v in hashes.items()}:
         log.warning("%s is older than the HAR files beside it: reading the HAR files", nc)
-        return None
+        return nc, None
     for name in (*sc.ENDOWMENT_SUBSETS, sc.CAPITAL, sc.NON_MARGIN):
         if name in ds.coords:
             ds = ds.assign_coords({name: ds[name].astype(bool)})
     ds.attrs["source_directory"] = str(directory.resolve())
-    return conform_database(ds, where=str(nc))
+    return nc, conform_database(ds, where=str(nc))
+
+
+def _first_difference(nc: xr.Dataset, har: xr.Dataset) -> str | None:
+    """Where ``database.nc`` departs from the HAR files, or None when it holds their values.
+
+    The HAR files hold single-precision reals written from the netCDF file's float64 values, so
+    every value rounded to single precision must equal the file's; labels must be equal. The
+    recorded file hashes say the HAR files are those the netCDF file was written with; this says
+    the netCDF file still holds what was written then (an edit with xarray keeps the attrs)."""
+    names = {sc.SATELLITE_HEADERS.get(str(n), str(n)): str(n) for n in nc.data_vars}
+    if set(names) != set(map(str, har.data_vars)):
+        return f"arrays {sorted(set(names) ^ set(map(str, har.data_vars)))} are in one and not the other"
+    for dim in har.dims:
+        if dim in nc.dims and [str(v) for v in nc[dim].values] != [str(v) for v in har[dim].values]:
+            return f"the labels of {dim} differ"
+    for name in sorted(names):
+        a, b = nc[names[name]], har[name]
+        if a.dims != b.dims:
+            return f"{name} has dims {a.dims} and {b.dims}"
+        single = np.asarray(a.values, dtype="f8").astype("f4")
+        differ = single != np.asarray(b.values, dtype="f8").astype("f4")
+        if differ.any():
+            index = tuple(int(i[0]) for i in np.nonzero(differ)) if differ.ndim else ()
+            return (
+                f"{name}[{_cell(b, index)}] is {single[index]:g} there and {float(b.values[index]):g} in the HAR files"
+            )
+    return None
 
 
 def _set_labels(arrays: Mapping[str, xr.DataArray], path: Path) -> dict[str, np.ndarray]:
     labels, problems = {}, []
     for entry in sc.entries("set"):
         da = arrays.get(entry.header)
-        if da is None or da.dtype.kind not in "UO":
+        if da is None:
             problems.append(f"missing character header {entry.header!r} ({entry.long_name})")
+            continue
+        if da.dtype.kind not in "UO" and da.size:  # an empty set: cge 0.2 wrote it as an empty real array
+            problems.append(f"header {entry.header!r} is {_kind(da)}; a set is a character array (1C) of labels")
             continue
         values = np.asarray([str(v) for v in da.values])
         duplicates = sorted({v for v in values if (values == v).sum() > 1})
@@ -176,6 +296,20 @@ def _set_labels(arrays: Mapping[str, xr.DataArray], path: Path) -> dict[str, np.
     return labels
 
 
+HAR_TYPES = {
+    "1C": "a character array (1C)",
+    "RE": "a real array with set labels (RE)",
+    "RL": "a real array without set labels (RL)",
+    "2R": "a 2-D real array (2R)",
+    "2I": "an integer array (2I)",
+}
+
+
+def _kind(da: xr.DataArray) -> str:
+    """What a header of a HAR file is, for messages."""
+    return HAR_TYPES.get(str(da.attrs.get("har_type")), f"an array of {da.dtype}")
+
+
 class _Assembler:
     """Check the arrays of the files against the sets and gather them into one Dataset."""
 
@@ -185,6 +319,8 @@ class _Assembler:
         self.variables: dict[str, xr.DataArray] = {}
         self.attrs: dict[str, object] = {}
         self.problems: list[str] = []
+        self.mismatches: dict[tuple, list[str]] = {}
+        """(file, dim, labels, expected labels, their source) -> the headers with those labels."""
 
     def add_file(self, role: str, path: Path, arrays: Mapping[str, xr.DataArray]) -> None:
         found = set()
@@ -194,6 +330,13 @@ class _Assembler:
             if da.dtype.kind in "USO":
                 if header in TEXT_ATTRS:
                     self.attrs[header] = " ".join(str(v) for v in da.values)
+                entry = sc.by_header().get(header.upper())
+                if entry is not None and entry.file == role and entry.kind in ("data", "parameter", "rate"):
+                    found.add(entry.name)
+                    self.problems.append(
+                        f"{path}: header {header!r} is {_kind(da)}; GTAP's {entry.name} holds numbers over "
+                        f"{' x '.join(entry.dims) or 'no set'}"
+                    )
                 continue
             if header == "DVER":
                 self.attrs["DVER"] = float(da.values.ravel()[0])
@@ -202,16 +345,17 @@ class _Assembler:
             where = f"{path}: header {header!r}"
             if entry is not None and entry.file == role:
                 found.add(entry.name)
-                self.add(entry.name, da, where, entry)
+                self.add(entry.name, da, path, header, entry)
             elif header in self.variables:
                 self.problems.append(f"{where}: a second array named {header}")
             else:
-                self.add(header, da, where, None)
+                self.add(header, da, path, header, None)
         for entry in sc.entries("data") + sc.entries("parameter"):
             if entry.file == role and entry.required and entry.name not in found:
                 self.problems.append(f"{path}: missing header {entry.header!r} ({entry.long_name})")
 
-    def add(self, name: str, da: xr.DataArray, where: str, entry: sc.Entry | None) -> None:
+    def add(self, name: str, da: xr.DataArray, path: Path, header: str, entry: sc.Entry | None) -> None:
+        where = f"{path}: header {header!r}"
         if da.attrs.get("har_type") == "2I":
             if da.size != 1:
                 self.problems.append(f"{where}: an integer array of shape {da.shape} (a scalar expected)")
@@ -219,7 +363,7 @@ class _Assembler:
             da = xr.DataArray(np.int64(da.values.ravel()[0]))
         else:
             da = da.astype("f8")
-        aligned = self.align(da, where)
+        aligned = self.align(da, path, header)
         if aligned is None:
             return
         da = aligned
@@ -236,8 +380,9 @@ class _Assembler:
             da.attrs = {"long_name": da.attrs.get("long_name", "").strip(), "units": "", "header": name}
         self.variables[name] = da
 
-    def align(self, da: xr.DataArray, where: str) -> xr.DataArray | None:
-        """``da`` with set dims in the order of ``sets.har``; None (and a problem) if labels differ."""
+    def align(self, da: xr.DataArray, path: Path, header: str) -> xr.DataArray | None:
+        """``da`` with set dims in the order of ``sets.har``; None (and a mismatch) if labels differ."""
+        where = f"{path}: header {header!r}"
         for dim in map(str, da.dims):
             base = dim.rsplit("_", 1)[0] if dim.rsplit("_", 1)[-1].isdigit() else dim
             got = np.asarray([str(v) for v in da[dim].values])
@@ -251,11 +396,22 @@ class _Assembler:
                 da = da.sel({dim: list(expected)})
                 continue
             source = "sets.har" if base in self.labels else self.other_dims[dim][0]
-            self.problems.append(
-                f"{where}: {dim} labels {got.tolist()} differ from {list(map(str, expected))} of {source}"
-            )
+            key = (str(path), dim, tuple(got.tolist()), tuple(map(str, expected)), source)
+            self.mismatches.setdefault(key, []).append(header)
             return None
         return da.drop_vars(list(da.coords))
+
+    def label_problems(self) -> list[str]:
+        """One line per set whose labels differ, however many headers share the difference."""
+        lines = []
+        for (path, dim, got, expected, source), headers in self.mismatches.items():
+            if len(headers) == 1:
+                which = f"header {headers[0]!r}"
+            else:
+                shown = ", ".join(headers[:5]) + (", ..." if len(headers) > 5 else "")
+                which = f"{len(headers)} headers ({shown})"
+            lines.append(f"{path}: {which}: {dim} labels {list(got)} differ from {list(expected)} of {source}")
+        return lines
 
     def dataset(self) -> xr.Dataset:
         coords = {name: values for name, values in self.labels.items()}
@@ -273,6 +429,7 @@ def _from_har(files: dict[str, Path]) -> xr.Dataset:
     for role in ("basedata", "default", "baserate"):
         if role in files:
             assembler.add_file(role, files[role], _read(files[role]))
+    assembler.problems += assembler.label_problems()
     if len(assembler.problems) == 1:
         raise DatabaseError(assembler.problems[0])
     if assembler.problems:
@@ -362,8 +519,8 @@ def conform_database(ds: xr.Dataset, where: str = "database") -> xr.Dataset:
     """Check a Dataset against the schema and return it in the schema's order.
 
     Every schema array is transposed to the dims of ``schema.csv`` (whatever order it came in)
-    and held as float64 (RORDELTA as an integer); subsets become boolean coordinates (derived
-    from ENDOWFLAG when absent; NMRG from MARG).
+    and held as float64 (RORDELTA as an integer when it is 0 or 1); subsets become boolean
+    coordinates (derived from ENDOWFLAG when absent; NMRG from MARG).
 
     Raises
     ------
@@ -395,8 +552,8 @@ def conform_database(ds: xr.Dataset, where: str = "database") -> xr.Dataset:
                 continue
             da = da.transpose(*dims)
             da.attrs = {**da.attrs, **entry.attrs()}
-        if name == "RORDELTA":
-            da = da.astype("i8")
+        if name == "RORDELTA" and np.isin(da.values, (0, 1)).all():
+            da = da.astype("i8")  # another value stays as it is, for GTAP's checks to name (0.5 is not 0)
         elif da.dtype.kind in "iufb":
             da = da.astype("f8")
         values = np.asarray(da.values)
@@ -426,7 +583,7 @@ def conform_database(ds: xr.Dataset, where: str = "database") -> xr.Dataset:
 
 def _set_array(header: str, labels, long_name: str) -> xr.DataArray:
     return xr.DataArray(
-        np.asarray([str(v) for v in labels]),
+        np.asarray([str(v) for v in labels], dtype=str),
         dims=[header],
         attrs={"long_name": long_name, "har_string_length": sc_string_length(labels)},
     )
@@ -492,9 +649,11 @@ def save_database(ds: xr.Dataset, directory: str | os.PathLike) -> Path:
     ds : xarray.Dataset
         A database in the schema (:func:`conform_database` is applied first).
     directory : path
-        The target directory. Every file is encoded before anything is written; a new directory
-        appears whole (written beside it, then renamed); in an existing one each file is
-        replaced atomically.
+        The target directory. Every file is encoded and written to a staging directory before
+        anything is replaced: a new directory appears whole (renamed into place); in an existing
+        one the files are renamed over the previous ones with Ctrl-C and SIGTERM held meanwhile,
+        so the directory never holds files of two databases. An existing directory that holds a
+        database file this one does not write (``baserate.har``) is refused.
 
     Returns
     -------
@@ -533,20 +692,82 @@ def save_database(ds: xr.Dataset, directory: str | os.PathLike) -> Path:
     return directory
 
 
+def _targets(directory: Path, payload: dict[str, bytes]) -> dict[str, Path]:
+    """Where each file goes in an existing ``directory``: its present spelling when it has one.
+
+    Raises
+    ------
+    DatabaseError
+        When the directory holds a database file the new database does not write (a
+        ``baserate.har`` of the previous one would be read with the new files).
+    cge.atomic.WriteError
+        When a target is not a regular file or is a file of the shipped data.
+    """
+    present = {p.name.lower(): p for p in directory.iterdir()}
+    stale = [present[name].name for name in DATABASE_FILES if name in present and name not in payload]
+    if stale:
+        raise DatabaseError(
+            f"cannot write {directory}: it holds {', '.join(stale)} of another database, which this one does not "
+            "have and which would be read with the new files; remove it or write to another directory"
+        )
+    return {name: refuse_special_target(present.get(name, directory / name)) for name in payload}
+
+
 def _write_all(directory: Path, payload: dict[str, bytes]) -> None:
-    if directory.exists():
-        for name, data in payload.items():
-            atomic_write_bytes(directory / name, data)
-        return
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+    """Write every file into a staging directory beside the targets, then move them into place:
+    an error or an interrupt while writing leaves the previous files; the moves are renames with
+    Ctrl-C and SIGTERM held until the last is done, so the files are never of two databases."""
+    exists = directory.exists()
+    targets = _targets(directory, payload) if exists else {}
+    parent = directory if exists else directory.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{directory.name}."))
     mask = os.umask(0)
     os.umask(mask)
     staging.chmod(0o777 & ~mask)  # mkdtemp makes 0700 directories
     try:
         for name, data in payload.items():
-            (staging / name).write_bytes(data)
-        os.replace(staging, directory)
+            _write_file(staging / name, data, 0o666 & ~mask)
+        with _signals_held():
+            if not exists:
+                _rename_directory(staging, directory)
+            for name, target in targets.items():
+                os.replace(staging / name, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def _write_file(path: Path, data: bytes, mode: int) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(path, mode)
+
+
+def _rename_directory(staging: Path, directory: Path) -> None:
+    try:
+        os.replace(staging, directory)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise DatabaseError(
+                f"cannot write {directory}: it appeared while this database was written (another process?); "
+                "nothing was written"
+            ) from None
+        raise
+
+
+@contextmanager
+def _signals_held():
+    """Ctrl-C and SIGTERM are delivered after the block (the renames of one database)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # not POSIX threads: nothing to hold
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)

@@ -47,6 +47,7 @@ them when present and GEMPACK's own defaults otherwise.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import struct
 from collections import Counter
@@ -58,6 +59,7 @@ import xarray as xr
 
 from cge.atomic import atomic_write_bytes
 from cge.errors import HarError
+from cge.input_files import regular_file
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,9 @@ FULL_LEAD = 3
 """The integer before the dimensions of a FULL real array (GEMPACK's usual value)."""
 SET_CODE = 1
 """The code of the set-information record (GEMPACK's usual value)."""
+MAX_VALUES = 2**31 - 1
+"""Most values of one array: GEMPACK indexes an array's values (the positions of a sparse array)
+with 4-byte integers."""
 
 
 class HarFile(dict):
@@ -122,7 +127,7 @@ def read_har(path: str | os.PathLike) -> HarFile:
         One line naming the file, the header and what is wrong (truncated file, unknown type,
         inconsistent sizes).
     """
-    path = Path(path)
+    path = regular_file(path, "header array file", HarError)
     try:
         data = path.read_bytes()
     except IsADirectoryError:
@@ -132,35 +137,52 @@ def read_har(path: str | os.PathLike) -> HarFile:
     order, records = _split_records(data, path)
     arrays = HarFile()
     arrays.source = path.resolve()
+    first_spelling: dict[str, str] = {}
     for name, group in _group_headers(records, path):
         if name in arrays:
             raise HarError(f"{path}: header {name!r} appears twice")
-        arrays[name] = _Reader(path, name, group, order).array()
+        if name.upper() in first_spelling:
+            raise HarError(
+                f"{path}: headers {first_spelling[name.upper()]!r} and {name!r} differ only in case; GEMPACK "
+                "reads them as one header: remove one"
+            )
+        first_spelling[name.upper()] = name
+        arrays[name] = _Reader(path, name, group, order, len(data)).array()
     return arrays
+
+
+def _record_layout(data: bytes, path: Path) -> tuple[str, int]:
+    """Byte order and size of the record length markers [bytes]: 4 (the norm), or 8 for files
+    written by Fortran compilers with 8-byte markers (``gfortran -frecord-marker=8``)."""
+    for order in "<>":
+        if len(data) >= 16 and struct.unpack_from(order + "q", data, 0)[0] == 4:
+            return order, 8  # with 4-byte markers these bytes hold the header's name, never zeros
+        if struct.unpack_from(order + "i", data, 0)[0] == 4:
+            return order, 4
+    raise HarError(f"{path}: not a header array file (the first record is not a 4-character header)")
 
 
 def _split_records(data: bytes, path: Path) -> tuple[str, list[memoryview]]:
     """Byte order and the payloads of the Fortran records of ``data``."""
     if len(data) < 12:
         raise HarError(f"{path}: {len(data)} bytes, too short for a header array file")
-    order = next((o for o in "<>" if struct.unpack_from(o + "i", data, 0)[0] == 4), None)
-    if order is None:
-        raise HarError(f"{path}: not a header array file (the first record is not a 4-character header)")
+    order, marker = _record_layout(data, path)
+    code = order + ("i" if marker == 4 else "q")
     view = memoryview(data)
     records = []
     pos, size = 0, len(data)
     while pos < size:
-        if pos + 4 > size:
+        if pos + marker > size:
             raise HarError(f"{path}: truncated: {size - pos} stray bytes at the end")
-        (length,) = struct.unpack_from(order + "i", data, pos)
-        end = pos + 4 + length
-        if length < 0 or end + 4 > size:
-            left = size - pos - 8
+        (length,) = struct.unpack_from(code, data, pos)
+        end = pos + marker + length
+        if length < 0 or end + marker > size:
+            left = size - pos - 2 * marker
             raise HarError(f"{path}: truncated: the record at byte {pos} claims {length} bytes, {left} remain")
-        if struct.unpack_from(order + "i", data, end)[0] != length:
+        if struct.unpack_from(code, data, end)[0] != length:
             raise HarError(f"{path}: corrupt record at byte {pos} (its two length markers differ)")
-        records.append(view[pos + 4 : end])
-        pos = end + 4
+        records.append(view[pos + marker : end])
+        pos = end + marker
     return order, records
 
 
@@ -186,8 +208,9 @@ def _group_headers(records: list[memoryview], path: Path):
 class _Reader:
     """Decode the records of one header into a DataArray."""
 
-    def __init__(self, path: Path, name: str, records: list[memoryview], order: str):
+    def __init__(self, path: Path, name: str, records: list[memoryview], order: str, file_size: int):
         self.path, self.name, self.records, self.order = path, name, records, order
+        self.file_size = file_size
         self.pos = 0
         self.layout: dict[str, int] = {}
         """Details of the file's layout that differ from GEMPACK's usual ones (attrs)."""
@@ -214,7 +237,11 @@ class _Reader:
         kind, storage = bytes(desc[4:6]).decode("latin-1"), bytes(desc[6:10]).decode("latin-1")
         long_name = bytes(desc[10:80]).decode("latin-1").rstrip(" ")
         (rank,) = self.ints(desc, 80, 1)
+        if not 0 <= rank <= MAX_RANK:
+            raise self.fail(f"rank {rank} in the description record (0 to {MAX_RANK} expected)")
         dims = self.ints(desc, 84, rank)
+        if any(d < 0 for d in dims):
+            raise self.fail(f"negative dimensions {dims}")
         if kind not in TYPES:
             raise self.fail(f"unknown array type {kind!r} (known: {', '.join(TYPES)})")
         if storage not in STORAGES:
@@ -310,9 +337,25 @@ class _Reader:
         coords = {dim: labels[s] for dim, s in zip(names, sets)}
         return xr.DataArray(values, dims=names, coords=coords, attrs=attrs)
 
+    def checked_size(self, dims: tuple[int, ...], stored: bool) -> int:
+        """The number of values ``dims`` declare, refused before anything is allocated when a
+        header array cannot hold them, or when ``stored`` (every value in the file) and the file
+        is too small for them (a damaged or hostile description)."""
+        size = math.prod(dims)
+        if size > MAX_VALUES:
+            raise self.fail(
+                f"dimensions {dims} declare {size:,} values, more than the {MAX_VALUES:,} a header array can "
+                f"index (the file has {self.file_size:,} bytes)"
+            )
+        if stored and 4 * size > self.file_size:
+            raise self.fail(
+                f"dimensions {dims} declare {size:,} values ({4 * size:,} bytes) in a file of {self.file_size:,} bytes"
+            )
+        return size
+
     def reals(self, dims: tuple[int, ...], storage: str) -> np.ndarray:
         """The values of a FULL or SPSE real array, flat in Fortran order."""
-        size = int(np.prod(dims, dtype=np.int64))
+        size = self.checked_size(dims, stored=storage == "FULL")
         if storage == "SPSE":
             return self.sparse(size)
         shape_record = self.next("dimensions")
@@ -373,6 +416,7 @@ class _Reader:
         if len(dims) != 2:
             raise self.fail(f"{kind} array of rank {len(dims)} (2 expected)")
         dtype = "i4" if kind == "2I" else "f4"
+        self.checked_size(dims, stored=True)
         out = np.zeros(dims, dtype=dtype, order="F")
         while True:
             record = self.next("data")
@@ -428,6 +472,9 @@ def write_har(path: str | os.PathLike, arrays: Mapping[str, xr.DataArray]) -> Pa
         ignored), a long name over 70 characters, a label or set name over 12, NaN or infinite
         values (naming the cell), a partly labelled array, a target that exists and is not a
         regular file, or the file the arrays were read from.
+    cge.atomic.WriteError
+        Before anything is written: a target that is a symbolic link or a file of the shipped
+        data (:func:`cge.atomic.refuse_special_target`); on a device error (full disk).
     """
     path = Path(path)
     if path.exists() and not path.is_file():

@@ -10,7 +10,6 @@ result is split into the contributions of the scenario's shock groups (``subtota
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -26,9 +25,9 @@ import xarray as xr
 from cge.dims import BASELINE, REGION, SCENARIO, SUBTOTAL
 from cge.errors import ScenarioError, SolveError
 from cge.gtap.closure import ClosureSpecError
+from cge.gtap.database import benchmark_hash, database_hash, is_database_directory, parameter_names
 from cge.gtap.horizons import GtapClosure, LabourClosure, gtap_closure
 from cge.gtap.scenario_shocks import ShockPlan, gtap_shocks
-from cge.gtap.schema import entries
 from cge.gtap.simulate import PreparedModel, prepare
 from cge.gtap.subtotals import TOTAL
 from cge.gtap.trade_balance import solve_to_targets
@@ -92,14 +91,25 @@ def resolve_database(
 
 
 def _database_with(source: xr.Dataset | str | Path | None, table: pd.DataFrame | None) -> xr.Dataset:
-    from cge.gtap import from_sam, load_database
+    """The database of ``source`` with ``table``, refused before anything is solved when it fails
+    GTAP's checks (identities, non-negative flows, parameter ranges: :func:`cge.gtap.check_database`)."""
+    from cge.gtap import check_database
+
+    database = _database_of(source, table)
+    check_database(database)
+    return database
+
+
+def _database_of(source: xr.Dataset | str | Path | None, table: pd.DataFrame | None) -> xr.Dataset:
+    from cge.gtap import load_database
+    from cge.gtap.sam_conversion import from_sam
 
     if source is None:
         return with_elasticities(load_database(), table)
     if isinstance(source, xr.Dataset) and "VDFB" in source:
         return with_elasticities(source, table)
     path = None if isinstance(source, xr.Dataset) else Path(source)
-    if path is not None and path.is_dir() and any((path / name).exists() for name in ("basedata.har", "database.nc")):
+    if path is not None and is_database_directory(path):
         return with_elasticities(load_database(path), table)
     from cge.calibrate import check_elasticities
     from cge.sam import conform_sam, load_sam
@@ -182,32 +192,6 @@ def closure_arguments(spec: ClosureSpec) -> dict:
         "rorflex": spec.rate_of_return_flexibility,
         "trade_balance": {t.region: t.kind for t in spec.trade_balance},
     }
-
-
-def database_hash(database: xr.Dataset, names: Iterable[str] | None = None) -> str:
-    """SHA-256 of a database's data (every array, or the arrays ``names``, in name order, with their
-    dims and labels)."""
-    digest = hashlib.sha256()
-    for name in sorted(map(str, database.variables if names is None else names)):
-        var = database[name]
-        digest.update(f"{name}{var.dims}".encode())
-        digest.update(np.ascontiguousarray(var.values).tobytes() if var.dtype.kind != "O" else str(var.values).encode())
-    return digest.hexdigest()
-
-
-def parameter_names(database: xr.Dataset) -> list[str]:
-    """The database's behavioural parameters: the arrays of GTAP's ``default.prm`` (elasticities,
-    RORFLEX, RORDELTA, endowment types), which leave the benchmark's flows and prices unchanged."""
-    parameters = {e.name for e in entries("parameter") if e.file == "default"}
-    return [str(n) for n in database.variables if str(n) in parameters]
-
-
-def benchmark_hash(database: xr.Dataset) -> str:
-    """SHA-256 of a database without its behavioural parameters (:func:`parameter_names`): runs
-    with the same benchmark hash share the benchmark (levels, baseline) and differ at most in
-    elasticities, so their results may be stacked and compared."""
-    parameters = set(parameter_names(database))
-    return database_hash(database, [str(n) for n in database.variables if str(n) not in parameters])
 
 
 # ---------------------------------------------------------------------------------- one scenario

@@ -22,7 +22,7 @@ from cge import __version__
 from cge.errors import SolveError
 from cge.gtap import subtotals as sub_
 from cge.gtap.closure import ClosureSpecError, apply_swap, closure_from_cmf, shock_array, standard_closure
-from cge.gtap.cmf import Shock, VarRef
+from cge.gtap.cmf import Shock, VarRef, at
 from cge.gtap.model.build import Model, build_model
 from cge.gtap.model.coefficients import Coefficients, compute_coefficients
 from cge.gtap.model.decomposition import COLUMN, decomposition_rates
@@ -139,15 +139,17 @@ def _shock_vector(
         is_change[pos] = model.slots[name].spec.is_change
     owner = np.full(model.p0.shape, -1, dtype=int)
     for item, (key, value) in enumerate(shocks):
-        spec, values = shock_array(cf, database, key, value, cmf)
-        if spec.treatment != "slot" or spec.name not in model.slots:
-            raise ClosureSpecError(f"cannot shock {spec.name}: it is not an exogenous variable of the model")
-        shocked = ~np.isnan(values)
-        exo = exogenous[spec.name]
-        if (shocked & ~exo).any():
-            raise ClosureSpecError(
-                f"shock to {spec.name}: {int((shocked & ~exo).sum())} shocked element(s) are endogenous in this closure"
-            )
+        with at(getattr(key, "where", "")):  # a CMF's shock: errors name its file and line
+            spec, values = shock_array(cf, database, key, value, cmf)
+            if spec.treatment != "slot" or spec.name not in model.slots:
+                raise ClosureSpecError(f"cannot shock {spec.name}: it is not an exogenous variable of the model")
+            shocked = ~np.isnan(values)
+            exo = exogenous[spec.name]
+            if (shocked & ~exo).any():
+                raise ClosureSpecError(
+                    f"shock to {spec.name}: {int((shocked & ~exo).sum())} shocked element(s) are endogenous in "
+                    "this closure"
+                )
         pos, flat = model.p_slice(spec.name)
         chosen = shocked.reshape(-1)[flat]
         amounts = values.reshape(-1)[flat][chosen]
@@ -597,15 +599,16 @@ def solve_cmf(cmf_path, database: xr.Dataset | None = None, **options) -> xr.Dat
     **options
         Passed to :func:`solve` (``nodes``, ``tol``, ``updated``...).
     """
-    from cge.gtap.cmf import read_cmf
+    from cge.gtap.checks import check_database
+    from cge.gtap.cmf import database_source, read_cmf
     from cge.gtap.database import load_database
 
     spec = read_cmf(cmf_path)
     if database is None:
-        data = next((v for k, v in spec.files.items() if k.upper() == "GTAPDATA"), None)
-        if data is None:
+        directory, files = database_source(spec)
+        if directory is None:
             raise ClosureSpecError(f"{cmf_path}: no 'file GTAPDATA = ...' statement and no database given")
-        database = load_database(spec.resolve(data).parent)
+        database = check_database(load_database(directory, files=files))
     return solve(database, cmf=spec, **options)
 
 

@@ -229,6 +229,12 @@ def _parameters(rng, C: int, A: int, R: int, M: int) -> dict[str, np.ndarray]:
     }
 
 
+MAX_SET_SIZE = 200
+"""Most regions, commodities or activities of a synthetic database (GTAP 11 has 160 regions and
+65 sectors; at 200 x 200, VTWR, margins x commodities x regions x regions, has 8 million values per
+margin commodity)."""
+
+
 def synthetic_database(
     regions: int = 3,
     commodities: int = 4,
@@ -268,6 +274,11 @@ def synthetic_database(
         raise ValueError(
             f"a synthetic database needs at least 2 regions, 2 activities, 1 margin and more commodities than "
             f"margins; got regions={R}, commodities={C}, activities={A}, margins={M}"
+        )
+    if max(R, C, A) > MAX_SET_SIZE:
+        raise ValueError(
+            f"a synthetic database has at most {MAX_SET_SIZE} regions, commodities and activities (GTAP 11 has "
+            f"160 regions and 65 sectors); got regions={R}, commodities={C}, activities={A}"
         )
     rng = np.random.default_rng(seed)
     draws = _draw(rng, R, C, A, M)

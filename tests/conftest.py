@@ -69,7 +69,7 @@ def hand_elasticity_table() -> pd.DataFrame:
 def hand_database():
     """The hand SAM (``man`` flagged as agri-food) as a GTAP v7 database (:func:`cge.gtap.from_sam`,
     which carries the SAM's persons employed as the ``employment`` satellite)."""
-    from cge.gtap.from_sam import from_sam
+    from cge.gtap import from_sam
 
     sam = two_region_sam().assign_coords(agrifood=("commodity", [True, False]))
     return from_sam(sam, hand_elasticity_table())

@@ -51,7 +51,7 @@ def groups_file(tmp_path) -> str:
 @pytest.fixture(scope="module")
 def model():
     """A random SAM and its GTAP v7 database (:func:`cge.gtap.from_sam`)."""
-    from cge.gtap.from_sam import from_sam
+    from cge.gtap import from_sam
 
     sam = random_balanced_sam(n_regions=4, n_commodities=6, seed=3)
     return sam, from_sam(sam, _elasticities(sam))

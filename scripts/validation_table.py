@@ -177,6 +177,13 @@ def _solve_or_reason(scenario: cge.Scenario, **kwargs) -> xr.Dataset | str:
         )
 
 
+def _cells(ds: xr.Dataset | str, name: str, cells: Callable[[xr.Dataset, str], str], width: int) -> str:
+    """Table cells of one solved variant, or its failure in the first cell."""
+    if isinstance(ds, str):
+        return " | ".join([f"no solution {ds}"] + [""] * (width - 1))
+    return cells(ds, name)
+
+
 def labour_rows() -> list[str]:
     """Short run with the wage curve (library) beside fixed real wages in every region, under both
     of GTAP's macro rules."""
@@ -185,23 +192,23 @@ def labour_rows() -> list[str]:
         "fixed real wage: GDP % USA / MEX / CAN | employment change USA / MEX / CAN |",
         "|---|---|---|---|---|---|",
     ]
+
+    def cells(ds: xr.Dataset, name: str) -> str:
+        s = ds.sel(scenario=name)
+        return f"{_by_member(s['real_gdp_pct'], '+.3f')} | {_by_member(s['employment_change'], '+,.0f')}"
+
     for name in LABOUR_NAMES:
         for i, (label, macro) in enumerate(LABOUR_MACRO.items()):
-            cells = []
+            row = []
             for labour in ({}, {"labour": LabourClosure.FIXED_REAL_WAGE}):
-                s = _solve_or_reason(_variant(name, f"_{i}{len(labour)}", **macro, **labour))
-                if isinstance(s, str):
-                    cells.append(f"no solution {s} | |")
-                else:
-                    s = s.sel(scenario=s.scenario[-1])
-                    cells.append(
-                        f"{_by_member(s['real_gdp_pct'], '+.3f')} | {_by_member(s['employment_change'], '+,.0f')}"
-                    )
-            out.append(f"| {name} | {label} | {cells[0]} | {cells[1]} |")
+                variant = _variant(name, f"_{i}{len(labour)}", **macro, **labour)
+                row.append(_cells(_solve_or_reason(variant), variant.name, cells, 2))
+            out.append(f"| {name} | {label} | {row[0]} | {row[1]} |")
     return out
 
 
 def _welview(s: xr.Dataset, region: str = "USA") -> dict[str, float]:
+    """A region's EV decomposition (WELVIEW columns) of one scenario's results [US$ bn]."""
     parts = s["ev_decomposition"].sel(region=region)
     return {str(c): float(parts.sel(component=c)) for c in parts.component.values}
 
@@ -215,13 +222,6 @@ EXPORT_SHOCKS = {
 }
 ELASTICITY_FACTORS = (1.0, 0.5, 1.5)
 MACRO_PAIR = {"RORDELTA = 1": {}, "RORDELTA = 0": {"macro": MacroClosure.GLOBAL_BANK}}
-
-
-def _cells(ds: xr.Dataset | str, name: str, cells: Callable[[xr.Dataset, str], str], width: int) -> str:
-    """Table cells of one solved variant, or its failure in the first cell."""
-    if isinstance(ds, str):
-        return " | ".join([f"no solution {ds}"] + [""] * (width - 1))
-    return cells(ds, name)
 
 
 def export_rows() -> list[str]:
@@ -265,7 +265,7 @@ def optimal_rows() -> list[str]:
 
     def cells(ds: xr.Dataset, name: str) -> str:
         s = ds.sel(scenario=name)
-        parts = {str(c): float(v) for c, v in zip(s.component.values, s["ev_decomposition"].sel(region="USA").values)}
+        parts = _welview(s)
         return (
             f"{float(s['ev'].sel(region='USA')):+.1f} | {parts['alloc_A1']:+.1f} | {parts['tot_E1']:+.1f} | "
             f"{parts['IS_F1']:+.1f} | {float(s['ev'].sel(region='MEX')):+.1f} | "
@@ -296,20 +296,21 @@ def canada_capital_rows() -> list[str]:
         "ESUBD, ESUBM | tariff25: qinv CAN % | qgdp CAN % | US goods exports to MEX+CAN % |",
         "|---|---|---|---|---|---|",
     ]
+
+    def cells(ds: xr.Dataset, name: str) -> str:
+        s = ds.sel(scenario=name)
+        return (
+            f"{float(s['qinv'].sel(region='CAN')):+.1f} | {float(s['qgdp'].sel(region='CAN')):+.3f} | "
+            f"{_export_change(ds, name):+.1f}"
+        )
+
     for label, db in (("shipped", shipped), ("Canada's VKB halved (experiment)", halved)):
         cf = compute_coefficients(db)
         k = [str(r) for r in db["REG"].values].index("CAN")
         gr, ik, flex = (float(np.asarray(getattr(cf, c))[k]) for c in ("GRNETRATIO", "INVKERATIO", "RORFLEX"))
         for factor in (1.0, 0.5):
             ds = _solve_or_reason(_scenario("tariff25"), sam=db, elasticities=scaled_elasticities(factor))
-            if isinstance(ds, str):
-                result = f"no solution {ds} | |"
-            else:
-                s = ds.sel(scenario="tariff25")
-                result = (
-                    f"{float(s['qinv'].sel(region='CAN')):+.1f} | {float(s['qgdp'].sel(region='CAN')):+.3f} | "
-                    f"{_export_change(ds, 'tariff25'):+.1f}"
-                )
+            result = _cells(ds, "tariff25", cells, 3)
             out.append(f"| {label} | {gr:.2f}, {ik:.3f}, {gr / (flex * ik):.2f} | x{factor:g} | {result} |")
     return out
 

@@ -9,10 +9,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_indicators_doc_is_current():
-    spec = importlib.util.spec_from_file_location("write_model_docs", ROOT / "scripts" / "write_model_docs.py")
+def _script(name: str):
+    """The module of ``scripts/<name>.py``."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_indicators_doc_is_current():
+    module = _script("write_model_docs")
     assert (ROOT / "docs" / "indicators.md").read_text() == module.render_indicators(), (
         "docs/indicators.md is stale: run python scripts/write_model_docs.py"
     )
@@ -91,13 +97,6 @@ def test_ci_runs_exactly_the_readme_commands():
         assert command.strip() in script, command
 
 
-def _validation_script():
-    spec = importlib.util.spec_from_file_location("validation_table", ROOT / "scripts" / "validation_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_validation_library_table_matches_the_golden_results():
     """docs/validation.md's library table shows today's results: each row's real GDP changes, US EV,
     persons changing sector and gross trade jobs equal the golden library results
@@ -126,7 +125,7 @@ def test_validation_library_table_matches_the_golden_results():
 
 def test_validation_jobs_table_is_what_the_script_prints():
     """The trade-jobs table of docs/validation.md is what scripts/validation_table.py prints now."""
-    module = _validation_script()
+    module = _script("validation_table")
     rows = module.jobs_rows(module._run([module._scenario("baseline")]))
     text = (ROOT / "docs" / "validation.md").read_text()
     stale = [row for row in rows if row not in text]

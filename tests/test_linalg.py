@@ -141,3 +141,53 @@ def test_a_last_step_from_a_tiny_residual_is_not_solved_further_than_the_target(
     assert one.converged and one.iterations == 1 and one.max_residual <= 1e-12
     assert plain.converged and plain.iterations == 1
     assert one.krylov_iterations < plain.krylov_iterations
+
+
+def test_newton_reports_the_jacobian_of_its_last_step_and_how_far_that_step_went() -> None:
+    """The outcome carries the Jacobian the last step was solved with (at the iterate it started
+    from) and the step's largest entry; a residual passed in for the start is used instead of
+    evaluating it again, with the same result."""
+    n = 200
+    a = _matrix(n, seed=4)
+    solution = np.random.default_rng(5).uniform(0.5, 1.5, n)
+    system = _Cubic(a, a.matvec(solution) + 0.1 * solution**3)
+    start = solution + 1e-7 * np.random.default_rng(6).normal(size=n)
+    options = NewtonOptions(target=1e-12, tol=1e-9, finish_in_one_step=True)
+    outcome, _ = newton_solve(system, start, np.zeros(0), None, options)
+    assert outcome.converged and outcome.iterations == 1
+    assert outcome.jacobian is not None
+    assert np.array_equal(outcome.jacobian.values, system.eval_jacobian_values(start, np.zeros(0)))
+    assert outcome.last_step == np.max(np.abs(outcome.x - start))
+    assert 1e-8 < outcome.last_step < 1e-6
+
+    calls = []
+
+    class Counted(_Cubic):
+        def eval_residual(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+            calls.append(1)
+            return super().eval_residual(x, p)
+
+    counted = Counted(system.a, system.b)
+    given, _ = newton_solve(counted, start, np.zeros(0), None, options, system.eval_residual(start, np.zeros(0)))
+    evaluations_given = len(calls)
+    calls.clear()
+    again, _ = newton_solve(counted, start, np.zeros(0), None, options)
+    assert len(calls) == evaluations_given + 1
+    assert np.array_equal(given.x, again.x) and np.array_equal(given.x, outcome.x)
+
+    at_solution, _ = newton_solve(system, outcome.x, np.zeros(0), None, options)
+    assert at_solution.iterations == 0 and at_solution.jacobian is None and at_solution.last_step == np.inf
+
+
+def test_a_row_pointer_gives_the_same_products_as_the_triplets() -> None:
+    """Above DENSE_MAX the product goes through SciPy's CSR: made from the row pointer when one is
+    given (a tape's pattern), from the triplets otherwise, with the same result."""
+    n = DENSE_MAX + 50
+    rng = np.random.default_rng(8)
+    matrix = sp.random(n, n, density=0.01, random_state=9, format="csr") + sp.eye(n, format="csr")
+    rows = np.repeat(np.arange(n), np.diff(matrix.indptr))
+    plain = SparseMatrix(rows, matrix.indices, matrix.data, n)
+    pointed = SparseMatrix(rows, matrix.indices, matrix.data, n, matrix.indptr)
+    v = rng.normal(size=n)
+    assert np.array_equal(plain.matvec(v), pointed.matvec(v))
+    assert np.allclose(pointed.matvec(v), matrix @ v, rtol=1e-14, atol=1e-14)

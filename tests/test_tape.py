@@ -89,3 +89,41 @@ def test_jacobian_through_chains_of_elementwise_operations_equals_the_tangents()
     columns = [compiled.jvp(x, pv, e, np.zeros(compiled.n_p))[1] for e in np.eye(compiled.n)]
     assert np.allclose(jac.toarray(), np.column_stack(columns), rtol=1e-13, atol=1e-13)
     assert np.abs(jac.toarray()).min(axis=None) == 0.0  # the pattern is not dense: the check is informative
+
+
+@pytest.mark.parametrize(
+    ("size_a", "size_b", "union"),
+    [
+        (50, 50, 50),  # both cover the union
+        (50, 10, 50),  # a covers it, b is small
+        (50, 40, 50),  # a covers it, b is large
+        (10, 50, 50),  # b covers it, a is small
+        (40, 50, 50),  # b covers it, a is large
+        (30, 12, 40),  # neither covers it, a larger
+        (12, 30, 40),  # neither covers it, b larger
+    ],
+)
+def test_union_data_places_and_sums_both_parts_in_every_layout(size_a: int, size_b: int, union: int) -> None:
+    """A binary operation's Jacobian data on the union of its operands' patterns equals a zero fill
+    with both parts added at their positions, whichever part is placed first (the order that
+    makes it fast depends on the sizes)."""
+    from types import SimpleNamespace
+
+    from cge.solve.tape import _union_data
+
+    rng = np.random.default_rng(size_a * 100 + size_b)
+    everything = np.arange(union)
+    pos_a = np.sort(rng.choice(union, size_a, replace=False)) if size_a < union else everything
+    rest = np.setdiff1d(everything, pos_a)
+    extra = size_b - rest.size
+    pos_b = np.sort(np.concatenate([rest, rng.choice(pos_a, extra, replace=False)])) if extra > 0 else rest
+    assert np.union1d(pos_a, pos_b).size == union and pos_b.size == size_b
+    part_a, part_b = rng.normal(size=size_a), rng.normal(size=size_b)
+    expected = np.zeros(union)
+    expected[pos_a] += part_a
+    expected[pos_b] += part_b
+    op = SimpleNamespace(
+        pos_a=pos_a, pos_b=pos_b, full_a=size_a == union, full_b=size_b == union, pattern=SimpleNamespace(nnz=union)
+    )
+    got = _union_data(op, part_a.copy(), part_b.copy())
+    assert np.allclose(got, expected, rtol=0, atol=1e-15)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
@@ -58,6 +58,8 @@ class TapeSystem:
     model: Model
     jac_rows: np.ndarray = field(init=False)
     jac_cols: np.ndarray = field(init=False)
+    jac_indptr: np.ndarray = field(init=False)
+    """CSR row pointer of the Jacobian's pattern (the tape's: sorted by row, no duplicates)."""
     lower: np.ndarray = field(init=False)
     upper: np.ndarray = field(init=False)
     positive: np.ndarray = field(init=False)
@@ -66,6 +68,7 @@ class TapeSystem:
         compiled = self.model.compiled
         self.jac_rows = np.repeat(np.arange(compiled.m), np.diff(compiled.jac_indptr)).astype(np.int64)
         self.jac_cols = compiled.jac_indices.astype(np.int64)
+        self.jac_indptr = compiled.jac_indptr
         self.positive = np.isfinite(self.model.lower)
         self.lower = np.full(self.model.n, -np.inf)
         self.upper = np.full(self.model.n, np.inf)
@@ -95,7 +98,7 @@ class TapeSystem:
         return self.model.compiled.jacobian(x, p)[1].data * self.scale(x)[self.jac_cols]
 
     def jacobian(self, z: np.ndarray, p: np.ndarray) -> SparseMatrix:
-        return SparseMatrix(self.jac_rows, self.jac_cols, self.eval_jacobian_values(z, p), self.n)
+        return SparseMatrix(self.jac_rows, self.jac_cols, self.eval_jacobian_values(z, p), self.n, self.jac_indptr)
 
 
 @dataclass
@@ -200,6 +203,21 @@ LU_PRECISION = "single"
 system (:class:`cge.solve.linalg.Factorization`)."""
 TANGENT_RTOL = 1e-10
 """Relative accuracy of the path derivative dx/dt when it is found by GMRES."""
+REUSED_JACOBIAN_STEP = 1e-8
+"""Largest last Newton step (largest entry, in log-levels: a relative change) after which the
+path derivative at a node is solved with the Jacobian of that step, taken where the step started,
+instead of one evaluated at the solution; only where factorisations are not redone at each node
+(fill above :data:`CHEAP_LU_FILL`: there a Jacobian is cheap and its exact factors solve the
+derivative). The matrix is then off by about the step times the second derivatives, and the
+derivative is accepted only if its residual against the Jacobian at the solution (one
+forward-mode product) is within :data:`REUSED_TANGENT_RTOL`. Measured on the 31 x 40 stress case
+of ``benchmarks/gtap_speed.py`` (Armington elasticities up to 52): 25 of the 33 nodes reuse,
+with residuals of 7e-13 to 4.0e-10 (a fresh Jacobian's: 3e-13 to 8.2e-11), and EV, qgdp and the
+WELVIEW decomposition move by at most 1.2e-6 US$ million; 25 Jacobian evaluations fewer."""
+REUSED_TANGENT_RTOL = 1e-9
+"""Largest residual of a path derivative from a reused Jacobian against the Jacobian at the
+solution, relative to that of zero (:data:`REUSED_JACOBIAN_STEP`); ten times
+:data:`TANGENT_RTOL`, which bounds GMRES's own residual."""
 CHEAP_LU_FILL = 500_000
 """A factorisation with fewer stored nonzeros (L + U) is redone at each node (exact, and cheaper
 than GMRES's several triangular solves); larger ones precondition GMRES instead. A size, not a
@@ -236,7 +254,14 @@ class Preconditioners:
         self.kept.append((t, factorization))
 
 
-def _newton(system: TapeSystem, start: np.ndarray, p: np.ndarray, factorization: Factorization | None, tol: float):
+def _newton(
+    system: TapeSystem,
+    start: np.ndarray,
+    p: np.ndarray,
+    factorization: Factorization | None,
+    tol: float,
+    residual: np.ndarray | None = None,
+):
     options = NewtonOptions(
         target=tol * 1e-2,
         tol=tol,
@@ -245,7 +270,7 @@ def _newton(system: TapeSystem, start: np.ndarray, p: np.ndarray, factorization:
         lu_precision=LU_PRECISION,
         finish_in_one_step=True,
     )
-    return newton_solve(system, start, p, factorization, options)
+    return newton_solve(system, start, p, factorization, options, residual)
 
 
 def _predictor(
@@ -256,19 +281,28 @@ def _predictor(
     following: NodeSolution | None,
     anchors: Sequence[NodeSolution],
     x0: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Start of Newton at ``t`` in log-levels, whichever of these has the smallest residual: the
-    ``previous`` node plus its path derivative times the step (Euler); the cubic through the
-    solutions and derivatives of ``previous`` and ``following`` (when a refinement knows the
-    node after ``t``); the polynomial through the solutions and derivatives of all ``anchors``
-    (Hermite; the nodes of the coarser level in a refinement). Measured on the 31 x 40 stress
-    case, the refinement from 16 to 32 intervals starts 9e-12 to 4e-9 from the solution with
-    the Hermite polynomial, 5e-9 to 7e-4 with the cubic and 2e-5 to 0.1 with Euler.
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Start of Newton at ``t`` in log-levels: of the curves below, tried in this order, the
+    first whose residual is at most ``tol`` (Newton's acceptance tolerance: such a start needs
+    one polishing step whichever it is), else the one with the smallest residual:
 
-    Returns the start and the same curve's slope dz/dt at ``t`` (None at the first node), a
-    start for the path derivative's GMRES."""
+    1. the polynomial through the solutions and derivatives of all ``anchors`` (Hermite; the
+       nodes of the coarser level in a refinement);
+    2. the cubic through the solutions and derivatives of ``previous`` and ``following`` (when a
+       refinement knows the node after ``t``);
+    3. at the first level only (no ``following``), the ``previous`` node plus its path
+       derivative times the step (Euler); in a refinement the cubic uses the same node and more.
+
+    Measured on the 31 x 40 stress case of ``benchmarks/gtap_speed.py``, the refinement from 16
+    to 32 intervals starts 9e-12 to 4e-9 from the solution with the Hermite polynomial, 5e-9 to
+    7e-4 with the cubic and 2e-5 to 0.1 with Euler; at the refinements from 4 to 8 and 8 to 16
+    the cubic or the Hermite polynomial is best, Euler never.
+
+    Returns the start, the same curve's slope dz/dt at ``t`` (None at the first node), a start
+    for the path derivative's GMRES, and the residual at the start (None at the first node)."""
     if previous is None:
-        return system.to_z(x0), None
+        return system.to_z(x0), None, None
 
     def through(nodes: Sequence[NodeSolution]) -> tuple[np.ndarray, np.ndarray]:
         known = (
@@ -278,15 +312,30 @@ def _predictor(
         )
         return hermite_interpolate(*known, t), hermite_interpolate(*known, t, derivative=1)
 
-    slope = previous.dx / system.scale(previous.x)
-    candidates = [(system.to_z(previous.x) + (t - previous.t) * slope, slope)]
-    if following is not None:
-        candidates.append(through([previous, following]))
+    def euler() -> tuple[np.ndarray, np.ndarray]:
+        slope = previous.dx / system.scale(previous.x)
+        return system.to_z(previous.x) + (t - previous.t) * slope, slope
+
+    curves: list[Callable[[], tuple[np.ndarray, np.ndarray]]] = []
     if len(anchors) > 1:
-        candidates.append(through(anchors))
-    residuals = [norm_inf(system.eval_residual(z, p)) for z, _ in candidates]
-    log.debug("t = %.5f: start residuals (Euler, cubic, Hermite) %s", t, ", ".join(f"{r:.2e}" for r in residuals))
-    return candidates[int(np.argmin(residuals))]
+        curves.append(lambda: through(anchors))
+    if following is not None:
+        curves.append(lambda: through([previous, following]))
+    else:
+        curves.append(euler)
+    best: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    tried = []
+    for curve in curves:
+        z, slope = curve()
+        g = system.eval_residual(z, p)
+        tried.append(norm_inf(g))
+        if best is None or tried[-1] < norm_inf(best[2]):
+            best = (z, slope, g)
+        if tried[-1] <= tol:
+            break
+    log.debug("t = %.5f: start residuals %s", t, ", ".join(f"{r:.2e}" for r in tried))
+    assert best is not None  # at least one curve: Euler or the cubic
+    return best
 
 
 def _solve_node(
@@ -309,8 +358,8 @@ def _solve_node(
     t_from = 0.0 if previous is None else previous.t
     z_from = system.to_z(model.x0 if previous is None else previous.x)
     given = preconditioners.nearest(t)
-    start, slope = _predictor(system, t, p, previous, following, anchors, model.x0)
-    outcome, factorization = _newton(system, start, p, given, tol)
+    start, slope, residual = _predictor(system, t, p, previous, following, anchors, model.x0, tol)
+    outcome, factorization = _newton(system, start, p, given, tol, residual)
     if factorization is not given:
         preconditioners.add(t, factorization)
     if not (outcome.converged and outcome.max_residual <= tol) and t <= t_from:
@@ -344,13 +393,19 @@ def _solve_node(
         outcome = trial
     z = outcome.x
     x = system.to_x(z)
-    jac = system.jacobian(z, p)
     factorization = preconditioners.nearest(t)
-    if factorization is None or factorization.fill <= CHEAP_LU_FILL:
+    cheap = factorization is None or factorization.fill <= CHEAP_LU_FILL
+    last = None if cheap else outcome.jacobian
+    reused = last is not None and outcome.last_step <= REUSED_JACOBIAN_STEP
+    jac = last if reused and last is not None else system.jacobian(z, p)
+    if factorization is None or cheap:
         factorization = Factorization(jac, LU_ORDERING, LU_PRECISION)
         preconditioners.add(t, factorization)
     directions = np.stack([dp, *(np.where(mask, dp, 0.0) for mask in group_masks)], axis=1)
-    dzs, tangent_iterations = _path_derivative(model, jac, x, p, directions, factorization, preconditioners, t, slope)
+    fresh = (lambda: system.jacobian(z, p)) if reused else None
+    dzs, tangent_iterations = _path_derivative(
+        model, jac, x, p, directions, factorization, preconditioners, t, slope, fresh, system.scale(x)
+    )
     if tangent_iterations > STALE_TANGENT:
         preconditioners.add(t, Factorization(jac, LU_ORDERING, LU_PRECISION))
     dxs = dzs * system.scale(x)[:, None]
@@ -368,6 +423,8 @@ def _path_derivative(
     preconditioners: Preconditioners,
     t: float,
     guess: np.ndarray | None = None,
+    fresh: Callable[[], SparseMatrix] | None = None,
+    dx_dz: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """dz/dt = -J^-1 dF/dp dp/dt at a solution for each column of ``dps`` (the path's direction,
     then each shock group's part of it), with ``jac`` the Jacobian in the system's (log-)levels
@@ -375,25 +432,56 @@ def _path_derivative(
     ``factorization`` (single-precision factors, or those of a nearby Jacobian), started from
     ``guess`` for the path's direction (the slope of the Newton start's curve,
     :func:`_predictor`), to the same accuracy; if GMRES does not converge, ``jac`` is factorised
-    (and kept) and GMRES runs again. Returns the derivatives and the most GMRES iterations one of
-    them took, counted as from a start at zero (:func:`_iterations_from_zero`; 0 for direct
-    solves)."""
+    (and kept) and GMRES runs again.
+
+    With ``fresh`` (and ``dx_dz``, dx/dz at ``x``), ``jac`` was taken near ``x`` rather than at
+    it (:data:`REUSED_JACOBIAN_STEP`): the residual of each derivative against the Jacobian at
+    ``x`` itself is computed in forward mode (``J(x) dz + dF/dp dp``, one product for all
+    columns) and must be within :data:`REUSED_TANGENT_RTOL` of ``dF/dp dp``; otherwise ``fresh()``
+    gives that Jacobian and the derivatives are solved again with it, from the first ones.
+
+    Returns the derivatives and the most GMRES iterations one of them took, counted as from a
+    start at zero (:func:`_iterations_from_zero`; 0 for direct solves)."""
     _, rhs = model.compiled.jvp(x, p, np.zeros((x.size, dps.shape[1])), dps)
     out = np.zeros((x.size, dps.shape[1]))
     nonzero = np.flatnonzero(np.any(rhs != 0, axis=0))
     if not nonzero.size:
         return out, 0
+    starts: list[np.ndarray | None] = [guess if j == 0 else None for j in range(dps.shape[1])]
+    most = _tangents(jac, rhs, nonzero, factorization, preconditioners, t, starts, out)
+    if fresh is not None and dx_dz is not None:
+        _, residual = model.compiled.jvp(x, p, out * dx_dz[:, None], dps)
+        worst = max(float(np.linalg.norm(residual[:, j]) / np.linalg.norm(rhs[:, j])) for j in nonzero)
+        if worst > REUSED_TANGENT_RTOL:
+            log.debug("t = %.5f: derivative from the last Newton step's Jacobian off by %.2e: a fresh one", t, worst)
+            first = [out[:, j].copy() for j in range(dps.shape[1])]
+            most = _tangents(fresh(), rhs, nonzero, factorization, preconditioners, t, first, out)
+    return out, most
+
+
+def _tangents(
+    jac: SparseMatrix,
+    rhs: np.ndarray,
+    nonzero: np.ndarray,
+    factorization: Factorization,
+    preconditioners: Preconditioners,
+    t: float,
+    starts: Sequence[np.ndarray | None],
+    out: np.ndarray,
+) -> float:
+    """The solves of :func:`_path_derivative` into ``out`` (columns ``nonzero`` of ``jac dz =
+    -rhs``, GMRES from ``starts``); returns the most iterations counted as from zero."""
     if factorization.exact and factorization.fill <= CHEAP_LU_FILL:
         out[:, nonzero] = factorization.solve(-rhs[:, nonzero])
-        return out, 0
+        return 0.0
     for attempt in range(2):
         converged, most = True, 0.0
         for j in nonzero:
-            start = guess if j == 0 else None
-            out[:, j], iterations, ok = gmres(jac, -rhs[:, j], factorization, TANGENT_RTOL, 40, 3, start)
-            converged, most = converged and ok, max(most, _iterations_from_zero(jac, -rhs[:, j], start, iterations))
+            out[:, j], iterations, ok = gmres(jac, -rhs[:, j], factorization, TANGENT_RTOL, 40, 3, starts[j])
+            converged = converged and ok
+            most = max(most, _iterations_from_zero(jac, -rhs[:, j], starts[j], iterations))
         if converged:
-            return out, most
+            return most
         if attempt == 0:
             factorization = Factorization(jac, LU_ORDERING, LU_PRECISION)
             preconditioners.add(t, factorization)

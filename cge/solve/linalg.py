@@ -62,12 +62,18 @@ with_single_threaded_blas = within(single_threaded_blas)
 
 @dataclass(frozen=True)
 class SparseMatrix:
-    """A square sparse matrix as triplets (a Jacobian's sparsity pattern and its values)."""
+    """A square sparse matrix as triplets (a Jacobian's sparsity pattern and its values).
+
+    ``indptr``, when given, is the CSR row pointer of the triplets, which must then be sorted by
+    row without duplicates (a compiled tape's pattern): the CSR matrix of the products is then
+    made without a conversion (0.24 instead of 2.8 ms for the 970 k entries of the stress case).
+    """
 
     rows: np.ndarray
     cols: np.ndarray
     values: np.ndarray
     n: int
+    indptr: np.ndarray | None = None
 
     def matvec(self, v: np.ndarray) -> np.ndarray:
         if self.n <= DENSE_MAX:  # no SciPy import for small systems
@@ -79,6 +85,8 @@ class SparseMatrix:
         """As a SciPy CSR matrix (large systems: its product is ~10x faster than bincount)."""
         import scipy.sparse as sp
 
+        if self.indptr is not None:
+            return sp.csr_matrix((self.values, self.cols, self.indptr), shape=(self.n, self.n))
         return sp.csr_matrix((self.values, (self.rows, self.cols)), shape=(self.n, self.n))
 
     def dense(self) -> np.ndarray:

@@ -109,6 +109,12 @@ class NewtonOutcome:
         Largest absolute residual at ``x``.
     message : str
         Why it stopped.
+    jacobian : SparseMatrix or None
+        The Jacobian of the last step taken, at the iterate the step started from (None when no
+        step was taken).
+    last_step : float
+        Largest absolute entry of that step (the distance from the point of ``jacobian`` to
+        ``x``, in the units of x; inf when no step was taken).
     """
 
     x: np.ndarray
@@ -118,11 +124,15 @@ class NewtonOutcome:
     krylov_iterations: int
     max_residual: float
     message: str
+    jacobian: SparseMatrix | None = None
+    last_step: float = np.inf
 
 
 def jacobian_matrix(compiled: CompiledModel, x: np.ndarray, p: np.ndarray) -> SparseMatrix:
-    """The sparse Jacobian dg/dx at (x, p)."""
-    return SparseMatrix(compiled.jac_rows, compiled.jac_cols, compiled.eval_jacobian_values(x, p), compiled.n)
+    """The sparse Jacobian dg/dx at (x, p) (with the system's CSR row pointer ``jac_indptr`` when
+    it has one: :class:`cge.solve.linalg.SparseMatrix`)."""
+    values = compiled.eval_jacobian_values(x, p)
+    return SparseMatrix(compiled.jac_rows, compiled.jac_cols, values, compiled.n, getattr(compiled, "jac_indptr", None))
 
 
 def norm_inf(g: np.ndarray) -> float:
@@ -137,6 +147,7 @@ def newton_solve(
     p: np.ndarray,
     factorization: Factorization | None,
     options: NewtonOptions = NewtonOptions(),
+    residual: np.ndarray | None = None,
 ) -> tuple[NewtonOutcome, Factorization | None]:
     """Solve g(x, p) = 0 from ``x0`` by preconditioned Newton–Krylov.
 
@@ -151,6 +162,8 @@ def newton_solve(
     factorization : Factorization or None
         LU factors of an earlier Jacobian to precondition with; None factorises at ``x0``.
     options : NewtonOptions
+    residual : ndarray, optional
+        g(x0, p) when the caller has it already (x0 inside the bounds); evaluated otherwise.
 
     Returns
     -------
@@ -158,22 +171,35 @@ def newton_solve(
         The outcome and the factorisation in use at the end (for the next solve).
     """
     with single_threaded_blas():
-        return _iterate(compiled, x0, p, factorization, options)
+        return _iterate(compiled, x0, p, factorization, options, residual)
 
 
 def _iterate(
-    compiled: CompiledModel, x0: np.ndarray, p: np.ndarray, factorization: Factorization | None, options: NewtonOptions
+    compiled: CompiledModel,
+    x0: np.ndarray,
+    p: np.ndarray,
+    factorization: Factorization | None,
+    options: NewtonOptions,
+    residual: np.ndarray | None = None,
 ) -> tuple[NewtonOutcome, Factorization | None]:
     """The Newton–Krylov iteration of :func:`newton_solve`."""
     lower, upper = compiled.lower, compiled.upper
     x = np.clip(np.asarray(x0, dtype=float), lower, upper)
-    g = compiled.eval_residual(x, p)
+    if residual is not None and np.array_equal(x, x0):
+        g = np.asarray(residual, dtype=float)
+    else:
+        g = compiled.eval_residual(x, p)
     res = norm_inf(g)
     factorizations = krylov_total = 0
     message = "iteration limit"
+    last_jac: SparseMatrix | None = None
+    last_step = np.inf
     for iteration in range(options.max_iterations + 1):
         if res <= options.target:
-            return NewtonOutcome(x, True, iteration, factorizations, krylov_total, res, "converged"), factorization
+            outcome = NewtonOutcome(
+                x, True, iteration, factorizations, krylov_total, res, "converged", last_jac, last_step
+            )
+            return outcome, factorization
         if iteration == options.max_iterations:
             break
         jac = jacobian_matrix(compiled, x, p)
@@ -206,14 +232,16 @@ def _iterate(
         else:
             if res <= options.tol:  # no more progress possible at rounding level
                 return NewtonOutcome(
-                    x, True, iteration, factorizations, krylov_total, res, "rounding floor"
+                    x, True, iteration, factorizations, krylov_total, res, "rounding floor", jac, 0.0
                 ), factorization
             message = f"line search failed at max residual {res:.3g}"
             break
+        last_jac, last_step = jac, norm_inf(trial - x)
         x, g = trial, g_trial
         res = norm_inf(g)
         log.debug("newton %d: max residual %.3g, step %.3g, %d krylov iterations", iteration + 1, res, step, used)
-    return NewtonOutcome(x, False, iteration, factorizations, krylov_total, res, message), factorization
+    outcome = NewtonOutcome(x, False, iteration, factorizations, krylov_total, res, message, last_jac, last_step)
+    return outcome, factorization
 
 
 def _krylov_step(

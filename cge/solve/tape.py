@@ -409,6 +409,35 @@ def _by_column(d, col) -> np.ndarray:
     return d[col] if d.ndim == 1 else d
 
 
+def _union_data(op: _Op, part_a: np.ndarray, part_b: np.ndarray) -> np.ndarray:
+    """Jacobian data of a binary operation on two nodes: each operand's part (a fresh array)
+    placed on the union of their patterns and summed. An indexed add costs about twice an
+    indexed assignment and five times a zero fill or a dense add (2 M entries: 3.7, 1.8 and
+    0.4 ms), so: a part whose pattern is the union's takes the other by an indexed add if that
+    one is at most half its size, else both go on a zero fill (an assignment and a dense add);
+    when neither covers the union, the larger part is assigned and the smaller one added."""
+    if op.full_a and op.full_b:
+        part_a += part_b
+        return part_a
+    if op.full_a or op.full_b:
+        full, other, pos_other = (part_a, part_b, op.pos_b) if op.full_a else (part_b, part_a, op.pos_a)
+        if 2 * other.size <= full.size:
+            full[pos_other] += other
+            return full
+        data = np.zeros(op.pattern.nnz)
+        data[pos_other] = other
+        data += full
+        return data
+    data = np.zeros(op.pattern.nnz)
+    if part_a.size >= part_b.size:
+        data[op.pos_a] = part_a
+        data[op.pos_b] += part_b
+    else:
+        data[op.pos_b] = part_b
+        data[op.pos_a] += part_a
+    return data
+
+
 @dataclass
 class _Evaluation:
     """What a replay computed, by node (None where a node was not needed)."""
@@ -549,16 +578,7 @@ class CompiledTape:
                     if op.a >= 0 and op.b >= 0:
                         part_a = jac[op.a] * _times(scale[op.a], da)[op.rows_a]
                         part_b = jac[op.b] * _times(scale[op.b], db)[op.rows_b]
-                        if op.full_a:
-                            data = part_a
-                        else:
-                            data = np.zeros(op.pattern.nnz)
-                            data[op.pos_a] = part_a
-                        if op.full_b:
-                            data += part_b
-                        else:
-                            data[op.pos_b] += part_b
-                        jac[k] = data
+                        jac[k] = _union_data(op, part_a, part_b)
                     elif op.a >= 0:
                         jac[k], scale[k] = jac[op.a], _times(scale[op.a], da, op.op == "add" or op.op == "sub")
                     else:

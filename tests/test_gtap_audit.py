@@ -7,6 +7,7 @@ GTAP v7 path") lists them."""
 from __future__ import annotations
 
 import os
+import re
 import struct
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import cge as cge_api
 from cge.cli import app
 from cge.errors import CmfError, DatabaseError, HarError
 from cge.gtap import load_database, read_har, save_database, synthetic_database
+from cge.gtap.database import har_files
 from cge.gtap.har import encode_har
 from cge.scenario import Scenario
 
@@ -237,6 +239,36 @@ def test_runs_refuse_a_database_that_fails_gtaps_checks(har_database, tmp_path):
     with pytest.raises(DatabaseError, match=r"VDPB \[COMM=c00, REG=r00\] = -50 US\$ million is outside 'ge 0'"):
         cge_api.run(TARIFF, sam=negative)
     assert not (tmp_path / "r.nc").exists()
+
+
+def test_labels_gempack_cannot_use_are_refused_before_a_solve_or_a_write(tmp_path):
+    """Labels with a blank, of more than 12 characters, or that differ only in case inside one set
+    were solved, exit 0 (GEMPACK refuses such a database); a 15-character label was refused only
+    when ``--updated`` wrote the database, after the solve; ``save_database`` wrote blanks and
+    case twins into HAR files."""
+    base = synthetic_database(3, 3, seed=4)
+    cases = {
+        "case": (["r00", "r01", "R01"], "set REG: labels 'r01' and 'R01' differ only in case (GEMPACK ignores case)"),
+        "blank": (["r00", "r01", "r 02"], "set REG: 1 label(s) GEMPACK cannot use as element names"),
+        "long": (["r00", "r01", "region_number2"], "no blanks or hyphens): 'region_number2' (14 characters)"),
+    }
+    for name, (labels, needle) in cases.items():
+        ds = base.assign_coords(REG=labels, REG_2=labels)
+        with pytest.raises(DatabaseError, match=re.escape(needle)):
+            save_database(ds, tmp_path / name)
+        assert not (tmp_path / name).exists()
+        with pytest.raises(DatabaseError, match=re.escape(needle)):
+            cge_api.run(TARIFF, sam=ds)
+        if name == "long":  # a HAR file cannot hold it: the API and database.nc are the ways in
+            continue
+        db = tmp_path / f"{name}_har"  # HAR files another tool wrote
+        db.mkdir()
+        for file, arrays in har_files(ds).items():
+            (db / file).write_bytes(encode_har(arrays))
+        out, updated = tmp_path / f"{name}.nc", tmp_path / f"{name}_updated"
+        status, stderr = _cli("gtap", "run", str(db), "--shock", "tm=10", "--out", str(out), "--updated", str(updated))
+        assert status == 1 and needle in stderr and len(stderr.splitlines()) == 1, stderr
+        assert not out.exists() and not updated.exists()
 
 
 def _toml() -> str:

@@ -190,7 +190,7 @@ CASES = [
         "long_labels",
         None,
         ["from-sam", "{tmp}/out"],
-        ["label of set COMM 'motor_vehicles' has 14 characters (at most 12)"],
+        ["set COMM: 5 label(s) GEMPACK cannot use as element names", "'motor_vehicles' (14 characters)"],
         0,
     ),
     # the audit of the GTAP v7 path (docs/bad_inputs.md, "Audit of the GTAP v7 path")

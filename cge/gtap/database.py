@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -28,7 +29,7 @@ import xarray as xr
 from cge.atomic import refuse_special_target
 from cge.errors import DatabaseError, HarError
 from cge.gtap import schema as sc
-from cge.gtap.har import encode_har, read_har
+from cge.gtap.har import SET_STRING_LENGTH, encode_har, read_har
 from cge.input_files import regular_file
 from cge.paths import SAM_DIR
 
@@ -640,6 +641,51 @@ def text_array(ds: xr.Dataset, header: str) -> xr.DataArray:
     return xr.DataArray([str(ds.attrs[header])], dims=[header], attrs={"long_name": header})
 
 
+NOT_IN_ELEMENT_NAMES = re.compile(r"[\s\-]")
+"""Characters a GEMPACK set element name cannot hold that this check looks for: blanks and hyphens
+(ViewHAR's help, "Sets on Header Array Files", names these two)."""
+
+
+def _why_not_an_element_name(label: str) -> str:
+    """``'label' (why)`` when GEMPACK cannot use ``label`` as a set element name, else ''."""
+    if not label:
+        return "'' (empty)"
+    if len(label) > SET_STRING_LENGTH:
+        return f"{label!r} ({len(label)} characters)"
+    found = NOT_IN_ELEMENT_NAMES.search(label)
+    if found:
+        return f"{label!r} (a {'hyphen' if found.group() == '-' else 'blank'})"
+    return ""
+
+
+def label_problems(ds: xr.Dataset) -> list[str]:
+    """One line per set whose labels GEMPACK would not accept as element names: more than
+    ``SET_STRING_LENGTH`` (12) characters, empty, with a blank or a hyphen, or two that differ only
+    in case (GEMPACK ignores case; so does a CMF's element lookup). An alias with the labels of a
+    set already checked (``REG_2``) is not checked again."""
+    lines, seen = [], []
+    for dim in ds.dims:
+        if dim not in ds.coords or ds[dim].dtype.kind not in "UO":
+            continue
+        labels = [str(v) for v in ds[dim].values]
+        if labels in seen:
+            continue
+        seen.append(labels)
+        bad = [_why_not_an_element_name(v) for v in labels]
+        bad = [why for why in bad if why]
+        if bad:
+            lines.append(
+                f"set {dim}: {len(bad)} label(s) GEMPACK cannot use as element names ({SET_STRING_LENGTH} characters "
+                f"at most, no blanks or hyphens): {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}"
+            )
+        folded: dict[str, str] = {}
+        for v in labels:
+            other = folded.setdefault(v.casefold(), v)
+            if other != v:
+                lines.append(f"set {dim}: labels {other!r} and {v!r} differ only in case (GEMPACK ignores case)")
+    return lines
+
+
 def save_database(ds: xr.Dataset, directory: str | os.PathLike) -> Path:
     """Write a database as ``sets.har``, ``basedata.har``, ``default.prm`` (GTAP header names),
     ``baserate.har`` when it has rates, and ``database.nc`` (the same Dataset, float64).
@@ -663,9 +709,10 @@ def save_database(ds: xr.Dataset, directory: str | os.PathLike) -> Path:
     Raises
     ------
     DatabaseError
-        When the Dataset fails :func:`conform_database`, an array cannot be stored in a HAR file
-        (e.g. a value beyond single precision), ``directory`` is a file, or it is the directory
-        the database was loaded from.
+        When the Dataset fails :func:`conform_database`, a set's labels are not GEMPACK element
+        names (:func:`label_problems`), an array cannot be stored in a HAR file (e.g. a value
+        beyond single precision), ``directory`` is a file, or it is the directory the database
+        was loaded from.
     """
     from cge.ncio import netcdf_bytes
 
@@ -673,6 +720,9 @@ def save_database(ds: xr.Dataset, directory: str | os.PathLike) -> Path:
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise DatabaseError(f"cannot write {directory}: it exists and is not a directory")
+    labels = label_problems(ds)
+    if labels:
+        raise database_error(f"cannot write {directory}", labels)
     source = ds.attrs.get("source_directory")
     if source and directory.exists() and Path(source).exists() and os.path.samefile(directory, source):
         raise DatabaseError(f"cannot write {directory}: it is the directory this database was loaded from")

@@ -1,6 +1,5 @@
 """GTAP's own sanity checks of a database: the accounting identities of the data balance check of
-the GTAP v7 TABLO file, non-negative flows, the parameter ranges GTAP asserts, and set labels that
-GEMPACK accepts as element names.
+the GTAP v7 TABLO file, non-negative flows and the parameter ranges GTAP asserts.
 
 Each failure is one line: the identity, where (labels), and the gap in US$ million and relative to
 the larger side. :func:`check_database` raises :class:`DatabaseError` with every line;
@@ -15,7 +14,7 @@ import xarray as xr
 from cge.errors import DatabaseError
 from cge.gtap import accounts as ac
 from cge.gtap import schema as sc
-from cge.gtap.database import conform_database, database_error, label_problems
+from cge.gtap.database import conform_database, database_error
 
 __all__ = ["DatabaseError", "check_database", "database_problems", "IDENTITIES"]
 
@@ -140,12 +139,11 @@ def database_problems(ds: xr.Dataset, tol: float | None = None) -> list[str]:
     Returns
     -------
     list of str
-        Empty when the database passes. Labels GEMPACK cannot use come first
-        (:func:`cge.gtap.database.label_problems`).
+        Empty when the database passes.
     """
     ds = conform_database(ds)
     tol = default_tol(ds) if tol is None else tol
-    return label_problems(ds) + _identity_lines(ds, tol) + _range_lines(ds, tol)
+    return _identity_lines(ds, tol) + _range_lines(ds, tol)
 
 
 def check_database(ds: xr.Dataset, tol: float | None = None) -> xr.Dataset:
@@ -157,7 +155,7 @@ def check_database(ds: xr.Dataset, tol: float | None = None) -> xr.Dataset:
     ------
     DatabaseError
         One line per failing identity cell (identity, labels, gap in US$ million and relative),
-        negative flow, parameter outside GTAP's range, or set whose labels GEMPACK cannot use.
+        negative flow or parameter outside GTAP's range.
     """
     problems = database_problems(ds, tol)
     ds = conform_database(ds)

@@ -187,8 +187,8 @@ def load_database(
     DatabaseError
         One line per problem: a missing file or required header (naming file and header), an
         array whose dims are not the schema's (header, dims, expected dims), labels that differ
-        from ``sets.har``, NaN or infinite values (header and cell), endowment subsets that cannot
-        be determined.
+        from ``sets.har``, labels GEMPACK cannot use as element names (:func:`element_name_problems`),
+        NaN or infinite values (header and cell), endowment subsets that cannot be determined.
     """
     if directory is None:
         directory = SHIPPED_DIR
@@ -213,6 +213,7 @@ def load_database(
         nc, cached = _cached_netcdf(directory, hashes)
         if cached is not None:
             har = _from_har(found)
+            _refuse_labels(directory, har)
             difference = _first_difference(cached, har)
             if difference is None:
                 return cached
@@ -220,9 +221,18 @@ def load_database(
                 "%s does not hold the values of the HAR files beside it (%s): reading the HAR files", nc, difference
             )
     ds = har if har is not None else _from_har(found)
+    _refuse_labels(directory, ds)
     ds.attrs.update(source_directory=str(directory.resolve()), precision="float32")
     ds.attrs.update({HASH_PREFIX + k: v for k, v in hashes.items()})
     return ds
+
+
+def _refuse_labels(directory: Path, ds: xr.Dataset) -> None:
+    """Raise when the sets of a database read from ``directory`` have labels GEMPACK cannot use
+    (:func:`element_name_problems`): its files are not a GTAP database GEMPACK reads."""
+    problems = element_name_problems(ds)
+    if problems:
+        raise database_error(f"{directory}", problems)
 
 
 def _cached_netcdf(directory: Path, hashes: dict[str, str]) -> tuple[Path | None, xr.Dataset | None]:
@@ -658,7 +668,7 @@ def _why_not_an_element_name(label: str) -> str:
     return ""
 
 
-def label_problems(ds: xr.Dataset) -> list[str]:
+def element_name_problems(ds: xr.Dataset) -> list[str]:
     """One line per set whose labels GEMPACK would not accept as element names: more than
     ``SET_STRING_LENGTH`` (12) characters, empty, with a blank or a hyphen, or two that differ only
     in case (GEMPACK ignores case; so does a CMF's element lookup). An alias with the labels of a
@@ -710,7 +720,7 @@ def save_database(ds: xr.Dataset, directory: str | os.PathLike) -> Path:
     ------
     DatabaseError
         When the Dataset fails :func:`conform_database`, a set's labels are not GEMPACK element
-        names (:func:`label_problems`), an array cannot be stored in a HAR file (e.g. a value
+        names (:func:`element_name_problems`), an array cannot be stored in a HAR file (e.g. a value
         beyond single precision), ``directory`` is a file, or it is the directory the database
         was loaded from.
     """
@@ -720,7 +730,7 @@ def save_database(ds: xr.Dataset, directory: str | os.PathLike) -> Path:
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise DatabaseError(f"cannot write {directory}: it exists and is not a directory")
-    labels = label_problems(ds)
+    labels = element_name_problems(ds)
     if labels:
         raise database_error(f"cannot write {directory}", labels)
     source = ds.attrs.get("source_directory")

@@ -671,7 +671,7 @@ def _why_not_an_element_name(label: str) -> str:
 def element_name_problems(ds: xr.Dataset) -> list[str]:
     """One line per set whose labels GEMPACK would not accept as element names: more than
     ``SET_STRING_LENGTH`` (12) characters, empty, with a blank or a hyphen, or two that differ only
-    in case (GEMPACK ignores case; so does a CMF's element lookup). An alias with the labels of a
+    in case (GEMPACK ignores case; a CMF's element lookup falls back to it). An alias with the labels of a
     set already checked (``REG_2``) is not checked again."""
     lines, seen = [], []
     for dim in ds.dims:

@@ -9,7 +9,7 @@ import pytest
 
 import cge.gtap.simulate as simulate
 from cge.gtap import synthetic_database
-from cge.gtap.path import hermite_interpolate
+from cge.gtap.path import hermite_at, hermite_interpolate
 from cge.gtap.simulate import (
     KEPT_FILL,
     REUSED_JACOBIAN_STEP,
@@ -58,6 +58,20 @@ def test_hermite_slope_is_exact_for_polynomials_of_its_degree() -> None:
     for t in (0.1, 0.6, 1.2):
         got = hermite_interpolate(t_known, poly.polyval(t_known, coef), poly.polyval(t_known, deriv), t, derivative=1)
         assert np.isclose(got, poly.polyval(t, deriv), rtol=1e-10, atol=1e-10)
+
+
+def test_hermite_at_gives_each_order_from_one_solve() -> None:
+    """The value, slope and second derivative from one coefficient solve equal, bit for bit, those
+    of one call each; and the slope is the polynomial's (checked against its derivative)."""
+    rng = np.random.default_rng(6)
+    t_known = np.array([0.0, 0.15, 0.5, 0.85, 1.0])
+    values, slopes = rng.normal(size=(5, 7)), rng.normal(size=(5, 7))
+    together = hermite_at(t_known, values, slopes, 0.3, (0, 1, 2))
+    for order, got in zip((0, 1, 2), together):
+        assert np.array_equal(got, hermite_interpolate(t_known, values, slopes, 0.3, derivative=order))
+    step = 1e-6
+    ahead, behind = (hermite_interpolate(t_known, values, slopes, 0.3 + s) for s in (step, -step))
+    assert np.allclose(together[1], (ahead - behind) / (2 * step), rtol=1e-6, atol=1e-6)
 
 
 def test_stale_tangent_count_scales_a_warm_start_to_a_start_at_zero() -> None:

@@ -125,15 +125,26 @@ def hermite_interpolate(
     ndarray
         Shape ``values.shape[1:]``.
     """
+    return hermite_at(t_known, values, slopes, t, (derivative,))[0]
+
+
+def hermite_at(
+    t_known: np.ndarray, values: np.ndarray, slopes: np.ndarray, t: float, derivatives: tuple[int, ...] = (0, 1)
+) -> list[np.ndarray]:
+    """:func:`hermite_interpolate` for several orders of derivative at once (default: the value
+    and the slope), from one solve for the polynomial's coefficients."""
     x = 2.0 * np.asarray(t_known, dtype=float) - 1.0
     degree = 2 * x.size - 1
     basis = np.eye(degree + 1)
     vander = cheb.chebvander(x, degree)
-    slope_vander = np.stack([2.0 * cheb.chebval(x, cheb.chebder(basis[k])) for k in range(degree + 1)], axis=1)
+    slope_vander = 2.0 * cheb.chebval(x, cheb.chebder(basis, axis=0)).T  # column k: the slope of T_k
     shape = values.shape[1:]
     data = np.concatenate([values.reshape(x.size, -1), slopes.reshape(x.size, -1)])
     coef = np.linalg.solve(np.concatenate([vander, slope_vander]), data)
-    at_t = cheb.chebvander(np.array([2.0 * t - 1.0]), degree)[0]
-    if derivative:
-        at_t = np.array([2.0**derivative * cheb.chebval(2.0 * t - 1.0, cheb.chebder(b, derivative)) for b in basis])
-    return (at_t @ coef).reshape(shape)
+    out = []
+    for derivative in derivatives:
+        at_t = cheb.chebvander(np.array([2.0 * t - 1.0]), degree)[0]
+        if derivative:
+            at_t = 2.0**derivative * cheb.chebval(2.0 * t - 1.0, cheb.chebder(basis, derivative, axis=0))
+        out.append((at_t @ coef).reshape(shape))
+    return out

@@ -29,7 +29,7 @@ from cge.gtap.model.decomposition import COLUMN, decomposition_rates
 from cge.gtap.model.indices import INDEX_EQUATIONS, Flows, numeraire_rate
 from cge.gtap.model.variables import NOMINAL_CHANGE_BASE, element_degree, variable_table
 from cge.gtap.model.welfare import Shadow, ev_results, shadow_household
-from cge.gtap.path import PathState, cumulative_integral, hermite_interpolate, lobatto_nodes, subset_nodes
+from cge.gtap.path import PathState, cumulative_integral, hermite_at, lobatto_nodes, subset_nodes
 from cge.gtap.subtotals import TOTAL, WelfareNode, group_states
 from cge.gtap.update import updated_database
 from cge.results_file import FORMAT_ATTR, RESULTS_FORMAT
@@ -310,7 +310,8 @@ def _predictor(
             np.stack([system.to_z(node.x) for node in nodes]),
             np.stack([node.dx / system.scale(node.x) for node in nodes]),
         )
-        return hermite_interpolate(*known, t), hermite_interpolate(*known, t, derivative=1)
+        value, slope = hermite_at(*known, t)
+        return value, slope
 
     def euler() -> tuple[np.ndarray, np.ndarray]:
         slope = previous.dx / system.scale(previous.x)

@@ -106,7 +106,7 @@ def updated_flows(db: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
     solver does not report, moves with ``psave`` and ``qsave``; a header whose indices the
     results lack keeps its benchmark value.
     """
-    out = db.copy()
+    updated: dict[str, xr.DataArray] = {}
     for header, (price, quantity) in UPDATES.items():
         if header not in db:
             continue
@@ -118,12 +118,12 @@ def updated_flows(db: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
             if header == "VST" and name == "pds":
                 index = index.sel({COMM: db[MARG].values}).rename({COMM: MARG})
             factor = factor * index
-        out[header] = (db[header] * factor).transpose(*db[header].dims)
+        updated[header] = (db[header] * factor).transpose(*db[header].dims)
     if "SAVE" in db and {"psave", "qsave"} <= set(results):
-        out["SAVE"] = db["SAVE"] * (1.0 + results["psave"] / 100.0) * (1.0 + results["qsave"] / 100.0)
+        updated["SAVE"] = db["SAVE"] * (1.0 + results["psave"] / 100.0) * (1.0 + results["qsave"] / 100.0)
     if EMPLOYMENT in db and "qfe" in results:
-        out[EMPLOYMENT] = (db[EMPLOYMENT] * (1.0 + results["qfe"] / 100.0)).transpose(*db[EMPLOYMENT].dims)
-    return out
+        updated[EMPLOYMENT] = (db[EMPLOYMENT] * (1.0 + results["qfe"] / 100.0)).transpose(*db[EMPLOYMENT].dims)
+    return db.assign(updated)  # one merge, not one per header
 
 
 __all__ = [

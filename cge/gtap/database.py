@@ -213,9 +213,9 @@ def load_database(
         nc, cached = _cached_netcdf(directory, hashes)
         if cached is not None:
             har = _from_har(found)
-            _refuse_labels(directory, har)
             difference = _first_difference(cached, har)
             if difference is None:
+                _refuse_labels(directory, har)
                 return cached
             log.warning(
                 "%s does not hold the values of the HAR files beside it (%s): reading the HAR files", nc, difference

@@ -143,8 +143,9 @@ def hermite_at(
     coef = np.linalg.solve(np.concatenate([vander, slope_vander]), data)
     out = []
     for derivative in derivatives:
-        at_t = cheb.chebvander(np.array([2.0 * t - 1.0]), degree)[0]
         if derivative:
             at_t = 2.0**derivative * cheb.chebval(2.0 * t - 1.0, cheb.chebder(basis, derivative, axis=0))
+        else:
+            at_t = cheb.chebvander(np.array([2.0 * t - 1.0]), degree)[0]
         out.append((at_t @ coef).reshape(shape))
     return out

@@ -394,22 +394,22 @@ def _solve_node(
         outcome = trial
     z = outcome.x
     x = system.to_x(z)
+    dx_dz = system.scale(x)
     factorization = preconditioners.nearest(t)
     cheap = factorization is None or factorization.fill <= CHEAP_LU_FILL
-    last = None if cheap else outcome.jacobian
-    reused = last is not None and outcome.last_step <= REUSED_JACOBIAN_STEP
-    jac = last if reused and last is not None else system.jacobian(z, p)
+    last = None if cheap or outcome.last_step > REUSED_JACOBIAN_STEP else outcome.jacobian
+    jac = system.jacobian(z, p) if last is None else last
     if factorization is None or cheap:
         factorization = Factorization(jac, LU_ORDERING, LU_PRECISION)
         preconditioners.add(t, factorization)
     directions = np.stack([dp, *(np.where(mask, dp, 0.0) for mask in group_masks)], axis=1)
-    fresh = (lambda: system.jacobian(z, p)) if reused else None
+    fresh = None if last is None else (lambda: system.jacobian(z, p))
     dzs, tangent_iterations = _path_derivative(
-        model, jac, x, p, directions, factorization, preconditioners, t, slope, fresh, system.scale(x)
+        model, jac, x, p, directions, factorization, preconditioners, t, slope, fresh, dx_dz
     )
     if tangent_iterations > STALE_TANGENT:
         preconditioners.add(t, Factorization(jac, LU_ORDERING, LU_PRECISION))
-    dxs = dzs * system.scale(x)[:, None]
+    dxs = dzs * dx_dz[:, None]
     dx_groups = [dxs[:, g + 1] for g in range(len(group_masks))]
     return NodeSolution(t, x.copy(), p, dxs[:, 0], dp, outcome.iterations, outcome.max_residual, dx_groups)
 
